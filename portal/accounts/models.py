@@ -1,0 +1,152 @@
+"""Accounts (people who log in) and the professionals' register."""
+
+import enum
+import secrets
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models_base import UTCDateTime, utcnow
+from portal.units.models import Provider, Unit
+
+
+class Role(enum.StrEnum):
+    PROFESSIONAL = "professional"
+    UNIT_REVIEWER = "unit_reviewer"
+    BUREAU_OFFICER = "bureau_officer"
+    PROVIDER = "provider"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.PROFESSIONAL: "专业技术人员",
+    Role.UNIT_REVIEWER: "单位经办人",
+    Role.BUREAU_OFFICER: "人社局经办人",
+    Role.PROVIDER: "施教机构",
+    Role.ADMIN: "系统管理员",
+    Role.AUDITOR: "安全审计员",
+}
+
+
+class PersonStatus(enum.StrEnum):
+    PENDING = "pending"  # self-registered, waiting for the unit (or bureau) to confirm
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待确认", "confirmed": "已确认", "refused": "未通过"}[self.value]
+
+
+def _new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Professionals log in with their ID number; staff with a chosen user name.
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20))
+    name: Mapped[str] = mapped_column(sa.String(50))
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))  # unit reviewers
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Rotated at logout and on disabling: a replayed session cookie no longer matches.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=_new_session_token)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+    professional: Mapped["Professional | None"] = relationship(
+        back_populates="user", foreign_keys="Professional.user_id"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session(self) -> None:
+        self.session_token = _new_session_token()
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class Professional(db.Model):
+    """专业技术人员: one row per person, with or without an account."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_number: Mapped[str] = mapped_column(
+        sa.String(18), unique=True
+    )  # 居民身份证号码, upper-case X
+    name: Mapped[str] = mapped_column(sa.String(50))
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    birth_date: Mapped[date | None] = mapped_column(sa.Date)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))  # None: freelance
+    title_series: Mapped[str] = mapped_column(sa.String(50), default="")  # 职称系列, e.g. 教师
+    title_level: Mapped[str] = mapped_column(sa.String(20), default="")  # 正高/副高/中级/初级/员级
+    title_name: Mapped[str] = mapped_column(sa.String(50), default="")  # e.g. 一级教师
+    status: Mapped[PersonStatus] = mapped_column(
+        sa.Enum(PersonStatus, native_enum=False, length=20), default=PersonStatus.PENDING
+    )
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_note: Mapped[str] = mapped_column(sa.String(200), default="")
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+    user: Mapped[User | None] = relationship(back_populates="professional", foreign_keys=[user_id])
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
+
+    @property
+    def freelance(self) -> bool:
+        return self.unit_id is None
+
+    @property
+    def reviewed_by_bureau(self) -> bool:
+        """004 第十四条: freelancers and non-public units go to the bureau."""
+        return self.unit is None or self.unit.reviewed_by_bureau
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    def __repr__(self) -> str:
+        return f"<Professional {self.id}>"
+
+
+def mask_id_number(value: str) -> str:
+    """340102********123X → first 6 and last 4 kept; the only form shown beyond the owner."""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    """张三丰 → 张*丰, 张三 → 张*; for the public verification page."""
+    if len(value) <= 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]

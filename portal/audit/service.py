@@ -1,0 +1,56 @@
+"""Writing the audit log. Every state change and every export calls record()."""
+
+import re
+
+from flask import g, has_request_context, request
+from flask_login import current_user
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+
+
+def redact(text: str) -> str:
+    """Mask anything shaped like a resident ID number: 340102********123X."""
+    return _ID_NUMBER.sub(lambda m: m.group(1) + "********" + m.group(2), text or "")
+
+
+def client_ip() -> str:
+    if not has_request_context():
+        return "cli"
+    return request.remote_addr or ""
+
+
+def record(
+    action: str,
+    obj=None,
+    *,
+    outcome: str = "success",
+    detail: str = "",
+    user=None,
+    username: str | None = None,
+    commit_anyway: bool = False,
+) -> AuditEvent:
+    """Add one audit event to the session; the request commits it with the change it describes.
+
+    commit_anyway: also keep it when the request ends in an error status (failed logins,
+    refused access), see portal.create_app's commit hook.
+    """
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    event = AuditEvent(
+        user_id=getattr(user, "id", None),
+        username=redact(username if username is not None else getattr(user, "username", "")),
+        role=str(getattr(user, "role", "") or ""),
+        ip=client_ip(),
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_id=str(getattr(obj, "id", "") or "") if obj is not None else "",
+        outcome=outcome,
+        detail=redact(detail)[:2000],
+    )
+    db.session.add(event)
+    if commit_anyway and has_request_context():
+        g.commit_anyway = True
+    return event

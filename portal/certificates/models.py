@@ -1,0 +1,35 @@
+"""学时登记证书: a number once per person; every print gets its own verification code."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Professional
+from portal.extensions import db
+from portal.models_base import UTCDateTime, utcnow
+
+
+class Certificate(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), unique=True)
+    number: Mapped[str] = mapped_column(sa.String(30), unique=True)  # never changes (seed 002)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    professional: Mapped[Professional] = relationship()
+    prints: Mapped[list["CertificatePrint"]] = relationship(
+        back_populates="certificate", order_by="CertificatePrint.id"
+    )
+
+
+class CertificatePrint(db.Model):
+    """One printed copy: what it recorded, verifiable by its code."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    printed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Snapshot of the registered years printed: [{year, general, professional, total, ...}]
+    content: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="prints")

@@ -1,0 +1,137 @@
+"""Declarations (年度学时申报), their claims and evidence files."""
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Professional, User
+from portal.extensions import db
+from portal.models_base import UTCDateTime, utcnow
+
+
+class DeclarationStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    NEEDS_EVIDENCE = "needs_evidence"  # reviewer asked for more evidence; only files may be added
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLICISED = "publicised"
+    REGISTERED = "registered"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return DECLARATION_STATUS_LABELS[self]
+
+    @property
+    def locked(self) -> bool:
+        """After submission claims never change (004 第二十一条 3)."""
+        return self is not DeclarationStatus.DRAFT
+
+
+DECLARATION_STATUS_LABELS = {
+    DeclarationStatus.DRAFT: "草稿",
+    DeclarationStatus.SUBMITTED: "待核验",
+    DeclarationStatus.NEEDS_EVIDENCE: "待补充材料",
+    DeclarationStatus.APPROVED: "核验通过",
+    DeclarationStatus.REJECTED: "核验未通过",
+    DeclarationStatus.PUBLICISED: "公示中",
+    DeclarationStatus.REGISTERED: "已登记",
+    DeclarationStatus.REVOKED: "已撤销",
+}
+
+
+class Declaration(db.Model):
+    __table_args__ = (sa.UniqueConstraint("professional_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
+    year: Mapped[int]
+    rule_set: Mapped[str] = mapped_column(sa.String(30))
+    status: Mapped[DeclarationStatus] = mapped_column(
+        sa.Enum(DeclarationStatus, native_enum=False, length=20), default=DeclarationStatus.DRAFT
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Review outcome
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    review_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Hours as approved (set by review; what publicity shows and registration records)
+    general_hours: Mapped[int | None]
+    professional_hours: Mapped[int | None]
+    total_hours: Mapped[int | None]
+    compliant: Mapped[bool | None]
+    # Publicity and registration
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("publicity_batch.id"), index=True)
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registered_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    professional: Mapped[Professional] = relationship()
+    reviewer: Mapped[User | None] = relationship()
+    claims: Mapped[list["Claim"]] = relationship(
+        back_populates="declaration", order_by="Claim.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Declaration {self.id} {self.year} {self.status}>"
+
+
+class ClaimDecision(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REDUCED = "reduced"  # accepted with fewer hours, reason required
+    REFUSED = "refused"  # reason required
+
+    @property
+    def label(self) -> str:
+        return {"accepted": "认定", "reduced": "核减认定", "refused": "不予认定"}[self.value]
+
+
+class Claim(db.Model):
+    """申报条目: one activity or achievement; facts feed the rules engine."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(sa.ForeignKey("declaration.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)  # order entered; highest-only ties
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    subject: Mapped[str] = mapped_column(sa.String(20))  # general | professional
+    facts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Identifying details for the reviewer: title, date, issuer, certificate_no, patent_no,
+    # journal, issn, cn, doi, plan_no, isbn
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Identity of the work for the "counts once" rule, normalised (e.g. "patent_no:CN2023...")
+    identity: Mapped[str | None] = mapped_column(sa.String(300), index=True)
+    hours: Mapped[int] = mapped_column(default=0)  # by the table, as last evaluated
+    full_year: Mapped[bool] = mapped_column(default=False)
+    clause: Mapped[str] = mapped_column(sa.String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Review, item by item
+    decision: Mapped[ClaimDecision | None] = mapped_column(
+        sa.Enum(ClaimDecision, native_enum=False, length=20)
+    )
+    accepted_hours: Mapped[int | None]
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    declaration: Mapped[Declaration] = relationship(back_populates="claims")
+    evidence: Mapped[list["Evidence"]] = relationship(
+        back_populates="claim", order_by="Evidence.id", cascade="all, delete-orphan"
+    )
+
+
+class Evidence(db.Model):
+    """证明材料: a proof file stored under instance/ with a generated name."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), index=True)
+    original_name: Mapped[str] = mapped_column(sa.String(255))  # kept for display (Chinese allowed)
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    after_submission: Mapped[bool] = mapped_column(default=False)
+
+    claim: Mapped[Claim] = relationship(back_populates="evidence")

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("declarations", __name__, url_prefix="/declarations")

@@ -1,0 +1,41 @@
+"""Chinese error pages; never a trace."""
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+
+MESSAGES = {
+    400: ("请求无效", "提交的内容无法处理，请返回上一页重试。"),
+    403: ("没有权限", "您没有权限访问此页面或执行此操作。"),
+    404: ("页面不存在", "您要找的页面不存在或已被移除。"),
+    405: ("请求方式不允许", "请通过页面上的按钮或链接操作。"),
+    413: ("文件过大", "上传的文件超过了允许的大小，请压缩后重试。"),
+    429: ("操作过于频繁", "请稍后再试。"),
+    500: ("系统错误", "系统暂时无法完成您的请求，已记录此问题，请稍后重试。"),
+}
+
+
+def render_error(code: int, message: str | None = None):
+    title, default = MESSAGES.get(code, MESSAGES[500])
+    template = "_error.html" if request.headers.get("HX-Request") == "true" else "error.html"
+    return render_template(template, code=code, title=title, message=message or default), code
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, "页面已过期或来源无法验证，请刷新页面后重新提交。")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code if error.code in MESSAGES else 400)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s", request.path)
+        return render_error(InternalServerError.code)

@@ -1,0 +1,25 @@
+"""The home page: sends each role to where its work is."""
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.accounts.models import Role
+
+bp = Blueprint("main", __name__)
+
+HOME_BY_ROLE = {
+    Role.PROFESSIONAL: "declarations.index",
+    Role.UNIT_REVIEWER: "review.index",
+    Role.BUREAU_OFFICER: "review.index",
+    Role.ADMIN: "admin.users",
+    Role.AUDITOR: "audit.index",
+}
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        endpoint = HOME_BY_ROLE.get(current_user.role)
+        if endpoint in current_app.view_functions:
+            return redirect(url_for(endpoint))
+    return render_template("index.html")

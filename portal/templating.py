@@ -1,0 +1,50 @@
+"""Template globals and filters: navigation by role, local time, hours."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from flask_login import current_user
+
+from portal.accounts.models import Role
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+# (label, endpoint, roles). Entries whose endpoint does not exist yet are skipped.
+NAVIGATION = [
+    ("我的申报", "declarations.index", {Role.PROFESSIONAL}),
+    ("我的证书", "certificates.mine", {Role.PROFESSIONAL}),
+    ("申报核验", "review.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
+    ("人员确认", "review.people", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
+    ("公示管理", "board.batches", {Role.BUREAU_OFFICER}),
+    ("工作日历", "workdays.index", {Role.BUREAU_OFFICER}),
+    ("单位管理", "admin.units", {Role.ADMIN, Role.BUREAU_OFFICER}),
+    ("账号管理", "admin.users", {Role.ADMIN}),
+    ("系统设置", "admin.settings", {Role.ADMIN}),
+    ("审计日志", "audit.index", {Role.AUDITOR}),
+    ("公示公告", "board.index", None),
+]
+
+
+def navigation() -> list[tuple[str, str, str]]:
+    items = []
+    for label, endpoint, roles in NAVIGATION:
+        if endpoint not in current_app.view_functions:
+            continue
+        if roles is not None and not (current_user.is_authenticated and current_user.role in roles):
+            continue
+        items.append((label, endpoint, url_for(endpoint)))
+    return items
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def register(app) -> None:
+    app.jinja_env.globals.update(navigation=navigation)
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,73 @@
+"""Employer units, industry authorities and training providers."""
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+
+
+class UnitType(enum.StrEnum):
+    INSTITUTION = "institution"  # 国有事业单位
+    STATE_ENTERPRISE = "state_enterprise"  # 国有企业
+    ORGAN = "organ"  # 机关
+    PRIVATE_ENTERPRISE = "private_enterprise"  # 非公企业
+    SOCIAL_ORG = "social_org"  # 社会团体
+
+    @property
+    def label(self) -> str:
+        return UNIT_TYPE_LABELS[self]
+
+    @property
+    def reviewed_by_bureau(self) -> bool:
+        """004 第十四条: non-public enterprises and social organisations are reviewed by the bureau."""
+        return self in (UnitType.PRIVATE_ENTERPRISE, UnitType.SOCIAL_ORG)
+
+
+UNIT_TYPE_LABELS = {
+    UnitType.INSTITUTION: "国有事业单位",
+    UnitType.STATE_ENTERPRISE: "国有企业",
+    UnitType.ORGAN: "机关",
+    UnitType.PRIVATE_ENTERPRISE: "非公企业",
+    UnitType.SOCIAL_ORG: "社会团体",
+}
+
+
+class Authority(db.Model):
+    """行业主管部门: owns one or more title series (seed 002 annex)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    title_series: Mapped[str] = mapped_column(sa.String(500), default="")  # 、-separated
+
+    def __repr__(self) -> str:
+        return f"<Authority {self.name}>"
+
+
+class Unit(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    uscc: Mapped[str] = mapped_column(sa.String(18), unique=True)  # 统一社会信用代码
+    type: Mapped[UnitType] = mapped_column(sa.Enum(UnitType, native_enum=False, length=30))
+    county: Mapped[str] = mapped_column(sa.String(100), default="")
+    authority_id: Mapped[int | None] = mapped_column(sa.ForeignKey("authority.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    authority: Mapped[Authority | None] = relationship()
+
+    @property
+    def reviewed_by_bureau(self) -> bool:
+        return self.type.reviewed_by_bureau
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.name}>"
+
+
+class Provider(db.Model):
+    """继续教育基地 / 施教机构 (seed 001 附件1)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    category: Mapped[str] = mapped_column(sa.String(100), default="")
+    active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,18 @@
+"""Days the bureau enters itself, overriding chinesecalendar (or filling a year it lacks)."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models_base import UTCDateTime, utcnow
+
+
+class WorkdayOverride(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, unique=True)
+    is_workday: Mapped[bool]
+    note: Mapped[str] = mapped_column(sa.String(100), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,163 @@
+"""Fixtures: a fresh database per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set),
+the app, a client, an `auth` helper and factories (make_unit, make_user, make_professional, ...)."""
+
+import itertools
+import os
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.accounts.idnumbers import make_id_number, make_uscc
+from portal.accounts.models import PersonStatus, Professional, Role, User
+from portal.accounts.service import hash_password
+from portal.extensions import db
+from portal.units.models import Unit, UnitType
+
+PASSWORD = "Passw0rd!"  # meets the default policy: 8+ characters, 3+ classes
+_sequence = itertools.count(1)
+
+
+def _database_url(tmp_path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path),
+            "UPLOAD_FOLDER": str(tmp_path / "evidence"),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            _reset_postgres()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _reset_postgres() -> None:
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+
+
+@pytest.fixture
+def csrf_app(app):
+    """The same app with CSRF protection on, as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for factories and direct database checks."""
+    with app.app_context():
+        yield
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username, password=PASSWORD):
+        if isinstance(username, User):
+            username = username.username
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# --- factories ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_unit(ctx):
+    def make(name=None, type=UnitType.INSTITUTION, **kwargs):
+        n = next(_sequence)
+        unit = Unit(
+            name=name or f"测试单位{n}",
+            uscc=make_uscc(f"12341822MB{n:07d}"),
+            type=type,
+            county=kwargs.pop("county", "示范县"),
+            **kwargs,
+        )
+        db.session.add(unit)
+        db.session.commit()
+        return unit
+
+    return make
+
+
+@pytest.fixture
+def make_user(ctx):
+    def make(role=Role.UNIT_REVIEWER, username=None, password=PASSWORD, **kwargs):
+        n = next(_sequence)
+        user = User(
+            username=username or f"{role.value}{n}",
+            password_hash=hash_password(password),
+            role=role,
+            name=kwargs.pop("name", f"用户{n}"),
+            **kwargs,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_professional(ctx, make_user):
+    """A professional with an account (login with .user.username and PASSWORD)."""
+
+    def make(unit=None, status=PersonStatus.CONFIRMED, account=True, born=None, **kwargs):
+        n = next(_sequence)
+        id_number = make_id_number(born or date(1980 + n % 20, 1 + n % 12, 1 + n % 28), n)
+        user = None
+        if account:
+            user = make_user(
+                Role.PROFESSIONAL, username=id_number, name=kwargs.get("name", f"专技{n}")
+            )
+        person = Professional(
+            id_number=id_number,
+            name=kwargs.pop("name", f"专技{n}"),
+            phone=kwargs.pop("phone", f"1390000{n:04d}"),
+            unit=unit,
+            status=status,
+            user=user,
+            title_series=kwargs.pop("title_series", "教师"),
+            title_level=kwargs.pop("title_level", "中级"),
+            **kwargs,
+        )
+        db.session.add(person)
+        db.session.commit()
+        return person
+
+    return make

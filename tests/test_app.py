@@ -1,0 +1,71 @@
+"""The application shell: configuration, security headers, error pages, login."""
+
+from flask import Flask
+
+from portal import config, create_app
+from portal.accounts.models import Role
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+
+
+def test_config_from_test_config(app):
+    assert app.testing
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k"}).secret_key == "k"
+
+
+def test_postgres_url_gets_psycopg_driver(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@localhost/portal")
+    flask_app = Flask("x", instance_path=str(tmp_path))
+    config.load(flask_app, None)
+    assert (
+        flask_app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@localhost/portal"
+    )
+    assert (tmp_path / "secret_key").read_text().strip() == flask_app.config["SECRET_KEY"]
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_404_is_chinese_and_has_no_trace(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.text
+    assert "Traceback" not in response.text
+
+
+def test_login_and_logout(client, auth, make_user):
+    user = make_user(Role.ADMIN)
+    response = auth.login(user)
+    assert response.status_code == 303
+    assert client.get("/").status_code in (200, 302)
+    auth.logout()
+    with client.application.app_context():
+        actions = db.session.scalars(db.select(AuditEvent.action)).all()
+    assert actions == ["auth.login", "auth.logout"]
+
+
+def test_wrong_password_shows_message_and_is_audited(client, auth, make_user):
+    user = make_user(Role.ADMIN)
+    response = auth.login(user, "wrong-password")
+    assert response.status_code == 422
+    assert "账号或密码不正确" in response.text
+    with client.application.app_context():
+        event = db.session.scalar(db.select(AuditEvent))
+    assert (event.action, event.outcome) == ("auth.login", "failure")
+
+
+def test_session_cookie_replayed_after_logout_is_refused(client, auth, make_user):
+    user = make_user(Role.ADMIN)
+    auth.login(user)
+    with client.session_transaction() as session:
+        stolen = dict(session)
+    auth.logout()
+    with client.session_transaction() as session:
+        session.update(stolen)
+    response = client.get("/")
+    assert response.status_code == 200  # the anonymous home page, not a redirect to work
+    assert "退出" not in response.text
