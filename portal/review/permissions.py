@@ -1,0 +1,49 @@
+"""Who reviews whom (004 第十四条): the unit's reviewer for state-owned units and organs,
+the bureau for non-public enterprises, social organisations and freelancers."""
+
+import sqlalchemy as sa
+
+from portal.accounts.models import Professional, Role, User
+from portal.units.models import Unit, UnitType
+
+BUREAU_UNIT_TYPES = (UnitType.PRIVATE_ENTERPRISE, UnitType.SOCIAL_ORG)
+
+
+def can_review(user: User, professional: Professional) -> bool:
+    """May this user review (and confirm) this professional's records?"""
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.role is Role.UNIT_REVIEWER:
+        return (
+            user.unit_id is not None
+            and professional.unit_id == user.unit_id
+            and not professional.reviewed_by_bureau
+        )
+    if user.role is Role.BUREAU_OFFICER:
+        return professional.reviewed_by_bureau
+    return False
+
+
+def can_view(user: User, professional: Professional) -> bool:
+    """Read access to a person's records and evidence: the person, their reviewers, the bureau."""
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.role is Role.PROFESSIONAL:
+        return professional.user_id == user.id
+    if user.role is Role.BUREAU_OFFICER:
+        return True  # the bureau sees the whole county
+    return can_review(user, professional)
+
+
+def reviewable_people(user: User) -> sa.Select:
+    """A select of the Professional rows this user reviews (empty for other roles)."""
+    query = sa.select(Professional)
+    if user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
+        return query.join(Unit, Professional.unit_id == Unit.id).where(
+            Professional.unit_id == user.unit_id, Unit.type.not_in(BUREAU_UNIT_TYPES)
+        )
+    if user.role is Role.BUREAU_OFFICER:
+        return query.outerjoin(Unit, Professional.unit_id == Unit.id).where(
+            sa.or_(Professional.unit_id.is_(None), Unit.type.in_(BUREAU_UNIT_TYPES))
+        )
+    return query.where(sa.false())
