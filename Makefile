@@ -1,0 +1,80 @@
+# 专业技术人员继续教育学时登记管理系统 — one command to run the demo, one to run every test.
+#   make run   fresh machine -> .venv, schema, demo data, serves on 0.0.0.0:5000
+#   make test  fresh machine -> Debian packages, .venv, ruff, pytest on SQLite, then on PostgreSQL
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app portal
+HOST ?= 0.0.0.0
+PORT ?= 5000
+PYTEST_ARGS ?=
+# Debian packages the tests need: the browser, CJK TrueType fonts for the certificate PDF,
+# a PostgreSQL server for the second run, pdftoppm for looking at PDFs.
+APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei postgresql poppler-utils
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: run serve demo test test-sqlite test-postgres lint format system-packages venv clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files so that a second `make` does not reinstall; they follow pyproject.toml.
+$(VENV)/.serve-installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e ".[serve,postgres]"
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e ".[test,serve]"
+	touch $@
+
+venv: $(VENV)/.serve-installed
+
+# The schema: Alembic migrations when there are any, otherwise `flask demo` creates it.
+demo: $(VENV)/.serve-installed
+	@if ls migrations/versions/*.py >/dev/null 2>&1; then \
+		echo "== flask db upgrade"; $(FLASK) db upgrade; \
+	fi
+	$(FLASK) demo
+
+run: demo
+	@echo "== 演示系统: http://127.0.0.1:$(PORT)/login  (Ctrl+C 停止)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-style serving on Linux (see README for waitress on Windows).
+serve: $(VENV)/.serve-installed
+	$(BIN)/gunicorn -w 2 -b $(HOST):8000 'portal:create_app()'
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "== apt-get install$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "== Debian packages present: $(APT_PACKAGES)"; fi
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check portal tests
+
+format: $(VENV)/.test-installed
+	$(BIN)/ruff format portal tests
+
+# pytest exits 5 when it collected no test; a suite that ran nothing must not look green here.
+test-sqlite: $(VENV)/.test-installed
+	@echo "== pytest on SQLite"
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.test-installed
+	@echo "== pytest on PostgreSQL"
+	.ci/with-postgres $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test: system-packages lint test-sqlite test-postgres
+	@echo "== make test: ruff, SQLite and PostgreSQL runs passed"
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info portal.egg-info .pytest_cache .ruff_cache tests/artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
