@@ -1,13 +1,97 @@
 """flask --app portal demo | create-admin"""
 
+import string
+
 import click
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.accounts.models import Role, User
+from portal.accounts.service import hash_password
+from portal.audit.service import record
+from portal.extensions import db
 
 
 @click.command("demo")
 def demo():
-    """Create the schema if needed and load the demo county."""
+    """Create the schema if needed and load the demo county (safe to run again)."""
+    from portal.admin import demo as demo_data
+
+    schema = demo_data.ensure_schema()
+    if schema == "migrated":
+        click.echo("数据库结构已按迁移脚本创建 (flask db upgrade)。")
+    elif schema == "created":
+        click.echo("数据库结构已创建 (create_all)。")
+    logins = demo_data.load()
+    record("demo.load", detail="flask demo", username="cli")
+    db.session.commit()
+    click.echo(f"演示数据已就绪：{current_app.config['BUREAU_NAME']}，{demo_data.COUNTY}。")
+    click.echo("")
+    click.echo(f"演示账号 (demo logins), 密码 password: {demo_data.DEMO_PASSWORD}")
+    rows = [(login.role.label, login.username, login.name, login.note) for login in logins]
+    _table(("角色 role", "用户名 username", "姓名 name", "说明 note"), rows)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row):
+        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
+        return "  ".join(cells).rstrip()
+
+    click.echo(line(header))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo(line(row))
+
+
+def password_problems(password: str) -> list[str]:
+    """The configured policy (等保 2.0 defaults: 8+ characters of at least 3 of 4 classes)."""
+    config = current_app.config
+    problems = []
+    if len(password) < config["PASSWORD_MIN_LENGTH"]:
+        problems.append(f"密码至少{config['PASSWORD_MIN_LENGTH']}位")
+    classes = sum(
+        any(ch in group for ch in password)
+        for group in (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+    ) + any(not ch.isalnum() for ch in password)
+    if classes < config["PASSWORD_MIN_CLASSES"]:
+        problems.append(
+            f"密码须包含大写字母、小写字母、数字、符号中的至少{config['PASSWORD_MIN_CLASSES']}类"
+        )
+    return problems
 
 
 @click.command("create-admin")
-def create_admin():
+@click.option("--username", prompt="用户名 (username)", help="登录用户名")
+@click.option("--name", prompt="姓名 (name)", help="姓名")
+@click.option(
+    "--password",
+    prompt="密码 (password)",
+    hide_input=True,
+    confirmation_prompt="再次输入密码 (repeat)",
+    help="至少8位，含大写字母、小写字母、数字、符号中的3类",
+)
+def create_admin(username: str, name: str, password: str):
     """Create an admin account."""
+    username = username.strip()
+    name = name.strip()
+    if not username or not name:
+        raise click.ClickException("用户名和姓名不能为空")
+    problems = password_problems(password)
+    if problems:
+        raise click.ClickException("密码不符合要求：" + "；".join(problems))
+    if db.session.scalar(sa.select(User).filter_by(username=username)) is not None:
+        raise click.ClickException(f"用户名“{username}”已存在")
+    user = User(
+        username=username, name=name, role=Role.ADMIN, password_hash=hash_password(password)
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", user, detail=f"create-admin {username}", username="cli")
+    db.session.commit()
+    click.echo(f"已创建系统管理员：{username}")
