@@ -4,7 +4,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flask import Flask, g, session
+from flask import Flask, flash, g, session
 from flask_login import current_user, logout_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -127,13 +127,21 @@ def _register_hooks(app: Flask) -> None:
     def idle_timeout():
         if not current_user.is_authenticated:
             return
+        from portal.admin.settings import get_setting
+        from portal.audit.service import record
+
         now = datetime.now(UTC).timestamp()
-        limit = timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"]).total_seconds()
+        limit = timedelta(minutes=get_setting("IDLE_TIMEOUT_MINUTES")).total_seconds()
         last = session.get("last_seen")
         if last is not None and now - last > limit:
+            record(
+                "auth.timeout", current_user._get_current_object(), detail="长时间无操作，自动退出"
+            )
             logout_user()
             session.clear()
+            flash("登录已超时，请重新登录", "warning")
             g.idle_logged_out = True
+            g.commit_anyway = True  # keep the audit event even if the page then refuses
             return
         session["last_seen"] = now
 

@@ -30,6 +30,7 @@ class Defaults:
     # Publicity and rules
     PUBLICITY_WORKING_DAYS = 5
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)
+    TRAINING_PLAN_LEAD_DAYS = 15  # providers file a training plan this many days before it starts
 
     # Certificate PDF: a TrueType CJK font; discovered when not set
     CERTIFICATE_FONT_PATH = None

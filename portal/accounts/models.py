@@ -150,3 +150,18 @@ def mask_name(value: str) -> str:
     if len(value) == 2:
         return value[0] + "*"
     return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+class LoginAttempt(db.Model):
+    """One login attempt, kept in the database so that throttling works across processes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ip: Mapped[str] = mapped_column(sa.String(45), default="", index=True)
+    username: Mapped[str] = mapped_column(sa.String(64), default="")  # redacted, for reading
+    # HMAC of the typed name: counts failures of unknown names without storing them in clear.
+    username_key: Mapped[str] = mapped_column(sa.String(32), default="", index=True)
+    success: Mapped[bool] = mapped_column(default=False)
+    # success | failure | lockout (the failure that locked) | refused (while locked)
+    # | throttled (address over its limit) | disabled (right password, account disabled)
+    outcome: Mapped[str] = mapped_column(sa.String(20), default="failure")

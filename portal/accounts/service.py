@@ -1,19 +1,363 @@
-"""Account operations: authentication. Services flush, never commit."""
+"""Account operations: password policy, login with lockout and address throttling, password
+change, self-registration. Services flush, never commit."""
 
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts.models import User
+from portal.accounts.idnumbers import birth_date
+from portal.accounts.models import LoginAttempt, PersonStatus, Professional, Role, User
+from portal.admin.settings import get_setting
+from portal.audit.service import record, redact
 from portal.extensions import db
+from portal.models_base import utcnow
+from portal.templating import local_time
+from portal.units.models import Unit
+
+# A hash to check against when the account does not exist, so that both paths cost the same.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+PASSWORD_CLASSES = (
+    ("大写字母", re.compile(r"[A-Z]")),
+    ("小写字母", re.compile(r"[a-z]")),
+    ("数字", re.compile(r"[0-9]")),
+    ("符号", re.compile(r"[^A-Za-z0-9]")),
+)
+COUNTED = ("failure", "lockout")  # attempts that count towards a lock or the address throttle
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(db.select(User).filter_by(username=username.strip().upper()))
+def password_problems(password: str, *, username: str = "", id_number: str = "") -> list[str]:
+    """Chinese reasons why a password does not meet the policy; empty when it does."""
+    min_length = get_setting("PASSWORD_MIN_LENGTH")
+    min_classes = get_setting("PASSWORD_MIN_CLASSES")
+    problems = []
+    if len(password) < min_length:
+        problems.append(f"密码至少需要{min_length}位")
+    classes = sum(1 for _, pattern in PASSWORD_CLASSES if pattern.search(password))
+    if classes < min_classes:
+        problems.append(f"密码需包含大写字母、小写字母、数字、符号中的至少{min_classes}类")
+    lowered = password.lower()
+    for value in (username, id_number):
+        if value and len(value) >= 4 and value.lower() in lowered:
+            problems.append("密码不能包含账号或身份证号码")
+            break
+    return problems
+
+
+def policy_text() -> str:
+    return (
+        f"至少{get_setting('PASSWORD_MIN_LENGTH')}位，包含大写字母、小写字母、数字、符号中的"
+        f"至少{get_setting('PASSWORD_MIN_CLASSES')}类，不能包含账号或身份证号码"
+    )
+
+
+# --- login -------------------------------------------------------------------------------
+
+
+@dataclass
+class LoginResult:
+    user: User | None = None
+    error: str = ""
+    status: int = 200  # 422 wrong credentials, 423 account locked, 429 address throttled
+    field_error: bool = False  # show beside the password rather than above the form
+
+
+def find_user(username: str) -> User | None:
+    username = username.strip()
+    user = db.session.scalar(sa.select(User).filter_by(username=username.upper()))
     if user is None:
-        user = db.session.scalar(db.select(User).filter_by(username=username.strip()))
+        user = db.session.scalar(sa.select(User).filter_by(username=username))
+    return user
+
+
+def _username_key(username: str) -> str:
+    secret = current_app.secret_key.encode() if current_app.secret_key else b""
+    digest = hmac.new(secret, username.strip().upper().encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def _until_text(until: datetime, now: datetime) -> str:
+    fmt = "%H:%M" if local_time(until, "%Y%m%d") == local_time(now, "%Y%m%d") else "%m月%d日 %H:%M"
+    return local_time(until, fmt)
+
+
+def _attempt(ip: str, username: str, key: str, outcome: str, now: datetime) -> None:
+    db.session.add(
+        LoginAttempt(
+            at=now,
+            ip=ip,
+            username=redact(username)[:64],
+            username_key=key,
+            success=outcome == "success",
+            outcome=outcome,
+        )
+    )
+
+
+def _throttled_until(ip: str, now: datetime, window: timedelta) -> datetime | None:
+    """When the address is over its failure limit: the time its oldest counted failure expires."""
+    limit = get_setting("LOGIN_MAX_FAILURES_PER_ADDRESS")
+    failures = sa.select(LoginAttempt.at).where(
+        LoginAttempt.ip == ip, LoginAttempt.outcome.in_(COUNTED), LoginAttempt.at > now - window
+    )
+    times = db.session.scalars(failures.order_by(LoginAttempt.at.desc()).limit(limit)).all()
+    if len(times) < limit:
+        return None
+    return times[-1] + window
+
+
+def _unknown_name_state(key: str, now: datetime, window: timedelta) -> tuple[datetime | None, int]:
+    """(locked until, failures so far) for a name without an account, from the attempts."""
+    last_lock = db.session.scalar(
+        sa.select(sa.func.max(LoginAttempt.at)).where(
+            LoginAttempt.username_key == key, LoginAttempt.outcome == "lockout"
+        )
+    )
+    if last_lock is not None and last_lock + window > now:
+        return last_lock + window, 0
+    query = sa.select(sa.func.count()).where(
+        LoginAttempt.username_key == key, LoginAttempt.outcome.in_(COUNTED)
+    )
+    if last_lock is not None:
+        query = query.where(LoginAttempt.at > last_lock + window)
+    return None, db.session.scalar(query)
+
+
+def login(username: str, password: str, ip: str, now: datetime | None = None) -> LoginResult:
+    """Check a login; record the attempt and the audit event either way.
+
+    An address over its failure limit is refused before any password is checked, so its
+    attempts never count towards locking the accounts it tries.
+    """
+    now = now or utcnow()
+    window = timedelta(minutes=get_setting("LOGIN_LOCK_MINUTES"))
+    max_failures = get_setting("LOGIN_MAX_FAILURES")
+    key = _username_key(username)
+
+    throttled = _throttled_until(ip, now, window)
+    if throttled is not None:
+        _attempt(ip, username, key, "throttled", now)
+        record(
+            "auth.throttle",
+            outcome="denied",
+            username=username[:64],
+            detail=f"地址 {ip} 登录失败次数超过限制，暂停登录至 {local_time(throttled)}",
+            commit_anyway=True,
+        )
+        return LoginResult(
+            error=f"此网络地址登录失败次数过多，请于 {_until_text(throttled, now)} 后再试。",
+            status=429,
+        )
+
+    user = find_user(username)
+    if user is not None:
+        if user.locked_until is not None and user.locked_until <= now:
+            user.locked_until, user.failed_logins = None, 0
+        locked_until = user.locked_until
+    else:
+        check_password_hash(_DUMMY_HASH, password)
+        locked_until, failures = _unknown_name_state(key, now, window)
+    if locked_until is not None:
+        _attempt(ip, username, key, "refused", now)
+        record(
+            "auth.login",
+            user,
+            outcome="denied",
+            user=user,
+            username=username[:64],
+            detail="账号锁定中",
+            commit_anyway=True,
+        )
+        return _locked(locked_until, now)
+
+    if user is not None and check_password_hash(user.password_hash, password):
+        if not user.active:
+            _attempt(ip, username, key, "disabled", now)
+            record(
+                "auth.login",
+                user,
+                outcome="failure",
+                user=user,
+                detail="账号已停用",
+                commit_anyway=True,
+            )
+            return LoginResult(error="该账号已停用，请联系管理员。", status=422)
+        user.failed_logins = 0
+        user.last_login_at = now
+        _attempt(ip, username, key, "success", now)
+        record("auth.login", user, user=user)
+        return LoginResult(user=user)
+
+    if user is not None:
+        user.failed_logins += 1
+        failures = user.failed_logins
+    else:
+        failures += 1
+    if failures >= max_failures:
+        until = now + window
+        if user is not None:
+            user.locked_until = until
+        _attempt(ip, username, key, "lockout", now)
+        record(
+            "auth.lockout",
+            user,
+            outcome="failure",
+            user=user,
+            username=username[:64],
+            detail=f"连续失败 {failures} 次，锁定至 {local_time(until)}",
+            commit_anyway=True,
+        )
+        return _locked(until, now)
+    _attempt(ip, username, key, "failure", now)
+    record(
+        "auth.login",
+        user,
+        outcome="failure",
+        user=user,
+        username=username[:64],
+        detail=f"第 {failures} 次失败",
+        commit_anyway=True,
+    )
+    message = "账号或密码不正确"
+    remaining = max_failures - failures
+    if remaining <= 2:
+        message += f"，再失败 {remaining} 次将锁定 {get_setting('LOGIN_LOCK_MINUTES')} 分钟"
+    return LoginResult(error=message, status=422, field_error=True)
+
+
+def _locked(until: datetime, now: datetime) -> LoginResult:
+    return LoginResult(
+        error=f"登录失败次数过多，账号已锁定，请于 {_until_text(until, now)} 后再试，"
+        "或联系管理员解锁。",
+        status=423,
+    )
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """A plain check without side effects (kept for scripts)."""
+    user = find_user(username)
     if user is None or not user.active or not check_password_hash(user.password_hash, password):
         return None
     return user
+
+
+# --- own password ------------------------------------------------------------------------
+
+
+def change_password(
+    user: User, old_password: str, new_password: str, now: datetime | None = None
+) -> bool:
+    """Set a new password and rotate the session token: every other session ends.
+
+    False (and an audited failure) when the old password is wrong.
+    """
+    if not check_password_hash(user.password_hash, old_password):
+        record(
+            "auth.password_change",
+            user,
+            outcome="failure",
+            user=user,
+            detail="原密码不正确",
+            commit_anyway=True,
+        )
+        return False
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = now or utcnow()
+    user.rotate_session()
+    record("auth.password_change", user, user=user)
+    db.session.flush()
+    return True
+
+
+# --- self-registration -------------------------------------------------------------------
+
+
+class RegistrationError(ValueError):
+    """A Chinese message for one form field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Registration:
+    id_number: str
+    name: str
+    phone: str
+    unit_id: int | None
+    title_series: str
+    title_level: str
+    title_name: str
+    password: str
+
+
+def register(data: Registration, now: datetime | None = None) -> User:
+    """Create the professional's account, linking an imported person with the same ID number."""
+    now = now or utcnow()
+    if db.session.scalar(sa.select(User.id).filter_by(username=data.id_number)) is not None:
+        raise RegistrationError("id_number", "该身份证号码已注册，请直接登录")
+    person = db.session.scalar(sa.select(Professional).filter_by(id_number=data.id_number))
+    linked = person is not None
+    if person is not None:
+        if person.user_id is not None:
+            raise RegistrationError("id_number", "该身份证号码已注册，请直接登录")
+        if person.name != data.name:
+            raise RegistrationError("name", "姓名与已登记的信息不一致，请核对或联系单位")
+        if person.unit_id != data.unit_id:
+            person.unit_id = data.unit_id
+            person.status = PersonStatus.PENDING
+    else:
+        person = Professional(
+            id_number=data.id_number,
+            name=data.name,
+            unit_id=data.unit_id,
+            status=PersonStatus.PENDING,
+        )
+        db.session.add(person)
+    person.birth_date = birth_date(data.id_number)
+    person.phone = data.phone
+    person.title_series = data.title_series
+    person.title_level = data.title_level
+    person.title_name = data.title_name
+    user = User(
+        username=data.id_number,
+        password_hash=hash_password(data.password),
+        role=Role.PROFESSIONAL,
+        name=data.name,
+        phone=data.phone,
+        password_changed_at=now,
+        last_login_at=now,
+    )
+    db.session.add(user)
+    db.session.flush()
+    person.user_id = user.id
+    db.session.flush()
+    record(
+        "account.register",
+        person,
+        user=user,
+        detail=("关联已登记人员" if linked else "新登记人员") + f"，状态：{person.status.label}",
+    )
+    return user
+
+
+def confirmation_note(person: Professional) -> str:
+    """What a newly registered person is told about being confirmed."""
+    if person.status == PersonStatus.CONFIRMED:
+        return "注册成功，您的人员信息已确认，可以开始申报学时。"
+    unit = db.session.get(Unit, person.unit_id) if person.unit_id else None
+    who = "县人社局" if unit is None or unit.reviewed_by_bureau else f"“{unit.name}”"
+    return (
+        f"注册成功。您的人员信息需经{who}确认后，所申报的学时才能进入核验；现在即可开始填写申报。"
+    )

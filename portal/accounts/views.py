@@ -1,13 +1,46 @@
-"""Login, logout, self-registration."""
+"""Login, logout, own password, self-registration."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.accounts import service
-from portal.accounts.forms import LoginForm
-from portal.audit.service import record
+from portal.accounts.forms import LoginForm, PasswordForm, RegisterForm
+from portal.audit.service import client_ip, record
+from portal.extensions import login_manager
 
 bp = Blueprint("accounts", __name__)
+
+
+def _start_session(user) -> None:
+    """A fresh session (nothing carried over from before the login) for this user."""
+    session.clear()
+    login_user(user)
+    session["last_seen"] = datetime.now(UTC).timestamp()
+
+
+def _next_url() -> str:
+    """Where to go after login: only a path on this site."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.netloc or "\\" in target:
+        return url_for("main.index")
+    return target
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Send anonymous visitors to the login page; after an idle timeout say so only once."""
+    if not g.get("idle_logged_out"):
+        flash(login_manager.login_message, "warning")
+    target = url_for("accounts.login")
+    if request.method == "GET":
+        target = url_for("accounts.login", next=request.full_path.rstrip("?"))
+    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -15,15 +48,17 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = service.authenticate(form.username.data, form.password.data)
-        if user is not None:
-            login_user(user)
-            record("auth.login", user, user=user)
-            return redirect(url_for("main.index"), code=303)
-        record("auth.login", outcome="failure", username=form.username.data, commit_anyway=True)
-        form.password.errors.append("账号或密码不正确")
-    return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
+        result = service.login(form.username.data, form.password.data, client_ip())
+        if result.user is not None:
+            _start_session(result.user)
+            return redirect(_next_url(), code=303)
+        (form.password.errors if result.field_error else form.form_errors).append(result.error)
+        status = result.status
+    elif form.errors:
+        status = 422
+    return render_template("accounts/login.html", form=form), status
 
 
 @bp.post("/logout")
@@ -32,10 +67,50 @@ def logout():
     current_user.rotate_session()
     record("auth.logout", current_user)
     logout_user()
+    session.clear()
     flash("您已安全退出。", "success")
     return redirect(url_for("accounts.login"), code=303)
 
 
-@bp.get("/register")
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    user = current_user._get_current_object()
+    form = PasswordForm(user)
+    if form.validate_on_submit():
+        if service.change_password(user, form.old_password.data, form.new_password.data):
+            _start_session(user)  # the new session token; other sessions are now refused
+            flash("密码已修改。其他设备上的登录已失效。", "success")
+            return redirect(url_for("main.index"), code=303)
+        form.old_password.errors.append("原密码不正确")
+    status = 422 if form.errors else 200
+    return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
 def register():
-    return render_template("accounts/register.html")
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = service.register(
+                service.Registration(
+                    id_number=form.id_number.data,
+                    name=form.name.data,
+                    phone=form.phone.data,
+                    unit_id=form.unit_id,
+                    title_series=form.title_series.data,
+                    title_level=form.title_level.data,
+                    title_name=form.title_name.data or "",
+                    password=form.password.data,
+                )
+            )
+        except service.RegistrationError as error:
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            _start_session(user)
+            flash(service.confirmation_note(user.professional), "success")
+            return redirect(url_for("main.index"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("accounts/register.html", form=form), status

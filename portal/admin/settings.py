@@ -1,0 +1,106 @@
+"""Run-time settings: a value saved by an admin in the Setting table wins over app.config.
+
+Other packages read them with get_setting("EVIDENCE_MAX_FILE_BYTES") and the like.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app, g
+
+from portal.admin.models import Setting
+from portal.extensions import db
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    label: str
+    kind: str  # "int" | "mb" (stored in bytes, edited in MB) | "bool"
+    minimum: int = 0
+    maximum: int = 0
+    help: str = ""
+    group: str = ""
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "PASSWORD_MIN_LENGTH", "密码最少位数", "int", 8, 64, "等保2.0要求不少于8位", "密码与登录"
+    ),
+    SettingSpec(
+        "PASSWORD_MIN_CLASSES",
+        "密码至少包含的字符类别数",
+        "int",
+        2,
+        4,
+        "类别：大写字母、小写字母、数字、符号",
+        "密码与登录",
+    ),
+    SettingSpec("LOGIN_MAX_FAILURES", "连续登录失败锁定次数", "int", 3, 20, "", "密码与登录"),
+    SettingSpec("LOGIN_LOCK_MINUTES", "账号锁定时长（分钟）", "int", 1, 1440, "", "密码与登录"),
+    SettingSpec(
+        "LOGIN_MAX_FAILURES_PER_ADDRESS",
+        "同一网络地址允许的失败次数",
+        "int",
+        5,
+        1000,
+        "在锁定时长内超过此数，该地址暂停登录，但不锁定被尝试的账号",
+        "密码与登录",
+    ),
+    SettingSpec("IDLE_TIMEOUT_MINUTES", "无操作自动退出（分钟）", "int", 5, 480, "", "密码与登录"),
+    SettingSpec(
+        "EVIDENCE_MAX_FILE_BYTES", "单个证明材料大小上限（MB）", "mb", 1, 60, "", "证明材料"
+    ),
+    SettingSpec(
+        "EVIDENCE_MAX_DECLARATION_BYTES",
+        "每份申报证明材料合计上限（MB）",
+        "mb",
+        1,
+        1000,
+        "",
+        "证明材料",
+    ),
+    SettingSpec(
+        "ALLOW_TRANSITION_RULE_SET",
+        "允许2025–2030年度选择合肥2021旧办法",
+        "bool",
+        help="过渡期内专业技术人员可选择按《合肥市专业技术人员继续教育学时管理办法》（2021）认定",
+        group="学时认定",
+    ),
+    SettingSpec(
+        "TRAINING_PLAN_LEAD_DAYS",
+        "培训计划提前备案天数",
+        "int",
+        0,
+        90,
+        "施教机构应在培训开始前提前备案的天数",
+        "学时认定",
+    ),
+)
+SPECS = {spec.key: spec for spec in SETTINGS}
+
+
+def get_setting(key: str):
+    """The admin's saved value, or app.config[key]; cached for the current request."""
+    cache = g.setdefault("_settings", {})
+    if key not in cache:
+        row = db.session.get(Setting, key)
+        cache[key] = row.value["value"] if row is not None else current_app.config[key]
+    return cache[key]
+
+
+def set_setting(key: str, value) -> None:
+    """Save a value (no audit, no commit: use portal.admin.service.save_settings)."""
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value={"value": value}))
+    else:
+        row.value = {"value": value}
+    g.pop("_settings", None)
+
+
+def display(spec: SettingSpec, value) -> str:
+    if spec.kind == "bool":
+        return "是" if value else "否"
+    if spec.kind == "mb":
+        return f"{value / 1024 / 1024:g} MB"
+    return str(value)
