@@ -96,15 +96,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.admin.cli import create_admin, demo
     from portal.board.cli import publicity
+    from portal.rules.cli import rules
     from portal.workdays.cli import workdays
 
-    for command in (demo, create_admin, workdays, publicity):
+    for command in (demo, create_admin, rules, workdays, publicity):
         app.cli.add_command(command)
-    try:  # TEMPORARY until portal/rules/cli.py lands
-        from portal.rules.cli import rules
-    except ImportError:
-        return
-    app.cli.add_command(rules)
 
 
 def _register_hooks(app: Flask) -> None:
