@@ -5,6 +5,7 @@ import string
 import click
 import sqlalchemy as sa
 from flask import current_app
+from flask.cli import with_appcontext
 
 from portal.accounts.models import Role, User
 from portal.accounts.service import hash_password
@@ -13,6 +14,7 @@ from portal.extensions import db
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Create the schema if needed and load the demo county (safe to run again)."""
     from portal.admin import demo as demo_data
@@ -67,6 +69,7 @@ def password_problems(password: str) -> list[str]:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--username", prompt="用户名 (username)", help="登录用户名")
 @click.option("--name", prompt="姓名 (name)", help="姓名")
 @click.option(
