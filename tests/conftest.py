@@ -161,3 +161,35 @@ def make_professional(ctx, make_user):
         return person
 
     return make
+
+
+@pytest.fixture
+def make_registered_declaration(ctx):
+    """A REGISTERED declaration with approved hours, built directly (certificates tests)."""
+    from datetime import UTC, datetime
+
+    from portal.declarations.models import Declaration, DeclarationStatus
+
+    def make(person, year, general=30, professional=60, reviewer=None, compliant=None, **kwargs):
+        total = general + professional
+        declaration = Declaration(
+            professional=person,
+            year=year,
+            rule_set=kwargs.pop("rule_set", "anhui-2025"),
+            status=kwargs.pop("status", DeclarationStatus.REGISTERED),
+            submitted_at=datetime(year, 11, 20, 2, 0, tzinfo=UTC),
+            reviewed_at=kwargs.pop("reviewed_at", datetime(year, 12, 1, 2, 0, tzinfo=UTC)),
+            reviewer=reviewer,
+            general_hours=general,
+            professional_hours=professional,
+            total_hours=total,
+            compliant=(total >= 90 and professional >= 60) if compliant is None else compliant,
+            registered_at=datetime(year, 12, 12, 2, 0, tzinfo=UTC),
+            registered_on=kwargs.pop("registered_on", date(year, 12, 12)),
+            **kwargs,
+        )
+        db.session.add(declaration)
+        db.session.commit()
+        return declaration
+
+    return make

@@ -1,0 +1,83 @@
+"""Rendering the certificate (学时登记证书) to PDF with xhtml2pdf.
+
+Each render gets its own temporary directory, the only place (with the font's folder) the
+document may read: it holds the page background (a double border drawn with ReportLab) and the
+QR code. Nothing is fetched over the network.
+"""
+
+import io
+import tempfile
+from pathlib import Path
+
+import qrcode
+from flask import render_template
+from reportlab.lib.colors import HexColor
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+from portal.certificates.fonts import CertificateFont
+
+BORDER_COLOUR = HexColor("#8c1d17")
+
+
+class PdfError(Exception):
+    """xhtml2pdf reported an error; the PDF would be incomplete."""
+
+
+def qr_png(url: str) -> bytes:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=2)
+    code.add_data(url)
+    code.make(fit=True)
+    out = io.BytesIO()
+    code.make_image(fill_color="black", back_color="white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def _background(path: Path) -> None:
+    """A4 page with a thick outer and a thin inner border, like a printed certificate form."""
+    width, height = A4
+    page = canvas.Canvas(str(path), pagesize=A4)
+    page.setStrokeColor(BORDER_COLOUR)
+    page.setLineWidth(3)
+    page.rect(28, 28, width - 56, height - 56)
+    page.setLineWidth(0.8)
+    page.rect(36, 36, width - 72, height - 72)
+    # Corner ornaments: small squares at the inner corners.
+    page.setFillColor(BORDER_COLOUR)
+    for x, y in ((36, 36), (width - 36, 36), (36, height - 36), (width - 36, height - 36)):
+        page.rect(x - 4, y - 4, 8, 8, stroke=0, fill=1)
+    page.showPage()
+    page.save()
+
+
+def render_certificate_pdf(context: dict, font: CertificateFont, verify_url: str) -> bytes:
+    """The PDF bytes of one printed certificate; `context` is what the template shows."""
+    with tempfile.TemporaryDirectory(prefix="certificate-") as workdir:
+        work = Path(workdir)
+        _background(work / "background.pdf")
+        (work / "qr.png").write_bytes(qr_png(verify_url))
+        html = render_template(
+            "certificates/pdf.html",
+            font=font,
+            background=(work / "background.pdf").as_uri(),
+            qr=(work / "qr.png").as_uri(),
+            verify_url=verify_url,
+            **context,
+        )
+        policy = ResourceAccessPolicy.server(
+            work,
+            extra_roots=(font.folder,),
+            allow_remote=False,
+            # simsun.ttc / msyh.ttc are close to 20 MB
+            max_local_bytes=64 * 1024 * 1024,
+            max_total_bytes=128 * 1024 * 1024,
+        )
+        out = io.BytesIO()
+        result = pisa.CreatePDF(
+            html, dest=out, path=str(work), encoding="utf-8", resource_policy=policy
+        )
+        if result.err:
+            raise PdfError(f"xhtml2pdf reported {result.err} error(s)")
+        return out.getvalue()

@@ -1,0 +1,306 @@
+"""Certificates: the number (once per person) and printed copies with verification codes.
+
+Certificate number (证书编号), seed 002 四(二)(三): assigned once per person at the first print and
+never changed by reprint, renewal (续办) or reissue (补办). Format::
+
+    <county code>-<year of first issue>-<sequence>      e.g. 341822-2025-000017
+
+county code: the 6-digit administrative division code, setting CERTIFICATE_COUNTY_CODE
+(default 341822); year: local (+08:00) year of the first print; sequence: 6 digits, counting
+from 000001 within that county and year. The column is unique; a collision of two first prints
+at the same moment is retried with the next sequence.
+
+Verification code (查验码): 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L),
+drawn with `secrets` — 31**10 ≈ 8·10^14 codes, so guessing one is hopeless. Shown grouped as
+ABCDE-FGHJK; typed input is normalised (case, spaces, dashes).
+"""
+
+import re
+import secrets
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import Professional, Role, User, mask_id_number, mask_name
+from portal.audit.service import record
+from portal.certificates.models import Certificate, CertificatePrint
+from portal.declarations.models import Declaration, DeclarationStatus
+from portal.extensions import db
+from portal.templating import LOCAL_TZ
+
+DEFAULT_COUNTY_CODE = "341822"
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+_CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+# Declarations on their way to registration: the certificate page explains the wait.
+IN_PROGRESS = (
+    DeclarationStatus.SUBMITTED,
+    DeclarationStatus.NEEDS_EVIDENCE,
+    DeclarationStatus.APPROVED,
+    DeclarationStatus.PUBLICISED,
+)
+
+
+class CertificateError(Exception):
+    """A certificate cannot be printed; the message is Chinese, for the user."""
+
+
+def bureau_name() -> str:
+    return current_app.config["BUREAU_NAME"]
+
+
+def can_print(user: User, professional: Professional) -> bool:
+    """Only the person themself prints their certificate."""
+    return (
+        user.is_authenticated
+        and user.role is Role.PROFESSIONAL
+        and professional.user_id is not None
+        and professional.user_id == user.id
+    )
+
+
+def registered_declarations(professional: Professional) -> list[Declaration]:
+    return list(
+        db.session.scalars(
+            sa.select(Declaration)
+            .where(
+                Declaration.professional_id == professional.id,
+                Declaration.status == DeclarationStatus.REGISTERED,
+            )
+            .order_by(Declaration.year)
+        )
+    )
+
+
+def pending_declarations(professional: Professional) -> list[Declaration]:
+    return list(
+        db.session.scalars(
+            sa.select(Declaration)
+            .where(
+                Declaration.professional_id == professional.id,
+                Declaration.status.in_(IN_PROGRESS),
+            )
+            .order_by(Declaration.year)
+        )
+    )
+
+
+def certificate_of(professional: Professional) -> Certificate | None:
+    return db.session.scalar(
+        sa.select(Certificate).where(Certificate.professional_id == professional.id)
+    )
+
+
+def format_number(county_code: str, year: int, sequence: int) -> str:
+    return f"{county_code}-{year}-{sequence:06d}"
+
+
+def _next_number(now: datetime) -> str:
+    county = current_app.config.get("CERTIFICATE_COUNTY_CODE") or DEFAULT_COUNTY_CODE
+    prefix = f"{county}-{now.astimezone(LOCAL_TZ).year}-"
+    last = db.session.scalar(
+        sa.select(Certificate.number)
+        .where(Certificate.number.like(prefix + "%"))
+        .order_by(Certificate.number.desc())
+        .limit(1)
+    )
+    sequence = int(last.removeprefix(prefix)) + 1 if last else 1
+    return prefix + f"{sequence:06d}"
+
+
+def ensure_certificate(professional: Professional, user: User | None = None) -> Certificate:
+    """The person's certificate, created with its number on first need; never renumbered."""
+    certificate = certificate_of(professional)
+    if certificate is not None:
+        return certificate
+    for _attempt in range(5):
+        now = datetime.now(UTC)
+        certificate = Certificate(
+            professional=professional, number=_next_number(now), issued_at=now
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(certificate)
+                db.session.flush()
+        except IntegrityError:
+            # Another first print took this number (or this person) at the same moment.
+            existing = certificate_of(professional)
+            if existing is not None:
+                return existing
+            continue
+        record(
+            "certificate.issue",
+            certificate,
+            user=user,
+            detail=f"证书编号 {certificate.number}（{professional.name}）",
+        )
+        return certificate
+    raise CertificateError("证书编号分配冲突，请稍后重试。")
+
+
+def new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        exists = db.session.scalar(
+            sa.select(CertificatePrint.id).where(CertificatePrint.code == code)
+        )
+        if exists is None:
+            return code
+
+
+def normalise_code(text: str) -> str | None:
+    """'abcde-fghjk ' → 'ABCDEFGHJK'; None when it cannot be a code at all."""
+    code = re.sub(r"[\s\-]", "", text or "").upper()
+    return code if _CODE_RE.match(code) else None
+
+
+def display_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}" if len(code) == CODE_LENGTH else code
+
+
+def reviewer_label(declaration: Declaration) -> str:
+    """Who reviewed: the unit for a unit reviewer, the bureau for a bureau officer."""
+    reviewer = declaration.reviewer
+    if reviewer is None:
+        return ""
+    if reviewer.role is Role.UNIT_REVIEWER and reviewer.unit is not None:
+        return reviewer.unit.name
+    return bureau_name()
+
+
+def _local_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(LOCAL_TZ).date().isoformat()
+    return value.isoformat()
+
+
+def year_rows(declarations: list[Declaration]) -> list[dict]:
+    return [
+        {
+            "year": d.year,
+            "general": d.general_hours or 0,
+            "professional": d.professional_hours or 0,
+            "total": d.total_hours or 0,
+            "compliant": bool(d.compliant),
+            "reviewer": reviewer_label(d),
+            "reviewed_on": _local_date(d.reviewed_at),
+            "registered_on": _local_date(d.registered_on or d.registered_at),
+        }
+        for d in declarations
+    ]
+
+
+def title_text(professional: Professional) -> str:
+    parts = [professional.title_series, professional.title_level, professional.title_name]
+    return " ".join(p for p in parts if p)
+
+
+def snapshot(professional: Professional, declarations: list[Declaration]) -> dict:
+    """What this print shows, kept for verification. No full ID number is stored."""
+    return {
+        "name": professional.name,
+        "id_masked": mask_id_number(professional.id_number),
+        "unit": professional.unit.name if professional.unit else "自由职业",
+        "title": title_text(professional),
+        "bureau": bureau_name(),
+        "years": year_rows(declarations),
+    }
+
+
+def verification_url(code: str) -> str:
+    """Absolute /verify/<code>: PUBLIC_BASE_URL when set (the address printed on paper)."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("certificates.verify", code=code)
+    return url_for("certificates.verify", code=code, _external=True)
+
+
+def print_certificate(user: User, professional: Professional) -> CertificatePrint:
+    """A new printed copy with its own code and snapshot; audited. Render with pdf_context()."""
+    if not can_print(user, professional):
+        raise PermissionError("only the person prints their own certificate")
+    declarations = registered_declarations(professional)
+    if not declarations:
+        raise CertificateError("您还没有已登记的年度学时，暂不能打印证书。")
+    certificate = ensure_certificate(professional, user)
+    printed = CertificatePrint(
+        certificate=certificate,
+        code=new_code(),
+        printed_at=datetime.now(UTC),
+        content=snapshot(professional, declarations),
+    )
+    db.session.add(printed)
+    db.session.flush()
+    years = "、".join(str(row["year"]) for row in printed.content["years"])
+    record(
+        "certificate.print",
+        printed,
+        user=user,
+        detail=f"证书编号 {certificate.number}，查验码 {printed.code}，登记年度 {years}",
+    )
+    return printed
+
+
+def pdf_context(printed: CertificatePrint) -> dict:
+    content = printed.content
+    return {
+        "number": printed.certificate.number,
+        "code": display_code(printed.code),
+        "printed_on": _local_date(printed.printed_at),
+        **content,
+    }
+
+
+def find_print(code: str) -> CertificatePrint | None:
+    normalised = normalise_code(code)
+    if normalised is None:
+        return None
+    return db.session.scalar(sa.select(CertificatePrint).where(CertificatePrint.code == normalised))
+
+
+def verification(printed: CertificatePrint) -> dict:
+    """What the public page shows: the snapshot, masked, and which years no longer stand."""
+    content = printed.content
+    certificate = printed.certificate
+    current = {
+        d.year: d.status
+        for d in db.session.scalars(
+            sa.select(Declaration).where(Declaration.professional_id == certificate.professional_id)
+        )
+    }
+    years = []
+    for row in content.get("years", []):
+        status = current.get(row["year"])
+        years.append({**row, "revoked": status is not DeclarationStatus.REGISTERED})
+    later = db.session.scalar(
+        sa.select(sa.func.count(CertificatePrint.id)).where(
+            CertificatePrint.certificate_id == certificate.id,
+            CertificatePrint.id > printed.id,
+        )
+    )
+    return {
+        "number": certificate.number,
+        "code": display_code(printed.code),
+        "printed_at": printed.printed_at,
+        "name": mask_name(content.get("name", "")),
+        "id_masked": content.get("id_masked", ""),
+        "unit": content.get("unit", ""),
+        "title": content.get("title", ""),
+        "bureau": content.get("bureau", ""),
+        "years": years,
+        "any_revoked": any(row["revoked"] for row in years),
+        "later_prints": later or 0,
+    }
+
+
+def certificate_pdf(printed: CertificatePrint, font=None) -> bytes:
+    """The PDF of a printed copy; raises fonts.FontNotFound when no CJK font is usable."""
+    from portal.certificates.fonts import certificate_font
+    from portal.certificates.pdf import render_certificate_pdf
+
+    font = font or certificate_font()
+    return render_certificate_pdf(pdf_context(printed), font, verification_url(printed.code))

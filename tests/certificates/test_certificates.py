@@ -1,0 +1,224 @@
+"""Certificates: number once per person, a code per print, the PDF's embedded CJK font,
+the public verification page, and the font-missing path."""
+
+import io
+import re
+import shutil
+import subprocess
+from urllib.parse import unquote
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from portal.accounts.models import Role
+from portal.audit.models import AuditEvent
+from portal.certificates import fonts, service
+from portal.certificates.models import Certificate, CertificatePrint
+from portal.declarations.models import DeclarationStatus
+from portal.extensions import db
+from portal.units.models import UnitType
+
+NAME = "张三丰"
+
+
+@pytest.fixture
+def person(make_unit, make_user, make_professional, make_registered_declaration):
+    unit = make_unit("示范县第一中学", type=UnitType.INSTITUTION)
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
+    officer = make_user(Role.BUREAU_OFFICER)
+    p = make_professional(unit=unit, name=NAME, title_series="教师", title_level="中级")
+    make_registered_declaration(p, 2023, general=30, professional=64, reviewer=reviewer)
+    make_registered_declaration(p, 2024, general=24, professional=60, reviewer=officer)
+    return p
+
+
+def print_pdf(client):
+    response = client.post("/certificates/print")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response
+
+
+def latest_print():
+    return db.session.scalars(
+        sa.select(CertificatePrint).order_by(CertificatePrint.id.desc())
+    ).first()
+
+
+def pdf_fonts(data: bytes) -> set[str]:
+    """BaseFont names of every font the PDF's pages use (with embedded font files)."""
+    names = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0].get_object() if descendants else font
+            descriptor = target.get("/FontDescriptor")
+            embedded = descriptor is not None and any(
+                key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+            names.add(f"{font['/BaseFont']}{'' if embedded else ' (not embedded)'}")
+    return names
+
+
+def test_number_assigned_once_and_each_print_gets_a_new_code(client, auth, person):
+    auth.login(person.user)
+    first = print_pdf(client)
+    number = db.session.scalar(sa.select(Certificate.number))
+    assert re.fullmatch(r"341822-\d{4}-000001", number)
+    code1 = latest_print().code
+    print_pdf(client)
+    code2 = latest_print().code
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 1
+    assert db.session.scalar(sa.select(Certificate.number)) == number
+    assert code1 != code2 and len(code1) == 10 and set(code1) <= set(service.CODE_ALPHABET)
+    disposition = first.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == f"学时登记证书-{number}.pdf"
+    assert first.headers["Cache-Control"] == "no-store"
+    assert first.mimetype == "application/pdf"
+    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert actions.count("certificate.print") == 2 and actions.count("certificate.issue") == 1
+    assert person.id_number not in " ".join(db.session.scalars(sa.select(AuditEvent.detail)))
+
+
+def test_numbers_count_up_per_person(ctx, make_professional, make_registered_declaration):
+    a, b = make_professional(), make_professional()
+    first = service.ensure_certificate(a)
+    second = service.ensure_certificate(b)
+    assert service.ensure_certificate(a) is first
+    assert int(second.number[-6:]) == int(first.number[-6:]) + 1
+
+
+def test_pdf_embeds_the_cjk_font_and_holds_the_text(client, auth, person):
+    auth.login(person.user)
+    data = print_pdf(client).data
+    assert data.startswith(b"%PDF")
+    names = pdf_fonts(data)
+    cjk = [n for n in names if re.search(r"wqy|wenquanyi|uming|ukai|simsun|hei", n, re.I)]
+    assert cjk and not any("not embedded" in n for n in cjk), names
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    number = db.session.scalar(sa.select(Certificate.number))
+    code = latest_print().code
+    assert NAME in text
+    assert number in text
+    assert "专业技术人员继续教育学时登记证书" in text
+    assert service.display_code(code) in text
+    assert person.id_number not in text and person.masked_id_number in text
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
+def test_pdffonts_reports_the_cjk_font_embedded(client, auth, person, tmp_path):
+    auth.login(person.user)
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(print_pdf(client).data)
+    output = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
+    rows = [line.split() for line in output.stdout.splitlines()[2:]]
+    cjk = [row for row in rows if re.search(r"wqy|wenquanyi|uming|ukai|simsun|hei", row[0], re.I)]
+    assert cjk, output.stdout
+    # columns: name type [type2] encoding emb sub uni object ID
+    assert all(row[-5] == "yes" for row in cjk), output.stdout
+
+
+def test_verify_page_masks_the_person(client, auth, person):
+    auth.login(person.user)
+    print_pdf(client)
+    code = latest_print().code
+    auth.logout()
+    response = client.get(f"/verify/{code}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "证书真实有效" in page
+    assert "张*丰" in page and NAME not in page
+    assert person.masked_id_number in page and person.id_number not in page
+    assert db.session.scalar(sa.select(Certificate.number)) in page
+    assert "示范县第一中学" in page and "94" in page and "84" in page
+    assert response.headers["Cache-Control"] == "no-store"
+    # Typed in lower case with a dash, through the form
+    typed = f"{code[:5].lower()}-{code[5:]}"
+    response = client.get("/verify", query_string={"code": typed})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/verify/{code}")
+    # Lookups are not state changes: nothing audited beyond the print and the login/logout
+    assert not db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action.like("%verify%")))
+
+
+def test_revoked_year_is_flagged(client, auth, person):
+    auth.login(person.user)
+    print_pdf(client)
+    code = latest_print().code
+    declaration = next(d for d in service.registered_declarations(person) if d.year == 2024)
+    declaration.status = DeclarationStatus.REVOKED
+    db.session.commit()
+    page = client.get(f"/verify/{code}").get_data(as_text=True)
+    assert "已撤销" in page and "部分记录已撤销" in page
+
+
+def test_unknown_code_is_a_chinese_404(client):
+    for code in ("ABCDEFGHJK", "not-a-code", "x" * 300):
+        response = client.get(f"/verify/{code}")
+        assert response.status_code == 404
+        assert "未查到该证书" in response.get_data(as_text=True)
+
+
+def test_verify_form_rejects_malformed_input(client):
+    assert client.get("/verify").status_code == 200
+    response = client.get("/verify", query_string={"code": "12"})
+    assert response.status_code == 422
+    assert "查验码应为 10 位" in response.get_data(as_text=True)
+
+
+def test_staff_cannot_print_and_pages_need_login(client, auth, person, make_user):
+    assert client.get("/certificates").status_code == 302
+    assert client.post("/certificates/print").status_code == 302
+    officer = make_user(Role.BUREAU_OFFICER)
+    auth.login(officer)
+    assert client.get("/certificates").status_code == 403
+    assert client.post("/certificates/print").status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(CertificatePrint.id))) == 0
+
+
+def test_print_is_always_the_own_certificate(client, auth, person, make_professional):
+    other = make_professional(name="李四")
+    auth.login(other.user)
+    # Nothing registered for this person: no certificate, and nothing of the other person's
+    response = client.post("/certificates/print")
+    assert response.status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+    assert not service.can_print(other.user, person)
+    with pytest.raises(PermissionError):
+        service.print_certificate(other.user, person)
+
+
+def test_mine_page(client, auth, person, make_professional, make_registered_declaration):
+    auth.login(person.user)
+    page = client.get("/certificates").get_data(as_text=True)
+    assert "打印证书（PDF）" in page and "尚未分配" in page and "2023" in page
+    print_pdf(client)
+    page = client.get("/certificates").get_data(as_text=True)
+    assert db.session.scalar(sa.select(Certificate.number)) in page
+    auth.logout()
+    newcomer = make_professional()
+    make_registered_declaration(newcomer, 2025, status=DeclarationStatus.PUBLICISED)
+    auth.login(newcomer.user)
+    page = client.get("/certificates").get_data(as_text=True)
+    assert "打印证书（PDF）" not in page and "公示中" in page
+
+
+def test_missing_font_gives_a_chinese_page_and_no_print(client, auth, person, monkeypatch, caplog):
+    monkeypatch.setattr(fonts, "KNOWN_FONTS", ("/nonexistent/font.ttc",))
+    fonts._cache.clear()
+    auth.login(person.user)
+    response = client.post("/certificates/print")
+    assert response.status_code == 503
+    assert "缺少打印证书所需的中文字体" in response.get_data(as_text=True)
+    assert not response.data.startswith(b"%PDF")
+    assert "no usable TrueType CJK font" in caplog.text
+    assert db.session.scalar(sa.select(sa.func.count(CertificatePrint.id))) == 0
+
+
+def test_configured_font_without_chinese_glyphs_is_refused(app, caplog):
+    with app.app_context():
+        app.config["CERTIFICATE_FONT_PATH"] = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+        with pytest.raises(fonts.FontNotFound):
+            fonts.certificate_font()
+    assert "CERTIFICATE_FONT_PATH" in caplog.text
