@@ -1,14 +1,12 @@
 """flask --app portal demo | create-admin"""
 
-import string
-
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.accounts.models import Role, User
-from portal.accounts.service import hash_password
+from portal.accounts.service import hash_password, password_problems
 from portal.audit.service import record
 from portal.extensions import db
 
@@ -51,23 +49,6 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
         click.echo(line(row))
 
 
-def password_problems(password: str) -> list[str]:
-    """The configured policy (等保 2.0 defaults: 8+ characters of at least 3 of 4 classes)."""
-    config = current_app.config
-    problems = []
-    if len(password) < config["PASSWORD_MIN_LENGTH"]:
-        problems.append(f"密码至少{config['PASSWORD_MIN_LENGTH']}位")
-    classes = sum(
-        any(ch in group for ch in password)
-        for group in (string.ascii_lowercase, string.ascii_uppercase, string.digits)
-    ) + any(not ch.isalnum() for ch in password)
-    if classes < config["PASSWORD_MIN_CLASSES"]:
-        problems.append(
-            f"密码须包含大写字母、小写字母、数字、符号中的至少{config['PASSWORD_MIN_CLASSES']}类"
-        )
-    return problems
-
-
 @click.command("create-admin")
 @with_appcontext
 @click.option("--username", prompt="用户名 (username)", help="登录用户名")
@@ -85,7 +66,7 @@ def create_admin(username: str, name: str, password: str):
     name = name.strip()
     if not username or not name:
         raise click.ClickException("用户名和姓名不能为空")
-    problems = password_problems(password)
+    problems = password_problems(password, username=username)
     if problems:
         raise click.ClickException("密码不符合要求：" + "；".join(problems))
     if db.session.scalar(sa.select(User).filter_by(username=username)) is not None:

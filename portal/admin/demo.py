@@ -295,7 +295,7 @@ def load() -> list[Login]:
     """Load the demo county into the current session and flush; the caller commits."""
     logins: list[Login] = []
     bureau_name = current_app.config["BUREAU_NAME"]
-    _get_or_add(Setting, {"value": bureau_name}, key="BUREAU_NAME")
+    _get_or_add(Setting, {"value": {"value": bureau_name}}, key="BUREAU_NAME")  # as set_setting
 
     authorities = {
         name: _get_or_add(Authority, {"title_series": series}, name=name)
