@@ -2,6 +2,7 @@
 the public verification page, and the font-missing path."""
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -97,7 +98,18 @@ def test_pdf_embeds_the_cjk_font_and_holds_the_text(client, auth, person):
     names = pdf_fonts(data)
     cjk = [n for n in names if re.search(r"wqy|wenquanyi|uming|ukai|simsun|hei", n, re.I)]
     assert cjk and not any("not embedded" in n for n in cjk), names
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    # Every piece of visible text is drawn with that font: nothing fell back to Helvetica.
+    drawn_with = set()
+
+    def visitor(text, cm, tm, font_dict, font_size):
+        if text.strip():
+            drawn_with.add(font_dict.get("/BaseFont") if font_dict else None)
+
+    reader = PdfReader(io.BytesIO(data))
+    text = "".join(page.extract_text(visitor_text=visitor) for page in reader.pages)
+    assert len(drawn_with) == 1 and re.search(
+        r"wqy|wenquanyi|uming|ukai|simsun|hei", str(drawn_with), re.I
+    )
     number = db.session.scalar(sa.select(Certificate.number))
     code = latest_print().code
     assert NAME in text
@@ -216,9 +228,27 @@ def test_missing_font_gives_a_chinese_page_and_no_print(client, auth, person, mo
     assert db.session.scalar(sa.select(sa.func.count(CertificatePrint.id))) == 0
 
 
+@pytest.mark.skipif(
+    not os.path.exists("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), reason="no DejaVu"
+)
 def test_configured_font_without_chinese_glyphs_is_refused(app, caplog):
     with app.app_context():
         app.config["CERTIFICATE_FONT_PATH"] = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
         with pytest.raises(fonts.FontNotFound):
             fonts.certificate_font()
     assert "CERTIFICATE_FONT_PATH" in caplog.text
+
+
+def test_qr_and_printed_address_use_public_base_url(app, client, auth, person, monkeypatch):
+    app.config["PUBLIC_BASE_URL"] = "https://jxjy.example.gov.cn/"
+    urls = []
+    real = service.verification_url
+    monkeypatch.setattr(
+        service, "verification_url", lambda code: urls.append(real(code)) or urls[-1]
+    )
+    auth.login(person.user)
+    data = print_pdf(client).data
+    code = latest_print().code
+    assert urls == [f"https://jxjy.example.gov.cn/verify/{code}"]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "https://jxjy.example.gov.cn/verify" in text
