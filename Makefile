@@ -13,9 +13,12 @@ PYTEST_ARGS ?=
 # Debian packages the tests need: the browser, CJK TrueType fonts for the certificate PDF,
 # a PostgreSQL server for the second run, pdftoppm for looking at PDFs.
 APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei postgresql poppler-utils
+# `make run` needs only a TrueType CJK font for the certificate PDF.
+RUN_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run serve demo test test-sqlite test-postgres lint format system-packages venv clean
+.PHONY: run serve demo test test-sqlite test-postgres lint format system-packages run-packages \
+	venv clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +36,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/activate
 venv: $(VENV)/.serve-installed
 
 # The schema: Alembic migrations when there are any, otherwise `flask demo` creates it.
-demo: $(VENV)/.serve-installed
+demo: run-packages $(VENV)/.serve-installed
 	@if ls migrations/versions/*.py >/dev/null 2>&1; then \
 		echo "== flask db upgrade"; $(FLASK) db upgrade; \
 	fi
@@ -47,15 +50,26 @@ run: demo
 serve: $(VENV)/.serve-installed
 	$(BIN)/gunicorn -w 2 -b $(HOST):8000 'portal:create_app()'
 
-system-packages:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# Installs the Debian packages that are missing (apt-get update first); nothing when all are there.
+define apt_install
+	@missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-		echo "== apt-get install$$missing"; \
+	if [ -z "$$missing" ]; then echo "== Debian packages present: $(1)"; \
+	elif ! command -v apt-get >/dev/null; then echo "== not a Debian system: please install$$missing" >&2; $(2); \
+	else echo "== apt-get install$$missing"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "== Debian packages present: $(APT_PACKAGES)"; fi
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing \
+		|| { echo "== apt-get install$$missing failed" >&2; $(2); }; \
+	fi
+endef
+
+system-packages:
+	$(call apt_install,$(APT_PACKAGES),exit 1)
+
+# Without a CJK font the portal still runs; only the certificate PDF cannot be printed.
+run-packages:
+	$(call apt_install,$(RUN_PACKAGES),true)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check portal tests
