@@ -120,6 +120,13 @@ def _register_hooks(app: Flask) -> None:
         return user
 
     @app.before_request
+    def fresh_request_state():
+        """g belongs to the app context, which a test or script may reuse for many requests:
+        never carry the previous request's user, settings or commit decision over."""
+        for name in ("_login_user", "_settings", "commit_anyway", "idle_logged_out"):
+            g.pop(name, None)
+
+    @app.before_request
     def idle_timeout():
         if not current_user.is_authenticated:
             return

@@ -1,3 +1,180 @@
-from flask import Blueprint
+"""Admin pages: units (also for bureau officers), staff accounts and run-time settings."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts.models import ROLE_LABELS, Role, User
+from portal.admin import service
+from portal.admin.forms import ResetPasswordForm, UnitForm, UserForm, settings_form, settings_values
+from portal.admin.settings import SETTINGS, get_setting
+from portal.extensions import db
+from portal.models_base import utcnow
+from portal.security import is_htmx, require_roles
+from portal.units.models import UNIT_TYPE_LABELS, Unit, UnitType
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+require_roles(bp, Role.ADMIN, Role.BUREAU_OFFICER)
+
+# Bureau officers manage units; everything else here is for admins only.
+UNIT_ENDPOINTS = {
+    "admin.index",
+    "admin.units",
+    "admin.unit_new",
+    "admin.unit_edit",
+    "admin.unit_active",
+}
+PER_PAGE = 30
+
+
+@bp.before_request
+def _admin_only():
+    if request.endpoint not in UNIT_ENDPOINTS and current_user.role != Role.ADMIN:
+        abort(403)
+
+
+def _fragment() -> bool:
+    """An htmx request for the table alone (not a boosted page load)."""
+    return is_htmx() and not request.headers.get("HX-Boosted")
+
+
+@bp.get("/")
+def index():
+    endpoint = "admin.users" if current_user.role == Role.ADMIN else "admin.units"
+    return redirect(url_for(endpoint))
+
+
+# --- units -------------------------------------------------------------------------------
+
+
+@bp.get("/units")
+def units():
+    q = request.args.get("q", "").strip()
+    unit_type = request.args.get("type", "")
+    query = sa.select(Unit).order_by(Unit.active.desc(), Unit.name)
+    if q:
+        query = query.where(sa.or_(Unit.name.contains(q), Unit.uscc.contains(q.upper())))
+    if unit_type in UnitType.__members__.values():
+        query = query.where(Unit.type == UnitType(unit_type))
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    template = "admin/_units.html" if _fragment() else "admin/units.html"
+    return render_template(template, page=page, q=q, unit_type=unit_type, types=UNIT_TYPE_LABELS)
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+def unit_new():
+    form = UnitForm(county="")
+    if form.validate_on_submit():
+        unit = service.create_unit(current_user, form.data_for_service())
+        flash(f"已添加单位“{unit.name}”。", "success")
+        return redirect(url_for("admin.units"), code=303)
+    return render_template(
+        "admin/unit_form.html", form=form, unit=None
+    ), 422 if form.errors else 200
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+def unit_edit(unit_id):
+    unit = db.get_or_404(Unit, unit_id)
+    form = UnitForm(
+        unit=unit,
+        data={
+            "name": unit.name,
+            "uscc": unit.uscc,
+            "type": unit.type.value,
+            "county": unit.county,
+            "authority": str(unit.authority_id or ""),
+        },
+    )
+    if form.validate_on_submit():
+        changes = service.update_unit(current_user, unit, form.data_for_service())
+        flash(f"已保存“{unit.name}”。" if changes else "没有修改任何内容。", "success")
+        return redirect(url_for("admin.units"), code=303)
+    return render_template(
+        "admin/unit_form.html", form=form, unit=unit
+    ), 422 if form.errors else 200
+
+
+@bp.post("/units/<int:unit_id>/active")
+def unit_active(unit_id):
+    unit = db.get_or_404(Unit, unit_id)
+    active = request.form.get("active") == "1"
+    service.set_unit_active(current_user, unit, active)
+    flash(f"已{'启用' if active else '停用'}单位“{unit.name}”。", "success")
+    return redirect(url_for("admin.units"), code=303)
+
+
+# --- staff accounts ----------------------------------------------------------------------
+
+
+@bp.get("/users")
+def users():
+    q = request.args.get("q", "").strip()
+    role = request.args.get("role", "staff")
+    query = sa.select(User).order_by(User.role, User.username)
+    if q:
+        query = query.where(sa.or_(User.username.contains(q), User.name.contains(q)))
+    if role == "staff":
+        query = query.where(User.role != Role.PROFESSIONAL)
+    elif role in Role.__members__.values():
+        query = query.where(User.role == Role(role))
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    template = "admin/_users.html" if _fragment() else "admin/users.html"
+    return render_template(template, page=page, q=q, role=role, roles=ROLE_LABELS, now=utcnow())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    form = UserForm()
+    if form.validate_on_submit():
+        user = service.create_user(current_user, form.data_for_service())
+        flash(f"已创建账号“{user.username}”。请将初始密码当面告知本人。", "success")
+        return redirect(url_for("admin.users"), code=303)
+    return render_template("admin/user_form.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/active")
+def user_active(user_id):
+    user = db.get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    try:
+        service.set_user_active(current_user, user, active)
+    except service.AdminError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"已{'启用' if active else '停用'}账号“{user.username}”。", "success")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+def user_unlock(user_id):
+    user = db.get_or_404(User, user_id)
+    service.unlock(current_user, user)
+    flash(f"已解锁账号“{user.username}”。", "success")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+def user_password(user_id):
+    user = db.get_or_404(User, user_id)
+    form = ResetPasswordForm(user)
+    if form.validate_on_submit():
+        service.reset_password(current_user, user, form.password.data)
+        flash(f"已为“{user.username}”设置临时密码，并解除锁定。", "success")
+        return redirect(url_for("admin.users"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("admin/user_password.html", form=form, user=user), status
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    form = settings_form({spec.key: get_setting(spec.key) for spec in SETTINGS})
+    if form.validate_on_submit():
+        changes = service.save_settings(current_user, settings_values(form))
+        flash("已保存：" + "；".join(changes) if changes else "没有修改任何设置。", "success")
+        return redirect(url_for("admin.settings"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("admin/settings.html", form=form, specs=SETTINGS), status

@@ -1,3 +1,177 @@
-from flask import Blueprint
+"""The audit log viewer: read-only, for the security auditor alone (not even the admin)."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, render_template, request
+
+from portal.accounts.models import ROLE_LABELS, Role
+from portal.audit.models import AuditEvent
+from portal.audit.service import record
+from portal.extensions import db
+from portal.security import is_htmx, require_roles
+from portal.templating import LOCAL_TZ, local_time
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+require_roles(bp, Role.AUDITOR)
+
+PER_PAGE = 50
+EXPORT_LIMIT = 100_000
+OUTCOMES = {"success": "成功", "failure": "失败", "denied": "拒绝"}
+ACTIONS = {
+    "auth.login": "登录",
+    "auth.logout": "退出",
+    "auth.lockout": "账号锁定",
+    "auth.throttle": "地址限制登录",
+    "auth.timeout": "超时退出",
+    "auth.password_change": "修改密码",
+    "account.register": "注册",
+    "unit.create": "新增单位",
+    "unit.update": "修改单位",
+    "unit.activate": "启用单位",
+    "unit.deactivate": "停用单位",
+    "user.create": "新建账号",
+    "user.enable": "启用账号",
+    "user.disable": "停用账号",
+    "user.unlock": "解锁账号",
+    "user.reset_password": "重置密码",
+    "settings.update": "修改系统设置",
+    "audit.export": "导出审计日志",
+}
+
+
+@dataclass
+class Filters:
+    date_from: str = ""
+    date_to: str = ""
+    action: str = ""
+    username: str = ""
+    outcome: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> tuple["Filters", dict[str, str]]:
+        filters = cls(**{name: args.get(name, "").strip() for name in cls.__dataclass_fields__})
+        errors = {}
+        for name in ("date_from", "date_to"):
+            value = getattr(filters, name)
+            if value:
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    errors[name] = "日期格式应为 年-月-日"
+        return filters, errors
+
+    def apply(self, query: sa.Select) -> sa.Select:
+        if self.date_from:
+            start = datetime.combine(date.fromisoformat(self.date_from), time(), LOCAL_TZ)
+            query = query.where(AuditEvent.at >= start)
+        if self.date_to:
+            end = datetime.combine(date.fromisoformat(self.date_to), time(), LOCAL_TZ)
+            query = query.where(AuditEvent.at < end + timedelta(days=1))
+        if self.action:
+            query = query.where(AuditEvent.action == self.action)
+        if self.username:
+            query = query.where(AuditEvent.username.contains(self.username))
+        if self.outcome:
+            query = query.where(AuditEvent.outcome == self.outcome)
+        return query
+
+    def describe(self) -> str:
+        parts = [
+            f"{label}：{value}"
+            for label, value in (
+                ("起", self.date_from),
+                ("止", self.date_to),
+                ("操作", self.action),
+                ("账号", self.username),
+                ("结果", self.outcome),
+            )
+            if value
+        ]
+        return "；".join(parts) or "全部"
+
+    def query_args(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+def _events(filters: Filters) -> sa.Select:
+    return filters.apply(sa.select(AuditEvent)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+@bp.get("/")
+def index():
+    filters, errors = Filters.from_args(request.args)
+    query = _events(filters if not errors else Filters())
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    known = db.session.scalars(sa.select(AuditEvent.action).distinct()).all()
+    actions = sorted(set(known) | {filters.action} - {""})
+    fragment = is_htmx() and not request.headers.get("HX-Boosted")
+    return render_template(
+        "audit/_events.html" if fragment else "audit/index.html",
+        page=page,
+        filters=filters,
+        errors=errors,
+        actions=actions,
+        action_labels=ACTIONS,
+        outcomes=OUTCOMES,
+        roles=ROLE_LABELS,
+    ), 422 if errors else 200
+
+
+def _cell(value) -> str:
+    """Text for a spreadsheet cell; a leading = + - @ would be taken as a formula by Excel."""
+    text = str(value or "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/export.csv")
+def export():
+    filters, errors = Filters.from_args(request.args)
+    if errors:
+        filters = Filters()
+    events = db.session.scalars(_events(filters).limit(EXPORT_LIMIT)).all()
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # a BOM, so that Excel reads the Chinese as UTF-8
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "时间（北京时间）",
+            "账号",
+            "角色",
+            "地址",
+            "操作",
+            "操作代码",
+            "对象",
+            "对象ID",
+            "结果",
+            "详情",
+        ]
+    )
+    for event in events:
+        writer.writerow(
+            [
+                local_time(event.at, "%Y-%m-%d %H:%M:%S"),
+                _cell(event.username),
+                ROLE_LABELS.get(event.role, event.role) if event.role else "",
+                _cell(event.ip),
+                ACTIONS.get(event.action, ""),
+                _cell(event.action),
+                _cell(event.object_type),
+                _cell(event.object_id),
+                OUTCOMES.get(event.outcome, event.outcome),
+                _cell(event.detail),
+            ]
+        )
+    record("audit.export", detail=f"条件：{filters.describe()}；{len(events)} 条")
+    stamp = local_time(datetime.now(LOCAL_TZ), "%Y%m%d-%H%M")
+    return Response(
+        buffer.getvalue().encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,238 @@
+import re
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, StringField
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
+from wtforms.validators import Optional as OptionalValidator
+
+from portal.accounts.forms import Select
+from portal.accounts.idnumbers import clean_uscc
+from portal.accounts.models import ROLE_LABELS, Role, User
+from portal.accounts.service import password_problems, policy_text
+from portal.admin.settings import SETTINGS
+from portal.extensions import db
+from portal.units.models import UNIT_TYPE_LABELS, Authority, Provider, Unit
+
+STAFF_ROLES = (Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
+_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
+_PHONE = re.compile(r"^[0-9-]{7,20}$")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class Integer(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("请输入整数") from error
+
+
+class UnitForm(FlaskForm):
+    name = StringField(
+        "单位名称",
+        validators=[DataRequired("请输入单位名称"), Length(2, 200, "单位名称应为2–200个字")],
+        filters=[_strip],
+    )
+    uscc = StringField(
+        "统一社会信用代码",
+        validators=[DataRequired("请输入统一社会信用代码")],
+        filters=[_strip],
+        description="18位，末位为校验码",
+    )
+    type = Select(
+        "单位类型",
+        choices=[("", "请选择")] + [(t.value, label) for t, label in UNIT_TYPE_LABELS.items()],
+        validators=[DataRequired("请选择单位类型")],
+        description="非公企业、社会团体的人员由县人社局核验",
+    )
+    county = StringField(
+        "所在县区", validators=[Length(max=100, message="不超过100个字")], filters=[_strip]
+    )
+    authority = Select("行业主管部门")
+
+    def __init__(self, *args, unit: Unit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        authorities = db.session.execute(
+            sa.select(Authority.id, Authority.name).order_by(Authority.name)
+        ).all()
+        self.authority.choices = [("", "（无）")] + [(str(i), name) for i, name in authorities]
+
+    def validate_uscc(self, field):
+        try:
+            field.data = clean_uscc(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        query = sa.select(Unit.name).where(Unit.uscc == field.data)
+        if self.unit is not None:
+            query = query.where(Unit.id != self.unit.id)
+        other = db.session.scalar(query)
+        if other is not None:
+            raise ValidationError(f"该统一社会信用代码已被“{other}”使用")
+
+    def data_for_service(self) -> dict:
+        return {
+            "name": self.name.data,
+            "uscc": self.uscc.data,
+            "type": self.type.data,
+            "county": self.county.data or "",
+            "authority_id": int(self.authority.data) if self.authority.data else None,
+        }
+
+
+class _PasswordPair:
+    """Mixin: a new password and its confirmation, checked against the policy."""
+
+    def check_policy(self, field, username: str):
+        problems = password_problems(field.data or "", username=username)
+        if problems:
+            raise ValidationError("；".join(problems))
+
+
+class UserForm(FlaskForm, _PasswordPair):
+    username = StringField(
+        "登录账号",
+        validators=[DataRequired("请输入登录账号")],
+        filters=[_strip],
+        description="字母开头，3–32位字母、数字或 _ . -",
+    )
+    name = StringField(
+        "姓名",
+        validators=[DataRequired("请输入姓名"), Length(max=50, message="不超过50个字")],
+        filters=[_strip],
+    )
+    phone = StringField("联系电话", validators=[OptionalValidator()], filters=[_strip])
+    role = Select(
+        "角色",
+        choices=[("", "请选择")] + [(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES],
+        validators=[DataRequired("请选择角色")],
+    )
+    unit = Select("所属单位", description="单位经办人必填")
+    provider = Select("所属施教机构", description="施教机构账号必填")
+    password = PasswordField(
+        "初始密码", validators=[DataRequired("请设置初始密码"), Length(max=128)]
+    )
+    confirm = PasswordField(
+        "确认密码",
+        validators=[DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = db.session.execute(
+            sa.select(Unit.id, Unit.name).where(Unit.active).order_by(Unit.name)
+        ).all()
+        providers = db.session.execute(
+            sa.select(Provider.id, Provider.name).where(Provider.active).order_by(Provider.name)
+        ).all()
+        self.unit.choices = [("", "（无）")] + [(str(i), name) for i, name in units]
+        self.provider.choices = [("", "（无）")] + [(str(i), name) for i, name in providers]
+        self.password.description = policy_text()
+
+    def validate_username(self, field):
+        if not _USERNAME.match(field.data or ""):
+            raise ValidationError("账号应以字母开头，3–32位字母、数字或 _ . -")
+        taken = db.session.scalar(
+            sa.select(User.id).where(sa.func.lower(User.username) == field.data.lower())
+        )
+        if taken is not None:
+            raise ValidationError("该账号已存在")
+
+    def validate_phone(self, field):
+        if field.data and not _PHONE.match(field.data):
+            raise ValidationError("请输入有效的电话号码")
+
+    def validate_unit(self, field):
+        if self.role.data == Role.UNIT_REVIEWER and not field.data:
+            raise ValidationError("单位经办人必须选择所属单位")
+
+    def validate_provider(self, field):
+        if self.role.data == Role.PROVIDER and not field.data:
+            raise ValidationError("施教机构账号必须选择所属施教机构")
+
+    def validate_password(self, field):
+        self.check_policy(field, self.username.data or "")
+
+    def data_for_service(self) -> dict:
+        role = Role(self.role.data)
+        return {
+            "username": self.username.data,
+            "name": self.name.data,
+            "phone": self.phone.data or "",
+            "role": role,
+            "unit_id": int(self.unit.data) if role == Role.UNIT_REVIEWER else None,
+            "provider_id": int(self.provider.data) if role == Role.PROVIDER else None,
+            "password": self.password.data,
+        }
+
+
+class ResetPasswordForm(FlaskForm, _PasswordPair):
+    password = PasswordField(
+        "临时密码", validators=[DataRequired("请设置临时密码"), Length(max=128)]
+    )
+    confirm = PasswordField(
+        "确认密码",
+        validators=[DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")],
+    )
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.password.description = policy_text() + "。请当面或电话告知本人，并提醒其登录后修改"
+
+    def validate_password(self, field):
+        self.check_policy(field, self.user.username)
+
+
+def settings_form(values: dict):
+    """A form with one field per run-time setting, filled with the current values."""
+
+    class SettingsForm(FlaskForm):
+        pass
+
+    for spec in SETTINGS:
+        if spec.kind == "bool":
+            field = BooleanField(spec.label, description=spec.help)
+        else:
+            field = Integer(
+                spec.label,
+                description=spec.help,
+                validators=[
+                    InputRequired("请填写"),
+                    NumberRange(
+                        spec.minimum, spec.maximum, f"应在{spec.minimum}–{spec.maximum}之间"
+                    ),
+                ],
+            )
+        setattr(SettingsForm, spec.key, field)
+    data = {
+        spec.key: values[spec.key] // (1024 * 1024) if spec.kind == "mb" else values[spec.key]
+        for spec in SETTINGS
+    }
+    return SettingsForm(data=data)
+
+
+def settings_values(form) -> dict:
+    """The submitted settings in stored units (bytes for MB fields)."""
+    values = {}
+    for spec in SETTINGS:
+        value = form[spec.key].data
+        values[spec.key] = (
+            bool(value)
+            if spec.kind == "bool"
+            else int(value) * 1024 * 1024
+            if spec.kind == "mb"
+            else int(value)
+        )
+    return values
