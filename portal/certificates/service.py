@@ -24,6 +24,7 @@ from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Professional, Role, User, mask_id_number, mask_name
+from portal.admin.settings import get_setting
 from portal.audit.service import record
 from portal.certificates.models import Certificate, CertificatePrint
 from portal.declarations.models import Declaration, DeclarationStatus
@@ -48,7 +49,8 @@ class CertificateError(Exception):
 
 
 def bureau_name() -> str:
-    return current_app.config["BUREAU_NAME"]
+    """The issuing bureau: the admin's saved setting, else config BUREAU_NAME."""
+    return get_setting("BUREAU_NAME")
 
 
 def can_print(user: User, professional: Professional) -> bool:

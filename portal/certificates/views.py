@@ -5,7 +5,6 @@ from urllib.parse import quote
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -93,7 +92,7 @@ def verify(code):
         render_template(
             "certificates/verify.html",
             v=service.verification(printed),
-            bureau=current_app.config["BUREAU_NAME"],
+            bureau=service.bureau_name(),
         )
     )
     response.headers["X-Personal-Data"] = "1"  # no-store, even for visitors

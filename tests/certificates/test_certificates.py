@@ -252,3 +252,15 @@ def test_qr_and_printed_address_use_public_base_url(app, client, auth, person, m
     assert urls == [f"https://jxjy.example.gov.cn/verify/{code}"]
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "https://jxjy.example.gov.cn/verify" in text
+
+
+def test_issuing_bureau_follows_the_admin_setting(client, auth, person):
+    from portal.admin.models import Setting
+
+    db.session.add(Setting(key="BUREAU_NAME", value={"value": "广德市人力资源和社会保障局"}))
+    db.session.commit()
+    auth.login(person.user)
+    data = print_pdf(client).data
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "广德市人力资源和社会保障局" in text
+    assert latest_print().content["bureau"] == "广德市人力资源和社会保障局"
