@@ -193,3 +193,62 @@ def make_registered_declaration(ctx):
         return declaration
 
     return make
+
+
+@pytest.fixture
+def make_submitted_declaration(ctx):
+    """A SUBMITTED declaration (review/board tests) with claims evaluated by the rules engine.
+
+    claims: dicts {"kind", "facts", "subject", "details"}; each gets one evidence row.
+    """
+    import secrets
+    from datetime import UTC, datetime
+
+    from portal import rules
+    from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
+
+    default_claims = (
+        {"kind": "training", "facts": {"days": 5}, "subject": "professional"},
+        {"kind": "courseware", "facts": {"hours": 30}, "subject": "general"},
+    )
+
+    def make(person, year=2025, claims=default_claims, rule_set="anhui-2025", **kwargs):
+        rule_claims = [
+            rules.Claim(c["kind"], c.get("facts", {}), c.get("subject"), details=c.get("details", {}))
+            for c in claims
+        ]
+        result = rules.evaluate_year(rules.get_rule_set(rule_set), year, rule_claims)
+        declaration = Declaration(
+            professional=person,
+            year=year,
+            rule_set=rule_set,
+            status=kwargs.pop("status", DeclarationStatus.SUBMITTED),
+            submitted_at=kwargs.pop("submitted_at", datetime(year, 11, 20, 2, 0, tzinfo=UTC)),
+            **kwargs,
+        )
+        for position, (spec, res) in enumerate(zip(claims, result.claims)):
+            claim = Claim(
+                position=position,
+                kind=spec["kind"],
+                subject=res.subject,
+                facts=dict(spec.get("facts", {})),
+                details=dict(spec.get("details", {})),
+                hours=res.hours,
+                full_year=res.full_year,
+                clause=res.clause,
+            )
+            claim.evidence.append(
+                Evidence(
+                    original_name=f"证明{position + 1}.pdf",
+                    stored_name=secrets.token_hex(16) + ".pdf",
+                    content_type="application/pdf",
+                    size=1234,
+                    sha256=secrets.token_hex(32),
+                )
+            )
+            declaration.claims.append(claim)
+        db.session.add(declaration)
+        db.session.commit()
+        return declaration
+
+    return make

@@ -1,3 +1,252 @@
-from flask import Blueprint
+"""Review pages: the queue, one declaration with item-by-item decisions, people to confirm."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts.models import Role
+from portal.board.models import Objection
+from portal.declarations.models import ClaimDecision
+from portal.extensions import db
+from portal.review import forms, service
+from portal.rules import DETAIL_LABELS, SUBJECT_LABELS, RuleError, get_rule_set
+from portal.security import is_htmx, require_roles
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+require_roles(bp, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER)
+
+
+def wants_fragment() -> bool:
+    """An htmx request for a part of the page (a boosted link or form wants the whole page)."""
+    return is_htmx() and request.headers.get("HX-Boosted") != "true"
+
+
+@bp.context_processor
+def rules_labels():
+    return {
+        "subject_labels": SUBJECT_LABELS,
+        "detail_labels": DETAIL_LABELS,
+        "evidence_url": evidence_url,
+    }
+
+
+def evidence_url(evidence) -> str | None:
+    """The declarations blueprint's download link, whatever its one argument is called."""
+    endpoint = "declarations.evidence_download"
+    rules = current_app.url_map._rules_by_endpoint.get(endpoint)
+    if not rules:
+        return None
+    arguments = sorted(rules[0].arguments)
+    return url_for(endpoint, **{arguments[0]: evidence.id}) if len(arguments) == 1 else None
+
+
+def _rule_set(declaration):
+    try:
+        return get_rule_set(declaration.rule_set)
+    except RuleError:
+        return None
+
+
+@bp.get("/")
+def index():
+    form = forms.ReviewFilterForm(request.args)
+    form.validate()
+    declarations = service.review_queue(
+        current_user,
+        year=form.year.data if not form.year.errors else None,
+        status=form.status.data,
+        q=form.q.data or "",
+    )
+    template = "review/_queue.html" if wants_fragment() else "review/index.html"
+    return render_template(
+        template,
+        form=form,
+        declarations=declarations,
+        held=service.waiting_for_confirmation(current_user),
+    )
+
+
+def _show(declaration, claim_forms=None, status=200, **action_forms):
+    declared, rule_error = service.declared_result(declaration)
+    claim_forms = claim_forms or {}
+    for claim in declaration.claims:
+        claim_forms.setdefault(claim.id, _claim_form(claim, formdata=None))
+    objections = db.session.scalars(
+        db.select(Objection).where(Objection.declaration_id == declaration.id)
+    ).all()
+    context = dict(
+        declaration=declaration,
+        rule_set=_rule_set(declaration),
+        person=declaration.professional,
+        declared={r.key: r for r in declared.claims} if declared else {},
+        declared_year=declared,
+        rule_error=rule_error,
+        accepted=_accepted(declaration),
+        claim_forms=claim_forms,
+        duplicates=service.duplicate_warnings(declaration),
+        objections=objections,
+        approve_form=action_forms.get("approve_form") or forms.ApproveForm(formdata=None),
+        reject_form=action_forms.get("reject_form") or forms.RejectForm(formdata=None),
+        evidence_form=action_forms.get("evidence_form") or forms.EvidenceRequestForm(formdata=None),
+        actionable=declaration.status in service.REVIEWABLE,
+    )
+    return render_template("review/show.html", **context), status
+
+
+def _accepted(declaration):
+    try:
+        return service.accepted_year(declaration)
+    except RuleError:  # facts that no longer pass the rule set: shown as rule_error instead
+        return None
+
+
+def _claim_form(claim, formdata=None):
+    form = forms.ClaimDecisionForm(
+        formdata=formdata, prefix=f"c{claim.id}", claimed=claim.hours
+    )
+    if formdata is None:
+        form.decision.data = claim.decision.value if claim.decision else None
+        if claim.decision is ClaimDecision.REDUCED:
+            form.accepted_hours.data = claim.accepted_hours
+        form.reason.data = claim.decision_reason
+    return form
+
+
+@bp.get("/<int:declaration_id>")
+def show(declaration_id):
+    return _show(service.get_declaration(current_user, declaration_id))
+
+
+@bp.post("/<int:declaration_id>/claims/<int:claim_id>")
+def decide(declaration_id, claim_id):
+    claim = service.get_claim(current_user, declaration_id, claim_id)
+    form = _claim_form(claim, formdata=request.form)
+    if form.validate():
+        try:
+            service.decide_claim(
+                current_user,
+                claim,
+                ClaimDecision(form.decision.data),
+                form.accepted_hours.data,
+                form.reason.data,
+            )
+        except service.ReviewError as error:
+            form.decision.errors = [*form.decision.errors, str(error)]
+    if form.errors:
+        if wants_fragment():
+            return _claim_widget(claim, form, 422)
+        return _show(claim.declaration, {claim.id: form}, 422)
+    if wants_fragment():
+        return _claim_widget(claim, _claim_form(claim), 200, saved=True)
+    flash("已保存该项认定。", "success")
+    return redirect(url_for("review.show", declaration_id=declaration_id) + f"#claim-{claim.id}", 303)
+
+
+def _claim_widget(claim, form, status, saved=False):
+    declaration = claim.declaration
+    declared, _ = service.declared_result(declaration)
+    return render_template(
+        "review/_claim.html",
+        claim=claim,
+        rule_set=_rule_set(declaration),
+        number=declaration.claims.index(claim) + 1,
+        form=form,
+        declaration=declaration,
+        result=({r.key: r for r in declared.claims} if declared else {}).get(str(claim.id)),
+        duplicates=service.duplicate_warnings(declaration),
+        actionable=declaration.status in service.REVIEWABLE,
+        accepted=_accepted(declaration),
+        oob=True,
+        saved=saved,
+    ), status
+
+
+def _act(declaration_id, form_class, form_name, action, success):
+    declaration = service.get_declaration(current_user, declaration_id)
+    form = form_class()
+    if form.validate_on_submit():
+        try:
+            action(declaration, form)
+        except service.ReviewError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(success, "success")
+            return redirect(url_for("review.show", declaration_id=declaration.id), 303)
+    return _show(declaration, status=422, **{form_name: form})
+
+
+@bp.post("/<int:declaration_id>/approve")
+def approve(declaration_id):
+    return _act(
+        declaration_id,
+        forms.ApproveForm,
+        "approve_form",
+        lambda d, f: service.approve(current_user, d, f.note.data or ""),
+        "已核验通过，学时按认定结果记录。",
+    )
+
+
+@bp.post("/<int:declaration_id>/reject")
+def reject(declaration_id):
+    return _act(
+        declaration_id,
+        forms.RejectForm,
+        "reject_form",
+        lambda d, f: service.reject(current_user, d, f.reason.data),
+        "已作出不予通过的核验结论。",
+    )
+
+
+@bp.post("/<int:declaration_id>/request-evidence")
+def request_evidence(declaration_id):
+    return _act(
+        declaration_id,
+        forms.EvidenceRequestForm,
+        "evidence_form",
+        lambda d, f: service.request_evidence(current_user, d, f.note.data),
+        "已通知申报人补充证明材料。",
+    )
+
+
+@bp.get("/people")
+def people():
+    return _people_page()
+
+
+def _people_page(refuse_forms=None, status=200):
+    people = service.pending_people(current_user)
+    refuse_forms = refuse_forms or {}
+    for person in people:
+        refuse_forms.setdefault(person.id, forms.RefusePersonForm(formdata=None, prefix=f"p{person.id}"))
+    return render_template(
+        "review/people.html",
+        people=people,
+        confirm_form=forms.ConfirmPersonForm(),
+        refuse_forms=refuse_forms,
+    ), status
+
+
+@bp.post("/people/<int:person_id>/confirm")
+def confirm_person(person_id):
+    person = service.get_person(current_user, person_id)
+    if forms.ConfirmPersonForm().validate_on_submit():
+        try:
+            service.confirm_person(current_user, person)
+            flash(f"已确认 {person.name}。", "success")
+        except service.ReviewError as error:
+            flash(str(error), "warning")
+    return redirect(url_for("review.people"), 303)
+
+
+@bp.post("/people/<int:person_id>/refuse")
+def refuse_person(person_id):
+    person = service.get_person(current_user, person_id)
+    form = forms.RefusePersonForm(prefix=f"p{person.id}")
+    if form.validate_on_submit():
+        try:
+            service.refuse_person(current_user, person, form.reason.data)
+        except service.ReviewError as error:
+            flash(str(error), "warning")
+        else:
+            flash(f"已不予确认 {person.name}。", "success")
+        return redirect(url_for("review.people"), 303)
+    return _people_page({person.id: form}, 422)

@@ -1,0 +1,84 @@
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SearchField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.declarations.models import ClaimDecision, DeclarationStatus
+
+
+class ReviewFilterForm(FlaskForm):
+    """The queue's filters (a GET form: no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    year = IntegerField("年度", validators=[Optional(), NumberRange(2000, 2100, "年度无效")])
+    status = SelectField(
+        "状态",
+        choices=[
+            ("", "全部待核验"),
+            (DeclarationStatus.SUBMITTED.value, DeclarationStatus.SUBMITTED.label),
+            (DeclarationStatus.NEEDS_EVIDENCE.value, DeclarationStatus.NEEDS_EVIDENCE.label),
+        ],
+        validators=[Optional()],
+    )
+    q = SearchField("姓名", validators=[Optional(), Length(max=50)])
+
+
+class ClaimDecisionForm(FlaskForm):
+    """One claim's decision; `claimed` (the table hours) bounds a reduction."""
+
+    decision = RadioField(
+        "认定结果",
+        choices=[(d.value, d.label) for d in ClaimDecision],
+        validators=[DataRequired("请选择认定结果")],
+    )
+    accepted_hours = IntegerField(
+        "核减后学时", validators=[Optional()], render_kw={"min": 0, "inputmode": "numeric"}
+    )
+    reason = TextAreaField("理由", validators=[Length(max=500, message="理由不超过500字")])
+
+    def __init__(self, *args, claimed: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.claimed = claimed
+
+    def validate_accepted_hours(self, field):
+        if self.decision.data != ClaimDecision.REDUCED.value:
+            return
+        if field.data is None:
+            raise ValidationError("请填写核减后认定的学时")
+        if not 0 <= field.data < self.claimed:
+            raise ValidationError(f"核减后学时应不少于0且少于申报的{self.claimed}学时")
+
+    def validate_reason(self, field):
+        if self.decision.data in (ClaimDecision.REDUCED.value, ClaimDecision.REFUSED.value):
+            if not (field.data or "").strip():
+                raise ValidationError("核减或不予认定须填写理由")
+
+
+class ApproveForm(FlaskForm):
+    note = TextAreaField("核验意见（可选）", validators=[Length(max=500)])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        "不予通过理由",
+        validators=[DataRequired("请填写不予通过的理由"), Length(max=500)],
+        description="例如：证明材料弄虚作假（第十四条、第二十条）",
+    )
+
+
+class EvidenceRequestForm(FlaskForm):
+    note = TextAreaField(
+        "需补充的材料",
+        validators=[DataRequired("请写明需要补充哪些证明材料"), Length(max=500)],
+    )
+
+
+class ConfirmPersonForm(FlaskForm):
+    pass
+
+
+class RefusePersonForm(FlaskForm):
+    reason = TextAreaField(
+        "不予确认理由", validators=[DataRequired("请填写不予确认的理由"), Length(max=200)]
+    )

@@ -1,0 +1,390 @@
+"""Review (核验): item-by-item decisions, approval with the accepted hours, rejection, requests for
+more evidence, and confirming self-registered people. Every operation takes the acting user,
+checks `can_review` itself, flushes and never commits."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import abort
+
+from portal import rules
+from portal.rules.model import ANNUAL_GENERAL_OF_FULL, REASON_CAP, REASON_HIGHEST_ONLY
+from portal.accounts.models import PersonStatus, Professional, User
+from portal.audit.service import record
+from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
+from portal.extensions import db
+from portal.models_base import utcnow
+from portal.review.permissions import can_review, reviewable_people
+
+REVIEWABLE = (DeclarationStatus.SUBMITTED, DeclarationStatus.NEEDS_EVIDENCE)
+
+
+class ReviewError(Exception):
+    """An action that the declaration's state does not allow; the message is shown as is."""
+
+
+# --- finding things -----------------------------------------------------------------------
+
+
+def review_queue(
+    user: User, *, year: int | None = None, status: str | None = None, q: str = ""
+) -> list[Declaration]:
+    """Submitted (and waiting-for-evidence) declarations of confirmed people this user reviews."""
+    people = reviewable_people(user).where(Professional.status == PersonStatus.CONFIRMED)
+    statuses = [s for s in REVIEWABLE if not status or s.value == status]
+    query = (
+        sa.select(Declaration)
+        .join(Professional, Declaration.professional_id == Professional.id)
+        .where(
+            Declaration.professional_id.in_(people.with_only_columns(Professional.id)),
+            Declaration.status.in_(statuses),
+        )
+        .order_by(Declaration.submitted_at, Declaration.id)
+    )
+    if year:
+        query = query.where(Declaration.year == year)
+    if q.strip():
+        query = query.where(Professional.name.contains(q.strip(), autoescape=True))
+    return list(db.session.scalars(query))
+
+
+def waiting_for_confirmation(user: User) -> int:
+    """Submitted declarations held back because their person is not confirmed yet."""
+    people = reviewable_people(user).where(Professional.status != PersonStatus.CONFIRMED)
+    return db.session.scalar(
+        sa.select(sa.func.count(Declaration.id)).where(
+            Declaration.professional_id.in_(people.with_only_columns(Professional.id)),
+            Declaration.status.in_(REVIEWABLE),
+        )
+    )
+
+
+def get_declaration(user: User, declaration_id: int) -> Declaration:
+    """A declaration this user reviews, past the draft stage; 404 otherwise (no leak)."""
+    declaration = db.session.get(Declaration, declaration_id)
+    if (
+        declaration is None
+        or declaration.status is DeclarationStatus.DRAFT
+        or not can_review(user, declaration.professional)
+    ):
+        abort(404)
+    return declaration
+
+
+def get_claim(user: User, declaration_id: int, claim_id: int) -> Claim:
+    declaration = get_declaration(user, declaration_id)
+    claim = db.session.get(Claim, claim_id)
+    if claim is None or claim.declaration_id != declaration.id:
+        abort(404)
+    return claim
+
+
+def get_person(user: User, person_id: int) -> Professional:
+    person = db.session.get(Professional, person_id)
+    if person is None or not can_review(user, person):
+        abort(404)
+    return person
+
+
+def _check_actionable(user: User, declaration: Declaration) -> None:
+    if not can_review(user, declaration.professional):
+        abort(404)
+    if declaration.professional.status is not PersonStatus.CONFIRMED:
+        raise ReviewError("该人员尚未确认在本单位工作，请先在“人员确认”中确认后再核验。")
+    if declaration.status not in REVIEWABLE:
+        raise ReviewError(f"该申报当前状态为“{declaration.status.label}”，不能再核验。")
+
+
+# --- the rules, as declared and as accepted -------------------------------------------------
+
+
+def _rule_claim(claim: Claim, excluded: bool = False) -> rules.Claim:
+    return rules.Claim(
+        kind=claim.kind,
+        facts=dict(claim.facts or {}),
+        subject=claim.subject,
+        key=str(claim.id),
+        duplicate=excluded,
+        details={k: str(v) for k, v in (claim.details or {}).items() if v},
+    )
+
+
+def _counted_elsewhere(declaration: Declaration) -> set[int]:
+    """Claims whose work already counted in another declaration (the declarations package)."""
+    try:
+        from portal.declarations.duplicates import counted_elsewhere
+    except ImportError:
+        return set()
+    return set(counted_elsewhere(declaration))
+
+
+def declared_result(declaration: Declaration) -> tuple[rules.YearResult | None, str]:
+    """The year as the professional declared it (hours by the rules); an error text if the
+    stored facts no longer pass the rule set."""
+    try:
+        rule_set = rules.get_rule_set(declaration.rule_set)
+        elsewhere = _counted_elsewhere(declaration)
+        claims = [_rule_claim(c, c.id in elsewhere) for c in declaration.claims]
+        return rules.evaluate_year(rule_set, declaration.year, claims), ""
+    except rules.RuleError as error:
+        return None, str(error)
+
+
+@dataclass
+class AcceptedClaim:
+    claim: Claim
+    hours: int  # what the reviewer accepted (table hours when accepted as is)
+    counted_hours: int
+    full_year: bool
+    note: str = ""  # why it does not count, or counts only in part
+
+
+@dataclass
+class ApprovedYear:
+    claims: list[AcceptedClaim] = field(default_factory=list)
+    general: int = 0
+    professional: int = 0
+    total: int = 0
+    full_year: bool = False
+    compliant: bool = False
+
+
+def accepted_year(declaration: Declaration) -> ApprovedYear:
+    """The year with the reviewer's decisions applied, by the declaration's rule set.
+
+    The rules are run again (evaluate_year) with refused claims left out; each remaining claim
+    then counts with at most the hours the reviewer accepted (a full-year claim keeps the full
+    year only when accepted as is). The rule set's policy is then applied to the accepted
+    hours, since a reduction can change its outcome: highest-only picks the conversion claim
+    with the most accepted hours (ties: the earliest entered), and the yearly caps (general
+    courseware 30) are filled in the order the claims were entered.
+    Claims not yet decided count as accepted as is (for the preview before approval). A work
+    already counted in another declaration (duplicates.counted_elsewhere) does not count.
+    """
+    rule_set = rules.get_rule_set(declaration.rule_set)
+    claims = list(declaration.claims)
+    elsewhere = _counted_elsewhere(declaration)
+    refused = [c.decision is ClaimDecision.REFUSED for c in claims]
+    result = rules.evaluate_year(
+        rule_set,
+        declaration.year,
+        [_rule_claim(c, r or c.id in elsewhere) for c, r in zip(claims, refused)],
+    )
+    rows: list[AcceptedClaim] = []
+    for claim, is_refused, res in zip(claims, refused, result.claims):
+        if is_refused:
+            rows.append(AcceptedClaim(claim, 0, 0, False, "不予认定"))
+            continue
+        accepted = res.hours
+        if claim.decision is ClaimDecision.REDUCED and claim.accepted_hours is not None:
+            accepted = min(res.hours, claim.accepted_hours)
+        excluded = res.reason not in (None, REASON_HIGHEST_ONLY, REASON_CAP)
+        row = AcceptedClaim(
+            claim,
+            accepted,
+            0 if excluded else accepted,
+            res.full_year and accepted == res.hours and not excluded,
+            res.reason_text if excluded else "",
+        )
+        rows.append(row)
+    if rule_set.highest_only:
+        candidates = [
+            r for r in rows if r.counted_hours > 0 and rule_set.kind(r.claim.kind).conversion
+        ]
+        if candidates:
+            best = max(candidates, key=lambda r: (r.counted_hours, r.full_year, -rows.index(r)))
+            for row in candidates:
+                if row is not best:
+                    row.counted_hours, row.full_year = 0, False
+                    row.note = (
+                        f"就高原则：学时折算仅认定学时最高的一项（{rule_set.highest_only_clause}）"
+                    )
+    subjects = {res.key: res.subject for res in result.claims}
+    for cap in rule_set.caps:
+        used = 0
+        for row in rows:
+            subject = subjects.get(str(row.claim.id))
+            if row.claim.kind not in cap.kinds or (cap.subject and subject != cap.subject):
+                continue
+            room = max(0, cap.hours - used)
+            if row.counted_hours > room:
+                row.counted_hours = room
+                row.note = f"{cap.text}，本项计入{room}学时"
+            used += row.counted_hours
+    year = ApprovedYear(claims=rows)
+    year.full_year = any(r.full_year and r.counted_hours > 0 for r in rows)
+    if year.full_year:
+        year.general, year.professional = ANNUAL_GENERAL_OF_FULL, rules.ANNUAL_PROFESSIONAL
+    else:
+        for row in rows:
+            if subjects.get(str(row.claim.id)) == rules.GENERAL:
+                year.general += row.counted_hours
+            else:
+                year.professional += row.counted_hours
+    year.total = year.general + year.professional
+    year.compliant = year.full_year or (
+        year.professional >= rules.ANNUAL_PROFESSIONAL and year.total >= rules.ANNUAL_TOTAL
+    )
+    return year
+
+
+def duplicate_warnings(declaration: Declaration) -> dict[int, list[str]]:
+    """Warnings per claim id from the declarations engineer's duplicate check, if it exists."""
+    finder = None
+    for module_name in ("portal.declarations.duplicates", "portal.declarations.service"):
+        try:
+            finder = getattr(importlib.import_module(module_name), "duplicate_flags", None)
+        except ImportError:
+            continue
+        if finder is not None:
+            break
+    if finder is None:
+        return {}
+    flags = finder(declaration) or {}
+    items = flags.items() if isinstance(flags, dict) else enumerate(flags)
+    warnings: dict[int, list[str]] = {}
+    for key, value in items:
+        claim_id = getattr(key, "id", key)
+        texts = value if isinstance(value, list | tuple) else [value]
+        warnings.setdefault(claim_id, []).extend(str(getattr(t, "text", t)) for t in texts if t)
+    return warnings
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+def decide_claim(
+    user: User,
+    claim: Claim,
+    decision: ClaimDecision,
+    accepted_hours: int | None = None,
+    reason: str = "",
+) -> Claim:
+    """Accept, accept with fewer hours (reason required) or refuse (reason required)."""
+    _check_actionable(user, claim.declaration)
+    reason = (reason or "").strip()
+    if decision is ClaimDecision.ACCEPTED:
+        accepted_hours, reason = claim.hours, reason
+    elif decision is ClaimDecision.REDUCED:
+        if accepted_hours is None or not 0 <= accepted_hours < claim.hours:
+            raise ReviewError(f"核减后的学时应不少于0且少于申报的{claim.hours}学时。")
+        if not reason:
+            raise ReviewError("核减学时须填写理由。")
+    else:
+        if not reason:
+            raise ReviewError("不予认定须填写理由。")
+        accepted_hours = 0
+    claim.decision, claim.accepted_hours, claim.decision_reason = decision, accepted_hours, reason
+    db.session.flush()
+    record(
+        "review.claim_decided",
+        claim,
+        user=user,
+        detail=f"申报#{claim.declaration_id} 条目#{claim.id} {decision.label} "
+        f"{accepted_hours}学时 {reason}".strip(),
+    )
+    return claim
+
+
+def approve(user: User, declaration: Declaration, note: str = "") -> ApprovedYear:
+    """Approve with the accepted hours; every claim must have been decided first."""
+    _check_actionable(user, declaration)
+    if not declaration.claims:
+        raise ReviewError("该申报没有任何条目，不能核验通过。")
+    undecided = [i + 1 for i, c in enumerate(declaration.claims) if c.decision is None]
+    if undecided:
+        numbers = "、".join(f"第{n}项" for n in undecided)
+        raise ReviewError(f"请先对每一项作出认定：{numbers}尚未认定。")
+    year = accepted_year(declaration)
+    declaration.general_hours = year.general
+    declaration.professional_hours = year.professional
+    declaration.total_hours = year.total
+    declaration.compliant = year.compliant
+    _close_review(user, declaration, DeclarationStatus.APPROVED, note)
+    record(
+        "review.approved",
+        declaration,
+        user=user,
+        detail=f"公需{year.general} 专业{year.professional} 合计{year.total} "
+        f"{'达标' if year.compliant else '未达标'} {note}".strip(),
+    )
+    return year
+
+
+def reject(user: User, declaration: Declaration, reason: str) -> Declaration:
+    """Reject as a whole (e.g. 弄虚作假, 004 第十四条 / 第二十条); the reason is required."""
+    _check_actionable(user, declaration)
+    if not (reason or "").strip():
+        raise ReviewError("请填写不予通过的理由。")
+    declaration.general_hours = declaration.professional_hours = declaration.total_hours = None
+    declaration.compliant = None
+    _close_review(user, declaration, DeclarationStatus.REJECTED, reason.strip())
+    record("review.rejected", declaration, user=user, detail=reason.strip())
+    return declaration
+
+
+def request_evidence(user: User, declaration: Declaration, note: str) -> Declaration:
+    """Ask for more evidence: the professional may then only add files."""
+    _check_actionable(user, declaration)
+    if not (note or "").strip():
+        raise ReviewError("请写明需要补充哪些证明材料。")
+    declaration.status = DeclarationStatus.NEEDS_EVIDENCE
+    declaration.review_note = note.strip()
+    declaration.reviewer_id = user.id
+    db.session.flush()
+    record("review.evidence_requested", declaration, user=user, detail=note.strip())
+    return declaration
+
+
+def _close_review(user: User, declaration: Declaration, status: DeclarationStatus, note: str):
+    declaration.status = status
+    declaration.reviewer_id = user.id
+    declaration.reviewed_at = utcnow()
+    declaration.review_note = note
+    db.session.flush()
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+def pending_people(user: User) -> list[Professional]:
+    query = (
+        reviewable_people(user)
+        .where(Professional.status == PersonStatus.PENDING)
+        .order_by(Professional.created_at, Professional.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def confirm_person(user: User, person: Professional) -> Professional:
+    """The unit (or the bureau) confirms that this person really works there."""
+    if not can_review(user, person):
+        abort(404)
+    if person.status is not PersonStatus.PENDING:
+        raise ReviewError(f"该人员当前状态为“{person.status.label}”，无需确认。")
+    person.status = PersonStatus.CONFIRMED
+    person.confirmed_by_id = user.id
+    person.confirmed_at = utcnow()
+    person.status_note = ""
+    db.session.flush()
+    record("person.confirmed", person, user=user, detail=person.name)
+    return person
+
+
+def refuse_person(user: User, person: Professional, reason: str) -> Professional:
+    if not can_review(user, person):
+        abort(404)
+    if person.status is not PersonStatus.PENDING:
+        raise ReviewError(f"该人员当前状态为“{person.status.label}”，不能再处理。")
+    if not (reason or "").strip():
+        raise ReviewError("请填写不予确认的理由。")
+    person.status = PersonStatus.REFUSED
+    person.confirmed_by_id = user.id
+    person.confirmed_at = utcnow()
+    person.status_note = reason.strip()[:200]
+    db.session.flush()
+    record("person.refused", person, user=user, detail=f"{person.name} {reason.strip()}")
+    return person

@@ -1,0 +1,286 @@
+"""Review: scoping by unit, item decisions, approval with accepted hours, reject, evidence."""
+
+import pytest
+import sqlalchemy as sa
+
+from portal.accounts.models import PersonStatus, Role
+from portal.audit.models import AuditEvent
+from portal.declarations.models import ClaimDecision, Declaration, DeclarationStatus
+from portal.extensions import db
+from portal.units.models import UnitType
+
+
+@pytest.fixture
+def two_units(make_unit, make_user, make_professional, make_submitted_declaration):
+    """Two institutions, each with a reviewer and one submitted declaration."""
+    a, b = make_unit(name="第一中学"), make_unit(name="县人民医院")
+    reviewer_a = make_user(Role.UNIT_REVIEWER, unit=a)
+    reviewer_b = make_user(Role.UNIT_REVIEWER, unit=b)
+    person_a = make_professional(unit=a, name="张三")
+    person_b = make_professional(unit=b, name="李四")
+    return dict(
+        reviewer_a=reviewer_a,
+        reviewer_b=reviewer_b,
+        decl_a=make_submitted_declaration(person_a),
+        decl_b=make_submitted_declaration(person_b),
+    )
+
+
+def _decide(client, declaration, claim, decision, hours=None, reason="", htmx=False):
+    prefix = f"c{claim.id}-"
+    data = {prefix + "decision": decision, prefix + "reason": reason}
+    if hours is not None:
+        data[prefix + "accepted_hours"] = str(hours)
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(
+        f"/review/{declaration.id}/claims/{claim.id}", data=data, headers=headers
+    )
+
+
+def _state(declaration_id):
+    db.session.expire_all()
+    return db.session.get(Declaration, declaration_id)
+
+
+def test_queue_shows_only_own_unit(client, auth, two_units):
+    auth.login(two_units["reviewer_a"])
+    page = client.get("/review/").get_data(as_text=True)
+    assert "张三" in page and "李四" not in page
+    fragment = client.get("/review/?q=张", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert 'id="queue"' in fragment.get_data(as_text=True)
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert "张三" not in client.get("/review/?q=王").get_data(as_text=True)
+    assert "张三" not in client.get("/review/?year=2024").get_data(as_text=True)
+
+
+def test_other_units_declaration_is_404_for_every_action(client, auth, two_units):
+    auth.login(two_units["reviewer_a"])
+    other = two_units["decl_b"]
+    claim = other.claims[0]
+    assert client.get(f"/review/{other.id}").status_code == 404
+    assert _decide(client, other, claim, "accepted").status_code == 404
+    assert client.post(f"/review/{other.id}/approve").status_code == 404
+    assert client.post(f"/review/{other.id}/reject", data={"reason": "x"}).status_code == 404
+    assert (
+        client.post(f"/review/{other.id}/request-evidence", data={"note": "x"}).status_code == 404
+    )
+    assert _state(other.id).status is DeclarationStatus.SUBMITTED
+    assert _state(other.id).claims[0].decision is None
+
+
+def test_mismatched_claim_and_declaration_is_404(client, auth, two_units):
+    auth.login(two_units["reviewer_a"])
+    mine, other = two_units["decl_a"], two_units["decl_b"]
+    assert _decide(client, mine, other.claims[0], "accepted").status_code == 404
+
+
+def test_professional_and_provider_are_refused(client, auth, make_user, two_units):
+    auth.login(make_user(Role.PROVIDER))
+    assert client.get("/review/").status_code == 403
+    assert client.get(f"/review/{two_units['decl_a'].id}").status_code == 403
+
+
+def test_bureau_reviews_private_enterprises_and_freelancers_only(
+    client, auth, make_unit, make_user, make_professional, make_submitted_declaration, two_units
+):
+    officer = make_user(Role.BUREAU_OFFICER)
+    private = make_unit(name="某科技有限公司", type=UnitType.PRIVATE_ENTERPRISE)
+    mine = make_submitted_declaration(make_professional(unit=private, name="王五"))
+    free = make_submitted_declaration(make_professional(unit=None, name="赵六"))
+    auth.login(officer)
+    page = client.get("/review/").get_data(as_text=True)
+    assert "王五" in page and "赵六" in page and "张三" not in page
+    assert client.get(f"/review/{mine.id}").status_code == 200
+    assert client.get(f"/review/{free.id}").status_code == 200
+    assert client.get(f"/review/{two_units['decl_a'].id}").status_code == 404
+
+
+def test_show_page_lists_claims_with_hours_and_evidence(client, auth, two_units):
+    auth.login(two_units["reviewer_a"])
+    page = client.get(f"/review/{two_units['decl_a'].id}").get_data(as_text=True)
+    assert "张三" in page
+    assert "第十二条" in page  # the clause
+    assert "证明1.pdf" in page and "证明2.pdf" in page
+    assert "保存认定" in page and "核验通过" in page
+
+
+def test_item_decisions_validation(client, auth, two_units):
+    auth.login(two_units["reviewer_a"])
+    decl = two_units["decl_a"]
+    training = decl.claims[0]  # 5 days = 30 hours
+    response = _decide(client, decl, training, "reduced", hours=20, reason="")
+    assert response.status_code == 422
+    assert "须填写理由" in response.get_data(as_text=True)
+    response = _decide(client, decl, training, "reduced", hours=30, reason="天数不符")
+    assert response.status_code == 422
+    assert "少于申报的30学时" in response.get_data(as_text=True)
+    assert _decide(client, decl, training, "reduced", hours=-1, reason="x").status_code == 422
+    assert _decide(client, decl, training, "refused", reason="  ").status_code == 422
+    assert _decide(client, decl, training, "maybe").status_code == 422
+    assert _state(decl.id).claims[0].decision is None
+
+    response = _decide(client, decl, training, "reduced", hours=24, reason="只有4天", htmx=True)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert f'id="claim-{training.id}"' in body and "<html" not in body
+    assert 'id="accepted-summary" class="card" hx-swap-oob="true"' in body
+    claim = _state(decl.id).claims[0]
+    assert claim.decision is ClaimDecision.REDUCED and claim.accepted_hours == 24
+    assert claim.decision_reason == "只有4天"
+
+    response = _decide(client, decl, training, "accepted")
+    assert response.status_code == 303
+    claim = _state(decl.id).claims[0]
+    assert claim.decision is ClaimDecision.ACCEPTED and claim.accepted_hours == 30
+    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert actions.count("review.claim_decided") == 2
+
+
+def test_approve_refused_until_every_claim_is_decided(client, auth, two_units):
+    auth.login(two_units["reviewer_a"])
+    decl = two_units["decl_a"]
+    _decide(client, decl, decl.claims[0], "accepted")
+    response = client.post(f"/review/{decl.id}/approve")
+    assert response.status_code == 422
+    assert "第2项尚未认定" in response.get_data(as_text=True)
+    assert _state(decl.id).status is DeclarationStatus.SUBMITTED
+
+
+def test_approve_stores_accepted_hours(client, auth, two_units):
+    auth.login(two_units["reviewer_a"])
+    decl = two_units["decl_a"]
+    _decide(client, decl, decl.claims[0], "reduced", hours=24, reason="只有4天")
+    _decide(client, decl, decl.claims[1], "refused", reason="课程未完成")
+    response = client.post(f"/review/{decl.id}/approve", data={"note": "已核"})
+    assert response.status_code == 303
+    d = _state(decl.id)
+    assert d.status is DeclarationStatus.APPROVED
+    assert (d.general_hours, d.professional_hours, d.total_hours, d.compliant) == (0, 24, 24, False)
+    assert d.reviewer_id == two_units["reviewer_a"].id and d.reviewed_at is not None
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "review.approved")
+    ).one()
+    assert event.object_id == str(decl.id) and "合计24" in event.detail
+    # Approved: no further decisions
+    assert _decide(client, decl, decl.claims[0], "accepted").status_code == 422
+
+
+def test_accepted_hours_recompute_highest_only_and_caps(
+    app, make_unit, make_professional, make_user, make_submitted_declaration
+):
+    from portal.review import service
+
+    unit = make_unit()
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
+    decl = make_submitted_declaration(
+        make_professional(unit=unit),
+        claims=(
+            {"kind": "patent.invention", "facts": {"rank": 1}, "subject": "professional"},
+            {"kind": "training", "facts": {"days": 3}, "subject": "professional"},
+            {"kind": "courseware", "facts": {"hours": 20}, "subject": "general"},
+            {"kind": "courseware", "facts": {"hours": 20}, "subject": "general"},
+        ),
+    )
+    with app.test_request_context():
+        year = service.accepted_year(decl)  # all as declared: patent 50, courseware capped
+        assert (year.professional, year.general) == (50, 30)
+        patent, training, course1, _course2 = decl.claims
+        service.decide_claim(reviewer, patent, ClaimDecision.REDUCED, 10, "只认定部分")
+        service.decide_claim(reviewer, training, ClaimDecision.ACCEPTED)
+        service.decide_claim(reviewer, course1, ClaimDecision.REDUCED, 5, "学时不足")
+        year = service.accepted_year(decl)
+        # The training (18) now outranks the reduced patent (10); 5 + 20 general under the cap
+        counted = {r.claim.kind + str(r.claim.position): r.counted_hours for r in year.claims}
+        assert counted["patent.invention0"] == 0 and counted["training1"] == 18
+        assert (year.professional, year.general, year.total) == (18, 25, 43)
+        service.decide_claim(reviewer, training, ClaimDecision.REFUSED, reason="无证明")
+        year = service.accepted_year(decl)
+        assert year.professional == 10
+
+
+def test_full_year_claim_reduced_loses_full_year(
+    app, make_unit, make_professional, make_user, make_submitted_declaration
+):
+    from portal.review import service
+
+    unit = make_unit()
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
+    decl = make_submitted_declaration(
+        make_professional(unit=unit),
+        claims=({"kind": "paper.sci", "facts": {}, "subject": "professional"},),
+    )
+    with app.test_request_context():
+        service.decide_claim(reviewer, decl.claims[0], ClaimDecision.ACCEPTED)
+        year = service.approve(reviewer, decl)
+        assert (year.general, year.professional, year.total, year.compliant) == (30, 60, 90, True)
+        assert decl.compliant is True and decl.total_hours == 90
+
+
+def test_reject_requires_reason(client, auth, two_units):
+    auth.login(two_units["reviewer_a"])
+    decl = two_units["decl_a"]
+    response = client.post(f"/review/{decl.id}/reject", data={"reason": ""})
+    assert response.status_code == 422 and "请填写不予通过的理由" in response.get_data(as_text=True)
+    response = client.post(f"/review/{decl.id}/reject", data={"reason": "证明材料弄虚作假"})
+    assert response.status_code == 303
+    d = _state(decl.id)
+    assert d.status is DeclarationStatus.REJECTED and d.review_note == "证明材料弄虚作假"
+    assert db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "review.rejected")
+    ).one()
+
+
+def test_request_evidence(client, auth, two_units):
+    auth.login(two_units["reviewer_a"])
+    decl = two_units["decl_a"]
+    assert client.post(f"/review/{decl.id}/request-evidence", data={"note": ""}).status_code == 422
+    response = client.post(
+        f"/review/{decl.id}/request-evidence", data={"note": "请补充培训结业证书"}
+    )
+    assert response.status_code == 303
+    d = _state(decl.id)
+    assert d.status is DeclarationStatus.NEEDS_EVIDENCE and d.review_note == "请补充培训结业证书"
+    page = client.get("/review/").get_data(as_text=True)
+    assert "待补充材料" in page  # still listed, marked
+    assert "待补充材料" in client.get("/review/?status=needs_evidence").get_data(as_text=True)
+    assert "张三" not in client.get("/review/?status=submitted").get_data(as_text=True)
+
+
+def test_unconfirmed_person_cannot_be_reviewed(
+    client, auth, make_unit, make_user, make_professional, make_submitted_declaration
+):
+    unit = make_unit()
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
+    person = make_professional(unit=unit, status=PersonStatus.PENDING, name="钱七")
+    decl = make_submitted_declaration(person)
+    auth.login(reviewer)
+    page = client.get("/review/").get_data(as_text=True)
+    assert "钱七" not in page and "尚未确认" in page
+    response = _decide(client, decl, decl.claims[0], "accepted")
+    assert response.status_code == 422 and "尚未确认" in response.get_data(as_text=True)
+
+
+def test_people_confirmation(client, auth, make_unit, make_user, make_professional):
+    unit, other = make_unit(), make_unit()
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
+    mine = make_professional(unit=unit, status=PersonStatus.PENDING, name="孙八")
+    second = make_professional(unit=unit, status=PersonStatus.PENDING, name="周九")
+    theirs = make_professional(unit=other, status=PersonStatus.PENDING, name="吴十")
+    auth.login(reviewer)
+    page = client.get("/review/people").get_data(as_text=True)
+    assert "孙八" in page and "周九" in page and "吴十" not in page
+    assert client.post(f"/review/people/{theirs.id}/confirm").status_code == 404
+    assert client.post(f"/review/people/{mine.id}/confirm").status_code == 303
+    response = client.post(f"/review/people/{second.id}/refuse", data={f"p{second.id}-reason": ""})
+    assert response.status_code == 422
+    response = client.post(
+        f"/review/people/{second.id}/refuse", data={f"p{second.id}-reason": "查无此人"}
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert mine.status is PersonStatus.CONFIRMED and mine.confirmed_by_id == reviewer.id
+    assert second.status is PersonStatus.REFUSED and second.status_note == "查无此人"
+    assert theirs.status is PersonStatus.PENDING
+    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert "person.confirmed" in actions and "person.refused" in actions
