@@ -1,0 +1,454 @@
+"""Declaration operations. Each takes the acting user, changes the session, flushes, audits,
+and never commits (the request does).
+
+The server, not the page, guards 004 第二十一条3 (申报提交后不予修改、撤销): every operation that
+changes claims or their evidence refuses unless the declaration is a draft; the one exception
+is adding evidence files while a reviewer asks for more (NEEDS_EVIDENCE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from portal import rules
+from portal.accounts.models import PersonStatus, User
+from portal.audit.service import record
+from portal.declarations import duplicates
+from portal.declarations import evidence as files
+from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
+from portal.extensions import db
+from portal.models_base import utcnow
+from portal.templating import LOCAL_TZ
+
+LOCKED_MESSAGE = "申报已提交，申报条目不能再修改、删除或增加（申报提交后不予修改、撤销）。"
+
+
+class DeclarationError(Exception):
+    """A refused operation; `message` is Chinese, `status` the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        self.message = message
+        self.status = status
+        super().__init__(message)
+
+
+# --- years and rule sets -----------------------------------------------------------------
+
+
+def current_year(now: datetime | None = None) -> int:
+    return (now or utcnow()).astimezone(LOCAL_TZ).year
+
+
+def openable_years(now: datetime | None = None) -> list[int]:
+    """A draft may be opened for the current and the previous calendar year."""
+    year = current_year(now)
+    return [year, year - 1]
+
+
+def transition_enabled() -> bool:
+    return bool(files.setting("ALLOW_TRANSITION_RULE_SET"))
+
+
+def electable_rule_sets(year: int) -> list[rules.RuleSet]:
+    """The rule sets a declaration of this year may use (the default first)."""
+    default = rules.rule_set_for_year(year)
+    found = [default]
+    if transition_enabled():
+        for rule_set_id in rules.rule_set_ids():
+            if rule_set_id == default.id:
+                continue
+            try:
+                found.append(rules.rule_set_for_year(year, rule_set_id, allow_transition=True))
+            except rules.RuleError:
+                continue
+    return found
+
+
+def can_switch_rule_set(declaration: Declaration) -> bool:
+    """Switching is safe only on an empty draft (the claims' kinds belong to one rule set)."""
+    return (
+        declaration.status is DeclarationStatus.DRAFT
+        and not declaration.claims
+        and len(electable_rule_sets(declaration.year)) > 1
+    )
+
+
+def rule_set_of(declaration: Declaration) -> rules.RuleSet:
+    return rules.get_rule_set(declaration.rule_set)
+
+
+# --- lookups and guards --------------------------------------------------------------------
+
+
+def person_of(user: User):
+    person = getattr(user, "professional", None)
+    if person is None:
+        raise DeclarationError("当前账号没有关联的专业技术人员信息。", 403)
+    return person
+
+
+def own_declarations(user: User) -> list[Declaration]:
+    person = person_of(user)
+    return list(
+        db.session.scalars(
+            sa.select(Declaration)
+            .where(Declaration.professional_id == person.id)
+            .order_by(Declaration.year.desc())
+        )
+    )
+
+
+def own_declaration(user: User, year: int) -> Declaration | None:
+    person = person_of(user)
+    return db.session.scalar(
+        sa.select(Declaration).where(
+            Declaration.professional_id == person.id, Declaration.year == year
+        )
+    )
+
+
+def _require_owner(user: User, declaration: Declaration) -> None:
+    if declaration.professional.user_id != user.id:
+        raise DeclarationError("只能修改本人的申报。", 403)
+
+
+def _require_draft(declaration: Declaration) -> None:
+    if declaration.status is not DeclarationStatus.DRAFT:
+        raise DeclarationError(LOCKED_MESSAGE)
+
+
+def _refuse(user: User, action: str, obj, message: str, status: int = 409):
+    record(action, obj, outcome="refused", detail=message, user=user, commit_anyway=True)
+    return DeclarationError(message, status)
+
+
+def _guard_change(user: User, declaration: Declaration, action: str, obj=None) -> None:
+    _require_owner(user, declaration)
+    if declaration.status is not DeclarationStatus.DRAFT:
+        raise _refuse(user, action, obj or declaration, LOCKED_MESSAGE)
+
+
+# --- opening and the rule set ------------------------------------------------------------
+
+
+def open_declaration(user: User, year: int, rule_set: str | None = None) -> Declaration:
+    """This year's (or last year's) draft, created when missing; an existing one is returned."""
+    person = person_of(user)
+    existing = own_declaration(user, year)
+    if existing is not None:
+        return existing
+    if year not in openable_years():
+        raise DeclarationError(f"{year}年度不在可申报的年度范围内。", 422)
+    try:
+        chosen = rules.rule_set_for_year(year, rule_set, allow_transition=transition_enabled())
+    except rules.RuleError as error:
+        raise DeclarationError(error.message, 422) from None
+    declaration = Declaration(
+        professional=person, year=year, rule_set=chosen.id, status=DeclarationStatus.DRAFT
+    )
+    db.session.add(declaration)
+    db.session.flush()
+    record("declaration.open", declaration, detail=f"{year}年度，{chosen.id}", user=user)
+    return declaration
+
+
+def switch_rule_set(user: User, declaration: Declaration, rule_set_id: str) -> Declaration:
+    _guard_change(user, declaration, "declaration.rule_set")
+    if declaration.claims:
+        raise DeclarationError("已有申报条目时不能更换认定规则，请先删除全部条目。", 409)
+    try:
+        chosen = rules.rule_set_for_year(
+            declaration.year, rule_set_id, allow_transition=transition_enabled()
+        )
+    except rules.RuleError as error:
+        raise DeclarationError(error.message, 422) from None
+    old, declaration.rule_set = declaration.rule_set, chosen.id
+    db.session.flush()
+    record("declaration.rule_set", declaration, detail=f"{old} → {chosen.id}", user=user)
+    return declaration
+
+
+# --- claims ------------------------------------------------------------------------------
+
+
+def _checked(
+    declaration: Declaration, kind_id: str, facts: dict, details: dict, subject: str | None
+) -> tuple[rules.KindSpec, rules.ClaimResult, str]:
+    """Validate with the engine (raises rules.RuleError naming the fact)."""
+    rule_set = rule_set_of(declaration)
+    kind = rule_set.kind(kind_id)
+    subject = kind.subject or subject
+    result = rules.evaluate_claim(
+        rule_set,
+        rules.Claim(kind=kind_id, facts=facts, subject=subject, details=details),
+        year=declaration.year,
+        require_subject=True,
+    )
+    return kind, result, result.subject
+
+
+def _clean_details(kind: rules.KindSpec, details: dict) -> dict:
+    return {k: str(details[k]).strip() for k in kind.details if details.get(k) not in (None, "")}
+
+
+def add_claim(
+    user: User,
+    declaration: Declaration,
+    kind: str,
+    facts: dict,
+    details: dict,
+    subject: str | None = None,
+) -> Claim:
+    _guard_change(user, declaration, "claim.add")
+    spec, result, subject = _checked(declaration, kind, facts, details, subject)
+    details = _clean_details(spec, details)
+    position = max((c.position for c in declaration.claims), default=0) + 1
+    claim = Claim(
+        declaration=declaration,
+        position=position,
+        kind=kind,
+        subject=subject,
+        facts=dict(result.facts),
+        details=details,
+        identity=duplicates.identity_of(spec, details),
+        hours=result.hours,
+        full_year=result.full_year,
+        clause=result.clause,
+    )
+    db.session.add(claim)
+    db.session.flush()
+    evaluate(declaration)
+    record(
+        "claim.add", claim, detail=f"{declaration.year}年度 {kind} {result.hours}学时", user=user
+    )
+    return claim
+
+
+def update_claim(
+    user: User, claim: Claim, facts: dict, details: dict, subject: str | None = None
+) -> Claim:
+    declaration = claim.declaration
+    _guard_change(user, declaration, "claim.update", claim)
+    spec, result, subject = _checked(declaration, claim.kind, facts, details, subject)
+    details = _clean_details(spec, details)
+    claim.facts, claim.details, claim.subject = dict(result.facts), details, subject
+    claim.identity = duplicates.identity_of(spec, details)
+    db.session.flush()
+    evaluate(declaration)
+    record("claim.update", claim, detail=f"{claim.kind} {result.hours}学时", user=user)
+    return claim
+
+
+def change_subject(user: User, claim: Claim, subject: str) -> Claim:
+    declaration = claim.declaration
+    _guard_change(user, declaration, "claim.subject", claim)
+    kind = rule_set_of(declaration).kind(claim.kind)
+    if kind.subject is not None:
+        raise DeclarationError(f"“{kind.label}”的科目固定，不能更改。", 422)
+    if subject not in (rules.GENERAL, rules.PROFESSIONAL):
+        raise DeclarationError("科目应为公需科目或专业科目。", 422)
+    old, claim.subject = claim.subject, subject
+    db.session.flush()
+    evaluate(declaration)
+    record("claim.subject", claim, detail=f"{old} → {subject}", user=user)
+    return claim
+
+
+def delete_claim(user: User, claim: Claim) -> None:
+    declaration = claim.declaration
+    _guard_change(user, declaration, "claim.delete", claim)
+    for item in claim.evidence:
+        files.remove_after_commit(item.stored_name)
+    record("claim.delete", claim, detail=f"{claim.kind}", user=user)
+    declaration.claims.remove(claim)
+    db.session.delete(claim)
+    db.session.flush()
+    evaluate(declaration)
+
+
+# --- evaluation --------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    """The year's result plus what the page needs per claim."""
+
+    year: rules.YearResult
+    by_claim: dict[int, rules.ClaimResult] = field(default_factory=dict)
+    problems: dict[int, str] = field(default_factory=dict)  # claims the engine refuses now
+    flags: dict[int, list[str]] = field(default_factory=dict)
+
+
+def evaluation(declaration: Declaration, *, store: bool = True) -> Evaluation:
+    rule_set = rule_set_of(declaration)
+    counted_elsewhere = duplicates.counted_elsewhere(declaration) if rule_set.dedupe else set()
+    claims = list(declaration.claims)
+    problems: dict[int, str] = {}
+    while True:
+        usable = [c for c in claims if c.id not in problems]
+        inputs = [
+            rules.Claim(
+                kind=c.kind,
+                facts=c.facts or {},
+                subject=c.subject,
+                key=str(c.id),
+                duplicate=c.id in counted_elsewhere,
+                details=c.details or {},
+            )
+            for c in usable
+        ]
+        try:
+            result = rules.evaluate_year(rule_set, declaration.year, inputs)
+            break
+        except rules.RuleError as error:  # a stored claim the rule set no longer accepts
+            index = error.claim_index if error.claim_index is not None else 0
+            if not usable:
+                raise
+            problems[usable[index].id] = error.message
+    by_claim = {int(r.key): r for r in result.claims}
+    if store and declaration.status is DeclarationStatus.DRAFT:
+        for claim in usable:
+            r = by_claim[claim.id]
+            if (claim.hours, claim.full_year, claim.clause) != (r.hours, r.full_year, r.clause):
+                claim.hours, claim.full_year, claim.clause = r.hours, r.full_year, r.clause
+    return Evaluation(
+        year=result,
+        by_claim=by_claim,
+        problems=problems,
+        flags=duplicates.duplicate_flags(declaration),
+    )
+
+
+def evaluate(declaration: Declaration) -> rules.YearResult:
+    """The year's totals by the declaration's rule set (stores hours on draft claims)."""
+    return evaluation(declaration).year
+
+
+def duplicate_flags(declaration: Declaration) -> dict[int, list[str]]:
+    """Chinese warnings per claim id, for the professional and the reviewer."""
+    return duplicates.duplicate_flags(declaration)
+
+
+# --- submission ----------------------------------------------------------------------------
+
+
+def submission_problems(declaration: Declaration) -> list[str]:
+    """Why the declaration cannot be submitted yet (empty when it can)."""
+    problems = []
+    if declaration.professional.status is not PersonStatus.CONFIRMED:
+        problems.append(
+            "您的人员信息尚未经所在单位确认（自由职业及非公单位人员由人社局确认），"
+            "确认后才能提交申报；现在可以先填写草稿。"
+        )
+    if not declaration.claims:
+        problems.append("请至少添加一项申报条目。")
+    for number, claim in enumerate(declaration.claims, start=1):
+        if not claim.evidence:
+            problems.append(f"第{number}项申报条目还没有上传证明材料。")
+    found = evaluation(declaration, store=False)
+    for number, claim in enumerate(declaration.claims, start=1):
+        if claim.id in found.problems:
+            problems.append(f"第{number}项：{found.problems[claim.id]}")
+    return problems
+
+
+def submit(user: User, declaration: Declaration) -> Declaration:
+    _require_owner(user, declaration)
+    if declaration.status is not DeclarationStatus.DRAFT:
+        raise _refuse(user, "declaration.submit", declaration, "该申报已提交，不能重复提交。")
+    problems = submission_problems(declaration)
+    if problems:
+        raise DeclarationError(problems[0], 409)
+    result = evaluate(declaration)
+    declaration.status = DeclarationStatus.SUBMITTED
+    declaration.submitted_at = utcnow()
+    db.session.flush()
+    record(
+        "declaration.submit",
+        declaration,
+        detail=f"{declaration.year}年度，公需{result.general} 专业{result.professional} "
+        f"合计{result.total}学时",
+        user=user,
+    )
+    return declaration
+
+
+def resubmit(user: User, declaration: Declaration) -> Declaration:
+    _require_owner(user, declaration)
+    if declaration.status is not DeclarationStatus.NEEDS_EVIDENCE:
+        raise _refuse(
+            user, "declaration.resubmit", declaration, "只有待补充材料的申报可以再次提交。"
+        )
+    if not any(e.after_submission for c in declaration.claims for e in c.evidence):
+        raise DeclarationError("请先按核验意见补充证明材料，再重新提交。", 409)
+    declaration.status = DeclarationStatus.SUBMITTED
+    db.session.flush()
+    record("declaration.resubmit", declaration, detail=f"{declaration.year}年度", user=user)
+    return declaration
+
+
+# --- evidence ------------------------------------------------------------------------------
+
+
+def _store_evidence(user: User, claim: Claim, storage, *, after_submission: bool) -> Evidence:
+    content = files.read_upload(storage)
+    checked = files.check_file(content, getattr(storage, "filename", None))
+    files.check_declaration_room(claim.declaration_id, checked.size)
+    item = Evidence(
+        claim=claim,
+        original_name=checked.display_name,
+        stored_name=files.new_stored_name(checked.content_type),
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_at=utcnow(),
+        uploaded_by_id=user.id,
+        after_submission=after_submission,
+    )
+    db.session.add(item)
+    db.session.flush()  # the row is valid before the file is written
+    files.write_file(item.stored_name, checked.content)
+    record(
+        "evidence.add",
+        item,
+        detail=f"申报条目{claim.id}，{files.TYPE_LABELS[item.content_type]}，{item.size}字节"
+        + ("，核验中补充" if after_submission else ""),
+        user=user,
+    )
+    return item
+
+
+def add_evidence(user: User, claim: Claim, storage) -> Evidence:
+    """Attach a file: to a draft, or — only files — when a reviewer asked for more evidence."""
+    declaration = claim.declaration
+    _require_owner(user, declaration)
+    if declaration.status is DeclarationStatus.NEEDS_EVIDENCE:
+        return add_evidence_after_request(user, declaration, claim, storage)
+    _guard_change(user, declaration, "evidence.add", claim)
+    return _store_evidence(user, claim, storage, after_submission=False)
+
+
+def add_evidence_after_request(
+    user: User, declaration: Declaration, claim: Claim, storage
+) -> Evidence:
+    _require_owner(user, declaration)
+    if claim.declaration_id != declaration.id:
+        raise DeclarationError("申报条目不属于该申报。", 404)
+    if declaration.status is not DeclarationStatus.NEEDS_EVIDENCE:
+        raise _refuse(
+            user, "evidence.add", claim, "只有核验人员要求补充材料时才能在提交后上传文件。"
+        )
+    return _store_evidence(user, claim, storage, after_submission=True)
+
+
+def delete_evidence(user: User, item: Evidence) -> None:
+    declaration = item.claim.declaration
+    _guard_change(user, declaration, "evidence.delete", item)
+    files.remove_after_commit(item.stored_name)
+    record("evidence.delete", item, detail=f"申报条目{item.claim_id}", user=user)
+    item.claim.evidence.remove(item)
+    db.session.delete(item)
+    db.session.flush()
