@@ -50,9 +50,9 @@ class ClaimDecisionForm(FlaskForm):
             raise ValidationError(f"核减后学时应不少于0且少于申报的{self.claimed}学时")
 
     def validate_reason(self, field):
-        if self.decision.data in (ClaimDecision.REDUCED.value, ClaimDecision.REFUSED.value):
-            if not (field.data or "").strip():
-                raise ValidationError("核减或不予认定须填写理由")
+        needs_reason = (ClaimDecision.REDUCED.value, ClaimDecision.REFUSED.value)
+        if self.decision.data in needs_reason and not (field.data or "").strip():
+            raise ValidationError("核减或不予认定须填写理由")
 
 
 class ApproveForm(FlaskForm):

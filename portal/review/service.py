@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from flask import abort
 
 from portal import rules
-from portal.rules.model import ANNUAL_GENERAL_OF_FULL, REASON_CAP, REASON_HIGHEST_ONLY
 from portal.accounts.models import PersonStatus, Professional, User
 from portal.audit.service import record
 from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.review.permissions import can_review, reviewable_people
+from portal.rules.model import ANNUAL_GENERAL_OF_FULL, REASON_CAP, REASON_HIGHEST_ONLY
 
 REVIEWABLE = (DeclarationStatus.SUBMITTED, DeclarationStatus.NEEDS_EVIDENCE)
 
@@ -171,10 +171,10 @@ def accepted_year(declaration: Declaration) -> ApprovedYear:
     result = rules.evaluate_year(
         rule_set,
         declaration.year,
-        [_rule_claim(c, r or c.id in elsewhere) for c, r in zip(claims, refused)],
+        [_rule_claim(c, r or c.id in elsewhere) for c, r in zip(claims, refused, strict=True)],
     )
     rows: list[AcceptedClaim] = []
-    for claim, is_refused, res in zip(claims, refused, result.claims):
+    for claim, is_refused, res in zip(claims, refused, result.claims, strict=True):
         if is_refused:
             rows.append(AcceptedClaim(claim, 0, 0, False, "不予认定"))
             continue

@@ -73,22 +73,23 @@ def _show(declaration, claim_forms=None, status=200, **action_forms):
     objections = db.session.scalars(
         db.select(Objection).where(Objection.declaration_id == declaration.id)
     ).all()
-    context = dict(
-        declaration=declaration,
-        rule_set=_rule_set(declaration),
-        person=declaration.professional,
-        declared={r.key: r for r in declared.claims} if declared else {},
-        declared_year=declared,
-        rule_error=rule_error,
-        accepted=_accepted(declaration),
-        claim_forms=claim_forms,
-        duplicates=service.duplicate_warnings(declaration),
-        objections=objections,
-        approve_form=action_forms.get("approve_form") or forms.ApproveForm(formdata=None),
-        reject_form=action_forms.get("reject_form") or forms.RejectForm(formdata=None),
-        evidence_form=action_forms.get("evidence_form") or forms.EvidenceRequestForm(formdata=None),
-        actionable=declaration.status in service.REVIEWABLE,
-    )
+    context = {
+        "declaration": declaration,
+        "rule_set": _rule_set(declaration),
+        "person": declaration.professional,
+        "declared": {r.key: r for r in declared.claims} if declared else {},
+        "declared_year": declared,
+        "rule_error": rule_error,
+        "accepted": _accepted(declaration),
+        "claim_forms": claim_forms,
+        "duplicates": service.duplicate_warnings(declaration),
+        "objections": objections,
+        "approve_form": action_forms.get("approve_form") or forms.ApproveForm(formdata=None),
+        "reject_form": action_forms.get("reject_form") or forms.RejectForm(formdata=None),
+        "evidence_form": action_forms.get("evidence_form")
+        or forms.EvidenceRequestForm(formdata=None),
+        "actionable": declaration.status in service.REVIEWABLE,
+    }
     return render_template("review/show.html", **context), status
 
 
@@ -100,9 +101,7 @@ def _accepted(declaration):
 
 
 def _claim_form(claim, formdata=None):
-    form = forms.ClaimDecisionForm(
-        formdata=formdata, prefix=f"c{claim.id}", claimed=claim.hours
-    )
+    form = forms.ClaimDecisionForm(formdata=formdata, prefix=f"c{claim.id}", claimed=claim.hours)
     if formdata is None:
         form.decision.data = claim.decision.value if claim.decision else None
         if claim.decision is ClaimDecision.REDUCED:
@@ -138,7 +137,9 @@ def decide(declaration_id, claim_id):
     if wants_fragment():
         return _claim_widget(claim, _claim_form(claim), 200, saved=True)
     flash("已保存该项认定。", "success")
-    return redirect(url_for("review.show", declaration_id=declaration_id) + f"#claim-{claim.id}", 303)
+    return redirect(
+        url_for("review.show", declaration_id=declaration_id) + f"#claim-{claim.id}", 303
+    )
 
 
 def _claim_widget(claim, form, status, saved=False):
@@ -216,7 +217,9 @@ def _people_page(refuse_forms=None, status=200):
     people = service.pending_people(current_user)
     refuse_forms = refuse_forms or {}
     for person in people:
-        refuse_forms.setdefault(person.id, forms.RefusePersonForm(formdata=None, prefix=f"p{person.id}"))
+        refuse_forms.setdefault(
+            person.id, forms.RefusePersonForm(formdata=None, prefix=f"p{person.id}")
+        )
     return render_template(
         "review/people.html",
         people=people,

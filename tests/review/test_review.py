@@ -18,12 +18,12 @@ def two_units(make_unit, make_user, make_professional, make_submitted_declaratio
     reviewer_b = make_user(Role.UNIT_REVIEWER, unit=b)
     person_a = make_professional(unit=a, name="张三")
     person_b = make_professional(unit=b, name="李四")
-    return dict(
-        reviewer_a=reviewer_a,
-        reviewer_b=reviewer_b,
-        decl_a=make_submitted_declaration(person_a),
-        decl_b=make_submitted_declaration(person_b),
-    )
+    return {
+        "reviewer_a": reviewer_a,
+        "reviewer_b": reviewer_b,
+        "decl_a": make_submitted_declaration(person_a),
+        "decl_b": make_submitted_declaration(person_b),
+    }
 
 
 def _decide(client, declaration, claim, decision, hours=None, reason="", htmx=False):
@@ -32,9 +32,7 @@ def _decide(client, declaration, claim, decision, hours=None, reason="", htmx=Fa
     if hours is not None:
         data[prefix + "accepted_hours"] = str(hours)
     headers = {"HX-Request": "true"} if htmx else {}
-    return client.post(
-        f"/review/{declaration.id}/claims/{claim.id}", data=data, headers=headers
-    )
+    return client.post(f"/review/{declaration.id}/claims/{claim.id}", data=data, headers=headers)
 
 
 def _state(declaration_id):
