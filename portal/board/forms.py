@@ -1,0 +1,66 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.board.service import OUTCOMES
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class BatchForm(FlaskForm):
+    declarations = MultiCheckboxField("公示的申报", coerce=int, validate_choice=False)
+    start = DateField(
+        "公示开始日期",
+        validators=[InputRequired("请选择公示开始日期")],
+        description="如不是工作日，自其后第一个工作日起算；公示期共5个工作日",
+    )
+    title = StringField(
+        "公示标题（可选）",
+        validators=[Length(max=200, message="标题不超过200字")],
+        description="留空则自动生成",
+    )
+
+    def validate_declarations(self, field):
+        if not field.data:
+            raise ValidationError("请至少选择一份核验通过的申报")
+
+
+class ObjectionForm(FlaskForm):
+    name = StringField(
+        "您的姓名",
+        validators=[DataRequired("请填写姓名"), Length(max=50, message="姓名不超过50字")],
+    )
+    contact = StringField(
+        "联系电话",
+        validators=[
+            DataRequired("请填写联系电话"),
+            Regexp(r"^[0-9+\- ]{7,20}$", message="请填写有效的电话号码"),
+        ],
+    )
+    content = TextAreaField(
+        "异议内容",
+        validators=[
+            DataRequired("请填写异议内容"),
+            Length(min=10, max=2000, message="异议内容应为10至2000字"),
+        ],
+        description="请写明异议事项及事实依据，可附线索；我们将依法保护反映人的信息",
+    )
+
+
+class ObjectionDecisionForm(FlaskForm):
+    outcome = RadioField(
+        "处理结果",
+        choices=list(OUTCOMES.items()),
+        validators=[DataRequired("请选择处理结果")],
+    )
+    reason = TextAreaField(
+        "处理理由", validators=[DataRequired("请填写处理理由"), Length(max=1000)]
+    )
+
+
+class CloseForm(FlaskForm):
+    pass

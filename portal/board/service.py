@@ -1,0 +1,322 @@
+"""Publicity (公示): batches of approved declarations, the public board, objections (异议) and
+closing the periods that are over. Operations take the acting user, flush and never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import abort, current_app
+
+from portal.accounts.models import Professional, Role, User
+from portal.audit.service import record
+from portal.board.models import Objection, ObjectionStatus, PublicityBatch
+from portal.declarations.models import Declaration, DeclarationStatus
+from portal.extensions import db
+from portal.models_base import utcnow
+from portal.workdays import service as workdays
+from portal.workdays.service import local_today
+
+RECENT_DAYS = 60  # closed batches stay on the public board this long after their end
+BOARD_STATES = (DeclarationStatus.PUBLICISED, DeclarationStatus.REGISTERED)
+
+
+class BoardError(Exception):
+    """An action the records' state does not allow; the message is shown as is."""
+
+
+class RateLimited(BoardError):
+    pass
+
+
+def _require_officer(user: User) -> None:
+    # Only the bureau opens batches and decides objections (the thin path; unit reviewers
+    # approve, the bureau publicises for the whole county).
+    if not user.is_authenticated or user.role is not Role.BUREAU_OFFICER:
+        abort(403)
+
+
+def publicity_days() -> int:
+    return int(current_app.config.get("PUBLICITY_WORKING_DAYS", 5))
+
+
+def publicity_period(start: date) -> tuple[date, date, list[str]]:
+    """S..E holding the configured number of working days, by the bureau's calendar."""
+    return workdays.publicity_period(start, publicity_days())
+
+
+def default_start(today: date | None = None) -> date:
+    """The next working day after today."""
+    return workdays.next_workday(today or local_today())
+
+
+# --- batches --------------------------------------------------------------------------------
+
+
+def eligible_declarations(unit_id: int | None = None) -> list[Declaration]:
+    """Approved declarations not yet in a batch; unit_id 0 means freelancers."""
+    query = (
+        sa.select(Declaration)
+        .join(Professional, Declaration.professional_id == Professional.id)
+        .where(Declaration.status == DeclarationStatus.APPROVED, Declaration.batch_id.is_(None))
+        .order_by(Professional.unit_id, Professional.name, Declaration.id)
+    )
+    if unit_id == 0:
+        query = query.where(Professional.unit_id.is_(None))
+    elif unit_id:
+        query = query.where(Professional.unit_id == unit_id)
+    return list(db.session.scalars(query))
+
+
+def open_batch(
+    user: User, declaration_ids: list[int], start: date, title: str = ""
+) -> PublicityBatch:
+    """Put approved declarations on the board from S (the first working day on or after
+    `start`) to E (S + 4 working days); they become PUBLICISED."""
+    _require_officer(user)
+    if not declaration_ids:
+        raise BoardError("请至少选择一份核验通过的申报。")
+    declarations = list(
+        db.session.scalars(sa.select(Declaration).where(Declaration.id.in_(declaration_ids)))
+    )
+    bad = [
+        d
+        for d in declarations
+        if d.status is not DeclarationStatus.APPROVED or d.batch_id is not None
+    ]
+    if bad or len(declarations) != len(set(declaration_ids)):
+        raise BoardError("所选申报中有的已不是“核验通过”状态或已在其他公示批次中，请刷新后重选。")
+    first, end, warnings = publicity_period(start)
+    years = sorted({d.year for d in declarations})
+    batch = PublicityBatch(
+        title=(title or "").strip()
+        or f"{'、'.join(map(str, years))}年度专业技术人员继续教育学时登记公示（{first:%Y-%m-%d}）",
+        start_date=first,
+        end_date=end,
+        created_by_id=user.id,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    for declaration in declarations:
+        declaration.batch_id = batch.id
+        declaration.status = DeclarationStatus.PUBLICISED
+        record("publicity.added", declaration, user=user, detail=f"批次#{batch.id}")
+    db.session.flush()
+    record(
+        "publicity.batch_opened",
+        batch,
+        user=user,
+        detail=f"{first.isoformat()}至{end.isoformat()} {len(declarations)}份"
+        + ("；" + "；".join(warnings) if warnings else ""),
+    )
+    return batch
+
+
+def batches(limit: int = 50) -> list[PublicityBatch]:
+    query = sa.select(PublicityBatch).order_by(PublicityBatch.start_date.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def running(batch: PublicityBatch, today: date | None = None) -> bool:
+    today = today or local_today()
+    return batch.start_date <= today <= batch.end_date
+
+
+def board_batches(today: date | None = None) -> list[tuple[PublicityBatch, list[Declaration]]]:
+    """What the public board shows: batches running, upcoming or ended in the last
+    RECENT_DAYS, with their publicised and registered records (never revoked ones)."""
+    today = today or local_today()
+    query = (
+        sa.select(PublicityBatch)
+        .where(PublicityBatch.end_date >= today - timedelta(days=RECENT_DAYS))
+        .order_by(PublicityBatch.start_date.desc(), PublicityBatch.id.desc())
+    )
+    shown = []
+    for batch in db.session.scalars(query):
+        rows = [d for d in batch.declarations if d.status in BOARD_STATES]
+        if rows:
+            shown.append((batch, rows))
+    return shown
+
+
+# --- objections -----------------------------------------------------------------------------
+
+
+def objectable(declaration_id: int, today: date | None = None) -> Declaration:
+    """A record anyone may object to now: publicised and in its period; 404 otherwise."""
+    declaration = db.session.get(Declaration, declaration_id)
+    if (
+        declaration is None
+        or declaration.status is not DeclarationStatus.PUBLICISED
+        or declaration.batch_id is None
+        or not running(db.session.get(PublicityBatch, declaration.batch_id), today)
+    ):
+        abort(404)
+    return declaration
+
+
+def raise_objection(
+    declaration: Declaration,
+    name: str,
+    contact: str,
+    content: str,
+    ip: str,
+    today: date | None = None,
+) -> Objection:
+    """A member of the public objects; limited per address (OBJECTION_LIMIT_PER_HOUR)."""
+    batch = db.session.get(PublicityBatch, declaration.batch_id) if declaration.batch_id else None
+    if (
+        declaration.status is not DeclarationStatus.PUBLICISED
+        or not batch
+        or not running(batch, today)
+    ):
+        raise BoardError("该记录不在公示期内，不能提出异议。")
+    limit = int(current_app.config.get("OBJECTION_LIMIT_PER_HOUR", 5))
+    recent = db.session.scalar(
+        sa.select(sa.func.count(Objection.id)).where(
+            Objection.ip == ip, Objection.created_at >= utcnow() - timedelta(hours=1)
+        )
+    )
+    if recent >= limit:
+        record(
+            "objection.raised",
+            declaration,
+            outcome="refused",
+            detail="同一地址提交过于频繁",
+            commit_anyway=True,
+        )
+        raise RateLimited("您提交得过于频繁，请一小时后再试。")
+    objection = Objection(
+        declaration_id=declaration.id,
+        name=name.strip(),
+        contact=contact.strip(),
+        content=content.strip(),
+        ip=ip,
+    )
+    db.session.add(objection)
+    db.session.flush()
+    record("objection.raised", objection, detail=f"申报#{declaration.id}")
+    return objection
+
+
+def objections(status: ObjectionStatus | None = ObjectionStatus.OPEN) -> list[Objection]:
+    query = sa.select(Objection).order_by(Objection.created_at.desc(), Objection.id.desc())
+    if status is not None:
+        query = query.where(Objection.status == status)
+    return list(db.session.scalars(query))
+
+
+DISMISS, REVOKE, REREVIEW = "dismiss", "revoke", "rereview"
+OUTCOMES = {
+    DISMISS: "异议不成立（驳回异议）",
+    REVOKE: "异议成立：撤销该记录",
+    REREVIEW: "异议成立：退回重新核验",
+}
+
+
+def decide_objection(user: User, objection: Objection, outcome: str, reason: str) -> Objection:
+    """Uphold (revoke the record, or send it back to review) or dismiss, with a written reason."""
+    _require_officer(user)
+    if objection.status is not ObjectionStatus.OPEN:
+        raise BoardError("该异议已处理。")
+    if outcome not in OUTCOMES:
+        raise BoardError("请选择处理结果。")
+    if not (reason or "").strip():
+        raise BoardError("请填写处理理由。")
+    declaration = objection.declaration
+    objection.decided_by_id, objection.decided_at = user.id, utcnow()
+    objection.decision_reason = reason.strip()
+    if outcome == DISMISS:
+        objection.status = ObjectionStatus.DISMISSED
+    else:
+        if declaration.status is not DeclarationStatus.PUBLICISED:
+            raise BoardError(f"该记录当前状态为“{declaration.status.label}”，不能再变更。")
+        objection.status = ObjectionStatus.UPHELD
+        if outcome == REVOKE:
+            declaration.status = DeclarationStatus.REVOKED
+        else:
+            # Back to the reviewer; it leaves the batch and will be publicised again if approved.
+            declaration.status = DeclarationStatus.SUBMITTED
+            declaration.batch_id = None
+            declaration.general_hours = declaration.professional_hours = None
+            declaration.total_hours = None
+            declaration.compliant = None
+        record(
+            "declaration.revoked" if outcome == REVOKE else "declaration.sent_back",
+            declaration,
+            user=user,
+            detail=f"异议#{objection.id} {reason.strip()}",
+        )
+    db.session.flush()
+    record(
+        "objection.decided",
+        objection,
+        user=user,
+        detail=f"{OUTCOMES[outcome]}：{reason.strip()}",
+    )
+    return objection
+
+
+# --- closing --------------------------------------------------------------------------------
+
+
+@dataclass
+class CloseSummary:
+    registered: list[Declaration] = field(default_factory=list)
+    held: list[Declaration] = field(default_factory=list)
+    closed_batches: list[PublicityBatch] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"公示办结：登记 {len(self.registered)} 份，因异议暂缓 {len(self.held)} 份，"
+            f"关闭公示批次 {len(self.closed_batches)} 个 / Publicity closed: "
+            f"{len(self.registered)} registered, {len(self.held)} held back by objections, "
+            f"{len(self.closed_batches)} batches closed"
+        )
+
+
+def close_due(today: date | None = None, user: User | None = None) -> CloseSummary:
+    """Register every publicised record whose period ended before `today` and that has no
+    open or upheld objection; close batches whose records are all settled. Idempotent."""
+    today = today or local_today()
+    summary = CloseSummary()
+    due = db.session.scalars(
+        sa.select(Declaration)
+        .join(PublicityBatch, Declaration.batch_id == PublicityBatch.id)
+        .where(
+            Declaration.status == DeclarationStatus.PUBLICISED,
+            PublicityBatch.end_date < today,
+        )
+        .order_by(Declaration.id)
+    ).all()
+    held_ids = set(
+        db.session.scalars(
+            sa.select(Objection.declaration_id).where(
+                Objection.status.in_((ObjectionStatus.OPEN, ObjectionStatus.UPHELD))
+            )
+        )
+    )
+    now = utcnow()
+    for declaration in due:
+        if declaration.id in held_ids:
+            summary.held.append(declaration)
+            continue
+        declaration.status = DeclarationStatus.REGISTERED
+        declaration.registered_at = now
+        declaration.registered_on = today
+        summary.registered.append(declaration)
+        record("publicity.registered", declaration, user=user, detail=f"登记日期{today}")
+    db.session.flush()
+    open_batches = db.session.scalars(
+        sa.select(PublicityBatch)
+        .where(PublicityBatch.closed_at.is_(None), PublicityBatch.end_date < today)
+        .order_by(PublicityBatch.id)
+    ).all()
+    for batch in open_batches:
+        if all(d.status is not DeclarationStatus.PUBLICISED for d in batch.declarations):
+            batch.closed_at = now
+            summary.closed_batches.append(batch)
+            record("publicity.batch_closed", batch, user=user, detail=batch.title)
+    db.session.flush()
+    return summary
