@@ -1,0 +1,91 @@
+"""The bureau's own calendar days (WorkdayOverride) and the working-day arithmetic on top of
+portal.rules.calendar. Operations take the acting user, flush and never commit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from portal.audit.service import record
+from portal.extensions import db
+from portal.rules import calendar
+from portal.templating import LOCAL_TZ
+from portal.workdays.models import WorkdayOverride
+
+KIND_LABELS = {True: "调休上班", False: "法定节假日/休息日"}
+
+
+class WorkdayError(Exception):
+    """A change the calendar does not allow; the message is shown as is."""
+
+
+def local_today() -> date:
+    """Today in the bureau's time zone (Asia/Shanghai), whatever the server's zone is."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def overrides() -> dict[date, bool]:
+    """Every day the bureau entered: True = working day, False = rest day."""
+    rows = db.session.execute(sa.select(WorkdayOverride.day, WorkdayOverride.is_workday))
+    return {day: bool(is_workday) for day, is_workday in rows}
+
+
+def days_of_year(year: int) -> list[WorkdayOverride]:
+    query = (
+        sa.select(WorkdayOverride)
+        .where(WorkdayOverride.day.between(date(year, 1, 1), date(year, 12, 31)))
+        .order_by(WorkdayOverride.day)
+    )
+    return list(db.session.scalars(query))
+
+
+def year_status(year: int) -> tuple[bool, bool, str | None]:
+    """(chinesecalendar knows the year, the calendar knows it, the warning when it does not)."""
+    library = calendar.year_known(year)
+    known = calendar.year_known(year, overrides())
+    return library, known, None if known else calendar.fallback_warning(year)
+
+
+def add_workdays(start: date, n: int) -> tuple[date, list[str]]:
+    """The n-th working day strictly after `start`, with the bureau's days taken into account."""
+    return calendar.add_workdays(start, n, overrides())
+
+
+def publicity_period(start: date, days: int) -> tuple[date, date, list[str]]:
+    return calendar.publicity_period(start, overrides(), days)
+
+
+def next_workday(after: date) -> date:
+    return add_workdays(after, 1)[0]
+
+
+def add_day(user, day: date, is_workday: bool, note: str = "") -> WorkdayOverride:
+    if db.session.scalar(sa.select(WorkdayOverride.id).where(WorkdayOverride.day == day)):
+        raise WorkdayError(f"{day.isoformat()} 已录入，请修改已有记录。")
+    override = WorkdayOverride(
+        day=day, is_workday=is_workday, note=note.strip(), created_by_id=getattr(user, "id", None)
+    )
+    db.session.add(override)
+    db.session.flush()
+    record("workday.added", override, user=user, detail=_describe(override))
+    return override
+
+
+def update_day(user, override: WorkdayOverride, is_workday: bool, note: str = ""):
+    before = _describe(override)
+    override.is_workday, override.note = is_workday, note.strip()
+    db.session.flush()
+    record("workday.updated", override, user=user, detail=f"{before} → {_describe(override)}")
+    return override
+
+
+def delete_day(user, override: WorkdayOverride) -> None:
+    record("workday.deleted", override, user=user, detail=_describe(override))
+    db.session.delete(override)
+    db.session.flush()
+
+
+def _describe(override: WorkdayOverride) -> str:
+    text = f"{override.day.isoformat()} {KIND_LABELS[override.is_workday]}"
+    return f"{text} {override.note}".strip()
