@@ -90,5 +90,5 @@ test: system-packages lint test-sqlite test-postgres
 	@echo "== make test: ruff, SQLite and PostgreSQL runs passed"
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info portal.egg-info .pytest_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis tests/artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
