@@ -16,6 +16,12 @@ HOME_BY_ROLE = {
 }
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/")
 def index():
     if current_user.is_authenticated:
