@@ -59,7 +59,7 @@ class UnitForm(FlaskForm):
     county = StringField(
         "所在县区", validators=[Length(max=100, message="不超过100个字")], filters=[_strip]
     )
-    authority = Select("行业主管部门")
+    authority = Select("行业主管部门", default="")
 
     def __init__(self, *args, unit: Unit | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,8 +118,8 @@ class UserForm(FlaskForm, _PasswordPair):
         choices=[("", "请选择")] + [(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES],
         validators=[DataRequired("请选择角色")],
     )
-    unit = Select("所属单位", description="单位经办人必填")
-    provider = Select("所属施教机构", description="施教机构账号必填")
+    unit = Select("所属单位", default="", description="单位经办人必填")
+    provider = Select("所属施教机构", default="", description="施教机构账号必填")
     password = PasswordField(
         "初始密码", validators=[DataRequired("请设置初始密码"), Length(max=128)]
     )
