@@ -251,8 +251,10 @@ class ClaimFormBase(FlaskForm):
         errors: dict[str, str] = {}
         for name in self.fact_names:
             field = self[name]
+            kept = list(field.errors)  # the page's own errors survive a preview
             if not field.validate(self):
                 errors[name] = field.errors[0]
+            field.errors = kept
         if errors:
             return None, errors
         try:
@@ -265,7 +267,7 @@ class ClaimFormBase(FlaskForm):
 
 
 def _fact_field(spec: rules.FactSpec):
-    description = " ".join(x for x in (spec.help, f"单位：{spec.unit}" if spec.unit else "") if x)
+    description = spec.help
     if spec.type == "int":
         validators = [InputRequired(f"请填写“{spec.label}”") if spec.required else Optional()]
         render_kw = {"inputmode": "numeric"}
@@ -306,7 +308,8 @@ def _detail_field(name: str, required: bool):
     label = DETAIL_LABELS[name]
     hint = DETAIL_HINTS.get(name, "")
     first = DataRequired(f"请填写“{label}”") if required else Optional()
-    if name == "date":
+    if name == "date":  # InputRequired keeps the "bad format" message of a given value
+        first = InputRequired(f"请填写“{label}”") if required else Optional()
         return ChineseDateField(label, validators=[first], description=hint)
     length = 200 if name == "title" else 100
     return StringField(

@@ -96,6 +96,7 @@ def page_context(declaration: Declaration) -> dict:
         "max_file": files.human_size(files.max_file_bytes()),
         "max_declaration": files.human_size(files.max_declaration_bytes()),
         "upload_errors": {},
+        "human_size": files.human_size,
     }
 
 
@@ -199,8 +200,9 @@ def new_claim(year: int):
 
 
 def _claim_form_page(declaration, form, claim, status):
-    if request.method == "GET" and claim is not None:
-        form.evaluate_with_engine(require_subject=False)  # the stored claim's hours
+    preview, preview_errors = form.result, {}
+    if preview is None and (request.method == "POST" or claim is not None):
+        preview, preview_errors = form.preview()  # the hours so far, beside the errors
     return (
         render_template(
             "declarations/claim_form.html",
@@ -208,8 +210,8 @@ def _claim_form_page(declaration, form, claim, status):
             form=form,
             kind=form.kind_spec,
             claim=claim,
-            preview=form.result,
-            preview_errors={},
+            preview=preview,
+            preview_errors=preview_errors,
             subject_label=forms.subject_label(form.kind_spec),
         ),
         status,
