@@ -124,12 +124,15 @@ def running(batch: PublicityBatch, today: date | None = None) -> bool:
 
 
 def board_batches(today: date | None = None) -> list[tuple[PublicityBatch, list[Declaration]]]:
-    """What the public board shows: batches running, upcoming or ended in the last
-    RECENT_DAYS, with their publicised and registered records (never revoked ones)."""
+    """What the public board shows: batches running or ended in the last RECENT_DAYS (not
+    before their start), with their publicised and registered records (never revoked ones)."""
     today = today or local_today()
     query = (
         sa.select(PublicityBatch)
-        .where(PublicityBatch.end_date >= today - timedelta(days=RECENT_DAYS))
+        .where(
+            PublicityBatch.end_date >= today - timedelta(days=RECENT_DAYS),
+            PublicityBatch.start_date <= today,  # not public before the period starts
+        )
         .order_by(PublicityBatch.start_date.desc(), PublicityBatch.id.desc())
     )
     shown = []

@@ -310,3 +310,12 @@ def test_close_button_calls_the_same_function(client, auth, officer, approved, t
 def test_close_rejects_a_bad_date(runner):
     result = runner.invoke(args=["publicity", "close", "--today", "2025-13-40"])
     assert result.exit_code == 2
+
+
+def test_board_hides_a_batch_before_it_starts(client, auth, officer, approved, today):
+    auth.login(officer)
+    _open(client, approved[:1], start="2025-10-09")
+    auth.logout()
+    assert approved[0].professional.name not in client.get("/board").get_data(as_text=True)
+    today(date(2025, 10, 9))
+    assert approved[0].professional.name in client.get("/board").get_data(as_text=True)
