@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
+from portal.security import is_htmx
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理，请返回上一页重试。"),
@@ -19,7 +20,7 @@ MESSAGES = {
 
 def render_error(code: int, message: str | None = None):
     title, default = MESSAGES.get(code, MESSAGES[500])
-    template = "_error.html" if request.headers.get("HX-Request") == "true" else "error.html"
+    template = "_error.html" if is_htmx() else "error.html"
     return render_template(template, code=code, title=title, message=message or default), code
 
 

@@ -60,8 +60,11 @@ def roles_required(*roles):
 
 
 def is_htmx() -> bool:
-    """A fragment is wanted: htmx asked, and not to restore history."""
+    """A fragment is wanted: htmx asked, not for a boosted link or form (which swaps the whole
+    body) and not to restore history."""
+    headers = request.headers
     return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
     )
