@@ -115,17 +115,13 @@ def _require_owner(user: User, declaration: Declaration) -> None:
         raise DeclarationError("只能修改本人的申报。", 403)
 
 
-def _require_draft(declaration: Declaration) -> None:
-    if declaration.status is not DeclarationStatus.DRAFT:
-        raise DeclarationError(LOCKED_MESSAGE)
-
-
 def _refuse(user: User, action: str, obj, message: str, status: int = 409):
     record(action, obj, outcome="refused", detail=message, user=user, commit_anyway=True)
     return DeclarationError(message, status)
 
 
-def _guard_change(user: User, declaration: Declaration, action: str, obj=None) -> None:
+def ensure_draft(user: User, declaration: Declaration, action: str, obj=None) -> None:
+    """Refuse (audited, 409) any change to a declaration that is not the person's draft."""
     _require_owner(user, declaration)
     if declaration.status is not DeclarationStatus.DRAFT:
         raise _refuse(user, action, obj or declaration, LOCKED_MESSAGE)
@@ -156,7 +152,7 @@ def open_declaration(user: User, year: int, rule_set: str | None = None) -> Decl
 
 
 def switch_rule_set(user: User, declaration: Declaration, rule_set_id: str) -> Declaration:
-    _guard_change(user, declaration, "declaration.rule_set")
+    ensure_draft(user, declaration, "declaration.rule_set")
     if declaration.claims:
         raise DeclarationError("已有申报条目时不能更换认定规则，请先删除全部条目。", 409)
     try:
@@ -202,7 +198,7 @@ def add_claim(
     details: dict,
     subject: str | None = None,
 ) -> Claim:
-    _guard_change(user, declaration, "claim.add")
+    ensure_draft(user, declaration, "claim.add")
     spec, result, subject = _checked(declaration, kind, facts, details, subject)
     details = _clean_details(spec, details)
     position = max((c.position for c in declaration.claims), default=0) + 1
@@ -231,7 +227,7 @@ def update_claim(
     user: User, claim: Claim, facts: dict, details: dict, subject: str | None = None
 ) -> Claim:
     declaration = claim.declaration
-    _guard_change(user, declaration, "claim.update", claim)
+    ensure_draft(user, declaration, "claim.update", claim)
     spec, result, subject = _checked(declaration, claim.kind, facts, details, subject)
     details = _clean_details(spec, details)
     claim.facts, claim.details, claim.subject = dict(result.facts), details, subject
@@ -244,7 +240,7 @@ def update_claim(
 
 def change_subject(user: User, claim: Claim, subject: str) -> Claim:
     declaration = claim.declaration
-    _guard_change(user, declaration, "claim.subject", claim)
+    ensure_draft(user, declaration, "claim.subject", claim)
     kind = rule_set_of(declaration).kind(claim.kind)
     if kind.subject is not None:
         raise DeclarationError(f"“{kind.label}”的科目固定，不能更改。", 422)
@@ -259,7 +255,7 @@ def change_subject(user: User, claim: Claim, subject: str) -> Claim:
 
 def delete_claim(user: User, claim: Claim) -> None:
     declaration = claim.declaration
-    _guard_change(user, declaration, "claim.delete", claim)
+    ensure_draft(user, declaration, "claim.delete", claim)
     for item in claim.evidence:
         files.remove_after_commit(item.stored_name)
     record("claim.delete", claim, detail=f"{claim.kind}", user=user)
@@ -427,7 +423,7 @@ def add_evidence(user: User, claim: Claim, storage) -> Evidence:
     _require_owner(user, declaration)
     if declaration.status is DeclarationStatus.NEEDS_EVIDENCE:
         return add_evidence_after_request(user, declaration, claim, storage)
-    _guard_change(user, declaration, "evidence.add", claim)
+    ensure_draft(user, declaration, "evidence.add", claim)
     return _store_evidence(user, claim, storage, after_submission=False)
 
 
@@ -446,7 +442,7 @@ def add_evidence_after_request(
 
 def delete_evidence(user: User, item: Evidence) -> None:
     declaration = item.claim.declaration
-    _guard_change(user, declaration, "evidence.delete", item)
+    ensure_draft(user, declaration, "evidence.delete", item)
     files.remove_after_commit(item.stored_name)
     record("evidence.delete", item, detail=f"申报条目{item.claim_id}", user=user)
     item.claim.evidence.remove(item)

@@ -70,7 +70,7 @@ def _claim(declaration: Declaration, claim_id: int) -> Claim:
 
 def _page(declaration: Declaration, status: int = 200, **extra):
     template = "declarations/_body.html" if fragment_wanted() else "declarations/edit.html"
-    return render_template(template, **page_context(declaration), **extra), status
+    return render_template(template, **{**page_context(declaration), **extra}), status
 
 
 def page_context(declaration: Declaration) -> dict:
@@ -177,8 +177,8 @@ def _kind_or_picker(declaration: Declaration):
 @bp.route("/<int:year>/claims/new", methods=["GET", "POST"])
 def new_claim(year: int):
     declaration = _declaration(year)
-    if declaration.status is not DeclarationStatus.DRAFT and request.method == "POST":
-        raise service.DeclarationError(service.LOCKED_MESSAGE)
+    if request.method == "POST":
+        service.ensure_draft(current_user, declaration, "claim.add")
     if declaration.status is not DeclarationStatus.DRAFT:
         return _back(declaration)
     kind, rule_set = _kind_or_picker(declaration)
@@ -224,7 +224,7 @@ def edit_claim(year: int, claim_id: int):
     claim = _claim(declaration, claim_id)
     if declaration.status is not DeclarationStatus.DRAFT:
         if request.method == "POST":
-            raise service.DeclarationError(service.LOCKED_MESSAGE)
+            service.ensure_draft(current_user, declaration, "claim.update", claim)
         return _back(declaration, f"claim-{claim.id}")
     form_class = forms.claim_form_class(declaration.rule_set, claim.kind, year)
     form = form_class(data=forms.form_data_of(claim)) if request.method == "GET" else form_class()
