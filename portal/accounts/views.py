@@ -64,8 +64,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    current_user.rotate_session()
-    record("auth.logout", current_user)
+    user = current_user._get_current_object()
+    user.rotate_session()
+    record("auth.logout", user, user=user)
     logout_user()
     session.clear()
     flash("您已安全退出。", "success")

@@ -206,7 +206,9 @@ def test_logout_is_audited_and_replayed_cookie_refused(app, client, auth, make_u
     with client.session_transaction() as session:
         session.update(stolen)
     assert client.get("/password").status_code == 302
-    assert [e.action for e in _actions(app)] == ["auth.login", "auth.logout"]
+    events = _actions(app)
+    assert [e.action for e in events] == ["auth.login", "auth.logout"]
+    assert (events[1].object_type, events[1].object_id) == ("user", str(user.id))
 
 
 def test_cookie_of_a_disabled_account_is_refused(app, client, auth, make_user):
