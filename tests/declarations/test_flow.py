@@ -114,3 +114,40 @@ def test_unconfirmed_person_may_draft_but_not_submit(client, make_professional, 
     with app.app_context():
         assert db.session.scalar(sa.select(Declaration.status)) is DeclarationStatus.DRAFT
         assert db.session.scalar(sa.select(sa.func.count(Evidence.id))) == 1
+
+
+def test_htmx_subject_change_and_delete_return_fresh_totals(logged_in, person, make_declaration):
+    declaration = make_declaration(
+        person,
+        claims=(
+            {"kind": "training", "facts": {"days": 3}, "subject": "professional"},
+            {"kind": "patent.invention", "facts": {"rank": 1}, "subject": "professional"},
+        ),
+    )
+    training, patent = declaration.claims
+    htmx = {"HX-Request": "true"}
+    page = logged_in.get(f"/declarations/{YEAR}")
+    assert "就高原则" in page.text  # the training is marked as not counted, with the reason
+    assert "50 / 60 学时" in page.text
+    moved = logged_in.post(
+        f"/declarations/{YEAR}/claims/{patent.id}/subject",
+        data={"subject": "general"},
+        headers=htmx,
+    )
+    assert moved.status_code == 200 and "<html" not in moved.text
+    assert 'id="declaration-body"' in moved.text and "0 / 60 学时" in moved.text
+    assert "还差 60 专业科目学时" in moved.text
+    deleted = logged_in.post(f"/declarations/{YEAR}/claims/{patent.id}/delete", headers=htmx)
+    assert deleted.status_code == 200 and "18 / 60 学时" in deleted.text
+    totals = logged_in.get(f"/declarations/{YEAR}/totals", headers=htmx)
+    assert 'id="totals"' in totals.text and "18 / 90 学时" in totals.text
+    # without JavaScript the same routes redirect back to the page
+    assert logged_in.post(f"/declarations/{YEAR}/claims/{training.id}/delete").status_code == 303
+
+
+def test_boosted_navigation_gets_the_whole_page(logged_in, person, make_declaration):
+    make_declaration(person)
+    page = logged_in.get(
+        f"/declarations/{YEAR}", headers={"HX-Request": "true", "HX-Boosted": "true"}
+    )
+    assert "<html" in page.text
