@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
@@ -26,15 +26,18 @@ NAVIGATION = [
 ]
 
 
-def navigation() -> list[tuple[str, str, str]]:
+def navigation() -> list[tuple[str, str, bool]]:
+    """(label, href, current) for the user's role; the current item is the longest matching href."""
     items = []
     for label, endpoint, roles in NAVIGATION:
         if endpoint not in current_app.view_functions:
             continue
         if roles is not None and not (current_user.is_authenticated and current_user.role in roles):
             continue
-        items.append((label, endpoint, url_for(endpoint)))
-    return items
+        items.append((label, url_for(endpoint)))
+    matching = [href for _, href in items if request.path.startswith(href.rstrip("/") or "/")]
+    current = max(matching, key=len, default=None)
+    return [(label, href, href == current) for label, href in items]
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
