@@ -159,18 +159,25 @@ def duplicate_flags(declaration: Declaration) -> dict[int, list[str]]:
         for row in rows:
             same[row[0].sha256].append((row[0], row[1], row[2]))
         for claim, evidence in files:
+            numbers, years, others = [], [], False
             for _file, other_claim, other_declaration in same[evidence.sha256]:
                 if other_claim.id == claim.id:
                     continue
                 if other_declaration.id == declaration.id:
-                    where = f"本申报第{number.get(other_claim.id, '?')}项"
+                    numbers.append(number.get(other_claim.id, 0))
                 elif other_declaration.professional_id == declaration.professional_id:
-                    where = f"您{other_declaration.year}年度申报"
+                    years.append(other_declaration.year)
                 else:
-                    where = "其他人员的申报"
-                message = f"证明材料“{evidence.original_name}”与{where}中的材料是同一文件"
-                if message not in flags[claim.id]:
-                    flags[claim.id].append(message)
+                    others = True
+            name = f"证明材料“{evidence.original_name}”与"
+            if numbers:
+                listed = "、".join(str(n) for n in sorted(set(numbers)))
+                flags[claim.id].append(f"{name}本申报第{listed}项中的材料是同一文件")
+            if years:
+                listed = "、".join(str(y) for y in sorted(set(years)))
+                flags[claim.id].append(f"{name}您{listed}年度申报中的材料是同一文件")
+            if others:
+                flags[claim.id].append(f"{name}其他人员申报中的材料是同一文件")
     return {k: list(dict.fromkeys(v)) for k, v in flags.items() if v}
 
 
