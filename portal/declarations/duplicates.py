@@ -136,7 +136,7 @@ def duplicate_flags(declaration: Declaration) -> dict[int, list[str]]:
         for claim in by_identity.get(other.identity, ()):
             if other_declaration.professional_id == declaration.professional_id:
                 flags[claim.id].append(
-                    f"您在{other_declaration.year}年度申报中已申报过{_what(claim.identity)}"
+                    f"本人在{other_declaration.year}年度申报中已申报过{_what(claim.identity)}"
                     f"（{other_declaration.status.label}）"
                 )
             elif _conflicts(claim, other):
@@ -175,7 +175,7 @@ def duplicate_flags(declaration: Declaration) -> dict[int, list[str]]:
                 flags[claim.id].append(f"{name}本申报第{listed}项中的材料是同一文件")
             if years:
                 listed = "、".join(str(y) for y in sorted(set(years)))
-                flags[claim.id].append(f"{name}您{listed}年度申报中的材料是同一文件")
+                flags[claim.id].append(f"{name}本人{listed}年度申报中的材料是同一文件")
             if others:
                 flags[claim.id].append(f"{name}其他人员申报中的材料是同一文件")
     return {k: list(dict.fromkeys(v)) for k, v in flags.items() if v}

@@ -44,7 +44,7 @@ def test_same_person_another_year(person, make_declaration):
     current = make_declaration(person, claims=[patent()])
     flags = service.duplicate_flags(current)
     [message] = flags[current.claims[0].id]
-    assert f"您在{YEAR - 1}年度申报中已申报过同一专利" in message
+    assert f"本人在{YEAR - 1}年度申报中已申报过同一专利" in message
 
 
 def test_other_person_same_rank_flagged_different_rank_not(make_professional, make_declaration):
