@@ -17,6 +17,7 @@ from portal.units.models import Unit, UnitType
 
 PASSWORD = "Passw0rd!"  # meets the default policy: 8+ characters, 3+ classes
 _sequence = itertools.count(1)
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashing is deliberately slow: do it once per session
 
 
 def _database_url(tmp_path) -> str:
@@ -121,7 +122,7 @@ def make_user(ctx):
         n = next(_sequence)
         user = User(
             username=username or f"{role.value}{n}",
-            password_hash=hash_password(password),
+            password_hash=_PASSWORD_HASH if password == PASSWORD else hash_password(password),
             role=role,
             name=kwargs.pop("name", f"用户{n}"),
             **kwargs,
@@ -214,7 +215,9 @@ def make_submitted_declaration(ctx):
 
     def make(person, year=2025, claims=default_claims, rule_set="anhui-2025", **kwargs):
         rule_claims = [
-            rules.Claim(c["kind"], c.get("facts", {}), c.get("subject"), details=c.get("details", {}))
+            rules.Claim(
+                c["kind"], c.get("facts", {}), c.get("subject"), details=c.get("details", {})
+            )
             for c in claims
         ]
         result = rules.evaluate_year(rules.get_rule_set(rule_set), year, rule_claims)
@@ -226,7 +229,7 @@ def make_submitted_declaration(ctx):
             submitted_at=kwargs.pop("submitted_at", datetime(year, 11, 20, 2, 0, tzinfo=UTC)),
             **kwargs,
         )
-        for position, (spec, res) in enumerate(zip(claims, result.claims)):
+        for position, (spec, res) in enumerate(zip(claims, result.claims, strict=True)):
             claim = Claim(
                 position=position,
                 kind=spec["kind"],

@@ -10,6 +10,7 @@ from portal.accounts import service
 from portal.accounts.forms import LoginForm, PasswordForm, RegisterForm
 from portal.audit.service import client_ip, record
 from portal.extensions import login_manager
+from portal.security import is_htmx
 
 bp = Blueprint("accounts", __name__)
 
@@ -38,7 +39,7 @@ def unauthorized():
     target = url_for("accounts.login")
     if request.method == "GET":
         target = url_for("accounts.login", next=request.full_path.rstrip("?"))
-    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+    if is_htmx():
         return "", 204, {"HX-Redirect": target}
     return redirect(target)
 

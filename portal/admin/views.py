@@ -33,11 +33,6 @@ def _admin_only():
         abort(403)
 
 
-def _fragment() -> bool:
-    """An htmx request for the table alone (not a boosted page load)."""
-    return is_htmx() and not request.headers.get("HX-Boosted")
-
-
 @bp.get("/")
 def index():
     endpoint = "admin.users" if current_user.role == Role.ADMIN else "admin.units"
@@ -57,7 +52,7 @@ def units():
     if unit_type in UnitType.__members__.values():
         query = query.where(Unit.type == UnitType(unit_type))
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    template = "admin/_units.html" if _fragment() else "admin/units.html"
+    template = "admin/_units.html" if is_htmx() else "admin/units.html"
     return render_template(template, page=page, q=q, unit_type=unit_type, types=UNIT_TYPE_LABELS)
 
 
@@ -119,7 +114,7 @@ def users():
     elif role in Role.__members__.values():
         query = query.where(User.role == Role(role))
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    template = "admin/_users.html" if _fragment() else "admin/users.html"
+    template = "admin/_users.html" if is_htmx() else "admin/users.html"
     return render_template(template, page=page, q=q, role=role, roles=ROLE_LABELS, now=utcnow())
 
 

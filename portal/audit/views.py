@@ -108,7 +108,7 @@ def index():
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     known = db.session.scalars(sa.select(AuditEvent.action).distinct()).all()
     actions = sorted(set(known) | {filters.action} - {""})
-    fragment = is_htmx() and not request.headers.get("HX-Boosted")
+    fragment = is_htmx()
     return render_template(
         "audit/_events.html" if fragment else "audit/index.html",
         page=page,

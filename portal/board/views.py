@@ -15,10 +15,6 @@ bp = Blueprint("board", __name__)
 officer_only = roles_required(Role.BUREAU_OFFICER)
 
 
-def wants_fragment() -> bool:
-    return is_htmx() and request.headers.get("HX-Boosted") != "true"
-
-
 @bp.get("/board")
 def index():
     today = service.local_today()
@@ -112,7 +108,7 @@ def period():
     form = forms.BatchForm(request.args, meta={"csrf": False})
     start = form.start.data if form.start.validate(form) else None
     period = service.publicity_period(start) if start else None
-    template = "board/_period.html" if wants_fragment() else "board/period_page.html"
+    template = "board/_period.html" if is_htmx() else "board/period_page.html"
     return render_template(template, period=period, days=service.publicity_days())
 
 

@@ -49,11 +49,6 @@ def _refused(error: service.DeclarationError):
     )
 
 
-def fragment_wanted() -> bool:
-    """An htmx request for a part of the page (a boosted navigation wants the whole page)."""
-    return is_htmx() and request.headers.get("HX-Boosted") != "true"
-
-
 def _declaration(year: int) -> Declaration:
     declaration = service.own_declaration(current_user, year)
     if declaration is None:
@@ -69,7 +64,7 @@ def _claim(declaration: Declaration, claim_id: int) -> Claim:
 
 
 def _page(declaration: Declaration, status: int = 200, **extra):
-    template = "declarations/_body.html" if fragment_wanted() else "declarations/edit.html"
+    template = "declarations/_body.html" if is_htmx() else "declarations/edit.html"
     return render_template(template, **{**page_context(declaration), **extra}), status
 
 
@@ -107,7 +102,7 @@ def _back(declaration: Declaration, anchor: str | None = None):
 
 def _changed(declaration: Declaration):
     """After an htmx change: the refreshed body (claims and totals); else back to the page."""
-    if fragment_wanted():
+    if is_htmx():
         return render_template("declarations/_body.html", **page_context(declaration))
     return _back(declaration)
 
@@ -264,7 +259,7 @@ def delete_claim(year: int, claim_id: int):
     declaration = _declaration(year)
     claim = _claim(declaration, claim_id)
     service.delete_claim(current_user, claim)
-    if not fragment_wanted():
+    if not is_htmx():
         flash("已删除申报条目。", "success")
     return _changed(declaration)
 
@@ -292,7 +287,7 @@ def delete_evidence(year: int, evidence_id: int):
     if item is None or item.claim.declaration_id != declaration.id:
         abort(404)
     service.delete_evidence(current_user, item)
-    if not fragment_wanted():
+    if not is_htmx():
         flash("已删除证明材料。", "success")
     return _changed(declaration)
 

@@ -15,11 +15,6 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 require_roles(bp, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER)
 
 
-def wants_fragment() -> bool:
-    """An htmx request for a part of the page (a boosted link or form wants the whole page)."""
-    return is_htmx() and request.headers.get("HX-Boosted") != "true"
-
-
 @bp.context_processor
 def rules_labels():
     return {
@@ -56,7 +51,7 @@ def index():
         status=form.status.data,
         q=form.q.data or "",
     )
-    template = "review/_queue.html" if wants_fragment() else "review/index.html"
+    template = "review/_queue.html" if is_htmx() else "review/index.html"
     return render_template(
         template,
         form=form,
@@ -131,10 +126,10 @@ def decide(declaration_id, claim_id):
         except service.ReviewError as error:
             form.decision.errors = [*form.decision.errors, str(error)]
     if form.errors:
-        if wants_fragment():
+        if is_htmx():
             return _claim_widget(claim, form, 422)
         return _show(claim.declaration, {claim.id: form}, 422)
-    if wants_fragment():
+    if is_htmx():
         return _claim_widget(claim, _claim_form(claim), 200, saved=True)
     flash("已保存该项认定。", "success")
     return redirect(

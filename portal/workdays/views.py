@@ -93,7 +93,7 @@ def delete(override_id):
 def calc():
     form = forms.CalculatorForm(request.args)
     form.validate()
-    if is_htmx() and request.headers.get("HX-Boosted") != "true":
+    if is_htmx():
         result = _calculate(form)
         return render_template("workdays/_calc.html", calc=form, result=result)
     return _page(_year(), calc=form, status=422 if form.errors else 200)
