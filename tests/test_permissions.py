@@ -20,7 +20,13 @@ from portal.units.models import UnitType
     ],
 )
 def test_who_reviews_whom(
-    make_unit, make_user, make_professional, unit_type, own_unit_reviewer, other_unit_reviewer, bureau
+    make_unit,
+    make_user,
+    make_professional,
+    unit_type,
+    own_unit_reviewer,
+    other_unit_reviewer,
+    bureau,
 ):
     unit = make_unit(type=unit_type) if unit_type else None
     other = make_unit(type=UnitType.INSTITUTION)
