@@ -29,6 +29,7 @@ class Defaults:
 
     # Publicity and rules
     PUBLICITY_WORKING_DAYS = 5
+    OBJECTION_LIMIT_PER_HOUR = 5  # objections one address may raise in an hour
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)
     TRAINING_PLAN_LEAD_DAYS = 15  # providers file a training plan this many days before it starts
 
@@ -36,6 +37,7 @@ class Defaults:
     CERTIFICATE_FONT_PATH = None
     PUBLIC_BASE_URL = None  # printed in QR codes; defaults to the request's host
     BUREAU_NAME = "示范县人力资源和社会保障局"
+    CERTIFICATE_COUNTY_CODE = "341822"  # administrative division code in certificate numbers
 
 
 def _secret_key(instance_path: str) -> str:
