@@ -69,3 +69,17 @@ def test_session_cookie_replayed_after_logout_is_refused(client, auth, make_user
     response = client.get("/")
     assert response.status_code == 200  # the anonymous home page, not a redirect to work
     assert 'action="/logout"' not in response.text
+
+
+def test_wtforms_builtin_messages_are_chinese(app):
+    from flask_wtf import FlaskForm
+    from wtforms import DateField, IntegerField
+
+    class Form(FlaskForm):
+        number = IntegerField("数")
+        day = DateField("日")
+
+    with app.test_request_context(method="POST", data={"number": "x", "day": "bad"}):
+        form = Form(meta={"csrf": False})
+        assert not form.validate()
+        assert form.errors == {"number": ["不是有效的整数。"], "day": ["不是有效的日期值。"]}

@@ -2,12 +2,13 @@ import re
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.accounts.idnumbers import clean_id_number
 from portal.accounts.service import password_problems, policy_text
 from portal.extensions import db
+from portal.fields import Select, strip
 from portal.units.models import Unit
 
 # 职称系列 (the usual series of the national title system) and levels.
@@ -49,26 +50,12 @@ _NAME = re.compile(r"^[\u4e00-\u9fa5·]{2,20}$")
 _MOBILE = re.compile(r"^1\d{10}$")
 
 
-class Select(SelectField):
-    """A select whose "not one of the choices" message is Chinese."""
-
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValueError as error:
-            raise ValidationError("请从列表中选择") from error
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class LoginForm(FlaskForm):
     username = StringField(
         "账号",
         validators=[DataRequired("请输入账号"), Length(max=64)],
         description="专业技术人员请使用身份证号码登录",
-        filters=[_strip],
+        filters=[strip],
     )
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])
 
@@ -108,11 +95,11 @@ class RegisterForm(FlaskForm):
     id_number = StringField(
         "身份证号码",
         validators=[DataRequired("请输入身份证号码")],
-        filters=[_strip],
+        filters=[strip],
         description="18位居民身份证号码，注册后作为登录账号",
     )
-    name = StringField("姓名", validators=[DataRequired("请输入姓名")], filters=[_strip])
-    phone = StringField("手机号码", validators=[DataRequired("请输入手机号码")], filters=[_strip])
+    name = StringField("姓名", validators=[DataRequired("请输入姓名")], filters=[strip])
+    phone = StringField("手机号码", validators=[DataRequired("请输入手机号码")], filters=[strip])
     unit = Select(
         "工作单位",
         validators=[DataRequired("请选择工作单位；没有工作单位请选择“自由职业”")],
@@ -131,7 +118,7 @@ class RegisterForm(FlaskForm):
     title_name = StringField(
         "职称名称",
         validators=[Length(max=50, message="不超过50个字")],
-        filters=[_strip],
+        filters=[strip],
         description="如：一级教师、主治医师、工程师（可不填）",
     )
     password = PasswordField(

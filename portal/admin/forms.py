@@ -2,7 +2,7 @@ import re
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -13,12 +13,12 @@ from wtforms.validators import (
 )
 from wtforms.validators import Optional as OptionalValidator
 
-from portal.accounts.forms import Select
 from portal.accounts.idnumbers import clean_uscc
 from portal.accounts.models import ROLE_LABELS, Role, User
 from portal.accounts.service import password_problems, policy_text
 from portal.admin.settings import SETTINGS
 from portal.extensions import db
+from portal.fields import Integer, Select, strip
 from portal.units.models import UNIT_TYPE_LABELS, Authority, Provider, Unit
 
 STAFF_ROLES = (Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
@@ -26,28 +26,16 @@ _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
 _PHONE = re.compile(r"^[0-9-]{7,20}$")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class Integer(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("请输入整数") from error
-
-
 class UnitForm(FlaskForm):
     name = StringField(
         "单位名称",
         validators=[DataRequired("请输入单位名称"), Length(2, 200, "单位名称应为2–200个字")],
-        filters=[_strip],
+        filters=[strip],
     )
     uscc = StringField(
         "统一社会信用代码",
         validators=[DataRequired("请输入统一社会信用代码")],
-        filters=[_strip],
+        filters=[strip],
         description="18位，末位为校验码",
     )
     type = Select(
@@ -57,7 +45,7 @@ class UnitForm(FlaskForm):
         description="非公企业、社会团体的人员由县人社局核验",
     )
     county = StringField(
-        "所在县区", validators=[Length(max=100, message="不超过100个字")], filters=[_strip]
+        "所在县区", validators=[Length(max=100, message="不超过100个字")], filters=[strip]
     )
     authority = Select("行业主管部门", default="")
 
@@ -104,15 +92,15 @@ class UserForm(FlaskForm, _PasswordPair):
     username = StringField(
         "登录账号",
         validators=[DataRequired("请输入登录账号")],
-        filters=[_strip],
+        filters=[strip],
         description="字母开头，3–32位字母、数字或 _ . -",
     )
     name = StringField(
         "姓名",
         validators=[DataRequired("请输入姓名"), Length(max=50, message="不超过50个字")],
-        filters=[_strip],
+        filters=[strip],
     )
-    phone = StringField("联系电话", validators=[OptionalValidator()], filters=[_strip])
+    phone = StringField("联系电话", validators=[OptionalValidator()], filters=[strip])
     role = Select(
         "角色",
         choices=[("", "请选择")] + [(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES],
