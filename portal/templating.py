@@ -7,6 +7,7 @@ from flask import current_app, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.rules import RuleError, get_rule_set
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -46,8 +47,17 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(LOCAL_TZ).strftime(fmt)
 
 
+def rule_set_name(rule_set_id: str) -> str:
+    """The rule set's Chinese name for pages; the id itself if it is unknown."""
+    try:
+        return get_rule_set(rule_set_id).name
+    except RuleError:
+        return rule_set_id
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(navigation=navigation)
+    app.jinja_env.filters["rule_set_name"] = rule_set_name
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -141,7 +141,11 @@ def open_year():
 
 @bp.get("/<int:year>")
 def edit(year: int):
-    return _page(_declaration(year))
+    declaration = service.own_declaration(current_user, year)
+    if declaration is None:  # a bookmarked or typed year not opened yet: offer to open it
+        flash(f"您尚未填写{year}年度申报，可在下方打开。", "info")
+        return redirect(url_for("declarations.index"), code=303)
+    return _page(declaration)
 
 
 @bp.get("/<int:year>/totals")

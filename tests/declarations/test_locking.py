@@ -163,8 +163,11 @@ def test_another_persons_declaration_is_not_found(
     declaration = make_declaration(other, claims=CLAIMS, evidence=True)
     claim_id = declaration.claims[0].id
     client.post("/login", data={"username": person.user.username, "password": "Passw0rd!"})
-    # `person` has no declaration of the year: every route is 404, even with the other's ids
-    assert client.get(f"/declarations/{YEAR}").status_code == 404
+    # `person` has no declaration of the year: the page offers to open one, never the other's;
+    # every other route is 404, even with the other's ids
+    response = client.get(f"/declarations/{YEAR}")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/declarations/")
     assert client.post(f"/declarations/{YEAR}/claims/{claim_id}/delete").status_code == 404
     client.post("/declarations/open", data={"year": YEAR})
     assert client.post(f"/declarations/{YEAR}/claims/{claim_id}/delete").status_code == 404
