@@ -54,12 +54,28 @@ def tiny_pdf(text: str) -> bytes:
     return bytes(out)
 
 
-def workdays_before(day: date, n: int) -> date:
+def workdays_before(day: date, n: int, step: int = -1) -> date:
     while n:
-        day -= timedelta(days=1)
+        day += timedelta(days=step)
         if is_workday(day):
             n -= 1
     return day
+
+
+def workdays_after(day: date, n: int) -> date:
+    return workdays_before(day, n, step=1)
+
+
+def fill_start(officer, start: date) -> tuple[date, date]:
+    """Type the batch's start date; read the period (S, E) the page computes for it."""
+    officer.fill("#start", start.isoformat())
+    officer.wait_for_function(
+        "s => document.querySelector('#period').innerText.includes(s)", arg=start.isoformat()
+    )
+    period_text = officer.inner_text("#period")
+    found = re.findall(r"\d{4}-\d{2}-\d{2}", period_text)
+    assert len(found) == 2, period_text
+    return date.fromisoformat(found[0]), date.fromisoformat(found[1])
 
 
 # htmx logs an aborted request with console.error. The live preview of the claim form uses
@@ -175,7 +191,7 @@ def add_claim(page, year: int, kind_label: str, values: dict, selects: dict, hou
 
 
 def test_thin_path_from_registration_to_certificate(
-    live_server, browser_page, open_page, make_unit, make_user, tmp_path, request
+    live_server, browser_page, open_page, make_unit, make_user, runner, tmp_path, request
 ):
     base = live_server
     problems = Problems()
@@ -351,19 +367,27 @@ def test_thin_path_from_registration_to_certificate(
     candidate = officer.locator("tr", has_text=NAME)
     assert candidate.count() == 1
     assert candidate.locator("input[type=checkbox]").is_checked()
+    # A start 20 working days ago: the period (5 working days) is over by now. Should the form
+    # refuse past dates, publicise from the next working day and close with `--today` instead.
     start = workdays_before(local_today(), 20)
-    officer.fill("#start", start.isoformat())
-    officer.wait_for_function(
-        "s => document.querySelector('#period').innerText.includes(s)", arg=start.isoformat()
-    )
-    period_text = officer.inner_text("#period")
-    found = re.findall(r"\d{4}-\d{2}-\d{2}", period_text)
-    assert len(found) == 2, period_text
-    end = date.fromisoformat(found[1])
+    start, end = fill_start(officer, start)
     assert end < local_today(), "the test needs a period that is already over"
     officer.shot("thin-18-batch-form")
     officer.click("button:has-text('发起公示')")
-    officer.wait_for_url(re.compile(r"/board/batches/\d+$"))
+    officer.wait_for_function(
+        "() => /\\/board\\/batches\\/\\d+$/.test(location.pathname)"
+        " || document.querySelector('.has-error #start, .form-errors')"
+    )
+    past_refused = "/board/batches/" not in officer.url
+    if past_refused:
+        refusal = f"[officer] 422 POST {base}/board/batches"
+        assert problems.other.count(refusal) == 1, problems.other
+        problems.other.remove(refusal)  # the expected answer to a refused form
+        problems.console = [line for line in problems.console if "status of 422" not in line]
+        officer.shot("thin-18b-past-start-refused")
+        start, end = fill_start(officer, workdays_after(local_today(), 1))
+        officer.click("button:has-text('发起公示')")
+        officer.wait_for_url(re.compile(r"/board/batches/\d+$"))
     assert f"{start.isoformat()} 至 {end.isoformat()}" in officer.inner_text(".flashes")
     assert NAME in officer.inner_text("main")
     officer.shot("thin-19-batch-opened")
@@ -371,9 +395,12 @@ def test_thin_path_from_registration_to_certificate(
     public = open_page(problems, "public")
     public.goto(f"{base}/board")
     row = public.locator("section.board-batch tr", has_text=NAME)
-    assert row.count() == 1
-    cells = row.locator("td").all_inner_texts()
-    assert cells[:6] == [NAME, UNIT, str(year), "30", "60", "90"], cells
+    if past_refused:  # not public before its period starts
+        assert row.count() == 0
+    else:
+        assert row.count() == 1
+        cells = row.locator("td").all_inner_texts()
+        assert cells[:6] == [NAME, UNIT, str(year), "30", "60", "90"], cells
     content = public.content()
     assert id_number not in content
     assert masked_id not in content
@@ -384,18 +411,22 @@ def test_thin_path_from_registration_to_certificate(
     officer.click("a:has-text('公示管理')")
     officer.wait_for_url(f"{base}/board/batches")
     batch_row = officer.locator("section.card tr", has_text=f"{start.isoformat()} 至")
-    assert "期满待办结" in batch_row.inner_text()
-    officer.shot("thin-21-batch-due")
-    officer.click("button:has-text('立即办结到期公示')")
-    officer.wait_for_url(f"{base}/board/batches")
-    assert "1" in officer.inner_text(".flashes")
-    assert (
-        "已办结"
-        in officer.locator("section.card tr", has_text=f"{start.isoformat()} 至").inner_text()
-    )
+    if past_refused:
+        day_after = (end + timedelta(days=1)).isoformat()
+        result = runner.invoke(args=["publicity", "close", "--today", day_after])
+        assert result.exit_code == 0, result.output
+        officer.reload()
+    else:
+        assert "期满待办结" in batch_row.inner_text()
+        officer.shot("thin-21-batch-due")
+        officer.click("button:has-text('立即办结到期公示')")
+        officer.wait_for_url(f"{base}/board/batches")
+        assert "登记 1 份" in officer.inner_text(".flashes")
+    assert "已办结" in batch_row.inner_text()
     officer.shot("thin-22-publicity-closed")
-    public.reload()
-    assert "已登记" in public.locator("section.board-batch tr", has_text=NAME).inner_text()
+    if not past_refused:  # (a batch starting tomorrow is not on the board yet)
+        public.reload()
+        assert "已登记" in public.locator("section.board-batch tr", has_text=NAME).inner_text()
 
     # 7. The certificate: print, download, check, verify -----------------------------------
     nav(me, "我的证书")
