@@ -6,11 +6,15 @@ import re
 import pytest
 
 from portal import rules
-from tests.browser.conftest import _browser, browser_login, browser_page, live_server  # noqa: F401
 from tests.declarations.conftest import PDF_BYTES, YEAR
 from tests.declarations.test_forms import form_data, valid_facts
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def person(make_professional, make_unit):
+    return make_professional(unit=make_unit())
 
 
 def fill(page, data: dict) -> None:
@@ -51,9 +55,9 @@ def add_every_kind(page, base, year, rule_set_id) -> list[tuple[str, int]]:
 
 
 def test_every_kind_in_the_browser_then_submit(
-    live_server,  # noqa: F811
-    browser_page,  # noqa: F811
-    browser_login,  # noqa: F811
+    live_server,
+    browser_page,
+    browser_login,
     person,
     tmp_path,
 ):
@@ -113,9 +117,9 @@ def test_every_kind_in_the_browser_then_submit(
 
 
 def test_live_preview_and_totals(
-    live_server,  # noqa: F811
-    browser_page,  # noqa: F811
-    browser_login,  # noqa: F811
+    live_server,
+    browser_page,
+    browser_login,
     person,
 ):
     page, base = browser_page, live_server
