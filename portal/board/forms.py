@@ -3,6 +3,7 @@ from wtforms import DateField, RadioField, SelectMultipleField, StringField, Tex
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.board import service as board_service
 from portal.board.service import OUTCOMES
 
 
@@ -23,6 +24,10 @@ class BatchForm(FlaskForm):
         validators=[Length(max=200, message="标题不超过200字")],
         description="留空则自动生成",
     )
+
+    def validate_start(self, field):
+        if field.data and field.data < board_service.local_today():
+            raise ValidationError("公示开始日期不能早于今天")
 
     def validate_declarations(self, field):
         if not field.data:

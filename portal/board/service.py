@@ -70,7 +70,11 @@ def eligible_declarations(unit_id: int | None = None) -> list[Declaration]:
 
 
 def open_batch(
-    user: User, declaration_ids: list[int], start: date, title: str = ""
+    user: User,
+    declaration_ids: list[int],
+    start: date,
+    title: str = "",
+    today: date | None = None,
 ) -> PublicityBatch:
     """Put approved declarations on the board from S (the first working day on or after
     `start`) to E (S + 4 working days); they become PUBLICISED."""
@@ -87,6 +91,9 @@ def open_batch(
     ]
     if bad or len(declarations) != len(set(declaration_ids)):
         raise BoardError("所选申报中有的已不是“核验通过”状态或已在其他公示批次中，请刷新后重选。")
+    if start < (today or local_today()):
+        # Backdating would register records that nobody had the chance to object to.
+        raise BoardError("公示开始日期不能早于今天：公示期须为今后实际公开的5个工作日。")
     first, end, warnings = publicity_period(start)
     years = sorted({d.year for d in declarations})
     batch = PublicityBatch(

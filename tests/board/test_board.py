@@ -52,11 +52,19 @@ def officer(make_user):
     return make_user(Role.BUREAU_OFFICER, name="局经办")
 
 
-def _open(client, declarations, start="2025-09-26"):
-    return client.post(
-        "/board/batches",
-        data={"declarations": [str(d.id) for d in declarations], "start": start, "title": ""},
-    )
+OPENED_ON = date(2025, 9, 25)  # the officer opens the batches the day before they start
+
+
+def _open(client, declarations, start="2025-09-26", on=OPENED_ON):
+    pinned = service.local_today  # the `today` fixture's pin, put back afterwards
+    service.local_today = lambda: on
+    try:
+        return client.post(
+            "/board/batches",
+            data={"declarations": [str(d.id) for d in declarations], "start": start, "title": ""},
+        )
+    finally:
+        service.local_today = pinned
 
 
 def _reload(declaration):
@@ -85,6 +93,18 @@ def test_batch_over_national_day_2025(client, auth, officer, approved, today):
     # Already in a batch: cannot be put in another one
     response = _open(client, approved[:1])
     assert response.status_code == 422
+
+
+def test_publicity_cannot_be_backdated(client, auth, officer, approved, today):
+    """A period in the past would register records nobody could object to."""
+    auth.login(officer)
+    response = _open(client, approved[:1], start="2025-09-24", on=date(2025, 9, 25))
+    assert response.status_code == 422
+    assert "公示开始日期不能早于今天" in response.get_data(as_text=True)
+    assert db.session.scalars(sa.select(PublicityBatch)).all() == []
+    assert _reload(approved[0]).status is DeclarationStatus.APPROVED
+    with pytest.raises(service.BoardError):
+        service.open_batch(officer, [approved[0].id], date(2025, 9, 24), today=date(2025, 9, 25))
 
 
 def test_start_on_a_rest_day_moves_to_next_working_day(client, auth, officer, approved, today):

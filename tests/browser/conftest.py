@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=zh-CN",  # the browser's own widgets ("选择文件") in Chinese, as users see them
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
@@ -92,7 +93,9 @@ def browser_page(_browser, request):
 
     def shot(name: str, full_page: bool = True) -> Path:
         path = ARTIFACTS / f"{prefix}-{name}.png"
-        page.screenshot(path=str(path), full_page=full_page)
+        # caret="initial": the default "hide" leaves style="" on inputs, which htmx's settle
+        # step would copy and the CSP would (rightly) report.
+        page.screenshot(path=str(path), full_page=full_page, caret="initial")
         return path
 
     page.shot = shot
