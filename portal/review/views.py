@@ -229,7 +229,7 @@ def confirm_person(person_id):
     if forms.ConfirmPersonForm().validate_on_submit():
         try:
             service.confirm_person(current_user, person)
-            flash(f"已确认 {person.name}。", "success")
+            flash(f"已确认{person.name}的人员信息。", "success")
         except service.ReviewError as error:
             flash(str(error), "warning")
     return redirect(url_for("review.people"), 303)

@@ -240,7 +240,7 @@ def test_thin_path_from_registration_to_certificate(
     reviewer.shot("thin-05-people-to-confirm")
     row.locator("button:has-text('确认')").first.click()
     reviewer.wait_for_load_state()
-    assert f"已确认 {NAME}" in reviewer.inner_text(".flashes")
+    assert f"已确认{NAME}" in reviewer.inner_text(".flashes")
     assert reviewer.locator("tr", has_text=NAME).count() == 0
     reviewer.shot("thin-06-person-confirmed")
 
