@@ -101,6 +101,24 @@ def test_demo_registered_declaration_is_consistent(app, runner, ctx):
     assert row.general_hours + row.professional_hours == row.total_hours
 
 
+def test_demo_claims_have_evidence_files(app, runner, ctx):
+    """Every demo claim carries a real PDF, as a submitted declaration must."""
+    import hashlib
+    import os
+
+    from portal.declarations.models import Claim
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    claims = db.session.scalars(sa.select(Claim)).all()
+    assert claims
+    for claim in claims:
+        assert len(claim.evidence) == 1
+        path = os.path.join(app.config["UPLOAD_FOLDER"], claim.evidence[0].stored_name)
+        content = open(path, "rb").read()
+        assert content.startswith(b"%PDF-")
+        assert hashlib.sha256(content).hexdigest() == claim.evidence[0].sha256
+
+
 def test_demo_creates_the_schema_on_an_empty_database(app, runner, ctx):
     db.drop_all()
     result = runner.invoke(args=["demo"])

@@ -428,6 +428,8 @@ def _declarations(people: dict[str, Professional], reviewers: dict[str, User], o
                     clause=evaluated.clause,
                 )
             )
+        for claim in row.claims:
+            claim.evidence.append(_demo_evidence(person, year, claim.details.get("title", "")))
         db.session.add(row)
         db.session.flush()
         return row, result
@@ -504,6 +506,41 @@ def _declarations(people: dict[str, Professional], reviewers: dict[str, User], o
             ),
         ],
         submitted_at=datetime(2025, 11, 20, 6, 0, tzinfo=UTC),
+    )
+
+
+def _demo_evidence(person, year: int, title: str):
+    """A one-page PDF standing in for a scanned proof, stored like an uploaded file."""
+    import hashlib
+    import io
+
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfgen import canvas
+
+    from portal.certificates.fonts import FontNotFound, certificate_font
+    from portal.declarations import evidence
+    from portal.declarations.models import Evidence
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A5, invariant=1)
+    try:
+        page.setFont(certificate_font().family + "_00", 14)  # the name fonts.py registers
+        lines = ["演示证明材料", f"{person.name}  {year}年度", title]
+    except FontNotFound:  # no CJK font on this machine: the file is still a valid PDF
+        page.setFont("Helvetica", 14)
+        lines = ["Demo evidence", f"{year}"]
+    for number, line in enumerate(lines):
+        page.drawString(40, 520 - 28 * number, line)
+    page.save()
+    content = buffer.getvalue()
+    stored_name = evidence.new_stored_name(evidence.PDF)
+    evidence.write_file(stored_name, content)
+    return Evidence(
+        original_name=f"{title or '证明材料'}.pdf",
+        stored_name=stored_name,
+        content_type=evidence.PDF,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
     )
 
 
