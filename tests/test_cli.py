@@ -104,7 +104,7 @@ def test_demo_registered_declaration_is_consistent(app, runner, ctx):
 def test_demo_claims_have_evidence_files(app, runner, ctx):
     """Every demo claim carries a real PDF, as a submitted declaration must."""
     import hashlib
-    import os
+    from pathlib import Path
 
     from portal.declarations.models import Claim
 
@@ -113,8 +113,8 @@ def test_demo_claims_have_evidence_files(app, runner, ctx):
     assert claims
     for claim in claims:
         assert len(claim.evidence) == 1
-        path = os.path.join(app.config["UPLOAD_FOLDER"], claim.evidence[0].stored_name)
-        content = open(path, "rb").read()
+        path = Path(app.config["UPLOAD_FOLDER"], claim.evidence[0].stored_name)
+        content = path.read_bytes()
         assert content.startswith(b"%PDF-")
         assert hashlib.sha256(content).hexdigest() == claim.evidence[0].sha256
 
