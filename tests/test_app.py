@@ -83,3 +83,18 @@ def test_wtforms_builtin_messages_are_chinese(app):
         form = Form(meta={"csrf": False})
         assert not form.validate()
         assert form.errors == {"number": ["不是有效的整数。"], "day": ["不是有效的日期值。"]}
+
+
+def test_sqlite_pragmas(app):
+    import pytest
+    import sqlalchemy as sa
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite pragmas only apply to SQLite")
+        with db.engine.connect() as connection:
+            pragma = lambda name: connection.execute(sa.text(f"PRAGMA {name}")).scalar()  # noqa: E731
+            assert pragma("foreign_keys") == 1
+            assert pragma("journal_mode") == "wal"
+            assert pragma("busy_timeout") == 15000
+            assert pragma("synchronous") == 2  # FULL
