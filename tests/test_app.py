@@ -98,3 +98,31 @@ def test_sqlite_pragmas(app):
             assert pragma("journal_mode") == "wal"
             assert pragma("busy_timeout") == 15000
             assert pragma("synchronous") == 2  # FULL
+
+
+def test_413_is_chinese(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post("/login", data={"username": "x" * 4096, "password": "y"})
+    assert response.status_code == 413
+    assert "文件过大" in response.get_data(as_text=True)
+
+
+def test_500_is_chinese_without_trace(app, client):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "系统错误" in text
+    assert "secret internals" not in text and "Traceback" not in text
+
+
+def test_403_page_is_chinese(client, auth, make_user):
+    from portal.accounts.models import Role
+
+    auth.login(make_user(Role.AUDITOR))
+    forbidden = client.get("/admin/users")
+    assert forbidden.status_code == 403
+    assert "没有权限" in forbidden.get_data(as_text=True)
