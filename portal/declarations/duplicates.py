@@ -15,8 +15,11 @@ Declarations that were rejected or revoked are ignored for identity matches (the
 counted) but not for file matches (a reused file is worth a look whatever happened).
 
 ``counted_elsewhere`` decides the engine's ``duplicate=True``: the identity already counted
-in another declaration (another year of the same person, or another person) that was approved,
-publicised or registered — earlier than this one when this one is itself approved.
+in another declaration that was approved, publicised or registered — earlier than this one when
+this one is itself approved — of the same person (another year), or of another person holding
+the same place (same rank, both sole or first author, or a work without places). "Counts once"
+is read per place: the table itself grants the second inventor 47 hours and every other
+co-author 10, so co-authors and co-inventors of different places each count their own share.
 """
 
 from __future__ import annotations
@@ -198,8 +201,10 @@ def counted_elsewhere(declaration: Declaration) -> set[int]:
             continue
         if mine_counted and not _earlier(other_declaration, declaration):
             continue
+        same_person = other_declaration.professional_id == declaration.professional_id
         for claim in by_identity.get(other.identity, ()):
-            found.add(claim.id)
+            if same_person or _conflicts(claim, other):
+                found.add(claim.id)
     return found
 
 

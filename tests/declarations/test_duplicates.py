@@ -83,13 +83,34 @@ def test_work_counted_elsewhere_is_not_counted_again(make_professional, make_dec
         "details": {"title": "论继续教育", "doi": "10.1000/xyz123", "date": f"{YEAR}-01-01"},
     }
     make_declaration(make_professional(), claims=[paper], status=DeclarationStatus.REGISTERED)
-    mine = make_declaration(
-        make_professional(), claims=[{**paper, "facts": {"authorship": "other"}}]
-    )
+    # Another person claiming the same first authorship: the work already counted for it
+    mine = make_declaration(make_professional(), claims=[paper])
     result = service.evaluate(mine)
     [claim] = result.claims
     assert (claim.counted, claim.reason) == (False, "duplicate")
     assert result.professional == 0
+    # A co-author of another place counts their own share (其他作者每人10学时)
+    coauthor = make_declaration(
+        make_professional(), claims=[{**paper, "facts": {"authorship": "other"}}]
+    )
+    [claim] = service.evaluate(coauthor).claims
+    assert (claim.counted, claim.hours) == (True, 10)
+
+
+def test_same_person_other_year_counted_is_a_duplicate(person, make_declaration):
+    make_declaration(person, year=YEAR - 1, claims=[patent()], status=DeclarationStatus.REGISTERED)
+    current = make_declaration(person, claims=[patent()])
+    [claim] = service.evaluate(current).claims
+    assert (claim.counted, claim.reason) == (False, "duplicate")
+
+
+def test_co_inventor_of_another_rank_counts(make_professional, make_declaration):
+    make_declaration(
+        make_professional(), claims=[patent(rank=1)], status=DeclarationStatus.REGISTERED
+    )
+    second = make_declaration(make_professional(), claims=[patent(rank=2)])
+    [claim] = service.evaluate(second).claims
+    assert (claim.counted, claim.hours) == (True, 47)
 
 
 def test_refused_claims_elsewhere_do_not_block(make_professional, make_declaration):
