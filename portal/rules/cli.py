@@ -63,7 +63,12 @@ def rules() -> None:
 @rules.command("evaluate", help="从标准输入读取JSON申报，向标准输出写出JSON结果。")
 def evaluate_command() -> None:
     """JSON on stdin -> JSON on stdout; bad input: one line on stderr, exit status 2."""
-    text = click.get_text_stream("stdin").read()
+    raw = sys.stdin.buffer.read()  # bytes: the request is UTF-8 whatever the locale says
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        click.echo("错误：请求不是UTF-8编码的JSON", err=True)
+        sys.exit(2)
     try:
         try:
             request = json.loads(text)

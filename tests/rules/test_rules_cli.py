@@ -157,3 +157,21 @@ def test_list():
     assert result.exit_code == 0
     assert "anhui-2025" in result.stdout and "hefei-2021" in result.stdout
     assert "国家级科技奖励" in result.stdout and "继续医学教育学分" in result.stdout
+
+
+def test_request_that_is_not_utf8_exits_2():
+    result = _runner().invoke(rules, ["evaluate"], input=b"\xff\xfe{}")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == "错误：请求不是UTF-8编码的JSON"
+
+
+def test_chinese_in_the_request_is_read_as_utf8():
+    request = {"rule_set": "anhui-2025", "year": 2025, "claims": [
+        {"kind": "training", "facts": {"days": 1}, "subject": "professional",
+         "details": {"title": "中文标题"}}]}  # fmt: skip
+    result = _runner().invoke(
+        rules, ["evaluate"], input=json.dumps(request, ensure_ascii=False).encode("utf-8")
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["professional"] == 6
