@@ -1,15 +1,13 @@
 import re
 
-import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.accounts.idnumbers import clean_id_number
 from portal.accounts.service import password_problems, policy_text
-from portal.extensions import db
 from portal.fields import Select, strip
-from portal.units.models import Unit
+from portal.units.service import active_unit_choices
 
 # 职称系列 (the usual series of the national title system) and levels.
 TITLE_SERIES = (
@@ -131,13 +129,8 @@ class RegisterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        units = db.session.execute(
-            sa.select(Unit.id, Unit.name).where(Unit.active).order_by(Unit.name)
-        ).all()
         self.unit.choices = (
-            [("", "请选择")]
-            + [(str(unit_id), name) for unit_id, name in units]
-            + [(FREELANCE, "自由职业（无工作单位）")]
+            [("", "请选择")] + active_unit_choices() + [(FREELANCE, "自由职业（无工作单位）")]
         )
         self.password.description = policy_text()
 

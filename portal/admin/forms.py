@@ -20,6 +20,7 @@ from portal.admin.settings import SETTINGS
 from portal.extensions import db
 from portal.fields import Integer, Select, strip
 from portal.units.models import UNIT_TYPE_LABELS, Authority, Provider, Unit
+from portal.units.service import active_unit_choices
 
 STAFF_ROLES = (Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
@@ -118,13 +119,10 @@ class UserForm(FlaskForm, _PasswordPair):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        units = db.session.execute(
-            sa.select(Unit.id, Unit.name).where(Unit.active).order_by(Unit.name)
-        ).all()
         providers = db.session.execute(
             sa.select(Provider.id, Provider.name).where(Provider.active).order_by(Provider.name)
         ).all()
-        self.unit.choices = [("", "（无）")] + [(str(i), name) for i, name in units]
+        self.unit.choices = [("", "（无）")] + active_unit_choices()
         self.provider.choices = [("", "（无）")] + [(str(i), name) for i, name in providers]
         self.password.description = policy_text()
 
