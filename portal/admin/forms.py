@@ -185,7 +185,7 @@ def settings_form(values: dict):
     """A form with one field per run-time setting, filled with the current values."""
 
     class SettingsForm(FlaskForm):
-        pass
+        """Its fields are added below, one per setting."""
 
     for spec in SETTINGS:
         if spec.kind == "bool":

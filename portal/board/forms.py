@@ -68,4 +68,4 @@ class ObjectionDecisionForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    pass
+    """The "close due publicity" button: nothing to fill in but the CSRF token."""

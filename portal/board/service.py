@@ -27,7 +27,7 @@ class BoardError(Exception):
 
 
 class RateLimited(BoardError):
-    pass
+    """Too many objections from one address within the hour."""
 
 
 def _require_officer(user: User) -> None:

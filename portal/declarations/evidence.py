@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import re
 import unicodedata
@@ -227,9 +228,9 @@ def _unlink(paths: list[str]) -> None:
         try:
             os.unlink(path)
         except FileNotFoundError:
-            pass
+            continue  # already gone: nothing to clean up
         except OSError:  # pragma: no cover - a locked file on Windows; left for cleanup
-            pass
+            logging.getLogger(__name__).warning("could not remove evidence file %s", path)
 
 
 @event.listens_for(Session, "after_commit")

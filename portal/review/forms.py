@@ -75,7 +75,7 @@ class EvidenceRequestForm(FlaskForm):
 
 
 class ConfirmPersonForm(FlaskForm):
-    pass
+    """The confirm button: nothing to fill in but the CSRF token."""
 
 
 class RefusePersonForm(FlaskForm):

@@ -22,7 +22,7 @@ class WorkdayForm(FlaskForm):
 
 
 class DeleteForm(FlaskForm):
-    pass
+    """The delete button: nothing to fill in but the CSRF token."""
 
 
 class CalculatorForm(FlaskForm):
