@@ -207,27 +207,10 @@ def login(username: str, password: str, ip: str, now: datetime | None = None) ->
         until = now + window
         if user is not None:
             user.locked_until = until
-        _attempt(ip, username, key, "lockout", now)
-        record(
-            "auth.lockout",
-            user,
-            outcome="failure",
-            user=user,
-            username=username[:64],
-            detail=f"连续失败 {failures} 次，锁定至 {local_time(until)}",
-            commit_anyway=True,
-        )
+        _record_failure("auth.lockout", "lockout", ip, username, key, user, now,
+                        f"连续失败 {failures} 次，锁定至 {local_time(until)}")  # fmt: skip
         return _locked(until, now)
-    _attempt(ip, username, key, "failure", now)
-    record(
-        "auth.login",
-        user,
-        outcome="failure",
-        user=user,
-        username=username[:64],
-        detail=f"第 {failures} 次失败",
-        commit_anyway=True,
-    )
+    _record_failure("auth.login", "failure", ip, username, key, user, now, f"第 {failures} 次失败")
     message = "账号或密码不正确"
     remaining = max_failures - failures
     if remaining <= 2:
@@ -360,4 +343,19 @@ def confirmation_note(person: Professional) -> str:
     who = "县人社局" if unit is None or unit.reviewed_by_bureau else f"“{unit.name}”"
     return (
         f"注册成功。您的人员信息需经{who}确认后，所申报的学时才能进入核验；现在即可开始填写申报。"
+    )
+
+
+def _record_failure(action, outcome, ip, username, key, user, now, detail) -> None:
+    """A failed attempt: kept for the throttle and in the audit log, even though the page
+    answers with an error status."""
+    _attempt(ip, username, key, outcome, now)
+    record(
+        action,
+        user,
+        outcome="failure",
+        user=user,
+        username=username[:64],
+        detail=detail,
+        commit_anyway=True,
     )
