@@ -59,11 +59,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _import_models() -> None:
     """Every model class must be imported before create_all and migrations look at metadata."""
     from portal.accounts import models as _accounts  # noqa: F401
-    from portal.admin import models as _admin  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.board import models as _board  # noqa: F401
     from portal.certificates import models as _certificates  # noqa: F401
     from portal.declarations import models as _declarations  # noqa: F401
+    from portal.settings import models as _settings  # noqa: F401
     from portal.units import models as _units  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
 
@@ -76,7 +76,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.certificates.views import bp as certificates
     from portal.declarations.views import bp as declarations
     from portal.main import bp as main
+    from portal.publicity.views import bp as publicity
     from portal.review.views import bp as review
+    from portal.units.views import bp as units
     from portal.workdays.views import bp as workdays
 
     for blueprint in (
@@ -85,7 +87,9 @@ def _register_blueprints(app: Flask) -> None:
         declarations,
         review,
         board,
+        publicity,
         certificates,
+        units,
         admin,
         audit,
         workdays,
@@ -123,15 +127,15 @@ def _register_hooks(app: Flask) -> None:
     def fresh_request_state():
         """g belongs to the app context, which a test or script may reuse for many requests:
         never carry the previous request's user, settings or commit decision over."""
-        for name in ("_login_user", "_settings", "commit_anyway", "idle_logged_out"):
+        for name in ("_login_user", "_settings", "idle_logged_out"):
             g.pop(name, None)
 
     @app.before_request
     def idle_timeout():
         if not current_user.is_authenticated:
             return
-        from portal.admin.settings import get_setting
         from portal.audit.service import record
+        from portal.settings import get_setting
 
         now = datetime.now(UTC).timestamp()
         limit = timedelta(minutes=get_setting("IDLE_TIMEOUT_MINUTES")).total_seconds()
@@ -140,18 +144,18 @@ def _register_hooks(app: Flask) -> None:
             record(
                 "auth.timeout", current_user._get_current_object(), detail="长时间无操作，自动退出"
             )
+            db.session.commit()  # the event stands whatever the page then answers
             logout_user()
             session.clear()
             flash("登录已超时，请重新登录", "warning")
             g.idle_logged_out = True
-            g.commit_anyway = True  # keep the audit event even if the page then refuses
             return
         session["last_seen"] = now
 
     @app.after_request
     def commit_session(response):
         """The request boundary commits once; an error status rolls everything back."""
-        if response.status_code < 400 or g.get("commit_anyway"):
+        if response.status_code < 400:
             db.session.commit()
         else:
             db.session.rollback()

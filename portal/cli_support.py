@@ -33,3 +33,22 @@ def needs_schema(command):
         return command(*args, **kwargs)
 
     return wrapped
+
+
+EXIT_BAD_INPUT = 2
+
+
+def refusals_exit(command):
+    """A refusal or bad input from a service: one Chinese line on stderr, exit 2, no trace."""
+    from portal.refusal import Refusal
+
+    @wraps(command)
+    def wrapped(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except Refusal as error:
+            db.session.rollback()
+            click.echo(f"错误：{error.message}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+
+    return wrapped

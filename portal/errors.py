@@ -4,7 +4,9 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.audit.service import record_refusal
 from portal.extensions import db
+from portal.refusal import Refusal
 from portal.security import is_htmx
 
 MESSAGES = {
@@ -12,7 +14,9 @@ MESSAGES = {
     403: ("没有权限", "您没有权限访问此页面或执行此操作。"),
     404: ("页面不存在", "您要找的页面不存在或已被移除。"),
     405: ("请求方式不允许", "请通过页面上的按钮或链接操作。"),
+    409: ("不能办理", "该记录当前的状态不允许此操作。"),
     413: ("文件过大", "上传的文件超过了允许的大小，请压缩后重试。"),
+    422: ("无法办理", "提交的内容有误，请检查后重试。"),
     429: ("操作过于频繁", "请稍后再试。"),
     500: ("系统错误", "系统暂时无法完成您的请求，已记录此问题，请稍后重试。"),
 }
@@ -24,7 +28,15 @@ def render_error(code: int, message: str | None = None):
     return render_template(template, code=code, title=title, message=message or default), code
 
 
+def refused(error: Refusal):
+    """A refusal from a service, as a page or fragment; audited when it names an action."""
+    record_refusal(error)
+    return render_error(error.status, error.message)
+
+
 def register(app) -> None:
+    app.register_error_handler(Refusal, refused)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, "页面已过期或来源无法验证，请刷新页面后重新提交。")

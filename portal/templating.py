@@ -1,25 +1,21 @@
 """Template globals and filters: navigation by role, local time, hours."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.clock import local_time
 from portal.rules import RuleError, get_rule_set
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
-# (label, endpoint, roles). Entries whose endpoint does not exist yet are skipped.
+# (label, endpoint, roles); roles None: everyone.
 NAVIGATION = [
     ("我的申报", "declarations.index", {Role.PROFESSIONAL}),
     ("我的证书", "certificates.mine", {Role.PROFESSIONAL}),
     ("申报核验", "review.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("人员确认", "review.people", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
-    ("公示管理", "board.batches", {Role.BUREAU_OFFICER}),
+    ("公示管理", "publicity.batches", {Role.BUREAU_OFFICER}),
     ("工作日历", "workdays.index", {Role.BUREAU_OFFICER}),
-    ("单位管理", "admin.units", {Role.ADMIN, Role.BUREAU_OFFICER}),
+    ("单位管理", "units.index", {Role.ADMIN, Role.BUREAU_OFFICER}),
     ("账号管理", "admin.users", {Role.ADMIN}),
     ("系统设置", "admin.settings", {Role.ADMIN}),
     ("审计日志", "audit.index", {Role.AUDITOR}),
@@ -31,20 +27,12 @@ def navigation() -> list[tuple[str, str, bool]]:
     """(label, href, current) for the user's role; the current item is the longest matching href."""
     items = []
     for label, endpoint, roles in NAVIGATION:
-        if endpoint not in current_app.view_functions:
-            continue
         if roles is not None and not (current_user.is_authenticated and current_user.role in roles):
             continue
         items.append((label, url_for(endpoint)))
     matching = [href for _, href in items if request.path.startswith(href.rstrip("/") or "/")]
     current = max(matching, key=len, default=None)
     return [(label, href, href == current) for label, href in items]
-
-
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return ""
-    return value.astimezone(LOCAL_TZ).strftime(fmt)
 
 
 def rule_set_name(rule_set_id: str) -> str:

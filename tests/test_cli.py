@@ -5,8 +5,8 @@ from stdnum.cn import ric, uscc
 
 from portal.accounts.models import PersonStatus, Professional, Role, User
 from portal.admin import demo as demo_data
-from portal.admin.models import Setting
 from portal.extensions import db
+from portal.settings.models import Setting
 from portal.units.models import Authority, Provider, Unit, UnitType
 
 MODELS = (Setting, Authority, Provider, Unit, User, Professional)

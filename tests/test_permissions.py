@@ -3,8 +3,8 @@
 import pytest
 
 from portal.accounts.models import Role
+from portal.accounts.permissions import can_review, can_view, reviewable_people
 from portal.extensions import db
-from portal.review.permissions import can_review, can_view, reviewable_people
 from portal.units.models import UnitType
 
 

@@ -13,11 +13,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.idnumbers import birth_date
 from portal.accounts.models import LoginAttempt, PersonStatus, Professional, Role, User
-from portal.admin.settings import get_setting
 from portal.audit.service import record, redact
+from portal.clock import local_time
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.templating import local_time
+from portal.refusal import INVALID, Refusal
+from portal.settings import get_setting
 from portal.units.models import Unit
 
 # A hash to check against when the account does not exist, so that both paths cost the same.
@@ -152,7 +153,6 @@ def login(username: str, password: str, ip: str, now: datetime | None = None) ->
             outcome="denied",
             username=username[:64],
             detail=f"地址 {ip} 登录失败次数超过限制，暂停登录至 {local_time(throttled)}",
-            commit_anyway=True,
         )
         return LoginResult(
             error=f"此网络地址登录失败次数过多，请于 {_until_text(throttled, now)} 后再试。",
@@ -176,7 +176,6 @@ def login(username: str, password: str, ip: str, now: datetime | None = None) ->
             user=user,
             username=username[:64],
             detail="账号锁定中",
-            commit_anyway=True,
         )
         return _locked(locked_until, now)
 
@@ -189,7 +188,6 @@ def login(username: str, password: str, ip: str, now: datetime | None = None) ->
                 outcome="failure",
                 user=user,
                 detail="账号已停用",
-                commit_anyway=True,
             )
             return LoginResult(error="该账号已停用，请联系管理员。", status=422)
         user.failed_logins = 0
@@ -251,7 +249,6 @@ def change_password(
             outcome="failure",
             user=user,
             detail="原密码不正确",
-            commit_anyway=True,
         )
         return False
     user.password_hash = hash_password(new_password)
@@ -263,14 +260,6 @@ def change_password(
 
 
 # --- self-registration -------------------------------------------------------------------
-
-
-class RegistrationError(ValueError):
-    """A Chinese message for one form field."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -289,14 +278,14 @@ def register(data: Registration, now: datetime | None = None) -> User:
     """Create the professional's account, linking an imported person with the same ID number."""
     now = now or utcnow()
     if db.session.scalar(sa.select(User.id).filter_by(username=data.id_number)) is not None:
-        raise RegistrationError("id_number", "该身份证号码已注册，请直接登录")
+        raise Refusal("该身份证号码已注册，请直接登录", INVALID, field="id_number")
     person = db.session.scalar(sa.select(Professional).filter_by(id_number=data.id_number))
     linked = person is not None
     if person is not None:
         if person.user_id is not None:
-            raise RegistrationError("id_number", "该身份证号码已注册，请直接登录")
+            raise Refusal("该身份证号码已注册，请直接登录", INVALID, field="id_number")
         if person.name != data.name:
-            raise RegistrationError("name", "姓名与已登记的信息不一致，请核对或联系单位")
+            raise Refusal("姓名与已登记的信息不一致，请核对或联系单位", INVALID, field="name")
         if person.unit_id != data.unit_id:
             person.unit_id = data.unit_id
             person.status = PersonStatus.PENDING
@@ -357,5 +346,4 @@ def _record_failure(action, outcome, ip, username, key, user, now, detail) -> No
         user=user,
         username=username[:64],
         detail=detail,
-        commit_anyway=True,
     )

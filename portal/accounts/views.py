@@ -9,7 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.accounts import service
 from portal.accounts.forms import LoginForm, PasswordForm, RegisterForm
 from portal.audit.service import client_ip, record
-from portal.extensions import login_manager
+from portal.extensions import db, login_manager
+from portal.refusal import Refusal
 from portal.security import is_htmx
 
 bp = Blueprint("accounts", __name__)
@@ -57,6 +58,7 @@ def login():
             return redirect(_next_url(), code=303)
         (form.password.errors if result.field_error else form.form_errors).append(result.error)
         status = result.status
+        db.session.commit()  # the failed attempt counts for lockout whatever the page answers
     elif form.errors:
         status = 422
     return render_template("accounts/login.html", form=form), status
@@ -85,6 +87,7 @@ def password():
             flash("密码已修改。其他设备上的登录已失效。", "success")
             return redirect(url_for("main.index"), code=303)
         form.old_password.errors.append("原密码不正确")
+        db.session.commit()  # the failed attempt stays in the audit log
     status = 422 if form.errors else 200
     return render_template("accounts/password.html", form=form), status
 
@@ -108,8 +111,8 @@ def register():
                     password=form.password.data,
                 )
             )
-        except service.RegistrationError as error:
-            getattr(form, error.field).errors.append(str(error))
+        except Refusal as error:
+            getattr(form, error.field).errors.append(error.message)
         else:
             _start_session(user)
             flash(service.confirmation_note(user.professional), "success")

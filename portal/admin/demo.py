@@ -16,8 +16,8 @@ from flask import current_app
 from portal.accounts.idnumbers import birth_date, make_id_number, make_uscc
 from portal.accounts.models import PersonStatus, Professional, Role, User
 from portal.accounts.service import hash_password
-from portal.admin.models import Setting
 from portal.extensions import db
+from portal.settings.models import Setting
 from portal.units.models import Authority, Provider, Unit, UnitType
 
 DEMO_PASSWORD = "Demo@2025"  # 9 characters of 4 classes: meets the 等保 2.0 default policy

@@ -1,77 +1,17 @@
-"""Admin operations on units, staff accounts and settings. Each one is audited with what
+"""Admin operations on staff accounts and settings. Each one is audited with what
 changed (before → after). Services flush, never commit."""
 
 from datetime import datetime
 
 from portal.accounts.models import ROLE_LABELS, User
 from portal.accounts.service import hash_password
-from portal.admin.settings import SETTINGS, display, get_setting, set_setting
 from portal.audit.service import record
+from portal.clock import local_time
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.templating import local_time
-from portal.units.models import UNIT_TYPE_LABELS, Authority, Unit, UnitType
-
-UNIT_LABELS = {
-    "name": "名称",
-    "uscc": "统一社会信用代码",
-    "type": "类型",
-    "county": "县区",
-    "authority_id": "行业主管部门",
-}
-
-
-class AdminError(ValueError):
-    """A refused operation, with a Chinese message."""
-
-
-def _unit_value(key: str, value) -> str:
-    if key == "type":
-        return UNIT_TYPE_LABELS[UnitType(value)] if value else ""
-    if key == "authority_id":
-        authority = db.session.get(Authority, value) if value else None
-        return authority.name if authority else "（无）"
-    return str(value or "")
-
-
-def create_unit(actor: User, data: dict) -> Unit:
-    unit = Unit(**{**data, "type": UnitType(data["type"])})
-    db.session.add(unit)
-    db.session.flush()
-    detail = "；".join(f"{UNIT_LABELS[k]}：{_unit_value(k, v)}" for k, v in data.items())
-    record("unit.create", unit, user=actor, detail=detail)
-    return unit
-
-
-def update_unit(actor: User, unit: Unit, data: dict) -> list[str]:
-    """Apply the changed fields; returns the "字段：旧 → 新" lines (empty: nothing changed)."""
-    changes = []
-    for key, value in data.items():
-        before = getattr(unit, key)
-        if key == "type":
-            value = UnitType(value)
-        if before != value:
-            changes.append(
-                f"{UNIT_LABELS[key]}：{_unit_value(key, before)} → {_unit_value(key, value)}"
-            )
-            setattr(unit, key, value)
-    if changes:
-        db.session.flush()
-        record("unit.update", unit, user=actor, detail="；".join(changes))
-    return changes
-
-
-def set_unit_active(actor: User, unit: Unit, active: bool) -> None:
-    if unit.active == active:
-        return
-    unit.active = active
-    db.session.flush()
-    record(
-        "unit.activate" if active else "unit.deactivate",
-        unit,
-        user=actor,
-        detail=f"{unit.name}：{'停用 → 启用' if active else '启用 → 停用'}",
-    )
+from portal.refusal import CONFLICT, Refusal
+from portal.settings import SETTINGS, display, get_setting, set_setting
+from portal.units.models import Unit
 
 
 def create_user(actor: User, data: dict, now: datetime | None = None) -> User:
@@ -97,7 +37,7 @@ def create_user(actor: User, data: dict, now: datetime | None = None) -> User:
 def set_user_active(actor: User, user: User, active: bool) -> None:
     """Disabling also rotates the session token, so that open sessions end at once."""
     if user.id == actor.id and not active:
-        raise AdminError("不能停用自己的账号")
+        raise Refusal("不能停用自己的账号", CONFLICT)
     if user.active == active:
         return
     user.active = active

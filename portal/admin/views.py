@@ -1,102 +1,26 @@
-"""Admin pages: units (also for bureau officers), staff accounts and run-time settings."""
+"""Admin pages: staff accounts and run-time settings (units are portal.units.views)."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import ROLE_LABELS, Role, User
 from portal.admin import service
-from portal.admin.forms import ResetPasswordForm, UnitForm, UserForm, settings_form, settings_values
-from portal.admin.settings import SETTINGS, get_setting
+from portal.admin.forms import ResetPasswordForm, UserForm, settings_form, settings_values
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.refusal import Refusal
 from portal.security import is_htmx, require_roles
-from portal.units.models import UNIT_TYPE_LABELS, Unit, UnitType
+from portal.settings import SETTINGS, get_setting
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-require_roles(bp, Role.ADMIN, Role.BUREAU_OFFICER)
-
-# Bureau officers manage units; everything else here is for admins only.
-UNIT_ENDPOINTS = {
-    "admin.index",
-    "admin.units",
-    "admin.unit_new",
-    "admin.unit_edit",
-    "admin.unit_active",
-}
+require_roles(bp, Role.ADMIN)
 PER_PAGE = 30
-
-
-@bp.before_request
-def _admin_only():
-    if request.endpoint not in UNIT_ENDPOINTS and current_user.role != Role.ADMIN:
-        abort(403)
 
 
 @bp.get("/")
 def index():
-    endpoint = "admin.users" if current_user.role == Role.ADMIN else "admin.units"
-    return redirect(url_for(endpoint))
-
-
-# --- units -------------------------------------------------------------------------------
-
-
-@bp.get("/units")
-def units():
-    q = request.args.get("q", "").strip()
-    unit_type = request.args.get("type", "")
-    query = sa.select(Unit).order_by(Unit.active.desc(), Unit.name)
-    if q:
-        query = query.where(sa.or_(Unit.name.contains(q), Unit.uscc.contains(q.upper())))
-    if unit_type in UnitType.__members__.values():
-        query = query.where(Unit.type == UnitType(unit_type))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    template = "admin/_units.html" if is_htmx() else "admin/units.html"
-    return render_template(template, page=page, q=q, unit_type=unit_type, types=UNIT_TYPE_LABELS)
-
-
-@bp.route("/units/new", methods=["GET", "POST"])
-def unit_new():
-    form = UnitForm(county="")
-    if form.validate_on_submit():
-        unit = service.create_unit(current_user, form.data_for_service())
-        flash(f"已添加单位“{unit.name}”。", "success")
-        return redirect(url_for("admin.units"), code=303)
-    return render_template(
-        "admin/unit_form.html", form=form, unit=None
-    ), 422 if form.errors else 200
-
-
-@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
-def unit_edit(unit_id):
-    unit = db.get_or_404(Unit, unit_id)
-    form = UnitForm(
-        unit=unit,
-        data={
-            "name": unit.name,
-            "uscc": unit.uscc,
-            "type": unit.type.value,
-            "county": unit.county,
-            "authority": str(unit.authority_id or ""),
-        },
-    )
-    if form.validate_on_submit():
-        changes = service.update_unit(current_user, unit, form.data_for_service())
-        flash(f"已保存“{unit.name}”。" if changes else "没有修改任何内容。", "success")
-        return redirect(url_for("admin.units"), code=303)
-    return render_template(
-        "admin/unit_form.html", form=form, unit=unit
-    ), 422 if form.errors else 200
-
-
-@bp.post("/units/<int:unit_id>/active")
-def unit_active(unit_id):
-    unit = db.get_or_404(Unit, unit_id)
-    active = request.form.get("active") == "1"
-    service.set_unit_active(current_user, unit, active)
-    flash(f"已{'启用' if active else '停用'}单位“{unit.name}”。", "success")
-    return redirect(url_for("admin.units"), code=303)
+    return redirect(url_for("admin.users"))
 
 
 # --- staff accounts ----------------------------------------------------------------------
@@ -134,8 +58,8 @@ def user_active(user_id):
     active = request.form.get("active") == "1"
     try:
         service.set_user_active(current_user, user, active)
-    except service.AdminError as error:
-        flash(str(error), "error")
+    except Refusal as error:
+        flash(error.message, "error")
     else:
         flash(f"已{'启用' if active else '停用'}账号“{user.username}”。", "success")
     return redirect(url_for("admin.users"), code=303)

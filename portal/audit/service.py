@@ -2,7 +2,7 @@
 
 import re
 
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 from flask_login import current_user
 
 from portal.audit.models import AuditEvent
@@ -30,12 +30,11 @@ def record(
     detail: str = "",
     user=None,
     username: str | None = None,
-    commit_anyway: bool = False,
 ) -> AuditEvent:
     """Add one audit event to the session; the request commits it with the change it describes.
 
-    commit_anyway: also keep it when the request ends in an error status (failed logins,
-    refused access), see portal.create_app's commit hook.
+    An event that must stand although the request fails (a refused action, a failed login) is
+    kept by an explicit commit at the request boundary (record_refusal, the login view).
     """
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
@@ -51,6 +50,15 @@ def record(
         detail=redact(detail)[:2000],
     )
     db.session.add(event)
-    if commit_anyway and has_request_context():
-        g.commit_anyway = True
     return event
+
+
+def record_refusal(refusal) -> None:
+    """A refused action: whatever it changed is rolled back, and its audit event alone is kept
+    (when the refusal names an action)."""
+    db.session.rollback()
+    if refusal.action:
+        record(
+            refusal.action, refusal.obj, outcome="refused", detail=refusal.message, user=refusal.user
+        )
+        db.session.commit()

@@ -11,9 +11,9 @@ from flask import Blueprint, Response, render_template, request
 from portal.accounts.models import ROLE_LABELS, Role
 from portal.audit.models import AuditEvent
 from portal.audit.service import record
+from portal.clock import LOCAL_TZ, local_time
 from portal.extensions import db
 from portal.security import is_htmx, require_roles
-from portal.templating import LOCAL_TZ, local_time
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 require_roles(bp, Role.AUDITOR)

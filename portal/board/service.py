@@ -7,34 +7,29 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import current_app
 
 from portal.accounts.models import Professional, Role, User
 from portal.audit.service import record
 from portal.board.models import Objection, ObjectionStatus, PublicityBatch
+from portal.clock import local_today
+from portal.declarations import lifecycle
+from portal.declarations.lifecycle import Action
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.refusal import CONFLICT, INVALID, TOO_MANY, Refusal, forbidden, not_found
 from portal.workdays import service as workdays
-from portal.workdays.service import local_today
 
 RECENT_DAYS = 60  # closed batches stay on the public board this long after their end
 BOARD_STATES = (DeclarationStatus.PUBLICISED, DeclarationStatus.REGISTERED)
 
 
-class BoardError(Exception):
-    """An action the records' state does not allow; the message is shown as is."""
-
-
-class RateLimited(BoardError):
-    """Too many objections from one address within the hour."""
-
-
 def _require_officer(user: User) -> None:
-    # Only the bureau opens batches and decides objections (the thin path; unit reviewers
-    # approve, the bureau publicises for the whole county).
+    # Only the bureau opens batches and decides objections (unit reviewers approve, the bureau
+    # publicises for the whole county).
     if not user.is_authenticated or user.role is not Role.BUREAU_OFFICER:
-        abort(403)
+        raise forbidden("只有人社局经办人可以办理公示事项。")
 
 
 def publicity_days() -> int:
@@ -80,20 +75,24 @@ def open_batch(
     `start`) to E (S + 4 working days); they become PUBLICISED."""
     _require_officer(user)
     if not declaration_ids:
-        raise BoardError("请至少选择一份核验通过的申报。")
+        raise Refusal("请至少选择一份核验通过的申报。", INVALID, field="declarations")
     declarations = list(
         db.session.scalars(sa.select(Declaration).where(Declaration.id.in_(declaration_ids)))
     )
     bad = [
         d
         for d in declarations
-        if d.status is not DeclarationStatus.APPROVED or d.batch_id is not None
+        if not lifecycle.allowed_in(d.status, Action.PUBLICISE) or d.batch_id is not None
     ]
     if bad or len(declarations) != len(set(declaration_ids)):
-        raise BoardError("所选申报中有的已不是“核验通过”状态或已在其他公示批次中，请刷新后重选。")
+        raise Refusal(
+            "所选申报中有的已不是“核验通过”状态或已在其他公示批次中，请刷新后重选。", CONFLICT
+        )
     if start < (today or local_today()):
         # Backdating would register records that nobody had the chance to object to.
-        raise BoardError("公示开始日期不能早于今天：公示期须为今后实际公开的5个工作日。")
+        raise Refusal(
+            "公示开始日期不能早于今天：公示期须为今后实际公开的5个工作日。", INVALID, field="start"
+        )
     first, end, warnings = publicity_period(start)
     years = sorted({d.year for d in declarations})
     batch = PublicityBatch(
@@ -107,7 +106,7 @@ def open_batch(
     db.session.flush()
     for declaration in declarations:
         declaration.batch_id = batch.id
-        declaration.status = DeclarationStatus.PUBLICISED
+        lifecycle.transition(user, declaration, Action.PUBLICISE)
         record("publicity.added", declaration, user=user, detail=f"批次#{batch.id}")
     db.session.flush()
     record(
@@ -162,7 +161,7 @@ def objectable(declaration_id: int, today: date | None = None) -> Declaration:
         or declaration.batch_id is None
         or not running(db.session.get(PublicityBatch, declaration.batch_id), today)
     ):
-        abort(404)
+        raise not_found("该记录不在公示期内或不存在。")
     return declaration
 
 
@@ -181,7 +180,7 @@ def raise_objection(
         or not batch
         or not running(batch, today)
     ):
-        raise BoardError("该记录不在公示期内，不能提出异议。")
+        raise Refusal("该记录不在公示期内，不能提出异议。", CONFLICT)
     limit = int(current_app.config.get("OBJECTION_LIMIT_PER_HOUR", 5))
     recent = db.session.scalar(
         sa.select(sa.func.count(Objection.id)).where(
@@ -189,14 +188,9 @@ def raise_objection(
         )
     )
     if recent >= limit:
-        record(
-            "objection.raised",
-            declaration,
-            outcome="refused",
-            detail="同一地址提交过于频繁",
-            commit_anyway=True,
+        raise Refusal(
+            "您提交得过于频繁，请一小时后再试。", TOO_MANY, action="objection.raised", obj=declaration
         )
-        raise RateLimited("您提交得过于频繁，请一小时后再试。")
     objection = Objection(
         declaration_id=declaration.id,
         name=name.strip(),
@@ -229,25 +223,21 @@ def decide_objection(user: User, objection: Objection, outcome: str, reason: str
     """Uphold (revoke the record, or send it back to review) or dismiss, with a written reason."""
     _require_officer(user)
     if objection.status is not ObjectionStatus.OPEN:
-        raise BoardError("该异议已处理。")
+        raise Refusal("该异议已处理。", CONFLICT)
     if outcome not in OUTCOMES:
-        raise BoardError("请选择处理结果。")
+        raise Refusal("请选择处理结果。", INVALID, field="outcome")
     if not (reason or "").strip():
-        raise BoardError("请填写处理理由。")
+        raise Refusal("请填写处理理由。", INVALID, field="reason")
     declaration = objection.declaration
     objection.decided_by_id, objection.decided_at = user.id, utcnow()
     objection.decision_reason = reason.strip()
     if outcome == DISMISS:
         objection.status = ObjectionStatus.DISMISSED
     else:
-        if declaration.status is not DeclarationStatus.PUBLICISED:
-            raise BoardError(f"该记录当前状态为“{declaration.status.label}”，不能再变更。")
+        lifecycle.transition(user, declaration, Action.REVOKE if outcome == REVOKE else Action.SEND_BACK)
         objection.status = ObjectionStatus.UPHELD
-        if outcome == REVOKE:
-            declaration.status = DeclarationStatus.REVOKED
-        else:
+        if outcome == REREVIEW:
             # Back to the reviewer; it leaves the batch and will be publicised again if approved.
-            declaration.status = DeclarationStatus.SUBMITTED
             declaration.batch_id = None
             declaration.general_hours = declaration.professional_hours = None
             declaration.total_hours = None
@@ -312,7 +302,7 @@ def close_due(today: date | None = None, user: User | None = None) -> CloseSumma
         if declaration.id in held_ids:
             summary.held.append(declaration)
             continue
-        declaration.status = DeclarationStatus.REGISTERED
+        lifecycle.transition(user, declaration, Action.REGISTER)
         declaration.registered_at = now
         declaration.registered_on = today
         summary.registered.append(declaration)

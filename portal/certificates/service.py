@@ -24,12 +24,12 @@ from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Professional, Role, User, mask_id_number, mask_name
-from portal.admin.settings import get_setting
 from portal.audit.service import record
 from portal.certificates.models import Certificate, CertificatePrint
+from portal.clock import LOCAL_TZ
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
-from portal.templating import LOCAL_TZ
+from portal.settings import get_setting
 
 DEFAULT_COUNTY_CODE = "341822"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -38,6 +38,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
+from portal.refusal import INVALID, Refusal
+from portal.settings import get_setting
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
@@ -56,12 +58,9 @@ _EXECUTABLE_MAGIC = (
 _SCRIPT_START = re.compile(rb"^\s*(<\?php|<script|<!doctype|<html|<svg|@echo|\$)", re.I)
 
 
-class EvidenceError(ValueError):
-    """A refused file; `message` is Chinese and fit to show beside the upload field."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+def _refused_file(message: str) -> Refusal:
+    """A refused file: the message is shown beside the upload field."""
+    return Refusal(message, INVALID, field="file")
 
 
 @dataclass(frozen=True)
@@ -80,20 +79,12 @@ class CheckedFile:
         return EXTENSIONS[self.content_type]
 
 
-def setting(key: str):
-    try:
-        from portal.admin.settings import get_setting
-    except ImportError:  # the admin engineer's module may not exist yet
-        return current_app.config[key]
-    return get_setting(key)
-
-
 def max_file_bytes() -> int:
-    return int(setting("EVIDENCE_MAX_FILE_BYTES"))
+    return int(get_setting("EVIDENCE_MAX_FILE_BYTES"))
 
 
 def max_declaration_bytes() -> int:
-    return int(setting("EVIDENCE_MAX_DECLARATION_BYTES"))
+    return int(get_setting("EVIDENCE_MAX_DECLARATION_BYTES"))
 
 
 def human_size(size: int) -> str:
@@ -138,22 +129,22 @@ def sanitise_name(name: str | None, content_type: str) -> str:
 
 
 def check_file(content: bytes, filename: str | None) -> CheckedFile:
-    """Decide whether the bytes may be evidence; raise EvidenceError with a Chinese reason."""
+    """Decide whether the bytes may be evidence; raise a Refusal with a Chinese reason."""
     if not content:
-        raise EvidenceError("文件是空的，请重新选择证明材料。")
+        raise _refused_file("文件是空的，请重新选择证明材料。")
     limit = max_file_bytes()
     if len(content) > limit:
-        raise EvidenceError(f"文件超过单个文件大小上限（{human_size(limit)}），请压缩后再上传。")
+        raise _refused_file(f"文件超过单个文件大小上限（{human_size(limit)}），请压缩后再上传。")
     content_type = sniff(content)
     if content_type is None:
         for magic, what in _EXECUTABLE_MAGIC:
             if content.startswith(magic):
-                raise EvidenceError(f"该文件实际是{what}，不是 PDF、JPG 或 PNG，不能作为证明材料。")
+                raise _refused_file(f"该文件实际是{what}，不是 PDF、JPG 或 PNG，不能作为证明材料。")
         if _SCRIPT_START.match(content[:200]):
-            raise EvidenceError("该文件实际是网页或脚本，不是 PDF、JPG 或 PNG，不能作为证明材料。")
-        raise EvidenceError("只能上传 PDF、JPG 或 PNG 格式的证明材料（按文件内容判断）。")
+            raise _refused_file("该文件实际是网页或脚本，不是 PDF、JPG 或 PNG，不能作为证明材料。")
+        raise _refused_file("只能上传 PDF、JPG 或 PNG 格式的证明材料（按文件内容判断）。")
     if content_type in (JPEG, PNG) and not _image_is_whole(content):
-        raise EvidenceError("图片文件已损坏或不完整，无法打开，请重新扫描或拍照后上传。")
+        raise _refused_file("图片文件已损坏或不完整，无法打开，请重新扫描或拍照后上传。")
     return CheckedFile(
         content=content,
         content_type=content_type,
@@ -165,7 +156,7 @@ def check_file(content: bytes, filename: str | None) -> CheckedFile:
 def read_upload(storage) -> bytes:
     """Read at most one byte beyond the per-file limit (the rest is never held in memory)."""
     if storage is None:
-        raise EvidenceError("请选择要上传的文件。")
+        raise _refused_file("请选择要上传的文件。")
     return storage.stream.read(max_file_bytes() + 1)
 
 
@@ -184,7 +175,7 @@ def check_declaration_room(declaration_id: int, size: int) -> None:
     limit = max_declaration_bytes()
     used = declaration_bytes(declaration_id)
     if used + size > limit:
-        raise EvidenceError(
+        raise _refused_file(
             f"本年度申报的证明材料总大小不能超过 {human_size(limit)}"
             f"（已用 {human_size(used)}），请压缩后再上传。"
         )

@@ -22,8 +22,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal import rules
+from portal.clock import LOCAL_TZ
 from portal.models_base import utcnow
-from portal.templating import LOCAL_TZ
 
 DETAIL_LABELS = {**rules.DETAIL_LABELS, "date": "取得（完成）日期"}
 DETAIL_HINTS = {

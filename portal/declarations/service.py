@@ -2,8 +2,9 @@
 and never commits (the request does).
 
 The server, not the page, guards 004 第二十一条3 (申报提交后不予修改、撤销): every operation that
-changes claims or their evidence refuses unless the declaration is a draft; the one exception
-is adding evidence files while a reviewer asks for more (NEEDS_EVIDENCE).
+changes claims or their evidence asks the lifecycle (portal.declarations.lifecycle), which
+allows edits only to the owner's draft; the one exception is adding evidence files while a
+reviewer asks for more (NEEDS_EVIDENCE).
 """
 
 from __future__ import annotations
@@ -16,30 +17,17 @@ import sqlalchemy as sa
 from portal import rules
 from portal.accounts.models import PersonStatus, User
 from portal.audit.service import record
-from portal.declarations import duplicates
+from portal.clock import current_year
+from portal.declarations import duplicates, lifecycle
 from portal.declarations import evidence as files
+from portal.declarations.lifecycle import Action
 from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.templating import LOCAL_TZ
-
-LOCKED_MESSAGE = "申报已提交，申报条目不能再修改、删除或增加（申报提交后不予修改、撤销）。"
-
-
-class DeclarationError(Exception):
-    """A refused operation; `message` is Chinese, `status` the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 409) -> None:
-        self.message = message
-        self.status = status
-        super().__init__(message)
-
+from portal.refusal import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, Refusal
+from portal.settings import get_setting
 
 # --- years and rule sets -----------------------------------------------------------------
-
-
-def current_year(now: datetime | None = None) -> int:
-    return (now or utcnow()).astimezone(LOCAL_TZ).year
 
 
 def openable_years(now: datetime | None = None) -> list[int]:
@@ -49,7 +37,7 @@ def openable_years(now: datetime | None = None) -> list[int]:
 
 
 def transition_enabled() -> bool:
-    return bool(files.setting("ALLOW_TRANSITION_RULE_SET"))
+    return bool(get_setting("ALLOW_TRANSITION_RULE_SET"))
 
 
 def electable_rule_sets(year: int) -> list[rules.RuleSet]:
@@ -86,7 +74,7 @@ def rule_set_of(declaration: Declaration) -> rules.RuleSet:
 def person_of(user: User):
     person = getattr(user, "professional", None)
     if person is None:
-        raise DeclarationError("当前账号没有关联的专业技术人员信息。", 403)
+        raise Refusal("当前账号没有关联的专业技术人员信息。", FORBIDDEN)
     return person
 
 
@@ -110,21 +98,10 @@ def own_declaration(user: User, year: int) -> Declaration | None:
     )
 
 
-def _require_owner(user: User, declaration: Declaration) -> None:
-    if declaration.professional.user_id != user.id:
-        raise DeclarationError("只能修改本人的申报。", 403)
-
-
-def _refuse(user: User, action: str, obj, message: str, status: int = 409):
-    record(action, obj, outcome="refused", detail=message, user=user, commit_anyway=True)
-    return DeclarationError(message, status)
-
-
 def ensure_draft(user: User, declaration: Declaration, action: str, obj=None) -> None:
-    """Refuse (audited, 409) any change to a declaration that is not the person's draft."""
-    _require_owner(user, declaration)
-    if declaration.status is not DeclarationStatus.DRAFT:
-        raise _refuse(user, action, obj or declaration, LOCKED_MESSAGE)
+    """Refuse (403 for someone else's, 409 audited as `action` once submitted) any change to a
+    declaration that is not the person's draft."""
+    lifecycle.check(user, declaration, Action.EDIT, audit_as=action, obj=obj)
 
 
 # --- opening and the rule set ------------------------------------------------------------
@@ -137,11 +114,11 @@ def open_declaration(user: User, year: int, rule_set: str | None = None) -> Decl
     if existing is not None:
         return existing
     if year not in openable_years():
-        raise DeclarationError(f"{year}年度不在可申报的年度范围内。", 422)
+        raise Refusal(f"{year}年度不在可申报的年度范围内。", INVALID)
     try:
         chosen = rules.rule_set_for_year(year, rule_set, allow_transition=transition_enabled())
     except rules.RuleError as error:
-        raise DeclarationError(error.message, 422) from None
+        raise Refusal(error.message, INVALID) from None
     declaration = Declaration(
         professional=person, year=year, rule_set=chosen.id, status=DeclarationStatus.DRAFT
     )
@@ -154,13 +131,13 @@ def open_declaration(user: User, year: int, rule_set: str | None = None) -> Decl
 def switch_rule_set(user: User, declaration: Declaration, rule_set_id: str) -> Declaration:
     ensure_draft(user, declaration, "declaration.rule_set")
     if declaration.claims:
-        raise DeclarationError("已有申报条目时不能更换认定规则，请先删除全部条目。", 409)
+        raise Refusal("已有申报条目时不能更换认定规则，请先删除全部条目。", CONFLICT)
     try:
         chosen = rules.rule_set_for_year(
             declaration.year, rule_set_id, allow_transition=transition_enabled()
         )
     except rules.RuleError as error:
-        raise DeclarationError(error.message, 422) from None
+        raise Refusal(error.message, INVALID) from None
     old, declaration.rule_set = declaration.rule_set, chosen.id
     db.session.flush()
     record("declaration.rule_set", declaration, detail=f"{old} → {chosen.id}", user=user)
@@ -243,9 +220,9 @@ def change_subject(user: User, claim: Claim, subject: str) -> Claim:
     ensure_draft(user, declaration, "claim.subject", claim)
     kind = rule_set_of(declaration).kind(claim.kind)
     if kind.subject is not None:
-        raise DeclarationError(f"“{kind.label}”的科目固定，不能更改。", 422)
+        raise Refusal(f"“{kind.label}”的科目固定，不能更改。", INVALID)
     if subject not in (rules.GENERAL, rules.PROFESSIONAL):
-        raise DeclarationError("科目应为公需科目或专业科目。", 422)
+        raise Refusal("科目应为公需科目或专业科目。", INVALID)
     old, claim.subject = claim.subject, subject
     db.session.flush()
     evaluate(declaration)
@@ -352,14 +329,12 @@ def submission_problems(declaration: Declaration) -> list[str]:
 
 
 def submit(user: User, declaration: Declaration) -> Declaration:
-    _require_owner(user, declaration)
-    if declaration.status is not DeclarationStatus.DRAFT:
-        raise _refuse(user, "declaration.submit", declaration, "该申报已提交，不能重复提交。")
+    lifecycle.check(user, declaration, Action.SUBMIT, audit_as="declaration.submit")
     problems = submission_problems(declaration)
     if problems:
-        raise DeclarationError(problems[0], 409)
+        raise Refusal(problems[0], CONFLICT)
     result = evaluate(declaration)
-    declaration.status = DeclarationStatus.SUBMITTED
+    lifecycle.transition(user, declaration, Action.SUBMIT)
     declaration.submitted_at = utcnow()
     db.session.flush()
     record(
@@ -373,14 +348,10 @@ def submit(user: User, declaration: Declaration) -> Declaration:
 
 
 def resubmit(user: User, declaration: Declaration) -> Declaration:
-    _require_owner(user, declaration)
-    if declaration.status is not DeclarationStatus.NEEDS_EVIDENCE:
-        raise _refuse(
-            user, "declaration.resubmit", declaration, "只有待补充材料的申报可以再次提交。"
-        )
+    lifecycle.check(user, declaration, Action.RESUBMIT, audit_as="declaration.resubmit")
     if not any(e.after_submission for c in declaration.claims for e in c.evidence):
-        raise DeclarationError("请先按核验意见补充证明材料，再重新提交。", 409)
-    declaration.status = DeclarationStatus.SUBMITTED
+        raise Refusal("请先按核验意见补充证明材料，再重新提交。", CONFLICT)
+    lifecycle.transition(user, declaration, Action.RESUBMIT)
     db.session.flush()
     record("declaration.resubmit", declaration, detail=f"{declaration.year}年度", user=user)
     return declaration
@@ -420,7 +391,6 @@ def _store_evidence(user: User, claim: Claim, storage, *, after_submission: bool
 def add_evidence(user: User, claim: Claim, storage) -> Evidence:
     """Attach a file: to a draft, or — only files — when a reviewer asked for more evidence."""
     declaration = claim.declaration
-    _require_owner(user, declaration)
     if declaration.status is DeclarationStatus.NEEDS_EVIDENCE:
         return add_evidence_after_request(user, declaration, claim, storage)
     ensure_draft(user, declaration, "evidence.add", claim)
@@ -430,13 +400,9 @@ def add_evidence(user: User, claim: Claim, storage) -> Evidence:
 def add_evidence_after_request(
     user: User, declaration: Declaration, claim: Claim, storage
 ) -> Evidence:
-    _require_owner(user, declaration)
     if claim.declaration_id != declaration.id:
-        raise DeclarationError("申报条目不属于该申报。", 404)
-    if declaration.status is not DeclarationStatus.NEEDS_EVIDENCE:
-        raise _refuse(
-            user, "evidence.add", claim, "只有核验人员要求补充材料时才能在提交后上传文件。"
-        )
+        raise Refusal("申报条目不属于该申报。", NOT_FOUND)
+    lifecycle.check(user, declaration, Action.ADD_EVIDENCE, audit_as="evidence.add", obj=claim)
     return _store_evidence(user, claim, storage, after_submission=True)
 
 

@@ -18,11 +18,12 @@ from flask_login import current_user
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Role
+from portal.accounts.permissions import can_view
 from portal.declarations import evidence as files
 from portal.declarations import forms, service
 from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
 from portal.extensions import db, login_manager
-from portal.review.permissions import can_view
+from portal.refusal import Refusal
 from portal.security import is_htmx
 
 bp = Blueprint("declarations", __name__, url_prefix="/declarations")
@@ -38,15 +39,6 @@ def _gate():
         abort(403)
     if request.endpoint not in SHARED_ENDPOINTS and current_user.professional is None:
         abort(403)
-
-
-@bp.errorhandler(service.DeclarationError)
-def _refused(error: service.DeclarationError):
-    template = "_error.html" if is_htmx() else "error.html"
-    title = {403: "没有权限", 404: "页面不存在", 422: "无法办理"}.get(error.status, "不能修改")
-    return render_template(template, code=error.status, title=title, message=error.message), (
-        error.status
-    )
 
 
 def _declaration(year: int) -> Declaration:
@@ -146,12 +138,6 @@ def edit(year: int):
         flash(f"您尚未填写{year}年度申报，可在下方打开。", "info")
         return redirect(url_for("declarations.index"), code=303)
     return _page(declaration)
-
-
-@bp.get("/<int:year>/totals")
-def totals(year: int):
-    declaration = _declaration(year)
-    return render_template("declarations/_totals.html", **page_context(declaration))
 
 
 @bp.post("/<int:year>/rule-set")
@@ -277,7 +263,9 @@ def upload(year: int, claim_id: int):
     claim = _claim(declaration, claim_id)
     try:
         item = service.add_evidence(current_user, claim, request.files.get("file"))
-    except files.EvidenceError as error:
+    except Refusal as error:
+        if error.field != "file":
+            raise
         db.session.rollback()
         return _page(declaration, 422, upload_errors={claim.id: error.message})
     flash(f"已上传证明材料“{item.original_name}”。", "success")

@@ -1,29 +1,28 @@
 """Review (核验): item-by-item decisions, approval with the accepted hours, rejection, requests for
 more evidence, and confirming self-registered people. Every operation takes the acting user,
-checks `can_review` itself, flushes and never commits."""
+asks the lifecycle (which checks `can_review`), flushes and never commits."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import abort
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Professional, User
+from portal.accounts.permissions import can_review, reviewable_people
 from portal.audit.service import record
+from portal.declarations import duplicates, lifecycle
+from portal.declarations.lifecycle import Action
 from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.review.permissions import can_review, reviewable_people
+from portal.refusal import CONFLICT, INVALID, Refusal, not_found
 from portal.rules.model import ANNUAL_GENERAL_OF_FULL, REASON_CAP, REASON_HIGHEST_ONLY
 
-REVIEWABLE = (DeclarationStatus.SUBMITTED, DeclarationStatus.NEEDS_EVIDENCE)
-
-
-class ReviewError(Exception):
-    """An action that the declaration's state does not allow; the message is shown as is."""
+REVIEWABLE = tuple(
+    status for status in DeclarationStatus if lifecycle.allowed_in(status, Action.APPROVE)
+)
 
 
 # --- finding things -----------------------------------------------------------------------
@@ -70,7 +69,7 @@ def get_declaration(user: User, declaration_id: int) -> Declaration:
         or declaration.status is DeclarationStatus.DRAFT
         or not can_review(user, declaration.professional)
     ):
-        abort(404)
+        raise not_found()
     return declaration
 
 
@@ -78,24 +77,23 @@ def get_claim(user: User, declaration_id: int, claim_id: int) -> Claim:
     declaration = get_declaration(user, declaration_id)
     claim = db.session.get(Claim, claim_id)
     if claim is None or claim.declaration_id != declaration.id:
-        abort(404)
+        raise not_found()
     return claim
 
 
 def get_person(user: User, person_id: int) -> Professional:
     person = db.session.get(Professional, person_id)
     if person is None or not can_review(user, person):
-        abort(404)
+        raise not_found()
     return person
 
 
-def _check_actionable(user: User, declaration: Declaration) -> None:
-    if not can_review(user, declaration.professional):
-        abort(404)
+def _check_actionable(user: User, declaration: Declaration, action: Action) -> None:
+    lifecycle.check(user, declaration, action)
     if declaration.professional.status is not PersonStatus.CONFIRMED:
-        raise ReviewError("该人员尚未确认在本单位工作，请先在“人员确认”中确认后再核验。")
-    if declaration.status not in REVIEWABLE:
-        raise ReviewError(f"该申报当前状态为“{declaration.status.label}”，不能再核验。")
+        raise Refusal(
+            "该人员尚未确认在本单位工作，请先在“人员确认”中确认后再核验。", CONFLICT
+        )
 
 
 # --- the rules, as declared and as accepted -------------------------------------------------
@@ -113,12 +111,8 @@ def _rule_claim(claim: Claim, excluded: bool = False) -> rules.Claim:
 
 
 def _counted_elsewhere(declaration: Declaration) -> set[int]:
-    """Claims whose work already counted in another declaration (the declarations package)."""
-    try:
-        from portal.declarations.duplicates import counted_elsewhere
-    except ImportError:
-        return set()
-    return set(counted_elsewhere(declaration))
+    """Claims whose work already counted in another declaration."""
+    return set(duplicates.counted_elsewhere(declaration))
 
 
 def declared_result(declaration: Declaration) -> tuple[rules.YearResult | None, str]:
@@ -232,25 +226,8 @@ def accepted_year(declaration: Declaration) -> ApprovedYear:
 
 
 def duplicate_warnings(declaration: Declaration) -> dict[int, list[str]]:
-    """Warnings per claim id from the declarations engineer's duplicate check, if it exists."""
-    finder = None
-    for module_name in ("portal.declarations.duplicates", "portal.declarations.service"):
-        try:
-            finder = getattr(importlib.import_module(module_name), "duplicate_flags", None)
-        except ImportError:
-            continue
-        if finder is not None:
-            break
-    if finder is None:
-        return {}
-    flags = finder(declaration) or {}
-    items = flags.items() if isinstance(flags, dict) else enumerate(flags)
-    warnings: dict[int, list[str]] = {}
-    for key, value in items:
-        claim_id = getattr(key, "id", key)
-        texts = value if isinstance(value, list | tuple) else [value]
-        warnings.setdefault(claim_id, []).extend(str(getattr(t, "text", t)) for t in texts if t)
-    return warnings
+    """Chinese warnings per claim id: the same work claimed before, the same file twice."""
+    return duplicates.duplicate_flags(declaration)
 
 
 # --- actions --------------------------------------------------------------------------------
@@ -264,18 +241,20 @@ def decide_claim(
     reason: str = "",
 ) -> Claim:
     """Accept, accept with fewer hours (reason required) or refuse (reason required)."""
-    _check_actionable(user, claim.declaration)
+    _check_actionable(user, claim.declaration, Action.DECIDE)
     reason = (reason or "").strip()
     if decision is ClaimDecision.ACCEPTED:
         accepted_hours, reason = claim.hours, reason
     elif decision is ClaimDecision.REDUCED:
         if accepted_hours is None or not 0 <= accepted_hours < claim.hours:
-            raise ReviewError(f"核减后的学时应不少于0且少于申报的{claim.hours}学时。")
+            raise Refusal(
+                f"核减后的学时应不少于0且少于申报的{claim.hours}学时。", INVALID, field="accepted_hours"
+            )
         if not reason:
-            raise ReviewError("核减学时须填写理由。")
+            raise Refusal("核减学时须填写理由。", INVALID, field="reason")
     else:
         if not reason:
-            raise ReviewError("不予认定须填写理由。")
+            raise Refusal("不予认定须填写理由。", INVALID, field="reason")
         accepted_hours = 0
     claim.decision, claim.accepted_hours, claim.decision_reason = decision, accepted_hours, reason
     db.session.flush()
@@ -291,19 +270,19 @@ def decide_claim(
 
 def approve(user: User, declaration: Declaration, note: str = "") -> ApprovedYear:
     """Approve with the accepted hours; every claim must have been decided first."""
-    _check_actionable(user, declaration)
+    _check_actionable(user, declaration, Action.APPROVE)
     if not declaration.claims:
-        raise ReviewError("该申报没有任何条目，不能核验通过。")
+        raise Refusal("该申报没有任何条目，不能核验通过。", CONFLICT)
     undecided = [i + 1 for i, c in enumerate(declaration.claims) if c.decision is None]
     if undecided:
         numbers = "、".join(f"第{n}项" for n in undecided)
-        raise ReviewError(f"请先对每一项作出认定：{numbers}尚未认定。")
+        raise Refusal(f"请先对每一项作出认定：{numbers}尚未认定。", CONFLICT)
     year = accepted_year(declaration)
     declaration.general_hours = year.general
     declaration.professional_hours = year.professional
     declaration.total_hours = year.total
     declaration.compliant = year.compliant
-    _close_review(user, declaration, DeclarationStatus.APPROVED, note)
+    _close_review(user, declaration, Action.APPROVE, note)
     record(
         "review.approved",
         declaration,
@@ -316,22 +295,22 @@ def approve(user: User, declaration: Declaration, note: str = "") -> ApprovedYea
 
 def reject(user: User, declaration: Declaration, reason: str) -> Declaration:
     """Reject as a whole (e.g. 弄虚作假, 004 第十四条 / 第二十条); the reason is required."""
-    _check_actionable(user, declaration)
+    _check_actionable(user, declaration, Action.REJECT)
     if not (reason or "").strip():
-        raise ReviewError("请填写不予通过的理由。")
+        raise Refusal("请填写不予通过的理由。", INVALID, field="reason")
     declaration.general_hours = declaration.professional_hours = declaration.total_hours = None
     declaration.compliant = None
-    _close_review(user, declaration, DeclarationStatus.REJECTED, reason.strip())
+    _close_review(user, declaration, Action.REJECT, reason.strip())
     record("review.rejected", declaration, user=user, detail=reason.strip())
     return declaration
 
 
 def request_evidence(user: User, declaration: Declaration, note: str) -> Declaration:
     """Ask for more evidence: the professional may then only add files."""
-    _check_actionable(user, declaration)
+    _check_actionable(user, declaration, Action.REQUEST_EVIDENCE)
     if not (note or "").strip():
-        raise ReviewError("请写明需要补充哪些证明材料。")
-    declaration.status = DeclarationStatus.NEEDS_EVIDENCE
+        raise Refusal("请写明需要补充哪些证明材料。", INVALID, field="note")
+    lifecycle.transition(user, declaration, Action.REQUEST_EVIDENCE)
     declaration.review_note = note.strip()
     declaration.reviewer_id = user.id
     db.session.flush()
@@ -339,8 +318,8 @@ def request_evidence(user: User, declaration: Declaration, note: str) -> Declara
     return declaration
 
 
-def _close_review(user: User, declaration: Declaration, status: DeclarationStatus, note: str):
-    declaration.status = status
+def _close_review(user: User, declaration: Declaration, action: Action, note: str):
+    lifecycle.transition(user, declaration, action)
     declaration.reviewer_id = user.id
     declaration.reviewed_at = utcnow()
     declaration.review_note = note
@@ -362,9 +341,9 @@ def pending_people(user: User) -> list[Professional]:
 def confirm_person(user: User, person: Professional) -> Professional:
     """The unit (or the bureau) confirms that this person really works there."""
     if not can_review(user, person):
-        abort(404)
+        raise not_found()
     if person.status is not PersonStatus.PENDING:
-        raise ReviewError(f"该人员当前状态为“{person.status.label}”，无需确认。")
+        raise Refusal(f"该人员当前状态为“{person.status.label}”，无需确认。", CONFLICT)
     person.status = PersonStatus.CONFIRMED
     person.confirmed_by_id = user.id
     person.confirmed_at = utcnow()
@@ -376,11 +355,11 @@ def confirm_person(user: User, person: Professional) -> Professional:
 
 def refuse_person(user: User, person: Professional, reason: str) -> Professional:
     if not can_review(user, person):
-        abort(404)
+        raise not_found()
     if person.status is not PersonStatus.PENDING:
-        raise ReviewError(f"该人员当前状态为“{person.status.label}”，不能再处理。")
+        raise Refusal(f"该人员当前状态为“{person.status.label}”，不能再处理。", CONFLICT)
     if not (reason or "").strip():
-        raise ReviewError("请填写不予确认的理由。")
+        raise Refusal("请填写不予确认的理由。", INVALID, field="reason")
     person.status = PersonStatus.REFUSED
     person.confirmed_by_id = user.id
     person.confirmed_at = utcnow()

@@ -1,12 +1,13 @@
 """Review pages: the queue, one declaration with item-by-item decisions, people to confirm."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.board.models import Objection
 from portal.declarations.models import ClaimDecision
 from portal.extensions import db
+from portal.refusal import Refusal
 from portal.review import forms, service
 from portal.rules import DETAIL_LABELS, SUBJECT_LABELS, RuleError, get_rule_set
 from portal.security import is_htmx, require_roles
@@ -24,14 +25,8 @@ def rules_labels():
     }
 
 
-def evidence_url(evidence) -> str | None:
-    """The declarations blueprint's download link, whatever its one argument is called."""
-    endpoint = "declarations.evidence_download"
-    rules = current_app.url_map._rules_by_endpoint.get(endpoint)
-    if not rules:
-        return None
-    arguments = sorted(rules[0].arguments)
-    return url_for(endpoint, **{arguments[0]: evidence.id}) if len(arguments) == 1 else None
+def evidence_url(evidence) -> str:
+    return url_for("declarations.evidence_download", evidence_id=evidence.id)
 
 
 def _rule_set(declaration):
@@ -123,8 +118,10 @@ def decide(declaration_id, claim_id):
                 form.accepted_hours.data,
                 form.reason.data,
             )
-        except service.ReviewError as error:
-            form.decision.errors = [*form.decision.errors, str(error)]
+        except Refusal as error:
+            if not error.on_form:
+                raise
+            form.decision.errors = [*form.decision.errors, error.message]
     if form.errors:
         if is_htmx():
             return _claim_widget(claim, form, 422)
@@ -162,8 +159,10 @@ def _act(declaration_id, form_class, form_name, action, success):
     if form.validate_on_submit():
         try:
             action(declaration, form)
-        except service.ReviewError as error:
-            form.form_errors.append(str(error))
+        except Refusal as error:
+            if not error.on_form:
+                raise
+            form.form_errors.append(error.message)
         else:
             flash(success, "success")
             return redirect(url_for("review.show", declaration_id=declaration.id), 303)
@@ -230,7 +229,7 @@ def confirm_person(person_id):
         try:
             service.confirm_person(current_user, person)
             flash(f"已确认{person.name}的人员信息。", "success")
-        except service.ReviewError as error:
+        except Refusal as error:
             flash(str(error), "warning")
     return redirect(url_for("review.people"), 303)
 
@@ -242,7 +241,7 @@ def refuse_person(person_id):
     if form.validate_on_submit():
         try:
             service.refuse_person(current_user, person, form.reason.data)
-        except service.ReviewError as error:
+        except Refusal as error:
             flash(str(error), "warning")
         else:
             flash(f"已不予确认 {person.name}。", "success")

@@ -1,12 +1,72 @@
-"""Reading units for the pages that let people choose one."""
+"""Units: the choices of a unit select, and the bureau's operations on units (audited with what
+changed, before → after). Operations flush, never commit."""
 
 import sqlalchemy as sa
 
+from portal.accounts.models import User
+from portal.audit.service import record
 from portal.extensions import db
-from portal.units.models import Unit
+from portal.units.models import UNIT_TYPE_LABELS, Authority, Unit, UnitType
+
+UNIT_LABELS = {
+    "name": "名称",
+    "uscc": "统一社会信用代码",
+    "type": "类型",
+    "county": "县区",
+    "authority_id": "行业主管部门",
+}
 
 
 def active_unit_choices() -> list[tuple[str, str]]:
     """(id as text, name) of every active unit, by name: the choices of a unit select."""
     rows = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.active).order_by(Unit.name))
     return [(str(unit_id), name) for unit_id, name in rows]
+
+
+def _unit_value(key: str, value) -> str:
+    if key == "type":
+        return UNIT_TYPE_LABELS[UnitType(value)] if value else ""
+    if key == "authority_id":
+        authority = db.session.get(Authority, value) if value else None
+        return authority.name if authority else "（无）"
+    return str(value or "")
+
+
+def create_unit(actor: User, data: dict) -> Unit:
+    unit = Unit(**{**data, "type": UnitType(data["type"])})
+    db.session.add(unit)
+    db.session.flush()
+    detail = "；".join(f"{UNIT_LABELS[k]}：{_unit_value(k, v)}" for k, v in data.items())
+    record("unit.create", unit, user=actor, detail=detail)
+    return unit
+
+
+def update_unit(actor: User, unit: Unit, data: dict) -> list[str]:
+    """Apply the changed fields; returns the "字段：旧 → 新" lines (empty: nothing changed)."""
+    changes = []
+    for key, value in data.items():
+        before = getattr(unit, key)
+        if key == "type":
+            value = UnitType(value)
+        if before != value:
+            changes.append(
+                f"{UNIT_LABELS[key]}：{_unit_value(key, before)} → {_unit_value(key, value)}"
+            )
+            setattr(unit, key, value)
+    if changes:
+        db.session.flush()
+        record("unit.update", unit, user=actor, detail="；".join(changes))
+    return changes
+
+
+def set_unit_active(actor: User, unit: Unit, active: bool) -> None:
+    if unit.active == active:
+        return
+    unit.active = active
+    db.session.flush()
+    record(
+        "unit.activate" if active else "unit.deactivate",
+        unit,
+        user=actor,
+        detail=f"{unit.name}：{'停用 → 启用' if active else '启用 → 停用'}",
+    )

@@ -3,14 +3,13 @@ portal.rules.calendar. Operations take the acting user, flush and never commit."
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 
 from portal.audit.service import record
 from portal.extensions import db
 from portal.rules import calendar
-from portal.templating import LOCAL_TZ
 from portal.workdays.models import WorkdayOverride
 
 KIND_LABELS = {True: "调休上班", False: "法定节假日/休息日"}
@@ -18,11 +17,6 @@ KIND_LABELS = {True: "调休上班", False: "法定节假日/休息日"}
 
 class WorkdayError(Exception):
     """A change the calendar does not allow; the message is shown as is."""
-
-
-def local_today() -> date:
-    """Today in the bureau's time zone (Asia/Shanghai), whatever the server's zone is."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def overrides() -> dict[date, bool]:

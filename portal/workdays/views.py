@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.clock import local_today
 from portal.extensions import db
 from portal.security import is_htmx, require_roles
 from portal.workdays import forms, service
@@ -15,12 +16,12 @@ require_roles(bp, Role.BUREAU_OFFICER)
 
 def _year() -> int:
     year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= 2100 else service.local_today().year
+    return year if year and 2000 <= year <= 2100 else local_today().year
 
 
 def _page(year, form=None, calc=None, status=200):
     library, known, warning = service.year_status(year)
-    calc = calc or forms.CalculatorForm(formdata=None, start=service.local_today())
+    calc = calc or forms.CalculatorForm(formdata=None, start=local_today())
     return render_template(
         "workdays/index.html",
         year=year,

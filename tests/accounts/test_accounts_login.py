@@ -7,10 +7,10 @@ import pytest
 
 from portal.accounts import service
 from portal.accounts.models import LoginAttempt, Role, User
-from portal.admin.settings import set_setting
 from portal.audit.models import AuditEvent
+from portal.clock import local_time
 from portal.extensions import db
-from portal.templating import local_time
+from portal.settings import set_setting
 from tests.conftest import PASSWORD
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Anhui

@@ -11,6 +11,7 @@ from portal.board import service
 from portal.board.models import Objection, ObjectionStatus, PublicityBatch
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
+from portal.refusal import Refusal
 from portal.units.models import UnitType
 
 IN_PERIOD = date(2025, 9, 29)
@@ -103,7 +104,7 @@ def test_publicity_cannot_be_backdated(client, auth, officer, approved, today):
     assert "公示开始日期不能早于今天" in response.get_data(as_text=True)
     assert db.session.scalars(sa.select(PublicityBatch)).all() == []
     assert _reload(approved[0]).status is DeclarationStatus.APPROVED
-    with pytest.raises(service.BoardError):
+    with pytest.raises(Refusal):
         service.open_batch(officer, [approved[0].id], date(2025, 9, 24), today=date(2025, 9, 25))
 
 

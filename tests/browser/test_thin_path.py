@@ -14,10 +14,10 @@ import pytest
 from portal.accounts.idnumbers import make_id_number
 from portal.accounts.models import Role, mask_id_number, mask_name
 from portal.board import service as board_service
+from portal.clock import local_today
 from portal.declarations import service as declarations_service
 from portal.rules.calendar import is_workday
 from portal.units.models import UnitType
-from portal.workdays.service import local_today
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import PASSWORD
 

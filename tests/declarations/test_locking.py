@@ -10,6 +10,7 @@ from portal.audit.models import AuditEvent
 from portal.declarations import service
 from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
 from portal.extensions import db
+from portal.refusal import Refusal
 from tests.declarations.conftest import PDF_BYTES, YEAR
 
 CLAIMS = (
@@ -95,7 +96,7 @@ def test_service_refuses_changes_after_submission(app, person, make_declaration)
         lambda: service.add_evidence(user, claim, None),
     ]
     for attempt in attempts:
-        with pytest.raises(service.DeclarationError) as caught:
+        with pytest.raises(Refusal) as caught:
             attempt()
         assert caught.value.status == 409
     db.session.rollback()

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from flask import current_app, g
 
-from portal.admin.models import Setting
 from portal.extensions import db
+from portal.settings.models import Setting
 
 
 @dataclass(frozen=True)

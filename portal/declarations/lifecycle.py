@@ -1,0 +1,181 @@
+"""The life of a declaration: one table of allowed moves and one `transition()`.
+
+Nothing else assigns `Declaration.status`. A move is `(status, action) -> status`, made by one
+kind of actor:
+
+| from            | action           | to              | who                                      |
+|-----------------|------------------|-----------------|------------------------------------------|
+| draft           | edit             | draft           | the owner (claims, evidence, rule set)   |
+| draft           | submit           | submitted       | the owner                                |
+| submitted       | decide           | submitted       | the person's reviewer (claim by claim)   |
+| submitted       | request_evidence | needs_evidence  | the person's reviewer                    |
+| submitted       | approve          | approved        | the person's reviewer                    |
+| submitted       | reject           | rejected        | the person's reviewer                    |
+| needs_evidence  | add_evidence     | needs_evidence  | the owner (files only, 004 第二十一条3)   |
+| needs_evidence  | resubmit         | submitted       | the owner                                |
+| needs_evidence  | decide           | needs_evidence  | the person's reviewer                    |
+| needs_evidence  | request_evidence | needs_evidence  | the person's reviewer                    |
+| needs_evidence  | approve          | approved        | the person's reviewer                    |
+| needs_evidence  | reject           | rejected        | the person's reviewer                    |
+| approved        | publicise        | publicised      | a bureau officer                         |
+| publicised      | register         | registered      | the system (period over), or the bureau  |
+| publicised      | revoke           | revoked         | a bureau officer (objection upheld)      |
+| publicised      | send_back        | submitted       | a bureau officer (objection upheld)      |
+
+The person's reviewer is the unit's reviewer for state-owned units and organs, the bureau for
+non-public employers, social organisations and freelancers (portal.accounts.permissions).
+Rejected, registered and revoked are final. A refused move raises `Refusal`: 403 or 404 for the
+wrong actor (404 where the actor may not even see the person), 409 for the wrong state, with
+the refusal audited under the caller's action name.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from portal.accounts.models import Role, User
+from portal.accounts.permissions import can_review
+from portal.declarations.models import Declaration
+from portal.declarations.models import DeclarationStatus as S
+from portal.refusal import CONFLICT, FORBIDDEN, NOT_FOUND, Refusal
+
+
+class Actor(enum.StrEnum):
+    OWNER = "owner"
+    REVIEWER = "reviewer"
+    BUREAU = "bureau"
+    SYSTEM = "system"  # the scheduled close; a bureau officer may run it by hand
+
+
+class Action(enum.StrEnum):
+    EDIT = "edit"
+    SUBMIT = "submit"
+    DECIDE = "decide"
+    REQUEST_EVIDENCE = "request_evidence"
+    APPROVE = "approve"
+    REJECT = "reject"
+    ADD_EVIDENCE = "add_evidence"
+    RESUBMIT = "resubmit"
+    PUBLICISE = "publicise"
+    REGISTER = "register"
+    REVOKE = "revoke"
+    SEND_BACK = "send_back"
+
+
+@dataclass(frozen=True)
+class Move:
+    to: S
+    actor: Actor
+
+
+_REVIEW = {
+    Action.DECIDE: None,  # stays where it is
+    Action.REQUEST_EVIDENCE: S.NEEDS_EVIDENCE,
+    Action.APPROVE: S.APPROVED,
+    Action.REJECT: S.REJECTED,
+}
+
+MOVES: dict[tuple[S, Action], Move] = {
+    (S.DRAFT, Action.EDIT): Move(S.DRAFT, Actor.OWNER),
+    (S.DRAFT, Action.SUBMIT): Move(S.SUBMITTED, Actor.OWNER),
+    **{
+        (status, action): Move(to or status, Actor.REVIEWER)
+        for status in (S.SUBMITTED, S.NEEDS_EVIDENCE)
+        for action, to in _REVIEW.items()
+    },
+    (S.NEEDS_EVIDENCE, Action.ADD_EVIDENCE): Move(S.NEEDS_EVIDENCE, Actor.OWNER),
+    (S.NEEDS_EVIDENCE, Action.RESUBMIT): Move(S.SUBMITTED, Actor.OWNER),
+    (S.APPROVED, Action.PUBLICISE): Move(S.PUBLICISED, Actor.BUREAU),
+    (S.PUBLICISED, Action.REGISTER): Move(S.REGISTERED, Actor.SYSTEM),
+    (S.PUBLICISED, Action.REVOKE): Move(S.REVOKED, Actor.BUREAU),
+    (S.PUBLICISED, Action.SEND_BACK): Move(S.SUBMITTED, Actor.BUREAU),
+}
+
+LOCKED_MESSAGE = "申报已提交，申报条目不能再修改、删除或增加（申报提交后不予修改、撤销）。"
+
+# Why an action is refused in a state that has no row for it.
+_STATE_MESSAGES = {
+    Action.EDIT: LOCKED_MESSAGE,
+    Action.SUBMIT: "该申报已提交，不能重复提交。",
+    Action.ADD_EVIDENCE: "只有核验人员要求补充材料时才能在提交后上传文件。",
+    Action.RESUBMIT: "只有待补充材料的申报可以再次提交。",
+    Action.PUBLICISE: "该申报已不是“核验通过”状态或已在其他公示批次中，请刷新后重选。",
+}
+
+
+def _state_message(declaration: Declaration, action: Action) -> str:
+    if action in _STATE_MESSAGES:
+        return _STATE_MESSAGES[action]
+    label = declaration.status.label
+    if action in _REVIEW:
+        return f"该申报当前状态为“{label}”，不能再核验。"
+    return f"该记录当前状态为“{label}”，不能再变更。"
+
+
+def may_act(user: User | None, declaration: Declaration, actor: Actor) -> bool:
+    """Is this user the kind of actor the move needs?"""
+    if actor is Actor.SYSTEM:
+        return user is None or user.role is Role.BUREAU_OFFICER
+    if user is None or not user.is_authenticated or not user.active:
+        return False
+    if actor is Actor.OWNER:
+        return declaration.professional.user_id == user.id
+    if actor is Actor.REVIEWER:
+        return can_review(user, declaration.professional)
+    return user.role is Role.BUREAU_OFFICER
+
+
+def _actor_refusal(user: User | None, declaration: Declaration, actor: Actor) -> Refusal:
+    if actor is Actor.OWNER:
+        return Refusal("只能修改本人的申报。", FORBIDDEN)
+    if actor is Actor.REVIEWER:
+        # A person one may not review is a person one may not see: never say they exist.
+        return Refusal("您要找的申报不存在或您无权查看。", NOT_FOUND)
+    return Refusal("只有人社局经办人可以办理此事项。", FORBIDDEN)
+
+
+def allowed_in(status: S, action: Action) -> bool:
+    """Does this state allow the action (whoever asks)?"""
+    return (status, action) in MOVES
+
+
+def check(
+    user: User | None,
+    declaration: Declaration,
+    action: Action,
+    *,
+    audit_as: str | None = None,
+    obj=None,
+) -> Move:
+    """The move the action makes, or a Refusal: the actor first, then the state (audited as
+    `audit_as` when the state refuses)."""
+    actor = next((m.actor for (_, a), m in MOVES.items() if a is action), None)
+    if actor is None:
+        raise ValueError(f"unknown action {action}")
+    if not may_act(user, declaration, actor):
+        raise _actor_refusal(user, declaration, actor)
+    move = MOVES.get((declaration.status, action))
+    if move is None:
+        raise Refusal(
+            _state_message(declaration, action),
+            CONFLICT,
+            action=audit_as,
+            obj=obj if obj is not None else declaration,
+            user=user,
+        )
+    return move
+
+
+def transition(
+    user: User | None,
+    declaration: Declaration,
+    action: Action,
+    *,
+    audit_as: str | None = None,
+    obj=None,
+) -> Declaration:
+    """Make the move (checked as in `check`); the one place a declaration's status changes."""
+    move = check(user, declaration, action, audit_as=audit_as, obj=obj)
+    declaration.status = move.to
+    return declaration

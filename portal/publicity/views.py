@@ -1,0 +1,138 @@
+"""The bureau officer's publicity pages: open batches, close the periods that are over, decide
+objections. The whole blueprint is for bureau officers (one gate); the public board is
+portal.board.views."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts.models import Role
+from portal.board import forms, service
+from portal.board.models import Objection, ObjectionStatus, PublicityBatch
+from portal.extensions import db
+from portal.refusal import Refusal
+from portal.security import is_htmx, require_roles
+from portal.units.models import Unit
+
+bp = Blueprint("publicity", __name__, url_prefix="/board")
+require_roles(bp, Role.BUREAU_OFFICER)
+
+
+def _batches_page(form=None, status=200):
+    unit_id = request.args.get("unit", type=int)
+    eligible = service.eligible_declarations(unit_id)
+    if form is None:
+        form = forms.BatchForm(formdata=None, start=service.default_start())
+        form.declarations.data = [d.id for d in eligible]
+    form.declarations.choices = [(d.id, d.professional.name) for d in eligible]
+    start = form.start.data or service.default_start()
+    units = db.session.scalars(
+        sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.name)
+    ).all()
+    return render_template(
+        "publicity/batches.html",
+        form=form,
+        eligible=eligible,
+        units=units,
+        unit_id=unit_id,
+        period=service.publicity_period(start),
+        days=service.publicity_days(),
+        batches=service.batches(),
+        close_form=forms.CloseForm(),
+        open_objections=len(service.objections()),
+        today=service.local_today(),
+    ), status
+
+
+@bp.get("/batches")
+def batches():
+    return _batches_page()
+
+
+@bp.post("/batches")
+def open_batch():
+    form = forms.BatchForm()
+    if form.validate_on_submit():
+        try:
+            batch = service.open_batch(
+                current_user, form.declarations.data, form.start.data, form.title.data
+            )
+        except Refusal as error:
+            if not error.on_form:
+                raise
+            form.form_errors.append(error.message)
+        else:
+            flash(
+                f"已开始公示：{batch.start_date.isoformat()} 至 {batch.end_date.isoformat()}，"
+                f"共 {len(batch.declarations)} 份。",
+                "success",
+            )
+            return redirect(url_for("publicity.batch", batch_id=batch.id), 303)
+    return _batches_page(form, 422)
+
+
+@bp.get("/batches/period")
+def period():
+    form = forms.BatchForm(request.args, meta={"csrf": False})
+    start = form.start.data if form.start.validate(form) else None
+    period = service.publicity_period(start) if start else None
+    template = "publicity/_period.html" if is_htmx() else "publicity/period_page.html"
+    return render_template(template, period=period, days=service.publicity_days())
+
+
+@bp.get("/batches/<int:batch_id>")
+def batch(batch_id):
+    batch = db.session.get(PublicityBatch, batch_id) or abort(404)
+    return render_template(
+        "publicity/batch.html",
+        batch=batch,
+        running=service.running(batch),
+        today=service.local_today(),
+    )
+
+
+@bp.post("/close")
+def close_due():
+    if not forms.CloseForm().validate_on_submit():
+        abort(400)
+    summary = service.close_due(user=current_user)
+    flash(summary.line().split(" / ")[0] + "。", "success")
+    return redirect(url_for("publicity.batches"), 303)
+
+
+@bp.get("/objections")
+def objections():
+    return _objections_page()
+
+
+def _objections_page(failed=None, status=200):
+    pending = service.objections()
+    decision_forms = {
+        o.id: forms.ObjectionDecisionForm(formdata=None, prefix=f"o{o.id}") for o in pending
+    }
+    if failed is not None:
+        decision_forms[failed[0]] = failed[1]
+    decided = [o for o in service.objections(None) if o.status is not ObjectionStatus.OPEN][:50]
+    return render_template(
+        "publicity/objections.html",
+        pending=pending,
+        decided=decided,
+        decision_forms=decision_forms,
+    ), status
+
+
+@bp.post("/objections/<int:objection_id>")
+def decide_objection(objection_id):
+    objection = db.session.get(Objection, objection_id) or abort(404)
+    form = forms.ObjectionDecisionForm(prefix=f"o{objection.id}")
+    if form.validate_on_submit():
+        try:
+            service.decide_objection(current_user, objection, form.outcome.data, form.reason.data)
+        except Refusal as error:
+            if not error.on_form:
+                raise
+            form.outcome.errors = [*form.outcome.errors, error.message]
+        else:
+            flash("异议已处理。", "success")
+            return redirect(url_for("publicity.objections"), 303)
+    return _objections_page((objection.id, form), 422)

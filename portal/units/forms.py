@@ -1,0 +1,64 @@
+"""The unit form of the bureau's unit pages."""
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from portal.accounts.idnumbers import clean_uscc
+from portal.extensions import db
+from portal.fields import Select, strip
+from portal.units.models import UNIT_TYPE_LABELS, Authority, Unit
+
+
+class UnitForm(FlaskForm):
+    name = StringField(
+        "单位名称",
+        validators=[DataRequired("请输入单位名称"), Length(2, 200, "单位名称应为2–200个字")],
+        filters=[strip],
+    )
+    uscc = StringField(
+        "统一社会信用代码",
+        validators=[DataRequired("请输入统一社会信用代码")],
+        filters=[strip],
+        description="18位，末位为校验码",
+    )
+    type = Select(
+        "单位类型",
+        choices=[("", "请选择")] + [(t.value, label) for t, label in UNIT_TYPE_LABELS.items()],
+        validators=[DataRequired("请选择单位类型")],
+        description="非公企业、社会团体的人员由县人社局核验",
+    )
+    county = StringField(
+        "所在县区", validators=[Length(max=100, message="不超过100个字")], filters=[strip]
+    )
+    authority = Select("行业主管部门", default="")
+
+    def __init__(self, *args, unit: Unit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        authorities = db.session.execute(
+            sa.select(Authority.id, Authority.name).order_by(Authority.name)
+        ).all()
+        self.authority.choices = [("", "（无）")] + [(str(i), name) for i, name in authorities]
+
+    def validate_uscc(self, field):
+        try:
+            field.data = clean_uscc(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        query = sa.select(Unit.name).where(Unit.uscc == field.data)
+        if self.unit is not None:
+            query = query.where(Unit.id != self.unit.id)
+        other = db.session.scalar(query)
+        if other is not None:
+            raise ValidationError(f"该统一社会信用代码已被“{other}”使用")
+
+    def data_for_service(self) -> dict:
+        return {
+            "name": self.name.data,
+            "uscc": self.uscc.data,
+            "type": self.type.data,
+            "county": self.county.data or "",
+            "authority_id": int(self.authority.data) if self.authority.data else None,
+        }
