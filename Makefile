@@ -12,7 +12,7 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 # Debian packages the tests need: the browser, CJK TrueType fonts for the certificate PDF,
 # a PostgreSQL server for the second run, pdftoppm for looking at PDFs.
-APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei postgresql poppler-utils
+APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-dejavu-core postgresql poppler-utils
 # `make run` needs only a TrueType CJK font for the certificate PDF.
 RUN_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

@@ -1,16 +1,31 @@
 """The bureau's local clock: Asia/Shanghai whatever the server's time zone is."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from portal.models_base import utcnow
+from portal.models_base import _travelled_to, utcnow
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def local_today() -> date:
     """Today in the bureau's time zone."""
-    return datetime.now(LOCAL_TZ).date()
+    return utcnow().astimezone(LOCAL_TZ).date()
+
+
+@contextmanager
+def travel(moment: datetime) -> Iterator[None]:
+    """Run the services as if it were `moment` (aware): the demo builds past years this way,
+    through the same operations a user's clicks call."""
+    if moment.tzinfo is None:
+        raise ValueError("travel() needs an aware datetime")
+    token = _travelled_to.set(moment)
+    try:
+        yield
+    finally:
+        _travelled_to.reset(token)
 
 
 def current_year(now: datetime | None = None) -> int:

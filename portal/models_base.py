@@ -1,13 +1,18 @@
 """Column helpers shared by the domain models."""
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+# Set only by portal.clock.travel (the demo replays past years through the services).
+_travelled_to: ContextVar[datetime | None] = ContextVar("travelled_to", default=None)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: the one clock of every service and column default."""
+    return _travelled_to.get() or datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):

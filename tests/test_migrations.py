@@ -11,11 +11,6 @@ from portal.extensions import db
 
 VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
-pytestmark = pytest.mark.skipif(
-    not any(VERSIONS.glob("*.py")),
-    reason="migrations/versions is empty: the initial migration is generated once the models settle",
-)
-
 
 @pytest.fixture
 def empty_app(app):

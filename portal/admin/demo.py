@@ -7,16 +7,25 @@ operator has changed since are left as they are.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from werkzeug.datastructures import FileStorage
 
+from portal import clock
 from portal.accounts.idnumbers import birth_date, make_id_number, make_uscc
 from portal.accounts.models import PersonStatus, Professional, Role, User
 from portal.accounts.service import hash_password
+from portal.board import service as board
+from portal.certificates.fonts import FontNotFound, certificate_font
+from portal.clock import LOCAL_TZ
+from portal.declarations import service as declarations
+from portal.declarations.models import ClaimDecision, Declaration
 from portal.extensions import db
+from portal.review import service as review
 from portal.settings.models import Setting
 from portal.units.models import Authority, Provider, Unit, UnitType
 
@@ -388,138 +397,92 @@ def load() -> list[Login]:
     return logins
 
 
+# Each demo declaration: (person, year, rule set, claims, the steps it goes through).
+# A claim is (kind, subject, facts, details).
+TEACHER_2024 = [
+    ("public_course", "general", {"courses": 1}, {"title": "2024年度公需科目（网络培训）"}),
+    (
+        "training.decided",
+        "professional",
+        {"decided_hours": 48},
+        {"title": "2024年示范县初中数学骨干教师培训", "issuer": "合肥工业学校"},
+    ),
+    (
+        "training.decided",
+        "professional",
+        {"decided_hours": 24},
+        {"title": "新课标背景下的作业设计专题研修", "issuer": "肥东县教师继续教育中心"},
+    ),
+]
+DOCTOR_2025 = [
+    ("courseware", "general", {"hours": 30}, {"title": "2025年度公需科目网络课件"}),
+    (
+        "training",
+        "professional",
+        {"days": 8},
+        {
+            "title": "基层医院急危重症救治能力提升培训",
+            "issuer": "合肥市卫生人力资源培训管理服务中心",
+        },
+    ),
+    (
+        "training",
+        "professional",
+        {"days": 3},
+        {"title": "安徽省医学会心血管病学年会", "issuer": "安徽省医学会"},
+    ),
+]
+
+
+def _at(year: int, month: int, day: int, hour: int = 10) -> datetime:
+    """A moment of the demo's past, in the bureau's time zone."""
+    return datetime(year, month, day, hour, tzinfo=LOCAL_TZ)
+
+
 def _declarations(people: dict[str, Professional], reviewers: dict[str, User], officer: User):
-    """A registered 2024 declaration (for the certificate) and a submitted 2025 one (for review)."""
-    try:
-        from portal.board.models import PublicityBatch
-        from portal.declarations.models import Claim, Declaration, DeclarationStatus
-        from portal.rules import Claim as RuleClaim
-        from portal.rules import evaluate_year, get_rule_set
-    except ImportError:  # pragma: no cover - the declaration models or rules are not there yet
-        return
-
-    def declaration(person, year, rule_set_id, status, claims, **fields):
-        existing = db.session.scalar(
-            sa.select(Declaration).filter_by(professional_id=person.id, year=year)
-        )
-        if existing is not None:
-            return existing
-        rule_set = get_rule_set(rule_set_id)
-        result = evaluate_year(
-            rule_set,
-            year,
-            [RuleClaim(kind, facts, subject=subj) for kind, subj, facts, _ in claims],
-        )
-        row = Declaration(
-            professional=person, year=year, rule_set=rule_set_id, status=status, **fields
-        )
-        for position, ((kind, _, _facts, details), evaluated) in enumerate(
-            zip(claims, result.claims, strict=True)
-        ):
-            row.claims.append(
-                Claim(
-                    position=position,
-                    kind=kind,
-                    subject=evaluated.subject,
-                    facts=dict(evaluated.facts),
-                    details=details,
-                    hours=evaluated.hours,
-                    full_year=evaluated.full_year,
-                    clause=evaluated.clause,
-                )
+    """The demo's declarations, made by the services a user's clicks call (so a broken service
+    breaks the demo): the teacher's 2024 year goes the whole way to registration, the doctor's
+    2025 year waits for review."""
+    teacher, doctor = people["王晓梅"], people["朱晓东"]
+    if _declared(teacher, 2024) is None:
+        declaration = _declare(teacher, 2024, "hefei-2021", TEACHER_2024, _at(2024, 11, 4))
+        with clock.travel(_at(2024, 11, 6)):
+            for claim in declaration.claims:
+                review.decide_claim(reviewers["yz"], claim, ClaimDecision.ACCEPTED)
+            review.approve(reviewers["yz"], declaration, "材料齐全，予以认定。")
+        with clock.travel(_at(2024, 11, 7)):
+            board.open_batch(
+                officer,
+                [declaration.id],
+                date(2024, 11, 8),
+                "示范县2024年度专业技术人员继续教育学时公示（第1批）",
             )
-        for claim in row.claims:
-            claim.evidence.append(_demo_evidence(person, year, claim.details.get("title", "")))
-        db.session.add(row)
-        db.session.flush()
-        return row, result
-
-    teacher = people["王晓梅"]
-    made = declaration(
-        teacher,
-        2024,
-        "hefei-2021",
-        DeclarationStatus.REGISTERED,
-        [
-            ("public_course", "general", {"courses": 1}, {"title": "2024年度公需科目（网络培训）"}),
-            (
-                "training.decided",
-                "professional",
-                {"decided_hours": 48},
-                {"title": "2024年示范县初中数学骨干教师培训", "issuer": "合肥工业学校"},
-            ),
-            (
-                "training.decided",
-                "professional",
-                {"decided_hours": 24},
-                {"title": "新课标背景下的作业设计专题研修", "issuer": "肥东县教师继续教育中心"},
-            ),
-        ],
-        submitted_at=datetime(2024, 11, 4, 2, 0, tzinfo=UTC),
-        reviewed_at=datetime(2024, 11, 6, 3, 0, tzinfo=UTC),
-        reviewer=reviewers["yz"],
-        review_note="材料齐全，予以认定。",
-        registered_at=datetime(2024, 11, 15, 16, 0, tzinfo=UTC),
-        registered_on=date(2024, 11, 15),
-    )
-    if isinstance(made, tuple):
-        row, result = made
-        for claim in row.claims:
-            claim.accepted_hours = claim.hours
-            claim.decision = _accepted()
-        row.general_hours, row.professional_hours = result.general, result.professional
-        row.total_hours, row.compliant = result.total, result.compliant
-        batch = _get_or_add(
-            PublicityBatch,
-            {
-                "start_date": date(2024, 11, 8),
-                "end_date": date(2024, 11, 14),
-                "created_by": officer,
-                "closed_at": datetime(2024, 11, 15, 16, 0, tzinfo=UTC),
-            },
-            title="示范县2024年度专业技术人员继续教育学时公示（第1批）",
-        )
-        row.batch_id = batch.id
-
-    doctor = people["朱晓东"]
-    declaration(
-        doctor,
-        2025,
-        "anhui-2025",
-        DeclarationStatus.SUBMITTED,
-        [
-            ("courseware", "general", {"hours": 30}, {"title": "2025年度公需科目网络课件"}),
-            (
-                "training",
-                "professional",
-                {"days": 8},
-                {
-                    "title": "基层医院急危重症救治能力提升培训",
-                    "issuer": "合肥市卫生人力资源培训管理服务中心",
-                },
-            ),
-            (
-                "training",
-                "professional",
-                {"days": 3},
-                {"title": "安徽省医学会心血管病学年会", "issuer": "安徽省医学会"},
-            ),
-        ],
-        submitted_at=datetime(2025, 11, 20, 6, 0, tzinfo=UTC),
-    )
+        with clock.travel(_at(2024, 11, 15, 16)):
+            board.close_due(user=officer)
+    if _declared(doctor, 2025) is None:
+        _declare(doctor, 2025, "anhui-2025", DOCTOR_2025, _at(2025, 11, 20, 14))
 
 
-def _demo_evidence(person, year: int, title: str):
-    """A one-page PDF standing in for a scanned proof, stored like an uploaded file."""
-    import hashlib
-    import io
+def _declared(person: Professional, year: int) -> Declaration | None:
+    return db.session.scalar(sa.select(Declaration).filter_by(professional_id=person.id, year=year))
 
+
+def _declare(person: Professional, year: int, rule_set: str, claims: list, at: datetime):
+    """Open, fill (one demo PDF per claim) and submit a declaration as the person would."""
+    user = person.user
+    with clock.travel(at):
+        declaration = declarations.open_declaration(user, year, rule_set)
+        for kind, subject, facts, details in claims:
+            claim = declarations.add_claim(user, declaration, kind, facts, details, subject)
+            declarations.add_evidence(user, claim, _demo_evidence(person, year, details["title"]))
+        declarations.submit(user, declaration)
+    return declaration
+
+
+def _demo_evidence(person, year: int, title: str) -> FileStorage:
+    """A one-page PDF standing in for a scanned proof, uploaded like a person's file."""
     from reportlab.lib.pagesizes import A5
     from reportlab.pdfgen import canvas
-
-    from portal.certificates.fonts import FontNotFound, certificate_font
-    from portal.declarations import evidence
-    from portal.declarations.models import Evidence
 
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A5, invariant=1)
@@ -532,22 +495,8 @@ def _demo_evidence(person, year: int, title: str):
     for number, line in enumerate(lines):
         page.drawString(40, 520 - 28 * number, line)
     page.save()
-    content = buffer.getvalue()
-    stored_name = evidence.new_stored_name(evidence.PDF)
-    evidence.write_file(stored_name, content)
-    return Evidence(
-        original_name=f"{title or '证明材料'}.pdf",
-        stored_name=stored_name,
-        content_type=evidence.PDF,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-    )
-
-
-def _accepted():
-    from portal.declarations.models import ClaimDecision
-
-    return ClaimDecision.ACCEPTED
+    buffer.seek(0)
+    return FileStorage(buffer, filename=f"{title}.pdf", content_type="application/pdf")
 
 
 def ensure_schema() -> str:

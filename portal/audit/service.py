@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.models_base import utcnow
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 
@@ -39,6 +40,7 @@ def record(
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
     event = AuditEvent(
+        at=utcnow(),  # when it happened, not when the session is flushed
         user_id=getattr(user, "id", None),
         username=redact(username if username is not None else getattr(user, "username", "")),
         role=str(getattr(user, "role", "") or ""),
@@ -59,6 +61,10 @@ def record_refusal(refusal) -> None:
     db.session.rollback()
     if refusal.action:
         record(
-            refusal.action, refusal.obj, outcome="refused", detail=refusal.message, user=refusal.user
+            refusal.action,
+            refusal.obj,
+            outcome="refused",
+            detail=refusal.message,
+            user=refusal.user,
         )
         db.session.commit()

@@ -189,7 +189,10 @@ def raise_objection(
     )
     if recent >= limit:
         raise Refusal(
-            "您提交得过于频繁，请一小时后再试。", TOO_MANY, action="objection.raised", obj=declaration
+            "您提交得过于频繁，请一小时后再试。",
+            TOO_MANY,
+            action="objection.raised",
+            obj=declaration,
         )
     objection = Objection(
         declaration_id=declaration.id,
@@ -234,7 +237,9 @@ def decide_objection(user: User, objection: Objection, outcome: str, reason: str
     if outcome == DISMISS:
         objection.status = ObjectionStatus.DISMISSED
     else:
-        lifecycle.transition(user, declaration, Action.REVOKE if outcome == REVOKE else Action.SEND_BACK)
+        lifecycle.transition(
+            user, declaration, Action.REVOKE if outcome == REVOKE else Action.SEND_BACK
+        )
         objection.status = ObjectionStatus.UPHELD
         if outcome == REREVIEW:
             # Back to the reviewer; it leaves the batch and will be publicised again if approved.

@@ -22,10 +22,6 @@ from portal.certificates.fonts import CertificateFont
 BORDER_COLOUR = HexColor("#8c1d17")
 
 
-class PdfError(Exception):
-    """xhtml2pdf reported an error; the PDF would be incomplete."""
-
-
 def qr_png(url: str) -> bytes:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=2)
     code.add_data(url)
@@ -79,5 +75,7 @@ def render_certificate_pdf(context: dict, font: CertificateFont, verify_url: str
             html, dest=out, path=str(work), encoding="utf-8", resource_policy=policy
         )
         if result.err:
-            raise PdfError(f"xhtml2pdf reported {result.err} error(s)")
+            raise RuntimeError(
+                f"xhtml2pdf reported {result.err} error(s): the PDF would be incomplete"
+            )
         return out.getvalue()

@@ -17,7 +17,7 @@ ABCDE-FGHJK; typed input is normalised (case, spaces, dashes).
 
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -29,6 +29,8 @@ from portal.certificates.models import Certificate, CertificatePrint
 from portal.clock import LOCAL_TZ
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
+from portal.models_base import utcnow
+from portal.refusal import CONFLICT, Refusal, forbidden
 from portal.settings import get_setting
 
 DEFAULT_COUNTY_CODE = "341822"
@@ -42,10 +44,6 @@ IN_PROGRESS = (
     DeclarationStatus.APPROVED,
     DeclarationStatus.PUBLICISED,
 )
-
-
-class CertificateError(Exception):
-    """A certificate cannot be printed; the message is Chinese, for the user."""
 
 
 def bureau_name() -> str:
@@ -118,7 +116,7 @@ def ensure_certificate(professional: Professional, user: User | None = None) -> 
     if certificate is not None:
         return certificate
     for _attempt in range(5):
-        now = datetime.now(UTC)
+        now = utcnow()
         certificate = Certificate(
             professional=professional, number=_next_number(now), issued_at=now
         )
@@ -139,7 +137,7 @@ def ensure_certificate(professional: Professional, user: User | None = None) -> 
             detail=f"证书编号 {certificate.number}（{professional.name}）",
         )
         return certificate
-    raise CertificateError("证书编号分配冲突，请稍后重试。")
+    raise Refusal("证书编号分配冲突，请稍后重试。", CONFLICT)
 
 
 def new_code() -> str:
@@ -224,15 +222,15 @@ def verification_url(code: str) -> str:
 def print_certificate(user: User, professional: Professional) -> CertificatePrint:
     """A new printed copy with its own code and snapshot; audited. Render with pdf_context()."""
     if not can_print(user, professional):
-        raise PermissionError("only the person prints their own certificate")
+        raise forbidden("只有本人可以打印自己的学时登记证书。")
     declarations = registered_declarations(professional)
     if not declarations:
-        raise CertificateError("您还没有已登记的年度学时，暂不能打印证书。")
+        raise Refusal("您还没有已登记的年度学时，暂不能打印证书。", CONFLICT)
     certificate = ensure_certificate(professional, user)
     printed = CertificatePrint(
         certificate=certificate,
         code=new_code(),
-        printed_at=datetime.now(UTC),
+        printed_at=utcnow(),
         content=snapshot(professional, declarations),
     )
     db.session.add(printed)

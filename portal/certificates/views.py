@@ -18,6 +18,7 @@ from portal.accounts.models import Role
 from portal.certificates import service
 from portal.certificates.fonts import FontNotFound, certificate_font
 from portal.certificates.forms import VerifyForm
+from portal.refusal import Refusal
 from portal.security import roles_required
 
 bp = Blueprint("certificates", __name__)
@@ -46,7 +47,7 @@ def mine():
 
 @bp.post("/certificates/print")
 @roles_required(Role.PROFESSIONAL)
-def download():
+def print_pdf():
     person = _own_person()
     try:
         font = certificate_font()
@@ -54,8 +55,10 @@ def download():
         return render_template("certificates/font_missing.html"), 503
     try:
         printed = service.print_certificate(current_user, person)
-    except service.CertificateError as error:
-        flash(str(error), "warning")
+    except Refusal as error:
+        if not error.on_form:
+            raise
+        flash(error.message, "warning")
         return redirect(url_for(".mine"), 303)
     return _pdf_response(service.certificate_pdf(printed, font), printed.certificate.number)
 

@@ -119,9 +119,7 @@ def open_declaration(user: User, year: int, rule_set: str | None = None) -> Decl
         chosen = rules.rule_set_for_year(year, rule_set, allow_transition=transition_enabled())
     except rules.RuleError as error:
         raise Refusal(error.message, INVALID) from None
-    declaration = Declaration(
-        professional=person, year=year, rule_set=chosen.id, status=DeclarationStatus.DRAFT
-    )
+    declaration = Declaration(professional=person, year=year, rule_set=chosen.id)
     db.session.add(declaration)
     db.session.flush()
     record("declaration.open", declaration, detail=f"{year}年度，{chosen.id}", user=user)

@@ -91,9 +91,7 @@ def get_person(user: User, person_id: int) -> Professional:
 def _check_actionable(user: User, declaration: Declaration, action: Action) -> None:
     lifecycle.check(user, declaration, action)
     if declaration.professional.status is not PersonStatus.CONFIRMED:
-        raise Refusal(
-            "该人员尚未确认在本单位工作，请先在“人员确认”中确认后再核验。", CONFLICT
-        )
+        raise Refusal("该人员尚未确认在本单位工作，请先在“人员确认”中确认后再核验。", CONFLICT)
 
 
 # --- the rules, as declared and as accepted -------------------------------------------------
@@ -248,7 +246,9 @@ def decide_claim(
     elif decision is ClaimDecision.REDUCED:
         if accepted_hours is None or not 0 <= accepted_hours < claim.hours:
             raise Refusal(
-                f"核减后的学时应不少于0且少于申报的{claim.hours}学时。", INVALID, field="accepted_hours"
+                f"核减后的学时应不少于0且少于申报的{claim.hours}学时。",
+                INVALID,
+                field="accepted_hours",
             )
         if not reason:
             raise Refusal("核减学时须填写理由。", INVALID, field="reason")

@@ -1,12 +1,18 @@
 """Units: the choices of a unit select, and the bureau's operations on units (audited with what
 changed, before → after). Operations flush, never commit."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
-from portal.accounts.models import User
 from portal.audit.service import record
 from portal.extensions import db
 from portal.units.models import UNIT_TYPE_LABELS, Authority, Unit, UnitType
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 UNIT_LABELS = {
     "name": "名称",

@@ -37,9 +37,7 @@ def new():
         unit = service.create_unit(current_user, form.data_for_service())
         flash(f"已添加单位“{unit.name}”。", "success")
         return redirect(url_for("units.index"), code=303)
-    return render_template(
-        "units/form.html", form=form, unit=None
-    ), 422 if form.errors else 200
+    return render_template("units/form.html", form=form, unit=None), 422 if form.errors else 200
 
 
 @bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -59,9 +57,7 @@ def edit(unit_id):
         changes = service.update_unit(current_user, unit, form.data_for_service())
         flash(f"已保存“{unit.name}”。" if changes else "没有修改任何内容。", "success")
         return redirect(url_for("units.index"), code=303)
-    return render_template(
-        "units/form.html", form=form, unit=unit
-    ), 422 if form.errors else 200
+    return render_template("units/form.html", form=form, unit=unit), 422 if form.errors else 200
 
 
 @bp.post("/<int:unit_id>/active")

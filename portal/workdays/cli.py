@@ -23,8 +23,8 @@ def _fail(message: str):
 
 @workdays.command("add", context_settings={"ignore_unknown_options": True})
 @click.argument("args", metavar="DATE N", nargs=-1, type=click.UNPROCESSED)
-def add(args):
-    """Print the N-th working day strictly after DATE (YYYY-MM-DD), in ISO format.
+def nth_workday_after(args):
+    """`workdays add DATE N` computes a date and changes nothing: print the N-th working day strictly after DATE (YYYY-MM-DD), in ISO format.
 
     Uses chinesecalendar's holidays and make-up working days, overridden by the days the
     bureau entered; for a year the library does not know it still answers and warns on stderr.

@@ -9,14 +9,11 @@ import sqlalchemy as sa
 
 from portal.audit.service import record
 from portal.extensions import db
+from portal.refusal import CONFLICT, Refusal
 from portal.rules import calendar
 from portal.workdays.models import WorkdayOverride
 
 KIND_LABELS = {True: "调休上班", False: "法定节假日/休息日"}
-
-
-class WorkdayError(Exception):
-    """A change the calendar does not allow; the message is shown as is."""
 
 
 def overrides() -> dict[date, bool]:
@@ -56,7 +53,7 @@ def next_workday(after: date) -> date:
 
 def add_day(user, day: date, is_workday: bool, note: str = "") -> WorkdayOverride:
     if db.session.scalar(sa.select(WorkdayOverride.id).where(WorkdayOverride.day == day)):
-        raise WorkdayError(f"{day.isoformat()} 已录入，请修改已有记录。")
+        raise Refusal(f"{day.isoformat()} 已录入，请修改已有记录。", CONFLICT, field="day")
     override = WorkdayOverride(
         day=day, is_workday=is_workday, note=note.strip(), created_by_id=getattr(user, "id", None)
     )

@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.accounts.models import Role
 from portal.clock import local_today
 from portal.extensions import db
+from portal.refusal import Refusal
 from portal.security import is_htmx, require_roles
 from portal.workdays import forms, service
 from portal.workdays.models import WorkdayOverride
@@ -53,8 +54,8 @@ def add():
     if form.validate_on_submit():
         try:
             day = service.add_day(current_user, form.day.data, form.is_workday, form.note.data)
-        except service.WorkdayError as error:
-            form.day.errors.append(str(error))
+        except Refusal as error:
+            form.day.errors.append(error.message)
         else:
             flash(f"已录入 {day.day.isoformat()}。", "success")
             return redirect(url_for("workdays.index", year=day.day.year), 303)

@@ -139,7 +139,9 @@ def test_unit_list_filters_and_fragment(client, admin, make_unit):
 def test_bureau_officer_manages_units(app, client, auth, make_user):
     auth.login(make_user(Role.BUREAU_OFFICER))
     assert client.post("/admin/units/new", data=_unit()).status_code == 303
-    assert client.get("/admin/").status_code == 403  # /admin/ is the admin's; units live at /admin/units
+    assert (
+        client.get("/admin/").status_code == 403
+    )  # /admin/ is the admin's; units live at /admin/units
 
 
 def _staff(**overrides):
