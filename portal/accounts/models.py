@@ -88,6 +88,11 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
 
+    @property
+    def audit_name(self) -> str:
+        """username（姓名）; record() masks a professional's ID-number username."""
+        return f"{self.username}（{self.name}）"
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 
@@ -131,6 +136,11 @@ class Professional(db.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+    @property
+    def audit_name(self) -> str:
+        """姓名（单位）: never the ID number."""
+        return f"{self.name}（{self.unit.name if self.unit else '自由职业'}）"
 
     def __repr__(self) -> str:
         return f"<Professional {self.id}>"

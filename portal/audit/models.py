@@ -17,10 +17,12 @@ class AuditEvent(db.Model):
     username: Mapped[str] = mapped_column(sa.String(64), default="")
     role: Mapped[str] = mapped_column(sa.String(20), default="")
     ip: Mapped[str] = mapped_column(sa.String(45), default="")
-    action: Mapped[str] = mapped_column(sa.String(60), index=True)  # e.g. "declaration.submit"
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)  # see audit.actions.ACTIONS
     object_type: Mapped[str] = mapped_column(sa.String(40), default="")
     object_id: Mapped[str] = mapped_column(sa.String(40), default="")
-    outcome: Mapped[str] = mapped_column(sa.String(20), default="success")  # success|failure|denied
+    # The object in words when it happened ("王晓梅 2025年度申报"); empty in rows from before.
+    object_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    outcome: Mapped[str] = mapped_column(sa.String(20), default="success")  # see audit.actions
     detail: Mapped[str] = mapped_column(sa.Text, default="")
 
 

@@ -2,9 +2,10 @@
 
 import re
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
+from portal.audit.actions import ACTIONS, OUTCOMES, object_label
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -23,6 +24,32 @@ def client_ip() -> str:
     return request.remote_addr or ""
 
 
+def object_name(obj) -> str:
+    """The object in words, e.g. "王晓梅 2025年度申报": its audit_name, else type label and id."""
+    if obj is None:
+        return ""
+    name = getattr(obj, "audit_name", "") or object_label(
+        type(obj).__name__.lower(), str(getattr(obj, "id", "") or "")
+    )
+    return redact(str(name))[:200]
+
+
+def _check_declared(action: str, outcome: str) -> None:
+    """An undeclared action or outcome is a programming error: loud in tests, logged in service
+    (the event is still kept: losing it would be worse than an unlabelled row)."""
+    problems = []
+    if action not in ACTIONS:
+        problems.append(f"undeclared audit action {action!r}")
+    if outcome not in OUTCOMES:
+        problems.append(f"undeclared audit outcome {outcome!r}")
+    if not problems:
+        return
+    message = "; ".join(problems) + ": declare it in portal/audit/actions.py"
+    if current_app.testing or current_app.debug:
+        raise ValueError(message)
+    current_app.logger.error(message)
+
+
 def record(
     action: str,
     obj=None,
@@ -36,7 +63,9 @@ def record(
 
     An event that must stand although the request fails (a refused action, a failed login) is
     kept by an explicit commit at the request boundary (record_refusal, the login view).
+    action must be declared in portal.audit.actions.ACTIONS, outcome in OUTCOMES.
     """
+    _check_declared(action, outcome)
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
     event = AuditEvent(
@@ -48,6 +77,7 @@ def record(
         action=action,
         object_type=type(obj).__name__.lower() if obj is not None else "",
         object_id=str(getattr(obj, "id", "") or "") if obj is not None else "",
+        object_name=object_name(obj),
         outcome=outcome,
         detail=redact(detail)[:2000],
     )

@@ -9,6 +9,15 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, render_template, request
 
 from portal.accounts.models import ROLE_LABELS, Role
+from portal.audit.actions import (
+    ACTION_GROUPS,
+    ACTIONS,
+    OBJECT_TYPES,
+    OUTCOMES,
+    action_label,
+    object_label,
+    outcome_label,
+)
 from portal.audit.models import AuditEvent
 from portal.audit.service import record
 from portal.clock import LOCAL_TZ, local_time
@@ -20,27 +29,6 @@ require_roles(bp, Role.AUDITOR)
 
 PER_PAGE = 50
 EXPORT_LIMIT = 100_000
-OUTCOMES = {"success": "成功", "failure": "失败", "denied": "拒绝"}
-ACTIONS = {
-    "auth.login": "登录",
-    "auth.logout": "退出",
-    "auth.lockout": "账号锁定",
-    "auth.throttle": "地址限制登录",
-    "auth.timeout": "超时退出",
-    "auth.password_change": "修改密码",
-    "account.register": "注册",
-    "unit.create": "新增单位",
-    "unit.update": "修改单位",
-    "unit.activate": "启用单位",
-    "unit.deactivate": "停用单位",
-    "user.create": "新建账号",
-    "user.enable": "启用账号",
-    "user.disable": "停用账号",
-    "user.unlock": "解锁账号",
-    "user.reset_password": "重置密码",
-    "settings.update": "修改系统设置",
-    "audit.export": "导出审计日志",
-}
 
 
 @dataclass
@@ -85,9 +73,9 @@ class Filters:
             for label, value in (
                 ("起", self.date_from),
                 ("止", self.date_to),
-                ("操作", self.action),
+                ("操作", self.action and f"{action_label(self.action)}（{self.action}）"),
                 ("账号", self.username),
-                ("结果", self.outcome),
+                ("结果", self.outcome and outcome_label(self.outcome)),
             )
             if value
         ]
@@ -106,17 +94,21 @@ def index():
     filters, errors = Filters.from_args(request.args)
     query = _events(filters if not errors else Filters())
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    # Actions in the log that are no longer declared (renamed since) stay searchable.
     known = db.session.scalars(sa.select(AuditEvent.action).distinct()).all()
-    actions = sorted(set(known) | {filters.action} - {""})
+    other = sorted(set(known) | {filters.action} - set(ACTIONS) - {""})
     fragment = is_htmx()
     return render_template(
         "audit/_events.html" if fragment else "audit/index.html",
         page=page,
         filters=filters,
         errors=errors,
-        actions=actions,
-        action_labels=ACTIONS,
+        action_groups=ACTION_GROUPS,
+        other_actions=other,
+        action_label=action_label,
         outcomes=OUTCOMES,
+        outcome_label=outcome_label,
+        object_label=object_label,
         roles=ROLE_LABELS,
     ), 422 if errors else 200
 
@@ -145,26 +137,27 @@ def export():
             "操作",
             "操作代码",
             "对象",
-            "对象ID",
+            "对象类型",
+            "对象编号",
             "结果",
             "详情",
         ]
     )
     for event in events:
-        writer.writerow(
-            [
-                local_time(event.at, "%Y-%m-%d %H:%M:%S"),
-                _cell(event.username),
-                ROLE_LABELS.get(event.role, event.role) if event.role else "",
-                _cell(event.ip),
-                ACTIONS.get(event.action, ""),
-                _cell(event.action),
-                _cell(event.object_type),
-                _cell(event.object_id),
-                OUTCOMES.get(event.outcome, event.outcome),
-                _cell(event.detail),
-            ]
-        )
+        row = [
+            local_time(event.at, "%Y-%m-%d %H:%M:%S"),
+            event.username,
+            ROLE_LABELS.get(event.role, event.role) if event.role else "",
+            event.ip,
+            action_label(event.action),
+            event.action,
+            object_label(event.object_type, event.object_id, event.object_name),
+            OBJECT_TYPES.get(event.object_type, event.object_type),
+            event.object_id,
+            outcome_label(event.outcome),
+            event.detail,
+        ]
+        writer.writerow([_cell(value) for value in row])
     record("audit.export", detail=f"条件：{filters.describe()}；{len(events)} 条")
     stamp = local_time(datetime.now(LOCAL_TZ), "%Y%m%d-%H%M")
     return Response(

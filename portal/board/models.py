@@ -25,6 +25,10 @@ class PublicityBatch(db.Model):
         "Declaration", order_by="Declaration.id"
     )
 
+    @property
+    def audit_name(self) -> str:
+        return self.title
+
 
 class ObjectionStatus(enum.StrEnum):
     OPEN = "open"
@@ -53,3 +57,7 @@ class Objection(db.Model):
 
     declaration: Mapped["Declaration"] = relationship("Declaration")  # noqa: F821
     decided_by: Mapped[User | None] = relationship()
+
+    @property
+    def audit_name(self) -> str:
+        return f"对{self.declaration.audit_name}的异议"

@@ -61,6 +61,11 @@ class CertificateFont:
     def folder(self) -> Path:
         return self.path.parent
 
+    @property
+    def reportlab_name(self) -> str:
+        """The regular face as registered with ReportLab (xhtml2pdf's "<family>_00")."""
+        return f"{self.family}_00"
+
 
 _lock = threading.Lock()
 _cache: dict[str, CertificateFont] = {}
@@ -109,7 +114,7 @@ def _register(path: Path) -> CertificateFont:
     # xhtml2pdf registers an @font-face family as "<family>_<bold><italic>" and keeps a font
     # that is already registered under that name: ours, with the right subfont index.
     registered = set(pdfmetrics.getRegisteredFontNames())
-    if f"{family}_00" not in registered:
+    if f"{family}_00" not in registered:  # CertificateFont.reportlab_name
         ttf = TTFont(f"{family}_00", str(path), subfontIndex=index)
         missing = [c for c in PROBE if ord(c) not in ttf.face.charToGlyph]
         if missing:

@@ -21,6 +21,10 @@ class Certificate(db.Model):
         back_populates="certificate", order_by="CertificatePrint.id"
     )
 
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name} 学时登记证书 {self.number}"
+
 
 class CertificatePrint(db.Model):
     """One printed copy: what it recorded, verifiable by its code."""
@@ -33,3 +37,8 @@ class CertificatePrint(db.Model):
     content: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     certificate: Mapped[Certificate] = relationship(back_populates="prints")
+
+    @property
+    def audit_name(self) -> str:
+        """Never the verification code: whoever reads the log must not be able to use it."""
+        return f"{self.certificate.audit_name} 打印件"

@@ -7,13 +7,17 @@ QR code. Nothing is fetched over the network.
 
 import io
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import qrcode
 from flask import render_template
+from reportlab import rl_config
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
+from reportlab.platypus.tables import CellStyle
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
@@ -31,10 +35,13 @@ def qr_png(url: str) -> bytes:
     return out.getvalue()
 
 
-def _background(path: Path) -> None:
-    """A4 page with a thick outer and a thin inner border, like a printed certificate form."""
+def _background(path: Path, font_name: str) -> None:
+    """A4 page with a thick outer and a thin inner border, like a printed certificate form.
+
+    Its initial font is the certificate's own (a TrueType font, so ReportLab sets none): the
+    default Helvetica would be listed in the certificate as a font that is not embedded."""
     width, height = A4
-    page = canvas.Canvas(str(path), pagesize=A4)
+    page = canvas.Canvas(str(path), pagesize=A4, initialFontName=font_name)
     page.setStrokeColor(BORDER_COLOUR)
     page.setLineWidth(3)
     page.rect(28, 28, width - 56, height - 56)
@@ -48,11 +55,29 @@ def _background(path: Path) -> None:
     page.save()
 
 
+_base_font_lock = threading.Lock()
+
+
+@contextmanager
+def _base_font(font_name: str):
+    """ReportLab starts every page, and every table cell, in its base font Helvetica: a font
+    the PDF then lists without embedding it, though nothing is written in it. xhtml2pdf offers
+    no way to choose another, so while one certificate renders the base font is the
+    certificate's own TrueType font (for which ReportLab writes no such font switch)."""
+    with _base_font_lock:
+        saved = rl_config.canvas_basefontname, CellStyle.fontname
+        rl_config.canvas_basefontname = CellStyle.fontname = font_name
+        try:
+            yield
+        finally:
+            rl_config.canvas_basefontname, CellStyle.fontname = saved
+
+
 def render_certificate_pdf(context: dict, font: CertificateFont, verify_url: str) -> bytes:
     """The PDF bytes of one printed certificate; `context` is what the template shows."""
     with tempfile.TemporaryDirectory(prefix="certificate-") as workdir:
         work = Path(workdir)
-        _background(work / "background.pdf")
+        _background(work / "background.pdf", font.reportlab_name)
         (work / "qr.png").write_bytes(qr_png(verify_url))
         html = render_template(
             "certificates/pdf.html",
@@ -71,9 +96,10 @@ def render_certificate_pdf(context: dict, font: CertificateFont, verify_url: str
             max_total_bytes=128 * 1024 * 1024,
         )
         out = io.BytesIO()
-        result = pisa.CreatePDF(
-            html, dest=out, path=str(work), encoding="utf-8", resource_policy=policy
-        )
+        with _base_font(font.reportlab_name):
+            result = pisa.CreatePDF(
+                html, dest=out, path=str(work), encoding="utf-8", resource_policy=policy
+            )
         if result.err:
             raise RuntimeError(
                 f"xhtml2pdf reported {result.err} error(s): the PDF would be incomplete"

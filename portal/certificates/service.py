@@ -240,7 +240,7 @@ def print_certificate(user: User, professional: Professional) -> CertificatePrin
         "certificate.print",
         printed,
         user=user,
-        detail=f"证书编号 {certificate.number}，查验码 {printed.code}，登记年度 {years}",
+        detail=f"证书编号 {certificate.number}，登记年度 {years}",  # never the code
     )
     return printed
 

@@ -75,6 +75,10 @@ class Declaration(db.Model):
         back_populates="declaration", order_by="Claim.position", cascade="all, delete-orphan"
     )
 
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name} {self.year}年度申报"
+
     def __repr__(self) -> str:
         return f"<Declaration {self.id} {self.year} {self.status}>"
 
@@ -119,6 +123,23 @@ class Claim(db.Model):
         back_populates="claim", order_by="Evidence.id", cascade="all, delete-orphan"
     )
 
+    @property
+    def kind_label(self) -> str:
+        """The kind's name in the declaration's rule set (the code if the set no longer has it)."""
+        from portal import rules
+
+        try:
+            return rules.get_rule_set(self.declaration.rule_set).kind(self.kind).label
+        except rules.RuleError:
+            return self.kind
+
+    @property
+    def audit_name(self) -> str:
+        """王晓梅 2025年度申报 第3项（培训）, numbered as the declaration page shows it."""
+        claims = self.declaration.claims
+        number = claims.index(self) + 1 if self in claims else self.position
+        return f"{self.declaration.audit_name} 第{number}项（{self.kind_label}）"
+
 
 class Evidence(db.Model):
     """证明材料: a proof file stored under instance/ with a generated name."""
@@ -135,3 +156,7 @@ class Evidence(db.Model):
     after_submission: Mapped[bool] = mapped_column(default=False)
 
     claim: Mapped[Claim] = relationship(back_populates="evidence")
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.claim.declaration.audit_name} 证明材料“{self.original_name}”"

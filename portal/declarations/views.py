@@ -4,6 +4,9 @@ Every change goes through portal.declarations.service, which refuses changes to 
 declaration whatever the path (form, htmx request or hand-made POST).
 """
 
+from pathlib import PurePath
+from urllib.parse import quote
+
 from flask import (
     Blueprint,
     abort,
@@ -291,6 +294,14 @@ def _viewable_evidence(evidence_id: int) -> Evidence:
     return item
 
 
+def _ascii_name(item: Evidence) -> str:
+    """The filename= fallback for old clients: Werkzeug's drops every Chinese character and
+    leaves ".png"; the full name still goes in filename*."""
+    if item.original_name.isascii():
+        return item.original_name
+    return f"evidence-{item.id}{PurePath(item.stored_name).suffix}"
+
+
 def _send(item: Evidence, as_attachment: bool):
     response = send_file(
         files.path_of(item.stored_name),
@@ -300,6 +311,12 @@ def _send(item: Evidence, as_attachment: bool):
         conditional=False,
         etag=False,
         max_age=0,
+    )
+    names = {"filename": _ascii_name(item)}
+    if not item.original_name.isascii():
+        names["filename*"] = "UTF-8''" + quote(item.original_name, safe="!#$&+-.^_`|~")
+    response.headers.set(
+        "Content-Disposition", "attachment" if as_attachment else "inline", **names
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"

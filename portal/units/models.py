@@ -60,6 +60,10 @@ class Unit(db.Model):
     def reviewed_by_bureau(self) -> bool:
         return self.type.reviewed_by_bureau
 
+    @property
+    def audit_name(self) -> str:
+        return self.name
+
     def __repr__(self) -> str:
         return f"<Unit {self.name}>"
 

@@ -24,8 +24,13 @@ UNIT_LABELS = {
 
 
 def active_unit_choices() -> list[tuple[str, str]]:
-    """(id as text, name) of every active unit, by name: the choices of a unit select."""
-    rows = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.active).order_by(Unit.name))
+    """(id as text, name) of every active unit, by name: the choices of a unit select.
+
+    By the database's order of names (code points on SQLite, the collation on PostgreSQL);
+    the register page adds a search box for long lists."""
+    rows = db.session.execute(
+        sa.select(Unit.id, Unit.name).where(Unit.active).order_by(Unit.name, Unit.id)
+    )
     return [(str(unit_id), name) for unit_id, name in rows]
 
 

@@ -16,3 +16,7 @@ class WorkdayOverride(db.Model):
     note: Mapped[str] = mapped_column(sa.String(100), default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.day:%Y-%m-%d}（{'调为工作日' if self.is_workday else '调为休息日'}）"

@@ -83,6 +83,18 @@ def test_register_page_lists_active_units_and_freelance(client, make_unit):
     assert "播音主持" in page and "正高级" in page and "员级" in page
 
 
+def test_register_units_by_name_freelance_last_with_a_filter_hook(client, make_unit):
+    for name in ("县医院", "示范县第一中学", "安徽某建设有限公司", "县财政局"):
+        make_unit(name=name)
+    page = client.get("/register").text
+    select = re.search(r'<select[^>]*name="unit"[^>]*>(.*?)</select>', page, re.S)
+    assert 'data-filter="输入单位名称筛选"' in select.group(0)  # portal.js adds the search box
+    labels = re.findall(r"<option[^>]*>(.*?)</option>", select.group(1))
+    units = labels[1:-1]
+    assert labels[0] == "请选择" and labels[-1] == "自由职业（无工作单位）"
+    assert units == sorted(units) and len(units) == 4
+
+
 def test_register_creates_account_and_pending_person(app, client, make_unit):
     unit = make_unit(name="示范县第一中学")
     response = client.post("/register", data=_form(unit, id_number=ID_NUMBER.lower()))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portal.accounts.models import Role
+from portal.audit.actions import ACTIONS
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 
@@ -18,10 +19,17 @@ def auditor(client, auth, make_user):
     return user
 
 
-def _event(at, action="declaration.submit", outcome="success", username="someone", detail=""):
+def _event(at, action="declaration.submit", outcome="success", username="someone", detail="",
+           **kwargs):  # fmt: skip
     db.session.add(
         AuditEvent(
-            at=at, action=action, outcome=outcome, username=username, ip="10.0.0.9", detail=detail
+            at=at,
+            action=action,
+            outcome=outcome,
+            username=username,
+            ip="10.0.0.9",
+            detail=detail,
+            **kwargs,
         )
     )
     db.session.commit()
@@ -84,11 +92,56 @@ def test_export_csv_with_bom_and_is_audited(client, auditor):
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][0] == "时间（北京时间）"
     assert rows[1][:2] == ["2026-01-06 00:30:00", "'=HYPERLINK(1)"]  # no formula for Excel
-    assert rows[1][4] == "登录" and rows[1][8] == "失败" and rows[1][9] == "第 1 次失败"
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["操作"], row["操作代码"], row["结果"]) == ("登录", "auth.login", "失败")
+    assert row["详情"] == "第 1 次失败"
     assert len(rows) == 2
     export = db.session.scalar(db.select(AuditEvent).filter_by(action="audit.export"))
     assert export.user_id == auditor.id
-    assert export.detail == "条件：操作：auth.login；结果：failure；1 条"
+    assert export.detail == "条件：操作：登录（auth.login）；结果：失败；1 条"
+    assert export.object_name == ""
+
+
+def test_labels_and_object_names_in_the_viewer_and_the_csv(client, auditor):
+    at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    _event(at, action="claim.delete", outcome="refused", username="wang",
+           object_type="claim", object_id="17",
+           object_name="王晓梅 2025年度申报 第3项（培训、研修或进修）")  # fmt: skip
+    _event(at, action="unit.update", username="old1", object_type="unit", object_id="4")
+    _event(at, action="legacy.thing", username="old2", object_type="gizmo", object_id="9")
+    _event(at, action="review.approved", username="bad", object_type="declaration",
+           object_id="3", object_name="-2+3 2025年度申报")  # fmt: skip
+
+    page = client.get("/audit/").text
+    assert "删除申报条目" in page and "拒绝办理" in page
+    assert "王晓梅 2025年度申报 第3项（培训、研修或进修）" in page
+    assert "claim #17" not in page
+    assert "单位 #4" in page  # a row from before object names: type label and id
+    assert "gizmo #9" in page
+    # The filter offers every declared action by its label, grouped, and refused outcomes.
+    for action, label in ACTIONS.items():
+        assert f'<option value="{action}" >{label}</option>' in page
+    assert '<optgroup label="年度申报">' in page
+    assert '<option value="refused" >拒绝办理</option>' in page
+    assert '<option value="legacy.thing" >legacy.thing</option>' in page
+
+    page = client.get("/audit/?outcome=refused").text
+    assert "wang" in page and "old1" not in page
+    assert '<option value="refused" selected>拒绝办理</option>' in page
+
+    response = client.get("/audit/export.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0] == ["时间（北京时间）", "账号", "角色", "地址", "操作", "操作代码", "对象",
+                       "对象类型", "对象编号", "结果", "详情"]  # fmt: skip
+    by_user = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert by_user["wang"]["操作"] == "删除申报条目"
+    assert by_user["wang"]["操作代码"] == "claim.delete"
+    assert by_user["wang"]["结果"] == "拒绝办理"
+    assert by_user["wang"]["对象"] == "王晓梅 2025年度申报 第3项（培训、研修或进修）"
+    assert (by_user["wang"]["对象类型"], by_user["wang"]["对象编号"]) == ("申报条目", "17")
+    assert by_user["old1"]["对象"] == "单位 #4"
+    assert by_user["old2"]["操作"] == "legacy.thing"
+    assert by_user["bad"]["对象"] == "'-2+3 2025年度申报"  # no formula for Excel
 
 
 def test_no_way_to_change_the_log(client, auditor):

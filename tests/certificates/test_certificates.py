@@ -2,6 +2,7 @@
 the public verification page, and the font-missing path."""
 
 import io
+import logging
 import re
 import subprocess
 from urllib.parse import unquote
@@ -128,6 +129,37 @@ def test_pdffonts_reports_the_cjk_font_embedded(client, auth, person, tmp_path):
     assert cjk, output.stdout
     # columns: name type [type2] encoding emb sub uni object ID
     assert all(row[-5] == "yes" for row in cjk), output.stdout
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
+def test_every_font_in_the_pdf_is_embedded(client, auth, person, tmp_path):
+    """Not even the Helvetica ReportLab starts pages and table cells in (nothing is drawn in
+    it, but a PDF checker lists it as not embedded)."""
+    auth.login(person.user)
+    data = print_pdf(client).data
+    assert not any("not embedded" in name for name in pdf_fonts(data)), pdf_fonts(data)
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(data)
+    output = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
+    rows = [line.split() for line in output.stdout.splitlines()[2:]]
+    assert rows and all(row[-5] == "yes" for row in rows), output.stdout
+    assert "Helvetica" not in output.stdout
+    # The swap of ReportLab's base font lasts only while the certificate renders.
+    from reportlab import rl_config
+    from reportlab.platypus.tables import CellStyle
+
+    assert rl_config.canvas_basefontname == CellStyle.fontname == "Helvetica"
+
+
+def test_rendering_logs_no_xhtml2pdf_warning(client, auth, person, caplog):
+    auth.login(person.user)
+    with caplog.at_level(logging.DEBUG, logger="xhtml2pdf"):
+        print_pdf(client)
+    warnings = [r for r in caplog.records if r.name.startswith("xhtml2pdf")]
+    assert [r for r in warnings if r.levelno >= logging.WARNING] == [], [
+        r.getMessage()[:120] for r in warnings if r.levelno >= logging.WARNING
+    ]
+    assert "学时登记证书" in PdfReader(io.BytesIO(print_pdf(client).data)).metadata.title
 
 
 def test_verify_page_masks_the_person(client, auth, person):

@@ -167,9 +167,28 @@ def test_owner_downloads_as_attachment(client, evidence_of):
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment")
     assert "filename*=UTF-8''%E7%BB%93%E4%B8%9A%E8%AF%81%E4%B9%A6.pdf" in disposition
+    # Old clients that ignore filename* get a meaningful name, not ".pdf".
+    assert f"filename=evidence-{evidence_of['pdf']}.pdf;" in disposition
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response.headers["Cache-Control"]
     assert response.mimetype == "application/pdf"
+
+
+def test_ascii_names_are_kept_and_the_preview_is_inline(client, evidence_of):
+    from portal.declarations.models import Evidence
+
+    db.session.get(Evidence, evidence_of["pdf"]).original_name = "scan 2025.pdf"
+    db.session.commit()
+    login(client, evidence_of["owner"].user)
+    disposition = client.get(f"/declarations/evidence/{evidence_of['pdf']}").headers[
+        "Content-Disposition"
+    ]
+    assert disposition == 'attachment; filename="scan 2025.pdf"'
+    preview = client.get(f"/declarations/evidence/{evidence_of['png']}/preview")
+    assert preview.headers["Content-Disposition"] == (
+        f"inline; filename=evidence-{evidence_of['png']}.png; "
+        "filename*=UTF-8''%E8%AF%81%E4%B9%A6%E7%85%A7%E7%89%87.png"
+    )
 
 
 def test_image_preview_inline_and_pdf_has_none(client, evidence_of):

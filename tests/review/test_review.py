@@ -1,11 +1,13 @@
 """Review: scoping by unit, item decisions, approval with accepted hours, reject, evidence."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
 from portal.accounts.models import PersonStatus, Role
 from portal.audit.models import AuditEvent
-from portal.declarations.models import ClaimDecision, Declaration, DeclarationStatus
+from portal.declarations.models import ClaimDecision, Declaration, DeclarationStatus, Evidence
 from portal.extensions import db
 from portal.units.models import UnitType
 
@@ -101,6 +103,24 @@ def test_show_page_lists_claims_with_hours_and_evidence(client, auth, two_units)
     assert "第十二条" in page  # the clause
     assert "证明1.pdf" in page and "证明2.pdf" in page
     assert "保存认定" in page and "核验通过" in page
+
+
+def test_evidence_is_a_list_without_separators(client, auth, two_units):
+    """Several files are one <li> each: no lone "、" can wrap onto its own line."""
+    decl = two_units["decl_a"]
+    decl.claims[0].evidence.append(
+        Evidence(original_name="结业证书（盖章）.jpg", stored_name="x" * 32 + ".jpg",
+                 content_type="image/jpeg", size=10, sha256="0" * 64, after_submission=True)
+    )  # fmt: skip
+    db.session.commit()
+    auth.login(two_units["reviewer_a"])
+    page = client.get(f"/review/{decl.id}").get_data(as_text=True)
+    lists = re.findall(r'<ul class="files">(.*?)</ul>', page, re.S)
+    assert len(lists) == 2
+    items = re.findall(r"<li>(.*?)</li>", lists[0], re.S)
+    assert len(items) == 2
+    assert "证明1.pdf" in items[0] and "结业证书（盖章）.jpg" in items[1] and "补充" in items[1]
+    assert "、" not in re.sub(r"<[^>]+>", "", lists[0]).replace("结业证书（盖章）.jpg", "")
 
 
 def test_item_decisions_validation(client, auth, two_units):

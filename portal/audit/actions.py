@@ -1,0 +1,115 @@
+"""Every audited action and outcome, with the Chinese label the viewer and the CSV show.
+
+A new record("x.y", ...) call needs its action declared here first: record() refuses an
+undeclared action, and tests/audit/test_audit_actions.py finds every literal in portal/.
+Add it to the group it belongs to (or a new group); the viewer's filter lists them in this order.
+"""
+
+ACTION_GROUPS: dict[str, dict[str, str]] = {
+    "登录与账号": {
+        "auth.login": "登录",
+        "auth.logout": "退出",
+        "auth.lockout": "账号锁定",
+        "auth.throttle": "地址限制登录",
+        "auth.timeout": "超时退出",
+        "auth.password_change": "修改密码",
+        "account.register": "注册",
+    },
+    "人员信息": {
+        "person.confirmed": "确认人员信息",
+        "person.refused": "不予确认人员信息",
+    },
+    "年度申报": {
+        "declaration.open": "新建年度申报",
+        "declaration.rule_set": "更换规则集",
+        "declaration.submit": "提交申报",
+        "declaration.resubmit": "补充材料后重新提交",
+        "declaration.revoked": "撤销学时记录（异议成立）",
+        "declaration.sent_back": "退回重新核验（异议成立）",
+        "claim.add": "新增申报条目",
+        "claim.update": "修改申报条目",
+        "claim.subject": "更改条目科目",
+        "claim.delete": "删除申报条目",
+        "evidence.add": "上传证明材料",
+        "evidence.delete": "删除证明材料",
+    },
+    "核验": {
+        "review.claim_decided": "逐项认定",
+        "review.approved": "核验通过",
+        "review.rejected": "核验不通过",
+        "review.evidence_requested": "要求补充材料",
+    },
+    "公示与异议": {
+        "publicity.batch_opened": "发布公示批次",
+        "publicity.added": "列入公示",
+        "publicity.registered": "公示期满登记",
+        "publicity.batch_closed": "公示批次结束",
+        "objection.raised": "提出异议",
+        "objection.decided": "处理异议",
+    },
+    "证书": {
+        "certificate.issue": "发放证书编号",
+        "certificate.print": "打印证书",
+    },
+    "系统管理": {
+        "unit.create": "新增单位",
+        "unit.update": "修改单位",
+        "unit.activate": "启用单位",
+        "unit.deactivate": "停用单位",
+        "user.create": "新建账号",
+        "user.enable": "启用账号",
+        "user.disable": "停用账号",
+        "user.unlock": "解锁账号",
+        "user.reset_password": "重置密码",
+        "settings.update": "修改系统设置",
+        "workday.added": "新增工作日调整",
+        "workday.updated": "修改工作日调整",
+        "workday.deleted": "删除工作日调整",
+        "demo.load": "载入演示数据",
+        "audit.export": "导出审计日志",
+    },
+}
+
+ACTIONS: dict[str, str] = {
+    action: label for group in ACTION_GROUPS.values() for action, label in group.items()
+}
+
+OUTCOMES: dict[str, str] = {
+    "success": "成功",
+    "failure": "失败",  # the attempt went wrong: a wrong password, a disabled account
+    "denied": "拒绝访问",  # access withheld: a locked account, a throttled address
+    "refused": "拒绝办理",  # not allowed in this state: a submitted declaration, a flood
+}
+
+# Labels of the objects record() is given, by lowercased class name; for rows without a name.
+OBJECT_TYPES: dict[str, str] = {
+    "user": "账号",
+    "professional": "人员",
+    "unit": "单位",
+    "declaration": "年度申报",
+    "claim": "申报条目",
+    "evidence": "证明材料",
+    "publicitybatch": "公示批次",
+    "objection": "异议",
+    "certificate": "学时登记证书",
+    "certificateprint": "证书打印件",
+    "workdayoverride": "工作日调整",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTIONS.get(action, action)
+
+
+def outcome_label(outcome: str) -> str:
+    return OUTCOMES.get(outcome, outcome)
+
+
+def object_label(object_type: str, object_id: str, object_name: str = "") -> str:
+    """What the event was about: its recorded name, else the type's label and id."""
+    if object_name:
+        return object_name
+    if not object_type:
+        return ""
+    label = OBJECT_TYPES.get(object_type, object_type)
+    return f"{label} #{object_id}" if object_id else label
