@@ -131,7 +131,6 @@ def test_pdffonts_reports_the_cjk_font_embedded(client, auth, person, tmp_path):
     assert all(row[-5] == "yes" for row in cjk), output.stdout
 
 
-@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
 def test_every_font_in_the_pdf_is_embedded(client, auth, person, tmp_path):
     """Not even the Helvetica ReportLab starts pages and table cells in (nothing is drawn in
     it, but a PDF checker lists it as not embedded)."""
