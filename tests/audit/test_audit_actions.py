@@ -67,6 +67,8 @@ def _recorded_actions() -> dict[str, list[str]]:
             where = f"{path.relative_to(PORTAL.parent)}:{call.lineno}"
             if arg is None or (isinstance(arg, ast.Name) and arg.id == "action"):
                 continue  # a helper passing its parameter on; its callers are checked
+            if ast.unparse(arg) == "refusal.action":
+                continue  # a Refusal's action: the Refusal(...) and audit_as= literals are checked
             assert not isinstance(arg, ast.JoinedStr), f"{where}: an action must not be built"
             constants = [
                 n.value
@@ -76,6 +78,19 @@ def _recorded_actions() -> dict[str, list[str]]:
             assert constants, f"{where}: action {ast.unparse(arg)} is not a literal"
             for action in constants:
                 found.setdefault(action, []).append(where)
+    # A refusal is audited under its `action` (Refusal(..., action=...)) or the lifecycle
+    # caller's `audit_as=...`.
+    for path, tree in trees.items():
+        for call in ast.walk(tree):
+            if not isinstance(call, ast.Call):
+                continue
+            for keyword in call.keywords:
+                named = keyword.arg == "audit_as" or (
+                    keyword.arg == "action" and _name(call) == "Refusal"
+                )
+                if named and isinstance(keyword.value, ast.Constant) and keyword.value.value:
+                    where = f"{path.relative_to(PORTAL.parent)}:{call.lineno}"
+                    found.setdefault(keyword.value.value, []).append(where)
     return found
 
 
