@@ -85,9 +85,6 @@ class User(UserMixin, db.Model):
     def rotate_session(self) -> None:
         self.session_token = _new_session_token()
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     @property
     def audit_name(self) -> str:
         """username（姓名）; record() masks a professional's ID-number username."""

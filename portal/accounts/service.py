@@ -224,14 +224,6 @@ def _locked(until: datetime, now: datetime) -> LoginResult:
     )
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """A plain check without side effects (kept for scripts)."""
-    user = find_user(username)
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
-        return None
-    return user
-
-
 # --- own password ------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.board import service
-from portal.cli_support import needs_schema
+from portal.cli_support import needs_schema, refusals_exit
 from portal.extensions import db
 
 publicity = AppGroup("publicity", help="公示 (publicity) batches.")
@@ -15,6 +15,7 @@ publicity = AppGroup("publicity", help="公示 (publicity) batches.")
 
 @publicity.command("close")
 @needs_schema
+@refusals_exit
 @click.option(
     "--today", "today", metavar="YYYY-MM-DD", help="按此日期办结（测试用），默认北京时间今天"
 )

@@ -93,10 +93,6 @@ def certificate_of(professional: Professional) -> Certificate | None:
     )
 
 
-def format_number(county_code: str, year: int, sequence: int) -> str:
-    return f"{county_code}-{year}-{sequence:06d}"
-
-
 def _next_number(now: datetime) -> str:
     county = current_app.config.get("CERTIFICATE_COUNTY_CODE") or DEFAULT_COUNTY_CODE
     prefix = f"{county}-{now.astimezone(LOCAL_TZ).year}-"
