@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from portal.rules.engine import claim_from_mapping, evaluate_year
-from portal.rules.model import SUBJECT_LABELS, RuleError
+from portal.rules.model import SCOPE_CLAUSE, SCOPES, SUBJECT_LABELS, RuleError
 from portal.rules.registry import get_rule_set, rule_set_for_year, rule_set_ids
 
 EXIT_BAD_INPUT = 2
@@ -50,9 +50,29 @@ def evaluate_request(request: Any) -> dict[str, Any]:
         raise RuleError("claims 应为数组", fact="claims", fact_label="申报条目")
     claims = [claim_from_mapping(item, index) for index, item in enumerate(raw_claims)]
     result = evaluate_year(
-        rule_set, year, claims, require_subject=bool(request.get("require_subject", False))
+        rule_set,
+        year,
+        claims,
+        require_subject=bool(request.get("require_subject", False)),
+        highest_only_scope=_scope(request.get("policy")),
     )
     return result.as_dict()
+
+
+def _scope(policy: Any) -> str:
+    """The bureau's highest-only scope from the request's optional `policy` object."""
+    if policy is None:
+        return SCOPE_CLAUSE
+    if not isinstance(policy, dict):
+        raise RuleError("policy 应为对象（键值对）", fact="policy", fact_label="认定政策")
+    scope = policy.get("highest_only", SCOPE_CLAUSE)
+    if scope not in SCOPES:
+        raise RuleError(
+            f"policy.highest_only 应为 clause 或 claim，收到“{scope}”",
+            fact="highest_only",
+            fact_label="就高原则范围",
+        )
+    return scope
 
 
 @click.group("rules", help="学时认定规则：计算申报、列出规则集。")
