@@ -39,7 +39,10 @@ Interpretations kept from spec/rules.md (and the sources, 004 第十二条, 第�
   (outside highest-only) elects nothing; hefei-2021 has no highest-only and ignores elections.
 - Yearly caps (general courseware 30 and overseas training 90 in anhui-2025; self_study 36 in
   hefei-2021) are filled in the order the claims were entered; the claim that crosses the cap
-  counts with the part that fits (reason "cap"), later ones not at all.
+  counts with the part that fits (reason "cap"), later ones not at all. Where the requirement
+  asks no general minimum of its own (anhui-2025), a cap spanning both subjects fills with
+  professional claims first, since they count toward both parts; in hefei-2021, where the
+  general part has its own minimum, entry order alone decides.
 - The same work (paper, book, patent, award, certificate) counts once: among claims of the same
   `work` group whose identifying details are equal (compared without case, spaces or
   punctuation), the one earning most hours counts, the others get reason "duplicate". A caller
@@ -339,9 +342,15 @@ def _exclusions(rule_set: RuleSet, rows: list[_Row]) -> None:
 def _capped(rule_set: RuleSet, rows: Sequence[_Row]) -> list[tuple[int, str | None, str]]:
     """Counted hours of `rows` (entry order) under the yearly caps, with a reason when cut."""
     out = [(row.hours, None, "") for row in rows]
+    order = list(range(len(rows)))
+    if rule_set.requirement.general == 0:
+        # Professional hours count toward both parts of such a requirement: they fill a cap
+        # that spans both subjects first.
+        order.sort(key=lambda i: rows[i].subject != PROFESSIONAL)
     for cap in rule_set.caps:
         used = 0
-        for i, row in enumerate(rows):
+        for i in order:
+            row = rows[i]
             if row.kind.id not in cap.kinds or (cap.subject and row.subject != cap.subject):
                 continue
             counted = out[i][0]

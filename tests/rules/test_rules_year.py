@@ -708,3 +708,18 @@ def _broken_kind():
 
 def test_shipped_sets_load_identically():
     assert get_rule_set("anhui-2025") is get_rule_set("anhui-2025")
+
+
+def test_a_cap_over_both_subjects_fills_with_professional_first(anhui):
+    result = evaluate_year(
+        anhui,
+        2025,
+        [
+            Claim("overseas.training", {"days": 0, "half_days": 11}, subject=G),
+            Claim("overseas.training", {"days": 15}, subject=P),
+        ],
+    )
+    general, professional = result.claims
+    assert (general.counted_hours, general.reason) == (0, "cap")
+    assert (professional.counted_hours, professional.reason) == (90, None)
+    assert (result.general, result.professional, result.compliant) == (0, 90, True)
