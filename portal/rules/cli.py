@@ -1,4 +1,4 @@
-"""`rules` commands: evaluate a request from stdin, list the rule sets.
+"""`rules` commands: evaluate a year or verify a cycle from stdin, list the rule sets.
 
 The lead registers `rules` on the app, so they run as `flask --app portal rules ...`.
 """
@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from portal.rules.cycle import cycle_from_mapping, verify_cycle
 from portal.rules.engine import claim_from_mapping, evaluate_year
 from portal.rules.model import SCOPE_CLAUSE, SCOPES, SUBJECT_LABELS, RuleError
 from portal.rules.registry import get_rule_set, rule_set_for_year, rule_set_ids
@@ -75,20 +76,25 @@ def _scope(policy: Any) -> str:
     return scope
 
 
-@click.group("rules", help="学时认定规则：计算申报、列出规则集。")
+@click.group("rules", help="学时认定规则：计算申报、验证任职周期、列出规则集。")
 def rules() -> None:
     """Hour-conversion rules."""
 
 
-@rules.command("evaluate", help="从标准输入读取JSON申报，向标准输出写出JSON结果。")
-def evaluate_command() -> None:
-    """JSON on stdin -> JSON on stdout; bad input: one line on stderr, exit status 2."""
+def cycle_request(request: Any) -> dict[str, Any]:
+    """Verify a parsed `rules cycle` request; raises RuleError for any bad input."""
+    years, policy, cross_major = cycle_from_mapping(request)
+    return verify_cycle(years, policy, cross_major).as_dict()
+
+
+def _answer(handle: Any) -> None:
+    """JSON on stdin -> `handle` -> JSON on stdout; bad input: one line on stderr, exit 2."""
     raw = sys.stdin.buffer.read()  # bytes: the request is UTF-8 whatever the locale says
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         click.echo("错误：请求不是UTF-8编码的JSON", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_BAD_INPUT)
     try:
         try:
             request = json.loads(text)
@@ -96,11 +102,23 @@ def evaluate_command() -> None:
             raise RuleError(
                 f"请求不是有效的JSON（第{error.lineno}行第{error.colno}列：{error.msg}）"
             ) from None
-        output = evaluate_request(request)
+        output = handle(request)
     except RuleError as error:
         click.echo(f"错误：{error}".replace("\n", " "), err=True)
         sys.exit(EXIT_BAD_INPUT)
     click.echo(json.dumps(output, ensure_ascii=False))
+
+
+@rules.command("evaluate", help="从标准输入读取JSON申报，向标准输出写出JSON结果。")
+def evaluate_command() -> None:
+    """JSON on stdin -> JSON on stdout; bad input: one line on stderr, exit status 2."""
+    _answer(evaluate_request)
+
+
+@rules.command("cycle", help="从标准输入读取任职周期各年度学时（JSON），输出学时验证结果。")
+def cycle_command() -> None:
+    """Cycle verification: JSON on stdin -> JSON on stdout; bad input: exit status 2."""
+    _answer(cycle_request)
 
 
 @rules.command("list", help="列出规则集及其申报类别。")
