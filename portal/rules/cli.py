@@ -133,6 +133,7 @@ def list_command() -> None:
         policy.extend(cap.text for cap in rule_set.caps)
         click.echo(f"{rule_set.id}  {rule_set.name}")
         click.echo(f"  依据：{rule_set.source}；自{rule_set.effective_from.isoformat()}起施行")
+        click.echo(f"  年度要求：{rule_set.requirement.text}")
         click.echo(f"  规则：{'；'.join(policy)}")
         for category, kinds in rule_set.categories():
             click.echo(f"  【{category}】")

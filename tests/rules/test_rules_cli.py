@@ -158,6 +158,8 @@ def test_list():
     assert result.exit_code == 0
     assert "anhui-2025" in result.stdout and "hefei-2021" in result.stdout
     assert "国家级科技奖励" in result.stdout and "继续医学教育学分" in result.stdout
+    assert "每年不少于90学时，其中专业科目不少于60学时" in result.stdout
+    assert "每年公需科目不少于30学时、专业科目不少于60学时" in result.stdout
 
 
 def test_request_that_is_not_utf8_exits_2():
