@@ -1,10 +1,23 @@
 """The pure rules engine: hour-conversion rule sets, claim and year evaluation, the calendar.
 
-No Flask and no SQLAlchemy here: dataclasses in, decisions out. Rule sets are data files in
+No Flask and no SQLAlchemy here: dataclasses in, decisions out. `evaluate_year` judges a
+declaration year, `verify_cycle` (portal.rules.cycle) a tenure cycle. Rule sets are data files in
 `portal/rules/rulesets/`; see `portal.rules.formulas` for the primitives they are written in
 and `portal.rules.engine` for the interpretations of the sources.
 """
 
+from portal.rules.cycle import (
+    ComponentCount,
+    CrossMajor,
+    CrossMajorResult,
+    CycleAverage,
+    CyclePolicy,
+    CycleResult,
+    CycleYear,
+    CycleYearResult,
+    cycle_from_mapping,
+    verify_cycle,
+)
 from portal.rules.engine import (
     claim_from_mapping,
     evaluate_claim,
@@ -19,12 +32,16 @@ from portal.rules.model import (
     GENERAL,
     PROFESSIONAL,
     REASONS,
+    SCOPE_CLAIM,
+    SCOPE_CLAUSE,
+    SCOPES,
     SUBJECT_LABELS,
     CapSpec,
     Claim,
     ClaimResult,
     FactSpec,
     KindSpec,
+    Requirement,
     RuleError,
     RuleSet,
     YearResult,
@@ -39,16 +56,29 @@ __all__ = [
     "GENERAL",
     "PROFESSIONAL",
     "REASONS",
+    "SCOPE_CLAIM",
+    "SCOPE_CLAUSE",
+    "SCOPES",
     "SUBJECT_LABELS",
     "CapSpec",
     "Claim",
     "ClaimResult",
+    "ComponentCount",
+    "CrossMajor",
+    "CrossMajorResult",
+    "CycleAverage",
+    "CyclePolicy",
+    "CycleResult",
+    "CycleYear",
+    "CycleYearResult",
     "FactSpec",
     "KindSpec",
+    "Requirement",
     "RuleError",
     "RuleSet",
     "YearResult",
     "claim_from_mapping",
+    "cycle_from_mapping",
     "evaluate_claim",
     "evaluate_year",
     "get_rule_set",
@@ -56,4 +86,5 @@ __all__ = [
     "rule_set_for_year",
     "rule_set_ids",
     "validate_facts",
+    "verify_cycle",
 ]

@@ -13,6 +13,8 @@ A kind's `formula` is a tree of nodes, each a JSON object with an `op`:
 - `steps`: the node of the highest threshold not above the fact (thresholds ascending,
   `null` is the lowest), e.g. bonus tiers by characters or a rate that changed in a year.
 - `first_present`: the node of the first optional fact that was given, else `default`.
+- `passed`: the node `node`, unless the optional exam result `fact` was given and is below
+  `mark`: then 0 with reason "failed" (seed 002: 公需科目考试合格 60分以上).
 
 Every node may carry `text`, a Chinese template formatted with `value`, `units`, `rate`,
 `hours` and `unit`; without it a plain default is written. The texts of a claim's nodes are
@@ -37,6 +39,7 @@ OPS = (
     "rank_table",
     "steps",
     "first_present",
+    "passed",
 )
 
 
@@ -185,6 +188,15 @@ def evaluate(
         out = evaluate(chosen, facts, specs)
         out_text = out.text.replace("{value}", str(value))
         return Outcome(out.hours, out.full_year, out_text, out.reason, out.reason_text)
+    if op == "passed":
+        name, mark = node["fact"], int(node["mark"])
+        score = facts.get(name)
+        if score is not None and int(score) < mark:
+            said = f"{specs[name].label}{score}分，低于{mark}分（不合格），不认定学时"
+            return Outcome(0, False, said, "failed", said)
+        out = evaluate(node["node"], facts, specs)
+        shown = join(f"{specs[name].label}{score}分（合格）", out.text) if score is not None else ""
+        return Outcome(out.hours, out.full_year, shown or out.text, out.reason, out.reason_text)
     if op == "first_present":
         for option in node["options"]:
             if facts.get(option["fact"]) is not None:
@@ -276,6 +288,10 @@ def check(node: Any, specs: Mapping[str, FactSpec], where: str) -> None:
             fail("steps的阈值应为递增整数")
         for _, child in steps:
             check(child, specs, where)
+    elif op == "passed":
+        fact_of(node.get("fact"), ("int",))
+        count(node.get("mark"), "mark")
+        check(node.get("node"), specs, where)
     elif op == "first_present":
         options = node.get("options")
         if not isinstance(options, list) or "default" not in node:

@@ -11,9 +11,18 @@ GENERAL = "general"
 PROFESSIONAL = "professional"
 SUBJECTS = (GENERAL, PROFESSIONAL)
 SUBJECT_LABELS = {GENERAL: "公需科目", PROFESSIONAL: "专业科目"}
+# How a counted full-year claim (视同完成年度全部学时) is reported, whatever the rule set: 30
+# general + 60 professional = 90. The year's requirement itself is data of the rule set
+# (`RuleSet.requirement`), never these constants.
 ANNUAL_TOTAL = 90
 ANNUAL_PROFESSIONAL = 60
 ANNUAL_GENERAL_OF_FULL = ANNUAL_TOTAL - ANNUAL_PROFESSIONAL
+FULL_YEAR_HOURS = ANNUAL_TOTAL
+
+# Highest-only scopes (第二十一条4): one clause item (default) or one single claim.
+SCOPE_CLAUSE = "clause"
+SCOPE_CLAIM = "claim"
+SCOPES = (SCOPE_CLAUSE, SCOPE_CLAIM)
 
 FACT_TYPES = ("int", "choice", "bool")
 DETAIL_VOCABULARY = (
@@ -49,12 +58,18 @@ REASON_CAP = "cap"
 REASON_NOT_COMPLETED = "not_completed"
 REASON_DUPLICATE = "duplicate"
 REASON_ZERO = "zero"
+REASON_FAILED = "failed"  # an exam score below the pass mark (seed 002: 60分以上)
+REASON_REDUCED = "reduced"  # the reviewer accepted fewer hours
+REASON_REFUSED = "refused"  # the reviewer accepted none
 REASONS = (
     REASON_HIGHEST_ONLY,
     REASON_CAP,
     REASON_NOT_COMPLETED,
     REASON_DUPLICATE,
     REASON_ZERO,
+    REASON_FAILED,
+    REASON_REDUCED,
+    REASON_REFUSED,
 )
 
 
@@ -167,6 +182,69 @@ class CapSpec:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """A year's minimum hours under one rule set (data of the rule set, e.g. 90/60 or 30/60).
+
+    Compliant when general >= `general`, professional >= `professional` and general +
+    professional >= `total`. anhui-2025: general 0, professional 60, total 90 (professional
+    hours above 60 count toward the general part, general never as professional). hefei-2021:
+    general 30, professional 60, total 90 (the total is implied by the two parts).
+    """
+
+    general: int
+    professional: int
+    total: int
+
+    def __post_init__(self) -> None:
+        for value in (self.general, self.professional, self.total):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise RuleError("年度学时要求应为非负整数")
+
+    @property
+    def total_is_own(self) -> bool:
+        """Whether the total asks for more than the two parts (a requirement of its own)."""
+        return self.total > self.general + self.professional
+
+    def met(self, general: int, professional: int) -> bool:
+        return (
+            general >= self.general
+            and professional >= self.professional
+            and general + professional >= self.total
+        )
+
+    def missing(self, general: int, professional: int) -> tuple[int, int, int]:
+        """Hours still missing: (general, professional, total)."""
+        return (
+            max(0, self.general - general),
+            max(0, self.professional - professional),
+            max(0, self.total - general - professional),
+        )
+
+    @property
+    def label(self) -> str:
+        """Short form for tables: "90/60" (total/professional) or "30/60" (general/professional)."""
+        if self.total_is_own:
+            return f"{self.total}/{self.professional}"
+        return f"{self.general}/{self.professional}"
+
+    @property
+    def text(self) -> str:
+        """The requirement as a Chinese sentence."""
+        if self.total_is_own:
+            text = f"每年不少于{self.total}学时，其中专业科目不少于{self.professional}学时"
+            if self.general:
+                text += f"、公需科目不少于{self.general}学时"
+            return text
+        return f"每年公需科目不少于{self.general}学时、专业科目不少于{self.professional}学时"
+
+    def as_dict(self) -> dict[str, int]:
+        return {"general": self.general, "professional": self.professional, "total": self.total}
+
+
+DEFAULT_REQUIREMENT = Requirement(general=0, professional=ANNUAL_PROFESSIONAL, total=ANNUAL_TOTAL)
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """A versioned hour-conversion table plus its policy, loaded from a data file."""
 
@@ -185,6 +263,7 @@ class RuleSet:
     description: str = ""
     default_years: tuple[int | None, int | None] = (None, None)
     electable_years: tuple[int, int] | None = None
+    requirement: Requirement = DEFAULT_REQUIREMENT
 
     def kind(self, kind_id: str) -> KindSpec:
         try:
@@ -208,7 +287,9 @@ class Claim:
     omitted for a kind whose subject the person chooses, the kind's default subject is used
     unless the caller asks for `require_subject`. `duplicate` marks a work the caller knows was
     already counted elsewhere; `details` (title, patent_no, ...) let the engine find the same
-    work twice within one list.
+    work twice within one list. `elected` is the professional's choice under highest-only
+    (就高认定项). `accepted_hours` is the reviewer's bound: None = not reduced, 0 = refused,
+    n = at most n hours count.
     """
 
     kind: str
@@ -217,10 +298,20 @@ class Claim:
     key: str | None = None
     duplicate: bool = False
     details: Mapping[str, str] = field(default_factory=dict)
+    elected: bool = False
+    accepted_hours: int | None = None
 
 
 @dataclass(frozen=True)
 class ClaimResult:
+    """One claim evaluated within its year.
+
+    `table_hours` is what the rule set's table gives; `hours` is what the claim is worth after
+    the reviewer's bound (equal to `table_hours` unless reduced or refused); `counted_hours` is
+    what counts in the year after highest-only, dedupe and the yearly caps. `full_year` holds
+    only for a full-year claim the reviewer did not reduce.
+    """
+
     key: str | None
     kind: str
     hours: int
@@ -237,6 +328,11 @@ class ClaimResult:
     label: str = ""
     subject_defaulted: bool = False
     facts: Mapping[str, object] = field(default_factory=dict, compare=False)
+    table_hours: int = 0
+    table_full_year: bool = False
+    accepted_hours: int | None = None
+    elected: bool = False
+    conversion: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -244,6 +340,9 @@ class ClaimResult:
             "full_year": self.full_year,
             "counted": self.counted,
             "counted_hours": self.counted_hours,
+            "table_hours": self.table_hours,
+            "accepted_hours": self.accepted_hours,
+            "elected": self.elected,
             "subject": self.subject,
             "kind": self.kind,
             "key": self.key,
@@ -256,11 +355,13 @@ class ClaimResult:
 
 @dataclass(frozen=True)
 class YearResult:
-    """The year's counted hours.
+    """The year's counted hours, judged by `requirement` (the rule set's).
 
     `general` and `professional` are counted hours per subject as declared (before professional
     hours above 60 move to the general part); `total` is their sum. A counted full-year claim
-    makes them 30, 60 and 90.
+    makes them 30, 60 and 90. Under highest-only, `chosen` names the clause item (or, with the
+    "claim" scope, the claim's 1-based position) that counts and `chosen_by` says why:
+    "elected" (the professional's choice) or "best" (the one that serves the person best).
     """
 
     claims: tuple[ClaimResult, ...]
@@ -274,14 +375,23 @@ class YearResult:
     # Extras beyond the contract:
     rule_set: str = ""
     year: int | None = None
+    requirement: Requirement = DEFAULT_REQUIREMENT
+    missing_general: int = 0
+    scope: str = ""
+    chosen: str = ""
+    chosen_by: str = ""
 
     def shortfall_text(self) -> str:
         if self.compliant:
             return "已达标"
         parts = []
+        if self.missing_general:
+            parts.append(f"{self.missing_general} 公需科目学时")
         if self.missing_professional:
             parts.append(f"{self.missing_professional} 专业科目学时")
-        if self.missing_total:
+        # A total that only adds up the two parts (hefei-2021: 30 + 60) is not a shortfall
+        # of its own.
+        if self.missing_total and self.requirement.total_is_own:
             parts.append(f"{self.missing_total} 总学时")
         return "还差 " + "、".join(parts)
 
@@ -293,9 +403,12 @@ class YearResult:
             "total": self.total,
             "compliant": self.compliant,
             "full_year": self.full_year,
+            "requirement": self.requirement.as_dict(),
+            "missing_general": self.missing_general,
             "missing_professional": self.missing_professional,
             "missing_total": self.missing_total,
             "shortfall": self.shortfall_text(),
             "rule_set": self.rule_set,
             "year": self.year,
+            "highest_only": {"scope": self.scope, "chosen": self.chosen, "by": self.chosen_by},
         }

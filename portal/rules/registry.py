@@ -1,7 +1,7 @@
 """Loading rule-set data files and choosing the rule set of a year.
 
-Each file in `portal/rules/rulesets/*.json` is one rule set: its kinds (facts, details,
-formula) and its policy (highest-only, yearly caps, dedupe). Adding a city's or a year's table
+Each file in `portal/rules/rulesets/*.json` is one rule set: its annual requirement, its kinds
+(facts, details, formula) and its policy (highest-only, yearly caps, dedupe). Adding a city's or a year's table
 is a new file; `fact_templates` lets a file define a fact once and `use` it in several kinds.
 """
 
@@ -25,6 +25,7 @@ from portal.rules.model import (
     CapSpec,
     FactSpec,
     KindSpec,
+    Requirement,
     RuleError,
     RuleSet,
 )
@@ -101,9 +102,23 @@ def _years(value: Any) -> tuple[int | None, int | None]:
     return (value[0], value[1])
 
 
+def _requirement(raw: Any, set_id: str) -> Requirement:
+    if not isinstance(raw, Mapping) or set(raw) != {"general", "professional", "total"}:
+        raise RuleError(
+            f"规则集数据错误（{set_id}）：requirement 应给出 general、professional、total 三项"
+        )
+    try:
+        return Requirement(
+            general=raw["general"], professional=raw["professional"], total=raw["total"]
+        )
+    except RuleError as error:
+        raise RuleError(f"规则集数据错误（{set_id}）：{error.message}") from None
+
+
 def load_rule_set(data: Mapping[str, Any]) -> RuleSet:
     """Build a RuleSet from the parsed content of a rule-set file, checking every formula."""
     set_id = data["id"]
+    requirement = _requirement(data.get("requirement"), set_id)
     templates = data.get("fact_templates", {})
     kinds: dict[str, KindSpec] = {}
     for raw in data["kinds"]:
@@ -152,6 +167,7 @@ def load_rule_set(data: Mapping[str, Any]) -> RuleSet:
         description=data.get("description", ""),
         default_years=_years(data.get("default_years")),
         electable_years=(electable[0], electable[1]) if electable else None,
+        requirement=requirement,
     )
 
 

@@ -217,5 +217,5 @@ def test_preview_returns_the_fragment_with_the_hours(logged_in):
 
 def test_preview_saves_nothing(logged_in, app):
     _open(logged_in, "anhui-2025")
-    logged_in.post(f"/declarations/{YEAR}/claims/preview?kind=lecture", data={"count": "3"})
+    logged_in.post(f"/declarations/{YEAR}/claims/preview?kind=lecture", data={})
     assert _claims(app) == []

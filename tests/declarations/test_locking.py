@@ -86,7 +86,7 @@ def test_service_refuses_changes_after_submission(app, person, make_declaration)
     user = person.user
     claim = declaration.claims[0]
     attempts = [
-        lambda: service.add_claim(user, declaration, "lecture", {"count": 1}, {}, "professional"),
+        lambda: service.add_claim(user, declaration, "lecture", {}, {}, "professional"),
         lambda: service.update_claim(user, claim, {"days": 9}, {}, "professional"),
         lambda: service.delete_claim(user, claim),
         lambda: service.change_subject(user, claim, "general"),

@@ -14,5 +14,32 @@ SINGLE_EXAMPLES = [
     ("project", {"level": "other", "role": "participant", "completed": True}, 0),
     ("report", {"level": "city", "rank": 2}, 17),
     ("conference", {"paper_chars": 2400}, 18),
-    ("courseware", {"minutes": 100}, 2),
+    ("courseware", {}, 1),
 ]
+
+# The year rows of the worked examples: (claims as JSON objects, counted flags, general,
+# professional, total, compliant).
+YEAR_EXAMPLES = [
+    (
+        [
+            {"kind": "aid.assignment", "facts": {}, "subject": "professional"},
+            {"kind": "training", "facts": {"days": 20}, "subject": "general"},
+        ],
+        [True, False],
+        30, 60, 90, True,
+    ),
+    (
+        [
+            {"kind": "training", "facts": {"days": 3}, "subject": "professional"},
+            {"kind": "patent.invention", "facts": {"rank": 1}, "subject": "professional"},
+            {"kind": "courseware", "facts": {"hours": 30}, "subject": "general"},
+        ],
+        [False, True, True],
+        30, 50, 80, False,
+    ),
+    (
+        [{"kind": "exam.qualification", "facts": {}, "subject": "professional"}],
+        [True],
+        0, 90, 90, True,
+    ),
+]  # fmt: skip

@@ -83,9 +83,7 @@ EDGES = [
     *_rank_rows(A, "patent.design", {}, 40, 14),
     # (二)
     (A, "aid.assignment", {}, FULL),
-    (A, "aid.expert_service", {"activities": 0}, 0),
-    (A, "aid.expert_service", {"activities": 1}, 20),
-    (A, "aid.expert_service", {"activities": 5}, 100),
+    (A, "aid.expert_service", {}, 20),  # one activity per claim
     # (三): 6 a day, 3 a part day, at most 90.
     (A, "overseas.training", {"days": 0}, 0),
     (A, "overseas.training", {"days": 0, "half_days": 1}, 3),
@@ -108,7 +106,6 @@ EDGES = [
     (A, "book", {"authorship": "other"}, 30),
     # (五)
     *_project_rows(),
-    (A, "project", {"level": "province", "role": "host"}, 0),  # not completed by default
     # (六)
     *_rank_rows(A, "report", {"level": "province"}, 40, 14),
     (A, "report", {"level": "city", "rank": 2}, 17),
@@ -128,20 +125,24 @@ EDGES = [
     (A, "training", {"days": 3}, 18),
     (A, "training", {"days": 1, "half_days": 1}, 9),
     (A, "training", {"days": 30}, 180),
-    (A, "lecture", {"count": 0}, 0),
-    (A, "lecture", {"count": 1}, 5),
-    (A, "lecture", {"count": 4}, 20),
-    # (十二)
+    (A, "lecture", {}, 5),  # one lecture per claim
+    # (十二): labelled hours, else 1; a score below 60 earns nothing.
     (A, "courseware", {}, 1),
+    (A, "courseware", {"hours": 1}, 1),
     (A, "courseware", {"hours": 12}, 12),
-    (A, "courseware", {"hours": 3, "minutes": 500}, 3),
-    (A, "courseware", {"minutes": 100}, 2),
-    (A, "courseware", {"minutes": 45}, 1),
-    (A, "courseware", {"minutes": 44}, 0),
+    (A, "courseware", {"hours": 12, "score": 60}, 12),
+    (A, "courseware", {"hours": 12, "score": 100}, 12),
+    (A, "courseware", {"hours": 12, "score": 59}, 0),
+    (A, "courseware", {"hours": 12, "score": 0}, 0),
+    (A, "courseware", {"score": 60}, 1),
+    (A, "courseware", {"score": 59}, 0),
     # hefei-2021 附件3
     (H, "public_course", {"courses": 0}, 0),
     (H, "public_course", {"courses": 1}, 30),
     (H, "public_course", {"courses": 2}, 60),
+    (H, "public_course", {"courses": 1, "score": 60}, 30),
+    (H, "public_course", {"courses": 1, "score": 59}, 0),
+    (H, "public_course", {"courses": 2, "score": 0}, 0),
     (H, "title_computer", {"modules": 2, "mode": "training"}, 48),
     (H, "title_computer", {"modules": 2, "mode": "exam"}, 30),
     (H, "title_computer", {"modules": 0, "mode": "exam"}, 0),
@@ -196,10 +197,8 @@ EDGES = [
     (H, "paper", {"level": "national", "chars": 3500}, 15),
     (H, "paper", {"level": "provincial", "chars": 3500}, 9),
     (H, "paper.indexed", {}, 40),
-    (H, "aid", {"year": 2015}, 72),
-    (H, "aid", {"year": 2016}, 90),
-    (H, "qualification", {"year": 2010}, 72),
-    (H, "qualification", {"year": 2020}, 90),
+    (H, "aid", {}, FULL),  # 按每年90学时的标准登记: the full year
+    (H, "qualification", {}, 90),
     (H, "teacher_training", {}, 60),
     (H, "key_teacher", {"level": "40"}, 40),
     (H, "key_teacher", {"level": 72}, 72),
@@ -246,7 +245,7 @@ def test_edges(row):
     assert result.clause == get_rule_set(rule_set_id).kinds[kind].clause
     assert result.explanation
     if result.hours == 0:
-        assert result.reason in ("zero", "not_completed")
+        assert result.reason in ("zero", "not_completed", "failed")
         assert result.reason_text
     elif result.reason is None:
         assert result.reason_text == ""
@@ -306,7 +305,7 @@ def test_int_parsing(anhui, value, parsed):
     ("value", "parsed"),
     [(True, True), ("true", True), ("y", True), ("1", True), ("on", True), (1, True),
      ("是", True), (False, False), ("false", False), ("n", False), ("0", False), ("off", False),
-     (0, False), (None, False), ("", False)],
+     (0, False), ("否", False)],
 )  # fmt: skip
 def test_bool_parsing(anhui, value, parsed):
     facts = {"level": "city", "role": "host", "completed": value}
@@ -318,14 +317,49 @@ def test_choice_accepts_chinese_label(anhui):
     assert facts == {"grade": "second", "rank": 2}
 
 
-def test_unknown_facts_are_ignored(anhui):
-    facts = validate_facts(anhui, Claim("degree", {"year": 2025, "note": "x"}))
-    assert facts == {}
+@pytest.mark.parametrize(
+    ("rule_set_id", "kind", "facts", "fact"),
+    [
+        (A, "degree", {"year": 2025}, "year"),
+        (A, "courseware", {"minutes": 100}, "minutes"),
+        (A, "courseware", {"hours": 3, "minutes": 500}, "minutes"),
+        (A, "lecture", {"count": 1}, "count"),
+        (A, "aid.expert_service", {"activities": 2}, "activities"),
+        (A, "training", {"days": 1, "note": ""}, "note"),
+        (H, "aid", {"year": 2020}, "year"),
+        (H, "qualification", {"year": 2015}, "year"),
+    ],
+)
+def test_a_fact_the_kind_does_not_have_is_an_error(rule_set_id, kind, facts, fact):
+    with pytest.raises(RuleError) as caught:
+        evaluate_claim(get_rule_set(rule_set_id), Claim(kind, facts))
+    assert caught.value.fact == fact
+    assert fact in str(caught.value)
 
 
-def test_hefei_year_defaults_to_declaration_year(hefei):
-    assert evaluate_claim(hefei, Claim("aid", {}), year=2014).hours == 72
-    assert evaluate_claim(hefei, Claim("aid", {}), year=2019).hours == 90
+def test_project_completed_has_no_default(anhui):
+    for value in (None, ""):
+        facts = {"level": "city", "role": "host", "completed": value}
+        with pytest.raises(RuleError) as caught:
+            validate_facts(anhui, Claim("project", facts))
+        assert caught.value.fact == "completed"
+    assert anhui.kinds["project"].fact("completed").required
+
+
+def test_hefei_claims_do_not_depend_on_the_year(hefei):
+    for year in (2014, 2019, 2024):
+        assert evaluate_claim(hefei, Claim("aid", {}), year=year).full_year
+        assert evaluate_claim(hefei, Claim("qualification", {}), year=year).hours == 90
+
+
+@pytest.mark.parametrize(("rule_set_id", "kind", "facts"), [
+    (A, "courseware", {"hours": 5, "score": 40}),
+    (H, "public_course", {"courses": 1, "score": 12}),
+])  # fmt: skip
+def test_failed_exam_reason(rule_set_id, kind, facts):
+    result = evaluate_claim(get_rule_set(rule_set_id), Claim(kind, facts, subject=GENERAL))
+    assert (result.hours, result.counted, result.reason) == (0, False, "failed")
+    assert "60分" in result.reason_text
 
 
 INVALID = [
@@ -347,8 +381,6 @@ INVALID = [
     (A, "patent.invention", {"rank": 0}, "rank"),
     (A, "patent.utility", {}, "rank"),
     (A, "patent.design", {"rank": "first"}, "rank"),
-    (A, "aid.expert_service", {"activities": -2}, "activities"),
-    (A, "aid.expert_service", {}, "activities"),
     (A, "overseas.training", {"days": -1}, "days"),
     (A, "overseas.training", {"days": 1, "half_days": -1}, "half_days"),
     (A, "overseas.training", {"days": 367}, "days"),
@@ -368,15 +400,20 @@ INVALID = [
     (A, "conference", {"paper_chars": "many"}, "paper_chars"),
     (A, "training", {"days": -3}, "days"),
     (A, "training", {"days": True}, "days"),
-    (A, "lecture", {"count": -1}, "count"),
-    (A, "lecture", {}, "count"),
+    (A, "project", {"level": "city", "role": "host"}, "completed"),
+    (A, "lecture", {"count": 1}, "count"),
+    (A, "aid.expert_service", {"activities": 1}, "activities"),
     (A, "courseware", {"hours": 0}, "hours"),
     (A, "courseware", {"minutes": 0}, "minutes"),
+    (A, "courseware", {"minutes": 90}, "minutes"),
     (A, "courseware", {"hours": -1}, "hours"),
-    (A, "courseware", {"minutes": "1h"}, "minutes"),
+    (A, "courseware", {"hours": 1, "score": -1}, "score"),
+    (A, "courseware", {"hours": 1, "score": 101}, "score"),
+    (A, "courseware", {"score": "及格"}, "score"),
     (A, "no.such.kind", {}, "kind"),
     (A, "", {}, "kind"),
     (H, "public_course", {"courses": -1}, "courses"),
+    (H, "public_course", {"courses": 1, "score": 101}, "score"),
     (H, "title_computer", {"modules": 1, "mode": "both"}, "mode"),
     (H, "title_computer", {"mode": "exam"}, "modules"),
     (H, "title_language", {}, "mode"),
@@ -395,8 +432,7 @@ INVALID = [
     (H, "paper", {"level": "city", "chars": 1000}, "level"),
     (H, "paper", {"level": "national"}, "chars"),
     (H, "aid", {"year": 1800}, "year"),
-    (H, "aid", {}, "year"),
-    (H, "qualification", {"year": "去年"}, "year"),
+    (H, "qualification", {"year": 2020}, "year"),
     (H, "key_teacher", {"level": "50"}, "level"),
     (H, "patent.invention", {"rank": -3}, "rank"),
     (H, "patent.utility_design", {"rank": False}, "rank"),
