@@ -6,6 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import rules
 from portal.accounts.models import Professional, User
 from portal.extensions import db
 from portal.models_base import UTCDateTime, utcnow
@@ -122,6 +123,26 @@ class Claim(db.Model):
     evidence: Mapped[list["Evidence"]] = relationship(
         back_populates="claim", order_by="Evidence.id", cascade="all, delete-orphan"
     )
+
+    def rule_claim(self, *, counted_elsewhere: bool = False, decided: bool = False) -> rules.Claim:
+        """This claim as the rules engine takes it (the one conversion from a stored claim).
+
+        decided: with the reviewer's bound (refused 0, reduced to the accepted hours), so the
+        engine applies highest-only and the caps to what was accepted."""
+        bound = None
+        if decided and self.decision is ClaimDecision.REFUSED:
+            bound = 0
+        elif decided and self.decision is ClaimDecision.REDUCED:
+            bound = self.accepted_hours
+        return rules.Claim(
+            kind=self.kind,
+            facts=dict(self.facts or {}),
+            subject=self.subject,
+            key=str(self.id),
+            duplicate=counted_elsewhere,
+            details={k: str(v) for k, v in (self.details or {}).items() if v},
+            accepted_hours=bound,
+        )
 
     @property
     def kind_label(self) -> str:

@@ -260,17 +260,7 @@ def evaluation(declaration: Declaration, *, store: bool = True) -> Evaluation:
     problems: dict[int, str] = {}
     while True:
         usable = [c for c in claims if c.id not in problems]
-        inputs = [
-            rules.Claim(
-                kind=c.kind,
-                facts=c.facts or {},
-                subject=c.subject,
-                key=str(c.id),
-                duplicate=c.id in counted_elsewhere,
-                details=c.details or {},
-            )
-            for c in usable
-        ]
+        inputs = [c.rule_claim(counted_elsewhere=c.id in counted_elsewhere) for c in usable]
         try:
             result = rules.evaluate_year(rule_set, declaration.year, inputs)
             break

@@ -4,8 +4,6 @@ asks the lifecycle (which checks `can_review`), flushes and never commits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import sqlalchemy as sa
 
 from portal import rules
@@ -18,7 +16,6 @@ from portal.declarations.models import Claim, ClaimDecision, Declaration, Declar
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import CONFLICT, INVALID, Refusal, not_found
-from portal.rules.model import ANNUAL_GENERAL_OF_FULL, REASON_CAP, REASON_HIGHEST_ONLY
 
 REVIEWABLE = tuple(
     status for status in DeclarationStatus if lifecycle.allowed_in(status, Action.APPROVE)
@@ -97,130 +94,34 @@ def _check_actionable(user: User, declaration: Declaration, action: Action) -> N
 # --- the rules, as declared and as accepted -------------------------------------------------
 
 
-def _rule_claim(claim: Claim, excluded: bool = False) -> rules.Claim:
-    return rules.Claim(
-        kind=claim.kind,
-        facts=dict(claim.facts or {}),
-        subject=claim.subject,
-        key=str(claim.id),
-        duplicate=excluded,
-        details={k: str(v) for k, v in (claim.details or {}).items() if v},
-    )
-
-
 def _counted_elsewhere(declaration: Declaration) -> set[int]:
     """Claims whose work already counted in another declaration."""
     return set(duplicates.counted_elsewhere(declaration))
+
+
+def _evaluate(declaration: Declaration, *, decided: bool) -> rules.YearResult:
+    elsewhere = _counted_elsewhere(declaration)
+    claims = [c.rule_claim(counted_elsewhere=c.id in elsewhere, decided=decided)
+              for c in declaration.claims]  # fmt: skip
+    return rules.evaluate_year(rules.get_rule_set(declaration.rule_set), declaration.year, claims)
 
 
 def declared_result(declaration: Declaration) -> tuple[rules.YearResult | None, str]:
     """The year as the professional declared it (hours by the rules); an error text if the
     stored facts no longer pass the rule set."""
     try:
-        rule_set = rules.get_rule_set(declaration.rule_set)
-        elsewhere = _counted_elsewhere(declaration)
-        claims = [_rule_claim(c, c.id in elsewhere) for c in declaration.claims]
-        return rules.evaluate_year(rule_set, declaration.year, claims), ""
+        return _evaluate(declaration, decided=False), ""
     except rules.RuleError as error:
         return None, str(error)
 
 
-@dataclass
-class AcceptedClaim:
-    claim: Claim
-    hours: int  # what the reviewer accepted (table hours when accepted as is)
-    counted_hours: int
-    full_year: bool
-    note: str = ""  # why it does not count, or counts only in part
-
-
-@dataclass
-class ApprovedYear:
-    claims: list[AcceptedClaim] = field(default_factory=list)
-    general: int = 0
-    professional: int = 0
-    total: int = 0
-    full_year: bool = False
-    compliant: bool = False
-
-
-def accepted_year(declaration: Declaration) -> ApprovedYear:
-    """The year with the reviewer's decisions applied, by the declaration's rule set.
-
-    The rules are run again (evaluate_year) with refused claims left out; each remaining claim
-    then counts with at most the hours the reviewer accepted (a full-year claim keeps the full
-    year only when accepted as is). The rule set's policy is then applied to the accepted
-    hours, since a reduction can change its outcome: highest-only picks the conversion claim
-    with the most accepted hours (ties: the earliest entered), and the yearly caps (general
-    courseware 30) are filled in the order the claims were entered.
-    Claims not yet decided count as accepted as is (for the preview before approval). A work
-    already counted in another declaration (duplicates.counted_elsewhere) does not count.
-    """
-    rule_set = rules.get_rule_set(declaration.rule_set)
-    claims = list(declaration.claims)
-    elsewhere = _counted_elsewhere(declaration)
-    refused = [c.decision is ClaimDecision.REFUSED for c in claims]
-    result = rules.evaluate_year(
-        rule_set,
-        declaration.year,
-        [_rule_claim(c, r or c.id in elsewhere) for c, r in zip(claims, refused, strict=True)],
-    )
-    rows: list[AcceptedClaim] = []
-    for claim, is_refused, res in zip(claims, refused, result.claims, strict=True):
-        if is_refused:
-            rows.append(AcceptedClaim(claim, 0, 0, False, "不予认定"))
-            continue
-        accepted = res.hours
-        if claim.decision is ClaimDecision.REDUCED and claim.accepted_hours is not None:
-            accepted = min(res.hours, claim.accepted_hours)
-        excluded = res.reason not in (None, REASON_HIGHEST_ONLY, REASON_CAP)
-        row = AcceptedClaim(
-            claim,
-            accepted,
-            0 if excluded else accepted,
-            res.full_year and accepted == res.hours and not excluded,
-            res.reason_text if excluded else "",
-        )
-        rows.append(row)
-    if rule_set.highest_only:
-        candidates = [
-            r for r in rows if r.counted_hours > 0 and rule_set.kind(r.claim.kind).conversion
-        ]
-        if candidates:
-            best = max(candidates, key=lambda r: (r.counted_hours, r.full_year, -rows.index(r)))
-            for row in candidates:
-                if row is not best:
-                    row.counted_hours, row.full_year = 0, False
-                    row.note = (
-                        f"就高原则：学时折算仅认定学时最高的一项（{rule_set.highest_only_clause}）"
-                    )
-    subjects = {res.key: res.subject for res in result.claims}
-    for cap in rule_set.caps:
-        used = 0
-        for row in rows:
-            subject = subjects.get(str(row.claim.id))
-            if row.claim.kind not in cap.kinds or (cap.subject and subject != cap.subject):
-                continue
-            room = max(0, cap.hours - used)
-            if row.counted_hours > room:
-                row.counted_hours = room
-                row.note = f"{cap.text}，本项计入{room}学时"
-            used += row.counted_hours
-    year = ApprovedYear(claims=rows)
-    year.full_year = any(r.full_year and r.counted_hours > 0 for r in rows)
-    if year.full_year:
-        year.general, year.professional = ANNUAL_GENERAL_OF_FULL, rules.ANNUAL_PROFESSIONAL
-    else:
-        for row in rows:
-            if subjects.get(str(row.claim.id)) == rules.GENERAL:
-                year.general += row.counted_hours
-            else:
-                year.professional += row.counted_hours
-    year.total = year.general + year.professional
-    year.compliant = year.full_year or (
-        year.professional >= rules.ANNUAL_PROFESSIONAL and year.total >= rules.ANNUAL_TOTAL
-    )
-    return year
+def accepted_year(declaration: Declaration) -> rules.YearResult:
+    """The year with the reviewer's decisions applied, by the rules engine itself: each claim
+    is bounded by the hours the reviewer accepted (refused: 0), and only then do highest-only,
+    the yearly caps and the rule set's requirement apply, since a reduction can change their
+    outcome. Claims not yet decided count as declared (the preview before approval). A work
+    already counted in another declaration does not count."""
+    return _evaluate(declaration, decided=True)
 
 
 def duplicate_warnings(declaration: Declaration) -> dict[int, list[str]]:
@@ -268,7 +169,7 @@ def decide_claim(
     return claim
 
 
-def approve(user: User, declaration: Declaration, note: str = "") -> ApprovedYear:
+def approve(user: User, declaration: Declaration, note: str = "") -> rules.YearResult:
     """Approve with the accepted hours; every claim must have been decided first."""
     _check_actionable(user, declaration, Action.APPROVE)
     if not declaration.claims:

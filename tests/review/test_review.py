@@ -209,8 +209,8 @@ def test_accepted_hours_recompute_highest_only_and_caps(
         service.decide_claim(reviewer, course1, ClaimDecision.REDUCED, 5, "学时不足")
         year = service.accepted_year(decl)
         # The training (18) now outranks the reduced patent (10); 5 + 20 general under the cap
-        counted = {r.claim.kind + str(r.claim.position): r.counted_hours for r in year.claims}
-        assert counted["patent.invention0"] == 0 and counted["training1"] == 18
+        counted = {r.key: r.counted_hours for r in year.claims}
+        assert counted[str(patent.id)] == 0 and counted[str(training.id)] == 18
         assert (year.professional, year.general, year.total) == (18, 25, 43)
         service.decide_claim(reviewer, training, ClaimDecision.REFUSED, reason="无证明")
         year = service.accepted_year(decl)
