@@ -10,6 +10,9 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 0.0.0.0
 PORT ?= 5000
 PYTEST_ARGS ?=
+# pytest-xdist: one worker per CPU; a test file stays on one worker (the browser files share
+# one chromium per worker). PYTEST_ARGS="-n 0" (or PYTEST_PARALLEL=) runs the suite serially.
+PYTEST_PARALLEL ?= -n auto --dist loadfile
 # Debian packages the tests need: the browser, CJK TrueType fonts for the certificate PDF,
 # a PostgreSQL server for the second run, pdftoppm for looking at PDFs.
 APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-dejavu-core postgresql poppler-utils
@@ -78,13 +81,17 @@ format: $(VENV)/.test-installed
 	$(BIN)/ruff format portal tests
 
 # pytest exits 5 when it collected no test; a suite that ran nothing must not look green here.
+# PYTEST_ARGS comes last, so an -n or --dist there wins over PYTEST_PARALLEL.
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
 test-sqlite: $(VENV)/.test-installed
 	@echo "== pytest on SQLite"
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PYTEST)
 
+# Under xdist every worker uses its own database next to TEST_DATABASE_URL's (postgres_gw0, ...).
 test-postgres: $(VENV)/.test-installed
 	@echo "== pytest on PostgreSQL"
-	.ci/with-postgres $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	.ci/with-postgres $(PYTEST)
 
 test: system-packages lint test-sqlite test-postgres
 	@echo "== make test: ruff, SQLite and PostgreSQL runs passed"

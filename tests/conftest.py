@@ -20,18 +20,52 @@ _sequence = itertools.count(1)
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashing is deliberately slow: do it once per session
 
 
-def _database_url(tmp_path) -> str:
+@pytest.fixture(scope="session")
+def _test_database_url() -> str | None:
+    """TEST_DATABASE_URL, or under pytest-xdist this worker's own database next to it.
+
+    Every test wipes the schema of the database it runs on, so two xdist workers must not share
+    one: worker gw0 gets `<dbname>_gw0`, created once per worker (run serially, with `-n 0` or
+    `-p no:xdist`, the tests use TEST_DATABASE_URL's database itself, as before).
+    """
     url = os.environ.get("TEST_DATABASE_URL")
-    return url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    base = sa.engine.make_url(url)
+    if base.get_backend_name() != "postgresql":
+        return url
+    if base.drivername == "postgresql":
+        base = base.set(drivername="postgresql+psycopg")  # as portal.config does
+    own = base.set(database=f"{base.database}_{worker}")
+    # CREATE DATABASE cannot run inside a transaction. It is issued from TEST_DATABASE_URL's own
+    # database (with `.ci/with-postgres` that is the maintenance database `postgres`): the one
+    # database we know exists and may be connected to.
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": own.database},
+            )
+            if not exists:
+                quoted = connection.dialect.identifier_preparer.quote(own.database)
+                connection.execute(sa.text(f"CREATE DATABASE {quoted}"))
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, _test_database_url):
+    url = _test_database_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
-            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": url,
             "UPLOAD_FOLDER": str(tmp_path / "evidence"),
             "WTF_CSRF_ENABLED": False,
         }
