@@ -12,7 +12,7 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 # pytest-xdist: one worker per CPU; a test file stays on one worker (the browser files share
 # one chromium per worker). PYTEST_ARGS="-n 0" (or PYTEST_PARALLEL=) runs the suite serially.
-PYTEST_PARALLEL ?= -n auto --dist loadfile
+PYTEST_PARALLEL ?= -n auto --dist worksteal
 # Debian packages the tests need: the browser, CJK TrueType fonts for the certificate PDF,
 # a PostgreSQL server for the second run, pdftoppm for looking at PDFs.
 APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-dejavu-core postgresql poppler-utils

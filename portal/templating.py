@@ -1,11 +1,13 @@
 """Template globals and filters: navigation by role, local time, hours."""
 
+from dataclasses import dataclass
+
 from flask import request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
-from portal.clock import local_time
-from portal.rules import RuleError, get_rule_set
+from portal.clock import current_year, local_time
+from portal.rules import RuleError, get_rule_set, rule_set_for_year
 
 # (label, endpoint, roles); roles None: everyone.
 NAVIGATION = [
@@ -43,8 +45,23 @@ def rule_set_name(rule_set_id: str) -> str:
         return rule_set_id
 
 
+@dataclass(frozen=True)
+class CurrentRequirement:
+    year: int
+    rule_set_name: str
+    text: str
+
+
+def current_requirement() -> CurrentRequirement:
+    """This year's requirement, from the rule set the year uses by default."""
+    year = current_year()
+    rule_set = rule_set_for_year(year)
+    first = rule_set.default_years[0] or year
+    return CurrentRequirement(first, rule_set.name, rule_set.requirement.text)
+
+
 def register(app) -> None:
-    app.jinja_env.globals.update(navigation=navigation)
+    app.jinja_env.globals.update(navigation=navigation, current_requirement=current_requirement)
     app.jinja_env.filters["rule_set_name"] = rule_set_name
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.trim_blocks = True
