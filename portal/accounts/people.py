@@ -79,25 +79,3 @@ def add_title(
         detail += f"，聘任{appointed:%Y-%m-%d}"
     record("person.title_added", person, user=actor, detail=detail)
     return title
-
-
-def set_transfer_in_date(actor: User, person: Professional, day: date | None) -> None:
-    if person.transfer_in_date == day:
-        return
-    before = f"{person.transfer_in_date:%Y-%m-%d}" if person.transfer_in_date else "（无）"
-    person.transfer_in_date = day
-    db.session.flush()
-    after = f"{day:%Y-%m-%d}" if day else "（无）"
-    record("person.transfer_in", person, user=actor, detail=f"调入日期：{before} → {after}")
-
-
-def update_phone(actor: User, person: Professional, phone: str) -> bool:
-    """The person's contact phone (on the person and on their account); False: unchanged."""
-    if person.phone == phone:
-        return False
-    person.phone = phone
-    if person.user is not None:
-        person.user.phone = phone
-    db.session.flush()
-    record("person.phone", person, user=actor, detail="联系电话已修改")
-    return True

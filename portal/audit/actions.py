@@ -20,8 +20,6 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "person.refused": "不予确认人员信息",
         "person.title_added": "登记职称",
         "person.moved": "变更工作单位",
-        "person.transfer_in": "登记调入日期",
-        "person.phone": "修改联系电话",
     },
     "年度申报": {
         "declaration.open": "新建年度申报",
@@ -60,9 +58,6 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "unit.update": "修改单位",
         "unit.activate": "启用单位",
         "unit.deactivate": "停用单位",
-        "authority.create": "新增行业主管部门",
-        "series.create": "新增职称系列",
-        "series.update": "修改职称系列",
         "user.create": "新建账号",
         "user.enable": "启用账号",
         "user.disable": "停用账号",
