@@ -7,7 +7,7 @@ from portal.accounts.models import PersonStatus, Professional, Role, User
 from portal.admin import demo as demo_data
 from portal.extensions import db
 from portal.settings.models import Setting
-from portal.units.models import Authority, Provider, Unit, UnitType
+from portal.units.models import Authority, Provider, TitleSeries, Unit, UnitType
 
 MODELS = (Setting, Authority, Provider, Unit, User, Professional)
 
@@ -38,7 +38,9 @@ def test_demo_is_idempotent_and_complete(app, runner, ctx):
     # Seed 002 附件: 13 authorities with their title series.
     assert counts["Authority"] == 13
     education = db.session.scalar(sa.select(Authority).filter_by(name="市教体局"))
-    assert education.title_series == "教师"
+    assert [series.name for series in education.series] == ["教师"]
+    series = db.session.scalars(sa.select(TitleSeries.name)).all()
+    assert len(series) == 13 and "经济、电子信息" in series and "农业（农机）" in series
 
     setting = db.session.get(Setting, "BUREAU_NAME")
     assert setting.value == {"value": app.config["BUREAU_NAME"]}
@@ -57,6 +59,12 @@ def test_demo_is_idempotent_and_complete(app, runner, ctx):
     statuses = [person.status for person in people]
     assert statuses.count(PersonStatus.CONFIRMED) > statuses.count(PersonStatus.PENDING) > 0
     assert any(person.unit is None for person in people)
+    # Every person holds a dated title and has one open employment period at the current unit.
+    for person in people:
+        assert person.titles and all(title.obtained for title in person.titles)
+        assert [e.unit_id for e in person.employments if e.ended_on is None] == [person.unit_id]
+    assert len([p for p in people if len(p.employments) == 2]) == 2
+    assert len([p for p in people if p.transfer_in_date]) == 1
 
     users = db.session.scalars(sa.select(User)).all()
     assert {user.role for user in users} == set(Role)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models_base import UTCDateTime, utcnow
-from portal.units.models import Provider, Unit
+from portal.units.models import Provider, TitleLevel, TitleSeries, Unit
 
 
 class Role(enum.StrEnum):
@@ -115,9 +115,22 @@ class Professional(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_note: Mapped[str] = mapped_column(sa.String(200), default="")
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), unique=True)
+    # 调入日期: came from another province (or a central unit); the province's rules apply from it.
+    transfer_in_date: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # The current unit: always the open employment period's (portal.accounts.people keeps it so).
     unit: Mapped[Unit | None] = relationship()
+    titles: Mapped[list["PersonTitle"]] = relationship(
+        back_populates="professional",
+        order_by="(PersonTitle.obtained.desc(), PersonTitle.id.desc())",
+        cascade="all, delete-orphan",
+    )
+    employments: Mapped[list["Employment"]] = relationship(
+        back_populates="professional",
+        order_by="(Employment.started_on, Employment.id)",
+        cascade="all, delete-orphan",
+    )
     user: Mapped[User | None] = relationship(back_populates="professional", foreign_keys=[user_id])
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
 
@@ -141,6 +154,47 @@ class Professional(db.Model):
 
     def __repr__(self) -> str:
         return f"<Professional {self.id}>"
+
+
+class PersonTitle(db.Model):
+    """A title a person holds: series, level, 取得时间 and optionally 聘任时间 (starts the cycle)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("title_series.id"))
+    level: Mapped[TitleLevel] = mapped_column(sa.Enum(TitleLevel, native_enum=False, length=20))
+    name: Mapped[str] = mapped_column(sa.String(50), default="")  # e.g. 一级教师
+    # None only for titles carried over from the registration form, whose date nobody entered.
+    obtained: Mapped[date | None] = mapped_column(sa.Date)
+    appointed: Mapped[date | None] = mapped_column(sa.Date)
+
+    professional: Mapped[Professional] = relationship(back_populates="titles")
+    series: Mapped[TitleSeries] = relationship()
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name} {self.series.name}{self.level.label}"
+
+
+class Employment(db.Model):
+    """任职/工作经历: a dated period of a person at a unit (None: freelance); to None is open."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    started_on: Mapped[date] = mapped_column(sa.Date)
+    ended_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    professional: Mapped[Professional] = relationship(back_populates="employments")
+    unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def unit_name(self) -> str:
+        return self.unit.name if self.unit else "自由职业"
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name}（{self.unit_name}）"
 
 
 def mask_id_number(value: str) -> str:

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.accounts import people
 from portal.accounts.idnumbers import birth_date
 from portal.accounts.models import LoginAttempt, PersonStatus, Professional, Role, User
 from portal.audit.service import record, redact
-from portal.clock import local_time
+from portal.clock import LOCAL_TZ, local_time
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import INVALID, Refusal
@@ -279,15 +280,9 @@ def register(data: Registration, now: datetime | None = None) -> User:
         if person.name != data.name:
             raise Refusal("姓名与已登记的信息不一致，请核对或联系单位", INVALID, field="name")
         if person.unit_id != data.unit_id:
-            person.unit_id = data.unit_id
             person.status = PersonStatus.PENDING
     else:
-        person = Professional(
-            id_number=data.id_number,
-            name=data.name,
-            unit_id=data.unit_id,
-            status=PersonStatus.PENDING,
-        )
+        person = Professional(id_number=data.id_number, name=data.name, status=PersonStatus.PENDING)
         db.session.add(person)
     person.birth_date = birth_date(data.id_number)
     person.phone = data.phone
@@ -307,6 +302,9 @@ def register(data: Registration, now: datetime | None = None) -> User:
     db.session.flush()
     person.user_id = user.id
     db.session.flush()
+    if people.open_employment(person) is None or person.unit_id != data.unit_id:
+        unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
+        people.move(user, person, unit, now.astimezone(LOCAL_TZ).date())
     record(
         "account.register",
         person,

@@ -17,7 +17,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal import clock
 from portal.accounts.idnumbers import birth_date, make_id_number, make_uscc
-from portal.accounts.models import PersonStatus, Professional, Role, User
+from portal.accounts.models import Employment, PersonStatus, PersonTitle, Professional, Role, User
 from portal.accounts.service import hash_password
 from portal.board import service as board
 from portal.certificates.fonts import FontNotFound, certificate_font
@@ -27,7 +27,7 @@ from portal.declarations.models import ClaimDecision, Declaration
 from portal.extensions import db
 from portal.review import service as review
 from portal.settings.models import Setting
-from portal.units.models import Authority, Provider, Unit, UnitType
+from portal.units.models import Authority, Provider, TitleLevel, TitleSeries, Unit, UnitType
 
 DEMO_PASSWORD = "Demo@2025"  # 9 characters of 4 classes: meets the 等保 2.0 default policy
 COUNTY = "示范县"
@@ -150,6 +150,26 @@ TITLES: dict[str, tuple[str | None, ...]] = {
     "电子信息": ("正高级工程师", "高级工程师", "工程师", "助理工程师", "技术员"),
 }
 LEVELS = ("正高", "副高", "中级", "初级", "员级")
+
+# The demo's series names that are part of a seed 002 row (the others are rows themselves).
+SERIES_ROW = {
+    "护理": "卫生",
+    "经济": "经济、电子信息",
+    "电子信息": "经济、电子信息",
+    "农业": "农业（农机）",
+}
+# Age at which a title of each level is obtained (正高 … 员级), for the demo's dates.
+TITLE_AGE = (44, 37, 30, 25, 22)
+LAST_TITLE_YEAR = 2024
+
+# Earlier employment: name → (earlier unit key, day the earlier period began, day of the move).
+EARLIER_UNIT: dict[str, tuple[str, date, date]] = {
+    "余慧敏": ("yz", date(2012, 9, 1), date(2023, 3, 1)),  # teacher moved between schools
+    "汪丽萍": ("kj", date(2013, 7, 1), date(2022, 9, 1)),  # accountant: private firm → organ
+}
+# Came from another province (004 第十四条): the province's rules apply from this day.
+TRANSFER_IN = {"夏雨": date(2024, 7, 1)}
+DEMO_HIRED = date(2015, 9, 1)  # the start of everyone else's current employment
 
 # Which series each unit employs.
 UNIT_SERIES: dict[str, tuple[str, ...]] = {
@@ -277,6 +297,35 @@ def _title(series: str, index: int) -> tuple[str, str]:
     return LEVELS[level], names[level]  # type: ignore[return-value]
 
 
+def _person_title(series_rows, series: str, level: str, name: str, born: date, index: int):
+    level_index = LEVELS.index(level)
+    year = min(born.year + TITLE_AGE[level_index], LAST_TITLE_YEAR)
+    obtained = date(year, 1 + index % 12, 1)
+    # Two in three were appointed (聘任) some months later; the others not (yet).
+    appointed = date(year + (obtained.month > 6), 1 + (obtained.month + 3) % 12, 1)
+    return PersonTitle(
+        series=series_rows[SERIES_ROW.get(series, series)],
+        level=TitleLevel.from_label(level),
+        name=name,
+        obtained=obtained,
+        appointed=appointed if index % 3 else None,
+    )
+
+
+def _employments(name: str, unit: Unit | None, units: dict[str, Unit]) -> list[Employment]:
+    """The person's periods, the last one open at their current unit."""
+    if name not in EARLIER_UNIT:
+        started = TRANSFER_IN.get(name, DEMO_HIRED)
+        return [Employment(unit=unit, started_on=started)]
+    earlier, began, moved = EARLIER_UNIT[name]
+    return [
+        Employment(
+            unit=units[earlier], started_on=began, ended_on=date.fromordinal(moved.toordinal() - 1)
+        ),
+        Employment(unit=unit, started_on=moved),
+    ]
+
+
 def _get_or_add(model, defaults: dict, **key):
     row = db.session.scalar(sa.select(model).filter_by(**key))
     if row is None:
@@ -306,8 +355,9 @@ def load() -> list[Login]:
     bureau_name = current_app.config["BUREAU_NAME"]
     _get_or_add(Setting, {"value": {"value": bureau_name}}, key="BUREAU_NAME")  # as set_setting
 
-    authorities = {
-        name: _get_or_add(Authority, {"title_series": series}, name=name)
+    authorities = {name: _get_or_add(Authority, {}, name=name) for name, _ in AUTHORITIES}
+    series_rows = {
+        series: _get_or_add(TitleSeries, {"authority": authorities[name]}, name=series)
         for name, series in AUTHORITIES
     }
     for name in PROVIDER_NAMES:
@@ -371,9 +421,15 @@ def load() -> list[Login]:
                 "status": PersonStatus.PENDING if pending else PersonStatus.CONFIRMED,
                 "confirmed_by": None if pending else confirmer,
                 "confirmed_at": None if pending else datetime(2025, 3, 3, 1, 30, tzinfo=UTC),
+                "transfer_in_date": TRANSFER_IN.get(name),
             },
             id_number=id_number,
         )
+        person = people[name]
+        if not person.titles:
+            person.titles.append(_person_title(series_rows, series, level, title_name, born, index))
+        if not person.employments:
+            person.employments.extend(_employments(name, unit, units))
 
     # Professionals who log in (with their ID number): one of each situation.
     with_accounts = [

@@ -18,6 +18,8 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
     "人员信息": {
         "person.confirmed": "确认人员信息",
         "person.refused": "不予确认人员信息",
+        "person.title_added": "登记职称",
+        "person.moved": "变更工作单位",
     },
     "年度申报": {
         "declaration.open": "新建年度申报",

@@ -10,6 +10,7 @@ from portal import rules
 from portal.accounts.models import Professional, User
 from portal.extensions import db
 from portal.models_base import UTCDateTime, utcnow
+from portal.units.models import Unit
 
 
 class DeclarationStatus(enum.StrEnum):
@@ -44,6 +45,17 @@ DECLARATION_STATUS_LABELS = {
 }
 
 
+class ReviewingBody(enum.StrEnum):
+    """Who reviews a declaration (004 第十四条): the person's unit, or the bureau."""
+
+    UNIT = "unit"
+    BUREAU = "bureau"
+
+    @property
+    def label(self) -> str:
+        return {"unit": "用人单位", "bureau": "县人社局"}[self.value]
+
+
 class Declaration(db.Model):
     __table_args__ = (sa.UniqueConstraint("professional_id", "year"),)
 
@@ -56,6 +68,11 @@ class Declaration(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Recorded at submission, so that a later move changes neither reports nor rights.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    reviewing_body: Mapped[ReviewingBody | None] = mapped_column(
+        sa.Enum(ReviewingBody, native_enum=False, length=10)
+    )
     # Review outcome
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
@@ -71,6 +88,7 @@ class Declaration(db.Model):
     registered_on: Mapped[date | None] = mapped_column(sa.Date)
 
     professional: Mapped[Professional] = relationship()
+    unit: Mapped[Unit | None] = relationship()
     reviewer: Mapped[User | None] = relationship()
     claims: Mapped[list["Claim"]] = relationship(
         back_populates="declaration", order_by="Claim.position", cascade="all, delete-orphan"

@@ -21,7 +21,13 @@ from portal.clock import current_year
 from portal.declarations import duplicates, lifecycle
 from portal.declarations import evidence as files
 from portal.declarations.lifecycle import Action
-from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
+from portal.declarations.models import (
+    Claim,
+    Declaration,
+    DeclarationStatus,
+    Evidence,
+    ReviewingBody,
+)
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, Refusal
@@ -324,6 +330,11 @@ def submit(user: User, declaration: Declaration) -> Declaration:
     result = evaluate(declaration)
     lifecycle.transition(user, declaration, Action.SUBMIT)
     declaration.submitted_at = utcnow()
+    person = declaration.professional
+    declaration.unit_id = person.unit_id
+    declaration.reviewing_body = (
+        ReviewingBody.BUREAU if person.reviewed_by_bureau else ReviewingBody.UNIT
+    )
     db.session.flush()
     record(
         "declaration.submit",

@@ -39,10 +39,59 @@ class Authority(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    title_series: Mapped[str] = mapped_column(sa.String(500), default="")  # 、-separated
+
+    series: Mapped[list["TitleSeries"]] = relationship(
+        back_populates="authority", order_by="TitleSeries.name"
+    )
+
+    @property
+    def audit_name(self) -> str:
+        return self.name
 
     def __repr__(self) -> str:
         return f"<Authority {self.name}>"
+
+
+class TitleLevel(enum.StrEnum):
+    FULL_SENIOR = "full_senior"  # 正高
+    DEPUTY_SENIOR = "deputy_senior"  # 副高
+    INTERMEDIATE = "intermediate"  # 中级
+    JUNIOR = "junior"  # 初级
+    ASSISTANT = "assistant"  # 员级
+
+    @property
+    def label(self) -> str:
+        return TITLE_LEVEL_LABELS[self]
+
+    @classmethod
+    def from_label(cls, label: str) -> "TitleLevel | None":
+        return next((level for level, text in TITLE_LEVEL_LABELS.items() if text == label), None)
+
+
+TITLE_LEVEL_LABELS = {
+    TitleLevel.FULL_SENIOR: "正高",
+    TitleLevel.DEPUTY_SENIOR: "副高",
+    TitleLevel.INTERMEDIATE: "中级",
+    TitleLevel.JUNIOR: "初级",
+    TitleLevel.ASSISTANT: "员级",
+}
+
+
+class TitleSeries(db.Model):
+    """职称系列 as one row of seed 002's annex (e.g. 经济、电子信息), owned by its authority."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authority.id"), index=True)
+
+    authority: Mapped[Authority] = relationship(back_populates="series")
+
+    @property
+    def audit_name(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<TitleSeries {self.name}>"
 
 
 class Unit(db.Model):

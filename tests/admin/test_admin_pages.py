@@ -90,7 +90,7 @@ def test_unit_uscc_is_unique(client, admin, make_unit):
 
 def test_unit_create_edit_deactivate(app, client, admin):
     with app.app_context():
-        db.session.add(Authority(name="县卫生健康委员会", title_series="卫生"))
+        db.session.add(Authority(name="县卫生健康委员会"))
         db.session.commit()
         authority_id = db.session.scalar(db.select(Authority.id))
     page = client.get("/admin/units/new").text

@@ -6,7 +6,13 @@ import sqlalchemy as sa
 
 from portal.accounts.models import PersonStatus
 from portal.audit.models import AuditEvent
-from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
+from portal.declarations.models import (
+    Claim,
+    Declaration,
+    DeclarationStatus,
+    Evidence,
+    ReviewingBody,
+)
 from portal.extensions import db
 from tests.conftest import PASSWORD
 from tests.declarations.conftest import PDF_BYTES, YEAR, png_bytes
@@ -87,6 +93,9 @@ def test_submit_needs_evidence_then_locks(logged_in, app):
         declaration = db.session.scalar(sa.select(Declaration))
         assert declaration.status is DeclarationStatus.SUBMITTED
         assert declaration.submitted_at is not None
+        # The unit and reviewing body it was made under are recorded at submission.
+        assert declaration.unit_id == declaration.professional.unit_id is not None
+        assert declaration.reviewing_body is ReviewingBody.UNIT
         actions = db.session.scalars(sa.select(AuditEvent.action)).all()
         assert "declaration.submit" in actions and "evidence.add" in actions
 

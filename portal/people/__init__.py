@@ -1,0 +1,1 @@
+"""A person's record over time for staff and the command line: titles, employment, years."""

@@ -1,0 +1,70 @@
+"""A person's record over time, as the staff page and `flask people show` read it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.accounts.idnumbers import clean_id_number
+from portal.accounts.models import Professional
+from portal.declarations.models import Declaration
+from portal.extensions import db
+from portal.refusal import INVALID, Refusal, not_found
+
+
+def find_by_id_number(value: str) -> Professional:
+    try:
+        id_number = clean_id_number(value)
+    except ValueError as error:
+        raise Refusal(str(error), INVALID) from error
+    person = db.session.scalar(sa.select(Professional).filter_by(id_number=id_number))
+    if person is None:
+        raise not_found("没有该身份证号码的人员记录。")
+    return person
+
+
+def declarations_of(person: Professional) -> list[Declaration]:
+    return list(
+        db.session.scalars(
+            sa.select(Declaration)
+            .where(Declaration.professional_id == person.id)
+            .order_by(Declaration.year.desc())
+        )
+    )
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def person_record(person: Professional) -> dict:
+    """Plain data (ID number masked): the command prints it as JSON."""
+    return {
+        "name": person.name,
+        "id_number": person.masked_id_number,
+        "transfer_in_date": _day(person.transfer_in_date),
+        "titles": [
+            {
+                "series": title.series.name,
+                "level": title.level.label,
+                "name": title.name,
+                "obtained": _day(title.obtained),
+                "appointed": _day(title.appointed),
+            }
+            for title in person.titles
+        ],
+        "employment": [
+            {"unit": e.unit_name, "from": _day(e.started_on), "to": _day(e.ended_on)}
+            for e in person.employments
+        ],
+        "years": [
+            {
+                "year": d.year,
+                "general": d.general_hours,
+                "professional": d.professional_hours,
+                "status": d.status.label,
+                "unit": d.unit.name if d.unit else None,
+                "source": "portal",
+            }
+            for d in declarations_of(person)
+        ],
+    }
