@@ -20,7 +20,7 @@ from portal.declarations.lifecycle import Action
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.paging import Window, window
+from portal.paging import PER_PAGE, Window
 from portal.refusal import CONFLICT, INVALID, TOO_MANY, Refusal, forbidden, not_found
 from portal.units.models import Unit
 from portal.workdays import service as workdays
@@ -180,32 +180,44 @@ def board_page(wanted: BoardFilter, today: date | None = None) -> Window:
     loaded in the same query; publicised and registered records only (never revoked ones).
     Batches ended more than RECENT_DAYS ago show when asked for (archived, or by batch)."""
     today = today or local_today()
-    query = (
-        sa.select(Declaration, PublicityBatch)
+    page = max(1, wanted.page)
+    ids = (
+        sa.select(Declaration.id)
         .join(PublicityBatch, Declaration.batch_id == PublicityBatch.id)
         .join(Professional, Declaration.professional_id == Professional.id)
         .outerjoin(Unit, Professional.unit_id == Unit.id)
         .where(Declaration.status.in_(BOARD_STATES), PublicityBatch.start_date <= today)
-        .options(contains_eager(Declaration.professional).contains_eager(Professional.unit))
-        # Newest batch first (ids grow with time); the batch_id index serves the order.
-        .order_by(Declaration.batch_id.desc(), Declaration.id)
     )
     if wanted.batch_id:
-        query = query.where(Declaration.batch_id == wanted.batch_id)
+        ids = ids.where(Declaration.batch_id == wanted.batch_id)
     elif not wanted.archived:
-        query = query.where(PublicityBatch.end_date >= today - timedelta(days=RECENT_DAYS))
+        ids = ids.where(PublicityBatch.end_date >= today - timedelta(days=RECENT_DAYS))
     if wanted.state in BOARD_STATE_CHOICES:
-        query = query.where(Declaration.status == DeclarationStatus(wanted.state))
+        ids = ids.where(Declaration.status == DeclarationStatus(wanted.state))
     if wanted.q.strip():
         text = wanted.q.strip()
-        query = query.where(
+        ids = ids.where(
             sa.or_(
                 Professional.name.contains(text, autoescape=True),
                 Unit.name.contains(text, autoescape=True),
                 PublicityBatch.title.contains(text, autoescape=True),
             )
         )
-    return window(query, wanted.page, scalars=False)
+    # Newest batch first (ids grow with time). The page's ids are picked first, so that only
+    # narrow rows are sorted; then the 50 rows are read whole, with person, unit and batch.
+    order = (Declaration.batch_id.desc(), Declaration.id.desc())
+    ids = ids.order_by(*order).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    query = (
+        sa.select(Declaration, PublicityBatch)
+        .join(PublicityBatch, Declaration.batch_id == PublicityBatch.id)
+        .join(Declaration.professional)
+        .outerjoin(Professional.unit)
+        .where(Declaration.id.in_(ids.scalar_subquery()))
+        .options(contains_eager(Declaration.professional).contains_eager(Professional.unit))
+        .order_by(*order)
+    )
+    rows = list(db.session.execute(query).all())
+    return Window(rows[:PER_PAGE], page, PER_PAGE, len(rows) > PER_PAGE)
 
 
 # --- objections -----------------------------------------------------------------------------

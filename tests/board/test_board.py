@@ -428,7 +428,7 @@ def test_logged_in_board_is_not_cached(client, auth, officer, many_on_board):
 
 
 def test_the_server_cache_is_cleared_when_an_objection_is_decided(client, officer, many_on_board):
-    decl = many_on_board[0]
+    decl = many_on_board[-1]  # the newest: on the first page
     assert decl.professional.name in client.get("/board").get_data(as_text=True)
     objection = service.raise_objection(
         decl, "群众", "13900001111", "该同志当年并未参加培训。", "1.2.3.4"
