@@ -238,6 +238,8 @@ def load(n: int) -> dict:
     _insert(Claim, claims)
     db.session.add(Setting(key=MARKER, value={"n": n}))
     db.session.flush()
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.text("ANALYZE"))  # statistics, as PRAGMA optimize keeps them
     return {
         "skipped": False,
         "n": n,
