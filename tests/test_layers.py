@@ -21,6 +21,7 @@ LAYERS = [
         "portal.security",
         "portal.fields",
         "portal.cli_support",
+        "portal.paging",
     ),
     ("portal.audit",),
     ("portal.settings",),

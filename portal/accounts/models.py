@@ -101,10 +101,12 @@ class Professional(db.Model):
     id_number: Mapped[str] = mapped_column(
         sa.String(18), unique=True
     )  # 居民身份证号码, upper-case X
-    name: Mapped[str] = mapped_column(sa.String(50))
+    name: Mapped[str] = mapped_column(sa.String(50), index=True)
     phone: Mapped[str] = mapped_column(sa.String(20), default="")
     birth_date: Mapped[date | None] = mapped_column(sa.Date)
-    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))  # None: freelance
+    unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("unit.id"), index=True
+    )  # None: freelance
     title_series: Mapped[str] = mapped_column(sa.String(50), default="")  # 职称系列, e.g. 教师
     title_level: Mapped[str] = mapped_column(sa.String(20), default="")  # 正高/副高/中级/初级/员级
     title_name: Mapped[str] = mapped_column(sa.String(50), default="")  # e.g. 一级教师

@@ -13,8 +13,15 @@ from portal.extensions import db
 
 @click.command("demo")
 @with_appcontext
-def demo():
-    """Create the schema if needed and load the demo county (safe to run again)."""
+@click.option(
+    "--county",
+    "county",
+    type=click.IntRange(min=30),
+    help="另建 N 名专业技术人员的县域数据（性能测试用，可重复运行）",
+)
+def demo(county):
+    """Create the schema if needed and load the demo county (safe to run again); --county N
+    adds N generated professionals for measuring the busy pages."""
     from portal.admin import demo as demo_data
 
     schema = demo_data.ensure_schema()
@@ -30,6 +37,19 @@ def demo():
     click.echo(f"演示账号 (demo logins), 密码 password: {demo_data.DEMO_PASSWORD}")
     rows = [(login.role.label, login.username, login.name, login.note) for login in logins]
     _table(("角色 role", "用户名 username", "姓名 name", "说明 note"), rows)
+    if county:
+        from portal.admin import county as county_data
+
+        summary = county_data.load(county)
+        db.session.commit()
+        if summary["skipped"]:
+            click.echo(f"县域数据已存在（{summary['n']}人），未重复生成。")
+        else:
+            click.echo(
+                f"县域数据已生成：{county}人，{summary['units']}个单位，公示中"
+                f"{summary['publicised']}份，已登记{summary['registered']}份，"
+                f"unit-big 待核验{summary['waiting']}份。"
+            )
 
 
 def _width(text: str) -> int:

@@ -1,10 +1,26 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.board import service as board_service
-from portal.board.service import OUTCOMES
+from portal.board.service import BOARD_STATE_CHOICES, OUTCOMES
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -69,3 +85,20 @@ class ObjectionDecisionForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     """The "close due publicity" button: nothing to fill in but the CSRF token."""
+
+
+class BoardFilterForm(FlaskForm):
+    """The public board's search and filters (a GET form: no CSRF token, no session)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("搜索", validators=[Optional(), Length(max=50)])
+    batch = SelectField("公示批次", coerce=int, validate_choice=False, default=0)
+    state = SelectField(
+        "状态",
+        choices=[("", "全部"), *BOARD_STATE_CHOICES.items()],
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    archived = BooleanField("含往期公示")

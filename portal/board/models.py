@@ -14,8 +14,10 @@ from portal.models_base import UTCDateTime, utcnow
 class PublicityBatch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    start_date: Mapped[date] = mapped_column(sa.Date)
-    end_date: Mapped[date] = mapped_column(sa.Date)  # inclusive: S..E holds 5 working days
+    start_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    end_date: Mapped[date] = mapped_column(
+        sa.Date, index=True
+    )  # inclusive: S..E holds 5 working days
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -49,7 +51,9 @@ class Objection(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ip: Mapped[str] = mapped_column(sa.String(45), default="")
     status: Mapped[ObjectionStatus] = mapped_column(
-        sa.Enum(ObjectionStatus, native_enum=False, length=20), default=ObjectionStatus.OPEN
+        sa.Enum(ObjectionStatus, native_enum=False, length=20),
+        default=ObjectionStatus.OPEN,
+        index=True,
     )
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,9 +8,11 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.accounts.models import Professional, Role, User
 from portal.audit.service import record
+from portal.board import cache
 from portal.board.models import Objection, ObjectionStatus, PublicityBatch
 from portal.clock import local_today
 from portal.declarations import lifecycle
@@ -18,7 +20,9 @@ from portal.declarations.lifecycle import Action
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.paging import PER_PAGE, Window
 from portal.refusal import CONFLICT, INVALID, TOO_MANY, Refusal, forbidden, not_found
+from portal.units.models import Unit
 from portal.workdays import service as workdays
 
 RECENT_DAYS = 60  # closed batches stay on the public board this long after their end
@@ -56,6 +60,10 @@ def eligible_declarations(unit_id: int | None = None) -> list[Declaration]:
         .join(Professional, Declaration.professional_id == Professional.id)
         .where(Declaration.status == DeclarationStatus.APPROVED, Declaration.batch_id.is_(None))
         .order_by(Professional.unit_id, Professional.name, Declaration.id)
+        .options(
+            contains_eager(Declaration.professional).joinedload(Professional.unit),
+            joinedload(Declaration.reviewer),
+        )
     )
     if unit_id == 0:
         query = query.where(Professional.unit_id.is_(None))
@@ -116,12 +124,26 @@ def open_batch(
         detail=f"{first.isoformat()}至{end.isoformat()} {len(declarations)}份"
         + ("；" + "；".join(warnings) if warnings else ""),
     )
+    cache.clear()
     return batch
 
 
-def batches(limit: int = 50) -> list[PublicityBatch]:
-    query = sa.select(PublicityBatch).order_by(PublicityBatch.start_date.desc()).limit(limit)
-    return list(db.session.scalars(query))
+def batches(limit: int = 50) -> list[tuple[PublicityBatch, int]]:
+    """The latest batches with the number of records in each, in one query."""
+    query = (
+        sa.select(PublicityBatch, sa.func.count(Declaration.id))
+        .outerjoin(Declaration, Declaration.batch_id == PublicityBatch.id)
+        .group_by(PublicityBatch.id)
+        .order_by(PublicityBatch.start_date.desc(), PublicityBatch.id.desc())
+        .limit(limit)
+    )
+    return [(batch, count) for batch, count in db.session.execute(query)]
+
+
+def open_objection_count() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Objection.id)).where(Objection.status == ObjectionStatus.OPEN)
+    )
 
 
 def running(batch: PublicityBatch, today: date | None = None) -> bool:
@@ -129,24 +151,73 @@ def running(batch: PublicityBatch, today: date | None = None) -> bool:
     return batch.start_date <= today <= batch.end_date
 
 
-def board_batches(today: date | None = None) -> list[tuple[PublicityBatch, list[Declaration]]]:
-    """What the public board shows: batches running or ended in the last RECENT_DAYS (not
-    before their start), with their publicised and registered records (never revoked ones)."""
+BOARD_STATE_CHOICES = {s.value: s.label for s in BOARD_STATES}
+
+
+@dataclass
+class BoardFilter:
+    q: str = ""  # a name, a unit or a batch title
+    batch_id: int | None = None
+    state: str = ""  # one of BOARD_STATE_CHOICES, or all
+    archived: bool = False  # also batches that ended more than RECENT_DAYS ago
+    page: int = 1
+
+
+def board_batch_list(today: date | None = None) -> list[PublicityBatch]:
+    """Every batch that has started, newest first: the board's batch filter, archived ones too."""
     today = today or local_today()
-    query = (
-        sa.select(PublicityBatch)
-        .where(
-            PublicityBatch.end_date >= today - timedelta(days=RECENT_DAYS),
-            PublicityBatch.start_date <= today,  # not public before the period starts
+    return list(
+        db.session.scalars(
+            sa.select(PublicityBatch)
+            .where(PublicityBatch.start_date <= today)  # not public before the period starts
+            .order_by(PublicityBatch.start_date.desc(), PublicityBatch.id.desc())
         )
-        .order_by(PublicityBatch.start_date.desc(), PublicityBatch.id.desc())
     )
-    shown = []
-    for batch in db.session.scalars(query):
-        rows = [d for d in batch.declarations if d.status in BOARD_STATES]
-        if rows:
-            shown.append((batch, rows))
-    return shown
+
+
+def board_page(wanted: BoardFilter, today: date | None = None) -> Window:
+    """One page of the public board: rows of (declaration, batch) with the person and unit
+    loaded in the same query; publicised and registered records only (never revoked ones).
+    Batches ended more than RECENT_DAYS ago show when asked for (archived, or by batch)."""
+    today = today or local_today()
+    page = max(1, wanted.page)
+    ids = (
+        sa.select(Declaration.id)
+        .join(PublicityBatch, Declaration.batch_id == PublicityBatch.id)
+        .join(Professional, Declaration.professional_id == Professional.id)
+        .outerjoin(Unit, Professional.unit_id == Unit.id)
+        .where(Declaration.status.in_(BOARD_STATES), PublicityBatch.start_date <= today)
+    )
+    if wanted.batch_id:
+        ids = ids.where(Declaration.batch_id == wanted.batch_id)
+    elif not wanted.archived:
+        ids = ids.where(PublicityBatch.end_date >= today - timedelta(days=RECENT_DAYS))
+    if wanted.state in BOARD_STATE_CHOICES:
+        ids = ids.where(Declaration.status == DeclarationStatus(wanted.state))
+    if wanted.q.strip():
+        text = wanted.q.strip()
+        ids = ids.where(
+            sa.or_(
+                Professional.name.contains(text, autoescape=True),
+                Unit.name.contains(text, autoescape=True),
+                PublicityBatch.title.contains(text, autoescape=True),
+            )
+        )
+    # Newest batch first (ids grow with time). The page's ids are picked first, so that only
+    # narrow rows are sorted; then the 50 rows are read whole, with person, unit and batch.
+    order = (Declaration.batch_id.desc(), Declaration.id.desc())
+    ids = ids.order_by(*order).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    query = (
+        sa.select(Declaration, PublicityBatch)
+        .join(PublicityBatch, Declaration.batch_id == PublicityBatch.id)
+        .join(Declaration.professional)
+        .outerjoin(Professional.unit)
+        .where(Declaration.id.in_(ids.scalar_subquery()))
+        .options(contains_eager(Declaration.professional).contains_eager(Professional.unit))
+        .order_by(*order)
+    )
+    rows = list(db.session.execute(query).all())
+    return Window(rows[:PER_PAGE], page, PER_PAGE, len(rows) > PER_PAGE)
 
 
 # --- objections -----------------------------------------------------------------------------
@@ -260,6 +331,7 @@ def decide_objection(user: User, objection: Objection, outcome: str, reason: str
         user=user,
         detail=f"{OUTCOMES[outcome]}：{reason.strip()}",
     )
+    cache.clear()
     return objection
 
 
@@ -324,4 +396,6 @@ def close_due(today: date | None = None, user: User | None = None) -> CloseSumma
             summary.closed_batches.append(batch)
             record("publicity.batch_closed", batch, user=user, detail=batch.title)
     db.session.flush()
+    if summary.registered or summary.closed_batches:
+        cache.clear()
     return summary

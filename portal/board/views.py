@@ -1,11 +1,22 @@
 """The public board (/board) and the objection form, open to anyone without an account; the
 officer's publicity pages are portal.publicity.views."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 
 from portal.audit.service import client_ip, record_refusal
-from portal.board import forms, service
+from portal.board import cache, forms, service
 from portal.refusal import TOO_MANY, Refusal
+from portal.security import is_htmx
 
 bp = Blueprint("board", __name__)
 
@@ -13,9 +24,47 @@ bp = Blueprint("board", __name__)
 @bp.get("/board")
 def index():
     today = service.local_today()
-    return render_template(
-        "board/index.html", shown=service.board_batches(today), today=today, running=service.running
+    # A visitor without a cookie gets the same bytes as every other: cacheable, here and by a
+    # proxy, and rendered without a CSRF token (which would open a session).
+    public = not current_user.is_authenticated and not request.cookies
+    key = (today, request.query_string, is_htmx())
+    body = cache.get(key) if public else None
+    if body is None:
+        body = _render(today, public)
+        if public:
+            cache.put(key, body)
+    response = make_response(body)
+    if public:
+        seconds = current_app.config.get("BOARD_CACHE_SECONDS", 60)
+        response.headers["Cache-Control"] = f"public, max-age={seconds}"
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+def _render(today, public: bool) -> bytes:
+    form = forms.BoardFilterForm(request.args)
+    batches = service.board_batch_list(today)
+    form.batch.choices = [(0, "全部批次")] + [(b.id, b.title) for b in batches]
+    form.validate()
+    wanted = service.BoardFilter(
+        q=(form.q.data or "") if not form.q.errors else "",
+        batch_id=form.batch.data or None,
+        state=form.state.data or "",
+        archived=bool(form.archived.data),
+        page=request.args.get("page", 1, type=int),
     )
+    template = "board/_rows.html" if is_htmx() else "board/index.html"
+    return render_template(
+        template,
+        form=form,
+        rows=service.board_page(wanted, today),
+        batches=[b for b in batches if service.running(b, today)],
+        filters={k: v for k, v in request.args.items() if k != "page"},
+        today=today,
+        running=service.running,
+        public_page=public,
+    ).encode()
 
 
 @bp.route("/board/objection/<int:declaration_id>", methods=["GET", "POST"])

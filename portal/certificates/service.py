@@ -262,12 +262,13 @@ def verification(printed: CertificatePrint) -> dict:
     """What the public page shows: the snapshot, masked, and which years no longer stand."""
     content = printed.content
     certificate = printed.certificate
-    current = {
-        d.year: d.status
-        for d in db.session.scalars(
-            sa.select(Declaration).where(Declaration.professional_id == certificate.professional_id)
-        )
-    }
+    current = dict(
+        db.session.execute(
+            sa.select(Declaration.year, Declaration.status).where(
+                Declaration.professional_id == certificate.professional_id
+            )
+        ).all()
+    )
     years = []
     for row in content.get("years", []):
         status = current.get(row["year"])

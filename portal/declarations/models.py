@@ -64,7 +64,9 @@ class Declaration(db.Model):
     year: Mapped[int]
     rule_set: Mapped[str] = mapped_column(sa.String(30))
     status: Mapped[DeclarationStatus] = mapped_column(
-        sa.Enum(DeclarationStatus, native_enum=False, length=20), default=DeclarationStatus.DRAFT
+        sa.Enum(DeclarationStatus, native_enum=False, length=20),
+        default=DeclarationStatus.DRAFT,
+        index=True,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from portal import rules
 from portal.accounts.models import PersonStatus, User
@@ -97,10 +98,11 @@ def own_declarations(user: User) -> list[Declaration]:
 
 def own_declaration(user: User, year: int) -> Declaration | None:
     person = person_of(user)
+    # The page shows every claim with its files: load them with it, not one claim at a time.
     return db.session.scalar(
-        sa.select(Declaration).where(
-            Declaration.professional_id == person.id, Declaration.year == year
-        )
+        sa.select(Declaration)
+        .where(Declaration.professional_id == person.id, Declaration.year == year)
+        .options(selectinload(Declaration.claims).selectinload(Claim.evidence))
     )
 
 

@@ -39,7 +39,7 @@ def _batches_page(form=None, status=200):
         days=service.publicity_days(),
         batches=service.batches(),
         close_form=forms.CloseForm(),
-        open_objections=len(service.objections()),
+        open_objections=service.open_objection_count(),
         today=service.local_today(),
     ), status
 

@@ -5,6 +5,7 @@ asks the lifecycle (which checks `can_review`), flushes and never commits."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Professional, User
@@ -15,6 +16,7 @@ from portal.declarations.lifecycle import Action
 from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.paging import Window, window
 from portal.refusal import CONFLICT, INVALID, Refusal, not_found
 
 REVIEWABLE = tuple(
@@ -25,26 +27,55 @@ REVIEWABLE = tuple(
 # --- finding things -----------------------------------------------------------------------
 
 
+@dataclass
+class Queue:
+    """One page of the queue, with the number of declarations in each state (same filters)."""
+
+    window: Window
+    counts: dict[DeclarationStatus, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
 def review_queue(
-    user: User, *, year: int | None = None, status: str | None = None, q: str = ""
-) -> list[Declaration]:
-    """Submitted (and waiting-for-evidence) declarations of confirmed people this user reviews."""
+    user: User, *, year: int | None = None, status: str | None = None, q: str = "", page: int = 1
+) -> Queue:
+    """Submitted (and waiting-for-evidence) declarations of confirmed people this user reviews:
+    rows of (declaration, number of claims), the person and unit loaded with them."""
     people = reviewable_people(user).where(Professional.status == PersonStatus.CONFIRMED)
-    statuses = [s for s in REVIEWABLE if not status or s.value == status]
-    query = (
-        sa.select(Declaration)
+    conditions = [
+        Declaration.professional_id.in_(people.with_only_columns(Professional.id)),
+        Declaration.status.in_(REVIEWABLE),
+    ]
+    if year:
+        conditions.append(Declaration.year == year)
+    if q.strip():
+        conditions.append(Professional.name.contains(q.strip(), autoescape=True))
+    by_state = (
+        sa.select(Declaration.status, sa.func.count(Declaration.id))
         .join(Professional, Declaration.professional_id == Professional.id)
-        .where(
-            Declaration.professional_id.in_(people.with_only_columns(Professional.id)),
-            Declaration.status.in_(statuses),
-        )
+        .where(*conditions)
+        .group_by(Declaration.status)
+    )
+    counts = dict(db.session.execute(by_state).all())
+    claims = (
+        sa.select(sa.func.count(Claim.id))
+        .where(Claim.declaration_id == Declaration.id)
+        .correlate(Declaration)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(Declaration, claims)
+        .join(Professional, Declaration.professional_id == Professional.id)
+        .where(*conditions)
+        .options(contains_eager(Declaration.professional).joinedload(Professional.unit))
         .order_by(Declaration.submitted_at, Declaration.id)
     )
-    if year:
-        query = query.where(Declaration.year == year)
-    if q.strip():
-        query = query.where(Professional.name.contains(q.strip(), autoescape=True))
-    return list(db.session.scalars(query))
+    if status:
+        query = query.where(Declaration.status == status)
+    return Queue(window(query, page, scalars=False), counts)
 
 
 def waiting_for_confirmation(user: User) -> int:

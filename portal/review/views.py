@@ -40,17 +40,20 @@ def _rule_set(declaration):
 def index():
     form = forms.ReviewFilterForm(request.args)
     form.validate()
-    declarations = service.review_queue(
+    year = form.year.data if not form.year.errors else None
+    queue = service.review_queue(
         current_user,
-        year=form.year.data if not form.year.errors else None,
+        year=year,
         status=form.status.data,
         q=form.q.data or "",
+        page=request.args.get("page", 1, type=int),
     )
     template = "review/_queue.html" if is_htmx() else "review/index.html"
     return render_template(
         template,
         form=form,
-        declarations=declarations,
+        queue=queue,
+        filters={"year": year or "", "status": form.status.data or "", "q": form.q.data or ""},
         held=service.waiting_for_confirmation(current_user),
     )
 

@@ -340,3 +340,107 @@ def test_board_hides_a_batch_before_it_starts(client, auth, officer, approved, t
     assert approved[0].professional.name not in client.get("/board").get_data(as_text=True)
     today(date(2025, 10, 9))
     assert approved[0].professional.name in client.get("/board").get_data(as_text=True)
+
+
+# --- the board at county scale (issue 13) -----------------------------------------------------
+
+
+@pytest.fixture
+def many_on_board(officer, make_unit, make_professional, make_submitted_declaration, today):
+    """55 publicised records (more than one page of 50) in two units."""
+    units = [make_unit(name="第二中学"), make_unit(name="县医院")]
+    rows = [
+        make_submitted_declaration(
+            make_professional(unit=units[i % 2], name=f"人员{i:02d}", account=False),
+            status=DeclarationStatus.APPROVED,
+            general_hours=30,
+            professional_hours=60,
+            total_hours=90,
+            compliant=True,
+        )
+        for i in range(55)
+    ]
+    service.open_batch(officer, [d.id for d in rows], date(2025, 9, 26), today=OPENED_ON)
+    db.session.commit()
+    return rows
+
+
+def test_board_is_paginated_by_50(client, many_on_board):
+    first = client.get("/board").get_data(as_text=True)
+    assert first.count("提出异议</a>") == 50 and "下一页" in first and "上一页" not in first
+    second = client.get("/board?page=2").get_data(as_text=True)
+    assert second.count("提出异议</a>") == 5 and "上一页" in second and "下一页" not in second
+
+
+def test_board_search_and_filters(client, officer, many_on_board):
+    page = client.get("/board", query_string={"q": "人员07"}).get_data(as_text=True)
+    assert "人员07" in page and "人员08" not in page
+    page = client.get("/board", query_string={"q": "县医院"}).get_data(as_text=True)
+    assert page.count("提出异议</a>") == 27 and "第二中学</td>" not in page
+    batch = db.session.scalars(sa.select(PublicityBatch)).one()
+    assert (
+        client.get("/board", query_string={"q": batch.title[:6]})
+        .get_data(as_text=True)
+        .count("提出异议</a>")
+        == 50
+    )
+    page = client.get("/board", query_string={"state": "registered"}).get_data(as_text=True)
+    assert "没有符合条件的公示记录" in page
+    page = client.get("/board", query_string={"q": "无此人"}).get_data(as_text=True)
+    assert "没有符合条件的公示记录" in page
+
+
+def test_board_search_is_a_fragment_of_the_same_template(client, many_on_board):
+    response = client.get("/board?q=人员07", headers={"HX-Request": "true"})
+    fragment = response.get_data(as_text=True)
+    assert fragment.lstrip().startswith('<section id="board-rows"')
+    assert "<html" not in fragment and "人员07" in fragment
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_archived_batch_is_findable(client, many_on_board, today):
+    today(date(2026, 3, 2))  # the batch ended long ago: gone from the default board
+    assert "目前没有公示" in client.get("/board").get_data(as_text=True)
+    batch = db.session.scalars(sa.select(PublicityBatch)).one()
+    page = client.get("/board", query_string={"archived": "y", "q": "人员07"}).get_data(
+        as_text=True
+    )
+    assert "人员07" in page and "公示期满" in page
+    page = client.get("/board", query_string={"batch": batch.id}).get_data(as_text=True)
+    assert page.count("公示期满") == 50
+
+
+def test_anonymous_board_is_cacheable_without_a_session(client, many_on_board):
+    response = client.get("/board")
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"].startswith("public, max-age=")
+    assert "X-CSRFToken" not in response.get_data(as_text=True)
+    etag = response.headers["ETag"]
+    again = client.get("/board", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_logged_in_board_is_not_cached(client, auth, officer, many_on_board):
+    auth.login(officer)
+    response = client.get("/board")
+    assert response.headers["Cache-Control"] == "no-store" and "ETag" not in response.headers
+    assert "X-CSRFToken" in response.get_data(as_text=True)
+
+
+def test_the_server_cache_is_cleared_when_an_objection_is_decided(client, officer, many_on_board):
+    decl = many_on_board[-1]  # the newest: on the first page
+    assert decl.professional.name in client.get("/board").get_data(as_text=True)
+    objection = service.raise_objection(
+        decl, "群众", "13900001111", "该同志当年并未参加培训。", "1.2.3.4"
+    )
+    service.decide_objection(officer, objection, service.REVOKE, "经核实证书系伪造")
+    db.session.commit()
+    assert decl.professional.name + "</td>" not in client.get("/board").get_data(as_text=True)
+
+
+def test_objection_form_gets_its_token_when_opened(csrf_app, many_on_board):
+    client = csrf_app.test_client()
+    assert "Set-Cookie" not in client.get("/board").headers
+    response = client.get(f"/board/objection/{many_on_board[0].id}")
+    assert 'name="csrf_token"' in response.get_data(as_text=True)
+    assert "session=" in response.headers["Set-Cookie"]

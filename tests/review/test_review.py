@@ -302,3 +302,26 @@ def test_people_confirmation(client, auth, make_unit, make_user, make_profession
     assert theirs.status is PersonStatus.PENDING
     actions = db.session.scalars(sa.select(AuditEvent.action)).all()
     assert "person.confirmed" in actions and "person.refused" in actions
+
+
+def test_queue_is_paginated_with_counts_per_state(
+    client, auth, make_unit, make_user, make_professional, make_submitted_declaration
+):
+    unit = make_unit(name="大单位")
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
+    for i in range(52):
+        make_submitted_declaration(
+            make_professional(unit=unit, name=f"待核{i:02d}", account=False),
+            status=DeclarationStatus.NEEDS_EVIDENCE if i < 2 else DeclarationStatus.SUBMITTED,
+        )
+    auth.login(reviewer)
+    first = client.get("/review/").get_data(as_text=True)
+    assert first.count(">核验</a>") == 50 and "下一页" in first
+    assert "共 52 份" in first and "待核验 50 份" in first and "待补充材料 2 份" in first
+    second = client.get("/review/?page=2").get_data(as_text=True)
+    assert second.count(">核验</a>") == 2 and "上一页" in second
+    fragment = client.get(
+        "/review/?status=needs_evidence", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert fragment.count(">核验</a>") == 2 and "<html" not in fragment
+    assert "待核验 50 份" in fragment  # the counts stay those of every state

@@ -1,0 +1,251 @@
+"""A county of N professionals for measuring the busy pages (`flask --app portal demo --county N`).
+
+Bulk inserts of the rows the services would write, from a fixed seed, so two runs build the same
+county; a second run with the same N changes nothing. People sit in N/30 units (the first one,
+"示范县县域第一人民医院", is big: its reviewer `unit-big` has 500 declarations waiting); each
+has one declaration for the current year with 3 or 4 claims whose hours the rules engine gives.
+About 5/6 are publicised in running batches, about 2,000 are registered (a closed batch), the
+rest are drafts. No evidence files and no audit events are written for these rows.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from portal import rules
+from portal.accounts.idnumbers import make_id_number, make_uscc
+from portal.accounts.models import PersonStatus, Professional, Role, User
+from portal.accounts.service import hash_password
+from portal.board.models import PublicityBatch
+from portal.clock import current_year, local_today
+from portal.declarations.models import Claim, Declaration, DeclarationStatus
+from portal.extensions import db
+from portal.settings.models import Setting
+from portal.units.models import Unit, UnitType
+from portal.workdays import service as workdays
+
+SEED = 13
+MARKER = "DEMO_COUNTY"
+PER_UNIT = 30
+BATCH_SIZE = 2000
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"  # noqa: E501
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国志文海燕晓东雪梅春林"
+CLAIM_SETS = [  # (kind, subject, facts); the rules engine gives the hours
+    [("courseware", "general", {"hours": 30}), ("training", "professional", {"days": 5}),
+     ("training", "professional", {"days": 3})],
+    [("courseware", "general", {"hours": 24}), ("training", "professional", {"days": 6}),
+     ("training", "professional", {"days": 2}), ("training", "professional", {"days": 2})],
+    [("courseware", "general", {"hours": 30}), ("training", "professional", {"days": 8}),
+     ("training", "professional", {"days": 1})],
+    [("courseware", "general", {"hours": 12}), ("courseware", "general", {"hours": 18}),
+     ("training", "professional", {"days": 4}), ("training", "professional", {"days": 4})],
+]  # fmt: skip
+
+
+def loaded() -> int | None:
+    row = db.session.get(Setting, MARKER)
+    return row.value.get("n") if row else None
+
+
+def _running_start(today: date) -> tuple[date, date]:
+    """The earliest start whose publicity period still runs today."""
+    for back in range(10, -1, -1):
+        first, end, _ = workdays.publicity_period(today - timedelta(days=back), 5)
+        if first <= today <= end:
+            return first, end
+    first, end, _ = workdays.publicity_period(today, 5)
+    return first, end
+
+
+def _evaluated(year: int):
+    rule_set = rules.rule_set_for_year(year)
+    out = []
+    for spec in CLAIM_SETS:
+        claims = [rules.Claim(kind, dict(facts), subject) for kind, subject, facts in spec]
+        out.append((spec, rules.evaluate_year(rule_set, year, claims)))
+    return rule_set.id, out
+
+
+def _insert(model, rows: list[dict]) -> None:
+    for start in range(0, len(rows), 5000):
+        db.session.execute(sa.insert(model), rows[start : start + 5000])
+
+
+def load(n: int) -> dict:
+    """Build the county of n people (after the demo county); idempotent. The caller commits."""
+    if loaded() is not None:
+        return {"skipped": True, "n": loaded()}
+    rng = random.Random(SEED)
+    today, year = local_today(), current_year()
+    now = datetime.now(UTC)
+    rule_set, evaluated = _evaluated(year)
+    n_units = max(1, n // PER_UNIT)
+    waiting, registered = min(500, n // 10), min(2000, n // 15)
+    publicised = max(0, round(n * 5 / 6) - registered)
+
+    _insert(
+        Unit,
+        [
+            {
+                "name": "示范县县域第一人民医院" if u == 0 else f"示范县县域单位{u:04d}",
+                "uscc": make_uscc(f"12341822MC{u:07d}"),
+                "type": UnitType.INSTITUTION,
+                "county": "示范县",
+                "active": True,
+            }
+            for u in range(n_units)
+        ],
+    )
+    unit_ids = list(
+        db.session.scalars(
+            sa.select(Unit.id).where(Unit.uscc.like("12341822MC%")).order_by(Unit.uscc)
+        )
+    )
+    reviewer = User(
+        username="unit-big",
+        password_hash=hash_password("Demo@2025"),
+        role=Role.UNIT_REVIEWER,
+        name="县域医院经办人",
+        unit_id=unit_ids[0],
+        password_changed_at=now,
+    )
+    db.session.add(reviewer)
+    db.session.flush()
+
+    big = max(waiting + 100, PER_UNIT)  # the big unit's people, the waiting ones first
+    people = []
+    for i in range(n):
+        born = date(1965, 1, 1) + timedelta(days=i % 10950)
+        unit = unit_ids[0] if i < big else unit_ids[1 + (i - big) % max(1, n_units - 1)]
+        people.append(
+            {
+                "id_number": make_id_number(born, 500 + i // 10950),
+                "name": rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
+                "phone": f"138{i:08d}",
+                "birth_date": born,
+                "unit_id": unit if n_units > 1 or i < big else unit_ids[0],
+                "title_series": "卫生" if unit == unit_ids[0] else "教师",
+                "title_level": "中级",
+                "title_name": "主治医师" if unit == unit_ids[0] else "一级教师",
+                "status": PersonStatus.CONFIRMED,
+                "confirmed_by_id": reviewer.id,
+                "confirmed_at": now,
+                "created_at": now,
+            }
+        )
+    _insert(Professional, people)
+    ids = dict(
+        db.session.execute(
+            sa.select(Professional.id_number, Professional.id).where(
+                Professional.phone.like("138%")
+            )
+        ).all()
+    )
+
+    first, end = _running_start(today)
+    old_first, old_end, _ = workdays.publicity_period(today - timedelta(days=30), 5)
+    batch_rows = [
+        {
+            "title": f"示范县{year}年度专业技术人员继续教育学时登记公示（已办结）",
+            "start_date": old_first,
+            "end_date": old_end,
+            "created_at": now,
+            "closed_at": now,
+        }
+    ]
+    for k in range(0, publicised, BATCH_SIZE):
+        batch_rows.append(
+            {
+                "title": f"示范县{year}年度专业技术人员继续教育学时登记公示（第{k // BATCH_SIZE + 1}批）",
+                "start_date": first,
+                "end_date": end,
+                "created_at": now,
+            }
+        )
+    _insert(PublicityBatch, batch_rows)
+    batch_ids = list(
+        db.session.scalars(
+            sa.select(PublicityBatch.id)
+            .where(
+                PublicityBatch.title.like(f"示范县{year}年度专业技术人员继续教育学时登记公示（%")
+            )
+            .order_by(PublicityBatch.id)
+        )
+    )
+
+    declarations = []
+    for i, person in enumerate(people):
+        spec, result = evaluated[i % len(evaluated)]
+        row = {
+            "professional_id": ids[person["id_number"]],
+            "year": year,
+            "rule_set": rule_set,
+            "status": DeclarationStatus.DRAFT,
+            "created_at": now,
+        }
+        if i < waiting:
+            row.update(status=DeclarationStatus.SUBMITTED, submitted_at=now - timedelta(hours=i))
+        elif i < waiting + registered + publicised:
+            j = i - waiting - registered  # < 0: registered
+            row.update(
+                status=DeclarationStatus.REGISTERED if j < 0 else DeclarationStatus.PUBLICISED,
+                submitted_at=now - timedelta(days=40),
+                reviewed_at=now - timedelta(days=35),
+                reviewer_id=reviewer.id,
+                general_hours=result.general,
+                professional_hours=result.professional,
+                total_hours=result.total,
+                compliant=result.compliant,
+                batch_id=batch_ids[0] if j < 0 else batch_ids[1 + j // BATCH_SIZE],
+                registered_on=old_end + timedelta(days=1) if j < 0 else None,
+                registered_at=now if j < 0 else None,
+            )
+        declarations.append(row)
+    _insert(Declaration, declarations)
+    declaration_ids = dict(
+        db.session.execute(
+            sa.select(Declaration.professional_id, Declaration.id).where(
+                Declaration.professional_id.in_(
+                    sa.select(Professional.id).where(Professional.phone.like("138%"))
+                ),
+                Declaration.year == year,
+            )
+        ).all()
+    )
+    claims = []
+    for i, person in enumerate(people):
+        spec, result = evaluated[i % len(evaluated)]
+        declaration_id = declaration_ids[ids[person["id_number"]]]
+        for position, ((kind, _, facts), res) in enumerate(zip(spec, result.claims, strict=True)):
+            claims.append(
+                {
+                    "declaration_id": declaration_id,
+                    "position": position,
+                    "kind": kind,
+                    "subject": res.subject,
+                    "facts": facts,
+                    "details": {"title": f"{year}年度培训{position + 1}"},
+                    "hours": res.hours,
+                    "full_year": res.full_year,
+                    "clause": res.clause,
+                    "created_at": now,
+                    "decision_reason": "",
+                }
+            )
+    _insert(Claim, claims)
+    db.session.add(Setting(key=MARKER, value={"n": n}))
+    db.session.flush()
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.text("ANALYZE"))  # statistics, as PRAGMA optimize keeps them
+    return {
+        "skipped": False,
+        "n": n,
+        "units": n_units,
+        "waiting": waiting,
+        "registered": registered,
+        "publicised": publicised,
+        "claims": len(claims),
+    }

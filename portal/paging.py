@@ -1,0 +1,38 @@
+"""Pages of a long list without counting the whole table: fetch one row more than a page holds
+to know whether a next page exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+
+PER_PAGE = 50
+
+
+@dataclass
+class Window:
+    rows: list[Any] = field(default_factory=list)
+    page: int = 1
+    per_page: int = PER_PAGE
+    has_next: bool = False
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+
+def window(query: sa.Select, page: int = 1, per_page: int = PER_PAGE, scalars=True) -> Window:
+    """Rows of page `page` (1-based) of an ordered select (an index serves the order)."""
+    page = max(1, page)
+    limited = query.limit(per_page + 1).offset((page - 1) * per_page)
+    result = db.session.scalars(limited) if scalars else db.session.execute(limited)
+    rows = list(result.unique().all() if scalars else result.all())
+    return Window(rows[:per_page], page, per_page, len(rows) > per_page)

@@ -1,0 +1,184 @@
+"""County-scale benchmark (not a test: run it by hand; bounded in time and requests).
+
+    python tests/bench/bench_county.py [--county 30000] [--seconds 5] [--concurrency 4]
+
+Builds the county (`flask --app portal demo --county N`, reused when the database exists),
+starts gunicorn on 127.0.0.1 with a bare /__hello route in front of the portal, loads each page
+(wrk when installed, else a bounded Python load generator) and prints requests per second, the
+ratio to /__hello and p50/p99 latency. Loopback only; gunicorn is stopped at the end.
+"""
+
+import argparse
+import http.client
+import http.cookiejar
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_PASSWORD = "Demo@2025"
+TEACHER = "342523197903141001"  # the demo county's teacher (王晓梅)
+MAX_REQUESTS = 20000  # per page, whatever the duration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build(database: Path, county: int, env: dict) -> None:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "portal", "demo", "--county", str(county)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    print(f"county of {county}: {time.perf_counter() - started:.1f} s ({database})")
+
+
+def cookie_for(base: str, username: str | None) -> str:
+    if username is None:
+        return ""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    data = urllib.parse.urlencode(
+        {"csrf_token": token.group(1), "username": username, "password": DEMO_PASSWORD}
+    ).encode()
+    opener.open(f"{base}/login", data=data).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def python_load(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> dict:
+    """Keep-alive clients in threads until `seconds` or MAX_REQUESTS have passed."""
+    times: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    headers = {"Cookie": cookie} if cookie else {}
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.perf_counter() < deadline and len(times) < MAX_REQUESTS:
+            started = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"{path}: HTTP {response.status}")
+            with lock:
+                times.append(time.perf_counter() - started)
+        connection.close()
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    times.sort()
+    return {
+        "rps": len(times) / elapsed,
+        "p50": times[len(times) // 2] * 1000,
+        "p99": times[max(0, int(len(times) * 0.99) - 1)] * 1000,
+    }
+
+
+def wrk_load(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> dict:
+    command = ["wrk", "-t2", f"-c{concurrency}", f"-d{max(1, int(seconds))}s", "--latency"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+
+    def ms(label):
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": ms("50"),
+        "p99": ms("99"),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--county", type=int, default=30000)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--folder", default="/tmp/portal-bench-county")
+    args = parser.parse_args()
+    args.seconds = max(1.0, min(args.seconds, 30.0))
+    args.concurrency = max(1, min(args.concurrency, 16))
+
+    folder = Path(args.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / f"county-{args.county}.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "PORTAL_UPLOAD_FOLDER": str(folder / "evidence"),
+        "PORTAL_SECRET_KEY": "bench",
+        "PYTHONPATH": str(ROOT),
+    }
+    build(database, args.county, env)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+         "tests.bench.hello_app:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/__hello", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        load = wrk_load if shutil.which("wrk") else python_load
+        print(f"load: {load.__name__}, {args.seconds:.0f} s a page, {args.concurrency} clients")
+        pages = [
+            (None, "/__hello"),
+            (None, "/board"),
+            (None, "/board?page=300"),
+            (None, "/board?q=%E7%8E%8B"),
+            ("bureau", "/board"),
+            ("bureau", "/board/batches"),
+            ("unit-big", "/review/"),
+            (TEACHER, "/declarations/2024"),
+        ]
+        print(f"{'page':<36}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}")
+        hello = None
+        for username, path in pages:
+            result = load(port, path, cookie_for(base, username), args.seconds, args.concurrency)
+            hello = hello or result["rps"]
+            label = f"{urllib.parse.unquote(path)} ({username or '公众'})"
+            print(
+                f"{label:<36}{result['rps']:>9.1f}{result['rps'] / hello:>8.3f}"
+                f"{result['p50']:>9.1f}{result['p99']:>9.1f}"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
