@@ -1,7 +1,7 @@
 """Indexes for the board, the review queue and the publicity pages at county scale (issue 13)
 
 Revision ID: 4c5a1e13b0d4
-Revises: 812615c3a5ce
+Revises: 3042fbe6aede
 Create Date: 2026-11-30 13:30:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4c5a1e13b0d4'
-down_revision = '812615c3a5ce'
+down_revision = '3042fbe6aede'
 branch_labels = None
 depends_on = None
 
