@@ -4,6 +4,8 @@ asks the lifecycle (which checks `can_review`), flushes and never commits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
