@@ -111,6 +111,9 @@ class Claim(db.Model):
     hours: Mapped[int] = mapped_column(default=0)  # by the table, as last evaluated
     full_year: Mapped[bool] = mapped_column(default=False)
     clause: Mapped[str] = mapped_column(sa.String(60), default="")
+    # 就高认定项: the conversion claim the professional chose to count under highest-only
+    # (第二十一条4); at most one per declaration (the service clears the others).
+    elected: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Review, item by item
     decision: Mapped[ClaimDecision | None] = mapped_column(
@@ -141,6 +144,7 @@ class Claim(db.Model):
             key=str(self.id),
             duplicate=counted_elsewhere,
             details={k: str(v) for k, v in (self.details or {}).items() if v},
+            elected=bool(self.elected),
             accepted_hours=bound,
         )
 
@@ -168,7 +172,8 @@ class Evidence(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), index=True)
     original_name: Mapped[str] = mapped_column(sa.String(255))  # kept for display (Chinese allowed)
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    # Not unique: the claims a counted claim was split into (migration 0006) link one file.
+    stored_name: Mapped[str] = mapped_column(sa.String(80), index=True)
     content_type: Mapped[str] = mapped_column(sa.String(50))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
