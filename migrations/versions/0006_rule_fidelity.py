@@ -6,6 +6,8 @@ Create Date: 2026-11-30 13:40:00
 
 Schema:
 - claim.elected (就高认定项, default false);
+- claim.title_key (indexed): the normalised title of a paper or book, filled for stored claims,
+  so that the same work published in two places is found across years and people;
 - evidence.stored_name is no longer unique (an index instead): a claim split below keeps its
   proof by new evidence rows that link the same stored file. The file is removed only when
   the last row naming it goes (portal.declarations.service).
@@ -40,6 +42,11 @@ branch_labels = None
 depends_on = None
 
 ANHUI, HEFEI = "anhui-2025", "hefei-2021"
+# Kinds whose claims name a paper or a book, by rule set, and their work group.
+TITLED = {
+    ANHUI: {"paper.journal": "paper", "paper.sci": "paper", "paper.ei": "paper", "book": "book"},
+    HEFEI: {"paper": "paper", "paper.indexed": "paper", "book": "book"},
+}
 # kind -> (the count fact that multiplied it, the hours of one occurrence)
 SPLIT = {"lecture": ("count", 5), "aid.expert_service": ("activities", 20)}
 
@@ -67,6 +74,7 @@ claim = sa.table(
     sa.column("accepted_hours", sa.Integer),
     sa.column("decision_reason", sa.Text),
     sa.column("elected", sa.Boolean),
+    sa.column("title_key", sa.String),
 )
 evidence = sa.table(
     "evidence",
@@ -89,6 +97,8 @@ def upgrade():
     # ALTER TABLE ... ADD COLUMN: rebuilding the claim table would break its evidence's keys.
     with op.batch_alter_table('claim', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('elected', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('title_key', sa.String(length=300), nullable=True))
+    op.create_index(op.f('ix_claim_title_key'), 'claim', ['title_key'], unique=False)
     with op.batch_alter_table('evidence', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_evidence_stored_name'), type_='unique')
         batch_op.create_index(batch_op.f('ix_evidence_stored_name'), ['stored_name'], unique=False)
@@ -103,7 +113,9 @@ def downgrade():
         batch_op.create_unique_constraint(batch_op.f('uq_evidence_stored_name'), ['stored_name'])
     # ALTER TABLE ... DROP COLUMN (SQLite 3.35+): rebuilding the claim table would break the
     # foreign keys of its evidence rows.
+    op.drop_index(op.f('ix_claim_title_key'), table_name='claim')
     with op.batch_alter_table('claim', schema=None, recreate='never') as batch_op:
+        batch_op.drop_column('title_key')
         batch_op.drop_column('elected')
 
 
@@ -114,6 +126,11 @@ def _int(value):
         return int(str(value).strip())
     except (TypeError, ValueError):
         return None
+
+
+def _normalise(value):
+    """As portal.declarations.duplicates.normalise: letters and digits, case-folded."""
+    return "".join(ch for ch in str(value or "").casefold() if ch.isalnum())
 
 
 def _shares(accepted, per, n):
@@ -178,6 +195,10 @@ def _migrate_claim(connection, row):
         facts.pop("year", None)
     if facts != before:
         values["facts"] = facts
+    work = TITLED.get(rule_set, {}).get(kind)
+    title = _normalise((row["details"] or {}).get("title"))
+    if work and title:
+        values["title_key"] = f"{work}|title:{title}"
     copies = []
     n = count if count is not None and count > 1 else 1
     decided = row["decision"] is not None

@@ -108,6 +108,9 @@ class Claim(db.Model):
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # Identity of the work for the "counts once" rule, normalised (e.g. "patent_no:CN2023...")
     identity: Mapped[str | None] = mapped_column(sa.String(300), index=True)
+    # The work's normalised title (papers and books, e.g. "paper|title:..."): the same work
+    # published in two places (第十二条（四）"只得折算一次") has two identities but one title.
+    title_key: Mapped[str | None] = mapped_column(sa.String(300), index=True)
     hours: Mapped[int] = mapped_column(default=0)  # by the table, as last evaluated
     full_year: Mapped[bool] = mapped_column(default=False)
     clause: Mapped[str] = mapped_column(sa.String(60), default="")

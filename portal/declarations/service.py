@@ -185,6 +185,7 @@ def add_claim(
         facts=dict(result.facts),
         details=details,
         identity=duplicates.identity_of(spec, details),
+        title_key=duplicates.title_key_of(spec, details),
         hours=result.hours,
         full_year=result.full_year,
         clause=result.clause,
@@ -207,6 +208,7 @@ def update_claim(
     details = _clean_details(spec, details)
     claim.facts, claim.details, claim.subject = dict(result.facts), details, subject
     claim.identity = duplicates.identity_of(spec, details)
+    claim.title_key = duplicates.title_key_of(spec, details)
     db.session.flush()
     evaluate(declaration)
     record("claim.update", claim, detail=f"{claim.kind} {result.hours}学时", user=user)

@@ -162,9 +162,19 @@ def test_hefei_year_facts_are_dropped(migrated, make_declaration, person):
         claims=[
             {"kind": "aid", "subject": "professional"},
             {"kind": "qualification", "subject": "professional"},
+            {
+                "kind": "paper",
+                "facts": {"level": "national", "chars": 5000},
+                "subject": "professional",
+                "details": {"title": "论 课堂 教学"},
+            },
         ],
     )
     ids, declaration_id = [c.id for c in declaration.claims], declaration.id
     _old_facts({ids[0]: {"year": 2024}, ids[1]: {"year": 2015}})
+    with db.engine.begin() as connection:  # 812615c3a5ce had no title_key
+        assert "title_key" not in {c["name"] for c in sa.inspect(connection).get_columns("claim")}
     _upgrade()
-    assert [c.facts for c in _claims(declaration_id)] == [{}, {}]
+    claims = _claims(declaration_id)
+    assert [c.facts for c in claims[:2]] == [{}, {}]
+    assert claims[2].title_key == "paper|title:论课堂教学"  # filled for stored papers
