@@ -161,3 +161,52 @@ def _submitted_with_election(app, person):
             )
         db.session.commit()
         return declaration.id
+
+
+def test_without_election_the_item_that_makes_the_year_compliant_counts(
+    logged_in, make_declaration, person
+):
+    make_declaration(
+        person=person,
+        claims=[
+            {"kind": "training", "facts": {"days": 20}, "subject": "general"},
+            {"kind": "aid.assignment", "subject": "professional"},
+        ],
+    )
+    page = logged_in.get(f"/declarations/{YEAR}").text
+    assert "系统按最有利原则选择" in page and "第2项“援派及基层服务”90学时" in page
+    assert "已达标" in page
+
+
+def test_a_draft_project_without_completed_asks_for_it(logged_in, make_declaration, person):
+    declaration = make_declaration(
+        person=person,
+        claims=[{"kind": "project", "facts": {"level": "city", "role": "host", "completed": True}}],
+    )
+    claim = declaration.claims[0]
+    claim.facts = {"level": "city", "role": "host"}  # as migration 0006 leaves an unticked one
+    db.session.commit()
+    page = logged_in.get(f"/declarations/{YEAR}").text
+    assert "请填写“是否已结项”" in page
+    problems = service.submission_problems(declaration)
+    assert any("是否已结项" in p for p in problems)
+    form = logged_in.get(f"/declarations/{YEAR}/claims/{claim.id}").text
+    assert 'name="completed"' in form and "checked" not in form
+
+
+def test_the_review_counts_by_the_bureaus_scope(app, make_submitted_declaration, person):
+    from portal.review import service as review
+
+    declaration = make_submitted_declaration(
+        person,
+        year=YEAR,
+        claims=[
+            {"kind": "training", "facts": {"days": 3}, "subject": "professional"},
+            {"kind": "training", "facts": {"days": 5}, "subject": "professional"},
+        ],
+    )
+    with app.test_request_context():
+        assert review.accepted_year(declaration).professional == 48
+        set_setting("HIGHEST_ONLY_SCOPE", "claim")
+        assert review.accepted_year(declaration).professional == 30
+        assert review.accepted_year(declaration).scope == "claim"
