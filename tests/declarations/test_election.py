@@ -55,6 +55,7 @@ def test_electing_a_lower_item_counts_it_and_updates_the_totals(app, logged_in, 
             sa.select(AuditEvent).where(AuditEvent.action == "claim.elect")
         ).all()
         assert event.object_id == str(training.id)
+    assert "本人选择的就高认定项" in logged_in.get(f"/declarations/{YEAR}/submit").text
     # electing another one moves the choice: only one claim is ever elected
     logged_in.post(f"/declarations/{YEAR}/elect", data={"claim": patent.id}, headers=HTMX)
     with app.app_context():
