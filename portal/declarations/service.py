@@ -232,7 +232,10 @@ def change_subject(user: User, claim: Claim, subject: str) -> Claim:
 
 def highest_only_scope() -> str:
     """The bureau's reading of 第二十一条4 ("clause" or "claim"), used by every evaluation."""
-    return str(get_setting("HIGHEST_ONLY_SCOPE"))
+    scope = get_setting("HIGHEST_ONLY_SCOPE")
+    if scope not in rules.SCOPES:  # a bad config value: fail loudly, never count by a guess
+        raise RuntimeError(f"HIGHEST_ONLY_SCOPE must be one of {rules.SCOPES}, not {scope!r}")
+    return scope
 
 
 def electable(declaration: Declaration, claim: Claim) -> bool:
