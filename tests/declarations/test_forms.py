@@ -307,3 +307,21 @@ def test_other_kinds_stay_in_the_declaration_year(app):
         )
         assert not form.validate()
         assert "应为2025年度内的日期" in form.date.errors[0]
+
+
+def test_hefei_public_course_offers_an_optional_score(app):
+    form_class = forms.claim_form_class("hefei-2021", "public_course", 2024)
+    with app.test_request_context(), _frozen():
+        form = form_class(
+            formdata=MultiDict(
+                {"courses": "1", "score": "58", "title": "公需课", "date": "2024-06-01"}
+            ),
+            meta={"csrf": False},
+        )
+        assert form.validate(), form.errors
+        assert (form.result.hours, form.result.reason) == (0, "failed")
+        form = form_class(
+            formdata=MultiDict({"courses": "1", "title": "公需课", "date": "2024-06-01"}),
+            meta={"csrf": False},
+        )
+        assert form.validate() and form.result.hours == 30  # no exam: no score to give
