@@ -32,6 +32,7 @@ class Defaults:
     PUBLICITY_WORKING_DAYS = 5
     OBJECTION_LIMIT_PER_HOUR = 5  # objections one address may raise in an hour
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)
+    HIGHEST_ONLY_SCOPE = "clause"  # 第二十一条4: one clause item counts ("claim": one claim)
     TRAINING_PLAN_LEAD_DAYS = 15  # providers file a training plan this many days before it starts
 
     # Certificate PDF: a TrueType CJK font; discovered when not set

@@ -157,6 +157,7 @@ ROUTES = {
     ("POST", "declarations.claim_subject"): row(
         "/declarations/2025/claims/{claim}/subject", **P_ONLY
     ),
+    ("POST", "declarations.elect"): row("/declarations/2025/elect", **P_ONLY),
     ("POST", "declarations.upload"): row("/declarations/2025/claims/{claim}/evidence", **P_ONLY),
     ("POST", "declarations.delete_evidence"): row(
         "/declarations/2025/evidence/{evidence}/delete", **P_ONLY

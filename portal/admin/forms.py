@@ -136,6 +136,8 @@ def settings_form(values: dict):
     for spec in SETTINGS:
         if spec.kind == "bool":
             field = BooleanField(spec.label, description=spec.help)
+        elif spec.kind == "choice":
+            field = Select(spec.label, choices=list(spec.choices), description=spec.help)
         else:
             field = Integer(
                 spec.label,
@@ -160,11 +162,12 @@ def settings_values(form) -> dict:
     values = {}
     for spec in SETTINGS:
         value = form[spec.key].data
-        values[spec.key] = (
-            bool(value)
-            if spec.kind == "bool"
-            else int(value) * 1024 * 1024
-            if spec.kind == "mb"
-            else int(value)
-        )
+        if spec.kind == "bool":
+            values[spec.key] = bool(value)
+        elif spec.kind == "choice":
+            values[spec.key] = str(value)
+        elif spec.kind == "mb":
+            values[spec.key] = int(value) * 1024 * 1024
+        else:
+            values[spec.key] = int(value)
     return values

@@ -31,6 +31,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "claim.add": "新增申报条目",
         "claim.update": "修改申报条目",
         "claim.subject": "更改条目科目",
+        "claim.elect": "选择就高认定项",
         "claim.delete": "删除申报条目",
         "evidence.add": "上传证明材料",
         "evidence.delete": "删除证明材料",

@@ -8,6 +8,12 @@ details their kind names in ``KindSpec.identity`` (patent number, certificate nu
 
 Flags (shown to the professional before submission and to the reviewer after):
 - the same identity in another claim of the same person — this year or any other year;
+- the same work published in two places (第十二条（四）"同一论文或著作多处发表或出版，只得折算一次"):
+  a paper or book with the same normalised title (``Claim.title_key``) but another DOI, ISSN or
+  journal, in this declaration, another year's, or another person's holding the same place
+  (a flag for the reviewer: the engine counts a work once only by its identity);
+- two identical claims in one declaration: same kind, facts, issuer and date (seed 001 附件3
+  read for the portal; flagged in every rule set, the reviewer decides);
 - the same identity claimed by another person with the same rank (or authorship), or for works
   that have no rank at all (a personal certificate);
 - an evidence file whose SHA-256 equals a file of another claim, of any person.
@@ -71,6 +77,17 @@ def identity_of(kind: KindSpec, details: dict) -> str | None:
             return None
         parts.append(f"{key}:{value}")
     return f"{kind.work}|" + "|".join(parts)
+
+
+TITLED_WORKS = ("paper", "book")
+
+
+def title_key_of(kind: KindSpec, details: dict) -> str | None:
+    """The normalised title of a paper or book (e.g. "paper|title:..."), else None."""
+    title = normalise(details.get("title"))
+    if kind.work not in TITLED_WORKS or not title:
+        return None
+    return f"{kind.work}|title:{title}"
 
 
 def _work_label(identity: str) -> str:
@@ -148,6 +165,8 @@ def duplicate_flags(declaration: Declaration) -> dict[int, list[str]]:
                 flags[claim.id].append(
                     f"其他人员{at}在{other_declaration.year}年度申报中申报了{_what(claim.identity)}"
                 )
+    _title_flags(declaration, claims, number, flags)
+    _identical_flags(claims, number, flags)
     # Evidence files by hash
     files = [(claim, e) for claim in claims for e in claim.evidence]
     hashes = {e.sha256 for _, e in files}
@@ -163,9 +182,9 @@ def duplicate_flags(declaration: Declaration) -> dict[int, list[str]]:
             same[row[0].sha256].append((row[0], row[1], row[2]))
         for claim, evidence in files:
             numbers, years, others = [], [], False
-            for _file, other_claim, other_declaration in same[evidence.sha256]:
-                if other_claim.id == claim.id:
-                    continue
+            for other_file, other_claim, other_declaration in same[evidence.sha256]:
+                if other_claim.id == claim.id or other_file.stored_name == evidence.stored_name:
+                    continue  # the same stored file linked on purpose (a split claim)
                 if other_declaration.id == declaration.id:
                     numbers.append(number.get(other_claim.id, 0))
                 elif other_declaration.professional_id == declaration.professional_id:
@@ -182,6 +201,72 @@ def duplicate_flags(declaration: Declaration) -> dict[int, list[str]]:
             if others:
                 flags[claim.id].append(f"{name}其他人员申报中的材料是同一文件")
     return {k: list(dict.fromkeys(v)) for k, v in flags.items() if v}
+
+
+def _title_flags(declaration, claims, number, flags) -> None:
+    """The same paper or book (same normalised title) under another identity."""
+    by_title: dict[str, list[Claim]] = defaultdict(list)
+    for claim in claims:
+        if claim.title_key:
+            by_title[claim.title_key].append(claim)
+    if not by_title:
+        return
+    for group in by_title.values():
+        for claim in group:
+            for other in group:
+                if other is not claim and other.identity != claim.identity:
+                    flags[claim.id].append(
+                        f"与本申报第{number[other.id]}项{_same_title(claim)}，{ONCE}"
+                    )
+    query = (
+        sa.select(Claim, Declaration)
+        .join(Declaration, Claim.declaration_id == Declaration.id)
+        .where(
+            Claim.title_key.in_(list(by_title)),
+            Declaration.id != declaration.id,
+            Declaration.status.not_in(IGNORED_STATES),
+        )
+    )
+    for other, other_declaration in db.session.execute(query):
+        for claim in by_title[other.title_key]:
+            if claim.identity and other.identity == claim.identity:
+                continue  # already flagged as the same identity
+            if other_declaration.professional_id == declaration.professional_id:
+                flags[claim.id].append(
+                    f"本人在{other_declaration.year}年度申报中已申报过{_same_title(claim)}"
+                    f"（{other_declaration.status.label}），{ONCE}"
+                )
+            elif _conflicts(claim, other):
+                flags[claim.id].append(
+                    f"其他人员在{other_declaration.year}年度申报中申报了{_same_title(claim)}，{ONCE}"
+                )
+
+
+ONCE = "同一论文或著作多处发表或出版，只得折算一次（第十二条（四））"
+
+
+def _same_title(claim: Claim) -> str:
+    return f"题目相同的{WORK_LABELS.get(claim.title_key.split('|', 1)[0], '成果')}"
+
+
+def _identical_flags(claims, number, flags) -> None:
+    """Two claims of the same kind, facts, issuer and date in one declaration."""
+    seen: dict[tuple, list[Claim]] = defaultdict(list)
+    for claim in claims:
+        details = claim.details or {}
+        if not details.get("date") or not details.get("issuer"):
+            continue  # nothing to compare: works are matched by their identity instead
+        facts = tuple(sorted((k, repr(v)) for k, v in (claim.facts or {}).items()))
+        issuer = normalise(details.get("issuer"))
+        seen[(claim.kind, facts, issuer, details["date"])].append(claim)
+    for group in seen.values():
+        for claim in group:
+            others = [str(number[o.id]) for o in group if o is not claim]
+            if others:
+                flags[claim.id].append(
+                    f"与本申报第{'、'.join(others)}项的类别、认定依据、颁发（主办）单位和日期完全相同，"
+                    "请核实是否重复申报"
+                )
 
 
 def counted_elsewhere(declaration: Declaration) -> set[int]:

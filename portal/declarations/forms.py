@@ -1,7 +1,8 @@
 """Claim forms generated from the rules metadata: one form class per (rule set, kind, year).
 
 Facts become fields by type (int → number input with min/max, choice → select, bool →
-checkbox); the kind's identifying details become text/date fields checked by format (ISSN
+checkbox, or a yes/no radio choice when the fact is required, so that nothing silently means
+"no"); the kind's identifying details become text/date fields checked by format (ISSN
 checksum, ISBN checksum, DOI, CN number, patent number, dates within the declaration year).
 After the field checks the rules engine evaluates the claim; a RuleError is shown beside the
 fact it names.
@@ -17,7 +18,7 @@ from flask_wtf import FlaskForm
 from stdnum import isbn as stdnum_isbn
 from stdnum import issn as stdnum_issn
 from stdnum.exceptions import ValidationError as StdnumError
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -75,6 +76,19 @@ class ChineseDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError("日期格式应为 年-月-日，如 2025-03-15") from None
+
+
+class YesNoField(RadioField):
+    """A required yes/no choice ("true" / "false"), none ticked until the person chooses."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("choices", [("true", "是"), ("false", "否")])
+        super().__init__(label, validators, **kwargs)
+
+    def process_data(self, value):
+        if isinstance(value, bool):  # a stored fact
+            value = "true" if value else "false"
+        super().process_data(value)
 
 
 def normalise_issn(value: str) -> str:
@@ -152,9 +166,30 @@ NORMALISERS = {
 }
 
 
-def year_bound(kind: rules.KindSpec) -> bool:
-    """Kinds whose activity must lie in the declaration year (not those with a `year` fact)."""
-    return not any(spec.name == "year" for spec in kind.facts)
+# Online 公需 learning of a year that may be completed after it and still be declared in it
+# (seed 003 六(一): "2025年度……公需科目学习，参加线上学习的时间截至2026年5月31日").
+# Read as applying to every courseware claim of that year's declaration (an interpretation).
+LATE_ONLINE_LEARNING = {2025: date(2026, 5, 31)}
+LATE_KINDS = ("courseware",)
+
+
+def last_day(kind: rules.KindSpec, year: int) -> date:
+    """The latest date a claim of this kind may carry in a declaration of `year`: the year's
+    end, or the later closing of the year's online learning for courseware. No fact moves a
+    claim to another year."""
+    if kind.id in LATE_KINDS and year in LATE_ONLINE_LEARNING:
+        return LATE_ONLINE_LEARNING[year]
+    return date(year, 12, 31)
+
+
+def date_hint(kind: rules.KindSpec, year: int) -> str:
+    end = last_day(kind, year)
+    if end.year == year:
+        return ""
+    return (
+        f"{year}年度公需科目线上学习截至{end.year}年{end.month}月{end.day}日，"
+        f"此前完成的课件可在{year}年度申报"
+    )
 
 
 def subject_label(kind: rules.KindSpec) -> str:
@@ -217,11 +252,15 @@ class ClaimFormBase(FlaskForm):
                 valid = False
         if "date" in self and self.date.data and not self.date.errors:
             day = self.date.data
+            end = last_day(self.kind_spec, self.year)
             if day > local_today():
                 self.date.errors.append("日期不能晚于今天")
                 valid = False
-            elif year_bound(self.kind_spec) and day.year != self.year:
-                self.date.errors.append(f"应为{self.year}年度内的日期（本申报为{self.year}年度）")
+            elif day.year != self.year and not (day.year == end.year and day <= end):
+                message = f"应为{self.year}年度内的日期（本申报为{self.year}年度）"
+                if end.year != self.year:
+                    message = f"应在{self.year}年1月1日至{end.year}年{end.month}月{end.day}日之间"
+                self.date.errors.append(message)
                 valid = False
         if not valid:
             return False
@@ -301,12 +340,19 @@ def _fact_field(spec: rules.FactSpec):
             default=spec.default or "",
             description=description,
         )
+    if spec.required:  # a choice to make: no default that silently means "no"
+        return YesNoField(
+            spec.label,
+            validators=[InputRequired(f"请选择“{spec.label}”")],
+            validate_choice=False,  # the engine names an impossible value in Chinese
+            description=description,
+        )
     return BooleanField(spec.label, default=bool(spec.default), description=description)
 
 
-def _detail_field(name: str, required: bool):
+def _detail_field(name: str, required: bool, hint: str = ""):
     label = DETAIL_LABELS[name]
-    hint = DETAIL_HINTS.get(name, "")
+    hint = hint or DETAIL_HINTS.get(name, "")
     first = DataRequired(f"请填写“{label}”") if required else Optional()
     if name == "date":  # InputRequired keeps the "bad format" message of a given value
         first = InputRequired(f"请填写“{label}”") if required else Optional()
@@ -342,7 +388,8 @@ def claim_form_class(rule_set_id: str, kind_id: str, year: int) -> type[ClaimFor
         )
     required = {"title", "date", *kind.identity}
     for name in kind.details:
-        attrs[name] = _detail_field(name, name in required)
+        hint = date_hint(kind, year) if name == "date" else ""
+        attrs[name] = _detail_field(name, name in required, hint)
     attrs["fact_names"] = tuple(spec.name for spec in kind.facts)
     attrs["detail_names"] = tuple(kind.details)
     safe = re.sub(r"\W", "_", f"{rule_set_id}_{kind_id}_{year}")

@@ -128,9 +128,15 @@ class Claim(db.Model):
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # Identity of the work for the "counts once" rule, normalised (e.g. "patent_no:CN2023...")
     identity: Mapped[str | None] = mapped_column(sa.String(300), index=True)
+    # The work's normalised title (papers and books, e.g. "paper|title:..."): the same work
+    # published in two places (第十二条（四）"只得折算一次") has two identities but one title.
+    title_key: Mapped[str | None] = mapped_column(sa.String(300), index=True)
     hours: Mapped[int] = mapped_column(default=0)  # by the table, as last evaluated
     full_year: Mapped[bool] = mapped_column(default=False)
     clause: Mapped[str] = mapped_column(sa.String(60), default="")
+    # 就高认定项: the conversion claim the professional chose to count under highest-only
+    # (第二十一条4); at most one per declaration (the service clears the others).
+    elected: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Review, item by item
     decision: Mapped[ClaimDecision | None] = mapped_column(
@@ -161,6 +167,7 @@ class Claim(db.Model):
             key=str(self.id),
             duplicate=counted_elsewhere,
             details={k: str(v) for k, v in (self.details or {}).items() if v},
+            elected=bool(self.elected),
             accepted_hours=bound,
         )
 
@@ -188,7 +195,8 @@ class Evidence(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), index=True)
     original_name: Mapped[str] = mapped_column(sa.String(255))  # kept for display (Chinese allowed)
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    # Not unique: the claims a counted claim was split into (migration 0006) link one file.
+    stored_name: Mapped[str] = mapped_column(sa.String(80), index=True)
     content_type: Mapped[str] = mapped_column(sa.String(50))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)

@@ -193,6 +193,7 @@ def add_claim(
         facts=dict(result.facts),
         details=details,
         identity=duplicates.identity_of(spec, details),
+        title_key=duplicates.title_key_of(spec, details),
         hours=result.hours,
         full_year=result.full_year,
         clause=result.clause,
@@ -215,6 +216,7 @@ def update_claim(
     details = _clean_details(spec, details)
     claim.facts, claim.details, claim.subject = dict(result.facts), details, subject
     claim.identity = duplicates.identity_of(spec, details)
+    claim.title_key = duplicates.title_key_of(spec, details)
     db.session.flush()
     evaluate(declaration)
     record("claim.update", claim, detail=f"{claim.kind} {result.hours}学时", user=user)
@@ -236,11 +238,59 @@ def change_subject(user: User, claim: Claim, subject: str) -> Claim:
     return claim
 
 
+def highest_only_scope() -> str:
+    """The bureau's reading of 第二十一条4 ("clause" or "claim"), used by every evaluation."""
+    scope = get_setting("HIGHEST_ONLY_SCOPE")
+    if scope not in rules.SCOPES:  # a bad config value: fail loudly, never count by a guess
+        raise RuntimeError(f"HIGHEST_ONLY_SCOPE must be one of {rules.SCOPES}, not {scope!r}")
+    return scope
+
+
+def electable(declaration: Declaration, claim: Claim) -> bool:
+    """Whether the claim may be the year's elected item: a conversion claim (第十二条（一）–
+    （十一）) under a rule set with highest-only."""
+    try:
+        rule_set = rule_set_of(declaration)
+        return rule_set.highest_only and rule_set.kind(claim.kind).conversion
+    except rules.RuleError:
+        return False
+
+
+def elect_claim(user: User, claim: Claim) -> Claim:
+    """The professional elects the item that counts under highest-only (第二十一条4): this
+    claim is elected, any other one of the declaration no longer is."""
+    declaration = claim.declaration
+    ensure_draft(user, declaration, "claim.elect", claim)
+    if not electable(declaration, claim):
+        raise Refusal(
+            "只有学时折算认定的条目（第十二条（一）至（十一））可以选择就高认定。", INVALID
+        )
+    for other in declaration.claims:
+        other.elected = other is claim
+    db.session.flush()
+    evaluate(declaration)
+    record("claim.elect", claim, detail="本人选择计入此项（就高原则）", user=user)
+    return claim
+
+
+def clear_election(user: User, declaration: Declaration) -> Declaration:
+    """No election: the engine counts the item that serves the person best."""
+    ensure_draft(user, declaration, "claim.elect")
+    elected = [c for c in declaration.claims if c.elected]
+    for claim in elected:
+        claim.elected = False
+    db.session.flush()
+    evaluate(declaration)
+    if elected:
+        record("claim.elect", declaration, detail="取消选择，由系统按最有利原则认定", user=user)
+    return declaration
+
+
 def delete_claim(user: User, claim: Claim) -> None:
     declaration = claim.declaration
     ensure_draft(user, declaration, "claim.delete", claim)
     for item in claim.evidence:
-        files.remove_after_commit(item.stored_name)
+        _release_file(item)
     record("claim.delete", claim, detail=f"{claim.kind}", user=user)
     declaration.claims.remove(claim)
     db.session.delete(claim)
@@ -270,7 +320,9 @@ def evaluation(declaration: Declaration, *, store: bool = True) -> Evaluation:
         usable = [c for c in claims if c.id not in problems]
         inputs = [c.rule_claim(counted_elsewhere=c.id in counted_elsewhere) for c in usable]
         try:
-            result = rules.evaluate_year(rule_set, declaration.year, inputs)
+            result = rules.evaluate_year(
+                rule_set, declaration.year, inputs, highest_only_scope=highest_only_scope()
+            )
             break
         except rules.RuleError as error:  # a stored claim the rule set no longer accepts
             index = error.claim_index if error.claim_index is not None else 0
@@ -407,10 +459,22 @@ def add_evidence_after_request(
     return _store_evidence(user, claim, storage, after_submission=True)
 
 
+def _release_file(item: Evidence) -> None:
+    """Remove the stored file after commit, unless another evidence row links it (the claims a
+    claim of several lectures was split into share their proof)."""
+    shared = db.session.scalar(
+        sa.select(sa.func.count(Evidence.id)).where(
+            Evidence.stored_name == item.stored_name, Evidence.id != item.id
+        )
+    )
+    if not shared:
+        files.remove_after_commit(item.stored_name)
+
+
 def delete_evidence(user: User, item: Evidence) -> None:
     declaration = item.claim.declaration
     ensure_draft(user, declaration, "evidence.delete", item)
-    files.remove_after_commit(item.stored_name)
+    _release_file(item)
     record("evidence.delete", item, detail=f"申报条目{item.claim_id}", user=user)
     item.claim.evidence.remove(item)
     db.session.delete(item)

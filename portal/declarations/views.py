@@ -81,6 +81,8 @@ def page_context(declaration: Declaration) -> dict:
         "adding_files": declaration.status is DeclarationStatus.NEEDS_EVIDENCE,
         "switchable": service.can_switch_rule_set(declaration),
         "electable": service.electable_rule_sets(declaration.year),
+        "can_elect": lambda claim: service.electable(declaration, claim),
+        "elected_claim": next((c for c in declaration.claims if c.elected), None),
         "confirmed": declaration.professional.status is PersonStatus.CONFIRMED,
         "accept": files.ACCEPT,
         "max_file": files.human_size(files.max_file_bytes()),
@@ -244,6 +246,20 @@ def claim_subject(year: int, claim_id: int):
     declaration = _declaration(year)
     claim = _claim(declaration, claim_id)
     service.change_subject(current_user, claim, request.form.get("subject", ""))
+    return _changed(declaration)
+
+
+@bp.post("/<int:year>/elect")
+def elect(year: int):
+    """就高认定项 (第二十一条4): the claim that counts, or none (the system chooses)."""
+    declaration = _declaration(year)
+    claim_id = request.form.get("claim", type=int)
+    if claim_id is None:
+        service.clear_election(current_user, declaration)
+    else:
+        service.elect_claim(current_user, _claim(declaration, claim_id))
+    if not is_htmx():
+        flash("已保存就高认定的选择。", "success")
     return _changed(declaration)
 
 

@@ -14,6 +14,7 @@ from portal.accounts.models import PersonStatus, Professional, User
 from portal.accounts.permissions import can_review, reviewable_people
 from portal.audit.service import record
 from portal.declarations import duplicates, lifecycle
+from portal.declarations import service as declarations
 from portal.declarations.lifecycle import Action
 from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
 from portal.extensions import db
@@ -136,7 +137,12 @@ def _evaluate(declaration: Declaration, *, decided: bool) -> rules.YearResult:
     elsewhere = _counted_elsewhere(declaration)
     claims = [c.rule_claim(counted_elsewhere=c.id in elsewhere, decided=decided)
               for c in declaration.claims]  # fmt: skip
-    return rules.evaluate_year(rules.get_rule_set(declaration.rule_set), declaration.year, claims)
+    return rules.evaluate_year(
+        rules.get_rule_set(declaration.rule_set),
+        declaration.year,
+        claims,
+        highest_only_scope=declarations.highest_only_scope(),
+    )
 
 
 def declared_result(declaration: Declaration) -> tuple[rules.YearResult | None, str]:

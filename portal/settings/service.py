@@ -15,11 +15,12 @@ from portal.settings.models import Setting
 class SettingSpec:
     key: str
     label: str
-    kind: str  # "int" | "mb" (stored in bytes, edited in MB) | "bool"
+    kind: str  # "int" | "mb" (stored in bytes, edited in MB) | "bool" | "choice"
     minimum: int = 0
     maximum: int = 0
     help: str = ""
     group: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # (value, Chinese label) of a "choice" setting
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
@@ -63,8 +64,17 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "ALLOW_TRANSITION_RULE_SET",
         "允许2025–2030年度选择合肥2021旧办法",
         "bool",
-        help="过渡期内专业技术人员可选择按《合肥市专业技术人员继续教育学时管理办法》（2021）认定",
+        help="过渡期内专业技术人员可选择按《合肥市专业技术人员继续教育学时核定明细表》认定",
         group="学时认定",
+    ),
+    SettingSpec(
+        "HIGHEST_ONLY_SCOPE",
+        "就高原则的认定范围",
+        "choice",
+        help="第二十一条4“每个年度认定仅能选择一项”：按一项条款（该条款内的多条申报累计）"
+        "或仅一条申报认定",
+        group="学时认定",
+        choices=(("clause", "一项条款（默认）"), ("claim", "一条申报")),
     ),
     SettingSpec(
         "TRAINING_PLAN_LEAD_DAYS",
@@ -103,4 +113,6 @@ def display(spec: SettingSpec, value) -> str:
         return "是" if value else "否"
     if spec.kind == "mb":
         return f"{value / 1024 / 1024:g} MB"
+    if spec.kind == "choice":
+        return dict(spec.choices).get(value, str(value))
     return str(value)

@@ -267,6 +267,7 @@ def _settings(**overrides):
         "EVIDENCE_MAX_DECLARATION_BYTES": "50",
         "ALLOW_TRANSITION_RULE_SET": "y",
         "TRAINING_PLAN_LEAD_DAYS": "15",
+        "HIGHEST_ONLY_SCOPE": "clause",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -301,9 +302,24 @@ def test_settings_save_and_audit(app, client, admin):
         assert get_setting("BUREAU_NAME") == app.config["BUREAU_NAME"]
 
 
+def test_highest_only_scope_setting(app, client, admin):
+    page = client.get("/admin/settings").text
+    assert "就高原则的认定范围" in page
+    assert '<option selected value="clause">一项条款（默认）</option>' in page
+    assert (
+        client.post("/admin/settings", data=_settings(HIGHEST_ONLY_SCOPE="claim")).status_code
+        == 303
+    )
+    [event] = _events(app, "settings.update")
+    assert "就高原则的认定范围：一项条款（默认） → 一条申报" in event.detail
+    with app.test_request_context():
+        assert get_setting("HIGHEST_ONLY_SCOPE") == "claim"
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
+        ("HIGHEST_ONLY_SCOPE", "both", "请从列表中选择"),
         ("PASSWORD_MIN_LENGTH", "6", "应在8–64之间"),
         ("IDLE_TIMEOUT_MINUTES", "abc", "请输入整数"),
         ("LOGIN_MAX_FAILURES", "", "请填写"),

@@ -6,7 +6,11 @@ import re
 import pytest
 
 from portal import rules
-from tests.declarations.conftest import PDF_BYTES, YEAR
+from tests.declarations.conftest import (
+    PDF_BYTES,
+    YEAR,
+    make_declaration,  # noqa: F401 (a fixture)
+)
 from tests.declarations.test_forms import form_data, valid_facts
 
 pytestmark = pytest.mark.browser
@@ -20,6 +24,10 @@ def person(make_professional, make_unit):
 def fill(page, data: dict) -> None:
     for name, value in data.items():
         field = page.locator(f"form.claim-form [name='{name}']")
+        if field.count() > 1:  # a yes/no radio choice
+            choice = "true" if value in ("y", "true") else "false"
+            page.locator(f"form.claim-form [name='{name}'][value='{choice}']").check()
+            continue
         tag = field.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
         if tag.startswith("select"):
             field.select_option(value)
@@ -156,4 +164,60 @@ def test_live_preview_and_totals(
     page.locator("article.claim button.danger").click()
     page.wait_for_function("() => document.querySelectorAll('article.claim').length === 0")
     assert "0 / 90 学时" in page.inner_text("#totals")
+    assert not page.js_errors, page.js_errors
+
+
+def test_election_of_the_highest_only_item(
+    live_server,
+    browser_page,
+    browser_login,
+    person,
+    make_declaration,  # noqa: F811 (the fixture imported above)
+):
+    """第二十一条4 on the claim cards: the system's choice, the person's, and back."""
+    make_declaration(
+        person=person,
+        claims=[
+            {"kind": "training", "facts": {"days": 3}, "subject": "professional"},
+            {"kind": "patent.invention", "facts": {"rank": 1}, "subject": "professional"},
+            {"kind": "courseware", "facts": {"hours": 30}, "subject": "general"},
+        ],
+    )
+    page, base = browser_page, live_server
+    browser_login(page, base, person.user.username)
+    page.goto(f"{base}/declarations/{YEAR}")
+    panel = page.locator("#election")
+    assert "每个年度认定仅能选择一项" in panel.inner_text()
+    assert "系统按最有利原则选择" in panel.inner_text()
+    assert "50 / 60 学时" in page.inner_text("#totals")
+    radios = page.locator("article.claim input[type=radio][name=claim]")
+    assert radios.count() == 2  # the courseware is outside highest-only
+    page.shot("election-by-system")
+
+    # elect the training: htmx swaps the body, the totals follow
+    training_card = page.locator("article.claim", has_text="培训、研修或进修")
+    training_card.locator("input[type=radio]").check()
+    page.wait_for_function(
+        "() => document.querySelector('#totals').innerText.includes('18 / 60 学时')"
+    )
+    assert "按您的选择" in page.inner_text("#election")
+    training_card = page.locator("article.claim", has_text="培训、研修或进修")
+    assert training_card.locator("input[type=radio]").is_checked()
+    assert "按您的选择计入" in training_card.inner_text()
+    patent_card = page.locator("article.claim", has_text="发明专利")
+    assert "不计入" in patent_card.inner_text()
+    page.shot("election-by-person")
+
+    # the choice survives a reload, and can be given back to the system
+    page.reload()
+    assert (
+        page.locator("article.claim", has_text="培训、研修或进修")
+        .locator("input[type=radio]")
+        .is_checked()
+    )
+    page.click("button:has-text('取消选择，由系统按最有利原则选择')")
+    page.wait_for_function(
+        "() => document.querySelector('#totals').innerText.includes('50 / 60 学时')"
+    )
+    assert "您尚未选择" in page.inner_text("#election")
     assert not page.js_errors, page.js_errors

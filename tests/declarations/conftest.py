@@ -70,6 +70,7 @@ def make_declaration(ctx, make_professional):
                 facts=dict(result.facts),
                 details=details,
                 identity=duplicates.identity_of(kind, details),
+                title_key=duplicates.title_key_of(kind, details),
                 hours=result.hours,
                 full_year=result.full_year,
                 clause=result.clause,

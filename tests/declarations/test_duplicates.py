@@ -151,3 +151,106 @@ def test_history_page_shows_every_year(logged_in, person, make_declaration, app)
         from portal.declarations.models import Declaration
 
         assert db.session.scalar(sa.select(sa.func.count(Declaration.id))) == 2
+
+
+def paper(doi, title="基于核心素养的课堂教学研究", authorship="sole", journal="中国教育学刊"):
+    return {
+        "kind": "paper.journal",
+        "facts": {"authorship": authorship},
+        "subject": "professional",
+        "details": {"title": title, "date": f"{YEAR}-03-01", "journal": journal, "doi": doi},
+    }
+
+
+def test_title_key_is_the_normalised_title_of_papers_and_books():
+    kinds = rules.get_rule_set("anhui-2025").kinds
+    assert (
+        duplicates.title_key_of(kinds["paper.ei"], {"title": "论 教育！"}) == "paper|title:论教育"
+    )
+    assert duplicates.title_key_of(kinds["book"], {"title": "Data  Science"}) == (
+        "book|title:datascience"
+    )
+    assert duplicates.title_key_of(kinds["patent.invention"], {"title": "x"}) is None
+    assert duplicates.title_key_of(kinds["paper.sci"], {}) is None
+
+
+def test_same_paper_in_two_journals_of_one_declaration(person, make_declaration):
+    current = make_declaration(
+        person,
+        claims=[
+            paper("10.1000/a1"),
+            paper("10.2000/b2", title="基于核心素养的课堂教学研究 ", journal="x"),
+        ],
+    )
+    first, second = current.claims
+    assert first.identity != second.identity
+    flags = service.duplicate_flags(current)
+    assert flags[first.id] == [
+        "与本申报第2项题目相同的论文，同一论文或著作多处发表或出版，只得折算一次（第十二条（四））"
+    ]
+    assert "与本申报第1项题目相同的论文" in flags[second.id][0]
+
+
+def test_same_paper_title_across_years_and_people(make_professional, person, make_declaration):
+    make_declaration(person, year=YEAR - 1, claims=[paper("10.1000/a1")],
+                     status=DeclarationStatus.REGISTERED)  # fmt: skip
+    make_declaration(make_professional(), claims=[paper("10.3000/c3")])  # the same place: sole
+    make_declaration(make_professional(), claims=[paper("10.4000/d4", authorship="other")])
+    make_declaration(make_professional(), year=YEAR - 1, claims=[paper("10.5000/e5")],
+                     status=DeclarationStatus.REJECTED)  # fmt: skip
+    current = make_declaration(person, claims=[paper("10.2000/b2")])
+    flags = service.duplicate_flags(current)[current.claims[0].id]
+    assert flags == [
+        f"本人在{YEAR - 1}年度申报中已申报过题目相同的论文（已登记），"
+        "同一论文或著作多处发表或出版，只得折算一次（第十二条（四））",
+        f"其他人员在{YEAR}年度申报中申报了题目相同的论文，"
+        "同一论文或著作多处发表或出版，只得折算一次（第十二条（四））",
+    ]
+
+
+def test_same_identity_is_not_flagged_twice_by_title(person, make_declaration):
+    make_declaration(person, year=YEAR - 1, claims=[paper("10.1000/a1")],
+                     status=DeclarationStatus.SUBMITTED)  # fmt: skip
+    current = make_declaration(person, claims=[paper("10.1000/a1")])
+    [message] = service.duplicate_flags(current)[current.claims[0].id]
+    assert "同一论文（DOI相同）" in message
+
+
+HEFEI_TRAINING = {
+    "kind": "training.decided",
+    "facts": {"decided_hours": 24},
+    "subject": "professional",
+    "details": {"title": "骨干教师培训", "date": f"{YEAR - 1}-05-06", "issuer": "合肥市教育局"},
+}
+
+
+def test_identical_hefei_claims_are_flagged(person, make_declaration):
+    other_day = {
+        **HEFEI_TRAINING,
+        "details": {**HEFEI_TRAINING["details"], "date": f"{YEAR - 1}-05-07"},
+    }
+    other_issuer = {
+        **HEFEI_TRAINING,
+        "details": {**HEFEI_TRAINING["details"], "issuer": "合肥市 教育局"},
+    }
+    declaration = make_declaration(
+        person,
+        year=YEAR - 1,
+        rule_set="hefei-2021",
+        claims=[
+            HEFEI_TRAINING,
+            other_day,
+            other_issuer,
+            {**HEFEI_TRAINING, "facts": {"decided_hours": 12}},
+        ],
+    )
+    first, second, third, fourth = declaration.claims
+    flags = service.duplicate_flags(declaration)
+    assert flags[first.id] == [
+        "与本申报第3项的类别、认定依据、颁发（主办）单位和日期完全相同，请核实是否重复申报"
+    ]
+    assert "第1项" in flags[third.id][0]
+    assert second.id not in flags and fourth.id not in flags
+    # the engine, which knows no issuer or date, counts both
+    result = service.evaluate(declaration)
+    assert result.professional == 24 * 3 + 12

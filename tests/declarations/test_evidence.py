@@ -229,3 +229,37 @@ def test_others_get_404(client, make_user, make_unit, make_professional, evidenc
             assert response.status_code == 404
     if who != "anon":
         assert client.get("/declarations/evidence/999999").status_code == 404
+
+
+def test_a_file_linked_by_split_claims_goes_with_its_last_row(app, person, make_declaration):
+    """Migration 0006 splits a claim of N lectures into N claims whose evidence rows link one
+    stored file: deleting a row or a claim keeps the file while another row names it."""
+    from tests.declarations.conftest import add_file
+
+    lecture = {"kind": "lecture", "subject": "professional"}
+    declaration = make_declaration(person, claims=[lecture, lecture, lecture])
+    first, second, third = declaration.claims
+    item = add_file(first)
+    for claim in (second, third):
+        db.session.add(
+            Evidence(
+                claim=claim,
+                original_name=item.original_name,
+                stored_name=item.stored_name,
+                content_type=item.content_type,
+                size=item.size,
+                sha256=item.sha256,
+            )
+        )
+    db.session.commit()
+    path = files.path_of(item.stored_name)
+    assert service.duplicate_flags(declaration) == {}  # a link is not a re-uploaded file
+    service.delete_claim(person.user, first)
+    db.session.commit()
+    assert os.path.exists(path)
+    service.delete_evidence(person.user, second.evidence[0])
+    db.session.commit()
+    assert os.path.exists(path)
+    service.delete_evidence(person.user, third.evidence[0])
+    db.session.commit()
+    assert not os.path.exists(path)

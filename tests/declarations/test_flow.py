@@ -159,3 +159,11 @@ def test_boosted_navigation_gets_the_whole_page(logged_in, person, make_declarat
         f"/declarations/{YEAR}", headers={"HX-Request": "true", "HX-Boosted": "true"}
     )
     assert "<html" in page.text
+
+
+def test_the_measure_is_cited_by_its_name(logged_in, make_declaration, person):
+    make_declaration(person=person, claims=[{"kind": "lecture", "subject": "professional"}])
+    for url in (f"/declarations/{YEAR}", f"/declarations/{YEAR}/submit"):
+        page = logged_in.get(url).text
+        assert "《安徽省专业技术人员继续教育学时管理办法》（皖人社秘〔2025〕109号）" in page
+        assert "认定与登记管理办法" not in page

@@ -2,12 +2,16 @@
 input answers 422 with the Chinese message beside the field and saves nothing."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from stdnum import ean
+from werkzeug.datastructures import MultiDict
 
 from portal import rules
+from portal.clock import travel
+from portal.declarations import forms
 from portal.declarations.models import Claim
 from portal.extensions import db
 from tests.declarations.conftest import YEAR
@@ -219,3 +223,105 @@ def test_preview_saves_nothing(logged_in, app):
     _open(logged_in, "anhui-2025")
     logged_in.post(f"/declarations/{YEAR}/claims/preview?kind=lecture", data={})
     assert _claims(app) == []
+
+
+def _project(**overrides):
+    data = {
+        "level": "city",
+        "role": "host",
+        "subject": "professional",
+        "title": "县域课题",
+        "date": f"{YEAR}-01-01",
+        "issuer": "示范县科技局",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_project_completed_is_a_required_yes_no_choice(logged_in, app):
+    logged_in.post("/declarations/open", data={"year": YEAR})
+    page = logged_in.get(f"/declarations/{YEAR}/claims/new?kind=project").text
+    assert 'type="radio"' in page and 'name="completed"' in page and "checked" not in page
+    response = logged_in.post(f"/declarations/{YEAR}/claims/new?kind=project", data=_project())
+    assert response.status_code == 422
+    assert "请选择“是否已结项”" in response.text
+    response = logged_in.post(
+        f"/declarations/{YEAR}/claims/new?kind=project", data=_project(completed="false")
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        claim = db.session.scalars(sa.select(Claim)).one()
+        assert claim.facts["completed"] is False and claim.hours == 0
+    page = logged_in.get(f"/declarations/{YEAR}/claims/{claim.id}").text
+    assert re.search(r"<input checked[^>]*value=\"false\"", page)
+
+
+def test_courseware_offers_an_optional_score_and_no_minutes(logged_in, app):
+    logged_in.post("/declarations/open", data={"year": YEAR})
+    page = logged_in.get(f"/declarations/{YEAR}/claims/new?kind=courseware").text
+    assert "考试成绩" in page and "分钟" not in page
+    data = {"subject": "general", "title": "公需课", "date": f"{YEAR}-01-01", "score": "59"}
+    response = logged_in.post(f"/declarations/{YEAR}/claims/new?kind=courseware", data=data)
+    assert response.status_code == 303
+    with app.app_context():
+        claim = db.session.scalars(sa.select(Claim)).one()
+        assert claim.facts == {"hours": None, "score": 59} and claim.hours == 0
+
+
+def _frozen():
+    return travel(datetime(2026, 11, 30, 4, 0, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("day", "ok"),
+    [("2025-01-01", True), ("2026-05-31", True), ("2026-06-01", False), ("2024-12-31", False)],
+)
+def test_2025_courseware_may_be_dated_up_to_2026_05_31(app, day, ok):
+    form_class = forms.claim_form_class("anhui-2025", "courseware", 2025)
+    assert "截至2026年5月31日" in form_class.date.kwargs["description"]
+    with app.test_request_context(), _frozen():
+        form = form_class(
+            formdata=MultiDict({"subject": "general", "title": "公需课", "date": day}),
+            meta={"csrf": False},
+        )
+        assert form.validate() is ok, form.errors
+    if not ok:
+        assert "应在2025年1月1日至2026年5月31日之间" in form.date.errors[0]
+
+
+def test_other_kinds_stay_in_the_declaration_year(app):
+    form_class = forms.claim_form_class("anhui-2025", "training", 2025)
+    assert not form_class.date.kwargs.get("description")
+    with app.test_request_context(), _frozen():
+        form = form_class(
+            formdata=MultiDict(
+                {
+                    "days": "1",
+                    "subject": "general",
+                    "title": "培训",
+                    "date": "2026-01-02",
+                    "issuer": "县局",
+                }
+            ),
+            meta={"csrf": False},
+        )
+        assert not form.validate()
+        assert "应为2025年度内的日期" in form.date.errors[0]
+
+
+def test_hefei_public_course_offers_an_optional_score(app):
+    form_class = forms.claim_form_class("hefei-2021", "public_course", 2024)
+    with app.test_request_context(), _frozen():
+        form = form_class(
+            formdata=MultiDict(
+                {"courses": "1", "score": "58", "title": "公需课", "date": "2024-06-01"}
+            ),
+            meta={"csrf": False},
+        )
+        assert form.validate(), form.errors
+        assert (form.result.hours, form.result.reason) == (0, "failed")
+        form = form_class(
+            formdata=MultiDict({"courses": "1", "title": "公需课", "date": "2024-06-01"}),
+            meta={"csrf": False},
+        )
+        assert form.validate() and form.result.hours == 30  # no exam: no score to give
