@@ -1,7 +1,7 @@
 """Rule fidelity (issue 16): the elected claim, one claim per occurrence, facts the rules dropped
 
 Revision ID: 6a1f0c9e2b16
-Revises: 812615c3a5ce
+Revises: 4c5a1e13b0d4
 Create Date: 2026-11-30 13:40:00
 
 Schema:
@@ -37,7 +37,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6a1f0c9e2b16'
-down_revision = '812615c3a5ce'
+down_revision = '4c5a1e13b0d4'
 branch_labels = None
 depends_on = None
 
