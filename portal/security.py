@@ -4,6 +4,28 @@ from functools import wraps
 
 from flask import abort, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
+
+# The largest id or year a database integer column holds (PostgreSQL bigint, SQLite INTEGER).
+MAX_ROUTE_INT = 2**63 - 1
+
+
+MAX_PAGE = 10**9  # (page - 1) × page size stays far inside a 64-bit offset
+
+
+def page_number() -> int:
+    """The `page` query argument for db.paginate, bounded: a huge page never reaches SQL."""
+    page = request.args.get("page", 1, type=int)
+    return page if 1 <= page <= MAX_PAGE else 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` that never matches a number beyond 64 bits: such a URL is a 404, not a
+    database overflow (500). Registered app-wide as "int" before any blueprint."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROUTE_INT, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -127,7 +127,7 @@ def index():
 @bp.post("/open")
 def open_year():
     year = request.form.get("year", type=int)
-    if year is None:
+    if year is None or not 1 <= year <= 9999:  # a huge number never reaches the database
         abort(400)
     declaration = service.open_declaration(current_user, year, request.form.get("rule_set") or None)
     flash(f"已打开{year}年度学时申报。", "success")
