@@ -1,6 +1,6 @@
 """Publicity: batches with the computed period, the public board, objections, closing."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -340,3 +340,22 @@ def test_board_hides_a_batch_before_it_starts(client, auth, officer, approved, t
     assert approved[0].professional.name not in client.get("/board").get_data(as_text=True)
     today(date(2025, 10, 9))
     assert approved[0].professional.name in client.get("/board").get_data(as_text=True)
+
+
+def test_close_refuses_a_date_in_the_future(runner, officer, approved):
+    """`--today` is for replaying a missed run, never for ending a publicity period early."""
+    from portal.clock import local_today
+
+    tomorrow = local_today() + timedelta(days=1)
+    result = runner.invoke(args=["publicity", "close", "--today", tomorrow.isoformat()])
+    assert result.exit_code == 2
+    assert "晚于今天" in result.output
+    assert "Traceback" not in result.output
+    assert all(_reload(d).status is DeclarationStatus.APPROVED for d in approved)
+
+
+def test_close_accepts_the_real_today(runner):
+    from portal.clock import local_today
+
+    result = runner.invoke(args=["publicity", "close", "--today", local_today().isoformat()])
+    assert result.exit_code == 0, result.output
