@@ -31,6 +31,7 @@ class Defaults:
     # Publicity and rules
     PUBLICITY_WORKING_DAYS = 5
     OBJECTION_LIMIT_PER_HOUR = 5  # objections one address may raise in an hour
+    VERIFY_LIMIT_PER_HOUR = 20  # certificate lookups by short code one address may make in an hour
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)
     TRAINING_PLAN_LEAD_DAYS = 15  # providers file a training plan this many days before it starts
 

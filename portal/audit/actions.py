@@ -50,6 +50,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
     "证书": {
         "certificate.issue": "发放证书编号",
         "certificate.print": "打印证书",
+        "certificate.verify_throttle": "地址限制证书查验",
     },
     "系统管理": {
         "unit.create": "新增单位",
