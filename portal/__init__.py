@@ -1,5 +1,6 @@
 """专业技术人员继续教育学时登记管理系统: the application factory."""
 
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        # Elsewhere than <checkout>/instance (e.g. /var/lib/portal); also used by restore tests.
+        instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )

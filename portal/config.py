@@ -42,18 +42,52 @@ class Defaults:
     CERTIFICATE_COUNTY_CODE = "341822"  # administrative division code in certificate numbers
 
 
+PRIVATE_DIR = 0o700  # instance/ and evidence/: the service account alone
+PRIVATE_FILE = 0o600  # secret_key and the SQLite database (its -wal and -shm follow its mode)
+
+
+def private_dir(path: str | Path) -> Path:
+    """Create (or tighten) a folder only the service account may enter."""
+    path = Path(path)
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.chmod(path, PRIVATE_DIR)
+    return path
+
+
+def private_file(path: str | Path) -> Path:
+    """Create the file empty with mode 600 unless it exists (never a moment readable by all),
+    and tighten an existing one."""
+    path = Path(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        os.chmod(path, PRIVATE_FILE)
+    return path
+
+
 def _secret_key(instance_path: str) -> str:
     """Read the instance's secret key, generating it on first start."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
+        private_file(path)
         path.write_text(secrets.token_hex(32))
-        os.chmod(path, 0o600)
+    os.chmod(path, PRIVATE_FILE)
     return path.read_text().strip()
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL, None for another database or an in-memory one."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
 
 
 def load(app, test_config: dict | None) -> None:
     app.config.from_object(Defaults)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_dir(app.instance_path)
     app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "evidence")
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
         app.instance_path, "portal.sqlite3"
@@ -81,4 +115,10 @@ def load(app, test_config: dict | None) -> None:
             "connect_args": {"timeout": 15},
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         }
-    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    private_dir(app.config["UPLOAD_FOLDER"])
+    database = _sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    if database:
+        # Flask-SQLAlchemy reads a relative SQLite path from the instance folder
+        private_file(
+            os.path.join(app.instance_path, database)
+        )  # SQLite then opens it as it is: 600, and so are -wal and -shm
