@@ -14,6 +14,13 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "portal_session"
     REMEMBER_COOKIE_DURATION = 0
+    # Behind nginx (or another reverse proxy): how many proxies in front of the app set
+    # X-Forwarded-For/-Proto. 0 = none, the socket's address is the client's. Only count proxies
+    # you run: each one trusted lets a client choose the address throttles and lockouts see.
+    TRUSTED_PROXIES = 0
+    # Served over HTTPS (directly or by the proxy): cookies only over HTTPS, and HSTS.
+    HTTPS = False
+    HSTS_MAX_AGE = 365 * 24 * 3600
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # hard ceiling of one request; per-file limits are below
 
     # Password policy (等保 2.0 defaults)
@@ -108,6 +115,10 @@ def load(app, test_config: dict | None) -> None:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if app.config["HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -38,6 +38,10 @@ def set_security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("HTTPS"):
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_MAX_AGE'])}"
+        )
     if request.endpoint != "static" and (
         current_user.is_authenticated or response.headers.get("X-Personal-Data")
     ):
