@@ -110,12 +110,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from portal.admin.cli import create_admin, demo
+    from portal.admin.cli import backup, create_admin, demo, restore
     from portal.board.cli import publicity
     from portal.rules.cli import rules
     from portal.workdays.cli import workdays
 
-    for command in (demo, create_admin, rules, workdays, publicity):
+    for command in (demo, create_admin, rules, workdays, publicity, backup, restore):
         app.cli.add_command(command)
 
 

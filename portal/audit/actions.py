@@ -68,6 +68,8 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "workday.deleted": "删除工作日调整",
         "demo.load": "载入演示数据",
         "audit.export": "导出审计日志",
+        "backup.create": "备份数据",
+        "backup.restore": "从备份恢复",
     },
 }
 
