@@ -61,7 +61,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "user.enable": "启用账号",
         "user.disable": "停用账号",
         "user.unlock": "解锁账号",
-        "user.reset_password": "重置密码",
+        "user.reset_password": "重置密码",  # nosec B105
         "settings.update": "修改系统设置",
         "workday.added": "新增工作日调整",
         "workday.updated": "修改工作日调整",

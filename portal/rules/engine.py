@@ -295,7 +295,7 @@ def _apply_policy(rule_set: RuleSet, rows: list[_Row]) -> None:
         clause = rule_set.highest_only_clause or "就高原则"
         for row in live():
             if row.kind.conversion and row is not winner:
-                assert winner is not None
+                assert winner is not None  # nosec B101
                 _exclude(
                     row,
                     REASON_HIGHEST_ONLY,
