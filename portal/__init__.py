@@ -120,7 +120,9 @@ def _register_cli(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from portal.security import set_security_headers
+    from portal.security import reject_nul_bytes, set_security_headers
+
+    app.before_request(reject_nul_bytes)
 
     @login_manager.user_loader
     def load_user(user_id: str):

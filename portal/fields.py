@@ -19,9 +19,10 @@ class Select(SelectField):
             raise ValidationError("请从列表中选择") from error
 
 
-# No form number needs more than 64 bits; a longer one would overflow the database or the
-# float conversion inside WTForms' NumberRange (a 500) before any range check could answer.
-MAX_INTEGER = 2**63 - 1
+# No form number needs more than an INTEGER column holds (4 bytes on PostgreSQL); a larger one
+# would overflow the database or the float conversion inside WTForms' NumberRange (a 500)
+# before any range check could answer.
+MAX_INTEGER = 2**31 - 1
 
 
 def check_magnitude(value):

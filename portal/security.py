@@ -6,8 +6,9 @@ from flask import abort, current_app, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-# The largest id or year a database integer column holds (PostgreSQL bigint, SQLite INTEGER).
-MAX_ROUTE_INT = 2**63 - 1
+# The largest id or year an INTEGER column holds on PostgreSQL (4 bytes; every id and year here
+# is one). SQLite would take 64 bits, but a larger number than this can never name a row.
+MAX_ROUTE_INT = 2**31 - 1
 
 
 MAX_PAGE = 10**9  # (page - 1) × page size stays far inside a 64-bit offset
@@ -20,8 +21,8 @@ def page_number() -> int:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` that never matches a number beyond 64 bits: such a URL is a 404, not a
-    database overflow (500). Registered app-wide as "int" before any blueprint."""
+    """`<int:...>` that never matches a number beyond an INTEGER column: such a URL is a 404,
+    not a database overflow (500). Registered app-wide as "int" before any blueprint."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROUTE_INT, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
@@ -51,6 +52,15 @@ def set_security_headers(response):
     if request.headers.get("HX-Request") is not None or request.method == "GET":
         response.vary.add("HX-Request")
     return response
+
+
+def reject_nul_bytes():
+    """before_request: a NUL byte has no business in any field or URL here, and PostgreSQL
+    refuses it in text (a 500 from deep inside a query): answer 400 at the door."""
+    values = [v for source in (request.args, request.form) for _, vs in source.lists() for v in vs]
+    values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def require_roles(blueprint, *roles):

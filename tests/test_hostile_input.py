@@ -17,6 +17,7 @@ from portal.units.models import Provider
 
 HOSTILE = [
     "9" * 30,  # beyond 64 bits
+    str(2**63),  # beyond SQLite's 64-bit INTEGER
     str(MAX_ROUTE_INT + 1),  # just beyond
     str(MAX_ROUTE_INT),  # the largest accepted: reaches the database, finds nothing
     "0",
@@ -105,3 +106,11 @@ def test_largest_id_still_matches_and_finds_nothing(app, users):
     client = _client(app, users[Role.BUREAU_OFFICER])
     assert client.get(f"/board/batches/{MAX_ROUTE_INT}").status_code == 404
     assert app.url_map.converters["int"].__name__ == "BoundedIntConverter"
+
+
+def test_nul_bytes_are_refused_at_the_door(app, users):
+    client = _client(app, users[Role.ADMIN])
+    assert client.get("/admin/users?q=a%00b").status_code == 400
+    assert client.post("/login", data={"username": "a\x00b", "password": "x"}).status_code == 400
+    assert client.get("/verify/AB%00CD").status_code in (400, 404)
+    assert client.get("/admin/users?q=ab").status_code == 200
