@@ -1,6 +1,7 @@
 # 专业技术人员继续教育学时登记管理系统 — one command to run the demo, one to run every test.
 #   make run   fresh machine -> .venv, schema, demo data, serves on 0.0.0.0:5000
-#   make test  fresh machine -> Debian packages, .venv, ruff, pytest on SQLite, then on PostgreSQL
+#   make test  fresh machine -> Debian packages, .venv, ruff, bandit, pip-audit, pytest on SQLite,
+#              then on PostgreSQL
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -20,7 +21,8 @@ APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-dejavu-core p
 RUN_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run serve demo test test-sqlite test-postgres lint format system-packages run-packages \
+.PHONY: run serve demo test test-sqlite test-postgres lint security format system-packages \
+	run-packages \
 	venv clean
 
 $(BIN)/activate:
@@ -77,6 +79,12 @@ run-packages:
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check portal tests
 
+# Supply chain: bandit on our code (accepted findings: pyproject.toml [tool.bandit]), pip-audit
+# on the installed dependencies against the PyPI advisory database (needs the network).
+security: $(VENV)/.test-installed
+	$(BIN)/bandit -q -c pyproject.toml -r portal
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
+
 format: $(VENV)/.test-installed
 	$(BIN)/ruff format portal tests
 
@@ -93,8 +101,8 @@ test-postgres: $(VENV)/.test-installed
 	@echo "== pytest on PostgreSQL"
 	.ci/with-postgres $(PYTEST)
 
-test: system-packages lint test-sqlite test-postgres
-	@echo "== make test: ruff, SQLite and PostgreSQL runs passed"
+test: system-packages lint security test-sqlite test-postgres
+	@echo "== make test: ruff, bandit, pip-audit, SQLite and PostgreSQL runs passed"
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis tests/artifacts

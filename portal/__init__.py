@@ -1,5 +1,6 @@
 """专业技术人员继续教育学时登记管理系统: the application factory."""
 
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,10 +31,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        # Elsewhere than <checkout>/instance (e.g. /var/lib/portal); also used by restore tests.
+        instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
+    from portal.security import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # request.remote_addr becomes the client's address as the nearest proxies saw it
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -98,18 +110,20 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from portal.admin.cli import create_admin, demo
+    from portal.admin.cli import backup, create_admin, demo, restore
     from portal.board.cli import publicity
     from portal.people.cli import people
     from portal.rules.cli import rules
     from portal.workdays.cli import workdays
 
-    for command in (demo, create_admin, rules, workdays, publicity, people):
+    for command in (demo, create_admin, rules, workdays, publicity, people, backup, restore):
         app.cli.add_command(command)
 
 
 def _register_hooks(app: Flask) -> None:
-    from portal.security import set_security_headers
+    from portal.security import reject_nul_bytes, set_security_headers
+
+    app.before_request(reject_nul_bytes)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -14,6 +14,13 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "portal_session"
     REMEMBER_COOKIE_DURATION = 0
+    # Behind nginx (or another reverse proxy): how many proxies in front of the app set
+    # X-Forwarded-For/-Proto. 0 = none, the socket's address is the client's. Only count proxies
+    # you run: each one trusted lets a client choose the address throttles and lockouts see.
+    TRUSTED_PROXIES = 0
+    # Served over HTTPS (directly or by the proxy): cookies only over HTTPS, and HSTS.
+    HTTPS = False
+    HSTS_MAX_AGE = 365 * 24 * 3600
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # hard ceiling of one request; per-file limits are below
 
     # Password policy (等保 2.0 defaults)
@@ -31,6 +38,7 @@ class Defaults:
     # Publicity and rules
     PUBLICITY_WORKING_DAYS = 5
     OBJECTION_LIMIT_PER_HOUR = 5  # objections one address may raise in an hour
+    VERIFY_LIMIT_PER_HOUR = 20  # certificate lookups by short code one address may make in an hour
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)
     HIGHEST_ONLY_SCOPE = "clause"  # 第二十一条4: one clause item counts ("claim": one claim)
     TRAINING_PLAN_LEAD_DAYS = 15  # providers file a training plan this many days before it starts
@@ -42,18 +50,52 @@ class Defaults:
     CERTIFICATE_COUNTY_CODE = "341822"  # administrative division code in certificate numbers
 
 
+PRIVATE_DIR = 0o700  # instance/ and evidence/: the service account alone
+PRIVATE_FILE = 0o600  # secret_key and the SQLite database (its -wal and -shm follow its mode)
+
+
+def private_dir(path: str | Path) -> Path:
+    """Create (or tighten) a folder only the service account may enter."""
+    path = Path(path)
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.chmod(path, PRIVATE_DIR)
+    return path
+
+
+def private_file(path: str | Path) -> Path:
+    """Create the file empty with mode 600 unless it exists (never a moment readable by all),
+    and tighten an existing one."""
+    path = Path(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        os.chmod(path, PRIVATE_FILE)
+    return path
+
+
 def _secret_key(instance_path: str) -> str:
     """Read the instance's secret key, generating it on first start."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
+        private_file(path)
         path.write_text(secrets.token_hex(32))
-        os.chmod(path, 0o600)
+    os.chmod(path, PRIVATE_FILE)
     return path.read_text().strip()
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL, None for another database or an in-memory one."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
 
 
 def load(app, test_config: dict | None) -> None:
     app.config.from_object(Defaults)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_dir(app.instance_path)
     app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "evidence")
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
         app.instance_path, "portal.sqlite3"
@@ -74,6 +116,10 @@ def load(app, test_config: dict | None) -> None:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if app.config["HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -81,4 +127,10 @@ def load(app, test_config: dict | None) -> None:
             "connect_args": {"timeout": 15},
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         }
-    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    private_dir(app.config["UPLOAD_FOLDER"])
+    database = _sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    if database:
+        # Flask-SQLAlchemy reads a relative SQLite path from the instance folder
+        private_file(
+            os.path.join(app.instance_path, database)
+        )  # SQLite then opens it as it is: 600, and so are -wal and -shm

@@ -19,9 +19,26 @@ class Select(SelectField):
             raise ValidationError("请从列表中选择") from error
 
 
+# No form number needs more than an INTEGER column holds (4 bytes on PostgreSQL); a larger one
+# would overflow the database or the float conversion inside WTForms' NumberRange (a 500)
+# before any range check could answer.
+MAX_INTEGER = 2**31 - 1
+
+
+def check_magnitude(value):
+    if value is not None and abs(value) > MAX_INTEGER:
+        raise ValueError("数值过大")
+    return value
+
+
 class Integer(IntegerField):
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError("请输入整数") from error
+        try:
+            check_magnitude(self.data)
+        except ValueError:
+            self.data = None
+            raise

@@ -2,8 +2,31 @@
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
+
+# The largest id or year an INTEGER column holds on PostgreSQL (4 bytes; every id and year here
+# is one). SQLite would take 64 bits, but a larger number than this can never name a row.
+MAX_ROUTE_INT = 2**31 - 1
+
+
+MAX_PAGE = 10**9  # (page - 1) × page size stays far inside a 64-bit offset
+
+
+def page_number() -> int:
+    """The `page` query argument for db.paginate, bounded: a huge page never reaches SQL."""
+    page = request.args.get("page", 1, type=int)
+    return page if 1 <= page <= MAX_PAGE else 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` that never matches a number beyond an INTEGER column: such a URL is a 404,
+    not a database overflow (500). Registered app-wide as "int" before any blueprint."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROUTE_INT, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -16,6 +39,10 @@ def set_security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("HTTPS"):
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_MAX_AGE'])}"
+        )
     if request.endpoint != "static" and (
         current_user.is_authenticated or response.headers.get("X-Personal-Data")
     ):
@@ -25,6 +52,15 @@ def set_security_headers(response):
     if request.headers.get("HX-Request") is not None or request.method == "GET":
         response.vary.add("HX-Request")
     return response
+
+
+def reject_nul_bytes():
+    """before_request: a NUL byte has no business in any field or URL here, and PostgreSQL
+    refuses it in text (a 500 from deep inside a query): answer 400 at the door."""
+    values = [v for source in (request.args, request.form) for _, vs in source.lists() for v in vs]
+    values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def require_roles(blueprint, *roles):

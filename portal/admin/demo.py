@@ -29,7 +29,9 @@ from portal.review import service as review
 from portal.settings.models import Setting
 from portal.units.models import Authority, Provider, TitleLevel, TitleSeries, Unit, UnitType
 
-DEMO_PASSWORD = "Demo@2025"  # 9 characters of 4 classes: meets the 等保 2.0 default policy
+# 9 characters of 4 classes: meets the 等保 2.0 default policy
+# Demo data only, printed by `flask demo` (bandit B105 accepted).
+DEMO_PASSWORD = "Demo@2025"  # nosec B105
 COUNTY = "示范县"
 AREA = "341822"  # the county's administrative division code, used in the USCCs
 

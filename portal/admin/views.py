@@ -10,7 +10,7 @@ from portal.admin.forms import ResetPasswordForm, UserForm, settings_form, setti
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import Refusal
-from portal.security import is_htmx, require_roles
+from portal.security import is_htmx, page_number, require_roles
 from portal.settings import SETTINGS, get_setting
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,7 +37,7 @@ def users():
         query = query.where(User.role != Role.PROFESSIONAL)
     elif role in Role.__members__.values():
         query = query.where(User.role == Role(role))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     template = "admin/_users.html" if is_htmx() else "admin/users.html"
     return render_template(template, page=page, q=q, role=role, roles=ROLE_LABELS, now=utcnow())
 

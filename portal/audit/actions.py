@@ -53,6 +53,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
     "证书": {
         "certificate.issue": "发放证书编号",
         "certificate.print": "打印证书",
+        "certificate.verify_throttle": "地址限制证书查验",
     },
     "系统管理": {
         "unit.create": "新增单位",
@@ -63,13 +64,15 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "user.enable": "启用账号",
         "user.disable": "停用账号",
         "user.unlock": "解锁账号",
-        "user.reset_password": "重置密码",
+        "user.reset_password": "重置密码",  # nosec B105
         "settings.update": "修改系统设置",
         "workday.added": "新增工作日调整",
         "workday.updated": "修改工作日调整",
         "workday.deleted": "删除工作日调整",
         "demo.load": "载入演示数据",
         "audit.export": "导出审计日志",
+        "backup.create": "备份数据",
+        "backup.restore": "从备份恢复",
     },
 }
 

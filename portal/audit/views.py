@@ -22,7 +22,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.service import record
 from portal.clock import LOCAL_TZ, local_time
 from portal.extensions import db
-from portal.security import is_htmx, require_roles
+from portal.security import is_htmx, page_number, require_roles
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 require_roles(bp, Role.AUDITOR)
@@ -93,7 +93,7 @@ def _events(filters: Filters) -> sa.Select:
 def index():
     filters, errors = Filters.from_args(request.args)
     query = _events(filters if not errors else Filters())
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     # Actions in the log that are no longer declared (renamed since) stay searchable.
     known = db.session.scalars(sa.select(AuditEvent.action).distinct()).all()
     other = sorted(set(known) | {filters.action} - set(ACTIONS) - {""})

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import contains_eager, joinedload
 
+from portal import clock
 from portal.accounts.models import Professional, Role, User
 from portal.audit.service import record
 from portal.board import cache
@@ -355,7 +356,16 @@ class CloseSummary:
 
 def close_due(today: date | None = None, user: User | None = None) -> CloseSummary:
     """Register every publicised record whose period ended before `today` and that has no
-    open or upheld objection; close batches whose records are all settled. Idempotent."""
+    open or upheld objection; close batches whose records are all settled. Idempotent.
+
+    A `today` after the real one is refused: it would register records whose publicity, and
+    the public's chance to object, has not ended yet."""
+    if today is not None and today > clock.local_today():
+        raise Refusal(
+            f"日期{today.isoformat()}晚于今天（{clock.local_today().isoformat()}），"
+            "不能提前办结公示期未满的记录。",
+            INVALID,
+        )
     today = today or local_today()
     summary = CloseSummary()
     due = db.session.scalars(

@@ -109,7 +109,9 @@ def find_font(candidates, *, configured: bool = False) -> CertificateFont:
 
 def _register(path: Path) -> CertificateFont:
     index = _pick_subfont(path)
-    digest = hashlib.sha1(f"{path.resolve()}#{index}".encode()).hexdigest()[:8]
+    digest = hashlib.sha1(f"{path.resolve()}#{index}".encode(), usedforsecurity=False).hexdigest()[
+        :8
+    ]
     family = f"certfont_{digest}"
     # xhtml2pdf registers an @font-face family as "<family>_<bold><italic>" and keeps a font
     # that is already registered under that name: ours, with the right subfont index.

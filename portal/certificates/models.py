@@ -31,7 +31,10 @@ class CertificatePrint(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id"), index=True)
-    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)  # short, typed by people
+    # In the QR link: 128 random bits, so the full record is shown only to whoever holds the
+    # paper (or the PDF); the short code alone shows less (portal.certificates.service).
+    token: Mapped[str] = mapped_column(sa.String(40), unique=True)
     printed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Snapshot of the registered years printed: [{year, general, professional, total, ...}]
     content: Mapped[dict] = mapped_column(sa.JSON, default=dict)
@@ -42,3 +45,13 @@ class CertificatePrint(db.Model):
     def audit_name(self) -> str:
         """Never the verification code: whoever reads the log must not be able to use it."""
         return f"{self.certificate.audit_name} 打印件"
+
+
+class CertificateLookup(db.Model):
+    """One lookup of a certificate by its short code, counted per address for the limit
+    (VERIFY_LIMIT_PER_HOUR). Not an audit event: looking is not a change; only a lookup
+    refused by the limit is audited."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(sa.String(45), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -12,12 +12,18 @@ at the same moment is retried with the next sequence.
 
 Verification code (查验码): 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L),
 drawn with `secrets` — 31**10 ≈ 8·10^14 codes, so guessing one is hopeless. Shown grouped as
-ABCDE-FGHJK; typed input is normalised (case, spaces, dashes).
+ABCDE-FGHJK; typed input is normalised (case, spaces, dashes). Lookups by this short code are
+limited per address (VERIFY_LIMIT_PER_HOUR; a refused lookup is audited) and show less: that the
+certificate is genuine, its number and the masked person, never the hours year by year.
+
+Verification token: 128 random bits in base32 (26 characters), in the QR code's link only. The
+link shows the full record, as printed; it cannot be guessed, so it is not limited.
 """
 
+import base64
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -25,18 +31,20 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Professional, Role, User, mask_id_number, mask_name
 from portal.audit.service import record
-from portal.certificates.models import Certificate, CertificatePrint
+from portal.certificates.models import Certificate, CertificateLookup, CertificatePrint
 from portal.clock import LOCAL_TZ
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.refusal import CONFLICT, Refusal, forbidden
+from portal.refusal import CONFLICT, TOO_MANY, Refusal, forbidden
 from portal.settings import get_setting
 
 DEFAULT_COUNTY_CODE = "341822"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 _CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+TOKEN_BYTES = 16  # 128 bits
+_TOKEN_RE = re.compile(r"^[A-Z2-7]{26}$")
 # Declarations on their way to registration: the certificate page explains the wait.
 IN_PROGRESS = (
     DeclarationStatus.SUBMITTED,
@@ -146,6 +154,11 @@ def new_code() -> str:
             return code
 
 
+def new_token() -> str:
+    """128 random bits, base32 without padding: 26 characters A-Z and 2-7."""
+    return base64.b32encode(secrets.token_bytes(TOKEN_BYTES)).decode().rstrip("=")
+
+
 def normalise_code(text: str) -> str | None:
     """'abcde-fghjk ' → 'ABCDEFGHJK'; None when it cannot be a code at all."""
     code = re.sub(r"[\s\-]", "", text or "").upper()
@@ -208,7 +221,8 @@ def snapshot(professional: Professional, declarations: list[Declaration]) -> dic
 
 
 def verification_url(code: str) -> str:
-    """Absolute /verify/<code>: PUBLIC_BASE_URL when set (the address printed on paper)."""
+    """Absolute /verify/<code> (the QR link: given the print's token): PUBLIC_BASE_URL when set
+    (the address printed on paper)."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return base.rstrip("/") + url_for("certificates.verify", code=code)
@@ -226,6 +240,7 @@ def print_certificate(user: User, professional: Professional) -> CertificatePrin
     printed = CertificatePrint(
         certificate=certificate,
         code=new_code(),
+        token=new_token(),
         printed_at=utcnow(),
         content=snapshot(professional, declarations),
     )
@@ -258,8 +273,41 @@ def find_print(code: str) -> CertificatePrint | None:
     return db.session.scalar(sa.select(CertificatePrint).where(CertificatePrint.code == normalised))
 
 
-def verification(printed: CertificatePrint) -> dict:
-    """What the public page shows: the snapshot, masked, and which years no longer stand."""
+def lookup(text: str, ip: str) -> tuple[CertificatePrint | None, bool]:
+    """(the print, whether the full record may be shown) for what follows /verify/.
+
+    The QR link's token shows everything. A short code is counted against its address's limit
+    first, found or not (guessing is what the limit stops), and shows less."""
+    token = (text or "").upper()
+    if _TOKEN_RE.match(token):
+        found = db.session.scalar(
+            sa.select(CertificatePrint).where(CertificatePrint.token == token)
+        )
+        return found, True
+    now = utcnow()
+    limit = int(current_app.config.get("VERIFY_LIMIT_PER_HOUR", 20))
+    recent = db.session.scalar(
+        sa.select(sa.func.count(CertificateLookup.id)).where(
+            CertificateLookup.ip == ip, CertificateLookup.at >= now - timedelta(hours=1)
+        )
+    )
+    if recent >= limit:
+        raise Refusal(
+            "您查验得过于频繁，请一小时后再试；扫描证书上的二维码查验不受此限制。",
+            TOO_MANY,
+            action="certificate.verify_throttle",
+        )
+    db.session.execute(
+        sa.delete(CertificateLookup).where(CertificateLookup.at < now - timedelta(days=1))
+    )
+    db.session.add(CertificateLookup(ip=ip, at=now))
+    db.session.flush()
+    return find_print(text), False
+
+
+def verification(printed: CertificatePrint, full: bool = True) -> dict:
+    """What the public page shows: the snapshot, masked, and which years no longer stand.
+    Not `full` (a short code typed in): genuine or not, the number and the masked person."""
     content = printed.content
     certificate = printed.certificate
     current = dict(
@@ -279,7 +327,21 @@ def verification(printed: CertificatePrint) -> dict:
             CertificatePrint.id > printed.id,
         )
     )
+    if not full:
+        return {
+            "full": False,
+            "number": certificate.number,
+            "code": display_code(printed.code),
+            "printed_at": printed.printed_at,
+            "name": mask_name(content.get("name", "")),
+            "id_masked": content.get("id_masked", ""),
+            "bureau": content.get("bureau", ""),
+            "years": [],
+            "any_revoked": any(row["revoked"] for row in years),
+            "later_prints": later or 0,
+        }
     return {
+        "full": True,
         "number": certificate.number,
         "code": display_code(printed.code),
         "printed_at": printed.printed_at,
@@ -300,4 +362,4 @@ def certificate_pdf(printed: CertificatePrint, font=None) -> bytes:
     from portal.certificates.pdf import render_certificate_pdf
 
     font = font or certificate_font()
-    return render_certificate_pdf(pdf_context(printed), font, verification_url(printed.code))
+    return render_certificate_pdf(pdf_context(printed), font, verification_url(printed.token))

@@ -15,9 +15,11 @@ from flask import (
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.audit.service import client_ip
 from portal.certificates import service
 from portal.certificates.fonts import FontNotFound, certificate_font
 from portal.certificates.forms import VerifyForm
+from portal.extensions import db
 from portal.refusal import Refusal
 from portal.security import roles_required
 
@@ -88,13 +90,14 @@ def verify_form():
 
 @bp.get("/verify/<code>")
 def verify(code):
-    printed = service.find_print(code)
+    printed, full = service.lookup(code, client_ip())
+    db.session.commit()  # a lookup counts towards the address's limit, found or not
     if printed is None:
         return render_template("certificates/not_found.html", code=code[:40]), 404
     response = make_response(
         render_template(
             "certificates/verify.html",
-            v=service.verification(printed),
+            v=service.verification(printed, full),
             bureau=service.bureau_name(),
         )
     )

@@ -11,6 +11,14 @@ Decisions (documented here because reviewers ask):
   reviewer opens. The stored content type is ``application/pdf`` and the displayed original
   name keeps its Chinese stem but gets the extension of the real content (``扫描件.jpg`` →
   ``扫描件.pdf``), so a download opens in the right program.
+- A PDF that can act by itself is refused, not flattened or cleaned: any of the names
+  ``/JavaScript``, ``/JS``, ``/Launch``, ``/EmbeddedFile(s)``, ``/AA`` (additional actions), or
+  an ``/OpenAction`` that is an action rather than a plain page destination (LibreOffice and
+  others write ``/OpenAction [3 0 R /XYZ ...]`` to choose the first view: that one is harmless
+  and accepted). Names are read with their ``#xx`` escapes decoded, in the file and inside every
+  Flate-compressed stream (object streams hide dictionaries there), so spelling ``/J#61vaScript``
+  or compressing the catalog does not slip through. Rewriting the file would change what the
+  person submitted and what its sha256 proves; a refusal asks for a clean copy instead.
 - Empty files are refused; a file above ``EVIDENCE_MAX_FILE_BYTES`` is refused, and so is a
   file that would bring the declaration's evidence above ``EVIDENCE_MAX_DECLARATION_BYTES``
   (both settings; the bureau may change them).
@@ -30,6 +38,7 @@ import os
 import re
 import unicodedata
 import uuid
+import zlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -56,6 +65,54 @@ _EXECUTABLE_MAGIC = (
     (b"\xcf\xfa\xed\xfe", "可执行程序"),
 )
 _SCRIPT_START = re.compile(rb"^\s*(<\?php|<script|<!doctype|<html|<svg|@echo|\$)", re.I)
+
+
+ACTIVE_PDF_NAMES = {
+    b"JavaScript": "脚本",
+    b"JS": "脚本",
+    b"Launch": "启动外部程序的动作",
+    b"EmbeddedFile": "内嵌文件",
+    b"EmbeddedFiles": "内嵌文件",
+    b"AA": "自动执行的动作",
+    b"OpenAction": "打开时自动执行的动作",
+}
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)(?=\s*(.?))", re.S)  # name, next char
+_PDF_STREAM = re.compile(rb"stream\r?\n")
+_MAX_INFLATED = 64 * 1024 * 1024  # all streams together; a "zip bomb" stops being read here
+
+
+def _pdf_name(raw: bytes) -> bytes:
+    """A PDF name with its #xx escapes decoded (/J#61vaScript is /JavaScript)."""
+    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+def _pdf_texts(content: bytes):
+    """The file itself, then every stream that inflates (object streams hold dictionaries)."""
+    yield content
+    budget = _MAX_INFLATED
+    for match in _PDF_STREAM.finditer(content):
+        if budget <= 0:
+            return
+        inflater = zlib.decompressobj()
+        try:
+            data = inflater.decompress(content[match.end() :], budget)
+        except zlib.error:
+            continue
+        budget -= len(data)
+        yield data
+
+
+def active_pdf_content(content: bytes) -> str | None:
+    """What in a PDF could act on its own (a Chinese word for it), or None."""
+    for text in _pdf_texts(content):
+        for match in _PDF_NAME.finditer(text):
+            name = _pdf_name(match.group(1))
+            if name not in ACTIVE_PDF_NAMES:
+                continue
+            if name == b"OpenAction" and match.group(2) == b"[":
+                continue  # a page destination (the first view), not an action
+            return ACTIVE_PDF_NAMES[name]
+    return None
 
 
 def _refused_file(message: str) -> Refusal:
@@ -143,6 +200,11 @@ def check_file(content: bytes, filename: str | None) -> CheckedFile:
         if _SCRIPT_START.match(content[:200]):
             raise _refused_file("该文件实际是网页或脚本，不是 PDF、JPG 或 PNG，不能作为证明材料。")
         raise _refused_file("只能上传 PDF、JPG 或 PNG 格式的证明材料（按文件内容判断）。")
+    if content_type == PDF and (what := active_pdf_content(content)):
+        raise _refused_file(
+            f"该 PDF 含有{what}，出于安全原因不能作为证明材料。"
+            "请用“打印为 PDF”或重新扫描生成一份普通的 PDF 后再上传。"
+        )
     if content_type in (JPEG, PNG) and not _image_is_whole(content):
         raise _refused_file("图片文件已损坏或不完整，无法打开，请重新扫描或拍照后上传。")
     return CheckedFile(
@@ -198,7 +260,8 @@ def write_file(stored_name: str, content: bytes) -> str:
     os.makedirs(folder, exist_ok=True)
     temporary = os.path.join(folder, f".tmp-{uuid.uuid4().hex}")
     try:
-        with open(temporary, "wb") as handle:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())

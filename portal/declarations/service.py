@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal import rules
-from portal.accounts.models import PersonStatus, User
+from portal.accounts.models import PersonStatus, Role, User
+from portal.accounts.permissions import can_view
 from portal.audit.service import record
 from portal.clock import current_year
 from portal.declarations import duplicates, lifecycle
@@ -60,6 +61,14 @@ def electable_rule_sets(year: int) -> list[rules.RuleSet]:
             except rules.RuleError:
                 continue
     return found
+
+
+def can_view_evidence(user: User, declaration: Declaration) -> bool:
+    """The person's own files always; their reviewers and the bureau only once submitted: a
+    draft is work in progress that nobody has been asked to look at."""
+    if not can_view(user, declaration.professional):
+        return False
+    return user.role is Role.PROFESSIONAL or declaration.status is not DeclarationStatus.DRAFT
 
 
 def can_switch_rule_set(declaration: Declaration) -> bool:

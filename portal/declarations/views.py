@@ -21,7 +21,6 @@ from flask_login import current_user
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Role
-from portal.accounts.permissions import can_view
 from portal.declarations import evidence as files
 from portal.declarations import forms, service
 from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
@@ -129,7 +128,7 @@ def index():
 @bp.post("/open")
 def open_year():
     year = request.form.get("year", type=int)
-    if year is None:
+    if year is None or not 1 <= year <= 9999:  # a huge number never reaches the database
         abort(400)
     declaration = service.open_declaration(current_user, year, request.form.get("rule_set") or None)
     flash(f"已打开{year}年度学时申报。", "success")
@@ -305,8 +304,8 @@ def delete_evidence(year: int, evidence_id: int):
 
 def _viewable_evidence(evidence_id: int) -> Evidence:
     item = db.session.get(Evidence, evidence_id)
-    if item is None or not can_view(current_user, item.claim.declaration.professional):
-        abort(404)  # never say whether someone else's file exists
+    if item is None or not service.can_view_evidence(current_user, item.claim.declaration):
+        abort(404)  # never say whether someone else's file (or draft) exists
     return item
 
 

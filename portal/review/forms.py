@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SearchField, SelectField, TextAreaField
+from wtforms import RadioField, SearchField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.declarations.models import ClaimDecision, DeclarationStatus
+from portal.fields import Integer
 
 
 class ReviewFilterForm(FlaskForm):
@@ -11,7 +12,7 @@ class ReviewFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = IntegerField("年度", validators=[Optional(), NumberRange(2000, 2100, "年度无效")])
+    year = Integer("年度", validators=[Optional(), NumberRange(2000, 2100, "年度无效")])
     status = SelectField(
         "状态",
         choices=[
@@ -32,7 +33,7 @@ class ClaimDecisionForm(FlaskForm):
         choices=[(d.value, d.label) for d in ClaimDecision],
         validators=[DataRequired("请选择认定结果")],
     )
-    accepted_hours = IntegerField(
+    accepted_hours = Integer(
         "核减后学时", validators=[Optional()], render_kw={"min": 0, "inputmode": "numeric"}
     )
     reason = TextAreaField("理由", validators=[Length(max=500, message="理由不超过500字")])

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.security import is_htmx, require_roles
+from portal.security import is_htmx, page_number, require_roles
 from portal.units import service
 from portal.units.forms import UnitForm
 from portal.units.models import UNIT_TYPE_LABELS, Unit, UnitType
@@ -25,7 +25,7 @@ def index():
         query = query.where(sa.or_(Unit.name.contains(q), Unit.uscc.contains(q.upper())))
     if unit_type in UnitType.__members__.values():
         query = query.where(Unit.type == UnitType(unit_type))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     template = "units/_list.html" if is_htmx() else "units/index.html"
     return render_template(template, page=page, q=q, unit_type=unit_type, types=UNIT_TYPE_LABELS)
 

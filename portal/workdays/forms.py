@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, StringField
+from wtforms import DateField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from portal.fields import Integer
 
 
 class WorkdayForm(FlaskForm):
@@ -30,7 +32,7 @@ class CalculatorForm(FlaskForm):
         csrf = False
 
     start = DateField("起始日期", validators=[InputRequired("请选择起始日期")])
-    n = IntegerField(
+    n = Integer(
         "之后第几个工作日",
         default=5,
         validators=[InputRequired("请填写天数"), NumberRange(1, 366, "天数应在1至366之间")],

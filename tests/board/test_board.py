@@ -1,6 +1,6 @@
 """Publicity: batches with the computed period, the public board, objections, closing."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -444,3 +444,22 @@ def test_objection_form_gets_its_token_when_opened(csrf_app, many_on_board):
     response = client.get(f"/board/objection/{many_on_board[0].id}")
     assert 'name="csrf_token"' in response.get_data(as_text=True)
     assert "session=" in response.headers["Set-Cookie"]
+
+
+def test_close_refuses_a_date_in_the_future(runner, officer, approved):
+    """`--today` is for replaying a missed run, never for ending a publicity period early."""
+    from portal.clock import local_today
+
+    tomorrow = local_today() + timedelta(days=1)
+    result = runner.invoke(args=["publicity", "close", "--today", tomorrow.isoformat()])
+    assert result.exit_code == 2
+    assert "晚于今天" in result.output
+    assert "Traceback" not in result.output
+    assert all(_reload(d).status is DeclarationStatus.APPROVED for d in approved)
+
+
+def test_close_accepts_the_real_today(runner):
+    from portal.clock import local_today
+
+    result = runner.invoke(args=["publicity", "close", "--today", local_today().isoformat()])
+    assert result.exit_code == 0, result.output

@@ -456,7 +456,15 @@ def test_thin_path_from_registration_to_certificate(
     assert code.group(1) in me.inner_text("main")  # the print is listed
     me.shot("thin-24-printed")
 
+    # The typed short code confirms the certificate; the QR link (here: the owner's own link
+    # to it) shows the year-by-year record.
     public.goto(verify_url)
+    main = public.inner_text("main")
+    assert "证书真实有效" in main, main
+    assert mask_name(NAME) in main and "扫描证书上的二维码" in main
+    assert public.locator("tbody tr").count() == 0
+    full_link = me.locator("a", has_text="查验页面").first.get_attribute("href")
+    public.goto(base + full_link)
     main = public.inner_text("main")
     assert "证书真实有效" in main, main
     assert mask_name(NAME) in main

@@ -1,6 +1,7 @@
 """Certificates: number once per person, a code per print, the PDF's embedded CJK font,
 the public verification page, and the font-missing path."""
 
+import base64
 import io
 import logging
 import re
@@ -164,9 +165,9 @@ def test_rendering_logs_no_xhtml2pdf_warning(client, auth, person, caplog):
 def test_verify_page_masks_the_person(client, auth, person):
     auth.login(person.user)
     print_pdf(client)
-    code = latest_print().code
+    code, token = latest_print().code, latest_print().token
     auth.logout()
-    response = client.get(f"/verify/{code}")
+    response = client.get(f"/verify/{token}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "证书真实有效" in page
@@ -179,6 +180,9 @@ def test_verify_page_masks_the_person(client, auth, person):
     typed = f"{code[:5].lower()}-{code[5:]}"
     response = client.get("/verify", query_string={"code": typed})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/verify/{code}")
+    short = client.get(f"/verify/{code}").get_data(as_text=True)
+    assert "证书真实有效" in short and "张*丰" in short and NAME not in short
+    assert "示范县第一中学" not in short and "<table" not in short
     # Lookups are not state changes: nothing audited beyond the print and the login/logout
     assert not db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action.like("%verify%")))
 
@@ -186,11 +190,11 @@ def test_verify_page_masks_the_person(client, auth, person):
 def test_revoked_year_is_flagged(client, auth, person):
     auth.login(person.user)
     print_pdf(client)
-    code = latest_print().code
+    token = latest_print().token
     declaration = next(d for d in service.registered_declarations(person) if d.year == 2024)
     declaration.status = DeclarationStatus.REVOKED
     db.session.commit()
-    page = client.get(f"/verify/{code}").get_data(as_text=True)
+    page = client.get(f"/verify/{token}").get_data(as_text=True)
     assert "已撤销" in page and "部分记录已撤销" in page
 
 
@@ -275,8 +279,8 @@ def test_qr_and_printed_address_use_public_base_url(app, client, auth, person, m
     )
     auth.login(person.user)
     data = print_pdf(client).data
-    code = latest_print().code
-    assert urls == [f"https://jxjy.example.gov.cn/verify/{code}"]
+    token = latest_print().token
+    assert urls == [f"https://jxjy.example.gov.cn/verify/{token}"]
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "https://jxjy.example.gov.cn/verify" in text
 
@@ -291,3 +295,87 @@ def test_issuing_bureau_follows_the_admin_setting(client, auth, person):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "广德市人力资源和社会保障局" in text
     assert latest_print().content["bureau"] == "广德市人力资源和社会保障局"
+
+
+# --- issue 14: a long token in the QR link, the short code limited and showing less --------
+
+
+def test_qr_link_carries_a_128_bit_token(client, auth, person, monkeypatch):
+    urls = []
+    real = service.verification_url
+    monkeypatch.setattr(
+        service, "verification_url", lambda code: urls.append(real(code)) or urls[-1]
+    )
+    auth.login(person.user)
+    print_pdf(client)
+    print_pdf(client)
+    first, second = db.session.scalars(sa.select(CertificatePrint.token)).all()
+    assert first != second
+    for token in (first, second):
+        # 26 base32 characters carry 130 bits; 16 random bytes fill 128 of them
+        assert re.fullmatch(r"[A-Z2-7]{26}", token)
+        assert len(base64.b32decode(token + "======")) * 8 >= 128
+    assert urls[-1].endswith(f"/verify/{second}")
+    assert latest_print().code not in urls[-1]
+
+
+def test_short_code_shows_less_than_the_qr_link(client, auth, person):
+    auth.login(person.user)
+    print_pdf(client)
+    printed = latest_print()
+    auth.logout()
+    full = client.get(f"/verify/{printed.token.lower()}").get_data(as_text=True)
+    short = client.get(f"/verify/{printed.code}").get_data(as_text=True)
+    number = db.session.scalar(sa.select(Certificate.number))
+    for page in (full, short):
+        assert "证书真实有效" in page and number in page and "张*丰" in page
+        assert NAME not in page and person.id_number not in page
+    assert "<table" in full and "示范县第一中学" in full
+    assert "<table" not in short and "示范县第一中学" not in short
+    assert "扫描证书上的二维码" in short
+
+
+def test_short_code_lookups_are_limited_per_address(app, client, auth, person):
+    app.config["VERIFY_LIMIT_PER_HOUR"] = 3
+    auth.login(person.user)
+    print_pdf(client)
+    printed = latest_print()
+    auth.logout()
+    other = app.test_client()
+    assert client.get(f"/verify/{printed.code}").status_code == 200
+    assert client.get("/verify/ABCDEFGHJK").status_code == 404  # a miss counts too
+    assert client.get("/verify/ABCDEFGHJM").status_code == 404
+    response = client.get(f"/verify/{printed.code}")
+    assert response.status_code == 429
+    assert "查验得过于频繁" in response.get_data(as_text=True)
+    # The refusal is audited with its declared action; the lookups themselves are not.
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action.like("certificate.verify%"))
+    ).all()
+    assert [(e.action, e.outcome, e.ip) for e in events] == [
+        ("certificate.verify_throttle", "refused", "127.0.0.1")
+    ]
+    from portal.audit.actions import ACTIONS
+
+    assert ACTIONS["certificate.verify_throttle"]
+    # Another address is not held back; the QR link (unguessable) never is.
+    response = other.get(f"/verify/{printed.code}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert response.status_code == 200
+    assert client.get(f"/verify/{printed.token}").status_code == 200
+
+
+def test_old_lookups_stop_counting(app, client, auth, person):
+    from datetime import timedelta
+
+    from portal.certificates.models import CertificateLookup
+    from portal.models_base import utcnow
+
+    app.config["VERIFY_LIMIT_PER_HOUR"] = 1
+    auth.login(person.user)
+    print_pdf(client)
+    code = latest_print().code
+    auth.logout()
+    db.session.add(CertificateLookup(ip="127.0.0.1", at=utcnow() - timedelta(hours=2)))
+    db.session.commit()
+    assert client.get(f"/verify/{code}").status_code == 200
+    assert client.get(f"/verify/{code}").status_code == 429

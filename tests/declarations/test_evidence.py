@@ -263,3 +263,101 @@ def test_a_file_linked_by_split_claims_goes_with_its_last_row(app, person, make_
     service.delete_evidence(person.user, third.evidence[0])
     db.session.commit()
     assert not os.path.exists(path)
+
+
+# --- issue 14: active PDF content refused; drafts' files are the owner's alone ---------------
+
+
+def _zipped_object_stream(body: bytes) -> bytes:
+    import zlib
+
+    data = zlib.compress(body)
+    return (
+        b"%PDF-1.5\n4 0 obj<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length "
+        + str(len(data)).encode()
+        + b">>stream\n"
+        + data
+        + b"\nendstream endobj\n%%EOF\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b"%PDF-1.4\n1 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj\n%%EOF", "脚本"),
+        (b"%PDF-1.4\n1 0 obj<</JS 2 0 R>>endobj\n%%EOF", "脚本"),
+        (b"%PDF-1.4\n1 0 obj<</S/J#61vaScript>>endobj\n%%EOF", "脚本"),  # escaped name
+        (b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction 5 0 R>>endobj\n%%EOF", "打开时自动执行"),
+        (b"%PDF-1.4\n1 0 obj<</OpenAction<</S/URI/URI(http://x)>>>>endobj", "打开时自动执行"),
+        (b"%PDF-1.4\n1 0 obj<</S/Launch/F(cmd.exe)>>endobj\n%%EOF", "启动外部程序"),
+        (b"%PDF-1.4\n1 0 obj<</Type/EmbeddedFile>>endobj\n%%EOF", "内嵌文件"),
+        (b"%PDF-1.4\n1 0 obj<</Names<</EmbeddedFiles 3 0 R>>>>endobj", "内嵌文件"),
+        (b"%PDF-1.4\n1 0 obj<</Type/Page/AA<</O 4 0 R>>>>endobj\n%%EOF", "自动执行的动作"),
+        (_zipped_object_stream(b"<</Type/Catalog/OpenAction<</S/JavaScript>>>>"), "打开时自动执行"),
+    ],
+    ids=[
+        "javascript",
+        "js",
+        "escaped",
+        "openaction-ref",
+        "openaction-dict",
+        "launch",
+        "embeddedfile",
+        "embeddedfiles",
+        "aa",
+        "compressed",
+    ],
+)
+def test_pdf_that_can_act_is_refused(logged_in, app, draft, content, what):
+    response = upload(logged_in, draft.claims[0], content, "结业证书.pdf")
+    assert response.status_code == 422
+    assert "出于安全原因不能作为证明材料" in response.text and what in response.text
+    assert stored(app) == []
+    assert os.listdir(app.config["UPLOAD_FOLDER"]) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        PDF_BYTES,
+        # LibreOffice's first view: a page destination, not an action
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction[3 0 R /XYZ null null 0]>>endobj\n%%EOF",
+        # a subset font whose name starts with AA, and a /JSON-like longer name
+        b"%PDF-1.4\n1 0 obj<</BaseFont/AAAAAA+SimSun/JSX 1>>endobj\n%%EOF",
+    ],
+    ids=["plain", "openaction-destination", "look-alike-names"],
+)
+def test_plain_pdf_is_accepted(logged_in, app, draft, content):
+    response = upload(logged_in, draft.claims[0], content, "结业证书.pdf")
+    assert response.status_code in (200, 303), response.text
+    assert len(stored(app)) == 1
+
+
+def test_a_real_generated_pdf_is_accepted(logged_in, app, draft):
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "Certificate of training")
+    page.save()
+    response = upload(logged_in, draft.claims[0], buffer.getvalue(), "scan.pdf")
+    assert response.status_code in (200, 303), response.text
+    assert len(stored(app)) == 1
+
+
+@pytest.mark.parametrize("who", ["own unit reviewer", "bureau officer"])
+def test_reviewers_cannot_download_a_drafts_files(client, make_user, evidence_of, who):
+    from portal.declarations.models import Evidence
+
+    item = db.session.get(Evidence, evidence_of["pdf"])
+    item.claim.declaration.status = service.DeclarationStatus.DRAFT
+    db.session.commit()
+    if who == "own unit reviewer":
+        user = make_user(Role.UNIT_REVIEWER, unit=evidence_of["unit"])
+    else:
+        user = make_user(Role.BUREAU_OFFICER)
+    login(client, user)
+    assert client.get(f"/declarations/evidence/{evidence_of['pdf']}").status_code == 404
+    assert client.get(f"/declarations/evidence/{evidence_of['png']}/preview").status_code == 404
+    login(client, evidence_of["owner"].user)  # the owner still sees their own draft's files
+    assert client.get(f"/declarations/evidence/{evidence_of['pdf']}").status_code == 200

@@ -1,0 +1,90 @@
+"""Behind a reverse proxy: throttles see the real client; HTTPS: Secure cookies and HSTS."""
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    apps = []
+
+    def make(**settings):
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / f'p{len(apps)}.sqlite3'}",
+                "UPLOAD_FOLDER": str(tmp_path / "evidence"),
+                "WTF_CSRF_ENABLED": False,
+                **settings,
+            }
+        )
+        with app.app_context():
+            db.create_all()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _verify(client, forwarded_for):
+    return client.get(
+        "/verify/ABCDEFGHJK",
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},  # the proxy
+    ).status_code
+
+
+def test_behind_one_proxy_each_client_is_counted_apart(make_app):
+    app = make_app(TRUSTED_PROXIES=1, VERIFY_LIMIT_PER_HOUR=1)
+    client = app.test_client()
+    assert _verify(client, "203.0.113.7") == 404
+    assert _verify(client, "203.0.113.7") == 429
+    assert _verify(client, "198.51.100.2") == 404  # another client behind the same proxy
+    # A client's own X-Forwarded-For in front of the proxy's entry is not believed
+    assert _verify(client, "192.0.2.1, 203.0.113.7") == 429
+
+
+def test_without_trusted_proxy_the_header_is_ignored(make_app):
+    app = make_app(VERIFY_LIMIT_PER_HOUR=1)
+    client = app.test_client()
+    assert _verify(client, "203.0.113.7") == 404
+    assert _verify(client, "198.51.100.2") == 429  # forging the header changes nothing
+
+
+def test_login_failures_are_recorded_with_the_real_address(make_app):
+    app = make_app(TRUSTED_PROXIES=1)
+    client = app.test_client()
+    client.post(
+        "/login",
+        data={"username": "nobody", "password": "wrong-Passw0rd"},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    with app.app_context():
+        ips = set(db.session.scalars(sa.select(AuditEvent.ip)))
+    assert ips == {"203.0.113.9"}
+
+
+def test_https_setting_gives_secure_cookies_and_hsts(make_app):
+    app = make_app(HTTPS=True, TRUSTED_PROXIES=1)
+    client = app.test_client()
+    response = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "portal_session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_plain_http_has_no_hsts(make_app):
+    app = make_app()
+    response = app.test_client().get("/login")
+    assert "Strict-Transport-Security" not in response.headers
+    assert "Secure" not in response.headers.get("Set-Cookie", "")
