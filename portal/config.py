@@ -33,6 +33,7 @@ class Defaults:
     OBJECTION_LIMIT_PER_HOUR = 5  # objections one address may raise in an hour
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)
     TRAINING_PLAN_LEAD_DAYS = 15  # providers file a training plan this many days before it starts
+    UNFILED_TRAINING_REFUSED = False  # True: an unfiled professional training cannot be accepted
 
     # Certificate PDF: a TrueType CJK font; discovered when not set
     CERTIFICATE_FONT_PATH = None

@@ -28,6 +28,7 @@ LAYERS = [
     ("portal.accounts",),
     ("portal.workdays",),
     ("portal.declarations",),
+    ("portal.providers",),
     ("portal.review",),
     ("portal.board",),
     ("portal.certificates",),

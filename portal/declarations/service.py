@@ -98,6 +98,14 @@ def own_declaration(user: User, year: int) -> Declaration | None:
     )
 
 
+def declaration_of(person, year: int) -> Declaration | None:
+    return db.session.scalar(
+        sa.select(Declaration).where(
+            Declaration.professional_id == person.id, Declaration.year == year
+        )
+    )
+
+
 def ensure_draft(user: User, declaration: Declaration, action: str, obj=None) -> None:
     """Refuse (403 for someone else's, 409 audited as `action` once submitted) any change to a
     declaration that is not the person's draft."""
@@ -198,11 +206,72 @@ def add_claim(
     return claim
 
 
+PREPARED_LOCKED = "报送条目的学时和科目由施教机构报送，不能修改；如不需要可以放弃该条目。"
+
+
+def _refuse_prepared(claim: Claim) -> None:
+    if claim.prepared:
+        raise Refusal(PREPARED_LOCKED, CONFLICT)
+
+
+def prepare_claim(
+    actor: User | None,
+    person,
+    year: int,
+    kind: str,
+    facts: dict,
+    details: dict,
+    subject: str,
+    *,
+    source: str,
+    plan_id: int | None = None,
+) -> Claim:
+    """A prepared claim (报送条目) in the person's draft of that year, opened when missing.
+
+    Refuses (409) when that year's declaration is no longer a draft, and (422) when the
+    declaration's rule set has no such kind. The caller checks that the list or record is its own.
+    """
+    declaration = declaration_of(person, year)
+    if declaration is None:
+        chosen = rules.rule_set_for_year(year)
+        declaration = Declaration(professional=person, year=year, rule_set=chosen.id)
+        db.session.add(declaration)
+        db.session.flush()
+        record("declaration.open", declaration, detail=f"{year}年度，{chosen.id}（报送）", user=actor)
+    lifecycle.check(actor, declaration, Action.PREPARE, audit_as="claim.prepare")
+    if kind not in rule_set_of(declaration).kinds:
+        raise Refusal("该人员本年度申报采用的认定规则没有此类条目。", INVALID)
+    try:
+        spec, result, subject = _checked(declaration, kind, facts, details, subject)
+    except rules.RuleError as error:
+        raise Refusal(error.message, INVALID) from None
+    position = max((c.position for c in declaration.claims), default=0) + 1
+    claim = Claim(
+        declaration=declaration,
+        position=position,
+        kind=kind,
+        subject=subject,
+        facts=dict(result.facts),
+        details=_clean_details(spec, details),
+        identity=duplicates.identity_of(spec, details),
+        hours=result.hours,
+        full_year=result.full_year,
+        clause=result.clause,
+        source=source,
+        plan_id=plan_id,
+    )
+    db.session.add(claim)
+    db.session.flush()  # the year's totals are evaluated when the person or reviewer looks
+    record("claim.prepare", claim, detail=f"{year}年度 {kind} {result.hours}学时", user=actor)
+    return claim
+
+
 def update_claim(
     user: User, claim: Claim, facts: dict, details: dict, subject: str | None = None
 ) -> Claim:
     declaration = claim.declaration
     ensure_draft(user, declaration, "claim.update", claim)
+    _refuse_prepared(claim)
     spec, result, subject = _checked(declaration, claim.kind, facts, details, subject)
     details = _clean_details(spec, details)
     claim.facts, claim.details, claim.subject = dict(result.facts), details, subject
@@ -216,6 +285,7 @@ def update_claim(
 def change_subject(user: User, claim: Claim, subject: str) -> Claim:
     declaration = claim.declaration
     ensure_draft(user, declaration, "claim.subject", claim)
+    _refuse_prepared(claim)
     kind = rule_set_of(declaration).kind(claim.kind)
     if kind.subject is not None:
         raise Refusal(f"“{kind.label}”的科目固定，不能更改。", INVALID)
@@ -307,7 +377,7 @@ def submission_problems(declaration: Declaration) -> list[str]:
     if not declaration.claims:
         problems.append("请至少添加一项申报条目。")
     for number, claim in enumerate(declaration.claims, start=1):
-        if not claim.evidence:
+        if not claim.evidence and not claim.prepared:  # a prepared claim's proof is the list
             problems.append(f"第{number}项申报条目还没有上传证明材料。")
     found = evaluation(declaration, store=False)
     for number, claim in enumerate(declaration.claims, start=1):
