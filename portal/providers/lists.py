@@ -196,16 +196,22 @@ def _date(value) -> date | None:
 # --- qualified list ------------------------------------------------------------------------
 
 
-def template(plan: TrainingPlan) -> bytes:
-    """The 附件2 layout, filled with the plan's title and dates (write-only workbook)."""
+def template(plan: TrainingPlan, rows: Iterable[tuple] = ()) -> bytes:
+    """The 附件2 layout, filled with the plan's title and dates (write-only workbook); rows
+    (姓名, 单位, 身份证号码, 技术职称, 培训学时, 考试结果) are written under the header, for the
+    demo and the benchmark. Text a spreadsheet would run as a formula is written as text."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("合格人员名单")
     sheet.append([LIST_TITLE])
     sheet.append([f"填报单位：{safe_cell(plan.organiser_name)}"])
-    sheet.append([f"填表时间：{local_today():%Y年%m月%d日}", "", "", f"备案号：{plan.filing_no or ''}"])
-    period = f"{plan.start_date.month}月{plan.start_date.day}日 至 {plan.end_date.month}月{plan.end_date.day}日"
+    filled = f"填表时间：{local_today():%Y年%m月%d日}"
+    sheet.append([filled, "", "", f"备案号：{plan.filing_no or ''}"])
+    start, end = plan.start_date, plan.end_date
+    period = f"{start.month}月{start.day}日 至 {end.month}月{end.day}日"
     sheet.append(["培训主题", safe_cell(plan.title), "", "", "培训时间", period])
     sheet.append(list(LIST_HEADERS))
+    for number, row in enumerate(rows, start=1):
+        sheet.append([number, *(safe_cell(v) for v in row), ""])
     sheet.append(["联系人：", "", "", "联系电话："])
     out = io.BytesIO()
     book.save(out)
