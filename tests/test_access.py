@@ -255,12 +255,8 @@ ROUTES = {
     ("GET", "providers.directory"): row("/providers/directory", ok=UNIT_STAFF),
     ("GET", "providers.new_provider"): row("/providers/directory/new", ok=ADMIN),
     ("POST", "providers.new_provider"): row("/providers/directory/new", ok=ADMIN),
-    ("GET", "providers.edit_provider"): row(
-        "/providers/directory/{provider_org}/edit", ok=ADMIN
-    ),
-    ("POST", "providers.edit_provider"): row(
-        "/providers/directory/{provider_org}/edit", ok=ADMIN
-    ),
+    ("GET", "providers.edit_provider"): row("/providers/directory/{provider_org}/edit", ok=ADMIN),
+    ("POST", "providers.edit_provider"): row("/providers/directory/{provider_org}/edit", ok=ADMIN),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
 }

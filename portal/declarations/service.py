@@ -214,56 +214,136 @@ def _refuse_prepared(claim: Claim) -> None:
         raise Refusal(PREPARED_LOCKED, CONFLICT)
 
 
-def prepare_claim(
-    actor: User | None,
-    person,
-    year: int,
-    kind: str,
-    facts: dict,
-    details: dict,
-    subject: str,
-    *,
-    source: str,
-    plan_id: int | None = None,
-) -> Claim:
-    """A prepared claim (报送条目) in the person's draft of that year, opened when missing.
+def rule_sets_of(person_ids: list[int], year: int) -> dict[int, str]:
+    """The rule set of each person's declaration of the year: the year's default when none."""
+    default = rules.rule_set_for_year(year).id
+    found = dict.fromkeys(person_ids, default)
+    ids = sorted(set(person_ids))
+    for i in range(0, len(ids), 500):
+        found.update(
+            db.session.execute(
+                sa.select(Declaration.professional_id, Declaration.rule_set).where(
+                    Declaration.professional_id.in_(ids[i : i + 500]), Declaration.year == year
+                )
+            ).all()
+        )
+    return found
 
-    Refuses (409) when that year's declaration is no longer a draft, and (422) when the
-    declaration's rule set has no such kind. The caller checks that the list or record is its own.
-    """
-    declaration = declaration_of(person, year)
-    if declaration is None:
-        chosen = rules.rule_set_for_year(year)
-        declaration = Declaration(professional=person, year=year, rule_set=chosen.id)
-        db.session.add(declaration)
-        db.session.flush()
-        record("declaration.open", declaration, detail=f"{year}年度，{chosen.id}（报送）", user=actor)
-    lifecycle.check(actor, declaration, Action.PREPARE, audit_as="claim.prepare")
-    if kind not in rule_set_of(declaration).kinds:
-        raise Refusal("该人员本年度申报采用的认定规则没有此类条目。", INVALID)
-    try:
-        spec, result, subject = _checked(declaration, kind, facts, details, subject)
-    except rules.RuleError as error:
-        raise Refusal(error.message, INVALID) from None
-    position = max((c.position for c in declaration.claims), default=0) + 1
-    claim = Claim(
-        declaration=declaration,
-        position=position,
-        kind=kind,
-        subject=subject,
-        facts=dict(result.facts),
-        details=_clean_details(spec, details),
-        identity=duplicates.identity_of(spec, details),
-        hours=result.hours,
-        full_year=result.full_year,
-        clause=result.clause,
-        source=source,
-        plan_id=plan_id,
+
+@dataclass
+class Prepared:
+    """One prepared claim (报送条目) asked for: a list row or courseware record's person."""
+
+    person: object
+    year: int
+    kind: str
+    facts: dict
+    details: dict
+    subject: str
+    source: str
+    plan_id: int | None = None
+    claim: Claim | None = None  # the outcome: the claim made,
+    refusal: Refusal | None = None  # or why not (409: the year is submitted; 422: no such kind)
+
+
+def prepare_claims(actor: User | None, asked: list[Prepared]) -> list[Prepared]:
+    """Prepared claims in the people's drafts of those years (opened when missing), in bulk: a
+    5,000-row list costs a few queries and two flushes. Each item gets its claim or refusal.
+
+    The caller checks that the list or record is its own; the lifecycle checks that the actor is
+    a reporter and each declaration still a draft (PREPARE). The year's totals are evaluated when
+    the person or the reviewer looks. Audited on the declaration (claim.prepare)."""
+    keys = {(item.person.id, item.year) for item in asked}
+    found: dict[tuple[int, int], Declaration] = {}
+    person_ids = sorted({pid for pid, _ in keys})
+    for i in range(0, len(person_ids), 500):
+        rows = db.session.scalars(
+            sa.select(Declaration).where(
+                Declaration.professional_id.in_(person_ids[i : i + 500]),
+                Declaration.year.in_({year for _, year in keys}),
+            )
+        )
+        found.update({(d.professional_id, d.year): d for d in rows})
+    opened = []
+    for item in asked:
+        key = (item.person.id, item.year)
+        if key not in found:
+            chosen = rules.rule_set_for_year(item.year)
+            found[key] = Declaration(professional=item.person, year=item.year, rule_set=chosen.id)
+            db.session.add(found[key])
+            opened.append(found[key])
+    db.session.flush()
+    for declaration in opened:
+        detail = f"{declaration.year}年度，{declaration.rule_set}（报送）"
+        record("declaration.open", declaration, detail=detail, user=actor)
+    positions = (
+        dict(
+            db.session.execute(
+                sa.select(Claim.declaration_id, sa.func.max(Claim.position))
+                .where(Claim.declaration_id.in_([d.id for d in found.values()]))
+                .group_by(Claim.declaration_id)
+            ).all()
+        )
+        if found
+        else {}
     )
-    db.session.add(claim)
-    db.session.flush()  # the year's totals are evaluated when the person or reviewer looks
-    record("claim.prepare", claim, detail=f"{year}年度 {kind} {result.hours}学时", user=actor)
-    return claim
+    checked: dict[tuple, tuple] = {}
+    made = []
+    for item in asked:
+        declaration = found[(item.person.id, item.year)]
+        try:
+            lifecycle.check(actor, declaration, Action.PREPARE)
+            if item.kind not in rule_set_of(declaration).kinds:
+                raise Refusal("该人员本年度申报采用的认定规则没有此类条目。", INVALID)
+            cache_key = (declaration.rule_set, declaration.year, item.kind, item.subject,
+                         tuple(sorted(item.facts.items())))  # fmt: skip
+            if cache_key not in checked:
+                try:
+                    checked[cache_key] = _checked(
+                        declaration, item.kind, item.facts, item.details, item.subject
+                    )
+                except rules.RuleError as error:
+                    raise Refusal(error.message, INVALID) from None
+        except Refusal as refusal:
+            item.refusal = refusal
+            continue
+        spec, result, subject = checked[cache_key]
+        position = positions.get(declaration.id, 0) + 1
+        positions[declaration.id] = position
+        item.claim = Claim(
+            declaration_id=declaration.id,
+            position=position,
+            kind=item.kind,
+            subject=subject,
+            facts=dict(result.facts),
+            details=_clean_details(spec, item.details),
+            identity=duplicates.identity_of(spec, item.details),
+            hours=result.hours,
+            full_year=result.full_year,
+            clause=result.clause,
+            source=item.source,
+            plan_id=item.plan_id,
+        )
+        db.session.add(item.claim)
+        made.append((declaration, item.claim))
+    db.session.flush()
+    for declaration, claim in made:
+        detail = f"报送条目#{claim.id} {claim.kind} {claim.hours}学时"
+        if claim.details.get("plan_no"):
+            detail += f"（备案号{claim.details['plan_no']}）"
+        record("claim.prepare", declaration, detail=detail, user=actor)
+    return asked
+
+
+def prepare_claim(actor: User | None, person, year: int, kind: str, facts: dict, details: dict,
+                  subject: str, *, source: str, plan_id: int | None = None) -> Claim:  # fmt: skip
+    """One prepared claim (see prepare_claims); raises its refusal."""
+    [item] = prepare_claims(
+        actor, [Prepared(person, year, kind, facts, details, subject, source, plan_id)]
+    )
+    if item.refusal is not None:
+        raise item.refusal
+    return item.claim
 
 
 def update_claim(

@@ -364,10 +364,14 @@ def import_list(
         "issuer": plan.organiser_name,
         "plan_no": plan.filing_no,
     }
+    matched_people = [person.id for _, person in clean if person is not None]
+    rule_sets = declarations.rule_sets_of(matched_people, year)
+    pairs = []
     for item, person in clean:
         if item.id_number in existing:
             summary.unchanged += 1
             continue
+        existing.add(item.id_number)
         row = QualifiedRow(
             plan_id=plan.id,
             id_number=item.id_number,
@@ -381,12 +385,16 @@ def import_list(
             imported_by_id=getattr(user, "id", None),
             status=ListRowStatus.UNMATCHED,
         )
-        if person is not None:
-            row.status, row.claim_id = _prepare(
-                user, person, year, plan, details, lambda rule_set: _training_claim(plan, rule_set)
-            )
-        _count(summary, row.status)
         db.session.add(row)
+        if person is None:
+            summary.unmatched += 1
+        else:
+            kind, facts = _training_claim(plan, rule_sets[person.id])
+            asked = declarations.Prepared(
+                person, year, kind, facts, details, plan.subject, "qualified_list", plan.id
+            )
+            pairs.append((row, asked))
+    _attach(user, pairs, summary)
     db.session.flush()
     summary.imported = True
     record(
@@ -399,38 +407,34 @@ def import_list(
     return summary
 
 
-def _count(summary: Summary, status: ListRowStatus) -> None:
-    if status is ListRowStatus.MATCHED:
-        summary.matched += 1
-    elif status is ListRowStatus.UNMATCHED:
-        summary.unmatched += 1
-    else:
-        summary.not_attached += 1
+def _attach(user, pairs: list, summary: Summary) -> None:
+    """Prepared claims for the matched rows (or records), in bulk; each row says what became
+    of it, and the summary counts the attached and the not attached."""
+    declarations.prepare_claims(user, [asked for _, asked in pairs])
+    for row, asked in pairs:
+        if asked.claim is not None:
+            row.status, row.claim_id = ListRowStatus.MATCHED, asked.claim.id
+        elif asked.refusal is not None and asked.refusal.status == CONFLICT:
+            row.status = ListRowStatus.SUBMITTED
+        else:
+            row.status = ListRowStatus.NO_KIND
+    summary.matched += sum(asked.claim is not None for _, asked in pairs)
+    summary.not_attached += sum(asked.claim is None for _, asked in pairs)
 
 
-def _prepare(user, person, year, plan, details, kind_for) -> tuple[ListRowStatus, int | None]:
-    """A prepared claim for a matched row, or why it could not be attached."""
-    declaration = declarations.declaration_of(person, year)
-    rule_set = declaration.rule_set if declaration else rules.rule_set_for_year(year).id
-    kind, facts = kind_for(rule_set)
-    subject = facts.pop("_subject", None) or (plan.subject if plan else rules.PROFESSIONAL)
-    try:
-        claim = declarations.prepare_claim(
-            user,
-            person,
-            year,
-            kind,
-            facts,
-            details,
-            subject,
-            source="qualified_list" if plan else "courseware",
-            plan_id=plan.id if plan else None,
+def _imported_courseware(id_numbers: set[str]) -> set[tuple]:
+    """(ID number, course, date) of the records already imported for these people."""
+    found: set[tuple] = set()
+    numbers = sorted(id_numbers)
+    for i in range(0, len(numbers), 500):
+        found.update(
+            db.session.execute(
+                sa.select(
+                    CoursewareRecord.id_number, CoursewareRecord.course, CoursewareRecord.studied_on
+                ).where(CoursewareRecord.id_number.in_(numbers[i : i + 500]))
+            ).all()
         )
-    except Refusal as refusal:
-        if refusal.status == CONFLICT:
-            return ListRowStatus.SUBMITTED, None
-        return ListRowStatus.NO_KIND, None
-    return ListRowStatus.MATCHED, claim.id
+    return found
 
 
 def rows_of_plan(plan: TrainingPlan) -> list[QualifiedRow]:
@@ -444,7 +448,9 @@ def rows_of_plan(plan: TrainingPlan) -> list[QualifiedRow]:
 def unmatched_rows() -> tuple[list[QualifiedRow], list[CoursewareRecord]]:
     not_matched = (ListRowStatus.UNMATCHED, ListRowStatus.SUBMITTED, ListRowStatus.NO_KIND)
     rows = db.session.scalars(
-        sa.select(QualifiedRow).where(QualifiedRow.status.in_(not_matched)).order_by(QualifiedRow.id)
+        sa.select(QualifiedRow)
+        .where(QualifiedRow.status.in_(not_matched))
+        .order_by(QualifiedRow.id)
     )
     records = db.session.scalars(
         sa.select(CoursewareRecord)
@@ -531,15 +537,11 @@ def import_courseware(
     summary = Summary(rows=count, errors=errors)
     if errors and not clean_rows:
         return summary
+    seen = _imported_courseware({item.id_number for item, _ in clean})
+    issuer = provider.name if provider else "网络学习平台"
+    pairs = []
     for item, person in clean:
-        exists = db.session.scalar(
-            sa.select(CoursewareRecord.id).where(
-                CoursewareRecord.id_number == item.id_number,
-                CoursewareRecord.course == item.course,
-                CoursewareRecord.studied_on == item.studied_on,
-            )
-        )
-        if exists:
+        if (item.id_number, item.course, item.studied_on) in seen:
             summary.unchanged += 1
             continue
         entry = CoursewareRecord(
@@ -555,24 +557,17 @@ def import_courseware(
             imported_by_id=getattr(user, "id", None),
             status=ListRowStatus.UNMATCHED,
         )
-        if person is not None:
-            details = {
-                "title": item.course,
-                "date": item.studied_on.isoformat(),
-                "issuer": provider.name if provider else "网络学习平台",
-            }
-            facts = {"hours": item.hours, "score": item.score, "_subject": item.subject}
-            entry.status, entry.claim_id = _prepare(
-                user,
-                person,
-                item.studied_on.year,
-                None,
-                details,
-                lambda rule_set, facts=facts: ("courseware", dict(facts)),
-            )
-        _count(summary, entry.status)
         db.session.add(entry)
-        db.session.flush()
+        if person is None:
+            summary.unmatched += 1
+            continue
+        details = {"title": item.course, "date": item.studied_on.isoformat(), "issuer": issuer}
+        facts = {"hours": item.hours, "score": item.score}
+        asked = declarations.Prepared(
+            person, item.studied_on.year, "courseware", facts, details, item.subject, "courseware"
+        )
+        pairs.append((entry, asked))
+    _attach(user, pairs, summary)
     summary.imported = True
     record(
         "courseware.imported",

@@ -14,8 +14,8 @@ from portal.declarations import duplicates, lifecycle
 from portal.declarations.lifecycle import Action
 from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
 from portal.extensions import db
-from portal.providers import service as providers
 from portal.models_base import utcnow
+from portal.providers import service as providers
 from portal.refusal import CONFLICT, INVALID, Refusal, not_found
 
 REVIEWABLE = tuple(

@@ -39,7 +39,9 @@ def make_plan(ctx):
             hours_per_day=kwargs.pop("hours_per_day", 6),
             form=PlanForm.FACE,
             state=state,
-            filing_no=kwargs.pop("filing_no", "BA2026-0001" if state is PlanState.ACCEPTED else None),
+            filing_no=kwargs.pop(
+                "filing_no", "BA2026-0001" if state is PlanState.ACCEPTED else None
+            ),
             filed_on=end - timedelta(days=40),
             filed_by_id=user.id,
             **kwargs,
@@ -60,7 +62,18 @@ def list_file(rows, period=None, header_at=5) -> bytes:
     sheet.append(["填报单位：测试继续教育基地"])
     sheet.append(["填表时间：  月  日"])
     sheet.append(["培训主题", "测试", "", "", "培训时间", period or ""])
-    sheet.append(["序 号", "姓 名", "单 位", "身 份 证 号 码", "技 术 职 称", "培 训 学 时", "考 试 结 果", "备 注"])
+    sheet.append(
+        [
+            "序 号",
+            "姓 名",
+            "单 位",
+            "身 份 证 号 码",
+            "技 术 职 称",
+            "培 训 学 时",
+            "考 试 结 果",
+            "备 注",
+        ]
+    )
     for number, row in enumerate(rows, start=1):
         sheet.append([number, *row, ""])
     sheet.append(["联系人：", "", "", "联系电话："])

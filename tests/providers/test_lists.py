@@ -142,7 +142,7 @@ def test_template_has_the_layout_and_no_formula(app, setting):
     from openpyxl import load_workbook
 
     user, plan, _ = setting
-    plan.title = "=HYPERLINK(\"http://x\")"
+    plan.title = '=HYPERLINK("http://x")'
     with app.test_request_context():
         sheet = load_workbook(BytesIO(lists.template(plan))).active
         values = [[c for c in r if c is not None] for r in sheet.iter_rows(values_only=True)]
@@ -168,4 +168,7 @@ def test_list_cli(app, runner, setting, tmp_path):
     assert missing.exit_code == 2 and "无法读取" in missing.stderr
     garbage = tmp_path / "x.xlsx"
     garbage.write_bytes(b"hello")
-    assert runner.invoke(args=["providers", "import-list", plan.filing_no, str(garbage)]).exit_code == 2
+    assert (
+        runner.invoke(args=["providers", "import-list", plan.filing_no, str(garbage)]).exit_code
+        == 2
+    )
