@@ -175,7 +175,7 @@ def decide(plan_id):
                 raise
             form.reason.errors = [refusal.message]
         else:
-            flash(f"已{plan.state.label}：{plan.title}。", "success")
+            flash(f"{plan.state.label}：{plan.title}。", "success")
             return redirect(url_for("providers.filings"), code=303)
     return _plan_page(plan, 422, decision_form=form)
 
