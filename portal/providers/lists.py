@@ -437,6 +437,20 @@ def _imported_courseware(id_numbers: set[str]) -> set[tuple]:
     return found
 
 
+def list_counts(plans: list[TrainingPlan]) -> dict[int, tuple[int, int]]:
+    """Per plan id: (rows received, rows that became prepared claims)."""
+    ids = [plan.id for plan in plans]
+    if not ids:
+        return {}
+    matched = sa.func.sum(sa.case((QualifiedRow.status == ListRowStatus.MATCHED, 1), else_=0))
+    rows = db.session.execute(
+        sa.select(QualifiedRow.plan_id, sa.func.count(QualifiedRow.id), matched)
+        .where(QualifiedRow.plan_id.in_(ids))
+        .group_by(QualifiedRow.plan_id)
+    )
+    return {plan_id: (count, int(done or 0)) for plan_id, count, done in rows}
+
+
 def rows_of_plan(plan: TrainingPlan) -> list[QualifiedRow]:
     return list(
         db.session.scalars(

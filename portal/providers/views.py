@@ -66,7 +66,11 @@ def index():
     organiser = current_user.provider or current_user.unit
     plans = service.plans(current_user)
     return render_template(
-        "providers/index.html", organiser=organiser, plans=plans, lead=service.lead_days()
+        "providers/index.html",
+        organiser=organiser,
+        plans=plans,
+        lead=service.lead_days(),
+        list_counts=lists.list_counts(plans),
     )
 
 
@@ -186,7 +190,14 @@ def filings():
     chosen = PlanState(state) if state in PlanState.__members__.values() else None
     plans = service.plans(current_user, chosen)
     template = "providers/_filings.html" if is_htmx() else "providers/filings.html"
-    return render_template(template, plans=plans, state=state, states=list(PlanState))
+    return render_template(
+        template,
+        plans=plans,
+        state=state,
+        states=list(PlanState),
+        list_counts=lists.list_counts(plans),
+        last_days={plan.id: service.last_filing_day(plan.start_date) for plan in plans},
+    )
 
 
 @bp.get("/unmatched")

@@ -166,6 +166,7 @@ def test_from_list_to_the_person_page(app, client, auth, make_provider_user, mak
     )
     assert response.status_code == 303
     assert "已报送" in client.get(f"/providers/plans/{plan.id}").text
+    assert "1人（报送1人）" in client.get("/providers/").text  # the home lists what was sent
     auth.logout()
     auth.login(person.user)
     page = client.get(f"/declarations/{plan.end_date.year}")
