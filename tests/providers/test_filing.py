@@ -158,3 +158,25 @@ def _form(start):
         "form": "face",
         "expected_trainees": "30",
     }
+
+
+def test_the_admin_edits_the_provider_directory(app, client, auth, make_user):
+    from portal.audit.models import AuditEvent
+    from portal.units.models import Provider, ProviderLevel
+
+    auth.login(make_user(Role.ADMIN))
+    data = {"name": "合肥工业学校", "contact": "陈明", "phone": "62611533", "level": "city"}
+    assert client.post("/providers/directory/new", data={**data, "active": "y"}).status_code == 303
+    again = client.post("/providers/directory/new", data=data)
+    assert again.status_code == 422 and "已有名为" in again.text
+    with app.app_context():
+        provider = db.session.scalar(db.select(Provider))
+        assert (provider.level, provider.active) == (ProviderLevel.CITY, True)
+    edited = {**data, "level": "provincial", "active": "y"}
+    response = client.post(f"/providers/directory/{provider.id}/edit", data=edited)
+    assert response.status_code == 303
+    page = client.get("/providers/directory").text
+    assert "省级" in page and "62611533" in page
+    with app.app_context():
+        actions = db.session.scalars(db.select(AuditEvent.action)).all()
+        assert {"provider.create", "provider.update"} <= set(actions)

@@ -172,3 +172,15 @@ def test_list_cli(app, runner, setting, tmp_path):
         runner.invoke(args=["providers", "import-list", plan.filing_no, str(garbage)]).exit_code
         == 2
     )
+
+
+def test_the_reviewer_sees_the_claim_came_from_a_filed_plan(app, setting):
+    from portal.review import service as review
+
+    user, plan, (a, b, c) = setting
+    with app.test_request_context():
+        lists.import_list(user, plan, list_file([row(a)]), "list.xlsx")
+        claim = db.session.scalar(sa.select(Claim))
+        declarations.submit(a.user, claim.declaration)  # no upload needed for a prepared claim
+        [(badge, text)] = review.filing_notes(claim.declaration)[claim.id]
+        assert badge == "ok" and text == f"由施教机构报送，来自已备案培训计划 {plan.filing_no}"
