@@ -180,3 +180,21 @@ def test_the_admin_edits_the_provider_directory(app, client, auth, make_user):
     with app.app_context():
         actions = db.session.scalars(db.select(AuditEvent.action)).all()
         assert {"provider.create", "provider.update"} <= set(actions)
+
+
+def test_the_programme_file_is_kept_with_the_plan(app, client, auth, make_provider_user):
+    from io import BytesIO
+
+    owner, other = make_provider_user("甲基地"), make_provider_user("乙基地")
+    auth.login(owner)
+    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+    data = {**_form(date(date.today().year + 1, 6, 1)), "programme": (BytesIO(pdf), "培训方案.pdf")}
+    response = client.post("/providers/plans/new", data=data)
+    assert response.status_code == 303
+    plan_url = response.headers["Location"]
+    assert "培训方案.pdf" in client.get(plan_url).text
+    download = client.get(plan_url + "/programme")
+    assert download.status_code == 200 and download.data == pdf
+    auth.logout()
+    auth.login(other)
+    assert client.get(plan_url + "/programme").status_code == 404
