@@ -260,7 +260,7 @@ def prepare_claims(actor: User | None, asked: list[Prepared]) -> list[Prepared]:
         rows = db.session.scalars(
             sa.select(Declaration).where(
                 Declaration.professional_id.in_(person_ids[i : i + 500]),
-                Declaration.year.in_({year for _, year in keys}),
+                Declaration.year.in_(sorted({year for _, year in keys})),
             )
         )
         found.update({(d.professional_id, d.year): d for d in rows})
