@@ -75,6 +75,7 @@ def _import_models() -> None:
     from portal.board import models as _board  # noqa: F401
     from portal.certificates import models as _certificates  # noqa: F401
     from portal.declarations import models as _declarations  # noqa: F401
+    from portal.providers import models as _providers  # noqa: F401
     from portal.settings import models as _settings  # noqa: F401
     from portal.units import models as _units  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.certificates.views import bp as certificates
     from portal.declarations.views import bp as declarations
     from portal.main import bp as main
+    from portal.providers.views import bp as providers
     from portal.publicity.views import bp as publicity
     from portal.review.views import bp as review
     from portal.units.views import bp as units
@@ -105,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         audit,
         workdays,
+        providers,
     ):
         app.register_blueprint(blueprint)
 
@@ -113,10 +116,21 @@ def _register_cli(app: Flask) -> None:
     from portal.admin.cli import backup, create_admin, demo, restore
     from portal.board.cli import publicity
     from portal.people.cli import people
+    from portal.providers.cli import providers
     from portal.rules.cli import rules
     from portal.workdays.cli import workdays
 
-    for command in (demo, create_admin, rules, workdays, publicity, people, backup, restore):
+    for command in (
+        demo,
+        create_admin,
+        rules,
+        workdays,
+        publicity,
+        people,
+        providers,
+        backup,
+        restore,
+    ):
         app.cli.add_command(command)
 
 

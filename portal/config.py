@@ -42,6 +42,7 @@ class Defaults:
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)
     HIGHEST_ONLY_SCOPE = "clause"  # 第二十一条4: one clause item counts ("claim": one claim)
     TRAINING_PLAN_LEAD_DAYS = 15  # providers file a training plan this many days before it starts
+    UNFILED_TRAINING_REFUSED = False  # True: an unfiled professional training cannot be accepted
 
     # Certificate PDF: a TrueType CJK font; discovered when not set
     CERTIFICATE_FONT_PATH = None

@@ -11,6 +11,7 @@ HOME_BY_ROLE = {
     Role.PROFESSIONAL: "declarations.index",
     Role.UNIT_REVIEWER: "review.index",
     Role.BUREAU_OFFICER: "review.index",
+    Role.PROVIDER: "providers.index",
     Role.ADMIN: "admin.users",
     Role.AUDITOR: "audit.index",
 }

@@ -70,7 +70,26 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         declaration_id=publicised.id, name="张三", contact="13800000000", content="测试"
     )
     override = WorkdayOverride(day=date(2031, 1, 2), is_workday=False, note="测试")
-    db.session.add_all([objection, override])
+    from portal.providers.models import PlanForm, PlanState, TrainingPlan
+
+    with open(os.path.join(app.config["UPLOAD_FOLDER"], "0" * 32 + ".pdf"), "wb") as f:
+        f.write(b"%PDF-1.4\n%test\n")
+    plan = TrainingPlan(
+        provider_id=provider.id,
+        title="测试培训",
+        subject="professional",
+        start_date=today - timedelta(days=3),
+        end_date=today - timedelta(days=2),
+        days=2,
+        hours_per_day=6,
+        form=PlanForm.FACE,
+        state=PlanState.ACCEPTED,
+        filing_no="BA2030-0001",
+        filed_on=today - timedelta(days=40),
+        programme_name="方案.pdf",
+        programme_stored="0" * 32 + ".pdf",
+    )
+    db.session.add_all([objection, override, plan])
     db.session.commit()
     return {
         "users": {k: v.username for k, v in users.items()},
@@ -86,6 +105,8 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "publicised": publicised.id,
             "objection": objection.id,
             "override": override.id,
+            "plan": plan.id,
+            "provider_org": provider.id,
         },
     }
 
@@ -120,6 +141,9 @@ EVIDENCE_VIEWERS = {
 OFFICER = ("officer",)
 UNIT_STAFF = ("admin", "officer")
 ADMIN = ("admin",)
+FILERS = ("provider", "RA", "RB")  # providers, and units for their own trainings
+# The provider's plan: its provider and the bureau see it; units do not even see it exists.
+PLAN_VIEWERS = {"ok": ("provider", "officer"), "hidden": ("RA", "RB")}
 
 ROUTES = {
     ("GET", "main.index"): row("/", ok=ACTORS),
@@ -212,6 +236,28 @@ ROUTES = {
     ("POST", "admin.user_password"): row("/admin/users/{staff}/password", ok=ADMIN),
     ("GET", "admin.settings"): row("/admin/settings", ok=ADMIN),
     ("POST", "admin.settings"): row("/admin/settings", ok=ADMIN),
+    ("GET", "providers.index"): row("/providers/", ok=FILERS),
+    ("GET", "providers.new_plan"): row("/providers/plans/new", ok=FILERS),
+    ("POST", "providers.new_plan"): row("/providers/plans/new", ok=FILERS),
+    ("GET", "providers.plan"): row("/providers/plans/{plan}", **PLAN_VIEWERS),
+    ("GET", "providers.programme"): row("/providers/plans/{plan}/programme", **PLAN_VIEWERS),
+    ("GET", "providers.list_template"): row(
+        "/providers/plans/{plan}/template.xlsx", **PLAN_VIEWERS
+    ),
+    ("POST", "providers.upload_list"): row("/providers/plans/{plan}/list", **PLAN_VIEWERS),
+    ("POST", "providers.decide"): row("/providers/plans/{plan}/decide", ok=OFFICER),
+    ("GET", "providers.filings"): row("/providers/filings", ok=OFFICER),
+    ("GET", "providers.unmatched"): row("/providers/unmatched", ok=OFFICER),
+    ("GET", "providers.courseware"): row("/providers/courseware", ok=("provider", "officer")),
+    ("POST", "providers.courseware"): row("/providers/courseware", ok=("provider", "officer")),
+    ("GET", "providers.search"): row(
+        "/providers/plans/search?q=测试", ok=("P", "Q", "RA", "RB", "officer")
+    ),
+    ("GET", "providers.directory"): row("/providers/directory", ok=UNIT_STAFF),
+    ("GET", "providers.new_provider"): row("/providers/directory/new", ok=ADMIN),
+    ("POST", "providers.new_provider"): row("/providers/directory/new", ok=ADMIN),
+    ("GET", "providers.edit_provider"): row("/providers/directory/{provider_org}/edit", ok=ADMIN),
+    ("POST", "providers.edit_provider"): row("/providers/directory/{provider_org}/edit", ok=ADMIN),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
 }

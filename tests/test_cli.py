@@ -110,14 +110,15 @@ def test_demo_registered_declaration_is_consistent(app, runner, ctx):
 
 
 def test_demo_claims_have_evidence_files(app, runner, ctx):
-    """Every demo claim carries a real PDF, as a submitted declaration must."""
+    """Every demo claim a person entered carries a real PDF, as a submitted declaration must
+    (a prepared claim's proof is the provider's accepted list)."""
     import hashlib
     from pathlib import Path
 
     from portal.declarations.models import Claim
 
     assert runner.invoke(args=["demo"]).exit_code == 0
-    claims = db.session.scalars(sa.select(Claim)).all()
+    claims = db.session.scalars(sa.select(Claim).where(Claim.source == "")).all()
     assert claims
     for claim in claims:
         assert len(claim.evidence) == 1
@@ -125,6 +126,21 @@ def test_demo_claims_have_evidence_files(app, runner, ctx):
         content = path.read_bytes()
         assert content.startswith(b"%PDF-")
         assert hashlib.sha256(content).hexdigest() == claim.evidence[0].sha256
+
+
+def test_demo_holds_plans_a_list_and_prepared_claims(app, runner, ctx):
+    from portal.declarations.models import Claim
+    from portal.providers.models import ListRowStatus, PlanState, QualifiedRow, TrainingPlan
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    states = set(db.session.scalars(sa.select(TrainingPlan.state)))
+    assert states == {PlanState.ACCEPTED, PlanState.REFUSED, PlanState.PENDING}
+    rows = db.session.scalars(sa.select(QualifiedRow)).all()
+    assert {row.status for row in rows} == {ListRowStatus.MATCHED, ListRowStatus.UNMATCHED}
+    prepared = db.session.scalars(sa.select(Claim).where(Claim.source == "qualified_list")).all()
+    assert len(prepared) == 3 and all(c.plan_id is not None for c in prepared)
+    phones = dict(db.session.execute(sa.select(Provider.name, Provider.phone)).all())
+    assert phones["合肥工业学校"] == "62611533"
 
 
 def test_demo_creates_the_schema_on_an_empty_database(app, runner, ctx):

@@ -29,6 +29,7 @@ LAYERS = [
     ("portal.accounts",),
     ("portal.workdays",),
     ("portal.declarations",),
+    ("portal.providers",),
     ("portal.people",),
     ("portal.review",),
     ("portal.board",),

@@ -25,6 +25,9 @@ from portal.clock import LOCAL_TZ
 from portal.declarations import service as declarations
 from portal.declarations.models import ClaimDecision, Declaration
 from portal.extensions import db
+from portal.providers import lists as qualified_lists
+from portal.providers import service as providers
+from portal.providers.models import TrainingPlan
 from portal.review import service as review
 from portal.settings.models import Setting
 from portal.units.models import Authority, Provider, TitleLevel, TitleSeries, Unit, UnitType
@@ -362,8 +365,9 @@ def load() -> list[Login]:
         series: _get_or_add(TitleSeries, {"authority": authorities[name]}, name=series)
         for name, series in AUTHORITIES
     }
+    phones = {name: phone for _, name, phone in PROVIDER_ROWS}
     for name in PROVIDER_NAMES:
-        _get_or_add(Provider, {"category": PROVIDER_CATEGORY}, name=name)
+        _get_or_add(Provider, {"category": PROVIDER_CATEGORY, "phone": phones[name]}, name=name)
 
     units: dict[str, Unit] = {}
     for spec in UNITS:
@@ -451,6 +455,7 @@ def load() -> list[Login]:
         logins.append(Login(Role.PROFESSIONAL, person.user.username, person.name, note))
 
     _declarations(people, reviewers, officer)
+    _training_plans(provider_user, officer, people)
     db.session.flush()
     return logins
 
@@ -572,3 +577,60 @@ def ensure_schema() -> str:
         return "migrated"
     db.create_all()
     return "created"
+
+
+# The provider's plans: one accepted with its qualified list imported (prepared claims in the
+# teachers' 2025 drafts, one trainee not on record), one refused, one waiting for the bureau.
+ACCEPTED_PLAN = "2025年示范县中小学教师信息技术应用能力提升培训"
+REFUSED_PLAN = "2025年会计人员职业道德专题讲座"
+PENDING_PLAN = "示范县卫生专业技术人员急救技能培训"
+LIST_PEOPLE = ["王晓梅", "李建国", "张丽娟"]
+
+
+def _plan(user: User, title: str, start: date, end: date, days: int, series: str, **extra):
+    existing = db.session.scalar(sa.select(TrainingPlan).filter_by(title=title))
+    if existing is not None:
+        return None
+    data = {
+        "title": title,
+        "subject": "professional",
+        "series": series,
+        "start_date": start,
+        "end_date": end,
+        "days": days,
+        "hours_per_day": 6,
+        "place": "合肥工业学校实训楼",
+        "form": "face",
+        "expected_trainees": 60,
+        "teachers": "陈明（合肥工业学校）、周红（市教体局教研室）",
+        **extra,
+    }
+    return providers.file_plan(user, data, filed_on=providers.last_filing_day(start))
+
+
+def _training_plans(user: User, officer: User, people: dict[str, Professional]) -> None:
+    with clock.travel(_at(2025, 8, 25)):
+        plan = _plan(user, ACCEPTED_PLAN, date(2025, 9, 15), date(2025, 9, 16), 2, "教师")
+    if plan is not None:
+        with clock.travel(_at(2025, 8, 27)):
+            providers.decide_plan(officer, plan, True)
+        rows = [
+            (people[n].name, people[n].unit.name, people[n].id_number, people[n].title_name,
+             plan.hours, "合格")
+            for n in LIST_PEOPLE
+        ]  # fmt: skip
+        stranger = make_id_number(date(1988, 8, 8), 808)
+        rows.append(("孙小兵", "外县某中学", stranger, "二级教师", plan.hours, "合格"))
+        with clock.travel(_at(2025, 9, 20)):
+            content = qualified_lists.template(plan, rows)
+            qualified_lists.import_list(user, plan, content, "合格人员名单.xlsx")
+    with clock.travel(_at(2025, 10, 9)):
+        refused = _plan(user, REFUSED_PLAN, date(2025, 11, 10), date(2025, 11, 10), 1, "会计")
+    if refused is not None:
+        with clock.travel(_at(2025, 10, 11)):
+            providers.decide_plan(
+                officer, refused, False, "职业道德属公需科目内容，不属于专业科目培训备案范围。"
+            )
+    today = clock.local_today()
+    start = date.fromordinal(today.toordinal() + 45)
+    _plan(user, PENDING_PLAN, start, date.fromordinal(start.toordinal() + 2), 3, "卫生")

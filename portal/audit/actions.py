@@ -33,6 +33,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "claim.subject": "更改条目科目",
         "claim.elect": "选择就高认定项",
         "claim.delete": "删除申报条目",
+        "claim.prepare": "报送申报条目",
         "evidence.add": "上传证明材料",
         "evidence.delete": "删除证明材料",
     },
@@ -49,6 +50,15 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "publicity.batch_closed": "公示批次结束",
         "objection.raised": "提出异议",
         "objection.decided": "处理异议",
+    },
+    "培训备案": {
+        "plan.filed": "提交培训计划备案",
+        "plan.accepted": "培训计划予以备案",
+        "plan.refused": "培训计划不予备案",
+        "list.imported": "导入合格人员名单",
+        "courseware.imported": "导入网络课件学习记录",
+        "provider.create": "新增施教机构",
+        "provider.update": "修改施教机构",
     },
     "证书": {
         "certificate.issue": "发放证书编号",
@@ -100,6 +110,8 @@ OBJECT_TYPES: dict[str, str] = {
     "certificate": "学时登记证书",
     "certificateprint": "证书打印件",
     "workdayoverride": "工作日调整",
+    "trainingplan": "培训计划",
+    "provider": "施教机构",
 }
 
 

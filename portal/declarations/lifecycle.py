@@ -7,6 +7,9 @@ kind of actor:
 |-----------------|------------------|-----------------|------------------------------------------|
 | draft           | edit             | draft           | the owner (claims, evidence, rule set)   |
 | draft           | submit           | submitted       | the owner                                |
+| draft           | prepare          | draft           | a reporter: a provider, unit reviewer or |
+|                 |                  |                 | bureau officer (or the CLI) adding a     |
+|                 |                  |                 | prepared claim from a list or record     |
 | submitted       | decide           | submitted       | the person's reviewer (claim by claim)   |
 | submitted       | request_evidence | needs_evidence  | the person's reviewer                    |
 | submitted       | approve          | approved        | the person's reviewer                    |
@@ -46,11 +49,13 @@ class Actor(enum.StrEnum):
     REVIEWER = "reviewer"
     BUREAU = "bureau"
     SYSTEM = "system"  # the scheduled close; a bureau officer may run it by hand
+    REPORTER = "reporter"  # who reports trainees: a provider, a unit, the bureau, or a CLI
 
 
 class Action(enum.StrEnum):
     EDIT = "edit"
     SUBMIT = "submit"
+    PREPARE = "prepare"
     DECIDE = "decide"
     REQUEST_EVIDENCE = "request_evidence"
     APPROVE = "approve"
@@ -79,6 +84,7 @@ _REVIEW = {
 MOVES: dict[tuple[S, Action], Move] = {
     (S.DRAFT, Action.EDIT): Move(S.DRAFT, Actor.OWNER),
     (S.DRAFT, Action.SUBMIT): Move(S.SUBMITTED, Actor.OWNER),
+    (S.DRAFT, Action.PREPARE): Move(S.DRAFT, Actor.REPORTER),
     **{
         (status, action): Move(to or status, Actor.REVIEWER)
         for status in (S.SUBMITTED, S.NEEDS_EVIDENCE)
@@ -98,6 +104,7 @@ LOCKED_MESSAGE = "申报已提交，申报条目不能再修改、删除或增�
 _STATE_MESSAGES = {
     Action.EDIT: LOCKED_MESSAGE,
     Action.SUBMIT: "该申报已提交，不能重复提交。",
+    Action.PREPARE: "该人员本年度申报已提交，报送条目不能再加入。",
     Action.ADD_EVIDENCE: "只有核验人员要求补充材料时才能在提交后上传文件。",
     Action.RESUBMIT: "只有待补充材料的申报可以再次提交。",
     Action.PUBLICISE: "该申报已不是“核验通过”状态或已在其他公示批次中，请刷新后重选。",
@@ -117,6 +124,12 @@ def may_act(user: User | None, declaration: Declaration, actor: Actor) -> bool:
     """Is this user the kind of actor the move needs?"""
     if actor is Actor.SYSTEM:
         return user is None or user.role is Role.BUREAU_OFFICER
+    if actor is Actor.REPORTER:  # which plan or record is the caller's is checked by it
+        return user is None or user.role in (
+            Role.PROVIDER,
+            Role.UNIT_REVIEWER,
+            Role.BUREAU_OFFICER,
+        )
     if user is None or not user.is_authenticated or not user.active:
         return False
     if actor is Actor.OWNER:
@@ -129,6 +142,8 @@ def may_act(user: User | None, declaration: Declaration, actor: Actor) -> bool:
 def _actor_refusal(user: User | None, declaration: Declaration, actor: Actor) -> Refusal:
     if actor is Actor.OWNER:
         return Refusal("只能修改本人的申报。", FORBIDDEN)
+    if actor is Actor.REPORTER:
+        return Refusal("只有施教机构、单位或人社局可以报送条目。", FORBIDDEN)
     if actor is Actor.REVIEWER:
         # A person one may not review is a person one may not see: never say they exist.
         return Refusal("您要找的申报不存在或您无权查看。", NOT_FOUND)

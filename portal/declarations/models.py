@@ -114,6 +114,12 @@ class ClaimDecision(enum.StrEnum):
         return {"accepted": "认定", "reduced": "核减认定", "refused": "不予认定"}[self.value]
 
 
+CLAIM_SOURCES = {
+    "qualified_list": "由施教机构报送",
+    "courseware": "由网络学习平台报送",
+}
+
+
 class Claim(db.Model):
     """申报条目: one activity or achievement; facts feed the rules engine."""
 
@@ -138,6 +144,10 @@ class Claim(db.Model):
     # (第二十一条4); at most one per declaration (the service clears the others).
     elected: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A prepared claim (报送条目): "" when the person entered it, else where it came from
+    # (CLAIM_SOURCES); its facts and subject are locked, the person may keep or drop it.
+    source: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_plan.id"), index=True)
     # Review, item by item
     decision: Mapped[ClaimDecision | None] = mapped_column(
         sa.Enum(ClaimDecision, native_enum=False, length=20)
@@ -170,6 +180,15 @@ class Claim(db.Model):
             elected=bool(self.elected),
             accepted_hours=bound,
         )
+
+    @property
+    def prepared(self) -> bool:
+        """A prepared claim (报送条目): created from a qualified list or courseware record."""
+        return bool(self.source)
+
+    @property
+    def source_label(self) -> str:
+        return CLAIM_SOURCES.get(self.source, "")
 
     @property
     def kind_label(self) -> str:

@@ -115,6 +115,14 @@ def own_declaration(user: User, year: int) -> Declaration | None:
     )
 
 
+def declaration_of(person, year: int) -> Declaration | None:
+    return db.session.scalar(
+        sa.select(Declaration).where(
+            Declaration.professional_id == person.id, Declaration.year == year
+        )
+    )
+
+
 def ensure_draft(user: User, declaration: Declaration, action: str, obj=None) -> None:
     """Refuse (403 for someone else's, 409 audited as `action` once submitted) any change to a
     declaration that is not the person's draft."""
@@ -216,11 +224,152 @@ def add_claim(
     return claim
 
 
+PREPARED_LOCKED = "报送条目的学时和科目由施教机构报送，不能修改；如不需要可以放弃该条目。"
+
+
+def _refuse_prepared(claim: Claim) -> None:
+    if claim.prepared:
+        raise Refusal(PREPARED_LOCKED, CONFLICT)
+
+
+def rule_sets_of(person_ids: list[int], year: int) -> dict[int, str]:
+    """The rule set of each person's declaration of the year: the year's default when none."""
+    default = rules.rule_set_for_year(year).id
+    found = dict.fromkeys(person_ids, default)
+    ids = sorted(set(person_ids))
+    for i in range(0, len(ids), 500):
+        found.update(
+            db.session.execute(
+                sa.select(Declaration.professional_id, Declaration.rule_set).where(
+                    Declaration.professional_id.in_(ids[i : i + 500]), Declaration.year == year
+                )
+            ).all()
+        )
+    return found
+
+
+@dataclass
+class Prepared:
+    """One prepared claim (报送条目) asked for: a list row or courseware record's person."""
+
+    person: object
+    year: int
+    kind: str
+    facts: dict
+    details: dict
+    subject: str
+    source: str
+    plan_id: int | None = None
+    claim: Claim | None = None  # the outcome: the claim made,
+    refusal: Refusal | None = None  # or why not (409: the year is submitted; 422: no such kind)
+
+
+def prepare_claims(actor: User | None, asked: list[Prepared]) -> list[Prepared]:
+    """Prepared claims in the people's drafts of those years (opened when missing), in bulk: a
+    5,000-row list costs a few queries and two flushes. Each item gets its claim or refusal.
+
+    The caller checks that the list or record is its own; the lifecycle checks that the actor is
+    a reporter and each declaration still a draft (PREPARE). The year's totals are evaluated when
+    the person or the reviewer looks. Audited on the declaration (claim.prepare)."""
+    keys = {(item.person.id, item.year) for item in asked}
+    found: dict[tuple[int, int], Declaration] = {}
+    person_ids = sorted({pid for pid, _ in keys})
+    for i in range(0, len(person_ids), 500):
+        rows = db.session.scalars(
+            sa.select(Declaration).where(
+                Declaration.professional_id.in_(person_ids[i : i + 500]),
+                Declaration.year.in_(sorted({year for _, year in keys})),
+            )
+        )
+        found.update({(d.professional_id, d.year): d for d in rows})
+    opened = []
+    for item in asked:
+        key = (item.person.id, item.year)
+        if key not in found:
+            chosen = rules.rule_set_for_year(item.year)
+            found[key] = Declaration(professional=item.person, year=item.year, rule_set=chosen.id)
+            db.session.add(found[key])
+            opened.append(found[key])
+    db.session.flush()
+    for declaration in opened:
+        detail = f"{declaration.year}年度，{declaration.rule_set}（报送）"
+        record("declaration.open", declaration, detail=detail, user=actor)
+    positions = (
+        dict(
+            db.session.execute(
+                sa.select(Claim.declaration_id, sa.func.max(Claim.position))
+                .where(Claim.declaration_id.in_([d.id for d in found.values()]))
+                .group_by(Claim.declaration_id)
+            ).all()
+        )
+        if found
+        else {}
+    )
+    checked: dict[tuple, tuple] = {}
+    made = []
+    for item in asked:
+        declaration = found[(item.person.id, item.year)]
+        try:
+            lifecycle.check(actor, declaration, Action.PREPARE)
+            if item.kind not in rule_set_of(declaration).kinds:
+                raise Refusal("该人员本年度申报采用的认定规则没有此类条目。", INVALID)
+            cache_key = (declaration.rule_set, declaration.year, item.kind, item.subject,
+                         tuple(sorted(item.facts.items())))  # fmt: skip
+            if cache_key not in checked:
+                try:
+                    checked[cache_key] = _checked(
+                        declaration, item.kind, item.facts, item.details, item.subject
+                    )
+                except rules.RuleError as error:
+                    raise Refusal(error.message, INVALID) from None
+        except Refusal as refusal:
+            item.refusal = refusal
+            continue
+        spec, result, subject = checked[cache_key]
+        position = positions.get(declaration.id, 0) + 1
+        positions[declaration.id] = position
+        item.claim = Claim(
+            declaration_id=declaration.id,
+            position=position,
+            kind=item.kind,
+            subject=subject,
+            facts=dict(result.facts),
+            details=_clean_details(spec, item.details),
+            identity=duplicates.identity_of(spec, item.details),
+            hours=result.hours,
+            full_year=result.full_year,
+            clause=result.clause,
+            source=item.source,
+            plan_id=item.plan_id,
+        )
+        db.session.add(item.claim)
+        made.append((declaration, item.claim))
+    db.session.flush()
+    for declaration, claim in made:
+        detail = f"报送条目#{claim.id} {claim.kind} {claim.hours}学时"
+        if claim.details.get("plan_no"):
+            detail += f"（备案号{claim.details['plan_no']}）"
+        record("claim.prepare", declaration, detail=detail, user=actor)
+    return asked
+
+
+def prepare_claim(actor: User | None, person, year: int, kind: str, facts: dict, details: dict,
+                  subject: str, *, source: str, plan_id: int | None = None) -> Claim:  # fmt: skip
+    """One prepared claim (see prepare_claims); raises its refusal."""
+    [item] = prepare_claims(
+        actor, [Prepared(person, year, kind, facts, details, subject, source, plan_id)]
+    )
+    if item.refusal is not None:
+        raise item.refusal
+    return item.claim
+
+
 def update_claim(
     user: User, claim: Claim, facts: dict, details: dict, subject: str | None = None
 ) -> Claim:
     declaration = claim.declaration
     ensure_draft(user, declaration, "claim.update", claim)
+    _refuse_prepared(claim)
     spec, result, subject = _checked(declaration, claim.kind, facts, details, subject)
     details = _clean_details(spec, details)
     claim.facts, claim.details, claim.subject = dict(result.facts), details, subject
@@ -235,6 +384,7 @@ def update_claim(
 def change_subject(user: User, claim: Claim, subject: str) -> Claim:
     declaration = claim.declaration
     ensure_draft(user, declaration, "claim.subject", claim)
+    _refuse_prepared(claim)
     kind = rule_set_of(declaration).kind(claim.kind)
     if kind.subject is not None:
         raise Refusal(f"“{kind.label}”的科目固定，不能更改。", INVALID)
@@ -376,7 +526,7 @@ def submission_problems(declaration: Declaration) -> list[str]:
     if not declaration.claims:
         problems.append("请至少添加一项申报条目。")
     for number, claim in enumerate(declaration.claims, start=1):
-        if not claim.evidence:
+        if not claim.evidence and not claim.prepared:  # a prepared claim's proof is the list
             problems.append(f"第{number}项申报条目还没有上传证明材料。")
     found = evaluation(declaration, store=False)
     for number, claim in enumerate(declaration.claims, start=1):

@@ -20,6 +20,7 @@ from portal.declarations.models import Claim, ClaimDecision, Declaration, Declar
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.paging import Window, window
+from portal.providers import service as providers
 from portal.refusal import CONFLICT, INVALID, Refusal, not_found
 
 REVIEWABLE = tuple(
@@ -163,6 +164,22 @@ def accepted_year(declaration: Declaration) -> rules.YearResult:
     return _evaluate(declaration, decided=True)
 
 
+def filing_notes(declaration: Declaration) -> dict[int, list[tuple[str, str]]]:
+    """Per claim id, (badge class, text): where a prepared claim came from, and a professional
+    training without an accepted plan's filing number (seed 001: 未经备案的培训不予认定学时)."""
+    notes: dict[int, list[tuple[str, str]]] = {}
+    for claim in declaration.claims:
+        if claim.prepared:
+            number = (claim.details or {}).get("plan_no")
+            origin = f"，来自已备案培训计划 {number}" if number else ""
+            notes.setdefault(claim.id, []).append(("ok", f"{claim.source_label}{origin}"))
+    refused = providers.unfiled_refused()
+    for claim_id, message in providers.unfiled_claims(declaration).items():
+        text = message + ("本局设置为不予认定。" if refused else "本局设置为仅提示，请核实。")
+        notes.setdefault(claim_id, []).append(("err" if refused else "warn", text))
+    return notes
+
+
 def duplicate_warnings(declaration: Declaration) -> dict[int, list[str]]:
     """Chinese warnings per claim id: the same work claimed before, the same file twice."""
     return duplicates.duplicate_flags(declaration)
@@ -180,6 +197,8 @@ def decide_claim(
 ) -> Claim:
     """Accept, accept with fewer hours (reason required) or refuse (reason required)."""
     _check_actionable(user, claim.declaration, Action.DECIDE)
+    if decision is not ClaimDecision.REFUSED:
+        providers.check_filed_for_acceptance(claim)
     reason = (reason or "").strip()
     if decision is ClaimDecision.ACCEPTED:
         accepted_hours, reason = claim.hours, reason

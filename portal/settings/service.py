@@ -82,8 +82,16 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "int",
         0,
         90,
-        "施教机构应在培训开始前提前备案的天数",
+        "施教机构应在培训开始前提前备案的天数（按日历日计算；最后一天不是工作日的，"
+        "须在此前最后一个工作日备案）",
         "学时认定",
+    ),
+    SettingSpec(
+        "UNFILED_TRAINING_REFUSED",
+        "未经备案的专业科目培训不予认定",
+        "bool",
+        help="选“是”：核验人员不能认定没有有效备案号的专业科目培训；选“否”：仅向核验人员提示",
+        group="学时认定",
     ),
 )
 SPECS = {spec.key: spec for spec in SETTINGS}

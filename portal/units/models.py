@@ -117,10 +117,29 @@ class Unit(db.Model):
         return f"<Unit {self.name}>"
 
 
+class ProviderLevel(enum.StrEnum):
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+    CITY = "city"
+
+    @property
+    def label(self) -> str:
+        return {"national": "国家级", "provincial": "省级", "city": "市级"}[self.value]
+
+
 class Provider(db.Model):
-    """继续教育基地 / 施教机构 (seed 001 附件1)."""
+    """继续教育基地 / 施教机构 (seed 001 附件1: name, telephone; the level of the base)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     category: Mapped[str] = mapped_column(sa.String(100), default="")
+    contact: Mapped[str] = mapped_column(sa.String(50), default="")  # 联系人
+    phone: Mapped[str] = mapped_column(sa.String(30), default="")  # 联系电话
+    level: Mapped[ProviderLevel] = mapped_column(
+        sa.Enum(ProviderLevel, native_enum=False, length=12), default=ProviderLevel.CITY
+    )
     active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def audit_name(self) -> str:
+        return self.name

@@ -23,6 +23,8 @@ ACTORS = ("owner", "stranger", "reviewer", "other_reviewer", "officer", "admin",
 EXPECTED = {
     (S.DRAFT, Action.EDIT): (S.DRAFT, {"owner"}),
     (S.DRAFT, Action.SUBMIT): (S.SUBMITTED, {"owner"}),
+    # A prepared claim from a qualified list or courseware record (portal.providers).
+    (S.DRAFT, Action.PREPARE): (S.DRAFT, {"reviewer", "other_reviewer", "officer", "system"}),
     (S.SUBMITTED, Action.DECIDE): (S.SUBMITTED, {"reviewer"}),
     (S.SUBMITTED, Action.REQUEST_EVIDENCE): (S.NEEDS_EVIDENCE, {"reviewer"}),
     (S.SUBMITTED, Action.APPROVE): (S.APPROVED, {"reviewer"}),

@@ -1,0 +1,71 @@
+"""`flask --app portal providers ...`: the plans as JSON, and the list and courseware imports
+(the same services as the pages). Exit 2 on a file that cannot be read or an unknown plan;
+exit 1 when row errors kept a file from being imported (the JSON summary says which rows)."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from portal.cli_support import needs_schema, refusals_exit
+from portal.extensions import db
+from portal.providers import lists, service
+from portal.providers.models import PlanState
+from portal.refusal import INVALID, Refusal
+
+
+@click.group("providers")
+def providers():
+    """培训计划备案、合格人员名单与网络课件学习记录。"""
+
+
+def _echo(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        raise Refusal(f"无法读取文件“{path}”。", INVALID) from None
+
+
+@providers.command("plans")
+@click.option("--state", type=click.Choice([s.value for s in PlanState]), default=None)
+@needs_schema
+def plans(state):
+    """List plans as JSON: number, provider, title, dates, state."""
+    chosen = PlanState(state) if state else None
+    _echo([service.as_json(plan) for plan in service.plans(None, chosen)])
+
+
+def _finish(summary) -> None:
+    _echo(summary.as_json())
+    if summary.imported:
+        db.session.commit()
+    else:
+        db.session.rollback()
+        sys.exit(1)
+
+
+@providers.command("import-list")
+@click.argument("plan_no")
+@click.argument("path", metavar="FILE.xlsx")
+@click.option("--clean-rows", is_flag=True, help="有错误时只导入无误的行")
+@needs_schema
+@refusals_exit
+def import_list(plan_no, path, clean_rows):
+    """Import a plan's qualified list (seed 001 附件2) and print a JSON summary."""
+    plan = service.plan_by_number(plan_no)
+    _finish(lists.import_list(None, plan, _read(path), path, clean_rows=clean_rows))
+
+
+@providers.command("import-courseware")
+@click.argument("path", metavar="FILE.xlsx|FILE.csv")
+@click.option("--clean-rows", is_flag=True, help="有错误时只导入无误的行")
+@needs_schema
+@refusals_exit
+def import_courseware(path, clean_rows):
+    """Import courseware completions (Excel or CSV) and print a JSON summary."""
+    _finish(lists.import_courseware(None, _read(path), path, clean_rows=clean_rows))

@@ -1,0 +1,292 @@
+"""Training-plan filing (培训计划备案) and the bureau's decision. Operations take the acting user,
+flush and never commit.
+
+Lead time. Seed 001 asks the plan "提前 15 日" before the training, seed 002 "培训前30日"; both
+count 日 (calendar days), not 工作日 (the same notices say 工作日 where they mean working days).
+A filing is received by the bureau on a working day, so the last day to file is the start date
+minus the lead days, moved back to the nearest working day when that day is a weekend, holiday
+or other rest day of the working-day calendar (chinesecalendar plus the bureau's own days).
+A plan filed after that day is refused with the day it would have needed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from portal.accounts.models import Role, User
+from portal.audit.service import record
+from portal.clock import local_today
+from portal.declarations import evidence as files
+from portal.declarations.models import Claim, Declaration
+from portal.extensions import db
+from portal.models_base import utcnow
+from portal.providers.models import PlanForm, PlanState, TrainingPlan
+from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal, not_found
+from portal.rules import PROFESSIONAL, calendar
+from portal.settings import get_setting
+from portal.units.models import Provider, ProviderLevel
+from portal.workdays import service as workdays
+
+FILERS = (Role.PROVIDER, Role.UNIT_REVIEWER)
+# Kinds of claim that are a training a plan may have been filed for (anhui-2025 第十二条（十）;
+# hefei-2021 附件3 第5、6项, the bases' trainings).
+TRAINING_KINDS = ("training", "training.decided")
+UNFILED_MESSAGE = "未经备案的培训不予认定学时：该专业科目培训没有有效的备案号。"
+
+
+# --- lead time -------------------------------------------------------------------------------
+
+
+def lead_days() -> int:
+    return int(get_setting("TRAINING_PLAN_LEAD_DAYS"))
+
+
+def last_filing_day(start: date, lead: int | None = None) -> date:
+    """The last day a plan starting on `start` may be filed (see the module docstring)."""
+    lead = lead_days() if lead is None else lead
+    day = start - timedelta(days=lead)
+    overrides = workdays.overrides()
+    while not calendar.is_workday(day, overrides):
+        day -= timedelta(days=1)
+    return day
+
+
+def check_lead_time(start: date, filed_on: date) -> None:
+    lead = lead_days()
+    latest = last_filing_day(start, lead)
+    if filed_on > latest:
+        raise Refusal(
+            f"培训计划须在培训开始前{lead}日备案：{start:%Y年%m月%d日}开始的培训"
+            f"最迟应于{latest:%Y年%m月%d日}提交，已逾期，不予受理。",
+            INVALID,
+            field="start_date",
+        )
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+
+def organiser_of(user: User) -> dict:
+    """The organiser a filer files for: its provider, or (for a unit reviewer) its unit."""
+    if user.role is Role.PROVIDER and user.provider_id:
+        return {"provider_id": user.provider_id}
+    if user.role is Role.UNIT_REVIEWER and user.unit_id:
+        return {"unit_id": user.unit_id}
+    raise Refusal("当前账号不能提交培训计划备案。", FORBIDDEN)
+
+
+def owns(user: User | None, plan: TrainingPlan) -> bool:
+    if user is None:
+        return True  # the command line
+    if user.role is Role.PROVIDER:
+        return plan.provider_id is not None and plan.provider_id == user.provider_id
+    if user.role is Role.UNIT_REVIEWER:
+        return plan.unit_id is not None and plan.unit_id == user.unit_id
+    return False
+
+
+def can_see(user: User | None, plan: TrainingPlan) -> bool:
+    return owns(user, plan) or (user is not None and user.role is Role.BUREAU_OFFICER)
+
+
+def get_plan(user: User | None, plan_id: int) -> TrainingPlan:
+    """The plan, or 404 for a plan that is not the user's to see (existence never leaks)."""
+    plan = db.session.get(TrainingPlan, plan_id)
+    if plan is None or not can_see(user, plan):
+        raise not_found("您要找的培训计划不存在或您无权查看。")
+    return plan
+
+
+def plan_by_number(filing_no: str) -> TrainingPlan:
+    plan = db.session.scalar(
+        sa.select(TrainingPlan).where(TrainingPlan.filing_no == filing_no.strip().upper())
+    )
+    if plan is None:
+        raise Refusal(f"没有备案号为“{filing_no}”的培训计划。", INVALID)
+    return plan
+
+
+def plans(user: User | None, state: PlanState | None = None) -> list[TrainingPlan]:
+    """The user's own plans (a filer), or every plan (the bureau and the command line)."""
+    query = sa.select(TrainingPlan).order_by(TrainingPlan.start_date.desc(), TrainingPlan.id.desc())
+    if user is not None and user.role is not Role.BUREAU_OFFICER:
+        own = organiser_of(user)
+        query = query.filter_by(**own)
+    if state is not None:
+        query = query.where(TrainingPlan.state == state)
+    return list(db.session.scalars(query))
+
+
+def search_accepted(q: str, limit: int = 20) -> list[TrainingPlan]:
+    """Accepted plans by filing number or title, for a professional declaring a training."""
+    query = sa.select(TrainingPlan).where(TrainingPlan.state == PlanState.ACCEPTED)
+    q = q.strip()
+    if q:
+        query = query.where(
+            sa.or_(TrainingPlan.filing_no.contains(q.upper()), TrainingPlan.title.contains(q))
+        )
+    return list(db.session.scalars(query.order_by(TrainingPlan.start_date.desc()).limit(limit)))
+
+
+# --- filing and deciding ---------------------------------------------------------------------
+
+
+def file_plan(user: User, data: dict, programme=None, filed_on: date | None = None) -> TrainingPlan:
+    """File a plan (pending until the bureau decides); refused when late or inconsistent."""
+    organiser = organiser_of(user)
+    start, end, days = data["start_date"], data["end_date"], data["days"]
+    if end < start:
+        raise Refusal("结束日期不能早于开始日期。", INVALID, field="end_date")
+    if days > (end - start).days + 1:
+        raise Refusal(
+            f"培训天数不能超过开始至结束日期的{(end - start).days + 1}天。", INVALID, field="days"
+        )
+    filed_on = filed_on or local_today()
+    check_lead_time(start, filed_on)
+    plan = TrainingPlan(
+        **organiser,
+        **{k: v for k, v in data.items() if k != "form"},
+        form=PlanForm(data["form"]),
+        filed_on=filed_on,
+        filed_by_id=user.id,
+    )
+    if programme is not None and getattr(programme, "filename", ""):
+        checked = files.check_file(files.read_upload(programme), programme.filename)
+        plan.programme_name = checked.display_name
+        plan.programme_stored = files.new_stored_name(checked.content_type)
+        files.write_file(plan.programme_stored, checked.content)
+    db.session.add(plan)
+    db.session.flush()
+    record(
+        "plan.filed",
+        plan,
+        user=user,
+        detail=f"{plan.title}，{start}至{end}，{plan.days}天×{plan.hours_per_day}学时",
+    )
+    return plan
+
+
+def next_filing_no(year: int) -> str:
+    prefix = f"BA{year}-"
+    last = db.session.scalar(
+        sa.select(sa.func.max(TrainingPlan.filing_no)).where(
+            TrainingPlan.filing_no.startswith(prefix)
+        )
+    )
+    number = int(last.removeprefix(prefix)) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def decide_plan(user: User | None, plan: TrainingPlan, accept: bool, reason: str = "") -> None:
+    """The bureau accepts (a filing number is given) or refuses (reason required) a plan."""
+    if user is not None and user.role is not Role.BUREAU_OFFICER:
+        raise Refusal("只有人社局经办人可以审核培训计划备案。", FORBIDDEN)
+    if plan.state is not PlanState.PENDING:
+        raise Refusal(f"该培训计划已{plan.state.label}，不能再审核。", CONFLICT)
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise Refusal("不予备案须填写理由。", INVALID, field="reason")
+    plan.state = PlanState.ACCEPTED if accept else PlanState.REFUSED
+    plan.decision_reason = reason
+    plan.decided_at, plan.decided_by_id = utcnow(), getattr(user, "id", None)
+    if accept:
+        plan.filing_no = next_filing_no(plan.start_date.year)
+    db.session.flush()
+    record(
+        "plan.accepted" if accept else "plan.refused",
+        plan,
+        user=user,
+        detail=f"备案号{plan.filing_no}" if accept else reason,
+    )
+
+
+def as_json(plan: TrainingPlan) -> dict:
+    return {
+        "number": plan.filing_no,
+        "provider": plan.organiser_name,
+        "title": plan.title,
+        "start": plan.start_date.isoformat(),
+        "end": plan.end_date.isoformat(),
+        "state": plan.state.value,
+    }
+
+
+# --- training claims and filing ----------------------------------------------------------
+
+
+def unfiled_claims(declaration: Declaration) -> dict[int, str]:
+    """Professional training claims without an accepted plan's filing number (seed 001:
+    未经备案的培训不予认定学时), by claim id, with the message the reviewer sees."""
+    trainings = [
+        c
+        for c in declaration.claims
+        if c.kind in TRAINING_KINDS and c.subject == PROFESSIONAL and c.plan_id is None
+    ]
+    numbers = {str((c.details or {}).get("plan_no", "")).strip().upper() for c in trainings}
+    numbers.discard("")
+    accepted = set()
+    if numbers:
+        accepted = set(
+            db.session.scalars(
+                sa.select(TrainingPlan.filing_no).where(
+                    TrainingPlan.filing_no.in_(numbers), TrainingPlan.state == PlanState.ACCEPTED
+                )
+            )
+        )
+    return {
+        c.id: UNFILED_MESSAGE
+        for c in trainings
+        if str((c.details or {}).get("plan_no", "")).strip().upper() not in accepted
+    }
+
+
+def unfiled_refused() -> bool:
+    return bool(get_setting("UNFILED_TRAINING_REFUSED"))
+
+
+def check_filed_for_acceptance(claim: Claim) -> None:
+    """With the bureau's setting on, an unfiled professional training cannot be accepted."""
+    if unfiled_refused() and claim.id in unfiled_claims(claim.declaration):
+        raise Refusal(UNFILED_MESSAGE + "（本局设置：不予认定）", CONFLICT, field="decision")
+
+
+# --- the provider directory (seed 001 附件1) ------------------------------------------------
+
+PROVIDER_LABELS = {"name": "名称", "contact": "联系人", "phone": "联系电话", "level": "级别"}
+PROVIDER_LABELS["active"] = "启用"
+
+
+def save_provider(user: User, provider, data: dict):
+    """Add (provider None) or change a directory entry; audited with what changed."""
+    data = {**data, "level": ProviderLevel(data["level"])}
+    clash = db.session.scalar(
+        sa.select(Provider.id).where(
+            Provider.name == data["name"], Provider.id != getattr(provider, "id", None)
+        )
+    )
+    if clash is not None:
+        raise Refusal(f"已有名为“{data['name']}”的施教机构。", INVALID, field="name")
+    if provider is None:
+        provider = Provider(**data)
+        db.session.add(provider)
+        db.session.flush()
+        record("provider.create", provider, user=user, detail=data["name"])
+        return provider
+    changes = []
+    for key, value in data.items():
+        before = getattr(provider, key)
+        if before != value:
+            changes.append(f"{PROVIDER_LABELS[key]}：{_shown(before)} → {_shown(value)}")
+            setattr(provider, key, value)
+    if changes:
+        db.session.flush()
+        record("provider.update", provider, user=user, detail="；".join(changes))
+    return provider
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return getattr(value, "label", None) or str(value or "")

@@ -1,0 +1,271 @@
+"""Provider pages: a filer's home and plans (providers, and units for their own trainings), the
+bureau's filings, lists received and rows not matched, and the provider directory."""
+
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+
+from portal.accounts.models import Role
+from portal.declarations import evidence as files
+from portal.extensions import db, login_manager
+from portal.providers import lists, service
+from portal.providers.forms import DecisionForm, ListUploadForm, PlanFilingForm, ProviderForm
+from portal.providers.models import PlanState
+from portal.refusal import Refusal
+from portal.security import is_htmx
+from portal.units.models import Provider
+
+bp = Blueprint("providers", __name__, url_prefix="/providers")
+
+FILERS = {Role.PROVIDER, Role.UNIT_REVIEWER}
+OFFICER = {Role.BUREAU_OFFICER}
+# Who may open each page; which plan is whose is checked by the service (404 otherwise).
+ROLES = {
+    "providers.index": FILERS,
+    "providers.new_plan": FILERS,
+    "providers.plan": FILERS | OFFICER,
+    "providers.programme": FILERS | OFFICER,
+    "providers.list_template": FILERS | OFFICER,
+    "providers.upload_list": FILERS | OFFICER,
+    "providers.decide": OFFICER,
+    "providers.filings": OFFICER,
+    "providers.unmatched": OFFICER,
+    "providers.courseware": {Role.PROVIDER, Role.BUREAU_OFFICER},
+    "providers.search": {Role.PROFESSIONAL, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER},
+    "providers.directory": {Role.ADMIN, Role.BUREAU_OFFICER},
+    "providers.new_provider": {Role.ADMIN},
+    "providers.edit_provider": {Role.ADMIN},
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.before_request
+def _gate():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in ROLES.get(request.endpoint, ()):
+        abort(403)
+
+
+# --- the filer's side ----------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    """The provider's (or unit's) home: its organisation, plans, lists and the bureau's word."""
+    organiser = current_user.provider or current_user.unit
+    plans = service.plans(current_user)
+    return render_template(
+        "providers/index.html",
+        organiser=organiser,
+        plans=plans,
+        lead=service.lead_days(),
+        list_counts=lists.list_counts(plans),
+    )
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+def new_plan():
+    form = PlanFilingForm()
+    if form.validate_on_submit():
+        try:
+            plan = service.file_plan(
+                current_user, form.data_for_service(), request.files.get("programme")
+            )
+        except Refusal as refusal:
+            if not refusal.on_form:
+                raise
+            getattr(form, refusal.field or "title").errors.append(refusal.message)
+        else:
+            flash(f"已提交培训计划“{plan.title}”，等待人社局审核。", "success")
+            return redirect(url_for("providers.plan", plan_id=plan.id), code=303)
+    status = 422 if form.errors else 200
+    return render_template("providers/plan_form.html", form=form, lead=service.lead_days()), status
+
+
+@bp.get("/plans/<int:plan_id>")
+def plan(plan_id):
+    return _plan_page(service.get_plan(current_user, plan_id))
+
+
+def _plan_page(plan, status=200, summary=None, upload_form=None, decision_form=None):
+    return render_template(
+        "providers/plan.html",
+        plan=plan,
+        rows=lists.rows_of_plan(plan),
+        summary=summary,
+        upload_form=upload_form or ListUploadForm(formdata=None),
+        decision_form=decision_form or DecisionForm(formdata=None),
+        officer=current_user.role is Role.BUREAU_OFFICER,
+        last_day=service.last_filing_day(plan.start_date),
+    ), status
+
+
+@bp.get("/plans/<int:plan_id>/programme")
+def programme(plan_id):
+    plan = service.get_plan(current_user, plan_id)
+    if not plan.programme_stored:
+        abort(404)
+    return send_file(
+        files.path_of(plan.programme_stored),
+        as_attachment=True,
+        download_name=plan.programme_name,
+    )
+
+
+@bp.get("/plans/<int:plan_id>/template.xlsx")
+def list_template(plan_id):
+    plan = service.get_plan(current_user, plan_id)
+    return send_file(
+        io.BytesIO(lists.template(plan)),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"合格人员名单-{plan.filing_no or plan.id}.xlsx",
+    )
+
+
+@bp.post("/plans/<int:plan_id>/list")
+def upload_list(plan_id):
+    plan = service.get_plan(current_user, plan_id)
+    form = ListUploadForm()
+    upload = request.files.get("file")
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        form.file.errors = ["请选择合格人员名单文件（.xlsx）"]
+        return _plan_page(plan, 422, upload_form=form)
+    try:
+        summary = lists.import_list(
+            current_user, plan, upload.read(), upload.filename, clean_rows=form.clean_rows.data
+        )
+    except Refusal as refusal:
+        if not refusal.on_form:
+            raise
+        form.file.errors = [refusal.message]
+        return _plan_page(plan, 422, upload_form=form)
+    if summary.imported:
+        flash(
+            f"已导入：报送{summary.matched}人，未匹配{summary.unmatched}人，"
+            f"未加入{summary.not_attached}人，此前已导入{summary.unchanged}人。",
+            "success",
+        )
+        if not summary.errors:
+            return redirect(url_for("providers.plan", plan_id=plan.id), code=303)
+    return _plan_page(plan, 200 if summary.imported else 422, summary=summary, upload_form=form)
+
+
+# --- the bureau's side ---------------------------------------------------------------------
+
+
+@bp.post("/plans/<int:plan_id>/decide")
+def decide(plan_id):
+    plan = service.get_plan(current_user, plan_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            service.decide_plan(
+                current_user, plan, form.decision.data == "accept", form.reason.data or ""
+            )
+        except Refusal as refusal:
+            if not refusal.on_form:
+                raise
+            form.reason.errors = [refusal.message]
+        else:
+            flash(f"{plan.state.label}：{plan.title}。", "success")
+            return redirect(url_for("providers.filings"), code=303)
+    return _plan_page(plan, 422, decision_form=form)
+
+
+@bp.get("/filings")
+def filings():
+    state = request.args.get("state", "pending")
+    chosen = PlanState(state) if state in PlanState.__members__.values() else None
+    plans = service.plans(current_user, chosen)
+    template = "providers/_filings.html" if is_htmx() else "providers/filings.html"
+    return render_template(
+        template,
+        plans=plans,
+        state=state,
+        states=list(PlanState),
+        list_counts=lists.list_counts(plans),
+        last_days={plan.id: service.last_filing_day(plan.start_date) for plan in plans},
+    )
+
+
+@bp.get("/unmatched")
+def unmatched():
+    rows, records = lists.unmatched_rows()
+    return render_template("providers/unmatched.html", rows=rows, records=records)
+
+
+@bp.route("/courseware", methods=["GET", "POST"])
+def courseware():
+    form = ListUploadForm()
+    summary = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if not form.validate_on_submit() or upload is None or not upload.filename:
+            form.file.errors = ["请选择学习记录文件（.xlsx 或 .csv）"]
+        else:
+            try:
+                summary = lists.import_courseware(
+                    current_user, upload.read(), upload.filename, clean_rows=form.clean_rows.data
+                )
+            except Refusal as refusal:
+                if not refusal.on_form:
+                    raise
+                form.file.errors = [refusal.message]
+    status = 422 if form.file.errors or (summary and not summary.imported) else 200
+    return render_template("providers/courseware.html", form=form, summary=summary), status
+
+
+@bp.get("/plans/search")
+def search():
+    """Accepted plans by filing number or title: options for a training claim's 备案号."""
+    plans = service.search_accepted(request.args.get("q", "") or request.args.get("plan_no", ""))
+    return render_template("providers/_plan_options.html", plans=plans)
+
+
+# --- the provider directory ----------------------------------------------------------------
+
+
+@bp.get("/directory")
+def directory():
+    providers = db.session.scalars(
+        db.select(Provider).order_by(Provider.active.desc(), Provider.name)
+    ).all()
+    return render_template("providers/directory.html", providers=providers)
+
+
+@bp.route("/directory/new", methods=["GET", "POST"])
+def new_provider():
+    return _provider_form(None)
+
+
+@bp.route("/directory/<int:provider_id>/edit", methods=["GET", "POST"])
+def edit_provider(provider_id):
+    return _provider_form(db.get_or_404(Provider, provider_id))
+
+
+def _provider_form(provider):
+    form = ProviderForm(obj=provider) if request.method == "GET" else ProviderForm()
+    if provider is not None and request.method == "GET":
+        form.level.data = provider.level.value
+    if form.validate_on_submit():
+        try:
+            saved = service.save_provider(current_user, provider, form.data_for_service())
+        except Refusal as refusal:
+            form.name.errors = [refusal.message]
+        else:
+            flash(f"已保存“{saved.name}”。", "success")
+            return redirect(url_for("providers.directory"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("providers/provider_form.html", form=form, provider=provider), status

@@ -1,0 +1,177 @@
+"""Training claims and filing (the unfiled flag and the bureau's setting), courseware records,
+units filing their own trainings, and the page flow from list to the person's declaration."""
+
+import json
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from portal.accounts.models import Role
+from portal.declarations.models import Claim, ClaimDecision
+from portal.extensions import db
+from portal.providers import lists, service
+from portal.providers.models import CoursewareRecord, ListRowStatus, PlanState
+from portal.refusal import Refusal
+from portal.review import service as review
+from portal.settings import set_setting
+from tests.providers.conftest import list_file
+
+
+@pytest.fixture
+def reviewed(make_unit, make_user, make_professional, make_submitted_declaration):
+    unit = make_unit()
+    person = make_professional(unit=unit)
+    claims = (
+        {"kind": "training", "facts": {"days": 2}, "subject": "professional"},
+        {"kind": "training", "facts": {"days": 1}, "subject": "professional",
+         "details": {"plan_no": "BA2026-0001"}},
+        {"kind": "training", "facts": {"days": 1}, "subject": "general"},
+    )  # fmt: skip
+    declaration = make_submitted_declaration(person, claims=claims)
+    return declaration, make_user(Role.UNIT_REVIEWER, unit=unit)
+
+
+def test_unfiled_professional_training_is_flagged(app, reviewed, make_provider_user, make_plan):
+    declaration, reviewer = reviewed
+    unfiled, filed, general = declaration.claims
+    make_plan(make_provider_user())  # BA2026-0001, accepted
+    with app.test_request_context():
+        notes = review.filing_notes(declaration)
+        assert set(notes) == {unfiled.id}
+        assert "未经备案的培训不予认定学时" in notes[unfiled.id][0][1]
+        review.decide_claim(reviewer, unfiled, ClaimDecision.ACCEPTED)  # warn only by default
+        set_setting("UNFILED_TRAINING_REFUSED", True)
+        with pytest.raises(Refusal, match="不予认定"):
+            review.decide_claim(reviewer, unfiled, ClaimDecision.ACCEPTED)
+        review.decide_claim(reviewer, unfiled, ClaimDecision.REFUSED, reason="未经备案")
+        review.decide_claim(reviewer, filed, ClaimDecision.ACCEPTED)
+
+
+def test_a_refused_plan_number_is_not_a_filing(app, reviewed, make_provider_user, make_plan):
+    declaration, _ = reviewed
+    make_plan(make_provider_user(), state=PlanState.REFUSED)
+    with app.test_request_context():
+        assert len(review.filing_notes(declaration)) == 2
+
+
+def test_search_finds_accepted_plans_by_number_or_title(app, client, auth, make_provider_user,
+                                                       make_plan, make_professional):  # fmt: skip
+    user = make_provider_user()
+    make_plan(user)
+    make_plan(user, state=PlanState.PENDING, title="待审核的培训")
+    auth.login(make_professional().user)
+    by_number = client.get("/providers/plans/search?q=ba2026")
+    assert "BA2026-0001" in by_number.text and "待审核" not in by_number.text
+    assert "BA2026-0001" in client.get("/providers/plans/search?q=信息技术").text
+
+
+COURSEWARE_HEADER = "身份证号码,姓名,课程名称,标定学时,科目,学习日期,考试成绩\n"
+
+
+def test_courseware_records_become_prepared_claims(app, runner, tmp_path, make_professional,
+                                                   make_provider_user):  # fmt: skip
+    person = make_professional()
+    year = date.today().year
+    rows = [
+        f"{person.id_number},{person.name},习近平法治思想,3,公需科目,{year}-03-01,85",
+        f"{person.id_number},{person.name},习近平法治思想,3,公需科目,{year}-03-01,85",  # repeat
+        f"{person.id_number},{person.name},安全生产,,专业,{year}/04/02,",
+        f"{person.id_number},别人,安全生产,2,专业,{year}-04-03,",
+        f"{person.id_number},{person.name},,2,其他,昨天,120",
+    ]
+    path = tmp_path / "records.csv"
+    path.write_text(COURSEWARE_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["providers", "import-courseware", str(path)])
+    assert result.exit_code == 1
+    errors = json.loads(result.stdout)["errors"]
+    assert [e["row"] for e in errors] == [3, 5, 6, 6, 6, 6]
+    result = runner.invoke(args=["providers", "import-courseware", str(path), "--clean-rows"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["matched"] == 2
+    again = runner.invoke(args=["providers", "import-courseware", str(path), "--clean-rows"])
+    assert json.loads(again.stdout)["unchanged"] == 2
+    with app.app_context():
+        claims = db.session.scalars(sa.select(Claim).order_by(Claim.id)).all()
+        assert [(c.kind, c.subject, c.hours, c.source) for c in claims] == [
+            ("courseware", "general", 3, "courseware"),
+            ("courseware", "professional", 1, "courseware"),
+        ]
+        assert db.session.scalar(sa.select(sa.func.count(CoursewareRecord.id))) == 2
+
+
+def test_courseware_excel_by_a_provider_page(app, client, auth, make_professional,
+                                             make_provider_user):  # fmt: skip
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    person = make_professional()
+    book = Workbook()
+    book.active.append(COURSEWARE_HEADER.strip().split(","))
+    book.active.append([person.id_number, person.name, "课程", 2, "专业科目", date.today(), 90])
+    out = BytesIO()
+    book.save(out)
+    auth.login(make_provider_user())
+    response = client.post(
+        "/providers/courseware", data={"file": (BytesIO(out.getvalue()), "records.xlsx")}
+    )
+    assert response.status_code == 200 and "报送 1 人" in response.text
+    with app.app_context():
+        record = db.session.scalar(sa.select(CoursewareRecord))
+        assert record.status is ListRowStatus.MATCHED and record.provider_id is not None
+
+
+def test_a_unit_files_its_own_training(app, make_unit, make_user, make_professional):
+    unit = make_unit()
+    reviewer, officer = make_user(Role.UNIT_REVIEWER, unit=unit), make_user(Role.BUREAU_OFFICER)
+    person = make_professional(unit=unit)
+    start = date(date.today().year - 1, 3, 2)
+    data = {
+        "title": "本单位内部业务培训", "subject": "professional", "series": "", "start_date": start,
+        "end_date": start, "days": 1, "hours_per_day": 6, "place": "", "form": "face",
+        "expected_trainees": 10, "teachers": "",
+    }  # fmt: skip
+    with app.test_request_context():
+        plan = service.file_plan(reviewer, data, filed_on=date(start.year, 1, 5))
+        assert plan.unit_id == unit.id and plan.organiser_name == unit.name
+        service.decide_plan(officer, plan, True)
+        content = list_file([(person.name, unit.name, person.id_number, "", 6, "合格")])
+        summary = lists.import_list(reviewer, plan, content, "list.xlsx")
+        assert summary.matched == 1
+        assert service.plans(reviewer) == [plan]
+        other = make_user(Role.UNIT_REVIEWER, unit=make_unit())
+        with pytest.raises(Refusal):
+            lists.import_list(other, plan, content, "list.xlsx")
+
+
+def test_from_list_to_the_person_page(app, client, auth, make_provider_user, make_plan,
+                                      make_professional):  # fmt: skip
+    from io import BytesIO
+
+    user = make_provider_user()
+    plan = make_plan(user)
+    person = make_professional()
+    auth.login(user)
+    template = client.get(f"/providers/plans/{plan.id}/template.xlsx")
+    assert template.status_code == 200 and template.data.startswith(b"PK")
+    bad = list_file([(person.name, "", person.id_number, "", 5, "合格")])
+    response = client.post(
+        f"/providers/plans/{plan.id}/list", data={"file": (BytesIO(bad), "list.xlsx")}
+    )
+    assert response.status_code == 422 and "第6行" in response.text and "未导入" in response.text
+    good = list_file([(person.name, "", person.id_number, "", 12, "合格")])
+    response = client.post(
+        f"/providers/plans/{plan.id}/list", data={"file": (BytesIO(good), "list.xlsx")}
+    )
+    assert response.status_code == 303
+    assert "已报送" in client.get(f"/providers/plans/{plan.id}").text
+    assert "1人（报送1人）" in client.get("/providers/").text  # the home lists what was sent
+    auth.logout()
+    auth.login(person.user)
+    page = client.get(f"/declarations/{plan.end_date.year}")
+    assert "由施教机构报送" in page.text and plan.filing_no in page.text
+    with app.app_context():
+        claim_id = db.session.scalar(sa.select(Claim.id))
+    assert f'/claims/{claim_id}"' not in page.text  # no edit link: the hours are locked
+    assert "放弃" in page.text
