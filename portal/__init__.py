@@ -44,7 +44,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "basic"
 
+    from portal.jobs import queue
+
+    queue.init_app(app)
     _import_models()
+    _import_tasks()
     _register_blueprints(app)
     _register_cli(app)
     _register_hooks(app)
@@ -63,9 +67,15 @@ def _import_models() -> None:
     from portal.board import models as _board  # noqa: F401
     from portal.certificates import models as _certificates  # noqa: F401
     from portal.declarations import models as _declarations  # noqa: F401
+    from portal.jobs import models as _jobs  # noqa: F401
     from portal.settings import models as _settings  # noqa: F401
     from portal.units import models as _units  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
+
+
+def _import_tasks() -> None:
+    """Every huey task must be declared before the consumer (or a request) enqueues it."""
+    from portal.board import tasks as _board_tasks  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -75,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.board.views import bp as board
     from portal.certificates.views import bp as certificates
     from portal.declarations.views import bp as declarations
+    from portal.jobs.views import bp as jobs
     from portal.main import bp as main
     from portal.publicity.views import bp as publicity
     from portal.review.views import bp as review
@@ -93,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         audit,
         workdays,
+        jobs,
     ):
         app.register_blueprint(blueprint)
 
@@ -100,10 +112,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.admin.cli import create_admin, demo
     from portal.board.cli import publicity
+    from portal.jobs.cli import jobs
     from portal.rules.cli import rules
     from portal.workdays.cli import workdays
 
-    for command in (demo, create_admin, rules, workdays, publicity):
+    for command in (demo, create_admin, rules, workdays, publicity, jobs):
         app.cli.add_command(command)
 
 

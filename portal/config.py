@@ -40,6 +40,12 @@ class Defaults:
     BUREAU_NAME = "示范县人力资源和社会保障局"
     CERTIFICATE_COUNTY_CODE = "341822"  # administrative division code in certificate numbers
 
+    # Background jobs (huey): SQLite file under instance/ unless REDIS_URL is set; immediate
+    # runs every job inside the request that submits it (tests only).
+    REDIS_URL = None
+    JOBS_SQLITE_PATH = None  # default instance/jobs.sqlite3
+    JOBS_IMMEDIATE = False
+
 
 def _secret_key(instance_path: str) -> str:
     """Read the instance's secret key, generating it on first start."""

@@ -70,7 +70,13 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         declaration_id=publicised.id, name="张三", contact="13800000000", content="测试"
     )
     override = WorkdayOverride(day=date(2031, 1, 2), is_workday=False, note="测试")
-    db.session.add_all([objection, override])
+    from portal.jobs import service as jobs
+    from portal.jobs.models import Job, JobState
+
+    job = Job(kind="publicity.close", title="办结到期公示", state=JobState.DONE)
+    db.session.add_all([objection, override, job])
+    db.session.flush()
+    jobs.save_result(job, b"{}", "result.json")
     db.session.commit()
     return {
         "users": {k: v.username for k, v in users.items()},
@@ -86,6 +92,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "publicised": publicised.id,
             "objection": objection.id,
             "override": override.id,
+            "job": job.id,
         },
     }
 
@@ -211,6 +218,15 @@ ROUTES = {
     ("POST", "admin.user_password"): row("/admin/users/{staff}/password", ok=ADMIN),
     ("GET", "admin.settings"): row("/admin/settings", ok=ADMIN),
     ("POST", "admin.settings"): row("/admin/settings", ok=ADMIN),
+    # A periodic run is the bureau's; anyone else's request finds nothing.
+    ("GET", "jobs.show"): row(
+        "/jobs/{job}", ok=OFFICER, hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor")
+    ),
+    ("GET", "jobs.result"): row(
+        "/jobs/{job}/result",
+        ok=OFFICER,
+        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor"),
+    ),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
 }

@@ -26,6 +26,7 @@ LAYERS = [
     ("portal.settings",),
     ("portal.units",),
     ("portal.accounts",),
+    ("portal.jobs",),
     ("portal.workdays",),
     ("portal.declarations",),
     ("portal.review",),
