@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.main import bp as main
     from portal.publicity.views import bp as publicity
     from portal.review.views import bp as review
+    from portal.stats.views import bp as stats
     from portal.units.views import bp as units
     from portal.workdays.views import bp as workdays
 
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         audit,
         workdays,
         jobs,
+        stats,
     ):
         app.register_blueprint(blueprint)
 
@@ -114,9 +116,10 @@ def _register_cli(app: Flask) -> None:
     from portal.board.cli import publicity
     from portal.jobs.cli import jobs
     from portal.rules.cli import rules
+    from portal.stats.cli import stats
     from portal.workdays.cli import workdays
 
-    for command in (demo, create_admin, rules, workdays, publicity, jobs):
+    for command in (demo, create_admin, rules, workdays, publicity, jobs, stats):
         app.cli.add_command(command)
 
 

@@ -227,6 +227,8 @@ ROUTES = {
         ok=OFFICER,
         hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor"),
     ),
+    ("GET", "stats.index"): row("/stats/?year=2025", ok=STAFF_REVIEW),
+    ("GET", "stats.export"): row("/stats/export.xlsx?year=2025", ok=STAFF_REVIEW),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
 }

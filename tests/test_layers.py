@@ -32,6 +32,7 @@ LAYERS = [
     ("portal.review",),
     ("portal.board",),
     ("portal.certificates",),
+    ("portal.stats",),
     ("portal.admin",),
 ]
 INTERFACE_FILES = {"views.py", "forms.py", "cli.py", "demo.py"}
