@@ -68,6 +68,7 @@ def _import_models() -> None:
     from portal.certificates import models as _certificates  # noqa: F401
     from portal.declarations import models as _declarations  # noqa: F401
     from portal.jobs import models as _jobs  # noqa: F401
+    from portal.notifications import models as _notifications  # noqa: F401
     from portal.settings import models as _settings  # noqa: F401
     from portal.units import models as _units  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.declarations.views import bp as declarations
     from portal.jobs.views import bp as jobs
     from portal.main import bp as main
+    from portal.notifications.views import bp as notifications
     from portal.publicity.views import bp as publicity
     from portal.review.views import bp as review
     from portal.stats.views import bp as stats
@@ -107,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         workdays,
         jobs,
         stats,
+        notifications,
     ):
         app.register_blueprint(blueprint)
 

@@ -61,8 +61,19 @@ def current_requirement() -> CurrentRequirement:
     return CurrentRequirement(first, rule_set.name, rule_set.requirement.text)
 
 
+def unread_notifications() -> int:
+    """The bell's count for the logged-in user."""
+    from portal.notifications.service import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def register(app) -> None:
-    app.jinja_env.globals.update(navigation=navigation, current_requirement=current_requirement)
+    app.jinja_env.globals.update(
+        navigation=navigation,
+        current_requirement=current_requirement,
+        unread_notifications=unread_notifications,
+    )
     app.jinja_env.filters["rule_set_name"] = rule_set_name
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.trim_blocks = True

@@ -72,9 +72,11 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
     override = WorkdayOverride(day=date(2031, 1, 2), is_workday=False, note="测试")
     from portal.jobs import service as jobs
     from portal.jobs.models import Job, JobState
+    from portal.notifications.models import Notification
 
     job = Job(kind="publicity.close", title="办结到期公示", state=JobState.DONE)
-    db.session.add_all([objection, override, job])
+    notification = Notification(user_id=users["P"].id, kind="test", text="测试消息")
+    db.session.add_all([objection, override, job, notification])
     db.session.flush()
     jobs.save_result(job, b"{}", "result.json")
     db.session.commit()
@@ -93,6 +95,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "objection": objection.id,
             "override": override.id,
             "job": job.id,
+            "notification": notification.id,
         },
     }
 
@@ -229,6 +232,14 @@ ROUTES = {
     ),
     ("GET", "stats.index"): row("/stats/?year=2025", ok=STAFF_REVIEW),
     ("GET", "stats.export"): row("/stats/export.xlsx?year=2025", ok=STAFF_REVIEW),
+    ("GET", "notifications.index"): row("/notifications/", ok=LOGGED_IN),
+    ("POST", "notifications.read_all"): row("/notifications/read-all", ok=LOGGED_IN),
+    # Everyone's request for another person's message finds nothing.
+    ("POST", "notifications.read"): row(
+        "/notifications/{notification}/read",
+        ok=("P",),
+        hidden=("Q", "RA", "RB", "officer", "provider", "admin", "auditor"),
+    ),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
 }

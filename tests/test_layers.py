@@ -24,6 +24,7 @@ LAYERS = [
     ),
     ("portal.audit",),
     ("portal.settings",),
+    ("portal.notifications",),
     ("portal.units",),
     ("portal.accounts",),
     ("portal.jobs",),
