@@ -77,6 +77,7 @@ def _import_models() -> None:
 def _import_tasks() -> None:
     """Every huey task must be declared before the consumer (or a request) enqueues it."""
     from portal.board import tasks as _board_tasks  # noqa: F401
+    from portal.dashboard import tasks as _dashboard_tasks  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit
     from portal.board.views import bp as board
     from portal.certificates.views import bp as certificates
+    from portal.dashboard.views import bp as dashboard
     from portal.declarations.views import bp as declarations
     from portal.jobs.views import bp as jobs
     from portal.main import bp as main
@@ -110,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         jobs,
         stats,
         notifications,
+        dashboard,
     ):
         app.register_blueprint(blueprint)
 

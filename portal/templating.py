@@ -13,6 +13,7 @@ from portal.rules import RuleError, get_rule_set, rule_set_for_year
 NAVIGATION = [
     ("我的申报", "declarations.index", {Role.PROFESSIONAL}),
     ("我的证书", "certificates.mine", {Role.PROFESSIONAL}),
+    ("本单位情况", "dashboard.index", {Role.UNIT_REVIEWER}),
     ("申报核验", "review.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("人员确认", "review.people", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("公示管理", "publicity.batches", {Role.BUREAU_OFFICER}),

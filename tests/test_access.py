@@ -240,6 +240,8 @@ ROUTES = {
         ok=("P",),
         hidden=("Q", "RA", "RB", "officer", "provider", "admin", "auditor"),
     ),
+    ("GET", "dashboard.index"): row("/dashboard/?year=2025", ok=("RA", "RB")),
+    ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
 }

@@ -34,6 +34,7 @@ LAYERS = [
     ("portal.board",),
     ("portal.certificates",),
     ("portal.stats",),
+    ("portal.dashboard",),
     ("portal.admin",),
 ]
 INTERFACE_FILES = {"views.py", "forms.py", "cli.py", "demo.py"}

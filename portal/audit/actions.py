@@ -47,6 +47,9 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "objection.raised": "提出异议",
         "objection.decided": "处理异议",
     },
+    "提醒": {
+        "reminder.sent": "提醒学时未达标人员",
+    },
     "证书": {
         "certificate.issue": "发放证书编号",
         "certificate.print": "打印证书",

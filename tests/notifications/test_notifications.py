@@ -41,9 +41,7 @@ def test_confirmation_reaches_the_person(people, make_professional):
     review.confirm_person(people["reviewer"], pending)
     db.session.commit()
     assert kinds(pending.user) == ["person.confirmed"]
-    no_account = make_professional(
-        unit=people["unit"], status=PersonStatus.PENDING, account=False
-    )
+    no_account = make_professional(unit=people["unit"], status=PersonStatus.PENDING, account=False)
     review.confirm_person(people["reviewer"], no_account)  # nobody to tell: no error
     db.session.commit()
 
