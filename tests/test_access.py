@@ -242,6 +242,8 @@ ROUTES = {
     ),
     ("GET", "dashboard.index"): row("/dashboard/?year=2025", ok=("RA", "RB")),
     ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),
+    ("GET", "certificates.bulk"): row("/certificates/bulk", ok=STAFF_REVIEW),
+    ("POST", "certificates.bulk_print"): row("/certificates/bulk", ok=STAFF_REVIEW),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
 }
