@@ -79,6 +79,7 @@ def _import_tasks() -> None:
     from portal.board import tasks as _board_tasks  # noqa: F401
     from portal.certificates import tasks as _certificate_tasks  # noqa: F401
     from portal.dashboard import tasks as _dashboard_tasks  # noqa: F401
+    from portal.exchange import tasks as _exchange_tasks  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.certificates.views import bp as certificates
     from portal.dashboard.views import bp as dashboard
     from portal.declarations.views import bp as declarations
+    from portal.exchange.views import bp as exchange
     from portal.jobs.views import bp as jobs
     from portal.main import bp as main
     from portal.notifications.views import bp as notifications
@@ -114,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         stats,
         notifications,
         dashboard,
+        exchange,
     ):
         app.register_blueprint(blueprint)
 
@@ -121,12 +124,13 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.admin.cli import create_admin, demo
     from portal.board.cli import publicity
+    from portal.exchange.cli import export, import_
     from portal.jobs.cli import jobs
     from portal.rules.cli import rules
     from portal.stats.cli import stats
     from portal.workdays.cli import workdays
 
-    for command in (demo, create_admin, rules, workdays, publicity, jobs, stats):
+    for command in (demo, create_admin, rules, workdays, publicity, jobs, stats, export, import_):
         app.cli.add_command(command)
 
 

@@ -19,6 +19,7 @@ NAVIGATION = [
     ("公示管理", "publicity.batches", {Role.BUREAU_OFFICER}),
     ("统计", "stats.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("批量打印证书", "certificates.bulk", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
+    ("数据交换", "exchange.index", {Role.BUREAU_OFFICER}),
     ("工作日历", "workdays.index", {Role.BUREAU_OFFICER}),
     ("单位管理", "units.index", {Role.ADMIN, Role.BUREAU_OFFICER}),
     ("账号管理", "admin.users", {Role.ADMIN}),

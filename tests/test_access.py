@@ -244,6 +244,9 @@ ROUTES = {
     ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),
     ("GET", "certificates.bulk"): row("/certificates/bulk", ok=STAFF_REVIEW),
     ("POST", "certificates.bulk_print"): row("/certificates/bulk", ok=STAFF_REVIEW),
+    ("GET", "exchange.index"): row("/exchange/", ok=OFFICER),
+    ("POST", "exchange.export"): row("/exchange/export", ok=OFFICER),
+    ("POST", "exchange.import_people"): row("/exchange/import", ok=OFFICER),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
 }

@@ -35,6 +35,7 @@ LAYERS = [
     ("portal.certificates",),
     ("portal.stats",),
     ("portal.dashboard",),
+    ("portal.exchange",),
     ("portal.admin",),
 ]
 INTERFACE_FILES = {"views.py", "forms.py", "cli.py", "demo.py"}
