@@ -76,6 +76,7 @@ def _import_models() -> None:
 
 def _import_tasks() -> None:
     """Every huey task must be declared before the consumer (or a request) enqueues it."""
+    from portal.admin import tasks as _admin_tasks  # noqa: F401
     from portal.board import tasks as _board_tasks  # noqa: F401
     from portal.certificates import tasks as _certificate_tasks  # noqa: F401
     from portal.dashboard import tasks as _dashboard_tasks  # noqa: F401

@@ -45,6 +45,8 @@ class Defaults:
     REDIS_URL = None
     JOBS_SQLITE_PATH = None  # default instance/jobs.sqlite3
     JOBS_IMMEDIATE = False
+    JOBS_RESULT_FOLDER = None  # default instance/jobs: result files and uploads of jobs
+    BACKUP_FOLDER = None  # default instance/backups: the nightly database backups
 
 
 def _secret_key(instance_path: str) -> str:

@@ -103,7 +103,9 @@ def run(job_id: int, work: Work) -> None:
 
 
 def result_dir() -> str:
-    path = os.path.join(current_app.instance_path, "jobs")
+    path = current_app.config.get("JOBS_RESULT_FOLDER") or os.path.join(
+        current_app.instance_path, "jobs"
+    )
     os.makedirs(path, exist_ok=True)
     return path
 

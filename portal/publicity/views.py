@@ -42,7 +42,7 @@ def _batches_page(form=None, status=200):
         close_form=forms.CloseForm(),
         open_objections=len(service.objections()),
         today=service.local_today(),
-        schedule=jobs.schedule_state(["publicity.close"]),
+        schedule=jobs.schedule_state(),
     ), status
 
 

@@ -27,6 +27,7 @@ def test_real_consumer_runs_a_queued_job(app, ctx, tmp_path, due_publicised):
         "PORTAL_JOBS_SQLITE_PATH": str(jobs_db),
         "PORTAL_SECRET_KEY": "test",
         "PORTAL_UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
+        "PORTAL_JOBS_RESULT_FOLDER": app.config["JOBS_RESULT_FOLDER"],
     }
     env.pop("REDIS_URL", None)
     try:
