@@ -24,6 +24,8 @@ def _year() -> int:
 
 @bp.get("/")
 def index():
+    if current_user.unit_id is None:  # an account not (yet) attached to a unit
+        return redirect(url_for("review.index"))
     year = _year()
     return render_template(
         "dashboard/index.html",
