@@ -1,6 +1,7 @@
 """`flask --app portal jobs worker`: the huey consumer (jobs and the periodic schedule)."""
 
 import json
+import logging
 
 import click
 from flask.cli import AppGroup
@@ -18,6 +19,9 @@ def worker(workers):
     """Run the job consumer in the foreground until stopped (Ctrl+C / SIGTERM)."""
     if queue.huey.immediate:
         raise click.UsageError("JOBS_IMMEDIATE 已开启：任务在请求内执行，不需要后台进程。")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     click.echo(f"== 后台任务进程启动（{queue.backend_name()}，{workers} 个线程）", err=True)
     consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()
