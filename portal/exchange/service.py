@@ -159,7 +159,13 @@ def read_roster(data: bytes) -> list[tuple[int, dict]]:
         raise Refusal(
             "无法读取该文件，请上传 Excel（.xlsx）文件。", INVALID, field="file"
         ) from error
-    rows = book.worksheets[0].iter_rows(values_only=True)
+    try:
+        return _roster_rows(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()  # a read-only workbook holds its file until closed
+
+
+def _roster_rows(rows) -> list[tuple[int, dict]]:
     header = [str(c or "").strip() for c in next(rows, ())]
     positions = {}
     for key, heading, required in ROSTER_COLUMNS:
