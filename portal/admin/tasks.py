@@ -2,7 +2,7 @@
 
 import os
 
-from portal.admin.backup import KEEP, backup_database
+from portal.admin.nightly_backup import KEEP, backup_database
 from portal.jobs.service import periodic
 
 

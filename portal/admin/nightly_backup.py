@@ -1,5 +1,8 @@
 """The nightly database backup: an online copy under instance/backups/, the last KEEP kept.
 
+(Named apart from portal/admin/backup.py, the full backup/restore of the hardening branch: when
+both are merged, the nightly task should call that module's create() instead of this copy.)
+
 SQLite: the sqlite3 online backup API (a consistent copy while the portal runs). PostgreSQL:
 `pg_dump -Fc` when it is installed. Evidence files and the secret key are not in it: copy
 instance/evidence/ and instance/secret_key as README.md says.
