@@ -1,5 +1,6 @@
 # 专业技术人员继续教育学时登记管理系统 — one command to run the demo, one to run every test.
-#   make run   fresh machine -> .venv, schema, demo data, serves on 0.0.0.0:5000
+#   make run   fresh machine -> .venv, schema, demo data, serves on 0.0.0.0:5000 with the job
+#              consumer (background jobs, periodic close) running beside the web server
 #   make test  fresh machine -> Debian packages, .venv, ruff, bandit, pip-audit, pytest on SQLite,
 #              then on PostgreSQL
 
@@ -47,8 +48,11 @@ demo: run-packages $(VENV)/.serve-installed
 	fi
 	$(FLASK) demo
 
+# The job consumer runs in the background of the same command and stops with it (Ctrl+C).
 run: demo
-	@echo "== 演示系统: http://127.0.0.1:$(PORT)/login  (Ctrl+C 停止)"
+	@echo "== 演示系统: http://127.0.0.1:$(PORT)/login  (Ctrl+C 停止，后台任务进程随之停止)"
+	@$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production-style serving on Linux (see README for waitress on Windows).

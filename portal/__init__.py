@@ -56,7 +56,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "basic"
 
+    from portal.jobs import queue
+
+    queue.init_app(app)
     _import_models()
+    _import_tasks()
     _register_blueprints(app)
     _register_cli(app)
     _register_hooks(app)
@@ -75,10 +79,21 @@ def _import_models() -> None:
     from portal.board import models as _board  # noqa: F401
     from portal.certificates import models as _certificates  # noqa: F401
     from portal.declarations import models as _declarations  # noqa: F401
+    from portal.jobs import models as _jobs  # noqa: F401
+    from portal.notifications import models as _notifications  # noqa: F401
     from portal.providers import models as _providers  # noqa: F401
     from portal.settings import models as _settings  # noqa: F401
     from portal.units import models as _units  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
+
+
+def _import_tasks() -> None:
+    """Every huey task must be declared before the consumer (or a request) enqueues it."""
+    from portal.admin import tasks as _admin_tasks  # noqa: F401
+    from portal.board import tasks as _board_tasks  # noqa: F401
+    from portal.certificates import tasks as _certificate_tasks  # noqa: F401
+    from portal.dashboard import tasks as _dashboard_tasks  # noqa: F401
+    from portal.exchange import tasks as _exchange_tasks  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -87,11 +102,16 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit
     from portal.board.views import bp as board
     from portal.certificates.views import bp as certificates
+    from portal.dashboard.views import bp as dashboard
     from portal.declarations.views import bp as declarations
+    from portal.exchange.views import bp as exchange
+    from portal.jobs.views import bp as jobs
     from portal.main import bp as main
+    from portal.notifications.views import bp as notifications
     from portal.providers.views import bp as providers
     from portal.publicity.views import bp as publicity
     from portal.review.views import bp as review
+    from portal.stats.views import bp as stats
     from portal.units.views import bp as units
     from portal.workdays.views import bp as workdays
 
@@ -108,6 +128,11 @@ def _register_blueprints(app: Flask) -> None:
         audit,
         workdays,
         providers,
+        jobs,
+        stats,
+        notifications,
+        dashboard,
+        exchange,
     ):
         app.register_blueprint(blueprint)
 
@@ -115,9 +140,12 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.admin.cli import backup, create_admin, demo, restore
     from portal.board.cli import publicity
+    from portal.exchange.cli import export, import_
+    from portal.jobs.cli import jobs
     from portal.people.cli import people
     from portal.providers.cli import providers
     from portal.rules.cli import rules
+    from portal.stats.cli import stats
     from portal.workdays.cli import workdays
 
     for command in (
@@ -130,6 +158,10 @@ def _register_cli(app: Flask) -> None:
         providers,
         backup,
         restore,
+        jobs,
+        stats,
+        export,
+        import_,
     ):
         app.cli.add_command(command)
 

@@ -50,6 +50,14 @@ class Defaults:
     BUREAU_NAME = "示范县人力资源和社会保障局"
     CERTIFICATE_COUNTY_CODE = "341822"  # administrative division code in certificate numbers
 
+    # Background jobs (huey): SQLite file under instance/ unless REDIS_URL is set; immediate
+    # runs every job inside the request that submits it (tests only).
+    REDIS_URL = None
+    JOBS_SQLITE_PATH = None  # default instance/jobs.sqlite3
+    JOBS_IMMEDIATE = False
+    JOBS_RESULT_FOLDER = None  # default instance/jobs: result files and uploads of jobs
+    BACKUP_FOLDER = None  # default instance/backups: the nightly database backups
+
 
 PRIVATE_DIR = 0o700  # instance/ and evidence/: the service account alone
 PRIVATE_FILE = 0o600  # secret_key and the SQLite database (its -wal and -shm follow its mode)

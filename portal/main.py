@@ -9,7 +9,7 @@ bp = Blueprint("main", __name__)
 
 HOME_BY_ROLE = {
     Role.PROFESSIONAL: "declarations.index",
-    Role.UNIT_REVIEWER: "review.index",
+    Role.UNIT_REVIEWER: "dashboard.index",
     Role.BUREAU_OFFICER: "review.index",
     Role.PROVIDER: "providers.index",
     Role.ADMIN: "admin.users",

@@ -13,11 +13,15 @@ from portal.rules import RuleError, get_rule_set, rule_set_for_year
 NAVIGATION = [
     ("我的申报", "declarations.index", {Role.PROFESSIONAL}),
     ("我的证书", "certificates.mine", {Role.PROFESSIONAL}),
+    ("本单位情况", "dashboard.index", {Role.UNIT_REVIEWER}),
     ("申报核验", "review.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("人员确认", "review.people", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("培训备案", "providers.index", {Role.PROVIDER, Role.UNIT_REVIEWER}),
     ("培训备案审核", "providers.filings", {Role.BUREAU_OFFICER}),
     ("公示管理", "publicity.batches", {Role.BUREAU_OFFICER}),
+    ("统计", "stats.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
+    ("批量打印证书", "certificates.bulk", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
+    ("数据交换", "exchange.index", {Role.BUREAU_OFFICER}),
     ("工作日历", "workdays.index", {Role.BUREAU_OFFICER}),
     ("单位管理", "units.index", {Role.ADMIN, Role.BUREAU_OFFICER}),
     ("施教机构", "providers.directory", {Role.ADMIN, Role.BUREAU_OFFICER}),
@@ -63,8 +67,19 @@ def current_requirement() -> CurrentRequirement:
     return CurrentRequirement(first, rule_set.name, rule_set.requirement.text)
 
 
+def unread_notifications() -> int:
+    """The bell's count for the logged-in user."""
+    from portal.notifications.service import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def register(app) -> None:
-    app.jinja_env.globals.update(navigation=navigation, current_requirement=current_requirement)
+    app.jinja_env.globals.update(
+        navigation=navigation,
+        current_requirement=current_requirement,
+        unread_notifications=unread_notifications,
+    )
     app.jinja_env.filters["rule_set_name"] = rule_set_name
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.trim_blocks = True

@@ -68,6 +68,9 @@ def app(tmp_path, _test_database_url):
             "SQLALCHEMY_DATABASE_URI": url,
             "UPLOAD_FOLDER": str(tmp_path / "evidence"),
             "WTF_CSRF_ENABLED": False,
+            "JOBS_IMMEDIATE": True,
+            "JOBS_RESULT_FOLDER": str(tmp_path / "jobs"),
+            "BACKUP_FOLDER": str(tmp_path / "backups"),
         }
     )
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)

@@ -89,7 +89,15 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         programme_name="方案.pdf",
         programme_stored="0" * 32 + ".pdf",
     )
-    db.session.add_all([objection, override, plan])
+    from portal.jobs import service as jobs
+    from portal.jobs.models import Job, JobState
+    from portal.notifications.models import Notification
+
+    job = Job(kind="publicity.close", title="办结到期公示", state=JobState.DONE)
+    notification = Notification(user_id=users["P"].id, kind="test", text="测试消息")
+    db.session.add_all([objection, override, plan, job, notification])
+    db.session.flush()
+    jobs.save_result(job, b"{}", "result.json")
     db.session.commit()
     return {
         "users": {k: v.username for k, v in users.items()},
@@ -107,6 +115,8 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "override": override.id,
             "plan": plan.id,
             "provider_org": provider.id,
+            "job": job.id,
+            "notification": notification.id,
         },
     }
 
@@ -258,6 +268,32 @@ ROUTES = {
     ("POST", "providers.new_provider"): row("/providers/directory/new", ok=ADMIN),
     ("GET", "providers.edit_provider"): row("/providers/directory/{provider_org}/edit", ok=ADMIN),
     ("POST", "providers.edit_provider"): row("/providers/directory/{provider_org}/edit", ok=ADMIN),
+    # A periodic run is the bureau's; anyone else's request finds nothing.
+    ("GET", "jobs.show"): row(
+        "/jobs/{job}", ok=OFFICER, hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor")
+    ),
+    ("GET", "jobs.result"): row(
+        "/jobs/{job}/result",
+        ok=OFFICER,
+        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor"),
+    ),
+    ("GET", "stats.index"): row("/stats/?year=2025", ok=STAFF_REVIEW),
+    ("GET", "stats.export"): row("/stats/export.xlsx?year=2025", ok=STAFF_REVIEW),
+    ("GET", "notifications.index"): row("/notifications/", ok=LOGGED_IN),
+    ("POST", "notifications.read_all"): row("/notifications/read-all", ok=LOGGED_IN),
+    # Everyone's request for another person's message finds nothing.
+    ("POST", "notifications.read"): row(
+        "/notifications/{notification}/read",
+        ok=("P",),
+        hidden=("Q", "RA", "RB", "officer", "provider", "admin", "auditor"),
+    ),
+    ("GET", "dashboard.index"): row("/dashboard/?year=2025", ok=("RA", "RB")),
+    ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),
+    ("GET", "certificates.bulk"): row("/certificates/bulk", ok=STAFF_REVIEW),
+    ("POST", "certificates.bulk_print"): row("/certificates/bulk", ok=STAFF_REVIEW),
+    ("GET", "exchange.index"): row("/exchange/", ok=OFFICER),
+    ("POST", "exchange.export"): row("/exchange/export", ok=OFFICER),
+    ("POST", "exchange.import_people"): row("/exchange/import", ok=OFFICER),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
 }

@@ -25,8 +25,10 @@ LAYERS = [
     ),
     ("portal.audit",),
     ("portal.settings",),
+    ("portal.notifications",),
     ("portal.units",),
     ("portal.accounts",),
+    ("portal.jobs",),
     ("portal.workdays",),
     ("portal.declarations",),
     ("portal.providers",),
@@ -34,6 +36,9 @@ LAYERS = [
     ("portal.review",),
     ("portal.board",),
     ("portal.certificates",),
+    ("portal.stats",),
+    ("portal.dashboard",),
+    ("portal.exchange",),
     ("portal.admin",),
 ]
 INTERFACE_FILES = {"views.py", "forms.py", "cli.py", "demo.py"}

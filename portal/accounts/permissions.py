@@ -47,3 +47,30 @@ def reviewable_people(user: User) -> sa.Select:
             sa.or_(Professional.unit_id.is_(None), Unit.type.in_(BUREAU_UNIT_TYPES))
         )
     return query.where(sa.false())
+
+
+def bureau_officers() -> list[User]:
+    from portal.extensions import db
+
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role == Role.BUREAU_OFFICER, User.active.is_(True))
+        )
+    )
+
+
+def reviewers_of(professional: Professional) -> list[User]:
+    """The active accounts that review this person (who hear of a new submission)."""
+    from portal.extensions import db
+
+    if professional.reviewed_by_bureau:
+        return bureau_officers()
+    return list(
+        db.session.scalars(
+            sa.select(User).where(
+                User.role == Role.UNIT_REVIEWER,
+                User.unit_id == professional.unit_id,
+                User.active.is_(True),
+            )
+        )
+    )

@@ -60,6 +60,13 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "provider.create": "新增施教机构",
         "provider.update": "修改施教机构",
     },
+    "提醒": {
+        "reminder.sent": "提醒学时未达标人员",
+    },
+    "数据交换": {
+        "exchange.export": "导出年度登记数据",
+        "exchange.import": "导入人员名单",
+    },
     "证书": {
         "certificate.issue": "发放证书编号",
         "certificate.print": "打印证书",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import clock
 from portal.accounts.models import Professional, Role, User
+from portal.accounts.permissions import bureau_officers
 from portal.audit.service import record
 from portal.board import cache
 from portal.board.models import Objection, ObjectionStatus, PublicityBatch
@@ -19,8 +20,10 @@ from portal.clock import local_today
 from portal.declarations import lifecycle
 from portal.declarations.lifecycle import Action
 from portal.declarations.models import Declaration, DeclarationStatus
+from portal.declarations.service import tell_reviewers
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.notifications.service import notify
 from portal.paging import PER_PAGE, Window
 from portal.refusal import CONFLICT, INVALID, TOO_MANY, Refusal, forbidden, not_found
 from portal.units.models import Unit
@@ -276,6 +279,19 @@ def raise_objection(
     db.session.add(objection)
     db.session.flush()
     record("objection.raised", objection, detail=f"申报#{declaration.id}")
+    notify(
+        [declaration.professional.user],
+        "objection.raised",
+        f"有人对您公示中的{declaration.year}年度学时记录提出了异议，人社局将依规核实处理。",
+        "declarations.edit",
+        year=declaration.year,
+    )
+    notify(
+        bureau_officers(),
+        "objection.raised",
+        f"{declaration.audit_name}收到异议，待处理。",
+        "publicity.objections",
+    )
     return objection
 
 
@@ -333,6 +349,15 @@ def decide_objection(user: User, objection: Objection, outcome: str, reason: str
         detail=f"{OUTCOMES[outcome]}：{reason.strip()}",
     )
     cache.clear()
+    notify(
+        [declaration.professional.user],
+        "objection.decided",
+        f"对您{declaration.year}年度学时记录的异议已处理：{OUTCOMES[outcome]}。理由：{reason.strip()}",
+        "declarations.edit",
+        year=declaration.year,
+    )
+    if outcome == REREVIEW:
+        tell_reviewers(declaration, "因异议成立退回重新核验")
     return objection
 
 
@@ -352,6 +377,24 @@ class CloseSummary:
             f"{len(self.registered)} registered, {len(self.held)} held back by objections, "
             f"{len(self.closed_batches)} batches closed"
         )
+
+
+def _tell_registered(declaration: Declaration) -> None:
+    owner = [declaration.professional.user]
+    notify(
+        owner,
+        "declaration.registered",
+        f"您的{declaration.year}年度学时已登记：公需科目{declaration.general_hours or 0}学时，"
+        f"专业科目{declaration.professional_hours or 0}学时。",
+        "declarations.edit",
+        year=declaration.year,
+    )
+    notify(
+        owner,
+        "certificate.printable",
+        f"{declaration.year}年度学时已可打印在学时登记证书上。",
+        "certificates.mine",
+    )
 
 
 def close_due(today: date | None = None, user: User | None = None) -> CloseSummary:
@@ -394,6 +437,7 @@ def close_due(today: date | None = None, user: User | None = None) -> CloseSumma
         declaration.registered_on = today
         summary.registered.append(declaration)
         record("publicity.registered", declaration, user=user, detail=f"登记日期{today}")
+        _tell_registered(declaration)
     db.session.flush()
     open_batches = db.session.scalars(
         sa.select(PublicityBatch)

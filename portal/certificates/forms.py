@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, NumberRange, ValidationError
 
 from portal.certificates.service import normalise_code
 
@@ -22,3 +22,16 @@ class VerifyForm(FlaskForm):
             raise ValidationError(
                 "查验码应为 10 位字母或数字（不含 0、1、I、L、O），请核对后重新输入。"
             )
+
+
+class BulkPrintForm(FlaskForm):
+    """A unit's (or, for the bureau, any unit's) registered people of a year, as one PDF."""
+
+    unit = SelectField("单位", coerce=int, validators=[DataRequired("请选择单位。")])
+    year = IntegerField(
+        "登记年度",
+        validators=[
+            DataRequired("请填写年度。"),
+            NumberRange(2000, 2100, "年度应在 2000–2100 之间。"),
+        ],
+    )

@@ -236,6 +236,49 @@ def print_certificate(user: User, professional: Professional) -> CertificatePrin
     declarations = registered_declarations(professional)
     if not declarations:
         raise Refusal("您还没有已登记的年度学时，暂不能打印证书。", CONFLICT)
+    return _new_print(user, professional, declarations)
+
+
+def can_bulk_print(user: User, unit_id: int) -> bool:
+    """A unit prints its own people's certificates; the bureau any unit's."""
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.role is Role.BUREAU_OFFICER:
+        return True
+    return user.role is Role.UNIT_REVIEWER and user.unit_id is not None and user.unit_id == unit_id
+
+
+def bulk_print_people(user: User, unit_id: int, year: int) -> list[Professional]:
+    """The unit's people with the year registered, in name order (the bulk print's list)."""
+    if not can_bulk_print(user, unit_id):
+        raise forbidden("只能批量打印本单位人员的学时登记证书。")
+    return list(
+        db.session.scalars(
+            sa.select(Professional)
+            .join(Declaration, Declaration.professional_id == Professional.id)
+            .where(
+                Professional.unit_id == unit_id,
+                Declaration.year == year,
+                Declaration.status == DeclarationStatus.REGISTERED,
+            )
+            .order_by(Professional.name, Professional.id)
+        )
+    )
+
+
+def print_for_unit(user: User, professional: Professional) -> CertificatePrint:
+    """One copy of a bulk print: as a single print would be (same number, a new code)."""
+    if professional.unit_id is None or not can_bulk_print(user, professional.unit_id):
+        raise forbidden("只能批量打印本单位人员的学时登记证书。")
+    declarations = registered_declarations(professional)
+    if not declarations:
+        raise Refusal(f"{professional.name}没有已登记的年度学时。", CONFLICT)
+    return _new_print(user, professional, declarations)
+
+
+def _new_print(
+    user: User, professional: Professional, declarations: list[Declaration]
+) -> CertificatePrint:
     certificate = ensure_certificate(professional, user)
     printed = CertificatePrint(
         certificate=certificate,

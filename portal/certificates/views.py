@@ -2,6 +2,7 @@
 
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -16,12 +17,14 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.audit.service import client_ip
-from portal.certificates import service
+from portal.certificates import service, tasks
 from portal.certificates.fonts import FontNotFound, certificate_font
-from portal.certificates.forms import VerifyForm
+from portal.certificates.forms import BulkPrintForm, VerifyForm
+from portal.clock import current_year
 from portal.extensions import db
 from portal.refusal import Refusal
 from portal.security import roles_required
+from portal.units.models import Unit
 
 bp = Blueprint("certificates", __name__)
 
@@ -75,6 +78,46 @@ def _pdf_response(pdf: bytes, number: str):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/certificates/bulk")
+@roles_required(Role.UNIT_REVIEWER, Role.BUREAU_OFFICER)
+def bulk():
+    return render_template(
+        "certificates/bulk.html", form=_bulk_form(), jobs=tasks.recent_bulk_jobs(current_user)
+    )
+
+
+@bp.post("/certificates/bulk")
+@roles_required(Role.UNIT_REVIEWER, Role.BUREAU_OFFICER)
+def bulk_print():
+    form = _bulk_form()
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit.data)
+        try:
+            job = tasks.submit_bulk_print(current_user, unit, form.year.data, request.host_url)
+        except Refusal as error:
+            if not error.on_form:
+                raise
+            form.year.errors.append(error.message)
+        else:
+            return redirect(url_for("jobs.show", job_id=job.id), 303)
+    status = 422
+    return render_template(
+        "certificates/bulk.html", form=form, jobs=tasks.recent_bulk_jobs(current_user)
+    ), status
+
+
+def _bulk_form() -> BulkPrintForm:
+    form = BulkPrintForm()
+    if current_user.role is Role.UNIT_REVIEWER:
+        units = db.session.scalars(sa.select(Unit).where(Unit.id == current_user.unit_id)).all()
+    else:
+        units = db.session.scalars(sa.select(Unit).order_by(Unit.name)).all()
+    form.unit.choices = [(u.id, u.name) for u in units]
+    if not form.is_submitted():
+        form.year.data = current_year() - 1
+    return form
 
 
 @bp.get("/verify")

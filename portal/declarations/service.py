@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Role, User
-from portal.accounts.permissions import can_view
+from portal.accounts.permissions import can_view, reviewers_of
 from portal.audit.service import record
 from portal.clock import current_year
 from portal.declarations import duplicates, lifecycle
@@ -32,6 +32,7 @@ from portal.declarations.models import (
 )
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.notifications.service import notify
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, Refusal
 from portal.settings import get_setting
 
@@ -556,6 +557,7 @@ def submit(user: User, declaration: Declaration) -> Declaration:
         f"合计{result.total}学时",
         user=user,
     )
+    tell_reviewers(declaration, "已提交")
     return declaration
 
 
@@ -566,7 +568,20 @@ def resubmit(user: User, declaration: Declaration) -> Declaration:
     lifecycle.transition(user, declaration, Action.RESUBMIT)
     db.session.flush()
     record("declaration.resubmit", declaration, detail=f"{declaration.year}年度", user=user)
+    tell_reviewers(declaration, "已补充材料重新提交")
     return declaration
+
+
+def tell_reviewers(declaration: Declaration, what: str) -> None:
+    """The person's reviewers hear of a declaration that waits for them."""
+    person = declaration.professional
+    notify(
+        reviewers_of(person),
+        "declaration.submitted",
+        f"{person.name}的{declaration.year}年度学时申报{what}，待核验。",
+        "review.show",
+        declaration_id=declaration.id,
+    )
 
 
 # --- evidence ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from portal.accounts.models import Role
 from portal.board import forms, service
 from portal.board.models import Objection, ObjectionStatus, PublicityBatch
 from portal.extensions import db
+from portal.jobs import service as jobs
 from portal.refusal import Refusal
 from portal.security import is_htmx, require_roles
 from portal.units.models import Unit
@@ -41,6 +42,7 @@ def _batches_page(form=None, status=200):
         close_form=forms.CloseForm(),
         open_objections=service.open_objection_count(),
         today=service.local_today(),
+        schedule=jobs.schedule_state(),
     ), status
 
 

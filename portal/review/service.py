@@ -19,6 +19,7 @@ from portal.declarations.lifecycle import Action
 from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.notifications.service import notify
 from portal.paging import Window, window
 from portal.providers import service as providers
 from portal.refusal import CONFLICT, INVALID, Refusal, not_found
@@ -249,6 +250,12 @@ def approve(user: User, declaration: Declaration, note: str = "") -> rules.YearR
         detail=f"公需{year.general} 专业{year.professional} 合计{year.total} "
         f"{'达标' if year.compliant else '未达标'} {note}".strip(),
     )
+    _tell_owner(
+        declaration,
+        "declaration.approved",
+        f"您的{declaration.year}年度学时申报核验通过：公需科目{year.general}学时，"
+        f"专业科目{year.professional}学时，合计{year.total}学时，将进入公示。",
+    )
     return year
 
 
@@ -261,6 +268,11 @@ def reject(user: User, declaration: Declaration, reason: str) -> Declaration:
     declaration.compliant = None
     _close_review(user, declaration, Action.REJECT, reason.strip())
     record("review.rejected", declaration, user=user, detail=reason.strip())
+    _tell_owner(
+        declaration,
+        "declaration.rejected",
+        f"您的{declaration.year}年度学时申报核验未通过：{reason.strip()}",
+    )
     return declaration
 
 
@@ -274,7 +286,16 @@ def request_evidence(user: User, declaration: Declaration, note: str) -> Declara
     declaration.reviewer_id = user.id
     db.session.flush()
     record("review.evidence_requested", declaration, user=user, detail=note.strip())
+    _tell_owner(
+        declaration,
+        "declaration.evidence_requested",
+        f"您的{declaration.year}年度学时申报需要补充证明材料：{note.strip()}",
+    )
     return declaration
+
+
+def _tell_owner(declaration: Declaration, kind: str, text: str) -> None:
+    notify([declaration.professional.user], kind, text, "declarations.edit", year=declaration.year)
 
 
 def _close_review(user: User, declaration: Declaration, action: Action, note: str):
@@ -309,6 +330,12 @@ def confirm_person(user: User, person: Professional) -> Professional:
     person.status_note = ""
     db.session.flush()
     record("person.confirmed", person, user=user, detail=person.name)
+    notify(
+        [person.user],
+        "person.confirmed",
+        "您的人员信息已确认，可以申报年度学时。",
+        "declarations.index",
+    )
     return person
 
 
@@ -325,4 +352,5 @@ def refuse_person(user: User, person: Professional, reason: str) -> Professional
     person.status_note = reason.strip()[:200]
     db.session.flush()
     record("person.refused", person, user=user, detail=f"{person.name} {reason.strip()}")
+    notify([person.user], "person.refused", f"您的人员信息未获确认：{reason.strip()}")
     return person

@@ -1,0 +1,21 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SelectField
+from wtforms.validators import DataRequired, NumberRange
+
+
+class ExportForm(FlaskForm):
+    year = IntegerField(
+        "登记年度",
+        validators=[
+            DataRequired("请填写年度。"),
+            NumberRange(2000, 2100, "年度应在 2000–2100 之间。"),
+        ],
+    )
+    fmt = SelectField("格式", choices=[("xlsx", "Excel（.xlsx）"), ("json", "JSON")])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "人员名单（Excel .xlsx）", validators=[FileRequired("请选择要导入的 Excel 文件。")]
+    )

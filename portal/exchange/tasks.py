@@ -1,0 +1,61 @@
+"""Export and import as background jobs (the page's way; the CLI runs the same service)."""
+
+import os
+import secrets
+
+from portal.accounts.models import User
+from portal.exchange import service
+from portal.extensions import db
+from portal.jobs import service as jobs
+from portal.jobs.queue import huey
+from portal.refusal import INVALID, Refusal
+
+EXPORT_KIND, IMPORT_KIND = "exchange.export", "exchange.import"
+
+
+def submit_export(user: User, year: int, fmt: str):
+    return jobs.submit(
+        user, EXPORT_KIND, f"导出{year}年度登记数据（{fmt}）", export_task, year=year, fmt=fmt
+    )
+
+
+def export_work(job, progress) -> str:
+    user = db.session.get(User, job.created_by_id)
+    year, fmt = job.params["year"], job.params["fmt"]
+    data = service.export_year(year, fmt, user=user, progress=progress)
+    jobs.save_result(job, data, f"继续教育登记-{year}年度.{fmt}")
+    return f"已导出{year}年度登记记录 {job.total} 条"
+
+
+@huey.task()
+def export_task(job_id: int) -> None:
+    jobs.run(job_id, export_work)
+
+
+def submit_import(user: User, data: bytes, filename: str):
+    if not data:
+        raise Refusal("请选择要导入的 Excel 文件。", INVALID, field="file")
+    stored = f"upload-{secrets.token_hex(12)}.xlsx"
+    with open(os.path.join(jobs.result_dir(), stored), "wb") as f:
+        f.write(data)
+    return jobs.submit(
+        user, IMPORT_KIND, f"导入人员名单：{filename[:100]}", import_task, upload=stored
+    )
+
+
+def import_work(job, progress) -> str:
+    user = db.session.get(User, job.created_by_id)
+    path = os.path.join(jobs.result_dir(), job.params["upload"])
+    try:
+        with open(path, "rb") as f:
+            summary = service.import_people(f.read(), user=user, progress=progress)
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
+    job.summary = summary.as_json()
+    return summary.line()
+
+
+@huey.task()
+def import_task(job_id: int) -> None:
+    jobs.run(job_id, import_work)

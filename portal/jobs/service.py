@@ -1,0 +1,220 @@
+"""Jobs: submit long work to the queue, run it with progress, keep its result file; the
+periodic schedule and its state (last run, next run, what it did).
+
+A submitted job is enqueued only when the request's transaction commits (the consumer must find
+its row); a rolled-back request enqueues nothing. A job's work may commit as it goes: every
+progress report commits, so work that reports progress is a sequence of steps each of which
+stands on its own (one certificate printed, one page of an export written).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from huey import crontab
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, User
+from portal.extensions import db
+from portal.jobs.models import Job, JobState
+from portal.jobs.queue import huey, task_context
+from portal.models_base import utcnow
+from portal.refusal import Refusal, not_found
+
+log = logging.getLogger(__name__)
+_PENDING = "portal.jobs.pending"
+
+Work = Callable[[Job, "Progress"], str | None]
+
+
+# --- submitting -----------------------------------------------------------------------------
+
+
+def submit(user: User | None, kind: str, title: str, task, **params) -> Job:
+    """A queued job for `task(job_id)`; enqueued when the session commits."""
+    job = Job(kind=kind, title=title, created_by_id=user.id if user else None, params=params)
+    db.session.add(job)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING, []).append((task, job.id))
+    return job
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_committed(session: Session) -> None:
+    for task, job_id in session.info.pop(_PENDING, None) or ():
+        task(job_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+class Progress:
+    """progress(done, total): record how far the job got (commits)."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        self.job.done = done
+        if total is not None:
+            self.job.total = total
+        db.session.commit()
+
+
+def run(job_id: int, work: Work) -> None:
+    """Run `work(job, progress)` for a queued job in a context of its own; it returns the
+    one-line Chinese summary of what it did. Failures are recorded on the job, not raised."""
+    with task_context():
+        job = db.session.get(Job, job_id)
+        if job is None or job.state.finished:
+            return
+        job.state = JobState.RUNNING
+        job.started_at = utcnow()
+        db.session.commit()
+        try:
+            message = work(job, Progress(job))
+        except Exception as error:  # the job's page must say it failed, whatever went wrong
+            db.session.rollback()
+            if not isinstance(error, Refusal):
+                log.exception("job %s failed", job_id)
+            job = db.session.get(Job, job_id)
+            job.state = JobState.FAILED
+            job.message = (error.message if isinstance(error, Refusal) else f"任务出错：{error}")[
+                :500
+            ]
+        else:
+            job.state = JobState.DONE
+            job.message = (message or "")[:500]
+        job.finished_at = utcnow()
+        db.session.commit()
+
+
+def result_dir() -> str:
+    path = current_app.config.get("JOBS_RESULT_FOLDER") or os.path.join(
+        current_app.instance_path, "jobs"
+    )
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def save_result(job: Job, data: bytes, name: str) -> None:
+    """Keep the job's result file (under instance/jobs/, a generated name) for download."""
+    extension = os.path.splitext(name)[1]
+    stored = f"{job.id}-{secrets.token_hex(8)}{extension}"
+    with open(os.path.join(result_dir(), stored), "wb") as f:
+        f.write(data)
+    job.result_file = stored
+    job.result_name = name
+
+
+def result_path(job: Job) -> str | None:
+    if job.state is not JobState.DONE or not job.result_file:
+        return None
+    path = os.path.join(result_dir(), job.result_file)
+    return path if os.path.exists(path) else None
+
+
+# --- who sees a job -------------------------------------------------------------------------
+
+
+def can_view(user: User, job: Job) -> bool:
+    """The one who asked; the bureau for the system's (periodic) runs."""
+    if not user.is_authenticated:
+        return False
+    if job.created_by_id is None:
+        return user.role is Role.BUREAU_OFFICER
+    return job.created_by_id == user.id
+
+
+def get_job(user: User, job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or not can_view(user, job):
+        raise not_found("您要找的任务不存在或您无权查看。")
+    return job
+
+
+# --- the periodic schedule ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Periodic:
+    kind: str
+    title: str
+    when: str  # the schedule in words, for the officer's page
+    validate: Callable[[datetime], bool]
+
+
+SCHEDULE: dict[str, Periodic] = {}
+
+
+def periodic(kind: str, title: str, when: str, **cron: str):
+    """Declare `work(job, progress)` a periodic task on the huey schedule (crontab fields in
+    the server's local time); every run leaves a Job row, so its page shows the last run."""
+
+    def decorator(work: Work):
+        validate = crontab(**cron)
+        SCHEDULE[kind] = Periodic(kind, title, when, validate)
+
+        @huey.periodic_task(validate, name=kind)
+        def task():
+            run_periodic(kind, work)
+
+        task.work = work
+        return task
+
+    return decorator
+
+
+def run_periodic(kind: str, work: Work) -> Job:
+    """One run of a periodic task now (the consumer's schedule, or a test)."""
+    with task_context():
+        job = Job(kind=kind, title=SCHEDULE[kind].title, created_by_id=None)
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    run(job_id, work)
+    with task_context():
+        return db.session.get(Job, job_id)
+
+
+def next_run(entry: Periodic, now: datetime | None = None) -> datetime | None:
+    """The next minute the crontab fires (server local time, naive), within 8 days."""
+    moment = (now or datetime.now()).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    for _ in range(8 * 24 * 60):
+        if entry.validate(moment):
+            return moment
+        moment += timedelta(minutes=1)
+    return None
+
+
+@dataclass(frozen=True)
+class ScheduleState:
+    entry: Periodic
+    last: Job | None
+    next_run: datetime | None
+
+
+def schedule_state(kinds: list[str] | None = None) -> list[ScheduleState]:
+    """For each periodic task: its last run (a Job) and the next time it fires."""
+    states = []
+    for kind, entry in SCHEDULE.items():
+        if kinds is not None and kind not in kinds:
+            continue
+        last = db.session.scalar(
+            sa.select(Job).where(Job.kind == kind).order_by(Job.id.desc()).limit(1)
+        )
+        states.append(ScheduleState(entry, last, next_run(entry)))
+    return states

@@ -1,0 +1,79 @@
+"""notify() is the one way a service tells people about a state change that concerns them.
+
+Recipients are accounts (anything with an `id`; a person without an account is skipped).
+Messages are rows in the same transaction as the change: they stand or fall with it and are
+never lost; reading one marks it read, nothing deletes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models_base import utcnow
+from portal.notifications.models import Notification
+from portal.refusal import not_found
+
+PAGE_SIZE = 50
+
+
+def notify(recipients: Iterable[Any], kind: str, text: str, endpoint: str = "", **args) -> int:
+    """One message to each distinct recipient; returns how many were written."""
+    seen: set[int] = set()
+    for user in recipients:
+        if user is None or user.id is None or user.id in seen:
+            continue
+        seen.add(user.id)
+        db.session.add(
+            Notification(user_id=user.id, kind=kind, text=text[:500], endpoint=endpoint, args=args)
+        )
+    if seen:
+        db.session.flush()
+    return len(seen)
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def inbox(user, limit: int = PAGE_SIZE) -> list[Notification]:
+    """Newest first, unread or not."""
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_own(user, notification_id: int) -> Notification:
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise not_found("该消息不存在。")
+    return notification
+
+
+def mark_read(user, notification_id: int) -> Notification:
+    notification = get_own(user, notification_id)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+    return notification
+
+
+def mark_all_read(user) -> int:
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount

@@ -1,0 +1,80 @@
+"""The statistics tables: one list the page and the Excel workbook both follow."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from portal.stats.service import Row, Statistics
+
+PEOPLE_COLUMNS = [
+    ("people", "在册人数"),
+    ("declared", "已申报"),
+    ("registered", "已登记"),
+    ("compliant", "达标人数"),
+    ("completion_rate", "达标率"),
+    ("general", "公需科目学时"),
+    ("professional", "专业科目学时"),
+    ("total", "总学时"),
+]
+CONTENT_COLUMNS = [
+    ("claims", "条目数"),
+    ("people", "人数"),
+    ("general", "公需科目学时"),
+    ("professional", "专业科目学时"),
+    ("total", "认定学时合计"),
+]
+
+# (sheet and heading, Statistics attribute, first column's heading, columns)
+TABLES = [
+    ("按单位", "by_unit", "单位", PEOPLE_COLUMNS),
+    ("按单位类型", "by_unit_type", "单位类型", PEOPLE_COLUMNS),
+    ("按职称系列", "by_series", "职称系列", PEOPLE_COLUMNS),
+    ("按职称级别", "by_level", "职称级别", PEOPLE_COLUMNS),
+    ("按行业主管部门", "by_authority", "行业主管部门", PEOPLE_COLUMNS),
+    ("按学习内容", "by_kind", "内容（第十二条）", CONTENT_COLUMNS),
+    ("按学习形式", "by_form", "形式", CONTENT_COLUMNS),
+]
+
+
+def table_rows(stats: Statistics, attribute: str) -> tuple[list[dict], dict]:
+    """The table's rows as dicts and its totals row."""
+    rows = [r.as_dict() for r in getattr(stats, attribute)]
+    if getattr(stats, attribute) and isinstance(getattr(stats, attribute)[0], Row):
+        totals = stats.overall.as_dict()
+    else:
+        totals = {"label": "合计", "claims": sum(r["claims"] for r in rows), "people": ""}
+        for key in ("general", "professional", "total"):
+            totals[key] = sum(r[key] for r in rows)
+    return rows, totals
+
+
+def workbook(stats: Statistics) -> bytes:
+    """Every table of the page as one sheet each, with its totals row."""
+    book = Workbook()
+    summary = book.active
+    summary.title = "总体"
+    summary.append([f"{stats.filters.year}年度继续教育统计"])
+    summary["A1"].font = Font(bold=True)
+    overall = stats.overall.as_dict()
+    for key, heading in PEOPLE_COLUMNS:
+        summary.append([heading, overall[key]])
+    for title, attribute, first, columns in TABLES:
+        sheet = book.create_sheet(title)
+        header = [first] + (["条款"] if attribute == "by_kind" else []) + [h for _, h in columns]
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        rows, totals = table_rows(stats, attribute)
+        for row in [*rows, totals]:
+            values = [row["label"]]
+            if attribute == "by_kind":
+                values.append(row.get("clause", ""))
+            values += [row[key] for key, _ in columns]
+            sheet.append(values)
+        sheet.column_dimensions["A"].width = 28
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

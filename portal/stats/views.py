@@ -1,0 +1,59 @@
+"""The statistics page (bureau: the county; a unit reviewer: their own unit) and its Excel file."""
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
+
+from portal.accounts.models import Role
+from portal.clock import current_year
+from portal.security import require_roles
+from portal.stats import service, tables
+from portal.units.models import UnitType
+
+bp = Blueprint("stats", __name__, url_prefix="/stats")
+require_roles(bp, Role.BUREAU_OFFICER, Role.UNIT_REVIEWER)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filters() -> service.Filters:
+    args = request.args
+    unit_type = args.get("unit_type", "")
+    return service.Filters(
+        year=args.get("year", type=int) or current_year(),
+        unit_id=args.get("unit", type=int),
+        unit_type=UnitType(unit_type) if unit_type in UnitType._value2member_map_ else None,
+        title_series=args.get("series", "").strip(),
+        title_level=args.get("level", "").strip(),
+        authority_id=args.get("authority", type=int),
+    )
+
+
+@bp.get("/")
+def index():
+    stats = service.statistics(current_user, _filters())
+    charts = {
+        "units": [r.as_dict() for r in stats.by_unit],
+        "kinds": [r.as_dict() for r in stats.by_kind],
+        "forms": [r.as_dict() for r in stats.by_form],
+    }
+    return render_template(
+        "stats/index.html",
+        stats=stats,
+        tables=[(t, a, f, c, *tables.table_rows(stats, a)) for t, a, f, c in tables.TABLES],
+        charts=charts,
+        choices=service.filter_choices(current_user),
+        years=range(current_year() + 1, current_year() - 6, -1),
+    )
+
+
+@bp.get("/export.xlsx")
+def export():
+    stats = service.statistics(current_user, _filters())
+    name = f"继续教育统计-{stats.filters.year}.xlsx"
+    response = Response(tables.workbook(stats), mimetype=XLSX)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=stats-{stats.filters.year}.xlsx; filename*=UTF-8''" + quote(name)
+    )
+    return response

@@ -1,0 +1,57 @@
+// Statistics charts (Apache ECharts, vendored). The numbers come from the JSON block the page
+// renders from the same query as its tables; no inline script (CSP script-src 'self').
+(function () {
+  "use strict";
+  function bar(el, labels, series, yName, percent) {
+    var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 50, right: 20, top: 40, bottom: 80 },
+      xAxis: { type: "category", data: labels, axisLabel: { interval: 0, rotate: labels.length > 4 ? 30 : 0 } },
+      yAxis: { type: "value", name: yName, max: percent ? 100 : null },
+      series: series
+    });
+    return chart;
+  }
+  function draw() {
+    var source = document.getElementById("stats-data");
+    if (!source || !window.echarts) { return; }
+    var data = JSON.parse(source.textContent);
+    var charts = [];
+    var units = document.getElementById("chart-units");
+    if (units) {
+      charts.push(bar(units, data.units.map(function (r) { return r.label; }), [
+        { name: "达标率（%）", type: "bar", data: data.units.map(function (r) { return Math.round(r.completion_rate * 1000) / 10; }) }
+      ], "%", true));
+      units.dataset.ready = "1";
+    }
+    var forms = document.getElementById("chart-forms");
+    if (forms) {
+      var pie = window.echarts.init(forms, null, { renderer: "canvas" });
+      pie.setOption({
+        title: { text: "按学习形式（认定学时）", left: "center", textStyle: { fontSize: 14 } },
+        tooltip: { trigger: "item" },
+        series: [{ type: "pie", radius: "60%", top: 30,
+          data: data.forms.map(function (r) { return { name: r.label, value: r.total }; }) }]
+      });
+      charts.push(pie);
+      forms.dataset.ready = "1";
+    }
+    var kinds = document.getElementById("chart-kinds");
+    if (kinds) {
+      charts.push(bar(kinds, data.kinds.map(function (r) { return r.label; }), [
+        { name: "公需科目", type: "bar", stack: "h", data: data.kinds.map(function (r) { return r.general; }) },
+        { name: "专业科目", type: "bar", stack: "h", data: data.kinds.map(function (r) { return r.professional; }) }
+      ], "学时", false));
+      kinds.dataset.ready = "1";
+    }
+    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  }
+  if (window.echarts) {
+    draw();
+  } else {
+    var lib = document.getElementById("echarts-lib");
+    if (lib) { lib.addEventListener("load", draw); }
+  }
+})();

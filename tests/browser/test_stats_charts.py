@@ -1,0 +1,24 @@
+"""The statistics page's charts drawn by ECharts in chromium (CSP on, no inline script)."""
+
+import pytest
+
+from tests.stats.test_stats import county  # noqa: F401  (the hand-counted county fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def test_charts_render(live_server, browser_page, browser_login, county):  # noqa: F811
+    page = browser_page
+    browser_login(page, live_server, county["officer"].username)
+    page.click("nav.nav >> text=统计")
+    page.wait_for_selector("#chart-units[data-ready='1'] canvas")
+    page.wait_for_selector("#chart-kinds[data-ready='1'] canvas")
+    page.wait_for_selector("#chart-forms[data-ready='1'] canvas")
+    assert page.locator("#fig-people").count() == 1
+    page.select_option("#year", "2025")
+    page.click(".stats-filters button[type=submit]")
+    page.wait_for_selector("#fig-rate:has-text('37.5%')")
+    page.wait_for_selector("#chart-units[data-ready='1'] canvas")
+    page.wait_for_timeout(800)  # the charts' entry animation
+    page.shot("stats-2025")
+    assert not page.js_errors, page.js_errors

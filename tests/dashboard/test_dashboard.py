@@ -1,0 +1,115 @@
+"""The unit reviewer's home: who has not declared, who is short (by how much), the queue and
+its waiting days, open objections; one click reminds everyone short; another unit's people
+never show."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from portal.accounts.models import Role
+from portal.board.models import Objection, PublicityBatch
+from portal.declarations.models import DeclarationStatus
+from portal.extensions import db
+from portal.notifications import service as notifications
+from portal.units.models import UnitType
+
+
+@pytest.fixture
+def unit_year(
+    make_unit,
+    make_user,
+    make_professional,
+    make_registered_declaration,
+    make_submitted_declaration,
+):
+    unit = make_unit(name="第一中学", type=UnitType.INSTITUTION)
+    other = make_unit(name="第二中学", type=UnitType.INSTITUTION)
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
+    done = make_professional(unit=unit, name="达标甲")
+    make_registered_declaration(done, 2025, general=30, professional=60)
+    low = make_professional(unit=unit, name="差额乙")
+    make_registered_declaration(low, 2025, general=20, professional=40)  # short 30 total, 20 prof
+    none = make_professional(unit=unit, name="未报丙")
+    waiting = make_professional(unit=unit, name="待核丁")
+    # training 5 days + courseware 30 general, as declared
+    submitted = make_submitted_declaration(
+        waiting, year=2025, submitted_at=datetime.now(UTC) - timedelta(days=6)
+    )
+    make_professional(unit=other, name="外单位戊")
+    officer = make_user(Role.BUREAU_OFFICER)
+    objected = make_professional(unit=unit, name="异议己")
+    batch = PublicityBatch(
+        title="批次",
+        start_date=datetime.now(UTC).date(),
+        end_date=datetime.now(UTC).date() + timedelta(days=7),
+        created_by_id=officer.id,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    publicised = make_submitted_declaration(
+        objected,
+        year=2025,
+        status=DeclarationStatus.PUBLICISED,
+        batch_id=batch.id,
+        general_hours=30,
+        professional_hours=60,
+        total_hours=90,
+        compliant=True,
+    )
+    db.session.add(Objection(declaration_id=publicised.id, name="张", contact="1", content="x"))
+    db.session.commit()
+    return {
+        "reviewer": reviewer,
+        "low": low,
+        "none": none,
+        "waiting": waiting,
+        "submitted": submitted,
+        "done": done,
+    }
+
+
+def test_overview(unit_year):
+    from portal.dashboard import service
+
+    overview = service.unit_overview(unit_year["reviewer"], 2025)
+    names = {p.person.name for p in overview.people}
+    assert names == {"达标甲", "差额乙", "未报丙", "待核丁", "异议己"}
+    assert {p.person.name for p in overview.not_declared} == {"未报丙"}
+    short = {p.person.name: p.shortfall_text() for p in overview.short}
+    assert short["差额乙"] == "总学时差30学时，专业科目差20学时"
+    assert short["未报丙"] == "总学时差90学时，专业科目差60学时"
+    assert "达标甲" not in short and "异议己" not in short
+    assert [(w.declaration.professional.name, w.days) for w in overview.queue] == [("待核丁", 6)]
+    assert len(overview.objections) == 1
+
+
+def test_home_page_and_reminder(client, auth, unit_year):
+    auth.login(unit_year["reviewer"])
+    assert client.get("/").headers["Location"].endswith("/dashboard/")  # the unit's home
+    home = client.get("/dashboard/?year=2025")
+    assert "第一中学 · 2025年度" in home.text and "外单位戊" not in home.text
+    assert "总学时差30学时，专业科目差20学时" in home.text
+    assert "6 天" in home.text
+    response = client.post("/dashboard/remind?year=2025")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert "已向" in page.text
+    reminded = notifications.inbox(unit_year["low"].user)
+    assert [n.kind for n in reminded] == ["reminder.short"]
+    assert "专业科目差20学时" in reminded[0].text
+    assert notifications.inbox(unit_year["none"].user)[0].kind == "reminder.short"
+    assert notifications.inbox(unit_year["done"].user) == []
+
+
+def test_only_unit_reviewers(client, auth, make_user):
+    auth.login(make_user(Role.BUREAU_OFFICER))
+    assert client.get("/dashboard/").status_code == 403
+
+
+def test_periodic_reminder(app, unit_year):
+    from portal.dashboard.tasks import remind_short_people
+    from portal.jobs import service as jobs
+
+    job = jobs.run_periodic("reminders.short", remind_short_people.work)
+    assert job.state.value == "done", job.message
+    assert "提醒" in job.message

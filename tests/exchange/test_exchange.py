@@ -1,0 +1,182 @@
+"""Exchange with the provincial system: the year's export read back with openpyxl and as
+JSON, the roster import row-checked, both from the CLI and from the bureau's page (a job)."""
+
+import json
+from datetime import date
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+
+from portal.accounts.idnumbers import make_id_number, make_uscc
+from portal.accounts.models import PersonStatus, Professional, Role
+from portal.certificates import service as certificates
+from portal.exchange import service
+from portal.extensions import db
+from portal.jobs.models import Job, JobState
+from portal.units.models import Unit, UnitType
+
+HEADINGS = [h for _, h in service.FIELDS]
+
+
+@pytest.fixture
+def registered(make_unit, make_professional, make_registered_declaration):
+    unit = make_unit(name="第一中学")
+    a = make_professional(unit=unit, name="甲", title_series="教师", title_level="中级")
+    b = make_professional(unit=None, name="乙", title_series="会计", title_level="初级")
+    c = make_professional(unit=unit, name="丙")
+    make_registered_declaration(
+        a, 2025, general=30, professional=60, registered_on=date(2025, 12, 12)
+    )
+    make_registered_declaration(b, 2025, general=40, professional=70)
+    make_registered_declaration(c, 2024)  # another year
+    number = certificates.ensure_certificate(a).number
+    db.session.commit()
+    return {"unit": unit, "a": a, "b": b, "number": number}
+
+
+def test_export_xlsx_read_back(registered, runner, tmp_path):
+    out = tmp_path / "2025.xlsx"
+    result = runner.invoke(args=["export", "year", "2025", "--format", "xlsx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["records"] == 2
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert list(rows[0]) == HEADINGS
+    a, unit = registered["a"], registered["unit"]
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name["甲"] == (
+        "甲",
+        a.id_number,
+        "第一中学",
+        unit.uscc,
+        "教师",
+        "中级",
+        2025,
+        30,
+        60,
+        90,
+        "portal",
+        "2025-12-12",
+        registered["number"],
+    )
+    assert by_name["乙"][2] in (None, "") and by_name["乙"][12] in (None, "")
+
+
+def test_export_json(registered, runner, tmp_path):
+    out = tmp_path / "2025.json"
+    result = runner.invoke(args=["export", "year", "2025", "--format", "json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["format"] == service.EXPORT_FORMAT and document["count"] == 2
+    assert [k for k, _ in service.FIELDS] == list(document["records"][0])
+    assert runner.invoke(args=["export", "year", "20x5", "--out", str(out)]).exit_code == 2
+    bad_dir = tmp_path / "missing" / "x.json"
+    assert runner.invoke(args=["export", "year", "2025", "--out", str(bad_dir)]).exit_code == 2
+
+
+def roster(rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(
+        [
+            "姓名",
+            "身份证号码",
+            "手机号码",
+            "工作单位",
+            "统一社会信用代码",
+            "单位类型",
+            "职称系列",
+            "职称级别",
+        ]
+    )
+    for row in rows:
+        sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_import_people_row_checked(ctx, make_unit, make_professional, runner, tmp_path):
+    existing_unit = make_unit(name="人民医院")
+    known = make_professional(unit=None, name="旧名", status=PersonStatus.PENDING)
+    new_uscc = make_uscc("91341822MA0000001")
+    good = make_id_number(date(1985, 3, 4), 11)
+    data = roster(
+        [
+            ["新人甲", good, "13900000001", "新公司", new_uscc, "非公企业", "工程", "中级"],
+            ["新人乙", make_id_number(date(1986, 3, 4), 12), "", "新公司", new_uscc, "", "", ""],
+            ["改名", known.id_number, "", "人民医院", existing_unit.uscc, "", "卫生", "副高"],
+            ["坏号", "123", "", "", "", "", "", ""],
+            ["", make_id_number(date(1987, 3, 4), 13), "", "", "", "", "", ""],
+            ["重复", good, "", "", "", "", "", ""],
+            [
+                "新单位无类型",
+                make_id_number(date(1988, 3, 4), 14),
+                "",
+                "某社团",
+                make_uscc("51341822MJ0000002"),
+                "",
+                "",
+                "",
+            ],
+            ["自由职业者", make_id_number(date(1990, 3, 4), 15), "", "", "", "", "会计", "初级"],
+        ]
+    )
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(data)
+    result = runner.invoke(args=["import", "people", str(path)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["rows"], summary["created_people"], summary["updated_people"]) == (8, 3, 1)
+    assert summary["created_units"] == 1
+    assert [e["row"] for e in summary["errors"]] == [5, 6, 7, 8]
+    assert "身份证号码" in summary["errors"][0]["message"]
+    assert "单位类型" in summary["errors"][3]["message"]
+    db.session.expire_all()
+    person = db.session.scalar(sa.select(Professional).where(Professional.id_number == good))
+    assert person.status is PersonStatus.CONFIRMED and person.unit.name == "新公司"
+    assert person.unit.type is UnitType.PRIVATE_ENTERPRISE and person.title_series == "工程"
+    renamed = db.session.get(Professional, known.id)
+    assert (renamed.name, renamed.unit_id, renamed.title_level) == (
+        "改名",
+        existing_unit.id,
+        "副高",
+    )
+    assert db.session.scalar(sa.select(sa.func.count(Unit.id)).where(Unit.name == "新公司")) == 1
+
+
+def test_import_unreadable_file_exits_2(runner, tmp_path):
+    path = tmp_path / "not.xlsx"
+    path.write_text("姓名,身份证号码\n", encoding="utf-8")
+    result = runner.invoke(args=["import", "people", str(path)])
+    assert result.exit_code == 2 and "无法读取" in result.output
+    assert runner.invoke(args=["import", "people", str(tmp_path / "missing.xlsx")]).exit_code == 2
+    wrong = tmp_path / "wrong.xlsx"
+    book = Workbook()
+    book.active.append(["名字"])
+    book.save(wrong)
+    result = runner.invoke(args=["import", "people", str(wrong)])
+    assert result.exit_code == 2 and "姓名" in result.output
+
+
+def test_page_export_and_import_as_jobs(registered, client, auth, make_user):
+    officer = make_user(Role.BUREAU_OFFICER)
+    auth.login(officer)
+    assert "导出年度登记数据" in client.get("/exchange/").text
+    response = client.post("/exchange/export", data={"year": 2025, "fmt": "xlsx"})
+    assert response.status_code == 303
+    job = db.session.scalar(sa.select(Job).order_by(Job.id.desc()))
+    assert job.state is JobState.DONE and "2 条" in job.message
+    download = client.get(f"/jobs/{job.id}/result")
+    rows = list(load_workbook(BytesIO(download.data)).active.iter_rows(values_only=True))
+    assert list(rows[0]) == HEADINGS and len(rows) == 3
+    data = roster([["坏号", "123", "", "", "", "", "", ""]])
+    response = client.post(
+        "/exchange/import",
+        data={"file": (BytesIO(data), "名单.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert "有误 1 行" in page.text and "第2行" in page.text

@@ -1,0 +1,167 @@
+"""The job queue: submitted on commit, run with progress (immediate mode), its page polled by
+htmx, its result downloaded by the one who asked; the periodic close and its state."""
+
+import os
+
+import pytest
+
+from portal.accounts.models import Role
+from portal.extensions import db
+from portal.jobs import service
+from portal.jobs.models import Job, JobState
+from portal.jobs.queue import huey
+
+
+def _count_to_three(job, progress):
+    for done in range(1, 4):
+        progress(done, 3)
+    service.save_result(job, b"a,b\n1,2\n", "结果.csv")
+    return "数到三"
+
+
+@huey.task()
+def count_task(job_id):
+    service.run(job_id, _count_to_three)
+
+
+def _fail(job, progress):
+    progress(1, 2)
+    raise RuntimeError("磁盘已满")
+
+
+@huey.task()
+def failing_task(job_id):
+    service.run(job_id, _fail)
+
+
+def test_job_runs_on_commit_with_progress_and_result(app, ctx, make_user):
+    user = make_user(Role.UNIT_REVIEWER)
+    job = service.submit(user, "test.count", "数数", count_task)
+    job_id = job.id
+    assert job.state is JobState.QUEUED  # nothing runs before the commit
+    db.session.commit()
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert job.state is JobState.DONE
+    assert (job.done, job.total, job.percent, job.message) == (3, 3, 100, "数到三")
+    with open(service.result_path(job), "rb") as f:
+        assert f.read() == b"a,b\n1,2\n"
+
+
+def test_rolled_back_submission_never_runs(app, ctx, make_user):
+    user = make_user(Role.UNIT_REVIEWER)
+    service.submit(user, "test.count", "数数", count_task)
+    db.session.rollback()
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(Job.id))) == 0
+
+
+def test_failed_job_says_why(app, ctx, make_user):
+    user = make_user(Role.UNIT_REVIEWER)
+    job_id = service.submit(user, "test.fail", "会失败", failing_task).id
+    db.session.commit()
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert job.state is JobState.FAILED
+    assert "磁盘已满" in job.message
+    assert job.done == 1 and service.result_path(job) is None
+
+
+def test_status_fragment_polls_until_done_and_only_for_its_owner(app, client, auth, ctx, make_user):
+    owner = make_user(Role.UNIT_REVIEWER)
+    other = make_user(Role.UNIT_REVIEWER)
+    running = Job(kind="test", title="进行中的任务", created_by_id=owner.id)
+    running.state, running.done, running.total = JobState.RUNNING, 2, 8
+    db.session.add(running)
+    db.session.commit()
+    auth.login(owner)
+    page = client.get(f"/jobs/{running.id}", headers={"HX-Request": "true"})
+    assert page.status_code == 200
+    assert 'hx-trigger="every 1s"' in page.text and "2 / 8（25%）" in page.text
+    assert "<html" not in page.text  # the fragment alone
+    full = client.get(f"/jobs/{running.id}")
+    assert "<html" in full.text and 'value="25"' in full.text
+    running.state = JobState.DONE
+    db.session.commit()
+    done = client.get(f"/jobs/{running.id}", headers={"HX-Request": "true"})
+    assert "every 1s" not in done.text and "已完成" in done.text
+    # Done without a result file: nothing to download.
+    assert client.get(f"/jobs/{running.id}/result").status_code == 404
+    auth.logout()
+    auth.login(other)
+    assert client.get(f"/jobs/{running.id}").status_code == 404
+
+
+def test_result_download(app, client, auth, ctx, make_user):
+    owner = make_user(Role.UNIT_REVIEWER)
+    job_id = service.submit(owner, "test.count", "数数", count_task).id
+    db.session.commit()
+    auth.login(owner)
+    response = client.get(f"/jobs/{job_id}/result")
+    assert response.status_code == 200
+    assert response.data == b"a,b\n1,2\n"
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_periodic_close_registers_and_shows_its_last_run(app, client, auth, due_publicised):
+    from portal.board.tasks import close_due_publicity
+    from portal.declarations.models import Declaration, DeclarationStatus
+
+    auth.login(due_publicised["officer"])
+    before = client.get("/board/batches")
+    assert "办结到期公示" in before.text and "尚未执行" in before.text
+    assert "flask --app portal" not in before.text  # never a shell command to type
+    job = service.run_periodic("publicity.close", close_due_publicity.work)
+    assert job.state is JobState.DONE and job.created_by_id is None
+    assert "登记 1 份" in job.message
+    declaration = db.session.get(Declaration, due_publicised["declaration_id"])
+    db.session.refresh(declaration)
+    assert declaration.status is DeclarationStatus.REGISTERED
+    after = client.get("/board/batches")
+    assert after.text.count("尚未执行") == before.text.count("尚未执行") - 1
+    assert "登记 1 份" in after.text
+    assert "每天 00:30、08:30" in after.text
+    # A periodic run belongs to the bureau: its page opens for an officer.
+    assert client.get(f"/jobs/{job.id}").status_code == 200
+
+
+def test_schedule_next_run():
+    from datetime import datetime
+
+    entry = service.SCHEDULE["publicity.close"]
+    assert service.next_run(entry, datetime(2025, 10, 9, 0, 30)) == datetime(2025, 10, 9, 8, 30)
+    assert service.next_run(entry, datetime(2025, 10, 9, 9, 0)) == datetime(2025, 10, 10, 0, 30)
+
+
+@pytest.mark.parametrize("kind", ["publicity.close"])
+def test_schedule_cli(runner, kind):
+    import json
+
+    result = runner.invoke(args=["jobs", "schedule"])
+    assert result.exit_code == 0, result.output
+    assert kind in {row["kind"] for row in json.loads(result.output)}
+
+
+def test_nightly_backup(app, ctx, make_user):
+    import sqlite3
+
+    from portal.admin.tasks import nightly_backup
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the PostgreSQL backup needs pg_dump of the server's version")
+    make_user(Role.BUREAU_OFFICER, username="backed-up")
+    db.session.commit()
+    job = service.run_periodic("backup.nightly", nightly_backup.work)
+    assert job.state is JobState.DONE, job.message
+    name = job.message.split("instance/backups/")[1].split("（")[0]
+    from portal.admin.backup import MANIFEST, SQLITE_COPY
+
+    folder = f"{app.config['BACKUP_FOLDER']}/{name}"
+    assert os.path.exists(f"{folder}/{MANIFEST}")
+    copy = sqlite3.connect(f"{folder}/{SQLITE_COPY}")
+    try:
+        assert copy.execute("select count(*) from user where username='backed-up'").fetchone() == (
+            1,
+        )
+    finally:
+        copy.close()
