@@ -126,10 +126,12 @@ def test_objection_raised_and_decided(people, publicised):
 
 
 def test_registration_and_certificate(people, publicised):
+    from portal import clock
     from portal.board import service as board
-    from portal.clock import local_today
+    from portal.models_base import utcnow
 
-    board.close_due(today=local_today() + timedelta(days=30))
+    with clock.travel(utcnow() + timedelta(days=30)):  # the publicity period is over by then
+        board.close_due()
     db.session.commit()
     assert kinds(people["person"].user) == ["declaration.registered", "certificate.printable"]
 

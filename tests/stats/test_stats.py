@@ -23,7 +23,7 @@ def county(
     make_registered_declaration,
     make_submitted_declaration,
 ):
-    authority = Authority(name="县教育局", title_series="教师")
+    authority = Authority(name="县教育局")
     db.session.add(authority)
     db.session.commit()
     a = make_unit(name="第一中学", type=UnitType.INSTITUTION, authority_id=authority.id)
