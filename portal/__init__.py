@@ -76,6 +76,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.certificates.views import bp as certificates
     from portal.declarations.views import bp as declarations
     from portal.main import bp as main
+    from portal.people.views import bp as people
+    from portal.people.views import profile_bp as profile
     from portal.publicity.views import bp as publicity
     from portal.review.views import bp as review
     from portal.units.views import bp as units
@@ -86,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
         accounts,
         declarations,
         review,
+        people,
+        profile,
         board,
         publicity,
         certificates,

@@ -24,6 +24,7 @@ ACTORS = ["anon", "P", "Q", "RA", "RB", "officer", "provider", "admin", "auditor
 
 @pytest.fixture
 def world(app, make_unit, make_user, make_professional, make_submitted_declaration):
+    from portal.accounts.models import MoveRequest
     from portal.board.models import Objection, PublicityBatch
     from portal.clock import local_today
     from portal.declarations.models import DeclarationStatus
@@ -70,7 +71,11 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         declaration_id=publicised.id, name="张三", contact="13800000000", content="测试"
     )
     override = WorkdayOverride(day=date(2031, 1, 2), is_workday=False, note="测试")
-    db.session.add_all([objection, override])
+    # Q asks to move to unit A: RA (the new unit) confirms it.
+    move = MoveRequest(
+        professional=q, from_unit=unit_b, unit=unit_a, started_on=today, requested_by=q.user
+    )
+    db.session.add_all([objection, override, move])
     db.session.commit()
     return {
         "users": {k: v.username for k, v in users.items()},
@@ -86,6 +91,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "publicised": publicised.id,
             "objection": objection.id,
             "override": override.id,
+            "move": move.id,
         },
     }
 
@@ -182,6 +188,21 @@ ROUTES = {
     ("POST", "review.decide"): row("/review/{decl}/claims/{claim}", **RA_ONLY),
     ("POST", "review.confirm_person"): row("/review/people/{person}/confirm", **RA_ONLY),
     ("POST", "review.refuse_person"): row("/review/people/{person}/refuse", **RA_ONLY),
+    ("GET", "people.index"): row("/people/", ok=STAFF_REVIEW),
+    # The person's page: the unit's reviewer and the bureau; another unit does not see them.
+    ("GET", "people.show"): row("/people/{person}", ok=("RA", "officer"), hidden=("RB",)),
+    ("POST", "people.add_title"): row(
+        "/people/{person}/titles", ok=("RA", "officer"), hidden=("RB",)
+    ),
+    ("POST", "people.transfer_in"): row("/people/{person}/transfer-in", ok=OFFICER, hidden=("RB",)),
+    ("GET", "people.moves"): row("/people/moves", ok=STAFF_REVIEW),
+    ("POST", "people.enter_move"): row("/people/moves", ok=STAFF_REVIEW),
+    # Q's move to unit A: confirmed by unit A's reviewer alone.
+    ("POST", "people.confirm_move"): row("/people/moves/{move}/confirm", **RA_ONLY),
+    ("POST", "people.refuse_move"): row("/people/moves/{move}/refuse", **RA_ONLY),
+    ("GET", "profile.show"): row("/profile/", ok=PROFESSIONALS),
+    ("POST", "profile.phone"): row("/profile/phone", ok=PROFESSIONALS),
+    ("POST", "profile.request_move"): row("/profile/move", ok=PROFESSIONALS),
     ("GET", "publicity.batches"): row("/board/batches", ok=OFFICER),
     ("POST", "publicity.open_batch"): row("/board/batches", ok=OFFICER),
     ("GET", "publicity.period"): row("/board/batches/period?start=2031-01-06", ok=OFFICER),

@@ -226,3 +226,57 @@ class LoginAttempt(db.Model):
     # success | failure | lockout (the failure that locked) | refused (while locked)
     # | throttled (address over its limit) | disabled (right password, account disabled)
     outcome: Mapped[str] = mapped_column(sa.String(20), default="failure")
+
+
+class MoveStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待确认", "confirmed": "已确认", "refused": "未通过"}[self.value]
+
+
+class MoveRequest(db.Model):
+    """工作单位变更: asked by the person or entered by the new unit; confirmed by the new unit's
+    reviewer (the bureau for non-public employers and freelancers), which makes the move."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
+    from_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("unit.id"), index=True
+    )  # None: 自由职业
+    started_on: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[MoveStatus] = mapped_column(
+        sa.Enum(MoveStatus, native_enum=False, length=20), default=MoveStatus.PENDING
+    )
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    professional: Mapped[Professional] = relationship()
+    from_unit: Mapped[Unit | None] = relationship(foreign_keys=[from_unit_id])
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def unit_name(self) -> str:
+        return self.unit.name if self.unit else "自由职业"
+
+    @property
+    def from_unit_name(self) -> str:
+        return self.from_unit.name if self.from_unit else "自由职业"
+
+    @property
+    def reviewed_by_bureau(self) -> bool:
+        """Confirmed by whoever will review the person at the new unit (004 第十四条)."""
+        return self.unit is None or self.unit.reviewed_by_bureau
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name}（{self.from_unit_name} → {self.unit_name}）"

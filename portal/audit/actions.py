@@ -20,6 +20,10 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "person.refused": "不予确认人员信息",
         "person.title_added": "登记职称",
         "person.moved": "变更工作单位",
+        "person.move_requested": "申请变更工作单位",
+        "person.move_refused": "不予确认单位变更",
+        "person.transfer_in": "登记调入日期",
+        "person.phone": "修改联系电话",
     },
     "年度申报": {
         "declaration.open": "新建年度申报",
@@ -87,6 +91,7 @@ OUTCOMES: dict[str, str] = {
 OBJECT_TYPES: dict[str, str] = {
     "user": "账号",
     "professional": "人员",
+    "moverequest": "单位变更",
     "unit": "单位",
     "declaration": "年度申报",
     "claim": "申报条目",

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Role
-from portal.accounts.permissions import can_view
+from portal.accounts.permissions import can_view_declaration
 from portal.declarations import evidence as files
 from portal.declarations import forms, service
 from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
@@ -289,7 +289,7 @@ def delete_evidence(year: int, evidence_id: int):
 
 def _viewable_evidence(evidence_id: int) -> Evidence:
     item = db.session.get(Evidence, evidence_id)
-    if item is None or not can_view(current_user, item.claim.declaration.professional):
+    if item is None or not can_view_declaration(current_user, item.claim.declaration):
         abort(404)  # never say whether someone else's file exists
     return item
 

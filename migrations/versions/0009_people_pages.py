@@ -1,0 +1,53 @@
+"""People pages: employer-change requests (asked by the person or entered by the new unit,
+confirmed by the new unit's reviewer or the bureau).
+
+Revision ID: c9b7e2a41d05
+Revises: 3042fbe6aede
+Create Date: 2026-11-30 13:50:58.813785
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import portal.models_base
+
+
+# revision identifiers, used by Alembic.
+revision = 'c9b7e2a41d05'
+down_revision = '3042fbe6aede'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('move_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('professional_id', sa.Integer(), nullable=False),
+    sa.Column('from_unit_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.Enum('PENDING', 'CONFIRMED', 'REFUSED', name='movestatus', native_enum=False, length=20), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=False),
+    sa.Column('requested_at', portal.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', portal.models_base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], name=op.f('fk_move_request_decided_by_id_user')),
+    sa.ForeignKeyConstraint(['from_unit_id'], ['unit.id'], name=op.f('fk_move_request_from_unit_id_unit')),
+    sa.ForeignKeyConstraint(['professional_id'], ['professional.id'], name=op.f('fk_move_request_professional_id_professional')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user.id'], name=op.f('fk_move_request_requested_by_id_user')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_move_request_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_move_request'))
+    )
+    with op.batch_alter_table('move_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_move_request_professional_id'), ['professional_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_move_request_unit_id'), ['unit_id'], unique=False)
+
+
+
+def downgrade():
+    with op.batch_alter_table('move_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_move_request_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_move_request_professional_id'))
+
+    op.drop_table('move_request')

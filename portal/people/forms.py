@@ -1,0 +1,115 @@
+"""Forms of the people pages: titles, transfer-in date, employer changes, own phone."""
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import SearchField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from portal.accounts.idnumbers import clean_id_number
+from portal.declarations.forms import ChineseDateField
+from portal.extensions import db
+from portal.fields import Select, strip
+from portal.units.models import TITLE_LEVEL_LABELS, TitleSeries
+from portal.units.service import active_unit_choices
+
+FREELANCE = "0"
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField("姓名", validators=[Optional(), Length(max=50)])
+
+
+class TitleForm(FlaskForm):
+    series = Select("职称系列", validators=[DataRequired("请选择职称系列")])
+    level = Select(
+        "职称级别",
+        choices=[("", "请选择")] + [(k.value, v) for k, v in TITLE_LEVEL_LABELS.items()],
+        validators=[DataRequired("请选择职称级别")],
+    )
+    name = StringField(
+        "职称名称",
+        validators=[Length(max=50, message="不超过50个字")],
+        filters=[strip],
+        description="如：一级教师、主治医师（可不填）",
+    )
+    obtained = ChineseDateField("取得时间", validators=[InputRequired("请填写取得时间")])
+    appointed = ChineseDateField("聘任时间", validators=[Optional()], description="未聘任可不填")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        series = db.session.execute(
+            sa.select(TitleSeries.id, TitleSeries.name).order_by(TitleSeries.name)
+        ).all()
+        self.series.choices = [("", "请选择")] + [(str(i), name) for i, name in series]
+
+
+class TransferInForm(FlaskForm):
+    transfer_in_date = ChineseDateField(
+        "调入日期",
+        validators=[Optional()],
+        description="从外省（或中央单位）调入的日期；清空即取消",
+    )
+
+
+class PhoneForm(FlaskForm):
+    phone = StringField("手机号码", validators=[DataRequired("请输入手机号码")], filters=[strip])
+
+
+def _started_on():
+    return ChineseDateField("到新单位工作的日期", validators=[InputRequired("请填写日期")])
+
+
+class MoveRequestForm(FlaskForm):
+    """The person asks to move to another unit (or to freelance)."""
+
+    unit = Select("新工作单位", validators=[DataRequired("请选择新工作单位")])
+    started_on = _started_on()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit.choices = (
+            [("", "请选择")] + active_unit_choices() + [(FREELANCE, "自由职业（无工作单位）")]
+        )
+
+    @property
+    def unit_id(self) -> int | None:
+        return None if self.unit.data == FREELANCE else int(self.unit.data)
+
+
+class MoveEntryForm(FlaskForm):
+    """The new unit's reviewer (or the bureau) enters a person who came to work there."""
+
+    id_number = StringField(
+        "身份证号码", validators=[DataRequired("请输入身份证号码")], filters=[strip]
+    )
+    unit = Select("新工作单位", validators=[DataRequired("请选择新工作单位")])
+    started_on = _started_on()
+
+    def __init__(self, *args, unit_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit.choices = unit_choices or []
+
+    def validate_id_number(self, field):
+        try:
+            field.data = clean_id_number(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+    @property
+    def unit_id(self) -> int | None:
+        return None if self.unit.data == FREELANCE else int(self.unit.data)
+
+
+class ConfirmMoveForm(FlaskForm):
+    pass
+
+
+class RefuseMoveForm(FlaskForm):
+    reason = TextAreaField(
+        "不予确认的理由",
+        validators=[DataRequired("请填写理由"), Length(max=200, message="不超过200个字")],
+        filters=[strip],
+    )
