@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.publicity.views import bp as publicity
     from portal.review.views import bp as review
     from portal.units.views import bp as units
+    from portal.units.views import series_bp as series
     from portal.workdays.views import bp as workdays
 
     for blueprint in (
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         publicity,
         certificates,
         units,
+        series,
         admin,
         audit,
         workdays,

@@ -21,6 +21,7 @@ NAVIGATION = [
     ("公示管理", "publicity.batches", {Role.BUREAU_OFFICER}),
     ("工作日历", "workdays.index", {Role.BUREAU_OFFICER}),
     ("单位管理", "units.index", {Role.ADMIN, Role.BUREAU_OFFICER}),
+    ("职称系列", "series.index", {Role.ADMIN, Role.BUREAU_OFFICER}),
     ("账号管理", "admin.users", {Role.ADMIN}),
     ("系统设置", "admin.settings", {Role.ADMIN}),
     ("审计日志", "audit.index", {Role.AUDITOR}),

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portal.accounts.models import Role
-from portal.units.models import Provider, UnitType
+from portal.units.models import Authority, Provider, TitleSeries, UnitType
 
 ACTORS = ["anon", "P", "Q", "RA", "RB", "officer", "provider", "admin", "auditor"]
 
@@ -75,7 +75,8 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
     move = MoveRequest(
         professional=q, from_unit=unit_b, unit=unit_a, started_on=today, requested_by=q.user
     )
-    db.session.add_all([objection, override, move])
+    series = TitleSeries(name="中小学教师", authority=Authority(name="县教体局"))
+    db.session.add_all([objection, override, move, series])
     db.session.commit()
     return {
         "users": {k: v.username for k, v in users.items()},
@@ -92,6 +93,8 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "objection": objection.id,
             "override": override.id,
             "move": move.id,
+            "series": series.id,
+            "authority": series.authority_id,
         },
     }
 
@@ -222,6 +225,12 @@ ROUTES = {
     ("GET", "units.edit"): row("/admin/units/{unit}/edit", ok=UNIT_STAFF),
     ("POST", "units.edit"): row("/admin/units/{unit}/edit", ok=UNIT_STAFF),
     ("POST", "units.set_active"): row("/admin/units/{unit}/active", ok=UNIT_STAFF),
+    # Title series and authorities: the admin keeps them, the bureau reads them.
+    ("GET", "series.index"): row("/admin/series", ok=UNIT_STAFF),
+    ("POST", "series.new_series"): row("/admin/series", ok=ADMIN),
+    ("POST", "series.edit_series"): row("/admin/series/{series}", ok=ADMIN),
+    ("POST", "series.new_authority"): row("/admin/series/authorities", ok=ADMIN),
+    ("POST", "series.edit_authority"): row("/admin/series/authorities/{authority}", ok=ADMIN),
     ("GET", "admin.index"): row("/admin/", ok=ADMIN),
     ("GET", "admin.users"): row("/admin/users", ok=ADMIN),
     ("GET", "admin.user_new"): row("/admin/users/new", ok=ADMIN),
