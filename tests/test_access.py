@@ -198,6 +198,9 @@ ROUTES = {
         "/people/{person}/titles", ok=("RA", "officer"), hidden=("RB",)
     ),
     ("POST", "people.transfer_in"): row("/people/{person}/transfer-in", ok=OFFICER, hidden=("RB",)),
+    ("POST", "people.enter_paper_year"): row(
+        "/people/{person}/paper-years", ok=("RA", "officer"), hidden=("RB",)
+    ),
     ("GET", "people.moves"): row("/people/moves", ok=STAFF_REVIEW),
     ("POST", "people.enter_move"): row("/people/moves", ok=STAFF_REVIEW),
     # Q's move to unit A: confirmed by unit A's reviewer alone.

@@ -1,5 +1,6 @@
 """People pages: employer-change requests (asked by the person or entered by the new unit,
-confirmed by the new unit's reviewer or the bureau).
+confirmed by the new unit's reviewer or the bureau), and a declaration's source (portal, or a
+paper year entered from its 继续教育证书; existing rows are portal years).
 
 Revision ID: c9b7e2a41d05
 Revises: 3042fbe6aede
@@ -43,9 +44,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_move_request_professional_id'), ['professional_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_move_request_unit_id'), ['unit_id'], unique=False)
 
+    with op.batch_alter_table('declaration', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('source', sa.Enum('PORTAL', 'PAPER', name='declarationsource', native_enum=False, length=10), nullable=False, server_default='PORTAL'))
+    with op.batch_alter_table('declaration', schema=None) as batch_op:
+        batch_op.alter_column('source', server_default=None)
+
 
 
 def downgrade():
+    with op.batch_alter_table('declaration', schema=None) as batch_op:
+        batch_op.drop_column('source')
+
     with op.batch_alter_table('move_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_move_request_unit_id'))
         batch_op.drop_index(batch_op.f('ix_move_request_professional_id'))

@@ -32,6 +32,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "declaration.resubmit": "补充材料后重新提交",
         "declaration.revoked": "撤销学时记录（异议成立）",
         "declaration.sent_back": "退回重新核验（异议成立）",
+        "declaration.paper_entered": "录入纸质证书年度",
         "claim.add": "新增申报条目",
         "claim.update": "修改申报条目",
         "claim.subject": "更改条目科目",

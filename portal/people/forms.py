@@ -2,13 +2,21 @@
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import SearchField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.accounts.idnumbers import clean_id_number
 from portal.declarations.forms import ChineseDateField
 from portal.extensions import db
-from portal.fields import Select, strip
+from portal.fields import Integer, Select, strip
 from portal.units.models import TITLE_LEVEL_LABELS, TitleSeries
 from portal.units.service import active_unit_choices
 
@@ -113,3 +121,18 @@ class RefuseMoveForm(FlaskForm):
         validators=[DataRequired("请填写理由"), Length(max=200, message="不超过200个字")],
         filters=[strip],
     )
+
+
+class PaperYearForm(FlaskForm):
+    """A year before the portal, from its paper 继续教育证书."""
+
+    year = Integer("年度", validators=[InputRequired("请填写年度")])
+    general = Integer(
+        "公需科目学时",
+        validators=[InputRequired("请填写学时"), NumberRange(0, 1000, "学时应为0–1000")],
+    )
+    professional = Integer(
+        "专业科目学时",
+        validators=[InputRequired("请填写学时"), NumberRange(0, 1000, "学时应为0–1000")],
+    )
+    file = FileField("证书扫描件", description="PDF、JPG 或 PNG")

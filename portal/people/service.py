@@ -98,7 +98,7 @@ def person_record(person: Professional) -> dict:
                 "professional": d.professional_hours,
                 "status": d.status.label,
                 "unit": d.unit.name if d.unit else None,
-                "source": "portal",
+                "source": d.source.value,
             }
             for d in declarations_of(person)
         ],

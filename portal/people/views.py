@@ -6,7 +6,8 @@ from flask_login import current_user
 
 from portal.accounts import people as operations
 from portal.accounts.models import Role
-from portal.accounts.permissions import can_manage_person
+from portal.accounts.permissions import can_manage_person, can_review
+from portal.declarations import paper
 from portal.extensions import db
 from portal.people import forms, service
 from portal.refusal import Refusal, forbidden, not_found
@@ -68,6 +69,8 @@ def _show(person, status=200, **forms_given):
             else None
         ),
         "pending_move": operations.pending_move(person) if manage else None,
+        "paper_form": forms_given.get("paper_form")
+        or (forms.PaperYearForm(formdata=None) if _keeps_paper(person) else None),
     }
     return render_template("people/show.html", **context), status
 
@@ -111,6 +114,34 @@ def transfer_in(person_id):
         flash("已保存调入日期。", "success")
         return redirect(url_for("people.show", person_id=person.id), 303)
     return _show(person, 422, transfer_form=form)
+
+
+def _keeps_paper(person) -> bool:
+    """Paper years are entered by the bureau, or by the unit for its people."""
+    return current_user.role is Role.BUREAU_OFFICER or can_review(current_user, person)
+
+
+@bp.post("/<int:person_id>/paper-years")
+def enter_paper_year(person_id):
+    person = service.get_person(current_user, person_id)
+    form = forms.PaperYearForm()
+    if form.validate_on_submit():
+        try:
+            declaration = paper.enter_paper_year(
+                current_user,
+                person,
+                form.year.data,
+                form.general.data,
+                form.professional.data,
+                form.file.data,
+            )
+        except Refusal as error:
+            db.session.rollback()
+            _on_form(form, error, "year")
+        else:
+            flash(f"已录入{declaration.year}年度纸质证书学时。", "success")
+            return redirect(url_for("people.show", person_id=person.id) + "#years", 303)
+    return _show(person, 422, paper_form=form)
 
 
 # --- employer changes ----------------------------------------------------------------------

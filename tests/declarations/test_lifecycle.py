@@ -23,6 +23,7 @@ ACTORS = ("owner", "stranger", "reviewer", "other_reviewer", "officer", "admin",
 EXPECTED = {
     (S.DRAFT, Action.EDIT): (S.DRAFT, {"owner"}),
     (S.DRAFT, Action.SUBMIT): (S.SUBMITTED, {"owner"}),
+    (S.DRAFT, Action.ENTER_PAPER): (S.REGISTERED, {"reviewer", "officer"}),
     (S.SUBMITTED, Action.DECIDE): (S.SUBMITTED, {"reviewer"}),
     (S.SUBMITTED, Action.REQUEST_EVIDENCE): (S.NEEDS_EVIDENCE, {"reviewer"}),
     (S.SUBMITTED, Action.APPROVE): (S.APPROVED, {"reviewer"}),
