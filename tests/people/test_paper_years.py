@@ -127,3 +127,20 @@ def test_a_bad_scan_comes_back_beside_the_field(app, world):
     )
     assert response.status_code == 422 and "请选择要上传的文件" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Declaration.id))) == 0
+
+
+def test_demo_has_paper_years_for_five_year_cycles(runner, app):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert runner.invoke(args=["demo"]).exit_code == 0  # loading twice adds nothing
+    with app.app_context():
+        paper_people = db.session.scalars(
+            sa.select(Declaration.professional_id)
+            .where(Declaration.source == DeclarationSource.PAPER)
+            .distinct()
+        ).all()
+        assert len(paper_people) == 4
+        for person_id in paper_people:
+            years = db.session.scalars(
+                sa.select(Declaration.year).where(Declaration.professional_id == person_id)
+            ).all()
+            assert {2021, 2022, 2023, 2024} <= set(years), person_id
