@@ -201,6 +201,10 @@ ROUTES = {
     ("POST", "people.enter_paper_year"): row(
         "/people/{person}/paper-years", ok=("RA", "officer"), hidden=("RB",)
     ),
+    ("POST", "people.transition_mark"): row(
+        "/people/{person}/transition-mark", ok=OFFICER, hidden=("RB",)
+    ),
+    ("POST", "people.mark_transition"): row("/people/transition-mark", ok=OFFICER),
     ("GET", "people.moves"): row("/people/moves", ok=STAFF_REVIEW),
     ("POST", "people.enter_move"): row("/people/moves", ok=STAFF_REVIEW),
     # Q's move to unit A: confirmed by unit A's reviewer alone.

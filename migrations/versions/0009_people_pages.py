@@ -1,6 +1,7 @@
 """People pages: employer-change requests (asked by the person or entered by the new unit,
 confirmed by the new unit's reviewer or the bureau), and a declaration's source (portal, or a
-paper year entered from its 继续教育证书; existing rows are portal years).
+paper year entered from its 继续教育证书; existing rows are portal years), and the per-person
+transition mark 老人老办法 (existing people start unmarked; the bureau's bulk rule marks them).
 
 Revision ID: c9b7e2a41d05
 Revises: 3042fbe6aede
@@ -49,9 +50,17 @@ def upgrade():
     with op.batch_alter_table('declaration', schema=None) as batch_op:
         batch_op.alter_column('source', server_default=None)
 
+    with op.batch_alter_table('professional', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('keeps_old_rules', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('professional', schema=None) as batch_op:
+        batch_op.alter_column('keeps_old_rules', server_default=None)
+
 
 
 def downgrade():
+    with op.batch_alter_table('professional', schema=None) as batch_op:
+        batch_op.drop_column('keeps_old_rules')
+
     with op.batch_alter_table('declaration', schema=None) as batch_op:
         batch_op.drop_column('source')
 

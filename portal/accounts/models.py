@@ -117,6 +117,9 @@ class Professional(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), unique=True)
     # 调入日期: came from another province (or a central unit); the province's rules apply from it.
     transfer_in_date: Mapped[date | None] = mapped_column(sa.Date)
+    # 老人老办法 (seed 003): the bureau's mark that lets the person elect hefei-2021 in 2025–2030
+    # while the transition itself is on (setting ALLOW_TRANSITION_RULE_SET); unmarked: new rules.
+    keeps_old_rules: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # The current unit: always the open employment period's (portal.accounts.people keeps it so).

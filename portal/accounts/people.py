@@ -230,3 +230,60 @@ def refuse_move(actor: User, move_request: MoveRequest, reason: str) -> MoveRequ
     db.session.flush()
     record("person.move_refused", move_request, user=actor, detail=move_request.note)
     return move_request
+
+
+# --- transition mark (新人新办法、老人老办法, seed 003) --------------------------------------------
+
+TRANSITION_CUTOFF = date(
+    2025, 6, 12
+)  # seed 003 takes effect: titles obtained before keep old rules
+
+
+def _bureau_only(actor: User, what: str) -> None:
+    if actor.role is not Role.BUREAU_OFFICER:
+        raise Refusal(f"只有人社局经办人可以{what}。", FORBIDDEN)
+
+
+def set_keeps_old_rules(actor: User, person: Professional, value: bool) -> Professional:
+    """Mark (or unmark) the person as 老人老办法: may elect the old rule set in the transition."""
+    _bureau_only(actor, "设置新老办法标记")
+    if person.keeps_old_rules != value:
+        person.keeps_old_rules = value
+        db.session.flush()
+        record(
+            "person.transition_mark",
+            person,
+            user=actor,
+            detail="老人老办法" if value else "新人新办法",
+        )
+    return person
+
+
+def mark_old_rules_by_title(actor: User | None, before: date = TRANSITION_CUTOFF) -> dict:
+    """The bulk rule: everyone holding a title obtained before `before` keeps the old rules.
+    Marks only (never unmarks); people whose titles have no date are counted, not decided.
+    actor None: the command line (run by whoever runs the server)."""
+    if actor is not None:
+        _bureau_only(actor, "批量设置新老办法标记")
+    dated = sa.select(PersonTitle.professional_id).where(PersonTitle.obtained < before)
+    people = db.session.scalars(
+        sa.select(Professional).where(
+            Professional.id.in_(dated), Professional.keeps_old_rules.is_(False)
+        )
+    ).all()
+    for person in people:
+        person.keeps_old_rules = True
+    undated = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(PersonTitle.professional_id))).where(
+            PersonTitle.obtained.is_(None),
+            PersonTitle.professional_id.not_in(dated),
+        )
+    )
+    db.session.flush()
+    result = {"marked": len(people), "undated": int(undated or 0), "before": before.isoformat()}
+    record(
+        "person.transition_bulk",
+        user=actor,
+        detail=f"职称取得于{before:%Y-%m-%d}前：新标记{len(people)}人；职称无取得时间{result['undated']}人未处理",
+    )
+    return result

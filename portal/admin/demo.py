@@ -16,6 +16,7 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from portal import clock
+from portal.accounts import people as person_ops
 from portal.accounts.idnumbers import birth_date, make_id_number, make_uscc
 from portal.accounts.models import Employment, PersonStatus, PersonTitle, Professional, Role, User
 from portal.accounts.service import hash_password
@@ -451,6 +452,9 @@ def load() -> list[Login]:
 
     _declarations(people, reviewers, officer)
     _paper_years(people, reviewers, officer)
+    # Seed 003: people whose title predates 2025-06-12 keep the old rules, by the bulk rule.
+    if not any(person.keeps_old_rules for person in people.values()):
+        person_ops.mark_old_rules_by_title(officer)
     db.session.flush()
     return logins
 

@@ -24,6 +24,8 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "person.move_refused": "不予确认单位变更",
         "person.transfer_in": "登记调入日期",
         "person.phone": "修改联系电话",
+        "person.transition_mark": "设置新老办法标记",
+        "person.transition_bulk": "批量设置新老办法标记",
     },
     "年度申报": {
         "declaration.open": "新建年度申报",

@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal import rules
-from portal.accounts.models import PersonStatus, User
+from portal.accounts.models import PersonStatus, Professional, User
 from portal.audit.service import record
 from portal.clock import current_year
 from portal.declarations import duplicates, lifecycle
@@ -46,11 +46,17 @@ def transition_enabled() -> bool:
     return bool(get_setting("ALLOW_TRANSITION_RULE_SET"))
 
 
-def electable_rule_sets(year: int) -> list[rules.RuleSet]:
-    """The rule sets a declaration of this year may use (the default first)."""
+def may_elect_old_rules(person: Professional) -> bool:
+    """Seed 003 (新人新办法、老人老办法): while the transition is on, only people the bureau marked
+    as keeping the old rules may elect them."""
+    return transition_enabled() and person.keeps_old_rules
+
+
+def electable_rule_sets(year: int, person: Professional) -> list[rules.RuleSet]:
+    """The rule sets this person's declaration of this year may use (the default first)."""
     default = rules.rule_set_for_year(year)
     found = [default]
-    if transition_enabled():
+    if may_elect_old_rules(person):
         for rule_set_id in rules.rule_set_ids():
             if rule_set_id == default.id:
                 continue
@@ -66,7 +72,7 @@ def can_switch_rule_set(declaration: Declaration) -> bool:
     return (
         declaration.status is DeclarationStatus.DRAFT
         and not declaration.claims
-        and len(electable_rule_sets(declaration.year)) > 1
+        and len(electable_rule_sets(declaration.year, declaration.professional)) > 1
     )
 
 
@@ -122,7 +128,9 @@ def open_declaration(user: User, year: int, rule_set: str | None = None) -> Decl
     if year not in openable_years():
         raise Refusal(f"{year}年度不在可申报的年度范围内。", INVALID)
     try:
-        chosen = rules.rule_set_for_year(year, rule_set, allow_transition=transition_enabled())
+        chosen = rules.rule_set_for_year(
+            year, rule_set, allow_transition=may_elect_old_rules(person)
+        )
     except rules.RuleError as error:
         raise Refusal(error.message, INVALID) from None
     declaration = Declaration(professional=person, year=year, rule_set=chosen.id)
@@ -138,7 +146,9 @@ def switch_rule_set(user: User, declaration: Declaration, rule_set_id: str) -> D
         raise Refusal("已有申报条目时不能更换认定规则，请先删除全部条目。", CONFLICT)
     try:
         chosen = rules.rule_set_for_year(
-            declaration.year, rule_set_id, allow_transition=transition_enabled()
+            declaration.year,
+            rule_set_id,
+            allow_transition=may_elect_old_rules(declaration.professional),
         )
     except rules.RuleError as error:
         raise Refusal(error.message, INVALID) from None

@@ -80,7 +80,7 @@ def page_context(declaration: Declaration) -> dict:
         "editable": declaration.status is DeclarationStatus.DRAFT,
         "adding_files": declaration.status is DeclarationStatus.NEEDS_EVIDENCE,
         "switchable": service.can_switch_rule_set(declaration),
-        "electable": service.electable_rule_sets(declaration.year),
+        "electable": service.electable_rule_sets(declaration.year, declaration.professional),
         "confirmed": declaration.professional.status is PersonStatus.CONFIRMED,
         "accept": files.ACCEPT,
         "max_file": files.human_size(files.max_file_bytes()),
@@ -110,9 +110,9 @@ def index():
     declarations = service.own_declarations(current_user)
     opened = {d.year for d in declarations}
     openable = [y for y in service.openable_years() if y not in opened]
-    choices = {y: service.electable_rule_sets(y) for y in openable}
-    results = {d.id: service.evaluation(d, store=False).year for d in declarations}
     person = current_user.professional
+    choices = {y: service.electable_rule_sets(y, person) for y in openable}
+    results = {d.id: service.evaluation(d, store=False).year for d in declarations}
     return render_template(
         "declarations/index.html",
         declarations=declarations,

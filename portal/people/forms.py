@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SearchField, StringField, TextAreaField
+from wtforms import BooleanField, SearchField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -136,3 +136,17 @@ class PaperYearForm(FlaskForm):
         validators=[InputRequired("请填写学时"), NumberRange(0, 1000, "学时应为0–1000")],
     )
     file = FileField("证书扫描件", description="PDF、JPG 或 PNG")
+
+
+class TransitionMarkForm(FlaskForm):
+    keeps_old_rules = BooleanField(
+        "老人老办法：2025–2030年度可选择按原合肥市办法（hefei-2021）申报",
+    )
+
+
+class BulkTransitionForm(FlaskForm):
+    before = ChineseDateField(
+        "职称取得时间早于",
+        validators=[InputRequired("请填写日期")],
+        description="皖人社秘〔2025〕109号施行日为2025-06-12；只增加标记，不取消已有标记",
+    )

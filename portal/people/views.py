@@ -52,7 +52,34 @@ def index():
     q = "" if form.q.errors else (form.q.data or "")
     people = service.people_of(current_user, q)
     template = "people/_list.html" if is_htmx() else "people/index.html"
-    return render_template(template, form=form, people=people)
+    return render_template(template, form=form, people=people, bulk_form=_bulk_form())
+
+
+def _bulk_form(formdata=None):
+    if current_user.role is not Role.BUREAU_OFFICER:
+        return None
+    return forms.BulkTransitionForm(formdata=formdata, before=operations.TRANSITION_CUTOFF)
+
+
+@bp.post("/transition-mark")
+def mark_transition():
+    form = forms.BulkTransitionForm()
+    if form.validate_on_submit():
+        result = operations.mark_old_rules_by_title(current_user, form.before.data)
+        flash(
+            f"已为{result['marked']}人设置“老人老办法”标记"
+            + (
+                f"；{result['undated']}人的职称没有取得时间，请逐人核实。"
+                if result["undated"]
+                else "。"
+            ),
+            "success",
+        )
+        return redirect(url_for("people.index"), 303)
+    if current_user.role is not Role.BUREAU_OFFICER:
+        raise forbidden("只有人社局经办人可以批量设置新老办法标记。")
+    search = forms.SearchForm(formdata=None)
+    return render_template("people/index.html", form=search, people=[], bulk_form=form), 422
 
 
 def _show(person, status=200, **forms_given):
@@ -69,6 +96,12 @@ def _show(person, status=200, **forms_given):
             else None
         ),
         "pending_move": operations.pending_move(person) if manage else None,
+        "transition_form": forms_given.get("transition_form")
+        or (
+            forms.TransitionMarkForm(formdata=None, keeps_old_rules=person.keeps_old_rules)
+            if current_user.role is Role.BUREAU_OFFICER
+            else None
+        ),
         "paper_form": forms_given.get("paper_form")
         or (forms.PaperYearForm(formdata=None) if _keeps_paper(person) else None),
     }
@@ -114,6 +147,17 @@ def transfer_in(person_id):
         flash("已保存调入日期。", "success")
         return redirect(url_for("people.show", person_id=person.id), 303)
     return _show(person, 422, transfer_form=form)
+
+
+@bp.post("/<int:person_id>/transition-mark")
+def transition_mark(person_id):
+    person = service.get_person(current_user, person_id)
+    form = forms.TransitionMarkForm()
+    if form.validate_on_submit():
+        operations.set_keeps_old_rules(current_user, person, form.keeps_old_rules.data)
+        flash("已保存新老办法标记。", "success")
+        return redirect(url_for("people.show", person_id=person.id), 303)
+    return _show(person, 422, transition_form=form)
 
 
 def _keeps_paper(person) -> bool:
