@@ -205,6 +205,9 @@ ROUTES = {
         "/people/{person}/transition-mark", ok=OFFICER, hidden=("RB",)
     ),
     ("POST", "people.mark_transition"): row("/people/transition-mark", ok=OFFICER),
+    ("POST", "people.open_late_year"): row(
+        "/people/{person}/late-years", ok=OFFICER, hidden=("RB",)
+    ),
     ("GET", "people.moves"): row("/people/moves", ok=STAFF_REVIEW),
     ("POST", "people.enter_move"): row("/people/moves", ok=STAFF_REVIEW),
     # Q's move to unit A: confirmed by unit A's reviewer alone.

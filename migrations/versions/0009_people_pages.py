@@ -1,7 +1,8 @@
 """People pages: employer-change requests (asked by the person or entered by the new unit,
 confirmed by the new unit's reviewer or the bureau), and a declaration's source (portal, or a
 paper year entered from its 继续教育证书; existing rows are portal years), and the per-person
-transition mark 老人老办法 (existing people start unmarked; the bureau's bulk rule marks them).
+transition mark 老人老办法 (existing people start unmarked; the bureau's bulk rule marks them),
+and 补登记 years the bureau opens for one person.
 
 Revision ID: c9b7e2a41d05
 Revises: 3042fbe6aede
@@ -45,6 +46,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_move_request_professional_id'), ['professional_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_move_request_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('late_year',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('professional_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('opened_by_id', sa.Integer(), nullable=False),
+    sa.Column('opened_at', portal.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['user.id'], name=op.f('fk_late_year_opened_by_id_user')),
+    sa.ForeignKeyConstraint(['professional_id'], ['professional.id'], name=op.f('fk_late_year_professional_id_professional')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_late_year')),
+    sa.UniqueConstraint('professional_id', 'year', name=op.f('uq_late_year_professional_id'))
+    )
+    with op.batch_alter_table('late_year', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_late_year_professional_id'), ['professional_id'], unique=False)
+
     with op.batch_alter_table('declaration', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source', sa.Enum('PORTAL', 'PAPER', name='declarationsource', native_enum=False, length=10), nullable=False, server_default='PORTAL'))
     with op.batch_alter_table('declaration', schema=None) as batch_op:
@@ -58,6 +74,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('late_year', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_late_year_professional_id'))
+    op.drop_table('late_year')
+
     with op.batch_alter_table('professional', schema=None) as batch_op:
         batch_op.drop_column('keeps_old_rules')
 

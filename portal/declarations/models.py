@@ -215,3 +215,24 @@ class Evidence(db.Model):
     @property
     def audit_name(self) -> str:
         return f"{self.claim.declaration.audit_name} 证明材料“{self.original_name}”"
+
+
+class LateYear(db.Model):
+    """补登记: a past year the bureau opened for one person, who then declares it through the
+    normal path under that year's rule set."""
+
+    __table_args__ = (sa.UniqueConstraint("professional_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
+    year: Mapped[int]
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    opened_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    professional: Mapped[Professional] = relationship()
+    opened_by: Mapped[User] = relationship()
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name} {self.year}年度补登记"

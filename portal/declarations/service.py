@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal import rules
-from portal.accounts.models import PersonStatus, Professional, User
+from portal.accounts.models import PersonStatus, Professional, Role, User
 from portal.audit.service import record
 from portal.clock import current_year
 from portal.declarations import duplicates, lifecycle
@@ -26,6 +26,7 @@ from portal.declarations.models import (
     Declaration,
     DeclarationStatus,
     Evidence,
+    LateYear,
     ReviewingBody,
 )
 from portal.extensions import db
@@ -36,10 +37,54 @@ from portal.settings import get_setting
 # --- years and rule sets -----------------------------------------------------------------
 
 
-def openable_years(now: datetime | None = None) -> list[int]:
-    """A draft may be opened for the current and the previous calendar year."""
+def openable_years(now: datetime | None = None, person: Professional | None = None) -> list[int]:
+    """A draft may be opened for the current and the previous calendar year, and for the past
+    years the bureau opened for this person (补登记)."""
     year = current_year(now)
-    return [year, year - 1]
+    years = [year, year - 1]
+    if person is not None and person.id is not None:
+        late = db.session.scalars(
+            sa.select(LateYear.year)
+            .where(LateYear.professional_id == person.id)
+            .order_by(LateYear.year.desc())
+        )
+        years.extend(y for y in late if y not in years)
+    return years
+
+
+def late_years(person: Professional) -> list[LateYear]:
+    return list(
+        db.session.scalars(
+            sa.select(LateYear).where(LateYear.professional_id == person.id).order_by(LateYear.year)
+        )
+    )
+
+
+def open_late_year(actor: User, person: Professional, year: int, note: str = "") -> LateYear:
+    """补登记: the bureau opens a past year for one person, who declares it as any year."""
+    if actor.role is not Role.BUREAU_OFFICER:
+        raise Refusal("只有人社局经办人可以开放补登记年度。", FORBIDDEN)
+    normal = openable_years()
+    if year in normal:
+        raise Refusal(f"{year}年度本人即可申报，无需补登记。", INVALID, field="year")
+    if not 2000 <= year < min(normal):
+        raise Refusal(f"补登记年度应为2000年至{min(normal) - 1}年。", INVALID, field="year")
+    taken = db.session.scalar(
+        sa.select(Declaration.status).where(
+            Declaration.professional_id == person.id, Declaration.year == year
+        )
+    )
+    if taken is not None:
+        raise Refusal(f"{year}年度已有申报记录（{taken.label}）。", CONFLICT, field="year")
+    if db.session.scalar(sa.select(LateYear.id).filter_by(professional_id=person.id, year=year)):
+        raise Refusal(f"{year}年度已开放补登记。", CONFLICT, field="year")
+    late = LateYear(
+        professional=person, year=year, note=(note or "").strip()[:200], opened_by=actor
+    )
+    db.session.add(late)
+    db.session.flush()
+    record("declaration.late_opened", late, user=actor, detail=late.note)
+    return late
 
 
 def transition_enabled() -> bool:
@@ -125,7 +170,7 @@ def open_declaration(user: User, year: int, rule_set: str | None = None) -> Decl
     existing = own_declaration(user, year)
     if existing is not None:
         return existing
-    if year not in openable_years():
+    if year not in openable_years(person=person):
         raise Refusal(f"{year}年度不在可申报的年度范围内。", INVALID)
     try:
         chosen = rules.rule_set_for_year(

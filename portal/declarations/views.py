@@ -109,8 +109,8 @@ def _changed(declaration: Declaration):
 def index():
     declarations = service.own_declarations(current_user)
     opened = {d.year for d in declarations}
-    openable = [y for y in service.openable_years() if y not in opened]
     person = current_user.professional
+    openable = [y for y in service.openable_years(person=person) if y not in opened]
     choices = {y: service.electable_rule_sets(y, person) for y in openable}
     results = {d.id: service.evaluation(d, store=False).year for d in declarations}
     return render_template(

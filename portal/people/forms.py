@@ -150,3 +150,15 @@ class BulkTransitionForm(FlaskForm):
         validators=[InputRequired("请填写日期")],
         description="皖人社秘〔2025〕109号施行日为2025-06-12；只增加标记，不取消已有标记",
     )
+
+
+class LateYearForm(FlaskForm):
+    """补登记: open a past year for the person to declare."""
+
+    year = Integer("补登记年度", validators=[InputRequired("请填写年度")])
+    note = StringField(
+        "说明",
+        validators=[Length(max=200, message="不超过200个字")],
+        filters=[strip],
+        description="如：因病未能按时申报，经审核同意补登记",
+    )

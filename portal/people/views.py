@@ -8,6 +8,7 @@ from portal.accounts import people as operations
 from portal.accounts.models import Role
 from portal.accounts.permissions import can_manage_person, can_review
 from portal.declarations import paper
+from portal.declarations import service as declarations
 from portal.extensions import db
 from portal.people import forms, service
 from portal.refusal import Refusal, forbidden, not_found
@@ -102,6 +103,11 @@ def _show(person, status=200, **forms_given):
             if current_user.role is Role.BUREAU_OFFICER
             else None
         ),
+        "late_form": forms_given.get("late_form")
+        or (
+            forms.LateYearForm(formdata=None) if current_user.role is Role.BUREAU_OFFICER else None
+        ),
+        "late_years": declarations.late_years(person),
         "paper_form": forms_given.get("paper_form")
         or (forms.PaperYearForm(formdata=None) if _keeps_paper(person) else None),
     }
@@ -147,6 +153,25 @@ def transfer_in(person_id):
         flash("已保存调入日期。", "success")
         return redirect(url_for("people.show", person_id=person.id), 303)
     return _show(person, 422, transfer_form=form)
+
+
+@bp.post("/<int:person_id>/late-years")
+def open_late_year(person_id):
+    person = service.get_person(current_user, person_id)
+    if current_user.role is not Role.BUREAU_OFFICER:
+        raise forbidden("只有人社局经办人可以开放补登记年度。")
+    form = forms.LateYearForm()
+    if form.validate_on_submit():
+        try:
+            late = declarations.open_late_year(
+                current_user, person, form.year.data, form.note.data or ""
+            )
+        except Refusal as error:
+            _on_form(form, error, "year")
+        else:
+            flash(f"已开放{late.year}年度补登记，本人可在“我的申报”中填写。", "success")
+            return redirect(url_for("people.show", person_id=person.id), 303)
+    return _show(person, 422, late_form=form)
 
 
 @bp.post("/<int:person_id>/transition-mark")
