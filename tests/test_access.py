@@ -142,6 +142,8 @@ ROUTES = {
     ("POST", "accounts.password"): row("/password", ok=LOGGED_IN),
     ("GET", "accounts.register"): row("/register", ok=ACTORS),
     ("POST", "accounts.register"): row("/register", ok=ACTORS),
+    ("GET", "accounts.activate"): row("/activate", ok=ACTORS),
+    ("POST", "accounts.activate"): row("/activate", ok=ACTORS),
     ("GET", "board.index"): row("/board", ok=ACTORS),
     ("GET", "board.raise_objection"): row("/board/objection/{publicised}", ok=ACTORS),
     ("POST", "board.raise_objection"): row("/board/objection/{publicised}", ok=ACTORS),
@@ -207,6 +209,10 @@ ROUTES = {
     ("POST", "people.mark_transition"): row("/people/transition-mark", ok=OFFICER),
     ("POST", "people.open_late_year"): row(
         "/people/{person}/late-years", ok=OFFICER, hidden=("RB",)
+    ),
+    # P has an account already: the unit and the bureau are told so (409), others see nothing.
+    ("POST", "people.issue_activation_code"): row(
+        "/people/{person}/activation-code", ok=("RA", "officer"), hidden=("RB",)
     ),
     ("GET", "people.moves"): row("/people/moves", ok=STAFF_REVIEW),
     ("POST", "people.enter_move"): row("/people/moves", ok=STAFF_REVIEW),

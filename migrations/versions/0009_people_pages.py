@@ -2,7 +2,7 @@
 confirmed by the new unit's reviewer or the bureau), and a declaration's source (portal, or a
 paper year entered from its 继续教育证书; existing rows are portal years), and the per-person
 transition mark 老人老办法 (existing people start unmarked; the bureau's bulk rule marks them),
-and 补登记 years the bureau opens for one person.
+补登记 years the bureau opens for one person, and one-time activation codes (keyed hash only).
 
 Revision ID: c9b7e2a41d05
 Revises: 3042fbe6aede
@@ -46,6 +46,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_move_request_professional_id'), ['professional_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_move_request_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('activation_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('professional_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', portal.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', portal.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', portal.models_base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_activation_code_created_by_id_user')),
+    sa.ForeignKeyConstraint(['professional_id'], ['professional.id'], name=op.f('fk_activation_code_professional_id_professional')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activation_code'))
+    )
+    with op.batch_alter_table('activation_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activation_code_professional_id'), ['professional_id'], unique=False)
+
     op.create_table('late_year',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('professional_id', sa.Integer(), nullable=False),
@@ -74,6 +89,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('activation_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activation_code_professional_id'))
+    op.drop_table('activation_code')
+
     with op.batch_alter_table('late_year', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_late_year_professional_id'))
     op.drop_table('late_year')

@@ -283,3 +283,23 @@ class MoveRequest(db.Model):
     @property
     def audit_name(self) -> str:
         return f"{self.professional.name}（{self.from_unit_name} → {self.unit_name}）"
+
+
+class ActivationCode(db.Model):
+    """A one-time activation code for an imported person (no account yet), handed out by their
+    unit or the bureau. Only a keyed hash is stored; used once; expires."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    professional: Mapped[Professional] = relationship()
+    created_by: Mapped[User] = relationship()
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name} 激活码"

@@ -279,8 +279,9 @@ def register(data: Registration, now: datetime | None = None) -> User:
             raise Refusal("该身份证号码已注册，请直接登录", INVALID, field="id_number")
         if person.name != data.name:
             raise Refusal("姓名与已登记的信息不一致，请核对或联系单位", INVALID, field="name")
-        if person.unit_id != data.unit_id:
-            person.status = PersonStatus.PENDING
+        # Knowing someone's ID number and name proves nothing: a self-registration always
+        # waits for the unit (or the bureau); an activation code is the way in without waiting.
+        person.status = PersonStatus.PENDING
     else:
         person = Professional(id_number=data.id_number, name=data.name, status=PersonStatus.PENDING)
         db.session.add(person)

@@ -14,6 +14,8 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "auth.timeout": "超时退出",
         "auth.password_change": "修改密码",
         "account.register": "注册",
+        "account.activation_issued": "发放激活码",
+        "account.activate": "凭激活码开通账号",
     },
     "人员信息": {
         "person.confirmed": "确认人员信息",
@@ -98,6 +100,7 @@ OUTCOMES: dict[str, str] = {
 # Labels of the objects record() is given, by lowercased class name; for rows without a name.
 OBJECT_TYPES: dict[str, str] = {
     "user": "账号",
+    "activationcode": "激活码",
     "professional": "人员",
     "moverequest": "单位变更",
     "unit": "单位",

@@ -4,6 +4,7 @@ and the professional's own profile."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.accounts import activation
 from portal.accounts import people as operations
 from portal.accounts.models import Role
 from portal.accounts.permissions import can_manage_person, can_review
@@ -103,6 +104,9 @@ def _show(person, status=200, **forms_given):
             if current_user.role is Role.BUREAU_OFFICER
             else None
         ),
+        "activation_form": forms.ConfirmMoveForm()
+        if person.user_id is None and activation.may_issue(current_user, person)
+        else None,
         "late_form": forms_given.get("late_form")
         or (
             forms.LateYearForm(formdata=None) if current_user.role is Role.BUREAU_OFFICER else None
@@ -172,6 +176,15 @@ def open_late_year(person_id):
             flash(f"已开放{late.year}年度补登记，本人可在“我的申报”中填写。", "success")
             return redirect(url_for("people.show", person_id=person.id), 303)
     return _show(person, 422, late_form=form)
+
+
+@bp.post("/<int:person_id>/activation-code")
+def issue_activation_code(person_id):
+    person = service.get_person(current_user, person_id)
+    if not forms.ConfirmMoveForm().validate_on_submit():  # the CSRF token alone
+        return redirect(url_for("people.show", person_id=person.id), 303)
+    code = activation.issue(current_user, person)
+    return render_template("people/activation_code.html", person=person, code=code)
 
 
 @bp.post("/<int:person_id>/transition-mark")

@@ -182,7 +182,8 @@ def test_register_links_an_imported_person(app, client, make_unit, make_professi
         assert db.session.scalar(db.select(db.func.count(Professional.id))) == 1
         linked = db.session.get(Professional, person.id)
         assert linked.user.username == person.id_number
-        assert linked.status == PersonStatus.CONFIRMED  # same unit: the unit already vouched
+        # Knowing the ID number and name proves nothing: the unit confirms (or hands out a code).
+        assert linked.status == PersonStatus.PENDING
 
 
 def test_register_imported_person_other_unit_becomes_pending(
