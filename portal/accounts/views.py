@@ -99,7 +99,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = service.register(
+            service.register(
                 service.Registration(
                     id_number=form.id_number.data,
                     name=form.name.data,
@@ -109,14 +109,17 @@ def register():
                     title_level=form.title_level.data,
                     title_name=form.title_name.data or "",
                     password=form.password.data,
-                )
+                ),
+                ip=client_ip(),
             )
         except Refusal as error:
+            if error.field is None:
+                raise
             getattr(form, error.field).errors.append(error.message)
         else:
-            _start_session(user)
-            flash(service.confirmation_note(user.professional), "success")
-            return redirect(url_for("main.index"), code=303)
+            # The same answer whether or not the ID number was known (never logged in here).
+            flash(service.registration_note(form.unit_id), "success")
+            return redirect(url_for("accounts.login"), code=303)
     status = 422 if form.errors else 200
     return render_template("accounts/register.html", form=form), status
 
