@@ -18,7 +18,7 @@ from portal.audit.service import record, redact
 from portal.clock import LOCAL_TZ, local_time
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.refusal import INVALID, TOO_MANY, Refusal
+from portal.refusal import TOO_MANY, Refusal
 from portal.settings import get_setting
 from portal.units.models import Unit
 
@@ -280,7 +280,9 @@ def register(data: Registration, ip: str = "", now: datetime | None = None) -> U
     window = timedelta(minutes=get_setting("LOGIN_LOCK_MINUTES"))
     recent = db.session.scalar(
         sa.select(sa.func.count(LoginAttempt.id)).where(
-            LoginAttempt.ip == ip, LoginAttempt.outcome == "register", LoginAttempt.at > now - window
+            LoginAttempt.ip == ip,
+            LoginAttempt.outcome == "register",
+            LoginAttempt.at > now - window,
         )
     )
     if recent >= REGISTRATIONS_PER_ADDRESS:

@@ -144,3 +144,15 @@ def test_demo_has_paper_years_for_five_year_cycles(runner, app):
                 sa.select(Declaration.year).where(Declaration.professional_id == person_id)
             ).all()
             assert {2021, 2022, 2023, 2024} <= set(years), person_id
+
+
+def test_pages_that_read_years_show_a_paper_year(app, world):
+    p = world["p"]
+    year = paper.enter_paper_year(world["officer"], p, 2022, 30, 60, scan())
+    db.session.commit()
+    me = login(app, p.user)
+    for url in ("/declarations/", "/declarations/2022", "/certificates", "/profile/"):
+        response = me.get(url)
+        assert response.status_code == 200, url
+        assert "2022" in response.text, url
+    assert login(app, world["ra"]).get(f"/review/{year.id}").status_code == 200
