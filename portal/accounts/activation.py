@@ -16,7 +16,7 @@ from flask import current_app
 
 from portal.accounts import service
 from portal.accounts.idnumbers import clean_id_number
-from portal.accounts.models import ActivationCode, Professional, Role, User
+from portal.accounts.models import ActivationCode, PersonStatus, Professional, Role, User
 from portal.accounts.permissions import can_review
 from portal.audit.service import record
 from portal.extensions import db
@@ -40,6 +40,12 @@ def display(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
+def open_to_activation(person: Professional) -> bool:
+    """No account yet, or only an unconfirmed self-registration (which a code replaces: knowing
+    an ID number and a name must not let a stranger keep someone's record)."""
+    return person.user_id is None or person.status is not PersonStatus.CONFIRMED
+
+
 def may_issue(user: User, person: Professional) -> bool:
     """The person's unit (its reviewer) or the bureau."""
     return user.role is Role.BUREAU_OFFICER or can_review(user, person)
@@ -51,7 +57,7 @@ def issue(actor: User, person: Professional, now: datetime | None = None) -> str
     now = now or utcnow()
     if not may_issue(actor, person):
         raise not_found()
-    if person.user_id is not None:
+    if not open_to_activation(person):
         raise Refusal("该人员已开通账号，无需激活码。", CONFLICT)
     for old in db.session.scalars(
         sa.select(ActivationCode).where(
@@ -87,7 +93,7 @@ def activate(
         raise Refusal(str(error), INVALID, field="id_number") from error
     person = db.session.scalar(sa.select(Professional).filter_by(id_number=id_number))
     candidates = []
-    if person is not None and person.user_id is None:
+    if person is not None and open_to_activation(person):
         candidates = db.session.scalars(
             sa.select(ActivationCode).where(
                 ActivationCode.professional_id == person.id,
@@ -106,6 +112,13 @@ def activate(
     if problems:
         raise Refusal("；".join(problems), INVALID, field="password")
     match.used_at = now
+    replaced = person.user
+    if replaced is not None:
+        replaced.active = False
+        replaced.rotate_session()
+        replaced.username = f"{id_number}#{replaced.id}"[:64]  # frees the ID number
+        person.user_id = None
+        db.session.flush()
     user = User(
         username=id_number,
         password_hash=service.hash_password(password),
@@ -118,6 +131,11 @@ def activate(
     db.session.add(user)
     db.session.flush()
     person.user_id = user.id
+    # The code is the unit's (or the bureau's) word that this is the person.
+    person.status = PersonStatus.CONFIRMED
+    person.confirmed_by_id = match.created_by_id
+    person.confirmed_at = now
     db.session.flush()
-    record("account.activate", person, user=user, detail="凭激活码开通账号")
+    detail = "凭激活码开通账号" + ("，停用未经确认的自行注册账号" if replaced else "")
+    record("account.activate", person, user=user, detail=detail)
     return user

@@ -105,7 +105,7 @@ def _show(person, status=200, **forms_given):
             else None
         ),
         "activation_form": forms.ConfirmMoveForm()
-        if person.user_id is None and activation.may_issue(current_user, person)
+        if activation.open_to_activation(person) and activation.may_issue(current_user, person)
         else None,
         "late_form": forms_given.get("late_form")
         or (

@@ -120,3 +120,35 @@ def test_who_may_hand_out_codes(app, world, make_professional):
     assert activation.issue(world["officer"], person)
     with pytest.raises(Refusal, match="已开通账号"):
         activation.issue(world["officer"], make_professional(unit=person.unit))
+
+
+def test_a_code_replaces_a_strangers_unconfirmed_self_registration(app, world):
+    """A stranger who knows the ID number and name registers first: the account waits for the
+    unit, and the code the unit hands the real person replaces it."""
+    from portal.accounts import service
+
+    person = world["person"]
+    stranger = service.register(
+        service.Registration(
+            id_number=person.id_number,
+            name="李四",
+            phone="13900000000",
+            unit_id=person.unit_id,
+            title_series="教师",
+            title_level="中级",
+            title_name="",
+            password="Stranger#2025",
+        ),
+        ip="10.0.0.66",
+    )
+    assert stranger is not None and person.status is PersonStatus.PENDING
+    code = activation.issue(world["ra"], person)
+    user = activation.activate(person.id_number, code, NEW_PASSWORD, "10.0.0.1")
+    db.session.commit()
+    db.session.expire_all()
+    assert person.user_id == user.id and person.status is PersonStatus.CONFIRMED
+    assert person.confirmed_by_id == world["ra"].id
+    old = db.session.get(type(user), stranger.id)
+    assert not old.active and old.username != person.id_number
+    with pytest.raises(Refusal, match="已开通账号"):
+        activation.issue(world["ra"], person)  # confirmed now: no more codes
