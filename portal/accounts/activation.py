@@ -1,5 +1,6 @@
-"""Account activation that cannot be hijacked: an imported person (no account yet) activates
-with a one-time code their unit or the bureau hands out. The code is shown once, stored only as
+"""Account activation that cannot be hijacked: an imported person (no account yet, or only an
+unconfirmed self-registration, which the activation replaces) activates with a one-time code
+their unit or the bureau hands out. The code is shown once, stored only as
 a keyed hash, used once, and expires; a wrong ID number or code gets one answer, whichever was
 wrong, and failures count towards the address throttle of the login. Operations flush, never
 commit."""
