@@ -108,11 +108,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.jobs.views import bp as jobs
     from portal.main import bp as main
     from portal.notifications.views import bp as notifications
+    from portal.people.views import bp as people
+    from portal.people.views import profile_bp as profile
     from portal.providers.views import bp as providers
     from portal.publicity.views import bp as publicity
     from portal.review.views import bp as review
     from portal.stats.views import bp as stats
     from portal.units.views import bp as units
+    from portal.units.views import series_bp as series
     from portal.workdays.views import bp as workdays
 
     for blueprint in (
@@ -120,10 +123,13 @@ def _register_blueprints(app: Flask) -> None:
         accounts,
         declarations,
         review,
+        people,
+        profile,
         board,
         publicity,
         certificates,
         units,
+        series,
         admin,
         audit,
         workdays,

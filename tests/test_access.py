@@ -17,13 +17,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portal.accounts.models import Role
-from portal.units.models import Provider, UnitType
+from portal.units.models import Authority, Provider, TitleSeries, UnitType
 
 ACTORS = ["anon", "P", "Q", "RA", "RB", "officer", "provider", "admin", "auditor"]
 
 
 @pytest.fixture
 def world(app, make_unit, make_user, make_professional, make_submitted_declaration):
+    from portal.accounts.models import MoveRequest
     from portal.board.models import Objection, PublicityBatch
     from portal.clock import local_today
     from portal.declarations.models import DeclarationStatus
@@ -70,6 +71,11 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         declaration_id=publicised.id, name="张三", contact="13800000000", content="测试"
     )
     override = WorkdayOverride(day=date(2031, 1, 2), is_workday=False, note="测试")
+    # Q asks to move to unit A: RA (the new unit) confirms it.
+    move = MoveRequest(
+        professional=q, from_unit=unit_b, unit=unit_a, started_on=today, requested_by=q.user
+    )
+    series = TitleSeries(name="中小学教师", authority=Authority(name="县教体局"))
     from portal.providers.models import PlanForm, PlanState, TrainingPlan
 
     with open(os.path.join(app.config["UPLOAD_FOLDER"], "0" * 32 + ".pdf"), "wb") as f:
@@ -95,7 +101,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
 
     job = Job(kind="publicity.close", title="办结到期公示", state=JobState.DONE)
     notification = Notification(user_id=users["P"].id, kind="test", text="测试消息")
-    db.session.add_all([objection, override, plan, job, notification])
+    db.session.add_all([objection, override, plan, job, notification, move, series])
     db.session.flush()
     jobs.save_result(job, b"{}", "result.json")
     db.session.commit()
@@ -117,6 +123,9 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "provider_org": provider.id,
             "job": job.id,
             "notification": notification.id,
+            "move": move.id,
+            "series": series.id,
+            "authority": series.authority_id,
         },
     }
 
@@ -167,6 +176,8 @@ ROUTES = {
     ("POST", "accounts.password"): row("/password", ok=LOGGED_IN),
     ("GET", "accounts.register"): row("/register", ok=ACTORS),
     ("POST", "accounts.register"): row("/register", ok=ACTORS),
+    ("GET", "accounts.activate"): row("/activate", ok=ACTORS),
+    ("POST", "accounts.activate"): row("/activate", ok=ACTORS),
     ("GET", "board.index"): row("/board", ok=ACTORS),
     ("GET", "board.raise_objection"): row("/board/objection/{publicised}", ok=ACTORS),
     ("POST", "board.raise_objection"): row("/board/objection/{publicised}", ok=ACTORS),
@@ -217,6 +228,35 @@ ROUTES = {
     ("POST", "review.decide"): row("/review/{decl}/claims/{claim}", **RA_ONLY),
     ("POST", "review.confirm_person"): row("/review/people/{person}/confirm", **RA_ONLY),
     ("POST", "review.refuse_person"): row("/review/people/{person}/refuse", **RA_ONLY),
+    ("GET", "people.index"): row("/people/", ok=STAFF_REVIEW),
+    # The person's page: the unit's reviewer and the bureau; another unit does not see them.
+    ("GET", "people.show"): row("/people/{person}", ok=("RA", "officer"), hidden=("RB",)),
+    ("POST", "people.add_title"): row(
+        "/people/{person}/titles", ok=("RA", "officer"), hidden=("RB",)
+    ),
+    ("POST", "people.transfer_in"): row("/people/{person}/transfer-in", ok=OFFICER, hidden=("RB",)),
+    ("POST", "people.enter_paper_year"): row(
+        "/people/{person}/paper-years", ok=("RA", "officer"), hidden=("RB",)
+    ),
+    ("POST", "people.transition_mark"): row(
+        "/people/{person}/transition-mark", ok=OFFICER, hidden=("RB",)
+    ),
+    ("POST", "people.mark_transition"): row("/people/transition-mark", ok=OFFICER),
+    ("POST", "people.open_late_year"): row(
+        "/people/{person}/late-years", ok=OFFICER, hidden=("RB",)
+    ),
+    # P has an account already: the unit and the bureau are told so (409), others see nothing.
+    ("POST", "people.issue_activation_code"): row(
+        "/people/{person}/activation-code", ok=("RA", "officer"), hidden=("RB",)
+    ),
+    ("GET", "people.moves"): row("/people/moves", ok=STAFF_REVIEW),
+    ("POST", "people.enter_move"): row("/people/moves", ok=STAFF_REVIEW),
+    # Q's move to unit A: confirmed by unit A's reviewer alone.
+    ("POST", "people.confirm_move"): row("/people/moves/{move}/confirm", **RA_ONLY),
+    ("POST", "people.refuse_move"): row("/people/moves/{move}/refuse", **RA_ONLY),
+    ("GET", "profile.show"): row("/profile/", ok=PROFESSIONALS),
+    ("POST", "profile.phone"): row("/profile/phone", ok=PROFESSIONALS),
+    ("POST", "profile.request_move"): row("/profile/move", ok=PROFESSIONALS),
     ("GET", "publicity.batches"): row("/board/batches", ok=OFFICER),
     ("POST", "publicity.open_batch"): row("/board/batches", ok=OFFICER),
     ("GET", "publicity.period"): row("/board/batches/period?start=2031-01-06", ok=OFFICER),
@@ -236,6 +276,12 @@ ROUTES = {
     ("GET", "units.edit"): row("/admin/units/{unit}/edit", ok=UNIT_STAFF),
     ("POST", "units.edit"): row("/admin/units/{unit}/edit", ok=UNIT_STAFF),
     ("POST", "units.set_active"): row("/admin/units/{unit}/active", ok=UNIT_STAFF),
+    # Title series and authorities: the admin keeps them, the bureau reads them.
+    ("GET", "series.index"): row("/admin/series", ok=UNIT_STAFF),
+    ("POST", "series.new_series"): row("/admin/series", ok=ADMIN),
+    ("POST", "series.edit_series"): row("/admin/series/{series}", ok=ADMIN),
+    ("POST", "series.new_authority"): row("/admin/series/authorities", ok=ADMIN),
+    ("POST", "series.edit_authority"): row("/admin/series/authorities/{authority}", ok=ADMIN),
     ("GET", "admin.index"): row("/admin/", ok=ADMIN),
     ("GET", "admin.users"): row("/admin/users", ok=ADMIN),
     ("GET", "admin.user_new"): row("/admin/users/new", ok=ADMIN),

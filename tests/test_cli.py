@@ -96,11 +96,13 @@ def test_demo_logins_work(app, runner, client):
 
 
 def test_demo_registered_declaration_is_consistent(app, runner, ctx):
-    from portal.declarations.models import Declaration, DeclarationStatus
+    from portal.declarations.models import Declaration, DeclarationSource, DeclarationStatus
 
     assert runner.invoke(args=["demo"]).exit_code == 0
     registered = db.session.scalars(
-        sa.select(Declaration).filter_by(status=DeclarationStatus.REGISTERED)
+        sa.select(Declaration).filter_by(
+            status=DeclarationStatus.REGISTERED, source=DeclarationSource.PORTAL
+        )
     ).all()
     assert len(registered) == 1
     row = registered[0]

@@ -156,3 +156,28 @@ class RegisterForm(FlaskForm):
     @property
     def unit_id(self) -> int | None:
         return None if self.unit.data == FREELANCE else int(self.unit.data)
+
+
+class ActivateForm(FlaskForm):
+    """An imported person opens their account with the code their unit handed out."""
+
+    id_number = StringField(
+        "身份证号码", validators=[DataRequired("请输入身份证号码")], filters=[strip]
+    )
+    code = StringField(
+        "激活码",
+        validators=[DataRequired("请输入激活码"), Length(max=40, message="激活码过长")],
+        filters=[strip],
+        description="单位或县人社局提供的12位激活码，如 ABCD-EFGH-JKLM",
+    )
+    password = PasswordField(
+        "密码", validators=[DataRequired("请设置密码"), Length(max=128, message="密码过长")]
+    )
+    confirm = PasswordField(
+        "确认密码",
+        validators=[DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.description = policy_text()

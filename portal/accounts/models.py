@@ -119,6 +119,9 @@ class Professional(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), unique=True)
     # 调入日期: came from another province (or a central unit); the province's rules apply from it.
     transfer_in_date: Mapped[date | None] = mapped_column(sa.Date)
+    # 老人老办法 (seed 003): the bureau's mark that lets the person elect hefei-2021 in 2025–2030
+    # while the transition itself is on (setting ALLOW_TRANSITION_RULE_SET); unmarked: new rules.
+    keeps_old_rules: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # The current unit: always the open employment period's (portal.accounts.people keeps it so).
@@ -228,3 +231,77 @@ class LoginAttempt(db.Model):
     # success | failure | lockout (the failure that locked) | refused (while locked)
     # | throttled (address over its limit) | disabled (right password, account disabled)
     outcome: Mapped[str] = mapped_column(sa.String(20), default="failure")
+
+
+class MoveStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待确认", "confirmed": "已确认", "refused": "未通过"}[self.value]
+
+
+class MoveRequest(db.Model):
+    """工作单位变更: asked by the person or entered by the new unit; confirmed by the new unit's
+    reviewer (the bureau for non-public employers and freelancers), which makes the move."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
+    from_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("unit.id"), index=True
+    )  # None: 自由职业
+    started_on: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[MoveStatus] = mapped_column(
+        sa.Enum(MoveStatus, native_enum=False, length=20), default=MoveStatus.PENDING
+    )
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    professional: Mapped[Professional] = relationship()
+    from_unit: Mapped[Unit | None] = relationship(foreign_keys=[from_unit_id])
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def unit_name(self) -> str:
+        return self.unit.name if self.unit else "自由职业"
+
+    @property
+    def from_unit_name(self) -> str:
+        return self.from_unit.name if self.from_unit else "自由职业"
+
+    @property
+    def reviewed_by_bureau(self) -> bool:
+        """Confirmed by whoever will review the person at the new unit (004 第十四条)."""
+        return self.unit is None or self.unit.reviewed_by_bureau
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name}（{self.from_unit_name} → {self.unit_name}）"
+
+
+class ActivationCode(db.Model):
+    """A one-time activation code for an imported person (no account yet), handed out by their
+    unit or the bureau. Only a keyed hash is stored; used once; expires."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    professional: Mapped[Professional] = relationship()
+    created_by: Mapped[User] = relationship()
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name} 激活码"

@@ -7,12 +7,26 @@ place that changes it, together with the open employment period, so the two neve
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
-from portal.accounts.models import Employment, PersonTitle, Professional, User
+import sqlalchemy as sa
+
+from portal.accounts.models import (
+    Employment,
+    MoveRequest,
+    MoveStatus,
+    PersonStatus,
+    PersonTitle,
+    Professional,
+    Role,
+    User,
+)
+from portal.accounts.permissions import can_confirm_move
 from portal.audit.service import record
 from portal.extensions import db
-from portal.refusal import INVALID, Refusal
+from portal.models_base import utcnow
+from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal, not_found
 from portal.units.models import TitleLevel, TitleSeries, Unit
 
 
@@ -79,3 +93,197 @@ def add_title(
         detail += f"，聘任{appointed:%Y-%m-%d}"
     record("person.title_added", person, user=actor, detail=detail)
     return title
+
+
+def set_transfer_in_date(actor: User, person: Professional, day: date | None) -> Professional:
+    """调入日期 (the bureau's entry): from it the province's rules apply to the person."""
+    if actor.role is not Role.BUREAU_OFFICER:
+        raise Refusal("只有人社局经办人可以登记调入日期。", FORBIDDEN)
+    before = person.transfer_in_date
+    person.transfer_in_date = day
+    db.session.flush()
+    after = f"{day:%Y-%m-%d}" if day else "（无）"
+    was = f"{before:%Y-%m-%d}" if before else "（无）"
+    record("person.transfer_in", person, user=actor, detail=f"{was} → {after}")
+    return person
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def set_phone(actor: User, person: Professional, phone: str) -> Professional:
+    """The person corrects their own phone number (name and ID number go through the bureau)."""
+    if person.user_id != actor.id:
+        raise not_found()
+    phone = (phone or "").strip()
+    if not _MOBILE.match(phone):
+        raise Refusal("请输入11位手机号码。", INVALID, field="phone")
+    person.phone = phone
+    db.session.flush()
+    record("person.phone", person, user=actor, detail="修改联系电话")
+    return person
+
+
+# --- employer changes ---------------------------------------------------------------------
+
+
+def pending_move(person: Professional) -> MoveRequest | None:
+    return db.session.scalar(
+        sa.select(MoveRequest).where(
+            MoveRequest.professional_id == person.id, MoveRequest.status == MoveStatus.PENDING
+        )
+    )
+
+
+def request_move(
+    actor: User, person: Professional, unit: Unit | None, started_on: date
+) -> MoveRequest:
+    """Ask for an employer change: the person (online) or the new unit's reviewer. Entered by
+    the one who confirms it (the new unit's reviewer, or the bureau), it is confirmed at once."""
+    own = actor.role is Role.PROFESSIONAL and person.user_id == actor.id
+    new_unit = actor.role is Role.UNIT_REVIEWER and unit is not None and actor.unit_id == unit.id
+    if not (own or new_unit or actor.role is Role.BUREAU_OFFICER):
+        raise not_found()
+    if person.status is not PersonStatus.CONFIRMED:
+        raise Refusal("该人员信息尚未确认，不能办理单位变更。", CONFLICT)
+    if unit is not None and not unit.active:
+        raise Refusal("该单位已停用，请选择其他单位。", INVALID, field="unit")
+    if (unit.id if unit else None) == person.unit_id:
+        raise Refusal("该人员已在此单位任职，无需变更。", INVALID, field="unit")
+    current = open_employment(person)
+    if current is not None and started_on <= current.started_on:
+        raise Refusal(
+            f"调动日期须晚于当前单位的开始日期（{current.started_on:%Y-%m-%d}）。",
+            INVALID,
+            field="started_on",
+        )
+    if pending_move(person) is not None:
+        raise Refusal("已有一项待确认的单位变更，请等待确认后再申请。", CONFLICT)
+    move_request = MoveRequest(
+        professional=person,
+        from_unit=person.unit,
+        unit=unit,
+        started_on=started_on,
+        requested_by=actor,
+    )
+    db.session.add(move_request)
+    db.session.flush()
+    record(
+        "person.move_requested",
+        move_request,
+        user=actor,
+        detail=f"自{started_on:%Y-%m-%d}起",
+    )
+    if can_confirm_move(actor, move_request):
+        confirm_move(actor, move_request)
+    return move_request
+
+
+def moves_to_confirm(user: User) -> list[MoveRequest]:
+    """Pending employer changes this user confirms."""
+    pending = db.session.scalars(
+        sa.select(MoveRequest)
+        .where(MoveRequest.status == MoveStatus.PENDING)
+        .order_by(MoveRequest.requested_at, MoveRequest.id)
+    )
+    return [m for m in pending if can_confirm_move(user, m)]
+
+
+def get_move(user: User, move_id: int) -> MoveRequest:
+    move_request = db.session.get(MoveRequest, move_id)
+    if move_request is None or not can_confirm_move(user, move_request):
+        raise not_found()
+    return move_request
+
+
+def _check_pending(move_request: MoveRequest) -> None:
+    if move_request.status is not MoveStatus.PENDING:
+        raise Refusal(f"该单位变更当前状态为“{move_request.status.label}”，不能再处理。", CONFLICT)
+
+
+def confirm_move(actor: User, move_request: MoveRequest) -> Employment:
+    """The new unit (or the bureau) confirms: the person moves from the requested date."""
+    if not can_confirm_move(actor, move_request):
+        raise not_found()
+    _check_pending(move_request)
+    person = move_request.professional
+    if person.unit_id != move_request.from_unit_id:
+        raise Refusal("该人员的工作单位已发生变化，请重新申请。", CONFLICT)
+    employment = move(actor, person, move_request.unit, move_request.started_on)
+    move_request.status = MoveStatus.CONFIRMED
+    move_request.decided_by = actor
+    move_request.decided_at = utcnow()
+    db.session.flush()
+    return employment
+
+
+def refuse_move(actor: User, move_request: MoveRequest, reason: str) -> MoveRequest:
+    if not can_confirm_move(actor, move_request):
+        raise not_found()
+    _check_pending(move_request)
+    if not (reason or "").strip():
+        raise Refusal("请填写不予确认的理由。", INVALID, field="reason")
+    move_request.status = MoveStatus.REFUSED
+    move_request.decided_by = actor
+    move_request.decided_at = utcnow()
+    move_request.note = reason.strip()[:200]
+    db.session.flush()
+    record("person.move_refused", move_request, user=actor, detail=move_request.note)
+    return move_request
+
+
+# --- transition mark (新人新办法、老人老办法, seed 003) --------------------------------------------
+
+TRANSITION_CUTOFF = date(
+    2025, 6, 12
+)  # seed 003 takes effect: titles obtained before keep old rules
+
+
+def _bureau_only(actor: User, what: str) -> None:
+    if actor.role is not Role.BUREAU_OFFICER:
+        raise Refusal(f"只有人社局经办人可以{what}。", FORBIDDEN)
+
+
+def set_keeps_old_rules(actor: User, person: Professional, value: bool) -> Professional:
+    """Mark (or unmark) the person as 老人老办法: may elect the old rule set in the transition."""
+    _bureau_only(actor, "设置新老办法标记")
+    if person.keeps_old_rules != value:
+        person.keeps_old_rules = value
+        db.session.flush()
+        record(
+            "person.transition_mark",
+            person,
+            user=actor,
+            detail="老人老办法" if value else "新人新办法",
+        )
+    return person
+
+
+def mark_old_rules_by_title(actor: User | None, before: date = TRANSITION_CUTOFF) -> dict:
+    """The bulk rule: everyone holding a title obtained before `before` keeps the old rules.
+    Marks only (never unmarks); people whose titles have no date are counted, not decided.
+    actor None: the command line (run by whoever runs the server)."""
+    if actor is not None:
+        _bureau_only(actor, "批量设置新老办法标记")
+    dated = sa.select(PersonTitle.professional_id).where(PersonTitle.obtained < before)
+    people = db.session.scalars(
+        sa.select(Professional).where(
+            Professional.id.in_(dated), Professional.keeps_old_rules.is_(False)
+        )
+    ).all()
+    for person in people:
+        person.keeps_old_rules = True
+    undated = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(PersonTitle.professional_id))).where(
+            PersonTitle.obtained.is_(None),
+            PersonTitle.professional_id.not_in(dated),
+        )
+    )
+    db.session.flush()
+    result = {"marked": len(people), "undated": int(undated or 0), "before": before.isoformat()}
+    record(
+        "person.transition_bulk",
+        user=actor,
+        detail=f"职称取得于{before:%Y-%m-%d}前：新标记{len(people)}人；职称无取得时间{result['undated']}人未处理",
+    )
+    return result

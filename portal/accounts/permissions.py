@@ -1,10 +1,17 @@
 """Who reviews whom (004 第十四条): the unit's reviewer for state-owned units and organs,
 the bureau for non-public enterprises, social organisations and freelancers."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
-from portal.accounts.models import Professional, Role, User
+from portal.accounts.models import MoveRequest, Professional, Role, User
 from portal.units.models import Unit, UnitType
+
+if TYPE_CHECKING:
+    from portal.declarations.models import Declaration
 
 BUREAU_UNIT_TYPES = (UnitType.PRIVATE_ENTERPRISE, UnitType.SOCIAL_ORG)
 
@@ -33,6 +40,54 @@ def can_view(user: User, professional: Professional) -> bool:
     if user.role is Role.BUREAU_OFFICER:
         return True  # the bureau sees the whole county
     return can_review(user, professional)
+
+
+def reviewed_under(user: User, declaration: Declaration) -> bool:
+    """Was this declaration submitted to this user's unit? A unit keeps read access to the
+    years it reviewed after the person has moved on (the unit is recorded at submission)."""
+    return (
+        user.is_authenticated
+        and user.active
+        and user.role is Role.UNIT_REVIEWER
+        and user.unit_id is not None
+        and declaration.unit_id == user.unit_id
+        and declaration.reviewing_body is not None
+        and declaration.reviewing_body.value == "unit"
+    )
+
+
+def can_view_declaration(user: User, declaration: Declaration) -> bool:
+    """Read access to one year: whoever may view the person now, or the unit it was submitted
+    to (years it reviewed, even after a move)."""
+    return can_view(user, declaration.professional) or reviewed_under(user, declaration)
+
+
+def can_manage_person(user: User, professional: Professional) -> bool:
+    """May keep the person's record (titles): the bureau, or a reviewer of the person's
+    current unit."""
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.role is Role.BUREAU_OFFICER:
+        return True
+    return (
+        user.role is Role.UNIT_REVIEWER
+        and user.unit_id is not None
+        and professional.unit_id == user.unit_id
+    )
+
+
+def can_confirm_move(user: User, move: MoveRequest) -> bool:
+    """The new unit's reviewer confirms a move; the bureau for non-public employers and
+    freelance (004 第十四条: whoever will review the person from then on)."""
+    if not user.is_authenticated or not user.active:
+        return False
+    if move.reviewed_by_bureau:
+        return user.role is Role.BUREAU_OFFICER
+    return (
+        user.role is Role.UNIT_REVIEWER
+        and user.unit_id is not None
+        and move.unit_id == user.unit_id
+    )
 
 
 def reviewable_people(user: User) -> sa.Select:

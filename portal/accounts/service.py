@@ -18,7 +18,7 @@ from portal.audit.service import record, redact
 from portal.clock import LOCAL_TZ, local_time
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.refusal import INVALID, Refusal
+from portal.refusal import TOO_MANY, Refusal
 from portal.settings import get_setting
 from portal.units.models import Unit
 
@@ -267,20 +267,44 @@ class Registration:
     password: str
 
 
-def register(data: Registration, now: datetime | None = None) -> User:
-    """Create the professional's account, linking an imported person with the same ID number."""
+REGISTRATIONS_PER_ADDRESS = 10  # per LOGIN_LOCK_MINUTES window
+
+
+def register(data: Registration, ip: str = "", now: datetime | None = None) -> User | None:
+    """Create the professional's account (waiting for confirmation), linking an imported person
+    with the same ID number and name. None when nothing was created (the number already has an
+    account, or the name differs from the imported record): the caller answers exactly as for
+    a success, so that /register never tells whether an ID number is known. Throttled per
+    address."""
     now = now or utcnow()
-    if db.session.scalar(sa.select(User.id).filter_by(username=data.id_number)) is not None:
-        raise Refusal("该身份证号码已注册，请直接登录", INVALID, field="id_number")
+    window = timedelta(minutes=get_setting("LOGIN_LOCK_MINUTES"))
+    recent = db.session.scalar(
+        sa.select(sa.func.count(LoginAttempt.id)).where(
+            LoginAttempt.ip == ip,
+            LoginAttempt.outcome == "register",
+            LoginAttempt.at > now - window,
+        )
+    )
+    if recent >= REGISTRATIONS_PER_ADDRESS:
+        raise Refusal("此网络地址注册次数过多，请稍后再试。", TOO_MANY)
+    _attempt(ip, data.id_number, _username_key(data.id_number), "register", now)
+    taken = db.session.scalar(sa.select(User.id).filter_by(username=data.id_number)) is not None
     person = db.session.scalar(sa.select(Professional).filter_by(id_number=data.id_number))
     linked = person is not None
+    if taken or (person is not None and (person.user_id is not None or person.name != data.name)):
+        hash_password(data.password)  # as slow as a real registration
+        record(
+            "account.register",
+            person,
+            outcome="failure",
+            username=data.id_number,
+            detail="身份证号码已开通账号" if taken or person.user_id else "姓名与已登记信息不符",
+        )
+        return None
     if person is not None:
-        if person.user_id is not None:
-            raise Refusal("该身份证号码已注册，请直接登录", INVALID, field="id_number")
-        if person.name != data.name:
-            raise Refusal("姓名与已登记的信息不一致，请核对或联系单位", INVALID, field="name")
-        if person.unit_id != data.unit_id:
-            person.status = PersonStatus.PENDING
+        # Knowing someone's ID number and name proves nothing: a self-registration always
+        # waits for the unit (or the bureau); an activation code is the way in without waiting.
+        person.status = PersonStatus.PENDING
     else:
         person = Professional(id_number=data.id_number, name=data.name, status=PersonStatus.PENDING)
         db.session.add(person)
@@ -314,14 +338,14 @@ def register(data: Registration, now: datetime | None = None) -> User:
     return user
 
 
-def confirmation_note(person: Professional) -> str:
-    """What a newly registered person is told about being confirmed."""
-    if person.status == PersonStatus.CONFIRMED:
-        return "注册成功，您的人员信息已确认，可以开始申报学时。"
-    unit = db.session.get(Unit, person.unit_id) if person.unit_id else None
+def registration_note(unit_id: int | None) -> str:
+    """The one answer to a registration, whatever became of it: it depends only on the form."""
+    unit = db.session.get(Unit, unit_id) if unit_id else None
     who = "县人社局" if unit is None or unit.reviewed_by_bureau else f"“{unit.name}”"
     return (
-        f"注册成功。您的人员信息需经{who}确认后，所申报的学时才能进入核验；现在即可开始填写申报。"
+        "注册申请已提交，请用身份证号码和所设密码登录。您的人员信息需经"
+        f"{who}确认后，所申报的学时才能进入核验。"
+        "如该身份证号码此前已开通账号，请用原密码登录，或请单位生成激活码、重置密码。"
     )
 
 

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import service
-from portal.accounts.forms import LoginForm, PasswordForm, RegisterForm
+from portal.accounts import activation, service
+from portal.accounts.forms import ActivateForm, LoginForm, PasswordForm, RegisterForm
 from portal.audit.service import client_ip, record
 from portal.extensions import db, login_manager
 from portal.refusal import Refusal
@@ -99,7 +99,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = service.register(
+            service.register(
                 service.Registration(
                     id_number=form.id_number.data,
                     name=form.name.data,
@@ -109,13 +109,40 @@ def register():
                     title_level=form.title_level.data,
                     title_name=form.title_name.data or "",
                     password=form.password.data,
-                )
+                ),
+                ip=client_ip(),
             )
         except Refusal as error:
+            if error.field is None:
+                raise
             getattr(form, error.field).errors.append(error.message)
         else:
-            _start_session(user)
-            flash(service.confirmation_note(user.professional), "success")
-            return redirect(url_for("main.index"), code=303)
+            # The same answer whether or not the ID number was known (never logged in here).
+            flash(service.registration_note(form.unit_id), "success")
+            return redirect(url_for("accounts.login"), code=303)
     status = 422 if form.errors else 200
     return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+def activate():
+    """Open an imported person's account with a one-time activation code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            user = activation.activate(
+                form.id_number.data, form.code.data, form.password.data, client_ip()
+            )
+        except Refusal as error:
+            if not error.on_form:
+                raise
+            db.session.commit()  # the failed attempt counts towards the address throttle
+            getattr(form, error.field or "code").errors.append(error.message)
+        else:
+            _start_session(user)
+            flash("账号已开通，您的人员信息由单位登记，可以直接申报学时。", "success")
+            return redirect(url_for("main.index"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("accounts/activate.html", form=form), status

@@ -16,12 +16,14 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from portal import clock
+from portal.accounts import people as person_ops
 from portal.accounts.idnumbers import birth_date, make_id_number, make_uscc
 from portal.accounts.models import Employment, PersonStatus, PersonTitle, Professional, Role, User
 from portal.accounts.service import hash_password
 from portal.board import service as board
 from portal.certificates.fonts import FontNotFound, certificate_font
 from portal.clock import LOCAL_TZ
+from portal.declarations import paper
 from portal.declarations import service as declarations
 from portal.declarations.models import ClaimDecision, Declaration
 from portal.extensions import db
@@ -456,6 +458,10 @@ def load() -> list[Login]:
 
     _declarations(people, reviewers, officer)
     _training_plans(provider_user, officer, people)
+    _paper_years(people, reviewers, officer)
+    # Seed 003: people whose title predates 2025-06-12 keep the old rules, by the bulk rule.
+    if not any(person.keeps_old_rules for person in people.values()):
+        person_ops.mark_old_rules_by_title(officer)
     db.session.flush()
     return logins
 
@@ -524,6 +530,32 @@ def _declarations(people: dict[str, Professional], reviewers: dict[str, User], o
             board.close_due(user=officer)
     if _declared(doctor, 2025) is None:
         _declare(doctor, 2025, "anhui-2025", DOCTOR_2025, _at(2025, 11, 20, 14))
+
+
+# Years before the portal, from paper 继续教育证书: (person, {year: (公需, 专业)}). With the
+# portal years they give five-year cycles (2021–2025) to verify; 唐建华 fell short in 2022.
+PAPER_YEARS = [
+    ("王晓梅", {2021: (30, 64), 2022: (32, 60), 2023: (30, 72)}),
+    ("朱晓东", {2021: (30, 60), 2022: (30, 66), 2023: (36, 60), 2024: (30, 62)}),
+    ("唐建华", {2021: (30, 60), 2022: (24, 48), 2023: (30, 60), 2024: (30, 70)}),
+    ("吕志刚", {2021: (30, 60), 2022: (30, 60), 2023: (30, 64), 2024: (30, 60)}),
+]
+
+
+def _paper_years(people: dict[str, Professional], reviewers: dict[str, User], officer: User):
+    """Entered by the person's unit (the bureau for those it reviews), as the page does."""
+    by_unit = {reviewer.unit_id: reviewer for reviewer in reviewers.values()}
+    for name, years in PAPER_YEARS:
+        person = people[name]
+        clerk = by_unit.get(person.unit_id, officer)
+        for year, (general, professional) in years.items():
+            if _declared(person, year) is not None:
+                continue
+            title = f"{year}年度继续教育证书（纸质）"
+            with clock.travel(_at(2025, 3, 10)):
+                paper.enter_paper_year(
+                    clerk, person, year, general, professional, _demo_evidence(person, year, title)
+                )
 
 
 def _declared(person: Professional, year: int) -> Declaration | None:

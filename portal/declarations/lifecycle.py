@@ -10,6 +10,7 @@ kind of actor:
 | draft           | prepare          | draft           | a reporter: a provider, unit reviewer or |
 |                 |                  |                 | bureau officer (or the CLI) adding a     |
 |                 |                  |                 | prepared claim from a list or record     |
+| draft           | enter_paper      | registered      | the bureau, or the person's unit reviewer |
 | submitted       | decide           | submitted       | the person's reviewer (claim by claim)   |
 | submitted       | request_evidence | needs_evidence  | the person's reviewer                    |
 | submitted       | approve          | approved        | the person's reviewer                    |
@@ -24,6 +25,10 @@ kind of actor:
 | publicised      | register         | registered      | the system (period over), or the bureau  |
 | publicised      | revoke           | revoked         | a bureau officer (objection upheld)      |
 | publicised      | send_back        | submitted       | a bureau officer (objection upheld)      |
+
+`enter_paper` records a year from before the portal from its paper 继续教育证书: the service
+(portal.declarations.paper) creates the row as a paper draft and moves it at once, so a paper
+year is registered from the start and never reviewed or publicised again.
 
 The person's reviewer is the unit's reviewer for state-owned units and organs, the bureau for
 non-public employers, social organisations and freelancers (portal.accounts.permissions).
@@ -50,6 +55,7 @@ class Actor(enum.StrEnum):
     BUREAU = "bureau"
     SYSTEM = "system"  # the scheduled close; a bureau officer may run it by hand
     REPORTER = "reporter"  # who reports trainees: a provider, a unit, the bureau, or a CLI
+    RECORDS = "records"  # who keeps the person's record: the bureau, or the unit's reviewer
 
 
 class Action(enum.StrEnum):
@@ -66,6 +72,7 @@ class Action(enum.StrEnum):
     REGISTER = "register"
     REVOKE = "revoke"
     SEND_BACK = "send_back"
+    ENTER_PAPER = "enter_paper"
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,7 @@ MOVES: dict[tuple[S, Action], Move] = {
     (S.DRAFT, Action.EDIT): Move(S.DRAFT, Actor.OWNER),
     (S.DRAFT, Action.SUBMIT): Move(S.SUBMITTED, Actor.OWNER),
     (S.DRAFT, Action.PREPARE): Move(S.DRAFT, Actor.REPORTER),
+    (S.DRAFT, Action.ENTER_PAPER): Move(S.REGISTERED, Actor.RECORDS),
     **{
         (status, action): Move(to or status, Actor.REVIEWER)
         for status in (S.SUBMITTED, S.NEEDS_EVIDENCE)
@@ -105,6 +113,7 @@ _STATE_MESSAGES = {
     Action.EDIT: LOCKED_MESSAGE,
     Action.SUBMIT: "该申报已提交，不能重复提交。",
     Action.PREPARE: "该人员本年度申报已提交，报送条目不能再加入。",
+    Action.ENTER_PAPER: "该年度已有申报记录，不能再录入纸质证书。",
     Action.ADD_EVIDENCE: "只有核验人员要求补充材料时才能在提交后上传文件。",
     Action.RESUBMIT: "只有待补充材料的申报可以再次提交。",
     Action.PUBLICISE: "该申报已不是“核验通过”状态或已在其他公示批次中，请刷新后重选。",
@@ -136,6 +145,8 @@ def may_act(user: User | None, declaration: Declaration, actor: Actor) -> bool:
         return declaration.professional.user_id == user.id
     if actor is Actor.REVIEWER:
         return can_review(user, declaration.professional)
+    if actor is Actor.RECORDS:
+        return user.role is Role.BUREAU_OFFICER or can_review(user, declaration.professional)
     return user.role is Role.BUREAU_OFFICER
 
 
@@ -147,6 +158,8 @@ def _actor_refusal(user: User | None, declaration: Declaration, actor: Actor) ->
     if actor is Actor.REVIEWER:
         # A person one may not review is a person one may not see: never say they exist.
         return Refusal("您要找的申报不存在或您无权查看。", NOT_FOUND)
+    if actor is Actor.RECORDS:
+        return Refusal("只有人社局或人员所在单位可以录入纸质证书年度。", FORBIDDEN)
     return Refusal("只有人社局经办人可以办理此事项。", FORBIDDEN)
 
 

@@ -56,6 +56,18 @@ class ReviewingBody(enum.StrEnum):
         return {"unit": "用人单位", "bureau": "县人社局"}[self.value]
 
 
+class DeclarationSource(enum.StrEnum):
+    """Where a year comes from: declared in the portal, or entered from the paper 继续教育证书
+    of a year before the portal (registered hours and a scan)."""
+
+    PORTAL = "portal"
+    PAPER = "paper"
+
+    @property
+    def label(self) -> str:
+        return {"portal": "网上申报", "paper": "纸质证书录入"}[self.value]
+
+
 class Declaration(db.Model):
     __table_args__ = (sa.UniqueConstraint("professional_id", "year"),)
 
@@ -63,6 +75,10 @@ class Declaration(db.Model):
     professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
     year: Mapped[int]
     rule_set: Mapped[str] = mapped_column(sa.String(30))
+    # Paper years: `reviewer` is who entered them, `reviewing_body` the bureau or the unit.
+    source: Mapped[DeclarationSource] = mapped_column(
+        sa.Enum(DeclarationSource, native_enum=False, length=10), default=DeclarationSource.PORTAL
+    )
     status: Mapped[DeclarationStatus] = mapped_column(
         sa.Enum(DeclarationStatus, native_enum=False, length=20),
         default=DeclarationStatus.DRAFT,
@@ -228,3 +244,24 @@ class Evidence(db.Model):
     @property
     def audit_name(self) -> str:
         return f"{self.claim.declaration.audit_name} 证明材料“{self.original_name}”"
+
+
+class LateYear(db.Model):
+    """补登记: a past year the bureau opened for one person, who then declares it through the
+    normal path under that year's rule set."""
+
+    __table_args__ = (sa.UniqueConstraint("professional_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
+    year: Mapped[int]
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    opened_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    professional: Mapped[Professional] = relationship()
+    opened_by: Mapped[User] = relationship()
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name} {self.year}年度补登记"

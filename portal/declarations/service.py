@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal import rules
-from portal.accounts.models import PersonStatus, Role, User
-from portal.accounts.permissions import can_view, reviewers_of
+from portal.accounts.models import PersonStatus, Professional, Role, User
+from portal.accounts.permissions import can_view_declaration, reviewers_of
 from portal.audit.service import record
 from portal.clock import current_year
 from portal.declarations import duplicates, lifecycle
@@ -28,6 +28,7 @@ from portal.declarations.models import (
     Declaration,
     DeclarationStatus,
     Evidence,
+    LateYear,
     ReviewingBody,
 )
 from portal.extensions import db
@@ -39,21 +40,71 @@ from portal.settings import get_setting
 # --- years and rule sets -----------------------------------------------------------------
 
 
-def openable_years(now: datetime | None = None) -> list[int]:
-    """A draft may be opened for the current and the previous calendar year."""
+def openable_years(now: datetime | None = None, person: Professional | None = None) -> list[int]:
+    """A draft may be opened for the current and the previous calendar year, and for the past
+    years the bureau opened for this person (补登记)."""
     year = current_year(now)
-    return [year, year - 1]
+    years = [year, year - 1]
+    if person is not None and person.id is not None:
+        late = db.session.scalars(
+            sa.select(LateYear.year)
+            .where(LateYear.professional_id == person.id)
+            .order_by(LateYear.year.desc())
+        )
+        years.extend(y for y in late if y not in years)
+    return years
+
+
+def late_years(person: Professional) -> list[LateYear]:
+    return list(
+        db.session.scalars(
+            sa.select(LateYear).where(LateYear.professional_id == person.id).order_by(LateYear.year)
+        )
+    )
+
+
+def open_late_year(actor: User, person: Professional, year: int, note: str = "") -> LateYear:
+    """补登记: the bureau opens a past year for one person, who declares it as any year."""
+    if actor.role is not Role.BUREAU_OFFICER:
+        raise Refusal("只有人社局经办人可以开放补登记年度。", FORBIDDEN)
+    normal = openable_years()
+    if year in normal:
+        raise Refusal(f"{year}年度本人即可申报，无需补登记。", INVALID, field="year")
+    if not 2000 <= year < min(normal):
+        raise Refusal(f"补登记年度应为2000年至{min(normal) - 1}年。", INVALID, field="year")
+    taken = db.session.scalar(
+        sa.select(Declaration.status).where(
+            Declaration.professional_id == person.id, Declaration.year == year
+        )
+    )
+    if taken is not None:
+        raise Refusal(f"{year}年度已有申报记录（{taken.label}）。", CONFLICT, field="year")
+    if db.session.scalar(sa.select(LateYear.id).filter_by(professional_id=person.id, year=year)):
+        raise Refusal(f"{year}年度已开放补登记。", CONFLICT, field="year")
+    late = LateYear(
+        professional=person, year=year, note=(note or "").strip()[:200], opened_by=actor
+    )
+    db.session.add(late)
+    db.session.flush()
+    record("declaration.late_opened", late, user=actor, detail=late.note)
+    return late
 
 
 def transition_enabled() -> bool:
     return bool(get_setting("ALLOW_TRANSITION_RULE_SET"))
 
 
-def electable_rule_sets(year: int) -> list[rules.RuleSet]:
-    """The rule sets a declaration of this year may use (the default first)."""
+def may_elect_old_rules(person: Professional) -> bool:
+    """Seed 003 (新人新办法、老人老办法): while the transition is on, only people the bureau marked
+    as keeping the old rules may elect them."""
+    return transition_enabled() and person.keeps_old_rules
+
+
+def electable_rule_sets(year: int, person: Professional) -> list[rules.RuleSet]:
+    """The rule sets this person's declaration of this year may use (the default first)."""
     default = rules.rule_set_for_year(year)
     found = [default]
-    if transition_enabled():
+    if may_elect_old_rules(person):
         for rule_set_id in rules.rule_set_ids():
             if rule_set_id == default.id:
                 continue
@@ -67,7 +118,7 @@ def electable_rule_sets(year: int) -> list[rules.RuleSet]:
 def can_view_evidence(user: User, declaration: Declaration) -> bool:
     """The person's own files always; their reviewers and the bureau only once submitted: a
     draft is work in progress that nobody has been asked to look at."""
-    if not can_view(user, declaration.professional):
+    if not can_view_declaration(user, declaration):
         return False
     return user.role is Role.PROFESSIONAL or declaration.status is not DeclarationStatus.DRAFT
 
@@ -77,7 +128,7 @@ def can_switch_rule_set(declaration: Declaration) -> bool:
     return (
         declaration.status is DeclarationStatus.DRAFT
         and not declaration.claims
-        and len(electable_rule_sets(declaration.year)) > 1
+        and len(electable_rule_sets(declaration.year, declaration.professional)) > 1
     )
 
 
@@ -139,10 +190,12 @@ def open_declaration(user: User, year: int, rule_set: str | None = None) -> Decl
     existing = own_declaration(user, year)
     if existing is not None:
         return existing
-    if year not in openable_years():
+    if year not in openable_years(person=person):
         raise Refusal(f"{year}年度不在可申报的年度范围内。", INVALID)
     try:
-        chosen = rules.rule_set_for_year(year, rule_set, allow_transition=transition_enabled())
+        chosen = rules.rule_set_for_year(
+            year, rule_set, allow_transition=may_elect_old_rules(person)
+        )
     except rules.RuleError as error:
         raise Refusal(error.message, INVALID) from None
     declaration = Declaration(professional=person, year=year, rule_set=chosen.id)
@@ -158,7 +211,9 @@ def switch_rule_set(user: User, declaration: Declaration, rule_set_id: str) -> D
         raise Refusal("已有申报条目时不能更换认定规则，请先删除全部条目。", CONFLICT)
     try:
         chosen = rules.rule_set_for_year(
-            declaration.year, rule_set_id, allow_transition=transition_enabled()
+            declaration.year,
+            rule_set_id,
+            allow_transition=may_elect_old_rules(declaration.professional),
         )
     except rules.RuleError as error:
         raise Refusal(error.message, INVALID) from None

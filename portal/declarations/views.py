@@ -79,7 +79,7 @@ def page_context(declaration: Declaration) -> dict:
         "editable": declaration.status is DeclarationStatus.DRAFT,
         "adding_files": declaration.status is DeclarationStatus.NEEDS_EVIDENCE,
         "switchable": service.can_switch_rule_set(declaration),
-        "electable": service.electable_rule_sets(declaration.year),
+        "electable": service.electable_rule_sets(declaration.year, declaration.professional),
         "can_elect": lambda claim: service.electable(declaration, claim),
         "elected_claim": next((c for c in declaration.claims if c.elected), None),
         "confirmed": declaration.professional.status is PersonStatus.CONFIRMED,
@@ -110,10 +110,10 @@ def _changed(declaration: Declaration):
 def index():
     declarations = service.own_declarations(current_user)
     opened = {d.year for d in declarations}
-    openable = [y for y in service.openable_years() if y not in opened]
-    choices = {y: service.electable_rule_sets(y) for y in openable}
-    results = {d.id: service.evaluation(d, store=False).year for d in declarations}
     person = current_user.professional
+    openable = [y for y in service.openable_years(person=person) if y not in opened]
+    choices = {y: service.electable_rule_sets(y, person) for y in openable}
+    results = {d.id: service.evaluation(d, store=False).year for d in declarations}
     return render_template(
         "declarations/index.html",
         declarations=declarations,

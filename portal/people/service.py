@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.accounts.idnumbers import clean_id_number
-from portal.accounts.models import Professional
+from portal.accounts.models import Professional, Role, User
+from portal.accounts.permissions import can_view, reviewable_people, reviewed_under
 from portal.declarations.models import Declaration
 from portal.extensions import db
 from portal.refusal import INVALID, Refusal, not_found
@@ -30,6 +31,40 @@ def declarations_of(person: Professional) -> list[Declaration]:
             .order_by(Declaration.year.desc())
         )
     )
+
+
+def get_person(user: User, person_id: int) -> Professional:
+    """A person whose page this staff user may open: the bureau any, a reviewer the people of
+    their unit, and the people who once submitted a year to it; 404 otherwise (no leak)."""
+    person = db.session.get(Professional, person_id)
+    if person is None or user.role is Role.PROFESSIONAL:
+        raise not_found()
+    if can_view(user, person) or any(reviewed_under(user, d) for d in declarations_of(person)):
+        return person
+    raise not_found()
+
+
+def visible_years(user: User, person: Professional) -> list[Declaration]:
+    """The years this user may read: all of them for the person's current reviewers and the
+    bureau (the person themself too); only the years it reviewed for a former unit."""
+    years = declarations_of(person)
+    if can_view(user, person):
+        return years
+    return [d for d in years if reviewed_under(user, d)]
+
+
+def people_of(user: User, q: str = "", limit: int = 200) -> list[Professional]:
+    """The people list of the staff page: the whole county for the bureau, the unit's people
+    for its reviewer."""
+    if user.role is Role.BUREAU_OFFICER:
+        query = sa.select(Professional)
+    elif user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
+        query = reviewable_people(user)
+    else:
+        return []
+    if q.strip():
+        query = query.where(Professional.name.contains(q.strip(), autoescape=True))
+    return list(db.session.scalars(query.order_by(Professional.name, Professional.id).limit(limit)))
 
 
 def _day(value) -> str | None:
@@ -63,7 +98,7 @@ def person_record(person: Professional) -> dict:
                 "professional": d.professional_hours,
                 "status": d.status.label,
                 "unit": d.unit.name if d.unit else None,
-                "source": "portal",
+                "source": d.source.value,
             }
             for d in declarations_of(person)
         ],

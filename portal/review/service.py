@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Professional, User
-from portal.accounts.permissions import can_review, reviewable_people
+from portal.accounts.permissions import can_review, reviewable_people, reviewed_under
 from portal.audit.service import record
 from portal.declarations import duplicates, lifecycle
 from portal.declarations import service as declarations
@@ -95,15 +95,22 @@ def waiting_for_confirmation(user: User) -> int:
 
 
 def get_declaration(user: User, declaration_id: int) -> Declaration:
-    """A declaration this user reviews, past the draft stage; 404 otherwise (no leak)."""
+    """A declaration this user reviews (or, read only, one submitted to this user's unit before
+    the person moved on), past the draft stage; 404 otherwise (no leak). Acting on it still
+    asks the lifecycle, which wants the person's current reviewer."""
     declaration = db.session.get(Declaration, declaration_id)
     if (
         declaration is None
         or declaration.status is DeclarationStatus.DRAFT
-        or not can_review(user, declaration.professional)
+        or not (can_review(user, declaration.professional) or reviewed_under(user, declaration))
     ):
         raise not_found()
     return declaration
+
+
+def may_act(user: User, declaration: Declaration) -> bool:
+    """Is the page's reviewing part for this user (not a former unit reading its year)?"""
+    return declaration.status in REVIEWABLE and can_review(user, declaration.professional)
 
 
 def get_claim(user: User, declaration_id: int, claim_id: int) -> Claim:

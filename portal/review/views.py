@@ -82,7 +82,7 @@ def _show(declaration, claim_forms=None, status=200, **action_forms):
         "reject_form": action_forms.get("reject_form") or forms.RejectForm(formdata=None),
         "evidence_form": action_forms.get("evidence_form")
         or forms.EvidenceRequestForm(formdata=None),
-        "actionable": declaration.status in service.REVIEWABLE,
+        "actionable": service.may_act(current_user, declaration),
     }
     return render_template("review/show.html", **context), status
 
@@ -151,7 +151,7 @@ def _claim_widget(claim, form, status, saved=False):
         result=({r.key: r for r in declared.claims} if declared else {}).get(str(claim.id)),
         duplicates=service.duplicate_warnings(declaration),
         filing=service.filing_notes(declaration),
-        actionable=declaration.status in service.REVIEWABLE,
+        actionable=service.may_act(current_user, declaration),
         accepted=_accepted(declaration),
         oob=True,
         saved=saved,

@@ -62,3 +62,27 @@ class UnitForm(FlaskForm):
             "county": self.county.data or "",
             "authority_id": int(self.authority.data) if self.authority.data else None,
         }
+
+
+class AuthorityForm(FlaskForm):
+    name = StringField(
+        "行业主管部门名称",
+        validators=[DataRequired("请输入名称"), Length(2, 100, "名称应为2–100个字")],
+        filters=[strip],
+    )
+
+
+class SeriesForm(FlaskForm):
+    name = StringField(
+        "职称系列名称",
+        validators=[DataRequired("请输入名称"), Length(1, 100, "名称不超过100个字")],
+        filters=[strip],
+    )
+    authority = Select("行业主管部门", validators=[DataRequired("请选择行业主管部门")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        authorities = db.session.execute(
+            sa.select(Authority.id, Authority.name).order_by(Authority.name)
+        ).all()
+        self.authority.choices = [("", "请选择")] + [(str(i), name) for i, name in authorities]

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from portal.audit.service import record
 from portal.extensions import db
-from portal.units.models import UNIT_TYPE_LABELS, Authority, Unit, UnitType
+from portal.refusal import INVALID, Refusal
+from portal.units.models import UNIT_TYPE_LABELS, Authority, TitleSeries, Unit, UnitType
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -81,3 +82,61 @@ def set_unit_active(actor: User, unit: Unit, active: bool) -> None:
         user=actor,
         detail=f"{unit.name}：{'停用 → 启用' if active else '启用 → 停用'}",
     )
+
+
+# --- title series and their authorities (seed 002 annex) ----------------------------------
+
+
+def _name_taken(model, name: str, own_id: int | None = None) -> bool:
+    query = sa.select(model.id).where(model.name == name)
+    if own_id is not None:
+        query = query.where(model.id != own_id)
+    return db.session.scalar(query) is not None
+
+
+def create_authority(actor: User, name: str) -> Authority:
+    if _name_taken(Authority, name):
+        raise Refusal("已有同名的行业主管部门。", INVALID, field="name")
+    authority = Authority(name=name)
+    db.session.add(authority)
+    db.session.flush()
+    record("authority.create", authority, user=actor, detail=name)
+    return authority
+
+
+def rename_authority(actor: User, authority: Authority, name: str) -> bool:
+    if name == authority.name:
+        return False
+    if _name_taken(Authority, name, authority.id):
+        raise Refusal("已有同名的行业主管部门。", INVALID, field="name")
+    before, authority.name = authority.name, name
+    db.session.flush()
+    record("authority.update", authority, user=actor, detail=f"名称：{before} → {name}")
+    return True
+
+
+def create_series(actor: User, name: str, authority: Authority) -> TitleSeries:
+    if _name_taken(TitleSeries, name):
+        raise Refusal("已有同名的职称系列。", INVALID, field="name")
+    series = TitleSeries(name=name, authority=authority)
+    db.session.add(series)
+    db.session.flush()
+    record("series.create", series, user=actor, detail=f"{name}（{authority.name}）")
+    return series
+
+
+def update_series(actor: User, series: TitleSeries, name: str, authority: Authority) -> list[str]:
+    """Rename the series or give it to another authority; the "字段：旧 → 新" lines."""
+    changes = []
+    if name != series.name:
+        if _name_taken(TitleSeries, name, series.id):
+            raise Refusal("已有同名的职称系列。", INVALID, field="name")
+        changes.append(f"名称：{series.name} → {name}")
+        series.name = name
+    if authority.id != series.authority_id:
+        changes.append(f"行业主管部门：{series.authority.name} → {authority.name}")
+        series.authority = authority
+    if changes:
+        db.session.flush()
+        record("series.update", series, user=actor, detail="；".join(changes))
+    return changes

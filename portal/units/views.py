@@ -1,4 +1,5 @@
-"""The bureau's unit pages (bureau officers and admins): list, add, edit, enable or disable."""
+"""The bureau's unit pages (bureau officers and admins): list, add, edit, enable or disable;
+and the title series with their authorities (the admin keeps them, the bureau reads them)."""
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -6,10 +7,11 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.security import is_htmx, page_number, require_roles
+from portal.refusal import Refusal
+from portal.security import is_htmx, page_number, require_roles, roles_required
 from portal.units import service
-from portal.units.forms import UnitForm
-from portal.units.models import UNIT_TYPE_LABELS, Unit, UnitType
+from portal.units.forms import AuthorityForm, SeriesForm, UnitForm
+from portal.units.models import UNIT_TYPE_LABELS, Authority, TitleSeries, Unit, UnitType
 
 bp = Blueprint("units", __name__, url_prefix="/admin/units")
 require_roles(bp, Role.ADMIN, Role.BUREAU_OFFICER)
@@ -67,3 +69,116 @@ def set_active(unit_id):
     service.set_unit_active(current_user, unit, active)
     flash(f"已{'启用' if active else '停用'}单位“{unit.name}”。", "success")
     return redirect(url_for("units.index"), code=303)
+
+
+# --- title series and authorities: the admin keeps them, the bureau reads them --------------
+
+series_bp = Blueprint("series", __name__, url_prefix="/admin/series")
+require_roles(series_bp, Role.ADMIN, Role.BUREAU_OFFICER)
+
+
+def _series_page(status=200, authority_form=None, series_form=None, edits=None):
+    authorities = db.session.scalars(sa.select(Authority).order_by(Authority.name)).all()
+    edits = edits or {}
+    editable = current_user.role is Role.ADMIN
+    if editable:
+        for authority in authorities:
+            edits.setdefault(
+                ("a", authority.id),
+                AuthorityForm(formdata=None, prefix=f"a{authority.id}", name=authority.name),
+            )
+            for series in authority.series:
+                edits.setdefault(
+                    ("s", series.id),
+                    SeriesForm(
+                        formdata=None,
+                        prefix=f"s{series.id}",
+                        name=series.name,
+                        authority=str(series.authority_id),
+                    ),
+                )
+    return render_template(
+        "units/series.html",
+        authorities=authorities,
+        editable=editable,
+        authority_form=authority_form or (AuthorityForm(formdata=None) if editable else None),
+        series_form=series_form or (SeriesForm(formdata=None) if editable else None),
+        edits=edits,
+    ), status
+
+
+def _refused_on(form, error: Refusal) -> None:
+    if not error.on_form:
+        raise error
+    getattr(form, error.field or "name").errors.append(error.message)
+
+
+def _saved(message: str):
+    flash(message, "success")
+    return redirect(url_for("series.index"), code=303)
+
+
+@series_bp.get("", endpoint="index")
+def series_index():
+    return _series_page()
+
+
+@series_bp.post("/authorities")
+@roles_required(Role.ADMIN)
+def new_authority():
+    form = AuthorityForm()
+    if form.validate_on_submit():
+        try:
+            authority = service.create_authority(current_user, form.name.data)
+            return _saved(f"已添加行业主管部门“{authority.name}”。")
+        except Refusal as error:
+            _refused_on(form, error)
+    return _series_page(422, authority_form=form)
+
+
+@series_bp.post("/authorities/<int:authority_id>")
+@roles_required(Role.ADMIN)
+def edit_authority(authority_id):
+    authority = db.get_or_404(Authority, authority_id)
+    form = AuthorityForm(prefix=f"a{authority.id}")
+    if form.validate_on_submit():
+        try:
+            changed = service.rename_authority(current_user, authority, form.name.data)
+            return _saved(f"已保存“{authority.name}”。" if changed else "没有修改任何内容。")
+        except Refusal as error:
+            _refused_on(form, error)
+    return _series_page(422, edits={("a", authority.id): form})
+
+
+@series_bp.post("")
+@roles_required(Role.ADMIN)
+def new_series():
+    form = SeriesForm()
+    if form.validate_on_submit():
+        try:
+            series = service.create_series(
+                current_user, form.name.data, db.session.get(Authority, int(form.authority.data))
+            )
+            return _saved(f"已添加职称系列“{series.name}”。")
+        except Refusal as error:
+            _refused_on(form, error)
+    return _series_page(422, series_form=form)
+
+
+@series_bp.post("/<int:series_id>")
+@roles_required(Role.ADMIN)
+def edit_series(series_id):
+    series = db.get_or_404(TitleSeries, series_id)
+    form = SeriesForm(prefix=f"s{series.id}")
+    if form.validate_on_submit():
+        try:
+            changes = service.update_series(
+                current_user,
+                series,
+                form.name.data,
+                db.session.get(Authority, int(form.authority.data)),
+            )
+            return _saved(f"已保存“{series.name}”。" if changes else "没有修改任何内容。")
+        except Refusal as error:
+            _refused_on(form, error)
+    return _series_page(422, edits={("s", series.id): form})

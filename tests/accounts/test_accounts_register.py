@@ -112,7 +112,8 @@ def test_register_creates_account_and_pending_person(app, client, make_unit):
         )
         event = db.session.scalar(db.select(AuditEvent).filter_by(action="account.register"))
         assert ID_NUMBER not in event.username + event.detail
-    assert client.get("/password").status_code == 200  # logged in
+    assert response.headers["Location"].endswith("/login")  # never logged in by registering
+    assert client.get("/password").status_code == 302
 
 
 def test_register_flash_names_the_unit_or_the_bureau(client, make_unit):
@@ -166,11 +167,46 @@ def test_register_name_with_middle_dot(client):
     assert client.post("/register", data=_form(name="阿依古丽·买买提")).status_code == 303
 
 
-def test_register_duplicate_says_log_in(client, make_professional):
-    person = make_professional()
-    response = client.post("/register", data=_form(id_number=person.id_number))
-    assert response.status_code == 422
-    assert "该身份证号码已注册，请直接登录" in response.text
+def test_register_never_tells_whether_a_number_is_known(app, client, make_professional):
+    """A known number (with an account, or imported under another name) gets exactly the answer
+    a new one gets, and nothing changes."""
+    known = make_professional()
+    imported = make_professional(account=False, name="李四")
+    fresh = make_id_number(date(1991, 2, 3), 5)
+    answers = []
+    for id_number, name in (
+        (fresh, "王小明"),
+        (known.id_number, "王小明"),
+        (imported.id_number, "张三"),
+    ):
+        response = client.post(
+            "/register", data=_form(id_number=id_number, name=name), follow_redirects=True
+        )
+        answers.append((response.status_code, response.request.path, _flash(response.text)))
+    assert len(set(answers)) == 1, answers
+    assert answers[0][1] == "/login" and "注册申请已提交" in answers[0][2]
+    with app.app_context():
+        assert db.session.get(Professional, imported.id).user_id is None
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 2  # known's and fresh's
+        failures = db.session.scalars(
+            db.select(AuditEvent.detail).filter_by(action="account.register", outcome="failure")
+        ).all()
+        assert sorted(failures) == ["姓名与已登记信息不符", "身份证号码已开通账号"]
+
+
+def _flash(text: str) -> str:
+    return text.split('class="flashes"')[1].split("</div>")[0] if 'class="flashes"' in text else ""
+
+
+def test_register_is_throttled_per_address(app, client):
+    from portal.accounts.service import REGISTRATIONS_PER_ADDRESS
+
+    for n in range(REGISTRATIONS_PER_ADDRESS):
+        number = make_id_number(date(1980, 1, 1 + n), n + 1)
+        assert client.post("/register", data=_form(id_number=number)).status_code == 303
+    number = make_id_number(date(1981, 1, 1), 99)
+    response = client.post("/register", data=_form(id_number=number))
+    assert response.status_code == 429
 
 
 def test_register_links_an_imported_person(app, client, make_unit, make_professional):
@@ -182,7 +218,8 @@ def test_register_links_an_imported_person(app, client, make_unit, make_professi
         assert db.session.scalar(db.select(db.func.count(Professional.id))) == 1
         linked = db.session.get(Professional, person.id)
         assert linked.user.username == person.id_number
-        assert linked.status == PersonStatus.CONFIRMED  # same unit: the unit already vouched
+        # Knowing the ID number and name proves nothing: the unit confirms (or hands out a code).
+        assert linked.status == PersonStatus.PENDING
 
 
 def test_register_imported_person_other_unit_becomes_pending(
@@ -199,13 +236,6 @@ def test_register_imported_person_other_unit_becomes_pending(
     with app.app_context():
         linked = db.session.get(Professional, person.id)
         assert (linked.unit_id, linked.status) == (other.id, PersonStatus.PENDING)
-
-
-def test_register_imported_person_needs_the_same_name(app, client, make_professional):
-    person = make_professional(account=False, name="李四")
-    response = client.post("/register", data=_form(id_number=person.id_number, name="张三"))
-    assert response.status_code == 422
-    assert "姓名与已登记的信息不一致" in response.text
 
 
 def test_change_password_rotates_the_session(app, client, auth, make_user):

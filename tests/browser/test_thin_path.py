@@ -223,10 +223,15 @@ def test_thin_path_from_registration_to_certificate(
     me.fill("#confirm", PASSWORD)
     me.shot("thin-02-register-filled")
     me.click("form button[type=submit]:has-text('注册')")
+    # One answer whether or not the number was known: log in with the password just set.
+    me.wait_for_url(f"{base}/login")
+    flash = me.inner_text(".flashes")
+    assert "注册申请已提交" in flash and f"需经“{UNIT}”确认" in flash, flash
+    me.fill("input[name=username]", id_number)
+    me.fill("input[name=password]", PASSWORD)
+    me.click("form button[type=submit]")
     me.wait_for_url(f"{base}/declarations/")  # the home page sends a professional here
     assert NAME in me.inner_text("header.site-header")  # logged in
-    flash = me.inner_text(".flashes")
-    assert "注册成功" in flash and f"需经“{UNIT}”确认" in flash, flash
     assert "尚待所在单位确认" in me.inner_text("main")
     me.shot("thin-03-registered-pending-confirmation")
 

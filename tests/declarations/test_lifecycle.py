@@ -25,6 +25,7 @@ EXPECTED = {
     (S.DRAFT, Action.SUBMIT): (S.SUBMITTED, {"owner"}),
     # A prepared claim from a qualified list or courseware record (portal.providers).
     (S.DRAFT, Action.PREPARE): (S.DRAFT, {"reviewer", "other_reviewer", "officer", "system"}),
+    (S.DRAFT, Action.ENTER_PAPER): (S.REGISTERED, {"reviewer", "officer"}),
     (S.SUBMITTED, Action.DECIDE): (S.SUBMITTED, {"reviewer"}),
     (S.SUBMITTED, Action.REQUEST_EVIDENCE): (S.NEEDS_EVIDENCE, {"reviewer"}),
     (S.SUBMITTED, Action.APPROVE): (S.APPROVED, {"reviewer"}),
