@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from portal.accounts.idnumbers import clean_id_number
 from portal.accounts.models import Professional
-from portal.declarations.models import Declaration
+from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.refusal import INVALID, Refusal, not_found
 
@@ -22,14 +24,53 @@ def find_by_id_number(value: str) -> Professional:
     return person
 
 
-def declarations_of(person: Professional) -> list[Declaration]:
-    return list(
-        db.session.scalars(
-            sa.select(Declaration)
-            .where(Declaration.professional_id == person.id)
-            .order_by(Declaration.year.desc())
+PORTAL = "portal"  # a year registered through a declaration in the portal
+SOURCE_LABELS = {PORTAL: "本系统登记"}
+
+
+@dataclass(frozen=True)
+class RegisteredYear:
+    """One year of a person's registered hours, whatever it was registered from."""
+
+    year: int
+    rule_set: str
+    general: int
+    professional: int
+    source: str  # PORTAL
+    unit: str | None = None  # the unit at the time, when known
+
+    @property
+    def total(self) -> int:
+        return self.general + self.professional
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS.get(self.source, self.source)
+
+
+def registered_years(person: Professional) -> list[RegisteredYear]:
+    """The person's registered hours per year, ascending: the one place they are read from.
+
+    Certificates, the people page and cycle verification all count what this returns."""
+    declarations = db.session.scalars(
+        sa.select(Declaration)
+        .where(
+            Declaration.professional_id == person.id,
+            Declaration.status == DeclarationStatus.REGISTERED,
         )
+        .order_by(Declaration.year)
     )
+    return [
+        RegisteredYear(
+            year=d.year,
+            rule_set=d.rule_set,
+            general=d.general_hours or 0,
+            professional=d.professional_hours or 0,
+            source=PORTAL,
+            unit=d.unit.name if d.unit else None,
+        )
+        for d in declarations
+    ]
 
 
 def _day(value) -> str | None:
@@ -58,13 +99,13 @@ def person_record(person: Professional) -> dict:
         ],
         "years": [
             {
-                "year": d.year,
-                "general": d.general_hours,
-                "professional": d.professional_hours,
-                "status": d.status.label,
-                "unit": d.unit.name if d.unit else None,
-                "source": "portal",
+                "year": y.year,
+                "general": y.general,
+                "professional": y.professional,
+                "status": DeclarationStatus.REGISTERED.label,
+                "unit": y.unit,
+                "source": y.source,
             }
-            for d in declarations_of(person)
+            for y in reversed(registered_years(person))
         ],
     }
