@@ -65,6 +65,7 @@ def _import_models() -> None:
     from portal.declarations import models as _declarations  # noqa: F401
     from portal.settings import models as _settings  # noqa: F401
     from portal.units import models as _units  # noqa: F401
+    from portal.verification import models as _verification  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
 
 
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.publicity.views import bp as publicity
     from portal.review.views import bp as review
     from portal.units.views import bp as units
+    from portal.verification.views import bp as verification
     from portal.workdays.views import bp as workdays
 
     for blueprint in (
@@ -93,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         audit,
         workdays,
+        verification,
     ):
         app.register_blueprint(blueprint)
 
@@ -102,9 +105,10 @@ def _register_cli(app: Flask) -> None:
     from portal.board.cli import publicity
     from portal.people.cli import people
     from portal.rules.cli import rules
+    from portal.verification.cli import verification
     from portal.workdays.cli import workdays
 
-    for command in (demo, create_admin, rules, workdays, publicity, people):
+    for command in (demo, create_admin, rules, workdays, publicity, people, verification):
         app.cli.add_command(command)
 
 

@@ -33,6 +33,9 @@ class Defaults:
     OBJECTION_LIMIT_PER_HOUR = 5  # objections one address may raise in an hour
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)
     TRAINING_PLAN_LEAD_DAYS = 15  # providers file a training plan this many days before it starts
+    # Cycle verification: the reading of "不得在一个年度内突击完成" (spec/rules.md)
+    CYCLE_MAKEUP = False  # True: a shortfall may only be made up by the next year (seeds 000, 001)
+    CYCLE_CAP_FACTOR = 2  # otherwise no year counts for more than this many years (seed 003)
 
     # Certificate PDF: a TrueType CJK font; discovered when not set
     CERTIFICATE_FONT_PATH = None

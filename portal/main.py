@@ -13,6 +13,7 @@ HOME_BY_ROLE = {
     Role.BUREAU_OFFICER: "review.index",
     Role.ADMIN: "admin.users",
     Role.AUDITOR: "audit.index",
+    Role.CITY_OFFICER: "verification.index",
 }
 
 

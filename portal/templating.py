@@ -13,8 +13,11 @@ from portal.rules import RuleError, get_rule_set, rule_set_for_year
 NAVIGATION = [
     ("我的申报", "declarations.index", {Role.PROFESSIONAL}),
     ("我的证书", "certificates.mine", {Role.PROFESSIONAL}),
+    ("学时自查", "verification.self_check", {Role.PROFESSIONAL}),
     ("申报核验", "review.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("人员确认", "review.people", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
+    ("学时验证", "verification.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
+    ("验证复核", "verification.index", {Role.CITY_OFFICER}),
     ("公示管理", "publicity.batches", {Role.BUREAU_OFFICER}),
     ("工作日历", "workdays.index", {Role.BUREAU_OFFICER}),
     ("单位管理", "units.index", {Role.ADMIN, Role.BUREAU_OFFICER}),

@@ -33,6 +33,7 @@ LAYERS = [
     ("portal.review",),
     ("portal.board",),
     ("portal.certificates",),
+    ("portal.verification",),
     ("portal.admin",),
 ]
 INTERFACE_FILES = {"views.py", "forms.py", "cli.py", "demo.py"}

@@ -53,6 +53,12 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "certificate.issue": "发放证书编号",
         "certificate.print": "打印证书",
     },
+    "学时验证": {
+        "verification.issue": "出具学时验证单",
+        "verification.sent": "报市人社局复核",
+        "verification.confirmed": "市人社局复核通过",
+        "verification.returned": "市人社局退回",
+    },
     "系统管理": {
         "unit.create": "新增单位",
         "unit.update": "修改单位",
@@ -96,6 +102,7 @@ OBJECT_TYPES: dict[str, str] = {
     "certificate": "学时登记证书",
     "certificateprint": "证书打印件",
     "workdayoverride": "工作日调整",
+    "verification": "学时验证单",
 }
 
 
