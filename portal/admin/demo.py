@@ -28,6 +28,7 @@ from portal.extensions import db
 from portal.review import service as review
 from portal.settings.models import Setting
 from portal.units.models import Authority, Provider, TitleLevel, TitleSeries, Unit, UnitType
+from portal.verification import demo as verification_demo
 
 DEMO_PASSWORD = "Demo@2025"  # 9 characters of 4 classes: meets the 等保 2.0 default policy
 COUNTY = "示范县"
@@ -449,6 +450,9 @@ def load() -> list[Login]:
         logins.append(Login(Role.PROFESSIONAL, person.user.username, person.name, note))
 
     _declarations(people, reviewers, officer)
+    city = _user(Role.CITY_OFFICER, "city", "孙立新", phone="05512668000")
+    logins.append(Login(Role.CITY_OFFICER, city.username, city.name, "市人力资源和社会保障局"))
+    verification_demo.load(people, reviewers, officer, _declare)
     db.session.flush()
     return logins
 

@@ -267,6 +267,7 @@ def _settings(**overrides):
         "EVIDENCE_MAX_DECLARATION_BYTES": "50",
         "ALLOW_TRANSITION_RULE_SET": "y",
         "TRAINING_PLAN_LEAD_DAYS": "15",
+        "CYCLE_CAP_FACTOR": "2",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

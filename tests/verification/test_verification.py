@@ -260,3 +260,17 @@ def test_the_sheet_pdf_and_the_public_check(
     check = client.get(f"/verification/check/{issued.code.lower()}")
     assert check.status_code == 200 and "验证单真实有效" in check.text
     assert person.name not in check.text and person.id_number not in check.text
+
+
+def test_the_demo_holds_the_four_verifications(app, runner, ctx):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    issued = {v.professional.name: v for v in db.session.scalars(sa.select(Verification)).all()}
+    assert issued["唐建华"].ok
+    crammed = issued["吕志刚"]
+    assert not crammed.ok and crammed.content["missing_years"] == [2023, 2024]
+    made_up = issued["田野"]
+    assert made_up.ok and any("已由2024年度补学" in r for r in made_up.content["result"]["reasons"])
+    senior = issued["王晓梅"]
+    assert senior.ok and senior.status is VerificationStatus.SENT
+    assert runner.invoke(args=["demo"]).exit_code == 0  # idempotent
+    assert db.session.scalar(sa.select(sa.func.count(Verification.id))) == 4
