@@ -332,3 +332,11 @@ def test_login_as_admin_then_password_of_other_unaffected(app, client, admin, ma
     )
     with app.app_context():
         assert db.session.get(User, other.id).session_token != token
+
+
+def test_create_city_officer_account(app, client, admin):
+    data = _staff(username="city1", role="city_officer", name="市局经办")
+    assert client.post("/admin/users/new", data=data).status_code == 303
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(username="city1"))
+        assert (user.role, user.unit_id) == (Role.CITY_OFFICER, None)

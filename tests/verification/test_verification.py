@@ -274,3 +274,54 @@ def test_the_demo_holds_the_four_verifications(app, runner, ctx):
     assert senior.ok and senior.status is VerificationStatus.SENT
     assert runner.invoke(args=["demo"]).exit_code == 0  # idempotent
     assert db.session.scalar(sa.select(sa.func.count(Verification.id))) == 4
+
+
+def test_the_city_confirms_or_returns_over_the_pages(
+    app, client, auth, person_with, series, officer, make_user
+):
+    with app.test_request_context():
+        sent = service.issue(officer, person_with(PASSING), ask(series, TitleLevel.FULL_SENIOR))
+        other = service.issue(officer, person_with(PASSING), ask(series, TitleLevel.DEPUTY_SENIOR))
+        kept = service.issue(officer, person_with(PASSING), ask(series))  # intermediate
+    db.session.commit()
+    auth.login(make_user(Role.CITY_OFFICER))
+    listing = client.get("/verification/")
+    assert sent.number in listing.text and other.number in listing.text
+    assert kept.number not in listing.text
+    assert client.get(f"/verification/{kept.id}").status_code == 404
+    assert client.get(f"/verification/{sent.id}/sheet.pdf").status_code in (200, 503)
+    refused = client.post(f"/verification/{other.id}/return", data={"reason": ""})
+    assert refused.status_code == 422 and "请写明退回理由" in refused.text
+    assert client.post(f"/verification/{sent.id}/confirm").status_code == 303
+    assert (
+        client.post(f"/verification/{other.id}/return", data={"reason": "材料不全"}).status_code
+        == 303
+    )
+    db.session.expire_all()
+    assert sent.status is VerificationStatus.CONFIRMED and sent.city_by is not None
+    assert other.status is VerificationStatus.RETURNED and other.city_note == "材料不全"
+    again = client.post(f"/verification/{sent.id}/confirm")
+    assert again.status_code == 409
+    auth.logout()
+    auth.login(officer)
+    shown = client.get(f"/verification/{other.id}")
+    assert "市人社局退回" in shown.text and "材料不全" in shown.text
+
+
+def test_a_unit_prints_its_internal_check(app, client, auth, person_with, make_user):
+    person = person_with(PASSING)
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=person.unit)
+    with app.test_request_context():
+        issued = service.issue(
+            reviewer,
+            person,
+            ask(person.titles[0].series, first=2023, kind=VerificationKind.INTERNAL),
+        )
+    db.session.commit()
+    auth.login(reviewer)
+    response = client.get(f"/verification/{issued.id}/sheet.pdf")
+    if response.status_code == 503:
+        pytest.skip("no CJK font on this machine")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    with pytest.raises(Refusal):  # three years, no more
+        service.compute(person, ask(person.titles[0].series, kind=VerificationKind.INTERNAL))
