@@ -84,12 +84,12 @@ def open_verification(person_id):
     if unit_only:
         kind = VerificationKind.INTERNAL
     person = service.person_for(current_user, person_id, kind)
+    # Only issuing (POST) needs the token; opening and computing is a GET form.
+    meta = {} if request.method == "POST" else {"csrf": False}
     if request.method == "POST" or "first_year" in request.args:
-        # The GET form only computes: it carries no token; issuing (POST) is checked.
-        meta = {} if request.method == "POST" else {"csrf": False}
         form = forms.VerificationForm(request.values, meta=meta)
     else:
-        form = forms.VerificationForm(formdata=None, data=_defaults(person, kind))
+        form = forms.VerificationForm(formdata=None, data=_defaults(person, kind), meta=meta)
     if unit_only:  # a unit checks an internal promotion, whatever was asked
         form.kind.choices = [(VerificationKind.INTERNAL.value, VerificationKind.INTERNAL.label)]
         form.kind.data = VerificationKind.INTERNAL.value

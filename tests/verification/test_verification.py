@@ -325,3 +325,13 @@ def test_a_unit_prints_its_internal_check(app, client, auth, person_with, make_u
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     with pytest.raises(Refusal):  # three years, no more
         service.compute(person, ask(person.titles[0].series, kind=VerificationKind.INTERNAL))
+
+
+def test_the_open_page_computes_its_defaults_with_csrf_on(csrf_app, person_with, officer):
+    person = person_with(PASSING)
+    client = csrf_app.test_client()
+    with client.session_transaction() as session:  # logged in as a login would leave it
+        session["_user_id"] = officer.get_id()
+        session["_fresh"] = True
+    page = client.get(f"/verification/people/{person.id}/new")
+    assert page.status_code == 200 and "出具验证单" in page.text
