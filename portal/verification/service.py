@@ -24,6 +24,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from sqlalchemy.exc import IntegrityError
 
 from portal import rules
 from portal.accounts.models import Professional, Role, User, mask_id_number, mask_name
@@ -250,6 +251,20 @@ def _next_number(now: datetime) -> str:
     return prefix + f"{int(last.removeprefix(prefix)) + 1 if last else 1:06d}"
 
 
+def _number(verification: Verification, now: datetime) -> None:
+    """Add with the next number; a number taken at the same moment is retried with the next."""
+    for _attempt in range(5):
+        verification.number = _next_number(now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(verification)
+                db.session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise Refusal("验证单编号分配冲突，请稍后重试。", CONFLICT)
+
+
 def new_code() -> str:
     return base64.b32encode(secrets.token_bytes(18)).decode().rstrip("=")[:28]
 
@@ -290,7 +305,6 @@ def issue(user: User, person: Professional, request: Request) -> Verification:
     now = utcnow()
     previous = current_of(person, request.kind)
     verification = Verification(
-        number=_next_number(now),
         code=new_code(),
         kind=request.kind,
         professional=person,
@@ -310,8 +324,7 @@ def issue(user: User, person: Professional, request: Request) -> Verification:
     if to_city and result.ok:
         verification.status = VerificationStatus.SENT
         verification.sent_at = now
-    db.session.add(verification)
-    db.session.flush()
+    _number(verification, now)
     if previous is not None:
         previous.superseded_by = verification
     db.session.flush()
