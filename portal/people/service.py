@@ -51,7 +51,8 @@ class RegisteredYear:
 def registered_years(person: Professional) -> list[RegisteredYear]:
     """The person's registered hours per year, ascending: the one place they are read from.
 
-    Certificates, the people page and cycle verification all count what this returns."""
+    `person_record` and cycle verification count what this returns. (The certificate still
+    lists its registered declarations itself, with each year's reviewer and dates.)"""
     declarations = db.session.scalars(
         sa.select(Declaration)
         .where(
