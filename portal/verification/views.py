@@ -17,6 +17,7 @@ from flask_login import current_user
 from portal.accounts.models import Role
 from portal.certificates.fonts import FontNotFound, certificate_font
 from portal.extensions import db
+from portal.paging import window
 from portal.people.service import find_by_id_number
 from portal.refusal import Refusal
 from portal.security import roles_required
@@ -41,11 +42,12 @@ def index():
             find.id_number.errors.append(error.message)
         else:
             return redirect(url_for(".open", person_id=person.id), 303)
-    rows = db.session.scalars(
-        service.visible(current_user).order_by(Verification.id.desc()).limit(200)
-    ).all()
+    page = window(
+        service.visible(current_user).order_by(Verification.id.desc()),
+        request.args.get("page", 1, type=int),
+    )
     return render_template(
-        "verification/index.html", find=find, rows=rows, standing=service.standing
+        "verification/index.html", find=find, page=page, standing=service.standing
     )
 
 
