@@ -460,9 +460,23 @@ def public_view(verification: Verification) -> dict:
 
 
 def as_json(verification: Verification) -> dict:
-    """`flask verification show`: the `rules cycle` output plus person, title and status."""
+    """`flask verification show`: the `rules cycle` output (each year also with its rule set,
+    registered hours and source) plus person, title and status."""
     content = verification.content
+    result = content["result"]
+    registered = {row["year"]: row for row in content["years"]}
     return {
+        **result,
+        "years": [
+            {
+                **year,
+                **{
+                    key: registered[year["year"]][key]
+                    for key in ("rule_set", "general", "professional", "source")
+                },
+            }
+            for year in result["years"]
+        ],
         "number": verification.number,
         "kind": verification.kind.value,
         "person": {
@@ -476,12 +490,7 @@ def as_json(verification: Verification) -> dict:
             "application_year": verification.application_year,
             "cross_major": verification.cross_major,
         },
-        "years": [
-            {k: row[k] for k in ("year", "rule_set", "general", "professional", "source")}
-            for row in content["years"]
-        ],
         "policy": content["policy"],
-        "result": content["result"],
         "body": content["body"],
         "issued_at": verification.issued_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds"),
         "status": verification.status.value,
