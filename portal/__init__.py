@@ -84,6 +84,7 @@ def _import_models() -> None:
     from portal.providers import models as _providers  # noqa: F401
     from portal.settings import models as _settings  # noqa: F401
     from portal.units import models as _units  # noqa: F401
+    from portal.verification import models as _verification  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
 
 
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.stats.views import bp as stats
     from portal.units.views import bp as units
     from portal.units.views import series_bp as series
+    from portal.verification.views import bp as verification
     from portal.workdays.views import bp as workdays
 
     for blueprint in (
@@ -139,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications,
         dashboard,
         exchange,
+        verification,
     ):
         app.register_blueprint(blueprint)
 
@@ -152,6 +155,7 @@ def _register_cli(app: Flask) -> None:
     from portal.providers.cli import providers
     from portal.rules.cli import rules
     from portal.stats.cli import stats
+    from portal.verification.cli import verification
     from portal.workdays.cli import workdays
 
     for command in (
@@ -168,6 +172,7 @@ def _register_cli(app: Flask) -> None:
         stats,
         export,
         import_,
+        verification,
     ):
         app.cli.add_command(command)
 

@@ -14,6 +14,7 @@ HOME_BY_ROLE = {
     Role.PROVIDER: "providers.index",
     Role.ADMIN: "admin.users",
     Role.AUDITOR: "audit.index",
+    Role.CITY_OFFICER: "verification.index",
 }
 
 

@@ -17,9 +17,33 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portal.accounts.models import Role
-from portal.units.models import Authority, Provider, TitleSeries, UnitType
+from portal.units.models import Authority, Provider, TitleLevel, TitleSeries, UnitType
+from portal.verification.models import Verification, VerificationKind, VerificationStatus
 
-ACTORS = ["anon", "P", "Q", "RA", "RB", "officer", "provider", "admin", "auditor"]
+SHEET = {
+    "name": "某人",
+    "id_masked": "340102********1234",
+    "unit": "测试单位",
+    "title": "测试系列 副高",
+    "body": "示范县人力资源和社会保障局",
+    "officer": "经办人",
+    "policy": {"cramming": "cap", "cap_factor": 2},
+    "policy_text": "",
+    "years": [],
+    "required": {},
+    "counted": {},
+    "missing_years": [],
+    "next_year": {},
+    "result": {
+        "years": [],
+        "average": {"general": 30.0, "professional": 60.0, "total": 90.0},
+        "cross_major": None,
+        "ok": True,
+        "reasons": [],
+    },
+}
+
+ACTORS = ["anon", "P", "Q", "RA", "RB", "officer", "provider", "admin", "auditor", "city"]
 
 
 @pytest.fixture
@@ -51,6 +75,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         "provider": make_user(Role.PROVIDER, provider=provider),
         "admin": make_user(Role.ADMIN),
         "auditor": make_user(Role.AUDITOR),
+        "city": make_user(Role.CITY_OFFICER),
     }
     today = local_today()
     batch = PublicityBatch(
@@ -101,7 +126,24 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
 
     job = Job(kind="publicity.close", title="办结到期公示", state=JobState.DONE)
     notification = Notification(user_id=users["P"].id, kind="test", text="测试消息")
-    db.session.add_all([objection, override, plan, job, notification, move, series])
+    # The bureau's verification of P's senior application, sent to the city.
+    verification = Verification(
+        number="YZ341822-2026-000001",
+        code="A" * 28,
+        kind=VerificationKind.CYCLE,
+        professional=p,
+        series=series,
+        level=TitleLevel.DEPUTY_SENIOR,
+        application_year=2025,
+        first_year=2021,
+        last_year=2025,
+        content=SHEET,
+        ok=True,
+        issued_by=users["officer"],
+        status=VerificationStatus.SENT,
+        sent_at=datetime.now(UTC),
+    )
+    db.session.add_all([objection, override, plan, job, notification, move, series, verification])
     db.session.flush()
     jobs.save_result(job, b"{}", "result.json")
     db.session.commit()
@@ -126,6 +168,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "move": move.id,
             "series": series.id,
             "authority": series.authority_id,
+            "verification": verification.id,
         },
     }
 
@@ -155,7 +198,7 @@ P_ONLY = {"ok": ("P",), "hidden": ("Q",)}
 RA_ONLY = {"ok": ("RA",), "hidden": ("RB", "officer")}
 EVIDENCE_VIEWERS = {
     "ok": ("P", "RA", "officer"),
-    "hidden": ("Q", "RB", "provider", "admin", "auditor"),
+    "hidden": ("Q", "RB", "provider", "admin", "auditor", "city"),
 }
 OFFICER = ("officer",)
 UNIT_STAFF = ("admin", "officer")
@@ -340,6 +383,29 @@ ROUTES = {
     ("GET", "exchange.index"): row("/exchange/", ok=OFFICER),
     ("POST", "exchange.export"): row("/exchange/export", ok=OFFICER),
     ("POST", "exchange.import_people"): row("/exchange/import", ok=OFFICER),
+    ("GET", "verification.index"): row("/verification/", ok=("RA", "RB", "officer", "city")),
+    # The bureau verifies anyone; a unit checks only its own people (an internal promotion).
+    ("GET", "verification.open"): row(
+        "/verification/people/{person}/new", ok=("RA", "officer"), hidden=("RB",)
+    ),
+    ("POST", "verification.open"): row(
+        "/verification/people/{person}/new", ok=("RA", "officer"), hidden=("RB",)
+    ),
+    # The bureau's own verification: the city sees it because it was sent; units do not.
+    ("GET", "verification.show"): row(
+        "/verification/{verification}", ok=("officer", "city"), hidden=("RA", "RB")
+    ),
+    ("GET", "verification.sheet"): row(
+        "/verification/{verification}/sheet.pdf", ok=("officer", "city"), hidden=("RA", "RB")
+    ),
+    ("POST", "verification.confirm"): row("/verification/{verification}/confirm", ok=("city",)),
+    ("POST", "verification.return_to_county"): row(
+        "/verification/{verification}/return", ok=("city",)
+    ),
+    ("GET", "verification.self_check"): row("/verification/self", ok=PROFESSIONALS),
+    ("GET", "verification.check"): row(
+        "/verification/check/" + "B" * 28, ok=(), hidden=ACTORS, anon=404
+    ),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
 }

@@ -39,6 +39,7 @@ LAYERS = [
     ("portal.stats",),
     ("portal.dashboard",),
     ("portal.exchange",),
+    ("portal.verification",),
     ("portal.admin",),
 ]
 INTERFACE_FILES = {"views.py", "forms.py", "cli.py", "demo.py"}

@@ -20,6 +20,7 @@ class Role(enum.StrEnum):
     PROVIDER = "provider"
     ADMIN = "admin"
     AUDITOR = "auditor"
+    CITY_OFFICER = "city_officer"  # 市人社局经办人: confirms senior-title verifications
 
     @property
     def label(self) -> str:
@@ -33,6 +34,7 @@ ROLE_LABELS = {
     Role.PROVIDER: "施教机构",
     Role.ADMIN: "系统管理员",
     Role.AUDITOR: "安全审计员",
+    Role.CITY_OFFICER: "市人社局经办人",
 }
 
 

@@ -33,6 +33,7 @@ from portal.providers.models import TrainingPlan
 from portal.review import service as review
 from portal.settings.models import Setting
 from portal.units.models import Authority, Provider, TitleLevel, TitleSeries, Unit, UnitType
+from portal.verification import demo as verification_demo
 
 # 9 characters of 4 classes: meets the 等保 2.0 default policy
 # Demo data only, printed by `flask demo` (bandit B105 accepted).
@@ -462,6 +463,9 @@ def load() -> list[Login]:
     # Seed 003: people whose title predates 2025-06-12 keep the old rules, by the bulk rule.
     if not any(person.keeps_old_rules for person in people.values()):
         person_ops.mark_old_rules_by_title(officer)
+    city = _user(Role.CITY_OFFICER, "city", "孙立新", phone="05512668000")
+    logins.append(Login(Role.CITY_OFFICER, city.username, city.name, "市人力资源和社会保障局"))
+    verification_demo.load(people, reviewers, officer, _declare)
     db.session.flush()
     return logins
 

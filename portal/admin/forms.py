@@ -21,7 +21,14 @@ from portal.settings import SETTINGS
 from portal.units.models import Provider
 from portal.units.service import active_unit_choices
 
-STAFF_ROLES = (Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
+STAFF_ROLES = (
+    Role.UNIT_REVIEWER,
+    Role.BUREAU_OFFICER,
+    Role.CITY_OFFICER,
+    Role.PROVIDER,
+    Role.ADMIN,
+    Role.AUDITOR,
+)
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
 _PHONE = re.compile(r"^[0-9-]{7,20}$")
 

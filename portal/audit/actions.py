@@ -82,6 +82,12 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "certificate.print": "打印证书",
         "certificate.verify_throttle": "地址限制证书查验",
     },
+    "学时验证": {
+        "verification.issue": "出具学时验证单",
+        "verification.sent": "报市人社局复核",
+        "verification.confirmed": "市人社局复核通过",
+        "verification.returned": "市人社局退回",
+    },
     "系统管理": {
         "unit.create": "新增单位",
         "unit.update": "修改单位",
@@ -138,6 +144,7 @@ OBJECT_TYPES: dict[str, str] = {
     "workdayoverride": "工作日调整",
     "trainingplan": "培训计划",
     "provider": "施教机构",
+    "verification": "学时验证单",
 }
 
 

@@ -75,12 +75,18 @@ def _base_font(font_name: str):
 
 def render_certificate_pdf(context: dict, font: CertificateFont, verify_url: str) -> bytes:
     """The PDF bytes of one printed certificate; `context` is what the template shows."""
+    return render_pdf("certificates/pdf.html", context, font, verify_url)
+
+
+def render_pdf(template: str, context: dict, font: CertificateFont, verify_url: str) -> bytes:
+    """A bordered A4 document with a QR code to `verify_url` (the certificate, the verification
+    sheet): `template` gets font, background, qr and verify_url beside `context`."""
     with tempfile.TemporaryDirectory(prefix="certificate-") as workdir:
         work = Path(workdir)
         _background(work / "background.pdf", font.reportlab_name)
         (work / "qr.png").write_bytes(qr_png(verify_url))
         html = render_template(
-            "certificates/pdf.html",
+            template,
             font=font,
             background=(work / "background.pdf").as_uri(),
             qr=(work / "qr.png").as_uri(),

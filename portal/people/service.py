@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from portal.accounts.idnumbers import clean_id_number
 from portal.accounts.models import Professional, Role, User
 from portal.accounts.permissions import can_view, reviewable_people, reviewed_under
-from portal.declarations.models import Declaration
+from portal.declarations.models import Declaration, DeclarationSource, DeclarationStatus
 from portal.extensions import db
 from portal.refusal import INVALID, Refusal, not_found
 
@@ -23,7 +25,33 @@ def find_by_id_number(value: str) -> Professional:
     return person
 
 
+PORTAL = DeclarationSource.PORTAL.value  # a year declared and registered in the portal
+PAPER = DeclarationSource.PAPER.value  # a year entered from the paper 继续教育证书
+SOURCE_LABELS = {PORTAL: "本系统登记", PAPER: "纸质证书录入"}
+
+
+@dataclass(frozen=True)
+class RegisteredYear:
+    """One year of a person's registered hours, whatever it was registered from."""
+
+    year: int
+    rule_set: str
+    general: int
+    professional: int
+    source: str  # PORTAL or PAPER
+    unit: str | None = None  # the unit at the time, when known
+
+    @property
+    def total(self) -> int:
+        return self.general + self.professional
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS.get(self.source, self.source)
+
+
 def declarations_of(person: Professional) -> list[Declaration]:
+    """Every declaration of the person (portal and paper), newest first."""
     return list(
         db.session.scalars(
             sa.select(Declaration)
@@ -31,6 +59,32 @@ def declarations_of(person: Professional) -> list[Declaration]:
             .order_by(Declaration.year.desc())
         )
     )
+
+
+def registered_years(person: Professional) -> list[RegisteredYear]:
+    """The person's registered hours per year, ascending: the one place they are read from.
+
+    `person_record` and cycle verification count what this returns. (The certificate still
+    lists its registered declarations itself, with each year's reviewer and dates.)"""
+    declarations = db.session.scalars(
+        sa.select(Declaration)
+        .where(
+            Declaration.professional_id == person.id,
+            Declaration.status == DeclarationStatus.REGISTERED,
+        )
+        .order_by(Declaration.year)
+    )
+    return [
+        RegisteredYear(
+            year=d.year,
+            rule_set=d.rule_set,
+            general=d.general_hours or 0,
+            professional=d.professional_hours or 0,
+            source=d.source.value,
+            unit=d.unit.name if d.unit else None,
+        )
+        for d in declarations
+    ]
 
 
 def get_person(user: User, person_id: int) -> Professional:
@@ -93,13 +147,13 @@ def person_record(person: Professional) -> dict:
         ],
         "years": [
             {
-                "year": d.year,
-                "general": d.general_hours,
-                "professional": d.professional_hours,
-                "status": d.status.label,
-                "unit": d.unit.name if d.unit else None,
-                "source": d.source.value,
+                "year": y.year,
+                "general": y.general,
+                "professional": y.professional,
+                "status": DeclarationStatus.REGISTERED.label,
+                "unit": y.unit,
+                "source": y.source,
             }
-            for d in declarations_of(person)
+            for y in reversed(registered_years(person))
         ],
     }

@@ -93,6 +93,23 @@ SETTINGS: tuple[SettingSpec, ...] = (
         help="选“是”：核验人员不能认定没有有效备案号的专业科目培训；选“否”：仅向核验人员提示",
         group="学时认定",
     ),
+    SettingSpec(
+        "CYCLE_MAKEUP",
+        "学时验证按“顺延至下一年度补学”认定",
+        "bool",
+        help="是：某年度不足的学时只能由下一年度补足（2018、2021年办法）；"
+        "否：按“不得在一个年度内突击完成”，单一年度计入不超过下项倍数（2025年办法）",
+        group="学时验证",
+    ),
+    SettingSpec(
+        "CYCLE_CAP_FACTOR",
+        "学时验证单一年度计入上限（年度要求的倍数）",
+        "int",
+        1,
+        5,
+        "不按顺延补学认定时，一个年度的学时最多按几个年度的要求计入",
+        "学时验证",
+    ),
 )
 SPECS = {spec.key: spec for spec in SETTINGS}
 

@@ -268,6 +268,7 @@ def _settings(**overrides):
         "ALLOW_TRANSITION_RULE_SET": "y",
         "TRAINING_PLAN_LEAD_DAYS": "15",
         "HIGHEST_ONLY_SCOPE": "clause",
+        "CYCLE_CAP_FACTOR": "2",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -347,3 +348,11 @@ def test_login_as_admin_then_password_of_other_unaffected(app, client, admin, ma
     )
     with app.app_context():
         assert db.session.get(User, other.id).session_token != token
+
+
+def test_create_city_officer_account(app, client, admin):
+    data = _staff(username="city1", role="city_officer", name="市局经办")
+    assert client.post("/admin/users/new", data=data).status_code == 303
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(username="city1"))
+        assert (user.role, user.unit_id) == (Role.CITY_OFFICER, None)
