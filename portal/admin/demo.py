@@ -539,10 +539,10 @@ def _declarations(people: dict[str, Professional], reviewers: dict[str, User], o
 # Years before the portal, from paper 继续教育证书: (person, {year: (公需, 专业)}). With the
 # portal years they give five-year cycles (2021–2025) to verify; 唐建华 fell short in 2022.
 PAPER_YEARS = [
-    ("王晓梅", {2021: (30, 64), 2022: (32, 60), 2023: (30, 72)}),
+    ("陈静", {2021: (30, 64), 2022: (32, 60), 2023: (30, 72)}),
     ("朱晓东", {2021: (30, 60), 2022: (30, 66), 2023: (36, 60), 2024: (30, 62)}),
-    ("唐建华", {2021: (30, 60), 2022: (24, 48), 2023: (30, 60), 2024: (30, 70)}),
-    ("吕志刚", {2021: (30, 60), 2022: (30, 60), 2023: (30, 64), 2024: (30, 60)}),
+    ("赵雪芳", {2021: (30, 60), 2022: (24, 48), 2023: (30, 60), 2024: (30, 70)}),
+    ("周婷婷", {2021: (30, 60), 2022: (30, 60), 2023: (30, 64), 2024: (30, 60)}),
 ]
 
 
@@ -620,7 +620,7 @@ def ensure_schema() -> str:
 ACCEPTED_PLAN = "2025年示范县中小学教师信息技术应用能力提升培训"
 REFUSED_PLAN = "2025年会计人员职业道德专题讲座"
 PENDING_PLAN = "示范县卫生专业技术人员急救技能培训"
-LIST_PEOPLE = ["王晓梅", "李建国", "张丽娟"]
+LIST_PEOPLE = ["吴海燕", "李建国", "张丽娟"]
 
 
 def _plan(user: User, title: str, start: date, end: date, days: int, series: str, **extra):
