@@ -150,9 +150,7 @@ def demo_world(app):
         teacher_login = next(login for login in logins if login.name == "王晓梅")
         from portal.accounts.models import User
 
-        teacher = db.session.scalar(
-            db.select(User).filter_by(username=teacher_login.username)
-        )
+        teacher = db.session.scalar(db.select(User).filter_by(username=teacher_login.username))
         year = local_today().year
         draft = declarations.open_declaration(teacher, year)
         day = f"{year}-03-01"
@@ -161,23 +159,33 @@ def demo_world(app):
             draft,
             "training",
             {"days": 3, "half_days": 0},
-            {"title": "县级骨干教师信息技术应用能力提升培训（第二期）", "date": day,
-             "issuer": "示范县教师进修学校", "certificate_no": "JX-2026-0012"},
+            {
+                "title": "县级骨干教师信息技术应用能力提升培训（第二期）",
+                "date": day,
+                "issuer": "示范县教师进修学校",
+                "certificate_no": "JX-2026-0012",
+            },
             "professional",
         )
         photo = io.BytesIO()
         Image.new("RGB", (640, 480), (235, 230, 220)).save(photo, "JPEG")
         photo.seek(0)
         declarations.add_evidence(
-            teacher, training, FileStorage(photo, filename="结业证书.jpg", content_type="image/jpeg")
+            teacher,
+            training,
+            FileStorage(photo, filename="结业证书.jpg", content_type="image/jpeg"),
         )
         paper = declarations.add_claim(
             teacher,
             draft,
             "paper.sci",
             {},
-            {"title": "初中数学分层作业设计研究", "date": day, "journal": "数学教育学报",
-             "issn": "1004-9894"},
+            {
+                "title": "初中数学分层作业设计研究",
+                "date": day,
+                "journal": "数学教育学报",
+                "issn": "1004-9894",
+            },
             "professional",
         )
         printed = certificates.print_certificate(teacher, teacher.professional)

@@ -47,7 +47,9 @@ def assert_phone_friendly(page, what: str) -> None:
         page.set_viewport_size(size)
         page.wait_for_timeout(200)  # portal.js re-measures the scroll regions after a resize
         found = measure(page)
-        assert found["overflow"] <= 0, f"{what} at {size['width']} px scrolls sideways by {found['overflow']} px"
+        assert found["overflow"] <= 0, (
+            f"{what} at {size['width']} px scrolls sideways by {found['overflow']} px"
+        )
         assert not found["squeezed"], (what, size["width"], found["squeezed"])
         assert not found["small"], (what, size["width"], found["small"])
     page.set_viewport_size(PHONE)

@@ -68,9 +68,17 @@ def test_professional_pages_at_375px(live_server, browser_page, browser_login, d
     _check(page, live_server, f"/declarations/{year}", "declaration-draft", problems)
     _check(page, live_server, "/declarations/2024", "declaration-registered", problems)
     _check(page, live_server, f"/declarations/{year}/claims/new", "kinds", problems)
-    _check(page, live_server, f"/declarations/{year}/claims/new?kind=training", "claim-form", problems)
-    _check(page, live_server, f"/declarations/{year}/claims/{training}", "claim-failed", problems,
-           failed_claim)
+    _check(
+        page, live_server, f"/declarations/{year}/claims/new?kind=training", "claim-form", problems
+    )
+    _check(
+        page,
+        live_server,
+        f"/declarations/{year}/claims/{training}",
+        "claim-failed",
+        problems,
+        failed_claim,
+    )
     _check(page, live_server, f"/declarations/{year}/submit", "submit", problems)
     _check(page, live_server, "/certificates", "certificates", problems)
     _check(page, live_server, "/password", "password", problems)
@@ -96,6 +104,9 @@ def test_history_table_is_a_stack_of_cards_on_a_phone(
     action_box = action.bounding_box()
     assert action_box["x"] + action_box["width"] <= PHONE["width"]
     assert action_box["height"] >= 44
-    assert page.locator("td[data-label='认定规则']").first.evaluate(
-        "e => getComputedStyle(e, '::before').content"
-    ) == '"认定规则"'
+    assert (
+        page.locator("td[data-label='认定规则']").first.evaluate(
+            "e => getComputedStyle(e, '::before').content"
+        )
+        == '"认定规则"'
+    )
