@@ -116,6 +116,8 @@
   }
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
+    // An outerHTML swap replaced the target itself: the new element has the same id.
+    if (target && !document.contains(target) && target.id) { target = document.getElementById(target.id); }
     if (!target || !document.contains(target)) { target = document.getElementById("main"); }
     if (event.detail.xhr && event.detail.xhr.status === 422 && isSubmit(event) &&
         focusFirstInvalid(target)) { remembered = null; return; }
