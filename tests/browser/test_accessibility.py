@@ -112,11 +112,18 @@ def test_axe_over_every_page_of_the_role(live_server, axe_page, browser_login, d
     staff = role not in ("anonymous", "professional", "professional-pending")
     # Professionals and the public on a phone; staff at 768 px, the smallest they must support.
     page.set_viewport_size(PHONE if not staff else {"width": 768, "height": 900})
-    start = ["/", "/login", "/register", "/verify", f"/verify/{demo_world['code']}", "/board"]
+    start = [
+        "/",
+        "/login",
+        "/register",
+        "/verify",
+        f"/verify/{demo_world['code']}",
+        "/board?archived=y",
+    ]
     if who:
         username = demo_world["by_name"].get(who, who)
         browser_login(page, live_server, username, DEMO_PASSWORD)
-        start = ["/"]
+        start = ["/", "/board?archived=y"]
     visited, problems = _crawl(page, live_server, start, staff)
     assert len(visited) >= 3, visited
     assert not problems, "\n".join(problems)
