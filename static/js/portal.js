@@ -72,7 +72,12 @@
   // controls: focus goes to the first one, whose aria-describedby reads out the error.
   function focusFirstInvalid(root) {
     var invalid = root.querySelector('[aria-invalid="true"]');
-    if (invalid) { invalid.focus(); return true; }
+    if (invalid) {
+      invalid.focus();
+      // After a boosted swap htmx scrolls to the top; the field must be in view.
+      window.setTimeout(function () { invalid.scrollIntoView({ block: "center" }); }, 0);
+      return true;
+    }
     var summary = root.querySelector(".form-errors");
     if (summary) { summary.setAttribute("tabindex", "-1"); summary.focus(); return true; }
     return false;

@@ -68,6 +68,10 @@ def test_declaration_page_with_the_keyboard(live_server, browser_page, browser_l
         page.keyboard.press("Enter")  # a boosted form: htmx swaps the page in
     page.wait_for_function(f"() => document.activeElement.id === 'file-{training}'")
     field = page.locator(f"#file-{training}")
+    page.wait_for_function(  # and in view: htmx's scroll to the top does not hide it
+        f"() => {{ const r = document.getElementById('file-{training}').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }"
+    )
     assert field.get_attribute("aria-invalid") == "true"
     described = field.get_attribute("aria-describedby").split()
     assert f"file-{training}-error" in described
