@@ -16,15 +16,15 @@ PYTEST_ARGS ?=
 # one chromium per worker). PYTEST_ARGS="-n 0" (or PYTEST_PARALLEL=) runs the suite serially.
 PYTEST_PARALLEL ?= -n auto --dist worksteal
 # Debian packages the tests need: the browser, CJK TrueType fonts for the certificate PDF,
-# a PostgreSQL server for the second run, pdftoppm for looking at PDFs.
-APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-dejavu-core postgresql poppler-utils
+# a PostgreSQL server for the second run, pdftoppm for looking at PDFs, npm for axe-core.
+APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-dejavu-core postgresql poppler-utils \
+	nodejs npm
 # `make run` needs only a TrueType CJK font for the certificate PDF.
 RUN_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run serve demo test test-sqlite test-postgres lint security format system-packages \
-	run-packages \
-	venv clean
+	run-packages venv clean axe
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -96,12 +96,21 @@ format: $(VENV)/.test-installed
 # PYTEST_ARGS comes last, so an -n or --dist there wins over PYTEST_PARALLEL.
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
-test-sqlite: $(VENV)/.test-installed
+# axe-core for the accessibility tests: a test-only npm package (MPL-2.0), pinned in
+# tests/browser/package-lock.json, injected into pages by Playwright and never served.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $@
+
+axe: $(AXE)
+
+test-sqlite: $(VENV)/.test-installed $(AXE)
 	@echo "== pytest on SQLite"
 	$(PYTEST)
 
 # Under xdist every worker uses its own database next to TEST_DATABASE_URL's (postgres_gw0, ...).
-test-postgres: $(VENV)/.test-installed
+test-postgres: $(VENV)/.test-installed $(AXE)
 	@echo "== pytest on PostgreSQL"
 	.ci/with-postgres $(PYTEST)
 
@@ -109,5 +118,6 @@ test: system-packages lint security test-sqlite test-postgres
 	@echo "== make test: ruff, bandit, pip-audit, SQLite and PostgreSQL runs passed"
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis tests/artifacts
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis tests/artifacts \
+		tests/browser/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

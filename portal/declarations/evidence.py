@@ -22,6 +22,15 @@ Decisions (documented here because reviewers ask):
 - Empty files are refused; a file above ``EVIDENCE_MAX_FILE_BYTES`` is refused, and so is a
   file that would bring the declaration's evidence above ``EVIDENCE_MAX_DECLARATION_BYTES``
   (both settings; the bureau may change them).
+- Photos (JPEG, PNG) come from phone cameras: each is turned upright by its EXIF orientation,
+  re-encoded without its metadata (EXIF, GPS location, camera, comments) and scaled down so its
+  long side is at most ``PHOTO_LONG_SIDE`` pixels, which keeps a certificate's small print
+  legible; a 5 MB photo becomes a few hundred KB. The size limits apply to the stored result, so
+  a camera photo up to ``PHOTO_MAX_BYTES`` is accepted as it comes. The sha256 is of the stored
+  file.
+- HEIC/HEIF (an iPhone's default) and AVIF are refused with a message saying how to get a JPG:
+  Pillow cannot read them without an extra codec, and reviewers' computers often cannot open
+  them either.
 - The stored name is ``uuid4().hex`` plus the content's extension, in ``UPLOAD_FOLDER``. The
   file is written only after the database row has been flushed (so constraints held), to a
   temporary name first and then renamed (atomic on one file system). When the transaction rolls
@@ -53,7 +62,16 @@ from portal.settings import get_setting
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 TYPE_LABELS = {PDF: "PDF", JPEG: "JPG", PNG: "PNG"}
-ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+# Phones offer the camera and the photo library for image/*; the content decides in check_file.
+ACCEPT = "image/*,application/pdf"
+PHOTO_LONG_SIDE = 2400  # pixels: A4 at about 200 dpi
+PHOTO_QUALITY = 85
+PHOTO_MAX_BYTES = 40 * 1024 * 1024  # a camera photo as it comes, before it is scaled down
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
+HEIC_MESSAGE = (
+    "这是苹果手机的 HEIC（HEIF）格式照片，系统无法读取。请在 iPhone 的“设置 › 相机 › 格式”中选择"
+    "“兼容性最佳”后重新拍照，或将照片转换为 JPG 后再上传。"
+)
 
 _EXECUTABLE_MAGIC = (
     (b"MZ", "Windows 可执行程序"),
@@ -163,6 +181,35 @@ def sniff(content: bytes) -> str | None:
     return None
 
 
+def is_heif(content: bytes) -> bool:
+    """An ISO base media file (HEIC, HEIF, AVIF): ``....ftyp`` and a HEIF brand."""
+    return content[4:8] == b"ftyp" and content[8:12] in _HEIF_BRANDS
+
+
+def normalise_photo(content: bytes, content_type: str) -> bytes:
+    """Upright (EXIF orientation), without metadata, long side at most PHOTO_LONG_SIDE."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(content)) as opened:
+        image = ImageOps.exif_transpose(opened)
+        image.thumbnail((PHOTO_LONG_SIDE, PHOTO_LONG_SIDE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        if content_type == JPEG:
+            if image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            # Only the colour profile is kept; EXIF (with GPS) and comments are not written.
+            image.save(
+                out,
+                "JPEG",
+                quality=PHOTO_QUALITY,
+                optimize=True,
+                icc_profile=opened.info.get("icc_profile"),
+            )
+        else:
+            image.save(out, "PNG", optimize=True)
+        return out.getvalue()
+
+
 def _image_is_whole(content: bytes) -> bool:
     from PIL import Image
 
@@ -190,10 +237,13 @@ def check_file(content: bytes, filename: str | None) -> CheckedFile:
     if not content:
         raise _refused_file("文件是空的，请重新选择证明材料。")
     limit = max_file_bytes()
-    if len(content) > limit:
-        raise _refused_file(f"文件超过单个文件大小上限（{human_size(limit)}），请压缩后再上传。")
+    too_big = f"文件超过单个文件大小上限（{human_size(limit)}），请压缩后再上传。"
     content_type = sniff(content)
+    if content_type not in (JPEG, PNG) and len(content) > limit:
+        raise _refused_file(too_big)
     if content_type is None:
+        if is_heif(content):
+            raise _refused_file(HEIC_MESSAGE)
         for magic, what in _EXECUTABLE_MAGIC:
             if content.startswith(magic):
                 raise _refused_file(f"该文件实际是{what}，不是 PDF、JPG 或 PNG，不能作为证明材料。")
@@ -205,8 +255,19 @@ def check_file(content: bytes, filename: str | None) -> CheckedFile:
             f"该 PDF 含有{what}，出于安全原因不能作为证明材料。"
             "请用“打印为 PDF”或重新扫描生成一份普通的 PDF 后再上传。"
         )
-    if content_type in (JPEG, PNG) and not _image_is_whole(content):
-        raise _refused_file("图片文件已损坏或不完整，无法打开，请重新扫描或拍照后上传。")
+    if content_type in (JPEG, PNG):
+        if len(content) > PHOTO_MAX_BYTES:
+            raise _refused_file(
+                f"照片超过 {human_size(PHOTO_MAX_BYTES)}，请降低相机分辨率或压缩后再上传。"
+            )
+        if not _image_is_whole(content):
+            raise _refused_file("图片文件已损坏或不完整，无法打开，请重新扫描或拍照后上传。")
+        try:
+            content = normalise_photo(content, content_type)
+        except Exception:  # Pillow raises many kinds of errors on odd files
+            raise _refused_file("图片无法处理，请重新拍照，或转换为 JPG 后上传。") from None
+        if len(content) > limit:
+            raise _refused_file(too_big)
     return CheckedFile(
         content=content,
         content_type=content_type,
@@ -216,10 +277,11 @@ def check_file(content: bytes, filename: str | None) -> CheckedFile:
 
 
 def read_upload(storage) -> bytes:
-    """Read at most one byte beyond the per-file limit (the rest is never held in memory)."""
+    """Read at most one byte beyond the larger of the per-file limit and a camera photo's
+    (the rest is never held in memory)."""
     if storage is None:
         raise _refused_file("请选择要上传的文件。")
-    return storage.stream.read(max_file_bytes() + 1)
+    return storage.stream.read(max(max_file_bytes(), PHOTO_MAX_BYTES) + 1)
 
 
 def declaration_bytes(declaration_id: int) -> int:

@@ -679,6 +679,24 @@ def add_evidence(user: User, claim: Claim, storage) -> Evidence:
     return _store_evidence(user, claim, storage, after_submission=False)
 
 
+def add_evidence_files(user: User, claim: Claim, storages: list) -> list[Evidence]:
+    """Several files chosen at once (or a photo and files): all are stored, or none. A refusal
+    names the file when there were several."""
+    chosen = [s for s in storages if s is not None and getattr(s, "filename", None)]
+    if not chosen:
+        raise Refusal("请选择要上传的文件，或直接拍照。", INVALID, field="file")
+    added = []
+    for storage in chosen:
+        try:
+            added.append(add_evidence(user, claim, storage))
+        except Refusal as error:
+            if len(chosen) > 1 and error.field == "file":
+                name = files.sanitise_name(storage.filename, files.PDF).removesuffix(".pdf")
+                raise Refusal(f"“{name}”：{error.message}", error.status, field="file") from None
+            raise
+    return added
+
+
 def add_evidence_after_request(
     user: User, declaration: Declaration, claim: Claim, storage
 ) -> Evidence:

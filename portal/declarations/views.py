@@ -280,13 +280,14 @@ def upload(year: int, claim_id: int):
     declaration = _declaration(year)
     claim = _claim(declaration, claim_id)
     try:
-        item = service.add_evidence(current_user, claim, request.files.get("file"))
+        items = service.add_evidence_files(current_user, claim, request.files.getlist("file"))
     except Refusal as error:
         if error.field != "file":
             raise
         db.session.rollback()
         return _page(declaration, 422, upload_errors={claim.id: error.message})
-    flash(f"已上传证明材料“{item.original_name}”。", "success")
+    names = "、".join(f"“{item.original_name}”" for item in items)
+    flash(f"已上传证明材料{names}。", "success")
     return _back(declaration, f"claim-{claim.id}")
 
 

@@ -66,4 +66,114 @@
   }
   enhanceSelectFilters(document);
   document.addEventListener("htmx:load", function (event) { enhanceSelectFilters(event.target); });
+
+  // --- Focus (WCAG 2.4.3, 3.3.1) --------------------------------------------------------------
+  // After a failed submit the page (or the swapped fragment) comes back with aria-invalid
+  // controls: focus goes to the first one, whose aria-describedby reads out the error.
+  function focusFirstInvalid(root) {
+    var invalid = root.querySelector('[aria-invalid="true"]');
+    if (invalid) {
+      invalid.focus();
+      // After a boosted swap htmx scrolls to the top; the field must be in view.
+      window.setTimeout(function () { invalid.scrollIntoView({ block: "center" }); }, 0);
+      return true;
+    }
+    var summary = root.querySelector(".form-errors");
+    if (summary) { summary.setAttribute("tabindex", "-1"); summary.focus(); return true; }
+    return false;
+  }
+  var main = document.getElementById("main");
+  if (main) { focusFirstInvalid(main); }
+
+  // An htmx swap replaces the control the person was using (the subject select, a delete
+  // button): remember it, then focus the same control in the new content, or else the target.
+  var remembered = null;
+  function controlKey(element) {
+    if (!element || element === document.body) { return null; }
+    if (element.id) { return { id: element.id }; }
+    var form = element.form || element.closest("form");
+    return { name: element.name || null, action: form ? form.getAttribute("action") : null,
+      text: element.textContent };
+  }
+  function findControl(key, root) {
+    if (key.id) { return document.getElementById(key.id); }
+    var candidates = root.querySelectorAll("button, input, select, textarea, a[href]");
+    for (var i = 0; i < candidates.length; i += 1) {
+      var c = candidates[i];
+      var form = c.form || c.closest("form");
+      if ((form ? form.getAttribute("action") : null) === key.action &&
+          (c.name || null) === key.name && c.textContent === key.text) { return c; }
+    }
+    return null;
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var active = document.activeElement;
+    remembered = null;
+    if (target && active && (target === active || target.contains(active))) {
+      remembered = { key: controlKey(active), submit: isSubmit(event) };
+    }
+  });
+  function isSubmit(event) {
+    var config = event.detail.requestConfig;
+    var trigger = config && config.triggeringEvent;
+    return !!(trigger && trigger.type === "submit");
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    // An outerHTML swap replaced the target itself: the new element has the same id.
+    if (target && !document.contains(target) && target.id) { target = document.getElementById(target.id); }
+    if (!target || !document.contains(target)) { target = document.getElementById("main"); }
+    if (event.detail.xhr && event.detail.xhr.status === 422 && isSubmit(event) &&
+        focusFirstInvalid(target)) { remembered = null; return; }
+    if (!remembered) { return; }
+    var key = remembered.key;
+    remembered = null;
+    var control = key && findControl(key, target);
+    if (control && control !== document.activeElement) { control.focus(); return; }
+    if (!control && !target.contains(document.activeElement)) {
+      if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+      target.focus();
+    }
+  });
+
+  // A live error (htmx out-of-band, <p id="live-error-NAME">) marks its control invalid.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var box = event.target;  // the new element (the old one, detail.target, is gone)
+    if (!box || !box.id || box.className.indexOf("live-error") === -1) { return; }
+    var controls = document.querySelectorAll('[aria-describedby~="' + box.id + '"]');
+    Array.prototype.forEach.call(controls, function (control) {
+      if (box.textContent.trim()) { control.setAttribute("aria-invalid", "true"); }
+      else if (!control.closest(".has-error")) { control.removeAttribute("aria-invalid"); }
+    });
+  });
+
+  // --- Regions that scroll sideways (WCAG 2.1.1) ---------------------------------------------
+  // A .table-wrap wider than the screen can be reached and scrolled with the keyboard, is named
+  // after its section's heading, and shows a shadow at its edge.
+  function markScrollRegions(root) {
+    var wraps = (root.querySelectorAll ? root : document).querySelectorAll(".table-wrap");
+    Array.prototype.forEach.call(wraps, function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      wrap.classList.toggle("scrolls", scrolls);
+      if (scrolls) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        var section = wrap.closest("section, article, main");
+        var heading = section && section.querySelector("h1, h2, h3");
+        wrap.setAttribute("aria-label", (heading ? heading.textContent.trim() + "：" : "") + "表格，可左右滚动");
+      } else if (wrap.getAttribute("tabindex") === "0") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  markScrollRegions(document);
+  document.addEventListener("htmx:load", function () { markScrollRegions(document); });
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(function () { markScrollRegions(document); }, 150);
+  });
 })();

@@ -157,7 +157,7 @@ def test_register_freelance(app, client):
 def test_register_invalid(app, client, overrides, field_message):
     response = client.post("/register", data=_form(**overrides))
     assert response.status_code == 422
-    errors = re.findall(r'<p class="error" role="alert">([^<]+)</p>', response.text)
+    errors = re.findall(r'<p class="error" role="alert"[^>]*>([^<]+)</p>', response.text)
     assert any(field_message in error for error in errors), errors
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(User.id))) == 0

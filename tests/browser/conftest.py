@@ -124,3 +124,77 @@ def browser_login():
         page.wait_for_load_state()
 
     return login
+
+
+@pytest.fixture
+def demo_world(app):
+    """The demo county (every role has a login; the teacher 王晓梅 has a registered 2024 year and
+    a printed certificate), plus a draft of this year for the teacher with two claims, one with a
+    photo as evidence, one whose subject the person chooses. Returns {role label: username} and
+    the facts the tests need."""
+    import io
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from portal.admin import demo
+    from portal.certificates import service as certificates
+    from portal.clock import local_today
+    from portal.declarations import service as declarations
+    from portal.extensions import db
+
+    with app.test_request_context():
+        logins = demo.load()
+        db.session.commit()
+        by_name = {login.name: login.username for login in logins}
+        teacher_login = next(login for login in logins if login.name == "王晓梅")
+        from portal.accounts.models import User
+
+        teacher = db.session.scalar(db.select(User).filter_by(username=teacher_login.username))
+        year = local_today().year
+        draft = declarations.open_declaration(teacher, year)
+        day = f"{year}-03-01"
+        training = declarations.add_claim(
+            teacher,
+            draft,
+            "training",
+            {"days": 3, "half_days": 0},
+            {
+                "title": "县级骨干教师信息技术应用能力提升培训（第二期）",
+                "date": day,
+                "issuer": "示范县教师进修学校",
+                "certificate_no": "JX-2026-0012",
+            },
+            "professional",
+        )
+        photo = io.BytesIO()
+        Image.new("RGB", (640, 480), (235, 230, 220)).save(photo, "JPEG")
+        photo.seek(0)
+        declarations.add_evidence(
+            teacher,
+            training,
+            FileStorage(photo, filename="结业证书.jpg", content_type="image/jpeg"),
+        )
+        paper = declarations.add_claim(
+            teacher,
+            draft,
+            "paper.sci",
+            {},
+            {
+                "title": "初中数学分层作业设计研究",
+                "date": day,
+                "journal": "数学教育学报",
+                "issn": "1004-9894",
+            },
+            "professional",
+        )
+        printed = certificates.print_certificate(teacher, teacher.professional)
+        db.session.commit()
+        return {
+            "logins": logins,
+            "by_name": by_name,
+            "teacher": teacher_login.username,
+            "year": year,
+            "claims": (training.id, paper.id),
+            "code": printed.code,
+        }

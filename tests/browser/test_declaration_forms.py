@@ -105,7 +105,7 @@ def test_every_kind_in_the_browser_then_submit(
     assert remaining == len(expected)
     while remaining:
         form = page.locator("article.claim:has(.no-evidence) form.upload-form").first
-        form.locator("input[type=file]").set_input_files(str(proof))
+        form.locator("input[type=file][multiple]").set_input_files(str(proof))
         form.locator("button").click()
         page.wait_for_function(
             "n => document.querySelectorAll('.no-evidence').length < n", arg=remaining

@@ -307,7 +307,7 @@ def test_thin_path_from_registration_to_certificate(
         proof = tmp_path / f"证明{index}.pdf"
         proof.write_bytes(tiny_pdf(f"proof {index}"))
         card = me.locator("article.claim", has_text=claim)
-        card.locator("input[type=file]").set_input_files(str(proof))
+        card.locator("input[type=file][multiple]").set_input_files(str(proof))
         card.locator("form.upload-form button").click()
         me.wait_for_function(
             "n => document.querySelectorAll('.no-evidence').length === n", arg=2 - index

@@ -143,7 +143,8 @@ def test_history_page_shows_every_year(logged_in, person, make_declaration, app)
     page = logged_in.get("/declarations/")
     assert page.status_code == 200
     text = page.text
-    assert f"<td>{YEAR - 2}</td>" in text and f"<td>{YEAR - 1}</td>" in text
+    assert f'<td data-label="年度">{YEAR - 2}</td>' in text
+    assert f'<td data-label="年度">{YEAR - 1}</td>' in text
     assert "已登记" in text and "待核验" in text
     assert "30 / 60 / <strong>90</strong>" in text
     assert f"填写{YEAR}年度申报" in text and f"填写{YEAR - 1}年度申报" not in text
