@@ -359,12 +359,14 @@ ROUTES = {
     ("POST", "providers.edit_provider"): row("/providers/directory/{provider_org}/edit", ok=ADMIN),
     # A periodic run is the bureau's; anyone else's request finds nothing.
     ("GET", "jobs.show"): row(
-        "/jobs/{job}", ok=OFFICER, hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor")
+        "/jobs/{job}",
+        ok=OFFICER,
+        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor", "city"),
     ),
     ("GET", "jobs.result"): row(
         "/jobs/{job}/result",
         ok=OFFICER,
-        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor"),
+        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor", "city"),
     ),
     ("GET", "stats.index"): row("/stats/?year=2025", ok=STAFF_REVIEW),
     ("GET", "stats.export"): row("/stats/export.xlsx?year=2025", ok=STAFF_REVIEW),
@@ -374,7 +376,7 @@ ROUTES = {
     ("POST", "notifications.read"): row(
         "/notifications/{notification}/read",
         ok=("P",),
-        hidden=("Q", "RA", "RB", "officer", "provider", "admin", "auditor"),
+        hidden=("Q", "RA", "RB", "officer", "provider", "admin", "auditor", "city"),
     ),
     ("GET", "dashboard.index"): row("/dashboard/?year=2025", ok=("RA", "RB")),
     ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),

@@ -539,7 +539,7 @@ def _declarations(people: dict[str, Professional], reviewers: dict[str, User], o
 # Years before the portal, from paper 继续教育证书: (person, {year: (公需, 专业)}). With the
 # portal years they give five-year cycles (2021–2025) to verify; 唐建华 fell short in 2022.
 PAPER_YEARS = [
-    ("陈静", {2021: (30, 64), 2022: (32, 60), 2023: (30, 72)}),
+    ("陈静", {2021: (30, 64), 2022: (32, 60), 2023: (30, 72), 2024: (30, 66)}),
     ("朱晓东", {2021: (30, 60), 2022: (30, 66), 2023: (36, 60), 2024: (30, 62)}),
     ("赵雪芳", {2021: (30, 60), 2022: (24, 48), 2023: (30, 60), 2024: (30, 70)}),
     ("周婷婷", {2021: (30, 60), 2022: (30, 60), 2023: (30, 64), 2024: (30, 60)}),
