@@ -53,7 +53,7 @@ def cookie_for(base: str, username: str | None) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     data = urllib.parse.urlencode(
         {"csrf_token": token.group(1), "username": username, "password": DEMO_PASSWORD}
     ).encode()

@@ -44,7 +44,7 @@ def opener_for(base: str, username: str | None):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     if username:
         page = opener.open(f"{base}/login").read().decode()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         token = token or re.search(r'"X-CSRFToken": "([^"]+)"', page)
         data = urllib.parse.urlencode(
             {"csrf_token": token.group(1), "username": username, "password": DEMO_PASSWORD}
