@@ -32,6 +32,7 @@ from portal.audit.service import record
 from portal.certificates.service import DEFAULT_COUNTY_CODE, bureau_name
 from portal.clock import LOCAL_TZ, current_year
 from portal.extensions import db
+from portal.notifications.service import notify
 from portal.models_base import utcnow
 from portal.people.service import SOURCE_LABELS, registered_years
 from portal.refusal import CONFLICT, INVALID, Refusal, forbidden, not_found
@@ -338,6 +339,13 @@ def issue(user: User, person: Professional, request: Request) -> Verification:
     record("verification.issue", verification, user=user, detail=detail)
     if verification.status is VerificationStatus.SENT:
         record("verification.sent", verification, user=user, detail="正高、副高职称报市人社局复核")
+    notify(
+        [person.user],
+        "verification.issued",
+        f"您的学时验证单 {verification.number} 已出具（{request.series.name}{request.level.label}，"
+        f"{request.first_year}–{request.last_year}年度，{verdict}）。",
+        "verification.self_check",
+    )
     return verification
 
 

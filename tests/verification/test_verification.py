@@ -209,6 +209,10 @@ def test_officer_opens_and_issues(client, auth, person_with, officer):
     assert response.status_code == 303
     shown = client.get(response.headers["Location"])
     assert "学时验证单" in shown.text and "未通过" in shown.text
+    from portal.notifications.models import Notification
+
+    told = db.session.scalars(sa.select(Notification).filter_by(user_id=person.user.id)).all()
+    assert [n.kind for n in told] == ["verification.issued"] and "未通过" in told[0].text
 
 
 def test_the_professional_checks_their_own_cycle(client, auth, person_with):
