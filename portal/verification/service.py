@@ -32,8 +32,8 @@ from portal.audit.service import record
 from portal.certificates.service import DEFAULT_COUNTY_CODE, bureau_name
 from portal.clock import LOCAL_TZ, current_year
 from portal.extensions import db
-from portal.notifications.service import notify
 from portal.models_base import utcnow
+from portal.notifications.service import notify
 from portal.people.service import SOURCE_LABELS, registered_years
 from portal.refusal import CONFLICT, INVALID, Refusal, forbidden, not_found
 from portal.settings import get_setting
