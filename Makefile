@@ -16,9 +16,11 @@ PYTEST_ARGS ?=
 # one chromium per worker). PYTEST_ARGS="-n 0" (or PYTEST_PARALLEL=) runs the suite serially.
 PYTEST_PARALLEL ?= -n auto --dist worksteal
 # Debian packages the tests need: the browser, CJK TrueType fonts for the certificate PDF,
-# a PostgreSQL server for the second run, pdftoppm for looking at PDFs, npm for axe-core.
-APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-dejavu-core postgresql poppler-utils \
-	nodejs npm
+# a PostgreSQL server for the second run, pdftoppm for looking at PDFs. npm (for axe-core) is
+# installed from Debian only when no npm is on the PATH: a Node.js build that bundles its own
+# npm (e.g. NodeSource's) conflicts with Debian's npm package.
+APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-dejavu-core postgresql poppler-utils
+NODE_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
 # `make run` needs only a TrueType CJK font for the certificate PDF.
 RUN_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -74,7 +76,7 @@ define apt_install
 endef
 
 system-packages:
-	$(call apt_install,$(APT_PACKAGES),exit 1)
+	$(call apt_install,$(APT_PACKAGES) $(NODE_PACKAGES),exit 1)
 
 # Without a CJK font the portal still runs; only the certificate PDF cannot be printed.
 run-packages:
