@@ -22,7 +22,9 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 SYSTEM_NAME = "专业技术人员继续教育学时登记管理系统"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-SKIP = re.compile(r"/logout|/evidence/|\.csv|\.pdf|\.xlsx|\.json|/result|/programme|/print|/static/|/favicon")
+SKIP = re.compile(
+    r"/logout|/evidence/|\.csv|\.pdf|\.xlsx|\.json|/result|/programme|/print|/static/|/favicon"
+)
 PER_PATTERN = 3  # pages of one shape (ids and page numbers aside) that are enough to judge it
 MAX_PAGES = 60
 
