@@ -112,7 +112,7 @@ class MoveEntryForm(FlaskForm):
 
 
 class ConfirmMoveForm(FlaskForm):
-    pass
+    """Only the CSRF token: confirming needs no input."""
 
 
 class RefuseMoveForm(FlaskForm):
