@@ -43,7 +43,19 @@ SHEET = {
     },
 }
 
-ACTORS = ["anon", "P", "Q", "RA", "RB", "officer", "provider", "admin", "auditor", "city"]
+ACTORS = [
+    "anon",
+    "P",
+    "Q",
+    "RA",
+    "RB",
+    "officer",
+    "provider",
+    "admin",
+    "auditor",
+    "city",
+    "authority",
+]
 
 
 @pytest.fixture
@@ -76,6 +88,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         "admin": make_user(Role.ADMIN),
         "auditor": make_user(Role.AUDITOR),
         "city": make_user(Role.CITY_OFFICER),
+        "authority": make_user(Role.AUTHORITY_OFFICER, authority=Authority(name="县卫健委")),
     }
     today = local_today()
     batch = PublicityBatch(
@@ -198,7 +211,7 @@ P_ONLY = {"ok": ("P",), "hidden": ("Q",)}
 RA_ONLY = {"ok": ("RA",), "hidden": ("RB", "officer")}
 EVIDENCE_VIEWERS = {
     "ok": ("P", "RA", "officer"),
-    "hidden": ("Q", "RB", "provider", "admin", "auditor", "city"),
+    "hidden": ("Q", "RB", "provider", "admin", "auditor", "city", "authority"),
 }
 OFFICER = ("officer",)
 UNIT_STAFF = ("admin", "officer")
@@ -361,12 +374,12 @@ ROUTES = {
     ("GET", "jobs.show"): row(
         "/jobs/{job}",
         ok=OFFICER,
-        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor", "city"),
+        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor", "city", "authority"),
     ),
     ("GET", "jobs.result"): row(
         "/jobs/{job}/result",
         ok=OFFICER,
-        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor", "city"),
+        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor", "city", "authority"),
     ),
     ("GET", "stats.index"): row("/stats/?year=2025", ok=STAFF_REVIEW),
     ("GET", "stats.export"): row("/stats/export.xlsx?year=2025", ok=STAFF_REVIEW),
@@ -376,7 +389,7 @@ ROUTES = {
     ("POST", "notifications.read"): row(
         "/notifications/{notification}/read",
         ok=("P",),
-        hidden=("Q", "RA", "RB", "officer", "provider", "admin", "auditor", "city"),
+        hidden=("Q", "RA", "RB", "officer", "provider", "admin", "auditor", "city", "authority"),
     ),
     ("GET", "dashboard.index"): row("/dashboard/?year=2025", ok=("RA", "RB")),
     ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),

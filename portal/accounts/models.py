@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models_base import UTCDateTime, utcnow
-from portal.units.models import Provider, TitleLevel, TitleSeries, Unit
+from portal.units.models import Authority, Provider, TitleLevel, TitleSeries, Unit
 
 
 class Role(enum.StrEnum):
@@ -21,6 +21,8 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     AUDITOR = "auditor"
     CITY_OFFICER = "city_officer"  # 市人社局经办人: confirms senior-title verifications
+    # 行业主管部门经办人: acts for one authority over the title series it owns.
+    AUTHORITY_OFFICER = "authority_officer"
 
     @property
     def label(self) -> str:
@@ -35,6 +37,7 @@ ROLE_LABELS = {
     Role.ADMIN: "系统管理员",
     Role.AUDITOR: "安全审计员",
     Role.CITY_OFFICER: "市人社局经办人",
+    Role.AUTHORITY_OFFICER: "行业主管部门经办人",
 }
 
 
@@ -62,6 +65,7 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(sa.String(20), default="")
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))  # unit reviewers
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"))
+    authority_id: Mapped[int | None] = mapped_column(sa.ForeignKey("authority.id"))
     active: Mapped[bool] = mapped_column(default=True)
     # Rotated at logout and on disabling: a replayed session cookie no longer matches.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=_new_session_token)
@@ -73,6 +77,7 @@ class User(UserMixin, db.Model):
 
     unit: Mapped[Unit | None] = relationship()
     provider: Mapped[Provider | None] = relationship()
+    authority: Mapped[Authority | None] = relationship()
     professional: Mapped["Professional | None"] = relationship(
         back_populates="user", foreign_keys="Professional.user_id"
     )

@@ -465,6 +465,12 @@ def load() -> list[Login]:
         person_ops.mark_old_rules_by_title(officer)
     city = _user(Role.CITY_OFFICER, "city", "孙立新", phone="05512668000")
     logins.append(Login(Role.CITY_OFFICER, city.username, city.name, "市人力资源和社会保障局"))
+    for username, name, authority in (
+        ("authority-edu", "钱文静", "市教体局"),
+        ("authority-health", "周海燕", "市卫健委"),
+    ):
+        officer_of = _user(Role.AUTHORITY_OFFICER, username, name, authority=authorities[authority])
+        logins.append(Login(Role.AUTHORITY_OFFICER, officer_of.username, name, authority))
     verification_demo.load(people, reviewers, officer, _declare)
     db.session.flush()
     return logins

@@ -18,13 +18,14 @@ from portal.accounts.service import password_problems, policy_text
 from portal.extensions import db
 from portal.fields import Integer, Select, strip
 from portal.settings import SETTINGS
-from portal.units.models import Provider
+from portal.units.models import Authority, Provider
 from portal.units.service import active_unit_choices
 
 STAFF_ROLES = (
     Role.UNIT_REVIEWER,
     Role.BUREAU_OFFICER,
     Role.CITY_OFFICER,
+    Role.AUTHORITY_OFFICER,
     Role.PROVIDER,
     Role.ADMIN,
     Role.AUDITOR,
@@ -62,6 +63,7 @@ class UserForm(FlaskForm, _PasswordPair):
     )
     unit = Select("所属单位", default="", description="单位经办人必填")
     provider = Select("所属施教机构", default="", description="施教机构账号必填")
+    authority = Select("所属行业主管部门", default="", description="行业主管部门经办人必填")
     password = PasswordField(
         "初始密码", validators=[DataRequired("请设置初始密码"), Length(max=128)]
     )
@@ -77,6 +79,10 @@ class UserForm(FlaskForm, _PasswordPair):
         ).all()
         self.unit.choices = [("", "（无）")] + active_unit_choices()
         self.provider.choices = [("", "（无）")] + [(str(i), name) for i, name in providers]
+        authorities = db.session.execute(
+            sa.select(Authority.id, Authority.name).order_by(Authority.name)
+        ).all()
+        self.authority.choices = [("", "（无）")] + [(str(i), name) for i, name in authorities]
         self.password.description = policy_text()
 
     def validate_username(self, field):
@@ -100,6 +106,10 @@ class UserForm(FlaskForm, _PasswordPair):
         if self.role.data == Role.PROVIDER and not field.data:
             raise ValidationError("施教机构账号必须选择所属施教机构")
 
+    def validate_authority(self, field):
+        if self.role.data == Role.AUTHORITY_OFFICER and not field.data:
+            raise ValidationError("行业主管部门经办人必须选择所属行业主管部门")
+
     def validate_password(self, field):
         self.check_policy(field, self.username.data or "")
 
@@ -112,6 +122,7 @@ class UserForm(FlaskForm, _PasswordPair):
             "role": role,
             "unit_id": int(self.unit.data) if role == Role.UNIT_REVIEWER else None,
             "provider_id": int(self.provider.data) if role == Role.PROVIDER else None,
+            "authority_id": (int(self.authority.data) if role == Role.AUTHORITY_OFFICER else None),
             "password": self.password.data,
         }
 

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import CONFLICT, Refusal
 from portal.settings import SETTINGS, display, get_setting, set_setting
-from portal.units.models import Unit
+from portal.units.models import Authority, Unit
 
 
 def create_user(actor: User, data: dict, now: datetime | None = None) -> User:
@@ -25,6 +25,8 @@ def create_user(actor: User, data: dict, now: datetime | None = None) -> User:
         where = f"，单位：{db.session.get(Unit, user.unit_id).name}"
     elif user.provider_id:
         where = f"，施教机构ID：{user.provider_id}"
+    elif user.authority_id:
+        where = f"，行业主管部门：{db.session.get(Authority, user.authority_id).name}"
     record(
         "user.create",
         user,

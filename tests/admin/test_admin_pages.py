@@ -356,3 +356,29 @@ def test_create_city_officer_account(app, client, admin):
     with app.app_context():
         user = db.session.scalar(db.select(User).filter_by(username="city1"))
         assert (user.role, user.unit_id) == (Role.CITY_OFFICER, None)
+
+
+def test_authority_officer_account_names_its_authority(app, client, admin):
+    with app.app_context():
+        authority = Authority(name="县卫健委")
+        db.session.add(authority)
+        db.session.commit()
+        authority_id = authority.id
+    missing = _staff(username="auth1", role="authority_officer", name="卫健委经办")
+    response = client.post("/admin/users/new", data=missing)
+    assert response.status_code == 422
+    assert "行业主管部门经办人必须选择所属行业主管部门" in response.text
+    data = dict(missing, authority=str(authority_id), unit="")
+    assert client.post("/admin/users/new", data=data).status_code == 303
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(username="auth1"))
+        assert (user.role, user.authority_id, user.unit_id) == (
+            Role.AUTHORITY_OFFICER,
+            authority_id,
+            None,
+        )
+        assert "行业主管部门：县卫健委" in db.session.scalar(
+            db.select(AuditEvent.detail)
+            .filter_by(action="user.create")
+            .order_by(AuditEvent.id.desc())
+        )

@@ -55,7 +55,11 @@ def test_from_filing_to_the_prepared_claim(
     page.select_option("select[name=decision]", "accept")
     page.click("text=提交审核意见")
     page.wait_for_url("**/providers/filings")
+    page.wait_for_load_state("load")
     page.select_option("select[name=state]", "accepted")
+    # The filter swaps on change; 查询 submits the same (a second, identical request under load
+    # is harmless, and the plain form works where htmx has not started yet).
+    page.click("button:has-text('查询')")
     page.wait_for_url("**state=accepted")
     assert "已备案" in page.content()
     logout(page)
