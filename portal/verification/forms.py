@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.fields import Integer, Select, strip
 from portal.units.models import TITLE_LEVEL_LABELS, TitleLevel, TitleSeries
 from portal.verification.models import VerificationKind
+from portal.verification.service import Request
 
 YEARS = NumberRange(2000, 2100, "年度无效")
 
@@ -61,6 +62,17 @@ class VerificationForm(FlaskForm, _Years):
     def level_value(self) -> TitleLevel:
         return TitleLevel(self.level.data)
 
+    def to_request(self) -> Request:
+        return Request(
+            kind=self.kind_value,
+            series=db.session.get(TitleSeries, int(self.series.data)),
+            level=self.level_value,
+            application_year=self.application_year.data,
+            first_year=self.first_year.data,
+            last_year=self.last_year.data,
+            cross_major=bool(self.cross_major.data),
+        )
+
 
 class SelfCheckForm(FlaskForm, _Years):
     """The professional's own check (a GET form: nothing is kept)."""
@@ -69,6 +81,18 @@ class SelfCheckForm(FlaskForm, _Years):
         csrf = False
 
     application_year = Integer("申报年度", validators=[Optional(), YEARS])
+
+    def to_request(self) -> Request:
+        """A cycle check with no series: the professional asks for their own years."""
+        return Request(
+            kind=VerificationKind.CYCLE,
+            series=None,
+            level=TitleLevel(self.level.data),
+            application_year=self.application_year.data or self.last_year.data,
+            first_year=self.first_year.data,
+            last_year=self.last_year.data,
+            cross_major=bool(self.cross_major.data),
+        )
 
 
 class ReturnForm(FlaskForm):

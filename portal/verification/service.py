@@ -531,5 +531,21 @@ def sheet_pdf(verification: Verification, font=None) -> bytes:
     return render_pdf("verification/sheet.html", context, font, check_url(verification.code))
 
 
+def form_defaults(person: Professional, kind: VerificationKind) -> dict:
+    """What the verification form starts with: this year's application over the default cycle,
+    for the person's current title."""
+    year = application_year_default()
+    first, last = default_years(person, kind, year)
+    title = person.titles[0] if person.titles else None
+    return {
+        "kind": kind.value,
+        "application_year": year,
+        "first_year": first,
+        "last_year": last,
+        "series": str(title.series_id) if title else None,
+        "level": title.level.value if title else TitleLevel.INTERMEDIATE.value,
+    }
+
+
 def application_year_default() -> int:
     return current_year()

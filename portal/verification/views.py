@@ -16,12 +16,10 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.certificates.fonts import FontNotFound, certificate_font
-from portal.extensions import db
 from portal.paging import window
 from portal.people.service import find_by_id_number
 from portal.refusal import Refusal
 from portal.security import roles_required
-from portal.units.models import TitleLevel, TitleSeries
 from portal.verification import forms, service
 from portal.verification.models import Verification, VerificationKind
 
@@ -51,32 +49,6 @@ def index():
     )
 
 
-def _request_from(form: forms.VerificationForm) -> service.Request:
-    return service.Request(
-        kind=form.kind_value,
-        series=db.session.get(TitleSeries, int(form.series.data)),
-        level=form.level_value,
-        application_year=form.application_year.data,
-        first_year=form.first_year.data,
-        last_year=form.last_year.data,
-        cross_major=bool(form.cross_major.data),
-    )
-
-
-def _defaults(person, kind: VerificationKind) -> dict:
-    year = service.application_year_default()
-    first, last = service.default_years(person, kind, year)
-    title = person.titles[0] if person.titles else None
-    return {
-        "kind": kind.value,
-        "application_year": year,
-        "first_year": first,
-        "last_year": last,
-        "series": str(title.series_id) if title else None,
-        "level": title.level.value if title else TitleLevel.INTERMEDIATE.value,
-    }
-
-
 @bp.route("/people/<int:person_id>/new", methods=["GET", "POST"], endpoint="open")
 @roles_required(*ISSUERS)
 def open_verification(person_id):
@@ -91,16 +63,18 @@ def open_verification(person_id):
     if request.method == "POST" or "first_year" in request.args:
         form = forms.VerificationForm(request.values, meta=meta)
     else:
-        form = forms.VerificationForm(formdata=None, data=_defaults(person, kind), meta=meta)
+        form = forms.VerificationForm(
+            formdata=None, data=service.form_defaults(person, kind), meta=meta
+        )
     if unit_only:  # a unit checks an internal promotion, whatever was asked
         form.kind.choices = [(VerificationKind.INTERNAL.value, VerificationKind.INTERNAL.label)]
         form.kind.data = VerificationKind.INTERNAL.value
     computation, status = None, 200
     if form.validate():
         try:
-            computation = service.compute(person, _request_from(form))
+            computation = service.compute(person, form.to_request())
             if request.method == "POST":
-                issued = service.issue(current_user, person, _request_from(form))
+                issued = service.issue(current_user, person, form.to_request())
                 return redirect(url_for(".show", verification_id=issued.id), 303)
         except Refusal as error:
             if not error.on_form:
@@ -186,24 +160,13 @@ def self_check():
     if "first_year" in request.args:
         form = forms.SelfCheckForm(request.args)
     else:
-        defaults = _defaults(person, kind)
+        defaults = service.form_defaults(person, kind)
         defaults.pop("series")
         form = forms.SelfCheckForm(formdata=None, data=defaults)
     computation, status = None, 200
     if form.validate():
-        level = TitleLevel(form.level.data)
-        year = form.application_year.data or form.last_year.data
-        ask = service.Request(
-            kind=kind,
-            series=None,
-            level=level,
-            application_year=year,
-            first_year=form.first_year.data,
-            last_year=form.last_year.data,
-            cross_major=bool(form.cross_major.data),
-        )
         try:
-            computation = service.compute(person, ask)
+            computation = service.compute(person, form.to_request())
         except Refusal as error:
             form.first_year.errors.append(error.message)
             status = 422
