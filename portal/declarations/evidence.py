@@ -56,6 +56,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
+from portal.models_base import utcnow
 from portal.refusal import INVALID, Refusal
 from portal.settings import get_setting
 
@@ -313,6 +314,28 @@ def path_of(stored_name: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{32}\.(pdf|jpg|png)", stored_name):
         raise ValueError("bad stored name")
     return os.path.join(current_app.config["UPLOAD_FOLDER"], stored_name)
+
+
+def store(claim, checked: CheckedFile, uploader_id: int, *, after_submission: bool = False):
+    """The Evidence row of a checked file, flushed (valid before the file exists), then the
+    file written; a rollback removes the file again."""
+    from portal.declarations.models import Evidence
+
+    item = Evidence(
+        claim=claim,
+        original_name=checked.display_name,
+        stored_name=new_stored_name(checked.content_type),
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_at=utcnow(),
+        uploaded_by_id=uploader_id,
+        after_submission=after_submission,
+    )
+    db.session.add(item)
+    db.session.flush()
+    write_file(item.stored_name, checked.content)
+    return item
 
 
 def write_file(stored_name: str, content: bytes) -> str:

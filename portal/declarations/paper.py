@@ -23,7 +23,6 @@ from portal.declarations.models import (
     Claim,
     Declaration,
     DeclarationSource,
-    Evidence,
     ReviewingBody,
 )
 from portal.extensions import db
@@ -112,19 +111,7 @@ def enter_paper_year(
     db.session.flush()  # a draft, for the one step the lifecycle allows from it
     lifecycle.transition(actor, declaration, Action.ENTER_PAPER)
     db.session.flush()
-    item = Evidence(
-        claim=claim,
-        original_name=checked.display_name,
-        stored_name=files.new_stored_name(checked.content_type),
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_at=utcnow(),
-        uploaded_by_id=actor.id,
-    )
-    db.session.add(item)
-    db.session.flush()
-    files.write_file(item.stored_name, checked.content)
+    files.store(claim, checked, actor.id)
     record(
         "declaration.paper_entered",
         declaration,

@@ -646,20 +646,7 @@ def _store_evidence(user: User, claim: Claim, storage, *, after_submission: bool
     content = files.read_upload(storage)
     checked = files.check_file(content, getattr(storage, "filename", None))
     files.check_declaration_room(claim.declaration_id, checked.size)
-    item = Evidence(
-        claim=claim,
-        original_name=checked.display_name,
-        stored_name=files.new_stored_name(checked.content_type),
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_at=utcnow(),
-        uploaded_by_id=user.id,
-        after_submission=after_submission,
-    )
-    db.session.add(item)
-    db.session.flush()  # the row is valid before the file is written
-    files.write_file(item.stored_name, checked.content)
+    item = files.store(claim, checked, user.id, after_submission=after_submission)
     record(
         "evidence.add",
         item,
