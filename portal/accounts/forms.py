@@ -89,6 +89,22 @@ class PasswordForm(FlaskForm):
             raise ValidationError("；".join(problems))
 
 
+def _chosen_password():
+    """A password the person chooses, typed twice (declared where called, to keep field order)."""
+    return (
+        PasswordField(
+            "密码", validators=[DataRequired("请设置密码"), Length(max=128, message="密码过长")]
+        ),
+        PasswordField(
+            "确认密码",
+            validators=[
+                DataRequired("请再次输入密码"),
+                EqualTo("password", "两次输入的密码不一致"),
+            ],
+        ),
+    )
+
+
 class RegisterForm(FlaskForm):
     id_number = StringField(
         "身份证号码",
@@ -119,13 +135,7 @@ class RegisterForm(FlaskForm):
         filters=[strip],
         description="如：一级教师、主治医师、工程师（可不填）",
     )
-    password = PasswordField(
-        "密码", validators=[DataRequired("请设置密码"), Length(max=128, message="密码过长")]
-    )
-    confirm = PasswordField(
-        "确认密码",
-        validators=[DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")],
-    )
+    password, confirm = _chosen_password()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,13 +180,7 @@ class ActivateForm(FlaskForm):
         filters=[strip],
         description="单位或县人社局提供的12位激活码，如 ABCD-EFGH-JKLM",
     )
-    password = PasswordField(
-        "密码", validators=[DataRequired("请设置密码"), Length(max=128, message="密码过长")]
-    )
-    confirm = PasswordField(
-        "确认密码",
-        validators=[DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")],
-    )
+    password, confirm = _chosen_password()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
