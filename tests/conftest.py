@@ -3,7 +3,7 @@ the app, a client, an `auth` helper and factories (make_unit, make_user, make_pr
 
 import itertools
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -292,3 +292,13 @@ def make_submitted_declaration(ctx):
         return declaration
 
     return make
+
+
+def logged_in(app, user):
+    """A client logged in as `user` (the session a login makes, without the slow hash check)."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session["last_seen"] = datetime.now(UTC).timestamp()
+    return client

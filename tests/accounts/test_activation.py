@@ -1,7 +1,7 @@
 """Activation codes: handed out by the unit or the bureau, shown once, stored hashed, used once,
 expiring; every mismatch gets the same answer and counts towards the address throttle."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,17 +11,9 @@ from portal.accounts.models import ActivationCode, LoginAttempt, PersonStatus, R
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import Refusal
+from tests.conftest import logged_in as login
 
 NEW_PASSWORD = "Xk7#mwq9Lp"
-
-
-def login(app, user):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["last_seen"] = datetime.now(UTC).timestamp()
-    return client
 
 
 @pytest.fixture

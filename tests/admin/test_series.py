@@ -1,7 +1,5 @@
 """Title series and their authorities: the admin keeps them, the bureau reads them."""
 
-from datetime import UTC, datetime
-
 import pytest
 import sqlalchemy as sa
 
@@ -9,15 +7,7 @@ from portal.accounts.models import Role
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.units.models import Authority, TitleSeries
-
-
-def login(app, user):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["last_seen"] = datetime.now(UTC).timestamp()
-    return client
+from tests.conftest import logged_in as login
 
 
 @pytest.fixture

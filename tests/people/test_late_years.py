@@ -1,8 +1,6 @@
 """补登记: the bureau opens a past year for one person, who declares it through the normal path
 under that year's rule set."""
 
-from datetime import UTC, datetime
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,15 +10,7 @@ from portal.declarations import service as declarations
 from portal.declarations.models import Declaration, LateYear
 from portal.extensions import db
 from portal.refusal import Refusal
-
-
-def login(app, user):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["last_seen"] = datetime.now(UTC).timestamp()
-    return client
+from tests.conftest import logged_in as login
 
 
 @pytest.fixture

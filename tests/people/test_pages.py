@@ -2,7 +2,7 @@
 that follow a move (old unit, new unit, bureau)."""
 
 import os
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -15,16 +15,7 @@ from portal.declarations.models import DeclarationStatus, ReviewingBody
 from portal.extensions import db
 from portal.refusal import Refusal
 from portal.units.models import Authority, TitleSeries, UnitType
-
-
-def login(app, user):
-    """A client logged in as `user` (the session a login makes, without the slow hash check)."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["last_seen"] = datetime.now(UTC).timestamp()
-    return client
+from tests.conftest import logged_in as login
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ person's unit, registered at once, read by the certificate and `flask people sho
 
 import io
 import json
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -17,21 +16,13 @@ from portal.declarations.models import Declaration, DeclarationSource, Declarati
 from portal.extensions import db
 from portal.refusal import Refusal
 from portal.units.models import UnitType
+from tests.conftest import logged_in as login
 
 PDF = b"%PDF-1.4\n%paper certificate\n"
 
 
 def scan(content=PDF, name="2022年证书.pdf"):
     return FileStorage(stream=io.BytesIO(content), filename=name)
-
-
-def login(app, user):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["last_seen"] = datetime.now(UTC).timestamp()
-    return client
 
 
 @pytest.fixture

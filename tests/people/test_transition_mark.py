@@ -3,7 +3,7 @@ or by the bulk rule "title obtained before 2025-06-12"; the global setting switc
 transition itself on or off."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -14,15 +14,7 @@ from portal.declarations import service as declarations
 from portal.extensions import db
 from portal.refusal import Refusal
 from portal.units.models import Authority, TitleLevel, TitleSeries
-
-
-def login(app, user):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["last_seen"] = datetime.now(UTC).timestamp()
-    return client
+from tests.conftest import logged_in as login
 
 
 @pytest.fixture
