@@ -338,7 +338,9 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
 # --- hours by content and form: each claim's part of the registered totals --------------------
 
 
-def _evaluated_shares(declaration: Declaration, claims: list[Claim]) -> dict[int, tuple[int, int]]:
+def _evaluated_shares(
+    declaration: Declaration, claims: list[Claim], scope: str
+) -> dict[int, tuple[int, int]]:
     """Each claim's part of the approved totals, for a declaration approved before the parts
     were stored: the rules engine again on the reviewer's decisions, as approval does (a work
     counted in another declaration is not looked up here). {} when the engine refuses them."""
@@ -354,7 +356,7 @@ def _evaluated_shares(declaration: Declaration, claims: list[Claim]) -> dict[int
             rules.get_rule_set(declaration.rule_set),
             declaration.year,
             [c.rule_claim(decided=True) for c in claims],
-            highest_only_scope=highest_only_scope(),
+            highest_only_scope=scope,
         )
     except rules.RuleError:
         return {}
@@ -366,6 +368,7 @@ def _content(registered_ids: list[int]) -> tuple[dict[str, ContentRow], dict[str
     by_form: dict[str, ContentRow] = {}
     if not registered_ids:
         return by_kind, by_form
+    scope = ""  # read once, when a declaration needs evaluating
     claims_of: dict[int, list[Claim]] = {}
     declarations: dict[int, Declaration] = {}
     for start in range(0, len(registered_ids), 5000):
@@ -382,7 +385,8 @@ def _content(registered_ids: list[int]) -> tuple[dict[str, ContentRow], dict[str
         if all(c.counted_general is not None for c in claims):
             shares = {c.id: (c.counted_general, c.counted_professional or 0) for c in claims}
         else:
-            shares = _evaluated_shares(declaration, claims)
+            scope = scope or highest_only_scope()
+            shares = _evaluated_shares(declaration, claims, scope)
         if not shares:
             general, professional = (
                 declaration.general_hours or 0,
