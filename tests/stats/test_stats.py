@@ -303,6 +303,14 @@ def test_stats_cli(county, runner):
     assert {"by_unit", "by_kind", "by_form"} <= data.keys()
     series = {r["label"]: r["people"] for r in data["by_title_series"]}
     assert series["教师"] == 4 and series["未填写职称"] == 1
+    teacher = county["series"]["教师"]
+    result = runner.invoke(
+        args=["stats", "--year", "2025", "--series", str(teacher.id), "--level", "初级"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["people"] == 2
+    result = runner.invoke(args=["stats", "--year", "2025", "--level", "特级"])
+    assert result.exit_code == 2 and "职称级别“特级”无效" in result.output
     assert runner.invoke(args=["stats", "--year", "1900"]).exit_code == 2
     assert runner.invoke(args=["stats", "--year", "abc"]).exit_code == 2
 
