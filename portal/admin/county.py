@@ -5,7 +5,9 @@ county; a second run with the same N changes nothing. People sit in N/30 units (
 "示范县县域第一人民医院", is big: its reviewer `unit-big` has 500 declarations waiting); each
 has one declaration for the current year with 3 or 4 claims whose hours the rules engine gives.
 About 5/6 are publicised in running batches, about 2,000 are registered (a closed batch), the
-rest are drafts. No evidence files and no audit events are written for these rows.
+rest are drafts; approved claims carry their part of the totals (as approval stores it). Each
+person holds a title (PersonTitle, a spread over the levels) but one in twenty, who has none. No
+evidence files and no audit events are written for these rows.
 """
 
 from __future__ import annotations

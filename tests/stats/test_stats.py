@@ -348,3 +348,24 @@ def test_excel_export_read_back(county, client, auth):
     series = list(book["按职称系列"].iter_rows(values_only=True))
     assert series[1][:4] == ("教师", 4, 3, 2) and series[-1][:2] == ("合计", 5)
     assert ("卫生", 1, 0, 0, 0, 0.0, 0, 0, 0) in series
+
+
+def test_a_paper_year_counts_under_its_own_row(ctx, make_professional, make_user):
+    """Entered from a paper certificate: no content or form, its hours under one row."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.declarations import paper
+
+    person = make_professional(unit=None)
+    officer = make_user(Role.BUREAU_OFFICER)
+    paper.enter_paper_year(
+        officer, person, 2022, 30, 60, FileStorage(io.BytesIO(b"%PDF-1.4\n"), "2022.pdf")
+    )
+    db.session.commit()
+    stats = service.statistics(None, service.Filters(2022))
+    assert (stats.overall.registered, stats.overall.total) == (1, 90)
+    assert [(r.label, r.claims, r.general, r.professional) for r in stats.by_kind] == [
+        (service.PAPER, 1, 30, 60)
+    ]
