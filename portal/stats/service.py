@@ -40,7 +40,7 @@ from portal.units.models import Authority, TitleLevel, TitleSeries, Unit, UnitTy
 
 FREELANCE = "自由职业"
 NO_TITLE = "未填写职称"
-UNSPLIT = "（未能分项）"
+UNSPLIT = "未能分项"
 PAPER = "纸质证书录入（未分内容、形式）"
 
 
@@ -297,7 +297,7 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
     }
     overall = Row("all", "合计")
     groups: dict[str, dict[str, Row]] = {name: {} for name in keys}
-    registered_ids: list[int] = []
+    registered_years: dict[int, tuple[int, int, int]] = {}  # id: (person, general, professional)
     for row in rows:
         declaration_id, status, compliant, general, professional = row[6:11]
         targets = [overall]
@@ -310,7 +310,7 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
             continue
         registered = status is DeclarationStatus.REGISTERED
         if registered:
-            registered_ids.append(declaration_id)
+            registered_years[declaration_id] = (row[0], general or 0, professional or 0)
         for target in targets:
             target.declared += 1
             if registered:
@@ -318,7 +318,7 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
                 target.compliant += bool(compliant)
                 target.general += general or 0
                 target.professional += professional or 0
-    by_kind, by_form = _content(registered_ids)
+    by_kind, by_form = _content(registered_years)
     order = lambda rows: sorted(rows.values(), key=lambda r: (-r.total, r.label))  # noqa: E731
     return Statistics(
         filters=filters,
@@ -363,42 +363,47 @@ def _evaluated_shares(
     return {int(key): share for key, share in year.shares().items()}
 
 
-def _content(registered_ids: list[int]) -> tuple[dict[str, ContentRow], dict[str, ContentRow]]:
+def _content(
+    registered: dict[int, tuple[int, int, int]],
+) -> tuple[dict[str, ContentRow], dict[str, ContentRow]]:
+    """By kind and by form, from the registered declarations {id: (person, general,
+    professional)}. Hours that cannot be split by claim (a declaration without claims, or whose
+    stored claims the rules engine refuses now) go to one row of their own, so that the tables
+    still add up to the registered hours."""
     by_kind: dict[str, ContentRow] = {}
     by_form: dict[str, ContentRow] = {}
-    if not registered_ids:
+    if not registered:
         return by_kind, by_form
     scope = ""  # read once, when a declaration needs evaluating
-    claims_of: dict[int, list[Claim]] = {}
+    ids = list(registered)
+    claims_of: dict[int, list[Claim]] = {i: [] for i in ids}
     declarations: dict[int, Declaration] = {}
-    for start in range(0, len(registered_ids), 5000):
+    for start in range(0, len(ids), 5000):
         for claim, declaration in db.session.execute(
             sa.select(Claim, Declaration)
             .join(Declaration, Claim.declaration_id == Declaration.id)
-            .where(Declaration.id.in_(registered_ids[start : start + 5000]))
+            .where(Declaration.id.in_(ids[start : start + 5000]))
             .order_by(Claim.declaration_id, Claim.position, Claim.id)
         ).all():
-            claims_of.setdefault(declaration.id, []).append(claim)
+            claims_of[declaration.id].append(claim)
             declarations[declaration.id] = declaration
     for declaration_id, claims in claims_of.items():
-        declaration = declarations[declaration_id]
-        if all(c.counted_general is not None for c in claims):
+        person_id, general, professional = registered[declaration_id]
+        shares: dict[int, tuple[int, int]] = {}
+        if claims and all(c.counted_general is not None for c in claims):
             shares = {c.id: (c.counted_general, c.counted_professional or 0) for c in claims}
-        else:
+        elif claims:
             scope = scope or highest_only_scope()
-            shares = _evaluated_shares(declaration, claims, scope)
+            shares = _evaluated_shares(declarations[declaration_id], claims, scope)
         if not shares:
-            general, professional = (
-                declaration.general_hours or 0,
-                declaration.professional_hours or 0,
-            )
             for rows in (by_kind, by_form):
                 row = rows.setdefault(UNSPLIT, ContentRow(UNSPLIT, UNSPLIT))
                 row.claims += len(claims)
-                row.people.add(declaration.professional_id)
+                row.people.add(person_id)
                 row.general += general
                 row.professional += professional
             continue
+        declaration = declarations[declaration_id]
         for claim in claims:
             general, professional = shares.get(claim.id, (0, 0))
             if general == 0 and professional == 0:

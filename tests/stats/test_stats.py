@@ -369,3 +369,25 @@ def test_a_paper_year_counts_under_its_own_row(ctx, make_professional, make_user
     assert [(r.label, r.claims, r.general, r.professional) for r in stats.by_kind] == [
         (service.PAPER, 1, 30, 60)
     ]
+
+
+def test_hours_that_cannot_be_split_keep_the_tables_whole(
+    ctx, make_professional, make_registered_declaration, make_submitted_declaration
+):
+    """A registered year without claims, and one whose stored claim the rules refuse now."""
+    make_registered_declaration(make_professional(unit=None), 2025, general=30, professional=60)
+    odd = make_submitted_declaration(
+        make_professional(unit=None),
+        year=2025,
+        status=DeclarationStatus.REGISTERED,
+        general_hours=10,
+        professional_hours=20,
+        total_hours=30,
+        compliant=False,
+    )
+    odd.claims[0].kind = "no.such.kind"
+    db.session.commit()
+    stats = service.statistics(None, service.Filters(2025))
+    for table in (stats.by_kind, stats.by_form):
+        rows = {r.label: (r.claims, len(r.people), r.general, r.professional) for r in table}
+        assert rows == {"未能分项": (2, 2, 40, 80)}
