@@ -16,10 +16,12 @@ PYTEST_ARGS ?=
 # one chromium per worker). PYTEST_ARGS="-n 0" (or PYTEST_PARALLEL=) runs the suite serially.
 PYTEST_PARALLEL ?= -n auto --dist worksteal
 # Debian packages the tests need: the browser, CJK TrueType fonts for the certificate PDF,
-# a PostgreSQL server for the second run, pdftoppm for looking at PDFs. npm (for axe-core) is
+# a PostgreSQL server for the second run, pdftoppm for looking at PDFs, a Redis server for the
+# RedisHuey test (tests/jobs/test_redis.py starts its own). npm (for axe-core) is
 # installed from Debian only when no npm is on the PATH: a Node.js build that bundles its own
 # npm (e.g. NodeSource's) conflicts with Debian's npm package.
-APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-dejavu-core postgresql poppler-utils
+APT_PACKAGES := chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-dejavu-core postgresql poppler-utils \
+	redis-server
 NODE_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
 # `make run` needs only a TrueType CJK font for the certificate PDF.
 RUN_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei
@@ -96,7 +98,10 @@ format: $(VENV)/.test-installed
 
 # pytest exits 5 when it collected no test; a suite that ran nothing must not look green here.
 # PYTEST_ARGS comes last, so an -n or --dist there wins over PYTEST_PARALLEL.
-PYTEST := $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+# PORTAL_REQUIRE_REDIS=1: system-packages installed redis-server and the test extra the redis
+# client, so the RedisHuey test fails (instead of skipping) when either is missing.
+PYTEST := env PORTAL_REQUIRE_REDIS=1 $(BIN)/python -m pytest -p no:cacheprovider \
+	$(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # axe-core for the accessibility tests: a test-only npm package (MPL-2.0), pinned in
 # tests/browser/package-lock.json, injected into pages by Playwright and never served.

@@ -5,7 +5,9 @@ county; a second run with the same N changes nothing. People sit in N/30 units (
 "示范县县域第一人民医院", is big: its reviewer `unit-big` has 500 declarations waiting); each
 has one declaration for the current year with 3 or 4 claims whose hours the rules engine gives.
 About 5/6 are publicised in running batches, about 2,000 are registered (a closed batch), the
-rest are drafts. No evidence files and no audit events are written for these rows.
+rest are drafts; approved claims carry their part of the totals (as approval stores it). Each
+person holds a title (PersonTitle, a spread over the levels) but one in twenty, who has none. No
+evidence files and no audit events are written for these rows.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ import sqlalchemy as sa
 
 from portal import rules
 from portal.accounts.idnumbers import make_id_number, make_uscc
-from portal.accounts.models import PersonStatus, Professional, Role, User
+from portal.accounts.models import PersonStatus, PersonTitle, Professional, Role, User
 from portal.accounts.service import hash_password
 from portal.board.models import PublicityBatch
 from portal.clock import current_year, local_today
 from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.settings.models import Setting
-from portal.units.models import Unit, UnitType
+from portal.units.models import TitleLevel, TitleSeries, Unit, UnitType
 from portal.workdays import service as workdays
 
 SEED = 13
@@ -33,6 +35,10 @@ PER_UNIT = 30
 BATCH_SIZE = 2000
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"  # noqa: E501
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国志文海燕晓东雪梅春林"
+# Titles weighted to 中级 and 初级, as in a real county.
+TITLE_LEVELS = [TitleLevel.INTERMEDIATE, TitleLevel.JUNIOR, TitleLevel.INTERMEDIATE,
+                TitleLevel.DEPUTY_SENIOR, TitleLevel.JUNIOR, TitleLevel.INTERMEDIATE,
+                TitleLevel.ASSISTANT, TitleLevel.FULL_SENIOR]  # fmt: skip
 CLAIM_SETS = [  # (kind, subject, facts); the rules engine gives the hours
     [("courseware", "general", {"hours": 30}), ("training", "professional", {"days": 5}),
      ("training", "professional", {"days": 3})],
@@ -64,7 +70,10 @@ def _evaluated(year: int):
     rule_set = rules.rule_set_for_year(year)
     out = []
     for spec in CLAIM_SETS:
-        claims = [rules.Claim(kind, dict(facts), subject) for kind, subject, facts in spec]
+        claims = [
+            rules.Claim(kind, dict(facts), subject, key=str(position))
+            for position, (kind, subject, facts) in enumerate(spec)
+        ]
         out.append((spec, rules.evaluate_year(rule_set, year, claims)))
     return rule_set.id, out
 
@@ -72,6 +81,33 @@ def _evaluated(year: int):
 def _insert(model, rows: list[dict]) -> None:
     for start in range(0, len(rows), 5000):
         db.session.execute(sa.insert(model), rows[start : start + 5000])
+
+
+def _titles(people: list[dict], ids: dict[str, int], year: int) -> list[dict]:
+    """Each person's title (series of the free-text field, a spread over the levels), obtained
+    before the year; one person in twenty has none. Nothing when the demo's series are absent."""
+    series = dict(
+        db.session.execute(
+            sa.select(TitleSeries.name, TitleSeries.id).where(
+                TitleSeries.name.in_({p["title_series"] for p in people})
+            )
+        ).all()
+    )
+    rows = []
+    for i, person in enumerate(people):
+        if i % 20 == 19 or person["title_series"] not in series:
+            continue
+        level = TITLE_LEVELS[i % len(TITLE_LEVELS)]
+        rows.append(
+            {
+                "professional_id": ids[person["id_number"]],
+                "series_id": series[person["title_series"]],
+                "level": level,
+                "name": "",
+                "obtained": date(min(person["birth_date"].year + 30, year - 1), 7, 1),
+            }
+        )
+    return rows
 
 
 def load(n: int) -> dict:
@@ -144,6 +180,8 @@ def load(n: int) -> dict:
             )
         ).all()
     )
+
+    _insert(PersonTitle, _titles(people, ids, year))
 
     first, end = _running_start(today)
     old_first, old_end, _ = workdays.publicity_period(today - timedelta(days=30), 5)
@@ -219,6 +257,8 @@ def load(n: int) -> dict:
     for i, person in enumerate(people):
         spec, result = evaluated[i % len(evaluated)]
         declaration_id = declaration_ids[ids[person["id_number"]]]
+        approved = waiting <= i < waiting + registered + publicised
+        shares = result.shares()
         for position, ((kind, _, facts), res) in enumerate(zip(spec, result.claims, strict=True)):
             claims.append(
                 {
@@ -231,6 +271,9 @@ def load(n: int) -> dict:
                     "hours": res.hours,
                     "full_year": res.full_year,
                     "clause": res.clause,
+                    # Approved rows (publicised, registered) keep their part of the totals.
+                    "counted_general": shares[res.key][0] if approved else None,
+                    "counted_professional": shares[res.key][1] if approved else None,
                     "created_at": now,
                     "decision_reason": "",
                 }

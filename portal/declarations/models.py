@@ -112,6 +112,13 @@ class Declaration(db.Model):
         back_populates="declaration", order_by="Claim.position", cascade="all, delete-orphan"
     )
 
+    def keep_counted(self, year: rules.YearResult) -> None:
+        """Store each claim's part of the approved figures `year` (evaluated on these claims,
+        keyed by claim id): the statistics by content and form add them up."""
+        shares = year.shares()
+        for claim in self.claims:
+            claim.counted_general, claim.counted_professional = shares.get(str(claim.id), (0, 0))
+
     @property
     def audit_name(self) -> str:
         return f"{self.professional.name} {self.year}年度申报"
@@ -170,6 +177,11 @@ class Claim(db.Model):
     )
     accepted_hours: Mapped[int | None]
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # The hours this claim counted for in the declaration's approved totals, per subject (after
+    # the reviewer's decision, the yearly caps and highest-only; rules.YearResult.shares):
+    # written at approval, None before. The statistics by content and form add them up.
+    counted_general: Mapped[int | None]
+    counted_professional: Mapped[int | None]
 
     declaration: Mapped[Declaration] = relationship(back_populates="claims")
     evidence: Mapped[list["Evidence"]] = relationship(

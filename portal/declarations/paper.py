@@ -105,6 +105,8 @@ def enter_paper_year(
         details={"title": f"{year}年度继续教育证书（纸质）"},
         hours=general + professional,
         full_year=False,
+        counted_general=general,
+        counted_professional=professional,
     )
     declaration.claims.append(claim)
     db.session.add(declaration)

@@ -249,6 +249,7 @@ def approve(user: User, declaration: Declaration, note: str = "") -> rules.YearR
     declaration.professional_hours = year.professional
     declaration.total_hours = year.total
     declaration.compliant = year.compliant
+    declaration.keep_counted(year)
     _close_review(user, declaration, Action.APPROVE, note)
     record(
         "review.approved",

@@ -395,6 +395,22 @@ class YearResult:
             parts.append(f"{self.missing_total} 总学时")
         return "还差 " + "、".join(parts)
 
+    def shares(self) -> dict[str | None, tuple[int, int]]:
+        """Each claim's part of the year's figures, by key: (general, professional). They add
+        up to `general` and `professional`: a claim's counted hours go to its subject, except
+        that in a full-year year the first counted full-year claim carries the year's 30 + 60
+        and every other claim nothing (they add nothing to the reported figures)."""
+        if self.full_year:
+            lead = next(c for c in self.claims if c.full_year and c.counted_hours > 0)
+            return {
+                c.key: ((ANNUAL_GENERAL_OF_FULL, ANNUAL_PROFESSIONAL) if c is lead else (0, 0))
+                for c in self.claims
+            }
+        return {
+            c.key: (c.counted_hours, 0) if c.subject == GENERAL else (0, c.counted_hours)
+            for c in self.claims
+        }
+
     def as_dict(self) -> dict[str, object]:
         return {
             "claims": [c.as_dict() for c in self.claims],

@@ -5,7 +5,19 @@ import json
 import click
 
 from portal.cli_support import needs_schema, refusals_exit
+from portal.refusal import INVALID, Refusal
 from portal.stats import service
+from portal.units.models import TitleLevel
+
+
+def _level(value: str | None) -> TitleLevel | None:
+    if not value:
+        return None
+    level = TitleLevel.from_label(value) or TitleLevel._value2member_map_.get(value)
+    if level is None:
+        labels = "、".join(v.label for v in TitleLevel)
+        raise Refusal(f"职称级别“{value}”无效，应为{labels}之一。", INVALID, field="level")
+    return level
 
 
 @click.command("stats")
@@ -13,9 +25,24 @@ from portal.stats import service
 @click.option(
     "--unit", "unit_id", type=int, default=None, help="只统计该单位（单位编号；0 为自由职业）"
 )
+@click.option(
+    "--series", "series_id", type=int, default=None, help="只统计该职称系列（编号；0 为未填写职称）"
+)
+@click.option("--level", default=None, help="只统计该职称级别，例如 中级")
+@click.option(
+    "--authority", "authority_id", type=int, default=None, help="只统计该行业主管部门（编号）"
+)
 @needs_schema
 @refusals_exit
-def stats(year, unit_id):
-    """People, declared, registered, compliant, completion rate, hours; by unit, kind, form."""
-    result = service.statistics(None, service.Filters(year, unit_id=unit_id))
+def stats(year, unit_id, series_id, level, authority_id):
+    """People, declared, registered, compliant, completion rate, hours; by unit, unit type,
+    title series, level and authority (the title of the year), kind, form."""
+    filters = service.Filters(
+        year,
+        unit_id=unit_id,
+        series_id=series_id,
+        title_level=_level(level),
+        authority_id=authority_id,
+    )
+    result = service.statistics(None, filters)
     click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))

@@ -9,30 +9,39 @@ Definitions (the page, the Excel file and `flask stats` all come from `statistic
 - registered: with the year's declaration registered; compliant: registered and meeting the
   year's requirement; completion rate = compliant / people;
 - hours (general, professional): the registered declarations' approved hours;
-- by kind / by form: the registered declarations' claims, each with its accepted hours (the
-  reviewer's reduced hours, 0 when refused). These are claim hours before the yearly caps and
-  highest-only choice, so their sum may exceed the registered totals.
-
-Title series and level are the free-text fields of Professional until the title series model
-arrives; the authority is the unit's (Unit.authority).
+- by kind / by form: the registered declarations' claims, each with the hours it counted for in
+  the declaration's totals (`Claim.counted_general` / `counted_professional`, written when the
+  declaration was approved: after the reviewer's decision, the yearly caps and the highest-only
+  choice). The sum over kinds is the registered hours. Claims approved before those columns
+  existed are evaluated again here by the rules engine, the same way.
+- title series, level and authority: the person's title valid in the statistics year
+  (`PersonTitle`): among the titles obtained by 31 December of the year the latest (then the
+  last entered); a title without a date (carried over from the registration form) counts only
+  when no dated title does. The authority is the title series' (`TitleSeries.authority`).
+  People without such a title are counted under 未填写职称.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 
 from portal import rules
-from portal.accounts.models import PersonStatus, Professional, Role, User
-from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
+from portal.accounts.models import PersonStatus, PersonTitle, Professional, Role, User
+from portal.declarations.models import Claim, Declaration, DeclarationSource, DeclarationStatus
+from portal.declarations.paper import PAPER_KIND
+from portal.declarations.service import highest_only_scope
 from portal.extensions import db
 from portal.refusal import INVALID, Refusal, forbidden
-from portal.units.models import Authority, Unit, UnitType
+from portal.units.models import Authority, TitleLevel, TitleSeries, Unit, UnitType
 
 FREELANCE = "自由职业"
-UNSET = "（未填写）"
+NO_TITLE = "未填写职称"
+UNSPLIT = "未能分项"
+PAPER = "纸质证书录入（未分内容、形式）"
 
 
 @dataclass(frozen=True)
@@ -40,9 +49,9 @@ class Filters:
     year: int
     unit_id: int | None = None  # 0: freelancers
     unit_type: UnitType | None = None
-    title_series: str = ""
-    title_level: str = ""
-    authority_id: int | None = None
+    series_id: int | None = None  # 0: people without a title in the year
+    title_level: TitleLevel | None = None
+    authority_id: int | None = None  # the title series' authority
 
 
 @dataclass
@@ -83,7 +92,7 @@ class Row:
 
 @dataclass
 class ContentRow:
-    """Claims of one kind (or one form): how many, of how many people, accepted hours."""
+    """Claims of one kind (or one form): how many counted, of how many people, counted hours."""
 
     key: str
     label: str
@@ -156,8 +165,9 @@ def scoped(user: User | None, filters: Filters) -> Filters:
         return Filters(
             filters.year,
             unit_id=user.unit_id,
-            title_series=filters.title_series,
+            series_id=filters.series_id,
             title_level=filters.title_level,
+            authority_id=filters.authority_id,
         )
     raise forbidden("只有人社局经办人和单位经办人可以查看统计。")
 
@@ -168,10 +178,60 @@ def check_year(year: int) -> int:
     return year
 
 
+def title_in_year(year: int) -> sa.Subquery:
+    """Per person, the title valid in `year` (professional_id, series_id, level, authority_id):
+    the latest obtained by 31 December, then the last entered; an undated title last."""
+    ranked = (
+        sa.select(
+            PersonTitle.professional_id,
+            PersonTitle.series_id,
+            PersonTitle.level,
+            sa.func.row_number()
+            .over(
+                partition_by=PersonTitle.professional_id,
+                order_by=(
+                    PersonTitle.obtained.is_(None),
+                    PersonTitle.obtained.desc(),
+                    PersonTitle.id.desc(),
+                ),
+            )
+            .label("rank"),
+        )
+        .where(sa.or_(PersonTitle.obtained.is_(None), PersonTitle.obtained <= date(year, 12, 31)))
+        .subquery()
+    )
+    return (
+        sa.select(
+            ranked.c.professional_id,
+            ranked.c.series_id,
+            ranked.c.level,
+            TitleSeries.authority_id,
+        )
+        .join(TitleSeries, TitleSeries.id == ranked.c.series_id)
+        .where(ranked.c.rank == 1)
+        .subquery("title_in_year")
+    )
+
+
 def _people_query(filters: Filters) -> sa.Select:
+    """One row per person on record in the filters: unit, title of the year, the declaration."""
+    title = title_in_year(filters.year)
     query = (
-        sa.select(Professional, Unit, Declaration)
+        sa.select(
+            Professional.id,
+            Professional.unit_id,
+            Unit.type,
+            title.c.series_id,
+            title.c.level,
+            title.c.authority_id,
+            Declaration.id,
+            Declaration.status,
+            Declaration.compliant,
+            Declaration.general_hours,
+            Declaration.professional_hours,
+        )
         .outerjoin(Unit, Professional.unit_id == Unit.id)
+        .outerjoin(title, title.c.professional_id == Professional.id)
         .outerjoin(
             Declaration,
             sa.and_(
@@ -188,21 +248,15 @@ def _people_query(filters: Filters) -> sa.Select:
         query = query.where(Professional.unit_id == filters.unit_id)
     if filters.unit_type is not None:
         query = query.where(Unit.type == filters.unit_type)
-    if filters.title_series:
-        query = query.where(Professional.title_series == filters.title_series)
-    if filters.title_level:
-        query = query.where(Professional.title_level == filters.title_level)
+    if filters.series_id == 0:
+        query = query.where(title.c.series_id.is_(None))
+    elif filters.series_id:
+        query = query.where(title.c.series_id == filters.series_id)
+    if filters.title_level is not None:
+        query = query.where(title.c.level == filters.title_level)
     if filters.authority_id:
-        query = query.where(Unit.authority_id == filters.authority_id)
+        query = query.where(title.c.authority_id == filters.authority_id)
     return query
-
-
-def _accepted(claim: Claim) -> int:
-    if claim.decision is ClaimDecision.REFUSED:
-        return 0
-    if claim.decision is ClaimDecision.REDUCED and claim.accepted_hours is not None:
-        return claim.accepted_hours
-    return claim.hours
 
 
 def _kind_spec(rule_set: str, kind: str):
@@ -213,73 +267,58 @@ def _kind_spec(rule_set: str, kind: str):
 
 
 def _grouped(groups: dict[str, Row]) -> list[Row]:
-    return sorted(groups.values(), key=lambda r: (-r.people, r.label))
+    return sorted(groups.values(), key=lambda r: (r.key == "", -r.people, r.label))
+
+
+_LEVEL_ORDER = {level.value: i for i, level in enumerate(TitleLevel)}
+
+
+def _names(model, ids: set) -> dict:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(model.id, model.name).where(model.id.in_(ids))).all())
 
 
 def statistics(user: User | None, filters: Filters) -> Statistics:
     """The year's statistics in the user's scope (see the module's definitions)."""
     check_year(filters.year)
     filters = scoped(user, filters)
-    authorities = dict(db.session.execute(sa.select(Authority.id, Authority.name)).all())
+    rows = db.session.execute(_people_query(filters)).all()
+    units = _names(Unit, {r[1] for r in rows})
+    series = _names(TitleSeries, {r[3] for r in rows})
+    authorities = _names(Authority, {r[5] for r in rows})
     keys: dict[str, Callable] = {
-        "unit": lambda p, u: (str(u.id), u.name) if u else ("0", FREELANCE),
-        "unit_type": lambda p, u: (u.type.value, u.type.label) if u else ("freelance", FREELANCE),
-        "series": lambda p, u: (p.title_series, p.title_series or UNSET),
-        "level": lambda p, u: (p.title_level, p.title_level or UNSET),
-        "authority": lambda p, u: (
-            (str(u.authority_id), authorities.get(u.authority_id, ""))
-            if u and u.authority_id
-            else ("", UNSET)
-        ),
+        "unit": lambda r: (str(r[1]), units[r[1]]) if r[1] else ("0", FREELANCE),
+        "unit_type": lambda r: (r[2].value, r[2].label) if r[2] else ("freelance", FREELANCE),
+        "series": lambda r: (str(r[3]), series[r[3]]) if r[3] else ("", NO_TITLE),
+        "level": lambda r: (r[4].value, r[4].label) if r[4] else ("", NO_TITLE),
+        "authority": lambda r: (str(r[5]), authorities[r[5]]) if r[5] else ("", NO_TITLE),
     }
     overall = Row("all", "合计")
     groups: dict[str, dict[str, Row]] = {name: {} for name in keys}
-    registered_ids: list[int] = []
-    for person, unit, declaration in db.session.execute(_people_query(filters)).all():
-        rows = [overall]
+    registered_years: dict[int, tuple[int, int, int]] = {}  # id: (person, general, professional)
+    for row in rows:
+        declaration_id, status, compliant, general, professional = row[6:11]
+        targets = [overall]
         for name, key_of in keys.items():
-            key, label = key_of(person, unit)
-            rows.append(groups[name].setdefault(key, Row(key, label)))
-        for row in rows:
-            row.people += 1
-        if declaration is None or declaration.status is DeclarationStatus.DRAFT:
+            key, label = key_of(row)
+            targets.append(groups[name].setdefault(key, Row(key, label)))
+        for target in targets:
+            target.people += 1
+        if declaration_id is None or status is DeclarationStatus.DRAFT:
             continue
-        registered = declaration.status is DeclarationStatus.REGISTERED
+        registered = status is DeclarationStatus.REGISTERED
         if registered:
-            registered_ids.append(declaration.id)
-        for row in rows:
-            row.declared += 1
+            registered_years[declaration_id] = (row[0], general or 0, professional or 0)
+        for target in targets:
+            target.declared += 1
             if registered:
-                row.registered += 1
-                row.compliant += bool(declaration.compliant)
-                row.general += declaration.general_hours or 0
-                row.professional += declaration.professional_hours or 0
-    by_kind: dict[str, ContentRow] = {}
-    by_form: dict[str, ContentRow] = {}
-    if registered_ids:
-        claims = db.session.execute(
-            sa.select(Claim, Declaration.rule_set, Declaration.professional_id)
-            .join(Declaration, Claim.declaration_id == Declaration.id)
-            .where(Declaration.id.in_(registered_ids))
-            .order_by(Claim.id)
-        ).all()
-        for claim, rule_set, person_id in claims:
-            spec = _kind_spec(rule_set, claim.kind)
-            label = spec.label if spec else claim.kind
-            category = spec.category if spec else claim.kind
-            hours = _accepted(claim)
-            for row in (
-                by_kind.setdefault(
-                    claim.kind, ContentRow(claim.kind, label, spec.clause if spec else "")
-                ),
-                by_form.setdefault(category, ContentRow(category, category)),
-            ):
-                row.claims += 1
-                row.people.add(person_id)
-                if claim.subject == "general":
-                    row.general += hours
-                else:
-                    row.professional += hours
+                target.registered += 1
+                target.compliant += bool(compliant)
+                target.general += general or 0
+                target.professional += professional or 0
+    by_kind, by_form = _content(registered_years)
     order = lambda rows: sorted(rows.values(), key=lambda r: (-r.total, r.label))  # noqa: E731
     return Statistics(
         filters=filters,
@@ -287,29 +326,119 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
         by_unit=_grouped(groups["unit"]),
         by_unit_type=_grouped(groups["unit_type"]),
         by_series=_grouped(groups["series"]),
-        by_level=_grouped(groups["level"]),
+        by_level=sorted(
+            groups["level"].values(), key=lambda r: _LEVEL_ORDER.get(r.key, len(_LEVEL_ORDER))
+        ),
         by_authority=_grouped(groups["authority"]),
         by_kind=order(by_kind),
         by_form=order(by_form),
     )
 
 
+# --- hours by content and form: each claim's part of the registered totals --------------------
+
+
+def _evaluated_shares(
+    declaration: Declaration, claims: list[Claim], scope: str
+) -> dict[int, tuple[int, int]]:
+    """Each claim's part of the approved totals, for a declaration approved before the parts
+    were stored: the rules engine again on the reviewer's decisions, as approval does (a work
+    counted in another declaration is not looked up here). {} when the engine refuses them."""
+    if declaration.source is DeclarationSource.PAPER:
+        return {
+            c.id: (declaration.general_hours or 0, declaration.professional_hours or 0)
+            if i == 0
+            else (0, 0)
+            for i, c in enumerate(claims)
+        }
+    try:
+        year = rules.evaluate_year(
+            rules.get_rule_set(declaration.rule_set),
+            declaration.year,
+            [c.rule_claim(decided=True) for c in claims],
+            highest_only_scope=scope,
+        )
+    except rules.RuleError:
+        return {}
+    return {int(key): share for key, share in year.shares().items()}
+
+
+def _content(
+    registered: dict[int, tuple[int, int, int]],
+) -> tuple[dict[str, ContentRow], dict[str, ContentRow]]:
+    """By kind and by form, from the registered declarations {id: (person, general,
+    professional)}. Hours that cannot be split by claim (a declaration without claims, or whose
+    stored claims the rules engine refuses now) go to one row of their own, so that the tables
+    still add up to the registered hours."""
+    by_kind: dict[str, ContentRow] = {}
+    by_form: dict[str, ContentRow] = {}
+    if not registered:
+        return by_kind, by_form
+    scope = ""  # read once, when a declaration needs evaluating
+    ids = list(registered)
+    claims_of: dict[int, list[Claim]] = {i: [] for i in ids}
+    declarations: dict[int, Declaration] = {}
+    for start in range(0, len(ids), 5000):
+        for claim, declaration in db.session.execute(
+            sa.select(Claim, Declaration)
+            .join(Declaration, Claim.declaration_id == Declaration.id)
+            .where(Declaration.id.in_(ids[start : start + 5000]))
+            .order_by(Claim.declaration_id, Claim.position, Claim.id)
+        ).all():
+            claims_of[declaration.id].append(claim)
+            declarations[declaration.id] = declaration
+    for declaration_id, claims in claims_of.items():
+        person_id, general, professional = registered[declaration_id]
+        shares: dict[int, tuple[int, int]] = {}
+        if claims and all(c.counted_general is not None for c in claims):
+            shares = {c.id: (c.counted_general, c.counted_professional or 0) for c in claims}
+        elif claims:
+            scope = scope or highest_only_scope()
+            shares = _evaluated_shares(declarations[declaration_id], claims, scope)
+        if not shares:
+            for rows in (by_kind, by_form):
+                row = rows.setdefault(UNSPLIT, ContentRow(UNSPLIT, UNSPLIT))
+                row.claims += len(claims)
+                row.people.add(person_id)
+                row.general += general
+                row.professional += professional
+            continue
+        declaration = declarations[declaration_id]
+        for claim in claims:
+            general, professional = shares.get(claim.id, (0, 0))
+            if general == 0 and professional == 0:
+                continue  # refused, capped to nothing, not the elected item, a duplicate
+            spec = _kind_spec(declaration.rule_set, claim.kind)
+            if claim.kind == PAPER_KIND:
+                label = category = PAPER
+            else:
+                label = spec.label if spec else claim.kind
+                category = spec.category if spec else claim.kind
+            for row in (
+                by_kind.setdefault(
+                    claim.kind, ContentRow(claim.kind, label, spec.clause if spec else "")
+                ),
+                by_form.setdefault(category, ContentRow(category, category)),
+            ):
+                row.claims += 1
+                row.people.add(declaration.professional_id)
+                row.general += general
+                row.professional += professional
+    return by_kind, by_form
+
+
 def filter_choices(user: User) -> dict:
     """What the filter row offers: units (the bureau only), types, series, levels, authorities."""
-    series = db.session.scalars(
-        sa.select(Professional.title_series).distinct().order_by(Professional.title_series)
-    ).all()
-    levels = db.session.scalars(
-        sa.select(Professional.title_level).distinct().order_by(Professional.title_level)
-    ).all()
     units = []
     if user.role is Role.BUREAU_OFFICER:
         units = db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.name)).all()
     return {
         "units": units,
         "unit_types": list(UnitType),
-        "series": [s for s in series if s],
-        "levels": [v for v in levels if v],
+        "series": db.session.execute(
+            sa.select(TitleSeries.id, TitleSeries.name).order_by(TitleSeries.name)
+        ).all(),
+        "levels": list(TitleLevel),
         "authorities": db.session.execute(
             sa.select(Authority.id, Authority.name).order_by(Authority.name)
         ).all(),

@@ -9,7 +9,7 @@ from portal.accounts.models import Role
 from portal.clock import current_year
 from portal.security import require_roles
 from portal.stats import service, tables
-from portal.units.models import UnitType
+from portal.units.models import TitleLevel, UnitType
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 require_roles(bp, Role.BUREAU_OFFICER, Role.UNIT_REVIEWER)
@@ -19,13 +19,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _filters() -> service.Filters:
     args = request.args
-    unit_type = args.get("unit_type", "")
+    unit_type, level = args.get("unit_type", ""), args.get("level", "")
     return service.Filters(
         year=args.get("year", type=int) or current_year(),
         unit_id=args.get("unit", type=int),
         unit_type=UnitType(unit_type) if unit_type in UnitType._value2member_map_ else None,
-        title_series=args.get("series", "").strip(),
-        title_level=args.get("level", "").strip(),
+        series_id=args.get("series", type=int),
+        title_level=TitleLevel(level) if level in TitleLevel._value2member_map_ else None,
         authority_id=args.get("authority", type=int),
     )
 
@@ -35,6 +35,7 @@ def index():
     stats = service.statistics(current_user, _filters())
     charts = {
         "units": [r.as_dict() for r in stats.by_unit],
+        "series": [r.as_dict() for r in stats.by_series],
         "kinds": [r.as_dict() for r in stats.by_kind],
         "forms": [r.as_dict() for r in stats.by_form],
     }

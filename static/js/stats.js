@@ -26,6 +26,14 @@
       ], "%", true));
       units.dataset.ready = "1";
     }
+    var series = document.getElementById("chart-series");
+    if (series && data.series) {
+      charts.push(bar(series, data.series.map(function (r) { return r.label; }), [
+        { name: "在册人数", type: "bar", data: data.series.map(function (r) { return r.people; }) },
+        { name: "达标人数", type: "bar", data: data.series.map(function (r) { return r.compliant; }) }
+      ], "人", false));
+      series.dataset.ready = "1";
+    }
     var forms = document.getElementById("chart-forms");
     if (forms) {
       var pie = window.echarts.init(forms, null, { renderer: "canvas" });

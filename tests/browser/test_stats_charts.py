@@ -19,6 +19,21 @@ def test_charts_render(live_server, browser_page, browser_login, county):  # noq
     page.click(".stats-filters button[type=submit]")
     page.wait_for_selector("#fig-rate:has-text('37.5%')")
     page.wait_for_selector("#chart-units[data-ready='1'] canvas")
+    page.wait_for_selector("#chart-series[data-ready='1'] canvas")
     page.wait_for_timeout(800)  # the charts' entry animation
     page.shot("stats-2025")
+    # Grouped by the title of the year: the table of series ends with 未填写职称.
+    series_rows = page.locator("#table-by_series tbody tr")
+    assert series_rows.count() == 5
+    assert series_rows.last.locator("td").first.inner_text() == "未填写职称"
+    assert page.locator("#table-by_series tfoot th").nth(1).inner_text() == "8"
+    # Filter by a series and a level on the one filter row.
+    page.select_option("#series", label="教师")
+    page.select_option("#level", label="初级")
+    page.click(".stats-filters button[type=submit]")
+    page.wait_for_selector("#fig-people:has-text('2')")
+    page.wait_for_selector("#chart-series[data-ready='1'] canvas")
+    page.locator("#table-by_level").scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.shot("stats-2025-teacher-junior")
     assert not page.js_errors, page.js_errors

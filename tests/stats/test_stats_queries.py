@@ -1,0 +1,63 @@
+"""The statistics page and its Excel file run a fixed number of queries, whatever the number of
+people, units, title series and claims; declarations with stored parts and older ones
+evaluated again alike."""
+
+from datetime import date
+
+from portal.accounts.models import PersonTitle, Role
+from portal.declarations.models import DeclarationStatus
+from portal.extensions import db
+from portal.review import service as review
+from portal.units.models import Authority, TitleLevel, TitleSeries
+from tests.perf.test_query_counts import FEW, MANY, queries
+
+CLAIMS = (
+    {"kind": "training", "facts": {"days": 10}, "subject": "professional"},
+    {"kind": "courseware", "facts": {"hours": 20}, "subject": "general"},
+    {"kind": "courseware", "facts": {"hours": 20}, "subject": "general"},  # capped to 10
+)
+
+
+def test_statistics_queries_do_not_grow(
+    app, client, auth, make_unit, make_user, make_professional, make_submitted_declaration
+):
+    counter = iter(range(1000))
+
+    def county(n):
+        for _ in range(n):
+            i = next(counter)
+            authority = Authority(name=f"主管部门{i}")
+            series = TitleSeries(name=f"系列{i}", authority=authority)
+            db.session.add_all([authority, series])
+            person = make_professional(unit=make_unit(name=f"单位{i}"), account=False)
+            db.session.add(
+                PersonTitle(
+                    professional=person,
+                    series=series,
+                    level=TitleLevel.INTERMEDIATE,
+                    obtained=date(2015, 1, 1),
+                )
+            )
+            declaration = make_submitted_declaration(
+                person,
+                year=2025,
+                claims=CLAIMS,
+                status=DeclarationStatus.REGISTERED,
+                general_hours=30,
+                professional_hours=60,
+                total_hours=90,
+                compliant=True,
+            )
+            if i % 2:  # half approved with their parts stored, half before that
+                declaration.keep_counted(review.accepted_year(declaration))
+            db.session.commit()
+
+    auth.login(make_user(Role.BUREAU_OFFICER))
+    county(FEW)
+    few = queries(app, client, "/stats/?year=2025")
+    few_xlsx = queries(app, client, "/stats/export.xlsx?year=2025")
+    county(MANY - FEW)
+    page = client.get("/stats/?year=2025")
+    assert f'<dd id="fig-people">{MANY}</dd>' in page.get_data(as_text=True)
+    assert queries(app, client, "/stats/?year=2025") == few
+    assert queries(app, client, "/stats/export.xlsx?year=2025") == few_xlsx
