@@ -287,3 +287,38 @@ def mark_old_rules_by_title(actor: User | None, before: date = TRANSITION_CUTOFF
         detail=f"职称取得于{before:%Y-%m-%d}前：新标记{len(people)}人；职称无取得时间{result['undated']}人未处理",
     )
     return result
+
+
+def title_in_year(year: int) -> sa.Subquery:
+    """Per person, the title valid in `year` (professional_id, series_id, level, authority_id):
+    the latest obtained by 31 December, then the last entered; an undated title last."""
+    ranked = (
+        sa.select(
+            PersonTitle.professional_id,
+            PersonTitle.series_id,
+            PersonTitle.level,
+            sa.func.row_number()
+            .over(
+                partition_by=PersonTitle.professional_id,
+                order_by=(
+                    PersonTitle.obtained.is_(None),
+                    PersonTitle.obtained.desc(),
+                    PersonTitle.id.desc(),
+                ),
+            )
+            .label("rank"),
+        )
+        .where(sa.or_(PersonTitle.obtained.is_(None), PersonTitle.obtained <= date(year, 12, 31)))
+        .subquery()
+    )
+    return (
+        sa.select(
+            ranked.c.professional_id,
+            ranked.c.series_id,
+            ranked.c.level,
+            TitleSeries.authority_id,
+        )
+        .join(TitleSeries, TitleSeries.id == ranked.c.series_id)
+        .where(ranked.c.rank == 1)
+        .subquery("title_in_year")
+    )

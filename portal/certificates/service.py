@@ -204,7 +204,13 @@ def year_rows(declarations: list[Declaration]) -> list[dict]:
 
 
 def title_text(professional: Professional) -> str:
-    parts = [professional.title_series, professional.title_level, professional.title_name]
+    """The latest recorded title (series, level, name); the registration form's words where no
+    title is recorded."""
+    if professional.titles:
+        title = professional.titles[0]
+        parts = [title.series.name, title.level.label, title.name]
+    else:
+        parts = [professional.title_series, professional.title_level, professional.title_name]
     return " ".join(p for p in parts if p)
 
 

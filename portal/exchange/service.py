@@ -23,12 +23,13 @@ from openpyxl import Workbook, load_workbook
 
 from portal.accounts.idnumbers import birth_date, clean_id_number, clean_uscc
 from portal.accounts.models import PersonStatus, Professional, User
+from portal.accounts.people import title_in_year
 from portal.audit.service import record
 from portal.certificates.models import Certificate
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.refusal import INVALID, Refusal
-from portal.units.models import UNIT_TYPE_LABELS, Unit
+from portal.units.models import UNIT_TYPE_LABELS, TitleSeries, Unit
 
 EXPORT_FORMAT = "county-registration-export/1"
 FIELDS = [
@@ -65,11 +66,16 @@ UNIT_TYPES_BY_LABEL = {label: unit_type for unit_type, label in UNIT_TYPE_LABELS
 
 def year_records(year: int) -> list[dict]:
     """The year's registered records in the export layout, by unit and name."""
+    title = title_in_year(year)
     rows = db.session.execute(
-        sa.select(Declaration, Professional, Unit, Certificate.number)
+        sa.select(
+            Declaration, Professional, Unit, Certificate.number, TitleSeries.name, title.c.level
+        )
         .join(Professional, Declaration.professional_id == Professional.id)
         .outerjoin(Unit, Professional.unit_id == Unit.id)
         .outerjoin(Certificate, Certificate.professional_id == Professional.id)
+        .outerjoin(title, title.c.professional_id == Professional.id)
+        .outerjoin(TitleSeries, TitleSeries.id == title.c.series_id)
         .where(Declaration.year == year, Declaration.status == DeclarationStatus.REGISTERED)
         .order_by(Unit.name, Professional.name, Professional.id)
     ).all()
@@ -79,8 +85,9 @@ def year_records(year: int) -> list[dict]:
             "id_number": person.id_number,
             "unit": unit.name if unit else "",
             "uscc": unit.uscc if unit else "",
-            "title_series": person.title_series,
-            "title_level": person.title_level,
+            # The title held in the year; the registration form's words where none is recorded.
+            "title_series": series or person.title_series,
+            "title_level": level.label if level else person.title_level,
             "year": declaration.year,
             "general": declaration.general_hours or 0,
             "professional": declaration.professional_hours or 0,
@@ -91,7 +98,7 @@ def year_records(year: int) -> list[dict]:
             else "",
             "certificate_number": number or "",
         }
-        for declaration, person, unit, number in rows
+        for declaration, person, unit, number, series, level in rows
     ]
 
 

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
 
 from portal import rules
-from portal.accounts.models import PersonStatus, PersonTitle, Professional, Role, User
+from portal.accounts.models import PersonStatus, Professional, Role, User
+from portal.accounts.people import title_in_year
 from portal.declarations.models import Claim, Declaration, DeclarationSource, DeclarationStatus
 from portal.declarations.paper import PAPER_KIND
 from portal.declarations.service import highest_only_scope
@@ -176,41 +176,6 @@ def check_year(year: int) -> int:
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         raise Refusal(f"年度“{year}”无效，应为 2000–2100 之间的年份。", INVALID, field="year")
     return year
-
-
-def title_in_year(year: int) -> sa.Subquery:
-    """Per person, the title valid in `year` (professional_id, series_id, level, authority_id):
-    the latest obtained by 31 December, then the last entered; an undated title last."""
-    ranked = (
-        sa.select(
-            PersonTitle.professional_id,
-            PersonTitle.series_id,
-            PersonTitle.level,
-            sa.func.row_number()
-            .over(
-                partition_by=PersonTitle.professional_id,
-                order_by=(
-                    PersonTitle.obtained.is_(None),
-                    PersonTitle.obtained.desc(),
-                    PersonTitle.id.desc(),
-                ),
-            )
-            .label("rank"),
-        )
-        .where(sa.or_(PersonTitle.obtained.is_(None), PersonTitle.obtained <= date(year, 12, 31)))
-        .subquery()
-    )
-    return (
-        sa.select(
-            ranked.c.professional_id,
-            ranked.c.series_id,
-            ranked.c.level,
-            TitleSeries.authority_id,
-        )
-        .join(TitleSeries, TitleSeries.id == ranked.c.series_id)
-        .where(ranked.c.rank == 1)
-        .subquery("title_in_year")
-    )
 
 
 def _people_query(filters: Filters) -> sa.Select:

@@ -381,3 +381,30 @@ def test_old_lookups_stop_counting(app, client, auth, person):
     db.session.commit()
     assert client.get(f"/verify/{code}").status_code == 200
     assert client.get(f"/verify/{code}").status_code == 429
+
+
+def test_certificate_names_the_latest_recorded_title(ctx, make_professional):
+    """The recorded title (series, level, name) wins over the registration form's words."""
+    from datetime import date
+
+    from portal.accounts.models import PersonTitle
+    from portal.certificates.service import title_text
+    from portal.units.models import Authority, TitleLevel, TitleSeries
+
+    person = make_professional(name="钱七", title_series="教师", title_level="中级")
+    assert title_text(person) == "教师 中级"
+    series = TitleSeries(name="卫生", authority=Authority(name="县卫健委"))
+    person.titles.append(
+        PersonTitle(series=series, level=TitleLevel.INTERMEDIATE, obtained=date(2018, 7, 1))
+    )
+    person.titles.append(
+        PersonTitle(
+            series=series,
+            level=TitleLevel.DEPUTY_SENIOR,
+            name="副主任医师",
+            obtained=date(2023, 7, 1),
+        )
+    )
+    db.session.commit()
+    db.session.expire(person)
+    assert title_text(person) == "卫生 副高 副主任医师"

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from portal.accounts.idnumbers import make_id_number, make_uscc
-from portal.accounts.models import PersonStatus, Professional, Role
+from portal.accounts.models import PersonStatus, PersonTitle, Professional, Role
 from portal.certificates import service as certificates
 from portal.exchange import service
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
-from portal.units.models import Unit, UnitType
+from portal.units.models import Authority, TitleLevel, TitleSeries, Unit, UnitType
 
 HEADINGS = [h for _, h in service.FIELDS]
 
@@ -73,6 +73,24 @@ def test_export_json(registered, runner, tmp_path):
     assert runner.invoke(args=["export", "year", "20x5", "--out", str(out)]).exit_code == 2
     bad_dir = tmp_path / "missing" / "x.json"
     assert runner.invoke(args=["export", "year", "2025", "--out", str(bad_dir)]).exit_code == 2
+
+
+def test_export_names_the_title_held_in_the_year(registered):
+    """The recorded title of the year wins over the registration form's words; a title obtained
+    after the year does not count for it."""
+    a = registered["a"]
+    authority = Authority(name="县卫健委")
+    health = TitleSeries(name="卫生", authority=authority)
+    a.titles.append(
+        PersonTitle(series=health, level=TitleLevel.DEPUTY_SENIOR, obtained=date(2019, 9, 1))
+    )
+    a.titles.append(
+        PersonTitle(series=health, level=TitleLevel.FULL_SENIOR, obtained=date(2026, 3, 1))
+    )
+    db.session.commit()
+    by_name = {row["name"]: row for row in service.year_records(2025)}
+    assert (by_name["甲"]["title_series"], by_name["甲"]["title_level"]) == ("卫生", "副高")
+    assert (by_name["乙"]["title_series"], by_name["乙"]["title_level"]) == ("会计", "初级")
 
 
 def roster(rows) -> bytes:
