@@ -76,6 +76,7 @@ def login():
 
 @bp.post("/logout")
 @login_required
+@storage.tolerant  # this browser is logged out even when the token cannot be rotated
 def logout():
     user = current_user._get_current_object()
     user.rotate_session()
