@@ -67,6 +67,7 @@ class Defaults:
         24  # a form opened longer ago is refused (re-open it) rather than saved twice
     )
     BACKUP_FOLDER = None  # default instance/backups: the nightly database backups
+    BACKUP_KEEP = 14  # nightly backups kept (the oldest beyond are removed)
 
 
 PRIVATE_DIR = 0o700  # instance/ and evidence/: the service account alone

@@ -121,6 +121,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "系统",
     ),
     SettingSpec(
+        "BACKUP_KEEP",
+        "保留的每晚备份份数",
+        "int",
+        1,
+        365,
+        "每晚 02:00 自动备份数据库、证明材料和密钥到 instance/backups/；超过此份数时删除最早的",
+        "系统",
+    ),
+    SettingSpec(
         "FORM_TOKEN_HOURS",
         "防重复提交标记有效期（小时）",
         "int",
