@@ -34,7 +34,7 @@ FIELD = "form_token"
 _SALT = "portal.form-token"
 MAX_BODY = 512 * 1024  # a larger fragment is not kept; its repeat reloads the page instead
 EXPIRED = "此表单打开已超过{hours}小时，为防止重复保存未予提交，请刷新页面后重新填写。"
-INVALID_TOKEN = "此表单已失效，请刷新页面后重新填写。"
+NOT_VALID = "此表单已失效，请刷新页面后重新填写。"
 REPEATED = "此表单此前已提交成功，未重复保存。"
 
 
@@ -59,9 +59,9 @@ def nonce_of(user, token: str) -> str:
     except SignatureExpired:
         raise Refusal(EXPIRED.format(hours=hours), INVALID) from None
     except BadSignature:
-        raise Refusal(INVALID_TOKEN, INVALID) from None
+        raise Refusal(NOT_VALID, INVALID) from None
     if not isinstance(data, dict) or data.get("u") != user.id or not isinstance(data.get("n"), str):
-        raise Refusal(INVALID_TOKEN, INVALID)
+        raise Refusal(NOT_VALID, INVALID)
     return data["n"][:32]
 
 
