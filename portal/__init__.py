@@ -5,7 +5,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flask import Flask, flash, g, session
+from flask import Flask, flash, g, request, session
 from flask_login import current_user, logout_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -79,6 +79,7 @@ def _import_models() -> None:
     from portal.board import models as _board  # noqa: F401
     from portal.certificates import models as _certificates  # noqa: F401
     from portal.declarations import models as _declarations  # noqa: F401
+    from portal.formtokens import models as _formtokens  # noqa: F401
     from portal.jobs import models as _jobs  # noqa: F401
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.providers import models as _providers  # noqa: F401
@@ -179,6 +180,7 @@ def _register_cli(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal.security import reject_nul_bytes, set_security_headers
+    from portal.storage import service as storage
 
     app.before_request(reject_nul_bytes)
 
@@ -216,7 +218,7 @@ def _register_hooks(app: Flask) -> None:
             record(
                 "auth.timeout", current_user._get_current_object(), detail="长时间无操作，自动退出"
             )
-            db.session.commit()  # the event stands whatever the page then answers
+            storage.commit_if_possible()  # the event stands whatever the page then answers
             logout_user()
             session.clear()
             flash("登录已超时，请重新登录", "warning")
@@ -226,9 +228,22 @@ def _register_hooks(app: Flask) -> None:
 
     @app.after_request
     def commit_session(response):
-        """The request boundary commits once; an error status rolls everything back."""
+        """The request boundary commits once; an error status rolls everything back. When the
+        storage cannot take the commit, a page that only read (or a login) is still shown
+        without what it could not record; a write answers 503 with nothing kept."""
         if response.status_code < 400:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except Exception as error:
+                if not storage.is_storage_error(error):
+                    raise
+                from portal.errors import storage_unavailable
+
+                if request.method in ("GET", "HEAD") or storage.read_only_tolerant():
+                    db.session.rollback()
+                    storage.mark_unwritable(error)
+                else:
+                    response = app.make_response(storage_unavailable(error))
         else:
             db.session.rollback()
         return set_security_headers(response)

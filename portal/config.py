@@ -59,7 +59,15 @@ class Defaults:
     JOBS_SQLITE_PATH = None  # default instance/jobs.sqlite3
     JOBS_IMMEDIATE = False
     JOBS_RESULT_FOLDER = None  # default instance/jobs: result files and uploads of jobs
+    # Storage: staff see a banner below this much free space or when the instance cannot be
+    # written (checked at most every STORAGE_CHECK_SECONDS per process)
+    STORAGE_MIN_FREE_BYTES = 500 * 1024 * 1024
+    STORAGE_CHECK_SECONDS = 60
+    FORM_TOKEN_HOURS = (
+        24  # a form opened longer ago is refused (re-open it) rather than saved twice
+    )
     BACKUP_FOLDER = None  # default instance/backups: the nightly database backups
+    BACKUP_KEEP = 14  # nightly backups kept (the oldest beyond are removed)
 
 
 PRIVATE_DIR = 0o700  # instance/ and evidence/: the service account alone

@@ -8,6 +8,7 @@ from portal.audit.service import record_refusal
 from portal.extensions import db
 from portal.refusal import Refusal
 from portal.security import is_htmx
+from portal.storage import service as storage
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理，请返回上一页重试。"),
@@ -19,6 +20,7 @@ MESSAGES = {
     422: ("无法办理", "提交的内容有误，请检查后重试。"),
     429: ("操作过于频繁", "请稍后再试。"),
     500: ("系统错误", "系统暂时无法完成您的请求，已记录此问题，请稍后重试。"),
+    503: ("暂时无法保存", storage.MESSAGE),
 }
 
 
@@ -29,9 +31,23 @@ def render_error(code: int, message: str | None = None):
 
 
 def refused(error: Refusal):
-    """A refusal from a service, as a page or fragment; audited when it names an action."""
-    record_refusal(error)
+    """A refusal from a service, as a page or fragment; audited when it names an action (unless
+    the storage cannot take it: the refusal is still answered)."""
+    try:
+        record_refusal(error)
+    except Exception as failure:
+        if not storage.is_storage_error(failure):
+            raise
+        db.session.rollback()
+        storage.mark_unwritable(failure)
     return render_error(error.status, error.message)
+
+
+def storage_unavailable(error: Exception):
+    """The database or the instance folder cannot be written: nothing of the request is kept."""
+    db.session.rollback()
+    storage.mark_unwritable(error)
+    return render_error(storage.UNAVAILABLE, storage.MESSAGE)
 
 
 def register(app) -> None:
@@ -49,6 +65,8 @@ def register(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error):
+        if storage.is_storage_error(error):
+            return storage_unavailable(error)
         db.session.rollback()
         app.logger.exception("unhandled error on %s", request.path)
         return render_error(InternalServerError.code)

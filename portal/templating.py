@@ -81,11 +81,47 @@ def unread_notifications() -> int:
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 
+STORAGE_WATCHERS = {Role.BUREAU_OFFICER, Role.ADMIN}
+
+
+def storage_warning() -> str | None:
+    """The banner's text for the bureau officer and the admin while the disk is short of space
+    or the instance cannot be written; None otherwise (and for everybody else)."""
+    if not current_user.is_authenticated or current_user.role not in STORAGE_WATCHERS:
+        return None
+    from portal.settings import get_setting
+    from portal.storage import service as storage
+
+    state = storage.state()
+    if not state.writable:
+        return (
+            "存储异常：数据库或实例目录无法写入，系统暂时只能查看、不能保存任何更改。"
+            "请立即检查服务器磁盘空间和目录权限。"
+        )
+    if state.low:
+        free = state.free_bytes // (1024 * 1024)
+        limit = int(get_setting("STORAGE_MIN_FREE_BYTES")) // (1024 * 1024)
+        return (
+            f"存储空间不足：数据库和证明材料所在磁盘仅剩 {free} MB（告警阈值 {limit} MB），"
+            "写满后将无法保存，请尽快清理或扩容。"
+        )
+    return None
+
+
+def form_token() -> str:
+    """A one-time token for a create form (hidden field form_token): a repeat is not saved twice."""
+    from portal.formtokens import service as formtokens
+
+    return formtokens.issue(current_user) if current_user.is_authenticated else ""
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(
         navigation=navigation,
         current_requirement=current_requirement,
         unread_notifications=unread_notifications,
+        storage_warning=storage_warning,
+        form_token=form_token,
     )
     app.jinja_env.filters["rule_set_name"] = rule_set_name
     app.jinja_env.filters["local_time"] = local_time

@@ -9,11 +9,12 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.security import MAX_ROUTE_INT
-from portal.units.models import Provider
+from portal.units.models import Authority, Provider
 
 HOSTILE = [
     "9" * 30,  # beyond 64 bits
@@ -36,7 +37,7 @@ HOSTILE = [
 # Posted to every route: the number fields of the portal's forms, and a NUL byte.
 FORM = dict.fromkeys(
     ("year", "n", "accepted_hours", "hours", "days", "value", "unit", "person"), "9" * 30
-) | {"q": "a\x00b", "name": "\x00"}
+) | {"q": "a\x00b", "name": "\x00", "form_token": "x" * 4000}
 ACTORS = ["anon", *Role]
 ARGUMENT = re.compile(r"<(?:[^>:]+:)?[^>]+>")
 
@@ -56,7 +57,12 @@ def users(app, make_unit, make_user, make_professional, make_submitted_declarati
         Role.PROVIDER: make_user(Role.PROVIDER, provider=provider),
         Role.ADMIN: make_user(Role.ADMIN),
         Role.AUDITOR: make_user(Role.AUDITOR),
+        Role.CITY_OFFICER: make_user(Role.CITY_OFFICER),
+        Role.AUTHORITY_OFFICER: make_user(
+            Role.AUTHORITY_OFFICER, authority=Authority(name="县卫健委")
+        ),
     }
+    assert set(accounts) == set(Role)  # every role is fuzzed logged in, none as a visitor
     return {role: user.get_id() for role, user in accounts.items()}
 
 
@@ -100,6 +106,28 @@ def test_huge_id_is_not_found(app, users, value):
     response = client.get(f"/board/batches/{value}")
     assert response.status_code == 404
     assert "页面不存在" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("actor", [Role.BUREAU_OFFICER, Role.PROFESSIONAL, "anon"], ids=str)
+def test_every_route_answers_404_to_an_id_beyond_64_bits(app, users, actor):
+    """Each route with an integer in its path, every integer 2**64 and more: not found (the
+    converter refuses it before any gate, view or query sees it)."""
+    client = _client(app, users.get(actor))
+    huge = str(2**64)
+    wrong, routes = [], 0
+    for rule in app.url_map.iter_rules():
+        if not any(isinstance(c, IntegerConverter) for c in rule._converters.values()):
+            continue
+        routes += 1
+        url = rule.rule
+        for name, converter in rule._converters.items():
+            value = huge if isinstance(converter, IntegerConverter) else "1"
+            url = re.sub(rf"<(?:[^>:]+:)?{name}>", value, url)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={"year": "2025"})
+            if response.status_code != 404:
+                wrong.append(f"{method} {url} -> {response.status_code}")
+    assert routes >= 50 and not wrong, "\n".join(wrong)
 
 
 def test_largest_id_still_matches_and_finds_nothing(app, users):

@@ -47,6 +47,7 @@ def test_instance_folder_and_secrets_are_private(fresh_instance):
     for companion in (instance / "portal.sqlite3-wal", instance / "portal.sqlite3-shm"):
         if companion.exists():
             assert mode(companion) == 0o600, companion
+    assert mode(instance / "jobs.sqlite3") == 0o600  # the job queue (the jobs' arguments)
 
 
 def test_loose_modes_left_by_an_old_install_are_tightened(tmp_path, monkeypatch):
@@ -78,3 +79,20 @@ def test_uploaded_evidence_files_are_private(app):
         path = evidence.write_file("0" * 32 + ".pdf", b"%PDF-1.4\n")
         assert mode(path) == 0o600
         db.session.rollback()  # removes the file written in the transaction
+
+
+def test_job_result_files_are_private(app):
+    """Exports and printed certificates wait under instance/jobs/ for their download."""
+    from portal.jobs import service
+    from portal.jobs.models import Job
+
+    previous = os.umask(0o022)
+    try:
+        with app.app_context():
+            job = Job(kind="exchange.export", title="导出")
+            service.save_result(job, b"ID numbers", "export.xlsx")
+            folder = service.result_dir()
+            assert mode(folder) == 0o700
+            assert mode(os.path.join(folder, job.result_file)) == 0o600
+    finally:
+        os.umask(previous)

@@ -25,6 +25,8 @@ LAYERS = [
     ),
     ("portal.audit",),
     ("portal.settings",),
+    ("portal.storage",),
+    ("portal.formtokens",),
     ("portal.notifications",),
     ("portal.units",),
     ("portal.accounts",),

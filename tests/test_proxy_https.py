@@ -88,3 +88,32 @@ def test_plain_http_has_no_hsts(make_app):
     response = app.test_client().get("/login")
     assert "Strict-Transport-Security" not in response.headers
     assert "Secure" not in response.headers.get("Set-Cookie", "")
+
+
+def test_one_attacker_behind_the_proxy_does_not_lock_out_the_office(make_app):
+    """The login throttle counts each client behind nginx apart: a colleague still logs in
+    while the guesser's own address is paused."""
+    from portal.accounts.models import Role, User
+    from portal.accounts.service import hash_password
+
+    app = make_app(TRUSTED_PROXIES=1, LOGIN_MAX_FAILURES_PER_ADDRESS=5)
+    with app.app_context():
+        db.session.add(
+            User(username="colleague", name="同事", role=Role.UNIT_REVIEWER,
+                 password_hash=hash_password("Passw0rd!"))
+        )  # fmt: skip
+        db.session.commit()
+    client = app.test_client()
+
+    def login(address, username, password):
+        return client.post(
+            "/login",
+            data={"username": username, "password": password},
+            headers={"X-Forwarded-For": address},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},  # every request comes from the proxy
+        ).status_code
+
+    for n in range(5):
+        assert login("203.0.113.9", f"guess{n}", "wrong-Passw0rd") == 422
+    assert login("203.0.113.9", "colleague", "Passw0rd!") == 429  # the guesser is paused
+    assert login("203.0.113.10", "colleague", "Passw0rd!") == 303  # the office is not

@@ -217,6 +217,40 @@ def login(username: str, password: str, ip: str, now: datetime | None = None) ->
     return LoginResult(error=message, status=422, field_error=True)
 
 
+def login_read_only(
+    username: str, password: str, ip: str, now: datetime | None = None
+) -> LoginResult:
+    """The login's answer when nothing can be recorded (disk full, read-only instance): the same
+    checks on what is stored (address throttle, lock, password, active), no attempt counted, no
+    last-login time; the outcome goes to the log since the audit table cannot take it."""
+    now = now or utcnow()
+    window = timedelta(minutes=get_setting("LOGIN_LOCK_MINUTES"))
+    throttled = _throttled_until(ip, now, window)
+    if throttled is not None:
+        return LoginResult(
+            error=f"此网络地址登录失败次数过多，请于 {_until_text(throttled, now)} 后再试。",
+            status=429,
+        )
+    user = find_user(username)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        locked_until = _unknown_name_state(_username_key(username), now, window)[0]
+    else:
+        locked_until = user.locked_until if user.locked_until and user.locked_until > now else None
+    if locked_until is not None:
+        return _locked(locked_until, now)
+    ok = user is not None and check_password_hash(user.password_hash, password)
+    current_app.logger.warning(
+        "login not recorded (storage cannot be written): %s from %s: %s",
+        redact(username)[:64], ip, "success" if ok and user.active else "failure",
+    )  # fmt: skip
+    if not ok:
+        return LoginResult(error="账号或密码不正确", status=422, field_error=True)
+    if not user.active:
+        return LoginResult(error="该账号已停用，请联系管理员。", status=422)
+    return LoginResult(user=user)
+
+
 def _locked(until: datetime, now: datetime) -> LoginResult:
     return LoginResult(
         error=f"登录失败次数过多，账号已锁定，请于 {_until_text(until, now)} 后再试，"

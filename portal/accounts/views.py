@@ -12,6 +12,7 @@ from portal.audit.service import client_ip, record
 from portal.extensions import db, login_manager
 from portal.refusal import Refusal
 from portal.security import is_htmx
+from portal.storage import service as storage
 
 bp = Blueprint("accounts", __name__)
 
@@ -46,19 +47,28 @@ def unauthorized():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@storage.tolerant  # a login that cannot record its time still logs in
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        result = service.login(form.username.data, form.password.data, client_ip())
+        try:
+            result = service.login(form.username.data, form.password.data, client_ip())
+            db.session.flush()
+        except Exception as error:
+            if not storage.is_storage_error(error):
+                raise
+            db.session.rollback()
+            storage.mark_unwritable(error)
+            result = service.login_read_only(form.username.data, form.password.data, client_ip())
         if result.user is not None:
             _start_session(result.user)
             return redirect(_next_url(), code=303)
         (form.password.errors if result.field_error else form.form_errors).append(result.error)
         status = result.status
-        db.session.commit()  # the failed attempt counts for lockout whatever the page answers
+        storage.commit_if_possible()  # the failed attempt counts for lockout whatever follows
     elif form.errors:
         status = 422
     return render_template("accounts/login.html", form=form), status
@@ -66,6 +76,7 @@ def login():
 
 @bp.post("/logout")
 @login_required
+@storage.tolerant  # this browser is logged out even when the token cannot be rotated
 def logout():
     user = current_user._get_current_object()
     user.rotate_session()

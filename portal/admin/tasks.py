@@ -1,6 +1,6 @@
 """The nightly backup on the periodic schedule: the same full backup as `flask backup DIR`
 (database, evidence files, keys, manifest with checksums), one folder a night under
-BACKUP_FOLDER (default instance/backups/), the newest KEEP kept."""
+BACKUP_FOLDER (default instance/backups/), the newest BACKUP_KEEP (a setting) kept."""
 
 import os
 import shutil
@@ -11,8 +11,8 @@ from portal.admin import backup
 from portal.clock import LOCAL_TZ
 from portal.jobs.service import periodic
 from portal.models_base import utcnow
+from portal.settings import get_setting
 
-KEEP = 14
 PREFIX = "portal-"
 
 
@@ -24,9 +24,10 @@ def backup_root() -> str:
     return path
 
 
-def _prune(root: str) -> None:
+def _prune(root: str, keep: int) -> None:
+    """Remove all but the newest `keep` nightly folders (their names sort by time)."""
     folders = sorted(name for name in os.listdir(root) if name.startswith(PREFIX))
-    for name in folders[:-KEEP]:
+    for name in folders[: max(len(folders) - keep, 0)]:
         shutil.rmtree(os.path.join(root, name))
 
 
@@ -35,6 +36,7 @@ def nightly_backup(job, progress) -> str:
     root = backup_root()
     name = PREFIX + utcnow().astimezone(LOCAL_TZ).strftime("%Y%m%d-%H%M%S")
     manifest = backup.create(os.path.join(root, name))
-    _prune(root)
+    keep = int(get_setting("BACKUP_KEEP"))
+    _prune(root, keep)
     files = len(manifest.get("files", {}))
-    return f"已备份到 instance/backups/{name}（{files} 个文件，保留最近 {KEEP} 份）"
+    return f"已备份到 instance/backups/{name}（{files} 个文件，保留最近 {keep} 份）"

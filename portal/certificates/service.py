@@ -38,6 +38,7 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import CONFLICT, TOO_MANY, Refusal, forbidden
 from portal.settings import get_setting
+from portal.storage import service as storage
 
 DEFAULT_COUNTY_CODE = "341822"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -340,18 +341,44 @@ def lookup(text: str, ip: str) -> tuple[CertificatePrint | None, bool]:
             CertificateLookup.ip == ip, CertificateLookup.at >= now - timedelta(hours=1)
         )
     )
-    if recent >= limit:
+    if recent >= limit or _unrecorded_lookups(ip, now) >= limit:
         raise Refusal(
             "您查验得过于频繁，请一小时后再试；扫描证书上的二维码查验不受此限制。",
             TOO_MANY,
             action="certificate.verify_throttle",
         )
-    db.session.execute(
-        sa.delete(CertificateLookup).where(CertificateLookup.at < now - timedelta(days=1))
-    )
-    db.session.add(CertificateLookup(ip=ip, at=now))
-    db.session.flush()
+    try:
+        db.session.execute(
+            sa.delete(CertificateLookup).where(CertificateLookup.at < now - timedelta(days=1))
+        )
+        db.session.add(CertificateLookup(ip=ip, at=now))
+        db.session.flush()
+    except Exception as error:
+        if not storage.is_storage_error(error):
+            raise
+        # Disk full or read-only: the check still answers, counted in this process meanwhile.
+        db.session.rollback()
+        storage.mark_unwritable(error)
+        _remember_unrecorded(ip, now)
     return find_print(text), False
+
+
+def _unrecorded(now: datetime) -> dict:
+    """Lookups this process could not store (per address, the last hour's times)."""
+    kept = current_app.extensions.setdefault("unrecorded_verify_lookups", {})
+    for ip in list(kept):
+        kept[ip] = [at for at in kept[ip] if at >= now - timedelta(hours=1)]
+        if not kept[ip]:
+            del kept[ip]
+    return kept
+
+
+def _unrecorded_lookups(ip: str, now: datetime) -> int:
+    return len(_unrecorded(now).get(ip, ()))
+
+
+def _remember_unrecorded(ip: str, now: datetime) -> None:
+    _unrecorded(now).setdefault(ip, []).append(now)
 
 
 def verification(printed: CertificatePrint, full: bool = True) -> dict:

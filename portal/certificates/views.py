@@ -24,6 +24,7 @@ from portal.clock import current_year
 from portal.extensions import db
 from portal.refusal import Refusal
 from portal.security import roles_required
+from portal.storage import service as storage
 from portal.units.models import Unit
 
 bp = Blueprint("certificates", __name__)
@@ -134,7 +135,7 @@ def verify_form():
 @bp.get("/verify/<code>")
 def verify(code):
     printed, full = service.lookup(code, client_ip())
-    db.session.commit()  # a lookup counts towards the address's limit, found or not
+    storage.commit_if_possible()  # a lookup counts towards the address's limit, found or not
     if printed is None:
         return render_template("certificates/not_found.html", code=code[:40]), 404
     response = make_response(

@@ -25,6 +25,7 @@ from portal.declarations import evidence as files
 from portal.declarations import forms, service
 from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
 from portal.extensions import db, login_manager
+from portal.formtokens.service import once
 from portal.refusal import Refusal
 from portal.security import is_htmx
 
@@ -126,6 +127,7 @@ def index():
 
 
 @bp.post("/open")
+@once
 def open_year():
     year = request.form.get("year", type=int)
     if year is None or not 1 <= year <= 9999:  # a huge number never reaches the database
@@ -164,6 +166,7 @@ def _kind_or_picker(declaration: Declaration):
 
 
 @bp.route("/<int:year>/claims/new", methods=["GET", "POST"])
+@once
 def new_claim(year: int):
     declaration = _declaration(year)
     if request.method == "POST":
@@ -276,6 +279,7 @@ def delete_claim(year: int, claim_id: int):
 
 
 @bp.post("/<int:year>/claims/<int:claim_id>/evidence")
+@once
 def upload(year: int, claim_id: int):
     declaration = _declaration(year)
     claim = _claim(declaration, claim_id)

@@ -15,6 +15,8 @@ from flask import Flask, current_app, has_app_context
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
+from portal.config import private_file
+
 # Crontabs are read in the server's local time (the bureau's, Asia/Shanghai on its intranet).
 huey = Huey("portal", results=False, utc=False, immediate=True)
 _apps: list[Flask] = []
@@ -27,6 +29,10 @@ def init_app(app: Flask) -> None:
     else:
         path = app.config.get("JOBS_SQLITE_PATH") or os.path.join(app.instance_path, "jobs.sqlite3")
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": path}
+        if not app.config.get("JOBS_IMMEDIATE"):
+            # The queue holds the jobs' arguments (names, ID numbers): the service account's alone.
+            os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+            private_file(path)
     huey._immediate = bool(app.config.get("JOBS_IMMEDIATE"))
     huey.storage = huey.create_storage()
     _apps[:] = [app]

@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
+from portal.config import private_dir
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
 from portal.jobs.queue import huey, task_context
@@ -106,15 +107,19 @@ def result_dir() -> str:
     path = current_app.config.get("JOBS_RESULT_FOLDER") or os.path.join(
         current_app.instance_path, "jobs"
     )
-    os.makedirs(path, exist_ok=True)
+    private_dir(path)  # exports and printed certificates carry personal data
     return path
 
 
 def save_result(job: Job, data: bytes, name: str) -> None:
-    """Keep the job's result file (under instance/jobs/, a generated name) for download."""
+    """Keep the job's result file (under instance/jobs/, a generated name, mode 600) for
+    download."""
     extension = os.path.splitext(name)[1]
     stored = f"{job.id}-{secrets.token_hex(8)}{extension}"
-    with open(os.path.join(result_dir(), stored), "wb") as f:
+    descriptor = os.open(
+        os.path.join(result_dir(), stored), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
+    )
+    with os.fdopen(descriptor, "wb") as f:
         f.write(data)
     job.result_file = stored
     job.result_name = name

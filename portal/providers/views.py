@@ -18,6 +18,7 @@ from flask_login import current_user
 from portal.accounts.models import Role
 from portal.declarations import evidence as files
 from portal.extensions import db, login_manager
+from portal.formtokens.service import once
 from portal.providers import lists, service
 from portal.providers.forms import DecisionForm, ListUploadForm, PlanFilingForm, ProviderForm
 from portal.providers.models import PlanState
@@ -75,6 +76,7 @@ def index():
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
+@once
 def new_plan():
     form = PlanFilingForm()
     if form.validate_on_submit():
@@ -135,6 +137,7 @@ def list_template(plan_id):
 
 
 @bp.post("/plans/<int:plan_id>/list")
+@once
 def upload_list(plan_id):
     plan = service.get_plan(current_user, plan_id)
     form = ListUploadForm()
@@ -207,6 +210,7 @@ def unmatched():
 
 
 @bp.route("/courseware", methods=["GET", "POST"])
+@once
 def courseware():
     form = ListUploadForm()
     summary = None

@@ -5,7 +5,9 @@
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var text = xhr && xhr.status === 403 ? "没有权限执行此操作。" :
-      xhr && xhr.status === 400 ? "页面已过期，请刷新后重试。" : "操作未能完成，请稍后重试。";
+      xhr && xhr.status === 400 ? "页面已过期，请刷新后重试。" :
+      xhr && xhr.status === 503 ? "系统存储空间不足或只读，暂时无法保存，请联系管理员。" :
+      "操作未能完成，请稍后重试。";
     showNotice(text);
   });
   document.addEventListener("htmx:sendError", function () {

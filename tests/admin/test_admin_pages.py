@@ -269,6 +269,9 @@ def _settings(**overrides):
         "TRAINING_PLAN_LEAD_DAYS": "15",
         "HIGHEST_ONLY_SCOPE": "clause",
         "CYCLE_CAP_FACTOR": "2",
+        "STORAGE_MIN_FREE_BYTES": "500",
+        "BACKUP_KEEP": "14",
+        "FORM_TOKEN_HOURS": "24",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -301,6 +304,22 @@ def test_settings_save_and_audit(app, client, admin):
         assert get_setting("ALLOW_TRANSITION_RULE_SET") is False
         assert get_setting("LOGIN_MAX_FAILURES") == 5  # never saved: the config default
         assert get_setting("BUREAU_NAME") == app.config["BUREAU_NAME"]
+
+
+def test_storage_backup_and_form_token_settings(app, client, admin):
+    response = client.post(
+        "/admin/settings",
+        data=_settings(STORAGE_MIN_FREE_BYTES="200", BACKUP_KEEP="30", FORM_TOKEN_HOURS="4"),
+    )
+    assert response.status_code == 303
+    [event] = _events(app, "settings.update")
+    assert "存储空间告警阈值（MB）：500 MB → 200 MB" in event.detail
+    assert "保留的每晚备份份数：14 → 30" in event.detail
+    assert "防重复提交标记有效期（小时）：24 → 4" in event.detail
+    with app.test_request_context():
+        assert get_setting("STORAGE_MIN_FREE_BYTES") == 200 * 1024 * 1024
+    refused = client.post("/admin/settings", data=_settings(FORM_TOKEN_HOURS="0"))
+    assert refused.status_code == 422
 
 
 def test_highest_only_scope_setting(app, client, admin):

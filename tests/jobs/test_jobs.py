@@ -172,3 +172,22 @@ def test_nightly_backup(app, ctx, make_user):
         )
     finally:
         copy.close()
+
+
+def test_nightly_backup_keeps_the_number_the_setting_says(app, ctx):
+    """Retention: BACKUP_KEEP (a setting) nightly folders stay, the oldest beyond are removed;
+    other folders in the backup folder are left alone."""
+    from portal.admin.tasks import nightly_backup
+    from portal.settings import set_setting
+
+    root = app.config["BACKUP_FOLDER"]
+    old = ["portal-20240101-020000", "portal-20240102-020000", "portal-20240103-020000"]
+    for name in [*old, "manual-copy"]:
+        os.makedirs(os.path.join(root, name))
+    set_setting("BACKUP_KEEP", 2)
+    db.session.commit()
+    job = service.run_periodic("backup.nightly", nightly_backup.work)
+    assert job.state is JobState.DONE and "保留最近 2 份" in job.message
+    left = sorted(os.listdir(root))
+    assert left[:2] == ["manual-copy", "portal-20240103-020000"] and len(left) == 3
+    assert left[2].startswith("portal-2") and left[2] > old[-1]

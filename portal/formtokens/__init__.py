@@ -1,0 +1,1 @@
+"""One-time form tokens: a create form sent twice (its first answer lost) is saved once."""
