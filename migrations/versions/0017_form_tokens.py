@@ -13,7 +13,7 @@ import portal.models_base
 
 # revision identifiers, used by Alembic.
 revision = '0017_form_tokens'
-down_revision = '0012_authority_officer'
+down_revision = '0015_stats'
 branch_labels = None
 depends_on = None
 
