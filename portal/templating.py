@@ -17,6 +17,7 @@ NAVIGATION = [
     ("学时自查", "verification.self_check", {Role.PROFESSIONAL}),
     ("本单位情况", "dashboard.index", {Role.UNIT_REVIEWER}),
     ("申报核验", "review.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
+    ("专业科目核验", "review.index", {Role.AUTHORITY_OFFICER}),
     ("人员确认", "review.people", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("人员档案", "people.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("单位变更", "people.moves", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),

@@ -26,6 +26,7 @@ from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.paging import PER_PAGE, Window
 from portal.refusal import CONFLICT, INVALID, TOO_MANY, Refusal, forbidden, not_found
+from portal.settings import get_setting
 from portal.units.models import Unit
 from portal.workdays import service as workdays
 
@@ -40,8 +41,12 @@ def _require_officer(user: User) -> None:
         raise forbidden("只有人社局经办人可以办理公示事项。")
 
 
+MIN_PUBLICITY_DAYS = 5  # 004 第十四条: never fewer, whatever is configured
+
+
 def publicity_days() -> int:
-    return int(current_app.config.get("PUBLICITY_WORKING_DAYS", 5))
+    """The bureau's publicity length in working days (setting PUBLICITY_WORKING_DAYS)."""
+    return max(MIN_PUBLICITY_DAYS, int(get_setting("PUBLICITY_WORKING_DAYS")))
 
 
 def publicity_period(start: date) -> tuple[date, date, list[str]]:
@@ -332,6 +337,9 @@ def decide_objection(user: User, objection: Objection, outcome: str, reason: str
         if outcome == REREVIEW:
             # Back to the reviewer; it leaves the batch and will be publicised again if approved.
             declaration.batch_id = None
+            # A two-step declaration goes through both steps again.
+            declaration.first_reviewer_id = declaration.first_reviewed_at = None
+            declaration.first_review_note = ""
             declaration.general_hours = declaration.professional_hours = None
             declaration.total_hours = None
             declaration.compliant = None
