@@ -91,6 +91,33 @@ def first_step_reviewers(declaration: Declaration) -> list[User]:
     return reviewers_of(declaration.professional)
 
 
+def unit_publicity_allowed() -> bool:
+    from portal.settings import get_setting
+
+    return bool(get_setting("UNIT_PUBLICITY"))
+
+
+def can_publicise(user: User, declaration: Declaration) -> bool:
+    """May put this approved declaration on the board: the bureau; or, when the bureau allows
+    it (setting UNIT_PUBLICITY, 004 第十四条), a reviewer of the unit that approved it for one
+    of its own people (never one the bureau approved, nor another unit's)."""
+    if _active(user, Role.BUREAU_OFFICER):
+        return True
+    reviewer = declaration.reviewer
+    return (
+        _active(user, Role.UNIT_REVIEWER)
+        and user.unit_id is not None
+        and unit_publicity_allowed()
+        and declaration.reviewing_body is not None
+        and declaration.reviewing_body.value == "unit"
+        and declaration.unit_id == user.unit_id
+        and reviewer is not None
+        and reviewer.role is Role.UNIT_REVIEWER
+        and reviewer.unit_id == user.unit_id
+        and can_review(user, declaration.professional)
+    )
+
+
 def can_view(user: User, professional: Professional) -> bool:
     """Read access to a person's records and evidence: the person, their reviewers, the bureau."""
     if not user.is_authenticated or not user.active:

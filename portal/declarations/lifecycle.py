@@ -21,7 +21,8 @@ kind of actor:
 | needs_evidence  | request_evidence | needs_evidence  | the person's reviewer                    |
 | needs_evidence  | approve          | approved        | the person's reviewer                    |
 | needs_evidence  | reject           | rejected        | the person's reviewer                    |
-| approved        | publicise        | publicised      | a bureau officer                         |
+| approved        | publicise        | publicised      | a bureau officer (or, when the bureau    |
+|                 |                  |                 | allows it, the unit that approved it)    |
 | publicised      | register         | registered      | the system (period over), or the bureau  |
 | publicised      | revoke           | revoked         | a bureau officer (objection upheld)      |
 | publicised      | send_back        | submitted       | a bureau officer (objection upheld)      |
@@ -64,7 +65,12 @@ import enum
 from dataclasses import dataclass
 
 from portal.accounts.models import Role, User
-from portal.accounts.permissions import can_review, reviews_declaration, reviews_now
+from portal.accounts.permissions import (
+    can_publicise,
+    can_review,
+    reviews_declaration,
+    reviews_now,
+)
 from portal.declarations.models import Declaration
 from portal.declarations.models import DeclarationStatus as S
 from portal.refusal import CONFLICT, FORBIDDEN, NOT_FOUND, Refusal
@@ -77,6 +83,7 @@ class Actor(enum.StrEnum):
     SYSTEM = "system"  # the scheduled close; a bureau officer may run it by hand
     REPORTER = "reporter"  # who reports trainees: a provider, a unit, the bureau, or a CLI
     RECORDS = "records"  # who keeps the person's record: the bureau, or the unit's reviewer
+    PUBLISHER = "publisher"  # the bureau; the unit that approved it when the bureau allows
 
 
 class Action(enum.StrEnum):
@@ -145,7 +152,7 @@ MOVES: dict[tuple[S, Action], Move] = {
     },
     (S.NEEDS_EVIDENCE, Action.ADD_EVIDENCE): Move(S.NEEDS_EVIDENCE, Actor.OWNER),
     (S.NEEDS_EVIDENCE, Action.RESUBMIT): Move(S.SUBMITTED, Actor.OWNER),
-    (S.APPROVED, Action.PUBLICISE): Move(S.PUBLICISED, Actor.BUREAU),
+    (S.APPROVED, Action.PUBLICISE): Move(S.PUBLICISED, Actor.PUBLISHER),
     (S.PUBLICISED, Action.REGISTER): Move(S.REGISTERED, Actor.SYSTEM),
     (S.PUBLICISED, Action.REVOKE): Move(S.REVOKED, Actor.BUREAU),
     (S.PUBLICISED, Action.SEND_BACK): Move(S.SUBMITTED, Actor.BUREAU),
@@ -201,6 +208,8 @@ def may_act(user: User | None, declaration: Declaration, actor: Actor) -> bool:
         return reviews_declaration(user, declaration)
     if actor is Actor.RECORDS:
         return user.role is Role.BUREAU_OFFICER or can_review(user, declaration.professional)
+    if actor is Actor.PUBLISHER:
+        return can_publicise(user, declaration)
     return user.role is Role.BUREAU_OFFICER
 
 
@@ -214,6 +223,12 @@ def _actor_refusal(user: User | None, declaration: Declaration, actor: Actor) ->
         return Refusal("您要找的申报不存在或您无权查看。", NOT_FOUND)
     if actor is Actor.RECORDS:
         return Refusal("只有人社局或人员所在单位可以录入纸质证书年度。", FORBIDDEN)
+    if actor is Actor.PUBLISHER:
+        return Refusal(
+            "只有人社局经办人，或经人社局允许的本单位经办人（限本单位核验通过的本单位人员）"
+            "可以公示。",
+            FORBIDDEN,
+        )
     return Refusal("只有人社局经办人可以办理此事项。", FORBIDDEN)
 
 

@@ -269,6 +269,7 @@ def _settings(**overrides):
         "TRAINING_PLAN_LEAD_DAYS": "15",
         "HIGHEST_ONLY_SCOPE": "clause",
         "CYCLE_CAP_FACTOR": "2",
+        "PUBLICITY_WORKING_DAYS": "5",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -324,6 +325,7 @@ def test_highest_only_scope_setting(app, client, admin):
         ("PASSWORD_MIN_LENGTH", "6", "应在8–64之间"),
         ("IDLE_TIMEOUT_MINUTES", "abc", "请输入整数"),
         ("LOGIN_MAX_FAILURES", "", "请填写"),
+        ("PUBLICITY_WORKING_DAYS", "4", "公示期不得少于5个工作日（第十四条）。"),
     ],
 )
 def test_settings_are_validated(app, client, admin, field, value, message):

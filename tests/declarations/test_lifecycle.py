@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from portal.accounts.models import Role
+from portal.accounts.models import PersonTitle, Role
 from portal.declarations import lifecycle
 from portal.declarations.lifecycle import Action
 from portal.declarations.models import DeclarationStatus as S
-from portal.accounts.models import PersonTitle
 from portal.extensions import db
 from portal.refusal import Refusal
 from portal.units.models import Authority, FirstReview, TitleLevel, TitleSeries, UnitType
@@ -249,3 +248,27 @@ def test_no_status_is_assigned_outside_the_lifecycle():
             ):
                 offenders.append(f"{path.relative_to(root)}:{node.lineno} {ast.unparse(node)}")
     assert offenders == []
+
+
+def test_a_unit_publicises_what_it_approved_when_the_bureau_allows_it(world):
+    from portal.declarations.models import ReviewingBody
+    from portal.settings import set_setting
+
+    declaration, users = world
+    declaration.status = S.APPROVED
+    declaration.reviewer, declaration.reviewing_body = users["reviewer"], ReviewingBody.UNIT
+    declaration.unit_id = declaration.professional.unit_id
+    with pytest.raises(Refusal) as refused:  # off by default (the table above)
+        lifecycle.transition(users["reviewer"], declaration, Action.PUBLICISE)
+    assert refused.value.status == 403
+    set_setting("UNIT_PUBLICITY", True)
+    for actor in ("other_reviewer", "owner", "admin"):
+        with pytest.raises(Refusal) as refused:
+            lifecycle.transition(users[actor], declaration, Action.PUBLICISE)
+        assert refused.value.status == 403, actor
+    declaration.reviewer = users["officer"]  # approved by the bureau: not the unit's to show
+    with pytest.raises(Refusal):
+        lifecycle.transition(users["reviewer"], declaration, Action.PUBLICISE)
+    declaration.reviewer = users["reviewer"]
+    lifecycle.transition(users["reviewer"], declaration, Action.PUBLICISE)
+    assert declaration.status is S.PUBLICISED
