@@ -138,19 +138,19 @@ def test_the_two_steps_through_the_pages(client, auth, county):
     auth.login(users["officer"])
     assert "张老师" not in client.get("/review/").text
     refused = client.post(f"/review/{teacher.id}/approve")
-    assert refused.status_code == 409
+    assert refused.status_code == 422
     assert "专业科目须先由市教体局核验通过" in refused.text
-    assert _decide(client, teacher, general).status_code == 409
+    assert _decide(client, teacher, general).status_code == 422
     auth.logout()
     # First step: the authority decides the professional claims (only those) and passes them.
     auth.login(users["edu"])
     page = client.get(f"/review/{teacher.id}").text
     assert "专业科目核验通过" in page and "待市教体局核验" in page
     assert f'action="/review/{teacher.id}/claims/{general.id}"' not in page
-    assert _decide(client, teacher, general).status_code == 409
-    assert client.post(f"/review/{teacher.id}/pass-professional").status_code == 409  # undecided
+    assert _decide(client, teacher, general).status_code == 422
+    assert client.post(f"/review/{teacher.id}/pass-professional").status_code == 422  # undecided
     assert _decide(client, teacher, professional).status_code == 303
-    assert client.post(f"/review/{teacher.id}/approve").status_code == 409  # not the total
+    assert client.post(f"/review/{teacher.id}/approve").status_code == 422  # not the total
     response = client.post(f"/review/{teacher.id}/pass-professional", data={"note": "材料齐全"})
     assert response.status_code == 303
     state = _state(teacher.id)
@@ -161,13 +161,13 @@ def test_the_two_steps_through_the_pages(client, auth, county):
     assert event.user_id == users["edu"].id
     assert "张老师" not in client.get("/review/").text  # off the authority's queue
     assert client.get(f"/review/{teacher.id}").status_code == 200  # still readable
-    assert _decide(client, teacher, professional, "refused", "x").status_code == 409
+    assert _decide(client, teacher, professional, "refused", "x").status_code == 422
     auth.logout()
     # Second step: the bureau decides the general claims and approves the total.
     auth.login(users["officer"])
     queue = client.get("/review/?status=professional_checked").text
     assert "张老师" in queue and "专业科目已核验，待人社局核验" in queue
-    assert _decide(client, teacher, professional, "refused", "x").status_code == 409
+    assert _decide(client, teacher, professional, "refused", "x").status_code == 422
     assert _decide(client, teacher, general).status_code == 303
     assert client.post(f"/review/{teacher.id}/approve", data={"note": ""}).status_code == 303
     state = _state(teacher.id)
@@ -198,7 +198,7 @@ def test_a_unit_first_series_keeps_to_its_own_unit(client, auth, county):
     assert "李医生" in client.get("/review/").text
     assert _decide(client, doctor, _claim(doctor, "professional")).status_code == 303
     assert client.post(f"/review/{doctor.id}/pass-professional").status_code == 303
-    assert client.post(f"/review/{doctor.id}/approve").status_code == 409
+    assert client.post(f"/review/{doctor.id}/approve").status_code == 422
     assert _state(doctor.id).status is PASSED
     assert "李医生" in _state(doctor.id).professional.name
 
@@ -226,7 +226,7 @@ def test_evidence_asked_in_the_second_step_goes_through_both_again(client, auth,
     state = _state(teacher.id)
     assert state.status is DeclarationStatus.NEEDS_EVIDENCE
     assert state.first_reviewer_id is None and state.first_reviewed_at is None
-    assert client.post(f"/review/{teacher.id}/approve").status_code == 409
+    assert client.post(f"/review/{teacher.id}/approve").status_code == 422
     auth.logout()
     auth.login(users["edu"])
     assert "张老师" in client.get("/review/").text  # back at the first step
@@ -268,9 +268,13 @@ def test_the_demo_walks_the_two_steps_when_the_bureau_turns_them_on(app, runner,
     assert waiting and all(d.first_step is None for d in waiting)
 
     set_setting("TWO_STEP_REVIEW", True)
-    people = {p.name: p for p in db.session.scalars(sa.select(Professional))}
-    teacher = people["王晓梅"]
+    # The demo's newly registered teacher: her school confirms her, she declares 2025.
+    teacher = db.session.scalar(sa.select(Professional).where(Professional.name == "杨帆"))
     assert teacher.titles[0].series.authority.name == "市教体局"
+    school = db.session.scalar(
+        sa.select(User).where(User.role == Role.UNIT_REVIEWER, User.unit_id == teacher.unit_id)
+    )
+    review.confirm_person(school, teacher)
     declaration = demo._declare(
         teacher, 2025, "anhui-2025", demo.DOCTOR_2025, demo._at(2025, 12, 1)
     )
