@@ -52,7 +52,7 @@ def test_two_steps_end_to_end(
     page.goto(f"{live_server}/admin/settings")
     page.check("#TWO_STEP_REVIEW")
     page.click("button:has-text('保存设置')")
-    page.wait_for_load_state()
+    page.wait_for_selector("text=已保存：")
     page.click("button:has-text('退出')")
     page.wait_for_url("**/login**")
 

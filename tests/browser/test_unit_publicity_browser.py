@@ -52,7 +52,7 @@ def test_a_unit_opens_a_batch_of_its_own_people(
     page.shot("too-short")
     page.fill("#PUBLICITY_WORKING_DAYS", "6")
     page.click("button:has-text('保存设置')")
-    page.wait_for_load_state()
+    page.wait_for_selector("text=已保存：")
     page.click("button:has-text('退出')")
     page.wait_for_url("**/login**")
 
@@ -68,4 +68,5 @@ def test_a_unit_opens_a_batch_of_its_own_people(
     page.shot("unit-batch")
     db.session.expire_all()
     assert db.session.get(Declaration, mine.id).status is DeclarationStatus.PUBLICISED
-    assert page.js_errors == []
+    # The one expected failure is the refused 4 working days.
+    assert [e for e in page.js_errors if not e.startswith("422 POST")] == []
