@@ -148,7 +148,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from portal.admin.cli import backup, create_admin, demo, restore
+    from portal.admin.cli import backup, create_admin, demo, restore, settings
     from portal.board.cli import publicity
     from portal.exchange.cli import export, import_
     from portal.jobs.cli import jobs
@@ -174,6 +174,7 @@ def _register_cli(app: Flask) -> None:
         export,
         import_,
         verification,
+        settings,
     ):
         app.cli.add_command(command)
 

@@ -36,7 +36,9 @@ class Defaults:
     EVIDENCE_MAX_DECLARATION_BYTES = 50 * 1024 * 1024
 
     # Publicity and rules
-    PUBLICITY_WORKING_DAYS = 5
+    PUBLICITY_WORKING_DAYS = 5  # never fewer (004 第十四条)
+    UNIT_PUBLICITY = False  # True: units may publicise their own people (004 第十四条)
+    TWO_STEP_REVIEW = False  # True: professional claims first, then the bureau (seed 003 五)
     OBJECTION_LIMIT_PER_HOUR = 5  # objections one address may raise in an hour
     VERIFY_LIMIT_PER_HOUR = 20  # certificate lookups by short code one address may make in an hour
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)

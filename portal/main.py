@@ -15,6 +15,7 @@ HOME_BY_ROLE = {
     Role.ADMIN: "admin.users",
     Role.AUDITOR: "audit.index",
     Role.CITY_OFFICER: "verification.index",
+    Role.AUTHORITY_OFFICER: "review.index",
 }
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.accounts.models import Role
 from portal.clock import current_year, local_time
 from portal.rules import RuleError, get_rule_set, rule_set_for_year
+from portal.settings import get_setting
 
 # (label, endpoint, roles); roles None: everyone.
 NAVIGATION = [
@@ -17,6 +18,7 @@ NAVIGATION = [
     ("学时自查", "verification.self_check", {Role.PROFESSIONAL}),
     ("本单位情况", "dashboard.index", {Role.UNIT_REVIEWER}),
     ("申报核验", "review.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
+    ("专业科目核验", "review.index", {Role.AUTHORITY_OFFICER}),
     ("人员确认", "review.people", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("人员档案", "people.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("单位变更", "people.moves", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
@@ -25,6 +27,7 @@ NAVIGATION = [
     ("学时验证", "verification.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("验证复核", "verification.index", {Role.CITY_OFFICER}),
     ("公示管理", "publicity.batches", {Role.BUREAU_OFFICER}),
+    ("本单位公示", "publicity.unit_batches", {Role.UNIT_REVIEWER}),
     ("统计", "stats.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("批量打印证书", "certificates.bulk", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("数据交换", "exchange.index", {Role.BUREAU_OFFICER}),
@@ -39,11 +42,17 @@ NAVIGATION = [
 ]
 
 
+# Entries shown only while a bureau setting is on.
+NAV_SETTINGS = {"publicity.unit_batches": "UNIT_PUBLICITY"}
+
+
 def navigation() -> list[tuple[str, str, bool]]:
     """(label, href, current) for the user's role; the current item is the longest matching href."""
     items = []
     for label, endpoint, roles in NAVIGATION:
         if roles is not None and not (current_user.is_authenticated and current_user.role in roles):
+            continue
+        if endpoint in NAV_SETTINGS and not get_setting(NAV_SETTINGS[endpoint]):
             continue
         items.append((label, url_for(endpoint)))
     matching = [href for _, href in items if request.path.startswith(href.rstrip("/") or "/")]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from portal.accounts.models import MoveRequest, Professional, Role, User
-from portal.units.models import Unit, UnitType
+from portal.units.models import FirstReview, Unit, UnitType
 
 if TYPE_CHECKING:
     from portal.declarations.models import Declaration
@@ -29,6 +29,93 @@ def can_review(user: User, professional: Professional) -> bool:
     if user.role is Role.BUREAU_OFFICER:
         return professional.reviewed_by_bureau
     return False
+
+
+def _active(user: User, role: Role) -> bool:
+    return user.is_authenticated and user.active and user.role is role
+
+
+def reviews_first_step(user: User, declaration: Declaration) -> bool:
+    """Two-step review (seed 003 五): does this user check the professional claims? The
+    authority owning the person's title series (fixed at submission), or the person's
+    reviewer (the unit, or the bureau for its people) when the series says so or the person
+    has no series."""
+    if declaration.first_step is None:
+        return False
+    if declaration.first_step is FirstReview.AUTHORITY:
+        return (
+            _active(user, Role.AUTHORITY_OFFICER)
+            and user.authority_id is not None
+            and user.authority_id == declaration.first_step_authority_id
+        )
+    return can_review(user, declaration.professional)
+
+
+def reviews_second_step(user: User, declaration: Declaration) -> bool:
+    """Two-step review: the county bureau checks the general claims and the total."""
+    return declaration.first_step is not None and _active(user, Role.BUREAU_OFFICER)
+
+
+def reviews_declaration(user: User, declaration: Declaration) -> bool:
+    """Is this user a reviewer of this declaration at either step (one step: the person's
+    reviewer)?"""
+    if declaration.first_step is None:
+        return can_review(user, declaration.professional)
+    return reviews_first_step(user, declaration) or reviews_second_step(user, declaration)
+
+
+def reviews_now(user: User, declaration: Declaration) -> bool:
+    """Is it this user's turn: the one step, the first step, or (once the professional
+    claims passed) the bureau's second step?"""
+    if declaration.first_step is None:
+        return can_review(user, declaration.professional)
+    if declaration.status.value == "professional_checked":
+        return reviews_second_step(user, declaration)
+    return reviews_first_step(user, declaration)
+
+
+def first_step_reviewers(declaration: Declaration) -> list[User]:
+    """Who hears that a two-step declaration waits for its first step."""
+    from portal.extensions import db
+
+    if declaration.first_step is FirstReview.AUTHORITY:
+        return list(
+            db.session.scalars(
+                sa.select(User).where(
+                    User.role == Role.AUTHORITY_OFFICER,
+                    User.authority_id == declaration.first_step_authority_id,
+                    User.active.is_(True),
+                )
+            )
+        )
+    return reviewers_of(declaration.professional)
+
+
+def unit_publicity_allowed() -> bool:
+    from portal.settings import get_setting
+
+    return bool(get_setting("UNIT_PUBLICITY"))
+
+
+def can_publicise(user: User, declaration: Declaration) -> bool:
+    """May put this approved declaration on the board: the bureau; or, when the bureau allows
+    it (setting UNIT_PUBLICITY, 004 第十四条), a reviewer of the unit that approved it for one
+    of its own people (never one the bureau approved, nor another unit's)."""
+    if _active(user, Role.BUREAU_OFFICER):
+        return True
+    reviewer = declaration.reviewer
+    return (
+        _active(user, Role.UNIT_REVIEWER)
+        and user.unit_id is not None
+        and unit_publicity_allowed()
+        and declaration.reviewing_body is not None
+        and declaration.reviewing_body.value == "unit"
+        and declaration.unit_id == user.unit_id
+        and reviewer is not None
+        and reviewer.role is Role.UNIT_REVIEWER
+        and reviewer.unit_id == user.unit_id
+        and can_review(user, declaration.professional)
+    )
 
 
 def can_view(user: User, professional: Professional) -> bool:

@@ -1,15 +1,22 @@
-"""flask --app portal demo | create-admin | backup DIR | restore DIR"""
+"""flask --app portal demo | create-admin | backup DIR | restore DIR | settings show|set"""
+
+import json
+import re
 
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from portal.accounts.models import Role, User
 from portal.accounts.service import hash_password, password_problems
+from portal.admin.service import save_settings
 from portal.audit.service import record
 from portal.cli_support import needs_schema, refusals_exit
 from portal.extensions import db
+from portal.refusal import INVALID, Refusal
+from portal.settings import SETTINGS, get_setting
+from portal.settings.service import SPECS
 
 
 @click.command("demo")
@@ -140,3 +147,56 @@ def restore(folder):
     db.session.commit()
     rows = sum(manifest["rows"].values())
     click.echo(f"恢复完成：{rows} 行数据、{len(manifest['files'])} 个文件均与清单一致。")
+
+
+settings = AppGroup("settings", help="系统设置 (run-time settings), as on the admin settings page.")
+
+_TRUE, _FALSE = {"1", "true", "yes", "y", "是", "on"}, {"0", "false", "no", "n", "否", "off"}
+
+
+def _parse_setting(spec, text: str):
+    """A value typed on the command line in the page's units (MB for sizes)."""
+    text = text.strip()
+    if spec.kind == "bool":
+        if text.lower() in _TRUE | _FALSE:
+            return text.lower() in _TRUE
+        raise Refusal(f"{spec.label}：应为“是”或“否”（true/false）", INVALID)
+    if spec.kind == "choice":
+        if text in dict(spec.choices):
+            return text
+        choices = "、".join(value for value, _ in spec.choices)
+        raise Refusal(f"{spec.label}：应为 {choices} 之一", INVALID)
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise Refusal(f"{spec.label}：请填写整数", INVALID)
+    return int(text) * 1024 * 1024 if spec.kind == "mb" else int(text)
+
+
+@settings.command("show")
+@needs_schema
+def settings_show():
+    """Print every setting with its current value as JSON."""
+    click.echo(
+        json.dumps(
+            {spec.key: get_setting(spec.key) for spec in SETTINGS}, ensure_ascii=False, indent=2
+        )
+    )
+
+
+@settings.command("set")
+@needs_schema
+@refusals_exit
+@click.argument("key")
+@click.argument("value")
+def settings_set(key, value):
+    """Save one setting (sizes in MB, yes/no as true/false); the same checks as the page, e.g.
+    PUBLICITY_WORKING_DAYS never below 5. Prints the changes as JSON; exit 2 on bad input."""
+    spec = SPECS.get(key)
+    if spec is None:
+        raise Refusal(f"没有名为“{key}”的设置", INVALID)
+    values = {s.key: get_setting(s.key) for s in SETTINGS}
+    values[key] = _parse_setting(spec, value)
+    changes = save_settings(None, values)
+    db.session.commit()
+    click.echo(
+        json.dumps({"key": key, "value": values[key], "changes": changes}, ensure_ascii=False)
+    )

@@ -162,9 +162,7 @@ def settings_form(values: dict):
                 description=spec.help,
                 validators=[
                     InputRequired("请填写"),
-                    NumberRange(
-                        spec.minimum, spec.maximum, f"应在{spec.minimum}–{spec.maximum}之间"
-                    ),
+                    NumberRange(spec.minimum, spec.maximum, spec.too_small or spec.range_message()),
                 ],
             )
         setattr(SettingsForm, spec.key, field)

@@ -9,7 +9,7 @@ from portal.audit.service import record
 from portal.clock import local_time
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.refusal import CONFLICT, Refusal
+from portal.refusal import CONFLICT, INVALID, Refusal
 from portal.settings import SETTINGS, display, get_setting, set_setting
 from portal.units.models import Authority, Unit
 
@@ -79,6 +79,10 @@ def unlock(actor: User, user: User) -> None:
 
 def save_settings(actor: User, values: dict) -> list[str]:
     """Store the settings that differ from the current ones; one audit event lists them."""
+    for spec in SETTINGS:
+        problem = spec.problem(values[spec.key])
+        if problem:
+            raise Refusal(f"{spec.label}：{problem}", INVALID, field=spec.key)
     changes = []
     for spec in SETTINGS:
         before = get_setting(spec.key)

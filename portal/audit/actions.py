@@ -50,6 +50,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
     "核验": {
         "review.claim_decided": "逐项认定",
         "review.approved": "核验通过",
+        "review.professional_passed": "专业科目核验通过（两步核验第一步）",
         "review.rejected": "核验不通过",
         "review.evidence_requested": "要求补充材料",
     },

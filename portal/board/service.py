@@ -12,20 +12,29 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import clock
 from portal.accounts.models import Professional, Role, User
-from portal.accounts.permissions import bureau_officers
+from portal.accounts.permissions import bureau_officers, can_publicise, unit_publicity_allowed
 from portal.audit.service import record
 from portal.board import cache
 from portal.board.models import Objection, ObjectionStatus, PublicityBatch
 from portal.clock import local_today
 from portal.declarations import lifecycle
 from portal.declarations.lifecycle import Action
-from portal.declarations.models import Declaration, DeclarationStatus
+from portal.declarations.models import Declaration, DeclarationStatus, ReviewingBody
 from portal.declarations.service import tell_reviewers
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.paging import PER_PAGE, Window
-from portal.refusal import CONFLICT, INVALID, TOO_MANY, Refusal, forbidden, not_found
+from portal.refusal import (
+    CONFLICT,
+    FORBIDDEN,
+    INVALID,
+    TOO_MANY,
+    Refusal,
+    forbidden,
+    not_found,
+)
+from portal.settings import get_setting
 from portal.units.models import Unit
 from portal.workdays import service as workdays
 
@@ -40,8 +49,25 @@ def _require_officer(user: User) -> None:
         raise forbidden("只有人社局经办人可以办理公示事项。")
 
 
+MIN_PUBLICITY_DAYS = 5  # 004 第十四条: never fewer, whatever is configured
+
+
+def require_publisher(user: User) -> None:
+    """The bureau, or a unit reviewer when the bureau lets units publicise their own people."""
+    if not user.is_authenticated:
+        raise forbidden("只有人社局经办人可以办理公示事项。")
+    if user.role is Role.BUREAU_OFFICER:
+        return
+    if user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
+        if unit_publicity_allowed():
+            return
+        raise forbidden("人社局未允许用人单位自行公示，请由人社局统一公示。")
+    raise forbidden("只有人社局经办人可以办理公示事项。")
+
+
 def publicity_days() -> int:
-    return int(current_app.config.get("PUBLICITY_WORKING_DAYS", 5))
+    """The bureau's publicity length in working days (setting PUBLICITY_WORKING_DAYS)."""
+    return max(MIN_PUBLICITY_DAYS, int(get_setting("PUBLICITY_WORKING_DAYS")))
 
 
 def publicity_period(start: date) -> tuple[date, date, list[str]]:
@@ -57,8 +83,11 @@ def default_start(today: date | None = None) -> date:
 # --- batches --------------------------------------------------------------------------------
 
 
-def eligible_declarations(unit_id: int | None = None) -> list[Declaration]:
-    """Approved declarations not yet in a batch; unit_id 0 means freelancers."""
+def eligible_declarations(
+    unit_id: int | None = None, user: User | None = None
+) -> list[Declaration]:
+    """Approved declarations not yet in a batch; unit_id 0 means freelancers. For a unit
+    reviewer (`user`): only those its unit approved for its own people."""
     query = (
         sa.select(Declaration)
         .join(Professional, Declaration.professional_id == Professional.id)
@@ -69,11 +98,55 @@ def eligible_declarations(unit_id: int | None = None) -> list[Declaration]:
             joinedload(Declaration.reviewer),
         )
     )
+    if user is not None and user.role is Role.UNIT_REVIEWER:
+        unit_reviewers = sa.select(User.id).where(
+            User.role == Role.UNIT_REVIEWER, User.unit_id == user.unit_id
+        )
+        query = query.where(
+            Declaration.unit_id == user.unit_id,
+            Declaration.reviewing_body == ReviewingBody.UNIT,
+            Declaration.reviewer_id.in_(unit_reviewers),
+            Professional.unit_id == user.unit_id,
+        )
     if unit_id == 0:
         query = query.where(Professional.unit_id.is_(None))
     elif unit_id:
         query = query.where(Professional.unit_id == unit_id)
-    return list(db.session.scalars(query))
+    rows = list(db.session.scalars(query))
+    if user is not None and user.role is Role.UNIT_REVIEWER:
+        rows = [d for d in rows if can_publicise(user, d)]  # the same rule, object by object
+    return rows
+
+
+def unit_batches(user: User, limit: int = 50) -> list[tuple[PublicityBatch, int]]:
+    """The batches this reviewer's unit opened, with the number of records in each."""
+    query = (
+        sa.select(PublicityBatch, sa.func.count(Declaration.id))
+        .join(User, PublicityBatch.created_by_id == User.id)
+        .outerjoin(Declaration, Declaration.batch_id == PublicityBatch.id)
+        .where(User.role == Role.UNIT_REVIEWER, User.unit_id == user.unit_id)
+        .group_by(PublicityBatch.id)
+        .order_by(PublicityBatch.start_date.desc(), PublicityBatch.id.desc())
+        .limit(limit)
+    )
+    return [(batch, count) for batch, count in db.session.execute(query)]
+
+
+def get_batch(user: User, batch_id: int) -> PublicityBatch:
+    """A batch for the publicity pages: any for the bureau, its own unit's for a unit."""
+    require_publisher(user)
+    batch = db.session.get(PublicityBatch, batch_id)
+    if batch is None:
+        raise not_found()
+    if user.role is not Role.BUREAU_OFFICER:
+        opener = batch.created_by
+        if (
+            opener is None
+            or opener.role is not Role.UNIT_REVIEWER
+            or opener.unit_id != user.unit_id
+        ):
+            raise not_found()
+    return batch
 
 
 def open_batch(
@@ -84,13 +157,21 @@ def open_batch(
     today: date | None = None,
 ) -> PublicityBatch:
     """Put approved declarations on the board from S (the first working day on or after
-    `start`) to E (S + 4 working days); they become PUBLICISED."""
-    _require_officer(user)
+    `start`) for the bureau's publicity length (never under 5 working days); they become
+    PUBLICISED. A unit (when allowed) publicises only what it approved for its own people."""
+    require_publisher(user)
     if not declaration_ids:
         raise Refusal("请至少选择一份核验通过的申报。", INVALID, field="declarations")
     declarations = list(
         db.session.scalars(sa.select(Declaration).where(Declaration.id.in_(declaration_ids)))
     )
+    if any(not can_publicise(user, d) for d in declarations):
+        raise Refusal(
+            "所选申报中有的不是本单位核验通过的本单位人员申报，不能由本单位公示。",
+            FORBIDDEN,
+            action="publicity.batch_opened",
+            user=user,
+        )
     bad = [
         d
         for d in declarations
@@ -103,13 +184,17 @@ def open_batch(
     if start < (today or local_today()):
         # Backdating would register records that nobody had the chance to object to.
         raise Refusal(
-            "公示开始日期不能早于今天：公示期须为今后实际公开的5个工作日。", INVALID, field="start"
+            f"公示开始日期不能早于今天：公示期须为今后实际公开的{publicity_days()}个工作日。",
+            INVALID,
+            field="start",
         )
     first, end, warnings = publicity_period(start)
     years = sorted({d.year for d in declarations})
+    publisher = user.unit.name if user.role is Role.UNIT_REVIEWER and user.unit else ""
     batch = PublicityBatch(
         title=(title or "").strip()
-        or f"{'、'.join(map(str, years))}年度专业技术人员继续教育学时登记公示（{first:%Y-%m-%d}）",
+        or f"{publisher}{'、'.join(map(str, years))}年度专业技术人员继续教育学时登记公示"
+        f"（{first:%Y-%m-%d}）",
         start_date=first,
         end_date=end,
         created_by_id=user.id,
@@ -332,6 +417,9 @@ def decide_objection(user: User, objection: Objection, outcome: str, reason: str
         if outcome == REREVIEW:
             # Back to the reviewer; it leaves the batch and will be publicised again if approved.
             declaration.batch_id = None
+            # A two-step declaration goes through both steps again.
+            declaration.first_reviewer_id = declaration.first_reviewed_at = None
+            declaration.first_review_note = ""
             declaration.general_hours = declaration.professional_hours = None
             declaration.total_hours = None
             declaration.compliant = None

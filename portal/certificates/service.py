@@ -50,6 +50,7 @@ _TOKEN_RE = re.compile(r"^[A-Z2-7]{26}$")
 IN_PROGRESS = (
     DeclarationStatus.SUBMITTED,
     DeclarationStatus.NEEDS_EVIDENCE,
+    DeclarationStatus.PROFESSIONAL_CHECKED,
     DeclarationStatus.APPROVED,
     DeclarationStatus.PUBLICISED,
 )

@@ -27,7 +27,11 @@ from portal.review.service import declared_result
 from portal.units.models import Unit
 
 REVIEWED = (DeclarationStatus.APPROVED, DeclarationStatus.PUBLICISED, DeclarationStatus.REGISTERED)
-WAITING = (DeclarationStatus.SUBMITTED, DeclarationStatus.NEEDS_EVIDENCE)
+WAITING = (
+    DeclarationStatus.SUBMITTED,
+    DeclarationStatus.NEEDS_EVIDENCE,
+    DeclarationStatus.PROFESSIONAL_CHECKED,
+)
 NO_HOURS = (DeclarationStatus.REJECTED, DeclarationStatus.REVOKED)
 
 

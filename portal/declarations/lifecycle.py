@@ -21,10 +21,32 @@ kind of actor:
 | needs_evidence  | request_evidence | needs_evidence  | the person's reviewer                    |
 | needs_evidence  | approve          | approved        | the person's reviewer                    |
 | needs_evidence  | reject           | rejected        | the person's reviewer                    |
-| approved        | publicise        | publicised      | a bureau officer                         |
+| approved        | publicise        | publicised      | a bureau officer (or, when the bureau    |
+|                 |                  |                 | allows it, the unit that approved it)    |
 | publicised      | register         | registered      | the system (period over), or the bureau  |
 | publicised      | revoke           | revoked         | a bureau officer (objection upheld)      |
 | publicised      | send_back        | submitted       | a bureau officer (objection upheld)      |
+
+Two-step review (a bureau setting, seed 003 五; fixed on the declaration at submission): the
+rows marked "1" are for one-step declarations only, those marked "2" for two-step ones only.
+
+| from                 | action            | to                   | steps | who                        |
+|----------------------|-------------------|----------------------|-------|----------------------------|
+| submitted            | approve           | approved             | 1     | the person's reviewer      |
+| needs_evidence       | approve           | approved             | 1     | the person's reviewer      |
+| submitted            | pass_professional | professional_checked | 2     | the first step's reviewer  |
+| needs_evidence       | pass_professional | professional_checked | 2     | the first step's reviewer  |
+| professional_checked | decide            | professional_checked | 2     | the bureau (second step)   |
+| professional_checked | request_evidence  | needs_evidence       | 2     | the bureau (second step)   |
+| professional_checked | approve           | approved             | 2     | the bureau (second step)   |
+| professional_checked | reject            | rejected             | 2     | the bureau (second step)   |
+
+In a two-step declaration, submitted and needs_evidence are the first step: its reviewer (the
+authority owning the person's title series, or the person's reviewer as the series says)
+decides the professional claims and passes them, asks for evidence or rejects; then the bureau
+decides the general claims and approves the total. A reviewer of the other step gets 409 (the
+step is not theirs yet, or no more); evidence asked for in the second step sends the
+declaration through both steps again.
 
 `enter_paper` records a year from before the portal from its paper 继续教育证书: the service
 (portal.declarations.paper) creates the row as a paper draft and moves it at once, so a paper
@@ -43,7 +65,12 @@ import enum
 from dataclasses import dataclass
 
 from portal.accounts.models import Role, User
-from portal.accounts.permissions import can_review
+from portal.accounts.permissions import (
+    can_publicise,
+    can_review,
+    reviews_declaration,
+    reviews_now,
+)
 from portal.declarations.models import Declaration
 from portal.declarations.models import DeclarationStatus as S
 from portal.refusal import CONFLICT, FORBIDDEN, NOT_FOUND, Refusal
@@ -56,6 +83,7 @@ class Actor(enum.StrEnum):
     SYSTEM = "system"  # the scheduled close; a bureau officer may run it by hand
     REPORTER = "reporter"  # who reports trainees: a provider, a unit, the bureau, or a CLI
     RECORDS = "records"  # who keeps the person's record: the bureau, or the unit's reviewer
+    PUBLISHER = "publisher"  # the bureau; the unit that approved it when the bureau allows
 
 
 class Action(enum.StrEnum):
@@ -73,12 +101,24 @@ class Action(enum.StrEnum):
     REVOKE = "revoke"
     SEND_BACK = "send_back"
     ENTER_PAPER = "enter_paper"
+    PASS_PROFESSIONAL = "pass_professional"
+
+
+ONE_STEP, TWO_STEP = 1, 2
 
 
 @dataclass(frozen=True)
 class Move:
     to: S
     actor: Actor
+    steps: int | None = None  # ONE_STEP or TWO_STEP declarations only; None: both
+
+    def applies_to(self, declaration: Declaration) -> bool:
+        return self.steps is None or self.steps == steps_of(declaration)
+
+
+def steps_of(declaration: Declaration) -> int:
+    return TWO_STEP if declaration.first_step is not None else ONE_STEP
 
 
 _REVIEW = {
@@ -94,13 +134,25 @@ MOVES: dict[tuple[S, Action], Move] = {
     (S.DRAFT, Action.PREPARE): Move(S.DRAFT, Actor.REPORTER),
     (S.DRAFT, Action.ENTER_PAPER): Move(S.REGISTERED, Actor.RECORDS),
     **{
-        (status, action): Move(to or status, Actor.REVIEWER)
+        (status, action): Move(
+            to or status, Actor.REVIEWER, ONE_STEP if action is Action.APPROVE else None
+        )
         for status in (S.SUBMITTED, S.NEEDS_EVIDENCE)
+        for action, to in _REVIEW.items()
+    },
+    (S.SUBMITTED, Action.PASS_PROFESSIONAL): Move(S.PROFESSIONAL_CHECKED, Actor.REVIEWER, TWO_STEP),
+    (S.NEEDS_EVIDENCE, Action.PASS_PROFESSIONAL): Move(
+        S.PROFESSIONAL_CHECKED, Actor.REVIEWER, TWO_STEP
+    ),
+    **{
+        (S.PROFESSIONAL_CHECKED, action): Move(
+            to or S.PROFESSIONAL_CHECKED, Actor.REVIEWER, TWO_STEP
+        )
         for action, to in _REVIEW.items()
     },
     (S.NEEDS_EVIDENCE, Action.ADD_EVIDENCE): Move(S.NEEDS_EVIDENCE, Actor.OWNER),
     (S.NEEDS_EVIDENCE, Action.RESUBMIT): Move(S.SUBMITTED, Actor.OWNER),
-    (S.APPROVED, Action.PUBLICISE): Move(S.PUBLICISED, Actor.BUREAU),
+    (S.APPROVED, Action.PUBLICISE): Move(S.PUBLICISED, Actor.PUBLISHER),
     (S.PUBLICISED, Action.REGISTER): Move(S.REGISTERED, Actor.SYSTEM),
     (S.PUBLICISED, Action.REVOKE): Move(S.REVOKED, Actor.BUREAU),
     (S.PUBLICISED, Action.SEND_BACK): Move(S.SUBMITTED, Actor.BUREAU),
@@ -120,11 +172,20 @@ _STATE_MESSAGES = {
 }
 
 
+FIRST_STEP_PENDING = "专业科目须先由{body}核验通过，人社局才能核验公需科目和总学时。"
+FIRST_STEP_DONE = "专业科目已核验通过，公需科目和总学时由人社局核验。"
+
+
 def _state_message(declaration: Declaration, action: Action) -> str:
     if action in _STATE_MESSAGES:
         return _STATE_MESSAGES[action]
+    first_step = declaration.status in (S.SUBMITTED, S.NEEDS_EVIDENCE)
+    if declaration.two_step and first_step and action is Action.APPROVE:
+        return FIRST_STEP_PENDING.format(body=declaration.first_step_label)
+    if action is Action.PASS_PROFESSIONAL and not declaration.two_step:
+        return "该申报按一步核验办理，没有单独的专业科目核验。"
     label = declaration.status.label
-    if action in _REVIEW:
+    if action in _REVIEW or action is Action.PASS_PROFESSIONAL:
         return f"该申报当前状态为“{label}”，不能再核验。"
     return f"该记录当前状态为“{label}”，不能再变更。"
 
@@ -143,10 +204,12 @@ def may_act(user: User | None, declaration: Declaration, actor: Actor) -> bool:
         return False
     if actor is Actor.OWNER:
         return declaration.professional.user_id == user.id
-    if actor is Actor.REVIEWER:
-        return can_review(user, declaration.professional)
+    if actor is Actor.REVIEWER:  # of either step; whose turn it is is checked after the state
+        return reviews_declaration(user, declaration)
     if actor is Actor.RECORDS:
         return user.role is Role.BUREAU_OFFICER or can_review(user, declaration.professional)
+    if actor is Actor.PUBLISHER:
+        return can_publicise(user, declaration)
     return user.role is Role.BUREAU_OFFICER
 
 
@@ -160,12 +223,20 @@ def _actor_refusal(user: User | None, declaration: Declaration, actor: Actor) ->
         return Refusal("您要找的申报不存在或您无权查看。", NOT_FOUND)
     if actor is Actor.RECORDS:
         return Refusal("只有人社局或人员所在单位可以录入纸质证书年度。", FORBIDDEN)
+    if actor is Actor.PUBLISHER:
+        return Refusal(
+            "只有人社局经办人，或经人社局允许的本单位经办人（限本单位核验通过的本单位人员）"
+            "可以公示。",
+            FORBIDDEN,
+        )
     return Refusal("只有人社局经办人可以办理此事项。", FORBIDDEN)
 
 
-def allowed_in(status: S, action: Action) -> bool:
-    """Does this state allow the action (whoever asks)?"""
-    return (status, action) in MOVES
+def allowed_in(status: S, action: Action, steps: int | None = None) -> bool:
+    """Does this state allow the action (whoever asks), for declarations reviewed in `steps`
+    steps (None: in either)?"""
+    move = MOVES.get((status, action))
+    return move is not None and (steps is None or move.steps in (None, steps))
 
 
 def check(
@@ -184,9 +255,21 @@ def check(
     if not may_act(user, declaration, actor):
         raise _actor_refusal(user, declaration, actor)
     move = MOVES.get((declaration.status, action))
-    if move is None:
+    if move is None or not move.applies_to(declaration):
         raise Refusal(
             _state_message(declaration, action),
+            CONFLICT,
+            action=audit_as,
+            obj=obj if obj is not None else declaration,
+            user=user,
+        )
+    if move.actor is Actor.REVIEWER and not reviews_now(user, declaration):
+        # A reviewer of the other step of a two-step review: not their turn (yet, or any more).
+        pending = declaration.status is not S.PROFESSIONAL_CHECKED
+        raise Refusal(
+            FIRST_STEP_PENDING.format(body=declaration.first_step_label)
+            if pending
+            else FIRST_STEP_DONE,
             CONFLICT,
             action=audit_as,
             obj=obj if obj is not None else declaration,

@@ -10,13 +10,15 @@ from portal import rules
 from portal.accounts.models import Professional, User
 from portal.extensions import db
 from portal.models_base import UTCDateTime, utcnow
-from portal.units.models import Unit
+from portal.units.models import Authority, FirstReview, Unit
 
 
 class DeclarationStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     NEEDS_EVIDENCE = "needs_evidence"  # reviewer asked for more evidence; only files may be added
+    # Two-step review: the first step passed the professional claims; the bureau's turn.
+    PROFESSIONAL_CHECKED = "professional_checked"
     APPROVED = "approved"
     REJECTED = "rejected"
     PUBLICISED = "publicised"
@@ -37,6 +39,7 @@ DECLARATION_STATUS_LABELS = {
     DeclarationStatus.DRAFT: "草稿",
     DeclarationStatus.SUBMITTED: "待核验",
     DeclarationStatus.NEEDS_EVIDENCE: "待补充材料",
+    DeclarationStatus.PROFESSIONAL_CHECKED: "专业科目已核验，待人社局核验",
     DeclarationStatus.APPROVED: "核验通过",
     DeclarationStatus.REJECTED: "核验未通过",
     DeclarationStatus.PUBLICISED: "公示中",
@@ -91,7 +94,18 @@ class Declaration(db.Model):
     reviewing_body: Mapped[ReviewingBody | None] = mapped_column(
         sa.Enum(ReviewingBody, native_enum=False, length=10)
     )
-    # Review outcome
+    # Two-step review (fixed at submission; None: one step): who checks the professional
+    # claims first (the authority below, or the person's reviewer), and who passed them.
+    first_step: Mapped[FirstReview | None] = mapped_column(
+        sa.Enum(FirstReview, native_enum=False, length=10)
+    )
+    first_step_authority_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("authority.id"), index=True
+    )
+    first_reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    first_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_review_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Review outcome (in two steps: the bureau's second step)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
@@ -107,7 +121,9 @@ class Declaration(db.Model):
 
     professional: Mapped[Professional] = relationship()
     unit: Mapped[Unit | None] = relationship()
-    reviewer: Mapped[User | None] = relationship()
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    first_step_authority: Mapped[Authority | None] = relationship()
+    first_reviewer: Mapped[User | None] = relationship(foreign_keys=[first_reviewer_id])
     claims: Mapped[list["Claim"]] = relationship(
         back_populates="declaration", order_by="Claim.position", cascade="all, delete-orphan"
     )
@@ -118,6 +134,20 @@ class Declaration(db.Model):
         shares = year.shares()
         for claim in self.claims:
             claim.counted_general, claim.counted_professional = shares.get(str(claim.id), (0, 0))
+
+    @property
+    def two_step(self) -> bool:
+        return self.first_step is not None
+
+    @property
+    def first_step_label(self) -> str:
+        """Who checks the professional claims first: the authority's name, the unit or the
+        bureau."""
+        if self.first_step is FirstReview.AUTHORITY and self.first_step_authority is not None:
+            return self.first_step_authority.name
+        if self.reviewing_body is ReviewingBody.BUREAU:
+            return ReviewingBody.BUREAU.label
+        return ReviewingBody.UNIT.label
 
     @property
     def audit_name(self) -> str:

@@ -17,7 +17,12 @@ from sqlalchemy.orm import selectinload
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Professional, Role, User
-from portal.accounts.permissions import can_view_declaration, reviewers_of
+from portal.accounts.permissions import (
+    bureau_officers,
+    can_view_declaration,
+    first_step_reviewers,
+    reviewers_of,
+)
 from portal.audit.service import record
 from portal.clock import current_year
 from portal.declarations import duplicates, lifecycle
@@ -36,6 +41,7 @@ from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, Refusal
 from portal.settings import get_setting
+from portal.units.models import FirstReview
 
 # --- years and rule sets -----------------------------------------------------------------
 
@@ -604,6 +610,7 @@ def submit(user: User, declaration: Declaration) -> Declaration:
     declaration.reviewing_body = (
         ReviewingBody.BUREAU if person.reviewed_by_bureau else ReviewingBody.UNIT
     )
+    _fix_review_steps(declaration)
     db.session.flush()
     record(
         "declaration.submit",
@@ -627,11 +634,38 @@ def resubmit(user: User, declaration: Declaration) -> Declaration:
     return declaration
 
 
+def _fix_review_steps(declaration: Declaration) -> None:
+    """Two-step review (setting TWO_STEP_REVIEW), fixed at submission like the reviewing body:
+    the authority owning the person's current title series checks the professional claims
+    first, or the person's reviewer when the series says so or there is no title."""
+    if not get_setting("TWO_STEP_REVIEW"):
+        declaration.first_step = declaration.first_step_authority_id = None
+        return
+    titles = declaration.professional.titles
+    series = titles[0].series if titles else None
+    if series is not None and series.first_review is FirstReview.AUTHORITY:
+        declaration.first_step = FirstReview.AUTHORITY
+        declaration.first_step_authority_id = series.authority_id
+    else:
+        declaration.first_step = FirstReview.UNIT
+        declaration.first_step_authority_id = None
+
+
+def waiting_reviewers(declaration: Declaration) -> list[User]:
+    """Whose turn it is: the person's reviewers; in two steps, the first step's reviewers,
+    then the bureau."""
+    if not declaration.two_step:
+        return reviewers_of(declaration.professional)
+    if declaration.status is DeclarationStatus.PROFESSIONAL_CHECKED:
+        return bureau_officers()
+    return first_step_reviewers(declaration)
+
+
 def tell_reviewers(declaration: Declaration, what: str) -> None:
-    """The person's reviewers hear of a declaration that waits for them."""
+    """The reviewers whose turn it is hear of a declaration that waits for them."""
     person = declaration.professional
     notify(
-        reviewers_of(person),
+        waiting_reviewers(declaration),
         "declaration.submitted",
         f"{person.name}的{declaration.year}年度学时申报{what}，待核验。",
         "review.show",

@@ -1,5 +1,6 @@
 """The bureau officer's publicity pages: open batches, close the periods that are over, decide
-objections. The whole blueprint is for bureau officers (one gate); the public board is
+objections; and, when the bureau allows it, a unit reviewer's page to publicise its own
+people (UNIT_PAGES; the service checks every declaration). The public board is
 portal.board.views."""
 
 import sqlalchemy as sa
@@ -8,7 +9,7 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.board import forms, service
-from portal.board.models import Objection, ObjectionStatus, PublicityBatch
+from portal.board.models import Objection, ObjectionStatus
 from portal.extensions import db
 from portal.jobs import service as jobs
 from portal.refusal import Refusal
@@ -16,14 +17,39 @@ from portal.security import is_htmx, require_roles
 from portal.units.models import Unit
 
 bp = Blueprint("publicity", __name__, url_prefix="/board")
-require_roles(bp, Role.BUREAU_OFFICER)
+require_roles(bp, Role.BUREAU_OFFICER, Role.UNIT_REVIEWER)
+UNIT_PAGES = {
+    "publicity.unit_batches",
+    "publicity.unit_open_batch",
+    "publicity.period",
+    "publicity.batch",
+}
+
+
+@bp.before_request
+def _units_only_their_pages():
+    # The bureau's pages stay the bureau's; a unit's only while the bureau allows it.
+    if current_user.role is Role.UNIT_REVIEWER:
+        if request.endpoint not in UNIT_PAGES:
+            abort(403)
+        service.require_publisher(current_user)
+    elif request.endpoint in ("publicity.unit_batches", "publicity.unit_open_batch"):
+        abort(403)
+
+
+def _batch_form(**kwargs):
+    form = forms.BatchForm(**kwargs)
+    form.start.description = (
+        f"如不是工作日，自其后第一个工作日起算；公示期共{service.publicity_days()}个工作日"
+    )
+    return form
 
 
 def _batches_page(form=None, status=200):
     unit_id = request.args.get("unit", type=int)
     eligible = service.eligible_declarations(unit_id)
     if form is None:
-        form = forms.BatchForm(formdata=None, start=service.default_start())
+        form = _batch_form(formdata=None, start=service.default_start())
         form.declarations.data = [d.id for d in eligible]
     form.declarations.choices = [(d.id, d.professional.name) for d in eligible]
     start = form.start.data or service.default_start()
@@ -53,7 +79,7 @@ def batches():
 
 @bp.post("/batches")
 def open_batch():
-    form = forms.BatchForm()
+    form = _batch_form()
     if form.validate_on_submit():
         try:
             batch = service.open_batch(
@@ -82,9 +108,54 @@ def period():
     return render_template(template, period=period, days=service.publicity_days())
 
 
+def _unit_page(form=None, status=200):
+    eligible = service.eligible_declarations(user=current_user)
+    if form is None:
+        form = _batch_form(formdata=None, start=service.default_start())
+        form.declarations.data = [d.id for d in eligible]
+    form.declarations.choices = [(d.id, d.professional.name) for d in eligible]
+    start = form.start.data or service.default_start()
+    return render_template(
+        "publicity/unit_batches.html",
+        form=form,
+        eligible=eligible,
+        period=service.publicity_period(start),
+        days=service.publicity_days(),
+        batches=service.unit_batches(current_user),
+        today=service.local_today(),
+    ), status
+
+
+@bp.get("/unit")
+def unit_batches():
+    return _unit_page()
+
+
+@bp.post("/unit")
+def unit_open_batch():
+    form = _batch_form()
+    if form.validate_on_submit():
+        try:
+            batch = service.open_batch(
+                current_user, form.declarations.data, form.start.data, form.title.data
+            )
+        except Refusal as error:
+            if not error.on_form:
+                raise
+            form.form_errors.append(error.message)
+        else:
+            flash(
+                f"已开始公示：{batch.start_date.isoformat()} 至 {batch.end_date.isoformat()}，"
+                f"共 {len(batch.declarations)} 份。",
+                "success",
+            )
+            return redirect(url_for("publicity.batch", batch_id=batch.id), 303)
+    return _unit_page(form, 422)
+
+
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id):
-    batch = db.session.get(PublicityBatch, batch_id) or abort(404)
+    batch = service.get_batch(current_user, batch_id)
     return render_template(
         "publicity/batch.html",
         batch=batch,

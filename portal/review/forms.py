@@ -19,6 +19,10 @@ class ReviewFilterForm(FlaskForm):
             ("", "全部待核验"),
             (DeclarationStatus.SUBMITTED.value, DeclarationStatus.SUBMITTED.label),
             (DeclarationStatus.NEEDS_EVIDENCE.value, DeclarationStatus.NEEDS_EVIDENCE.label),
+            (
+                DeclarationStatus.PROFESSIONAL_CHECKED.value,
+                DeclarationStatus.PROFESSIONAL_CHECKED.label,
+            ),
         ],
         validators=[Optional()],
     )

@@ -10,8 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from portal import rules
-from portal.accounts.models import PersonStatus, Professional, User
-from portal.accounts.permissions import can_review, reviewable_people, reviewed_under
+from portal.accounts.models import PersonStatus, Professional, Role, User
+from portal.accounts.permissions import (
+    can_review,
+    reviewable_people,
+    reviewed_under,
+    reviews_declaration,
+    reviews_now,
+)
 from portal.audit.service import record
 from portal.declarations import duplicates, lifecycle
 from portal.declarations import service as declarations
@@ -22,11 +28,19 @@ from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.paging import Window, window
 from portal.providers import service as providers
-from portal.refusal import CONFLICT, INVALID, Refusal, not_found
+from portal.refusal import CONFLICT, INVALID, Refusal, forbidden, not_found
+from portal.rules import SUBJECT_LABELS
+from portal.units.models import FirstReview
 
 REVIEWABLE = tuple(
-    status for status in DeclarationStatus if lifecycle.allowed_in(status, Action.APPROVE)
+    status
+    for status in DeclarationStatus
+    if lifecycle.allowed_in(status, Action.APPROVE)
+    or lifecycle.allowed_in(status, Action.PASS_PROFESSIONAL)
 )
+# In a two-step review: the first step's states, and the subject each step decides.
+FIRST_STEP_STATES = (DeclarationStatus.SUBMITTED, DeclarationStatus.NEEDS_EVIDENCE)
+FIRST_STEP_SUBJECT, SECOND_STEP_SUBJECT = "professional", "general"
 
 
 # --- finding things -----------------------------------------------------------------------
@@ -44,16 +58,54 @@ class Queue:
         return sum(self.counts.values())
 
 
+def _waiting_for(user: User, confirmed: bool = True) -> sa.ColumnElement[bool]:
+    """The declarations whose turn is this user's (people confirmed or not): one-step ones
+    of the people it reviews; in two steps, the first step (the authority's series people,
+    or the reviewer's own people) and, for the bureau, the second."""
+    state = Professional.status == PersonStatus.CONFIRMED
+    people = sa.select(Professional.id).where(state if confirmed else sa.not_(state))
+    own = reviewable_people(user).where(state if confirmed else sa.not_(state))
+    own_ids = own.with_only_columns(Professional.id)
+    first_step = Declaration.status.in_(FIRST_STEP_STATES)
+    options = [
+        sa.and_(
+            Declaration.first_step.is_(None),
+            Declaration.status.in_(FIRST_STEP_STATES),
+            Declaration.professional_id.in_(own_ids),
+        ),
+        sa.and_(
+            Declaration.first_step == FirstReview.UNIT,
+            first_step,
+            Declaration.professional_id.in_(own_ids),
+        ),
+    ]
+    if user.role is Role.AUTHORITY_OFFICER and user.authority_id is not None:
+        options.append(
+            sa.and_(
+                Declaration.first_step == FirstReview.AUTHORITY,
+                Declaration.first_step_authority_id == user.authority_id,
+                first_step,
+                Declaration.professional_id.in_(people),
+            )
+        )
+    if user.role is Role.BUREAU_OFFICER:
+        options.append(
+            sa.and_(
+                Declaration.first_step.is_not(None),
+                Declaration.status == DeclarationStatus.PROFESSIONAL_CHECKED,
+                Declaration.professional_id.in_(people),
+            )
+        )
+    return sa.or_(*options)
+
+
 def review_queue(
     user: User, *, year: int | None = None, status: str | None = None, q: str = "", page: int = 1
 ) -> Queue:
-    """Submitted (and waiting-for-evidence) declarations of confirmed people this user reviews:
-    rows of (declaration, number of claims), the person and unit loaded with them."""
-    people = reviewable_people(user).where(Professional.status == PersonStatus.CONFIRMED)
-    conditions = [
-        Declaration.professional_id.in_(people.with_only_columns(Professional.id)),
-        Declaration.status.in_(REVIEWABLE),
-    ]
+    """Declarations of confirmed people waiting for this user's review (submitted, waiting
+    for evidence, or at its step of a two-step review): rows of (declaration, number of
+    claims), the person and unit loaded with them."""
+    conditions = [_waiting_for(user)]
     if year:
         conditions.append(Declaration.year == year)
     if q.strip():
@@ -85,32 +137,55 @@ def review_queue(
 
 def waiting_for_confirmation(user: User) -> int:
     """Submitted declarations held back because their person is not confirmed yet."""
-    people = reviewable_people(user).where(Professional.status != PersonStatus.CONFIRMED)
     return db.session.scalar(
-        sa.select(sa.func.count(Declaration.id)).where(
-            Declaration.professional_id.in_(people.with_only_columns(Professional.id)),
-            Declaration.status.in_(REVIEWABLE),
-        )
+        sa.select(sa.func.count(Declaration.id)).where(_waiting_for(user, confirmed=False))
     )
 
 
 def get_declaration(user: User, declaration_id: int) -> Declaration:
-    """A declaration this user reviews (or, read only, one submitted to this user's unit before
-    the person moved on), past the draft stage; 404 otherwise (no leak). Acting on it still
-    asks the lifecycle, which wants the person's current reviewer."""
+    """A declaration this user reviews (at either step of a two-step review; or, read only,
+    one submitted to this user's unit before the person moved on), past the draft stage; 404
+    otherwise (no leak). Acting on it still asks the lifecycle, which wants the reviewer
+    whose turn it is."""
     declaration = db.session.get(Declaration, declaration_id)
     if (
         declaration is None
         or declaration.status is DeclarationStatus.DRAFT
-        or not (can_review(user, declaration.professional) or reviewed_under(user, declaration))
+        or not (
+            can_review(user, declaration.professional)
+            or reviews_declaration(user, declaration)
+            or reviewed_under(user, declaration)
+        )
     ):
         raise not_found()
     return declaration
 
 
 def may_act(user: User, declaration: Declaration) -> bool:
-    """Is the page's reviewing part for this user (not a former unit reading its year)?"""
-    return declaration.status in REVIEWABLE and can_review(user, declaration.professional)
+    """Is the page's reviewing part for this user (its turn; not a former unit reading its
+    year, nor the other step of a two-step review)?"""
+    return declaration.status in REVIEWABLE and reviews_now(user, declaration)
+
+
+def step_subject(declaration: Declaration) -> str | None:
+    """The subject the current step decides in a two-step review (None: every claim)."""
+    if not declaration.two_step:
+        return None
+    if declaration.status is DeclarationStatus.PROFESSIONAL_CHECKED:
+        return SECOND_STEP_SUBJECT
+    return FIRST_STEP_SUBJECT
+
+
+def may_decide(user: User, claim: Claim) -> bool:
+    """May this user decide this claim now (its turn, and the claim's subject is its step's)?"""
+    subject = step_subject(claim.declaration)
+    return may_act(user, claim.declaration) and subject in (None, claim.subject)
+
+
+def require_people_rights(user: User) -> None:
+    """Confirming people is the unit's or the bureau's, never an authority's."""
+    if user.role not in (Role.UNIT_REVIEWER, Role.BUREAU_OFFICER):
+        raise forbidden("只有单位经办人或人社局经办人可以确认人员。")
 
 
 def get_claim(user: User, declaration_id: int, claim_id: int) -> Claim:
@@ -205,6 +280,20 @@ def decide_claim(
 ) -> Claim:
     """Accept, accept with fewer hours (reason required) or refuse (reason required)."""
     _check_actionable(user, claim.declaration, Action.DECIDE)
+    subject = step_subject(claim.declaration)
+    if subject is not None and claim.subject != subject:
+        raise Refusal(
+            f"分两步核验时，{SUBJECT_LABELS.get(claim.subject, claim.subject)}条目由"
+            + (
+                f"{claim.declaration.first_step_label}在专业科目核验中认定。"
+                if claim.subject == FIRST_STEP_SUBJECT
+                else "人社局在专业科目核验通过后认定。"
+            ),
+            CONFLICT,
+            action="review.claim_decided",
+            obj=claim,
+            user=user,
+        )
     if decision is not ClaimDecision.REFUSED:
         providers.check_filed_for_acceptance(claim)
     reason = (reason or "").strip()
@@ -267,6 +356,42 @@ def approve(user: User, declaration: Declaration, note: str = "") -> rules.YearR
     return year
 
 
+def pass_professional(user: User, declaration: Declaration, note: str = "") -> Declaration:
+    """The first step of a two-step review: the professional claims are decided and passed;
+    the bureau then decides the general claims and the total. Who and when are kept."""
+    _check_actionable(user, declaration, Action.PASS_PROFESSIONAL)
+    undecided = [
+        i + 1
+        for i, c in enumerate(declaration.claims)
+        if c.subject == FIRST_STEP_SUBJECT and c.decision is None
+    ]
+    if undecided:
+        numbers = "、".join(f"第{n}项" for n in undecided)
+        raise Refusal(f"请先对每一项专业科目条目作出认定：{numbers}尚未认定。", CONFLICT)
+    lifecycle.transition(user, declaration, Action.PASS_PROFESSIONAL)
+    declaration.first_reviewer_id = user.id
+    declaration.first_reviewed_at = utcnow()
+    declaration.first_review_note = (note or "").strip()
+    db.session.flush()
+    accepted = sum(
+        c.accepted_hours or 0 for c in declaration.claims if c.subject == FIRST_STEP_SUBJECT
+    )
+    record(
+        "review.professional_passed",
+        declaration,
+        user=user,
+        detail=f"专业科目条目认定{accepted}学时 {declaration.first_review_note}".strip(),
+    )
+    _tell_owner(
+        declaration,
+        "declaration.professional_passed",
+        f"您的{declaration.year}年度学时申报专业科目已由{declaration.first_step_label}核验通过，"
+        "待人社局核验公需科目和总学时。",
+    )
+    declarations.tell_reviewers(declaration, "专业科目已核验通过")
+    return declaration
+
+
 def reject(user: User, declaration: Declaration, reason: str) -> Declaration:
     """Reject as a whole (e.g. 弄虚作假, 004 第十四条 / 第二十条); the reason is required."""
     _check_actionable(user, declaration, Action.REJECT)
@@ -289,6 +414,9 @@ def request_evidence(user: User, declaration: Declaration, note: str) -> Declara
     _check_actionable(user, declaration, Action.REQUEST_EVIDENCE)
     if not (note or "").strip():
         raise Refusal("请写明需要补充哪些证明材料。", INVALID, field="note")
+    if declaration.status is DeclarationStatus.PROFESSIONAL_CHECKED:
+        # Asked for in the second step: once resubmitted it goes through both steps again.
+        reset_first_step(declaration)
     lifecycle.transition(user, declaration, Action.REQUEST_EVIDENCE)
     declaration.review_note = note.strip()
     declaration.reviewer_id = user.id
@@ -300,6 +428,13 @@ def request_evidence(user: User, declaration: Declaration, note: str) -> Declara
         f"您的{declaration.year}年度学时申报需要补充证明材料：{note.strip()}",
     )
     return declaration
+
+
+def reset_first_step(declaration: Declaration) -> None:
+    """A two-step declaration back at its first step forgets who passed it (the audit log
+    keeps it)."""
+    declaration.first_reviewer_id = declaration.first_reviewed_at = None
+    declaration.first_review_note = ""
 
 
 def _tell_owner(declaration: Declaration, kind: str, text: str) -> None:

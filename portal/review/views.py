@@ -13,7 +13,7 @@ from portal.rules import DETAIL_LABELS, SUBJECT_LABELS, RuleError, get_rule_set
 from portal.security import is_htmx, require_roles
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-require_roles(bp, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER)
+require_roles(bp, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER)
 
 
 @bp.context_processor
@@ -82,9 +82,16 @@ def _show(declaration, claim_forms=None, status=200, **action_forms):
         "reject_form": action_forms.get("reject_form") or forms.RejectForm(formdata=None),
         "evidence_form": action_forms.get("evidence_form")
         or forms.EvidenceRequestForm(formdata=None),
+        "pass_form": action_forms.get("pass_form") or forms.ApproveForm(formdata=None),
         "actionable": service.may_act(current_user, declaration),
+        "may_decide": _may_decide,
+        "step_subject": service.step_subject(declaration),
     }
     return render_template("review/show.html", **context), status
+
+
+def _may_decide(claim):
+    return service.may_decide(current_user, claim)
 
 
 def _accepted(declaration):
@@ -152,6 +159,7 @@ def _claim_widget(claim, form, status, saved=False):
         duplicates=service.duplicate_warnings(declaration),
         filing=service.filing_notes(declaration),
         actionable=service.may_act(current_user, declaration),
+        may_decide=_may_decide,
         accepted=_accepted(declaration),
         oob=True,
         saved=saved,
@@ -185,6 +193,17 @@ def approve(declaration_id):
     )
 
 
+@bp.post("/<int:declaration_id>/pass-professional")
+def pass_professional(declaration_id):
+    return _act(
+        declaration_id,
+        forms.ApproveForm,
+        "pass_form",
+        lambda d, f: service.pass_professional(current_user, d, f.note.data or ""),
+        "专业科目已核验通过，转人社局核验公需科目和总学时。",
+    )
+
+
 @bp.post("/<int:declaration_id>/reject")
 def reject(declaration_id):
     return _act(
@@ -213,6 +232,7 @@ def people():
 
 
 def _people_page(refuse_forms=None, status=200):
+    service.require_people_rights(current_user)
     people = service.pending_people(current_user)
     refuse_forms = refuse_forms or {}
     for person in people:
@@ -229,6 +249,7 @@ def _people_page(refuse_forms=None, status=200):
 
 @bp.post("/people/<int:person_id>/confirm")
 def confirm_person(person_id):
+    service.require_people_rights(current_user)
     person = service.get_person(current_user, person_id)
     if forms.ConfirmPersonForm().validate_on_submit():
         try:
@@ -241,6 +262,7 @@ def confirm_person(person_id):
 
 @bp.post("/people/<int:person_id>/refuse")
 def refuse_person(person_id):
+    service.require_people_rights(current_user)
     person = service.get_person(current_user, person_id)
     form = forms.RefusePersonForm(prefix=f"p{person.id}")
     if form.validate_on_submit():

@@ -21,6 +21,23 @@ class SettingSpec:
     help: str = ""
     group: str = ""
     choices: tuple[tuple[str, str], ...] = ()  # (value, Chinese label) of a "choice" setting
+    too_small: str = ""  # the message below the minimum, where the law sets it
+
+    def range_message(self) -> str:
+        return f"应在{self.minimum}–{self.maximum}之间"
+
+    def problem(self, value) -> str:
+        """Why a value cannot be saved ("" if it can): integers within their bounds."""
+        if self.kind not in ("int", "mb"):
+            return ""
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "请填写整数"
+        number = value // (1024 * 1024) if self.kind == "mb" else value
+        if number < self.minimum and self.too_small:
+            return self.too_small
+        if not self.minimum <= number <= self.maximum:
+            return self.range_message()
+        return ""
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
@@ -111,6 +128,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "学时验证",
     ),
     SettingSpec(
+<<<<<<< HEAD
         "STORAGE_MIN_FREE_BYTES",
         "存储空间告警阈值（MB）",
         "mb",
@@ -138,6 +156,31 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "申报条目、证明材料、培训计划、名单等表单打开后在此时间内提交有效；"
         "同一表单重复提交只保存一次，超时须刷新页面重新填写",
         "系统",
+=======
+        "TWO_STEP_REVIEW",
+        "年度学时分两步核验",
+        "bool",
+        help="是：先由行业主管部门（或用人单位，按职称系列设置）核验专业科目学时，"
+        "再由县人社局核验公需科目和总学时（2025年度办法）；否：由单位或人社局一次核验",
+        group="核验与公示",
+    ),
+    SettingSpec(
+        "UNIT_PUBLICITY",
+        "允许用人单位公示本单位人员",
+        "bool",
+        help="是：单位经办人可将本单位核验通过的申报自行公示（第十四条）；否：由人社局统一公示",
+        group="核验与公示",
+    ),
+    SettingSpec(
+        "PUBLICITY_WORKING_DAYS",
+        "公示期（工作日）",
+        "int",
+        5,
+        30,
+        "公示期不少于5个工作日（第十四条）",
+        "核验与公示",
+        too_small="公示期不得少于5个工作日（第十四条）。",
+>>>>>>> issue10-twostep
     ),
 )
 SPECS = {spec.key: spec for spec in SETTINGS}

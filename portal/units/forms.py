@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from portal.accounts.idnumbers import clean_uscc
 from portal.extensions import db
 from portal.fields import Select, strip
-from portal.units.models import UNIT_TYPE_LABELS, Authority, Unit
+from portal.units.models import UNIT_TYPE_LABELS, Authority, FirstReview, Unit
 
 
 class UnitForm(FlaskForm):
@@ -79,6 +79,13 @@ class SeriesForm(FlaskForm):
         filters=[strip],
     )
     authority = Select("行业主管部门", validators=[DataRequired("请选择行业主管部门")])
+    first_review = Select(
+        "分两步核验时专业科目由谁核验",
+        choices=[(f.value, f.label) for f in FirstReview],
+        default=FirstReview.AUTHORITY.value,
+        validators=[DataRequired("请选择专业科目的核验单位")],
+        description="仅在系统设置“年度学时分两步核验”为“是”时适用",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

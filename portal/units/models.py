@@ -34,6 +34,18 @@ UNIT_TYPE_LABELS = {
 }
 
 
+class FirstReview(enum.StrEnum):
+    """Who reviews a series' professional (专业) claims first when the bureau runs the yearly
+    review in two steps (seed 003 五): its authority, or the person's unit."""
+
+    AUTHORITY = "authority"
+    UNIT = "unit"
+
+    @property
+    def label(self) -> str:
+        return {"authority": "行业主管部门", "unit": "用人单位"}[self.value]
+
+
 class Authority(db.Model):
     """行业主管部门: owns one or more title series (seed 002 annex)."""
 
@@ -83,6 +95,12 @@ class TitleSeries(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authority.id"), index=True)
+    # Two-step review: who checks the professional claims of people of this series first.
+    first_review: Mapped[FirstReview] = mapped_column(
+        sa.Enum(FirstReview, native_enum=False, length=10),
+        default=FirstReview.AUTHORITY,
+        server_default=FirstReview.AUTHORITY.name,  # enums are stored by name
+    )
 
     authority: Mapped[Authority] = relationship(back_populates="series")
 

@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from portal.audit.service import record
 from portal.extensions import db
 from portal.refusal import INVALID, Refusal
-from portal.units.models import UNIT_TYPE_LABELS, Authority, TitleSeries, Unit, UnitType
+from portal.units.models import (
+    UNIT_TYPE_LABELS,
+    Authority,
+    FirstReview,
+    TitleSeries,
+    Unit,
+    UnitType,
+)
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -115,18 +122,35 @@ def rename_authority(actor: User, authority: Authority, name: str) -> bool:
     return True
 
 
-def create_series(actor: User, name: str, authority: Authority) -> TitleSeries:
+def create_series(
+    actor: User,
+    name: str,
+    authority: Authority,
+    first_review: FirstReview = FirstReview.AUTHORITY,
+) -> TitleSeries:
     if _name_taken(TitleSeries, name):
         raise Refusal("已有同名的职称系列。", INVALID, field="name")
-    series = TitleSeries(name=name, authority=authority)
+    series = TitleSeries(name=name, authority=authority, first_review=first_review)
     db.session.add(series)
     db.session.flush()
-    record("series.create", series, user=actor, detail=f"{name}（{authority.name}）")
+    record(
+        "series.create",
+        series,
+        user=actor,
+        detail=f"{name}（{authority.name}，专业科目由{first_review.label}核验）",
+    )
     return series
 
 
-def update_series(actor: User, series: TitleSeries, name: str, authority: Authority) -> list[str]:
-    """Rename the series or give it to another authority; the "字段：旧 → 新" lines."""
+def update_series(
+    actor: User,
+    series: TitleSeries,
+    name: str,
+    authority: Authority,
+    first_review: FirstReview | None = None,
+) -> list[str]:
+    """Rename the series, give it to another authority or change who checks its professional
+    claims first in a two-step review; the "字段：旧 → 新" lines."""
     changes = []
     if name != series.name:
         if _name_taken(TitleSeries, name, series.id):
@@ -136,6 +160,9 @@ def update_series(actor: User, series: TitleSeries, name: str, authority: Author
     if authority.id != series.authority_id:
         changes.append(f"行业主管部门：{series.authority.name} → {authority.name}")
         series.authority = authority
+    if first_review is not None and first_review is not series.first_review:
+        changes.append(f"专业科目核验：{series.first_review.label} → {first_review.label}")
+        series.first_review = first_review
     if changes:
         db.session.flush()
         record("series.update", series, user=actor, detail="；".join(changes))

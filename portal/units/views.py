@@ -11,7 +11,14 @@ from portal.refusal import Refusal
 from portal.security import is_htmx, page_number, require_roles, roles_required
 from portal.units import service
 from portal.units.forms import AuthorityForm, SeriesForm, UnitForm
-from portal.units.models import UNIT_TYPE_LABELS, Authority, TitleSeries, Unit, UnitType
+from portal.units.models import (
+    UNIT_TYPE_LABELS,
+    Authority,
+    FirstReview,
+    TitleSeries,
+    Unit,
+    UnitType,
+)
 
 bp = Blueprint("units", __name__, url_prefix="/admin/units")
 require_roles(bp, Role.ADMIN, Role.BUREAU_OFFICER)
@@ -95,6 +102,7 @@ def _series_page(status=200, authority_form=None, series_form=None, edits=None):
                         prefix=f"s{series.id}",
                         name=series.name,
                         authority=str(series.authority_id),
+                        first_review=series.first_review.value,
                     ),
                 )
     return render_template(
@@ -157,7 +165,10 @@ def new_series():
     if form.validate_on_submit():
         try:
             series = service.create_series(
-                current_user, form.name.data, db.session.get(Authority, int(form.authority.data))
+                current_user,
+                form.name.data,
+                db.session.get(Authority, int(form.authority.data)),
+                FirstReview(form.first_review.data),
             )
             return _saved(f"已添加职称系列“{series.name}”。")
         except Refusal as error:
@@ -177,6 +188,7 @@ def edit_series(series_id):
                 series,
                 form.name.data,
                 db.session.get(Authority, int(form.authority.data)),
+                FirstReview(form.first_review.data),
             )
             return _saved(f"已保存“{series.name}”。" if changes else "没有修改任何内容。")
         except Refusal as error:

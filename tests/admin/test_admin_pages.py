@@ -272,6 +272,7 @@ def _settings(**overrides):
         "STORAGE_MIN_FREE_BYTES": "500",
         "BACKUP_KEEP": "14",
         "FORM_TOKEN_HOURS": "24",
+        "PUBLICITY_WORKING_DAYS": "5",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -343,6 +344,7 @@ def test_highest_only_scope_setting(app, client, admin):
         ("PASSWORD_MIN_LENGTH", "6", "应在8–64之间"),
         ("IDLE_TIMEOUT_MINUTES", "abc", "请输入整数"),
         ("LOGIN_MAX_FAILURES", "", "请填写"),
+        ("PUBLICITY_WORKING_DAYS", "4", "公示期不得少于5个工作日（第十四条）。"),
     ],
 )
 def test_settings_are_validated(app, client, admin, field, value, message):

@@ -143,3 +143,33 @@ def test_verify_queries_do_not_grow(app, client, make_professional, make_registe
 
     few = queries(app, client, f"/verify/{printed([2024])}")
     assert queries(app, client, f"/verify/{printed(range(2015, 2026))}") == few
+
+
+def test_authority_queue_queries_do_not_grow(
+    app, client, auth, make_unit, make_user, make_professional, make_submitted_declaration
+):
+    """The authority officer's first-step queue of a two-step review."""
+    from portal.accounts.models import PersonTitle
+    from portal.units.models import Authority, FirstReview, TitleLevel, TitleSeries
+
+    authority = Authority(name="市教体局")
+    series = TitleSeries(name="中小学教师", authority=authority)
+    db.session.add(series)
+    db.session.commit()
+    unit = make_unit(name="大学校")
+    auth.login(make_user(Role.AUTHORITY_OFFICER, authority=authority))
+
+    def submit(n):
+        for _ in range(n):
+            person = make_professional(unit=unit, account=False)
+            db.session.add(
+                PersonTitle(professional=person, series=series, level=TitleLevel.INTERMEDIATE)
+            )
+            make_submitted_declaration(
+                person, first_step=FirstReview.AUTHORITY, first_step_authority_id=authority.id
+            )
+
+    submit(FEW)
+    few = queries(app, client, "/review/")
+    submit(MANY)
+    assert queries(app, client, "/review/") == few

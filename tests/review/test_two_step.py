@@ -1,0 +1,297 @@
+"""The two-step yearly review (seed 003 五; setting TWO_STEP_REVIEW): the professional claims
+first by the authority owning the person's title series (or the unit, per series), then the
+general claims and the total by the county bureau. Rights per object, each step audited."""
+
+import pytest
+import sqlalchemy as sa
+
+from portal.accounts.models import PersonTitle, Role
+from portal.audit.models import AuditEvent
+from portal.declarations import service as declarations
+from portal.declarations.models import Declaration, DeclarationStatus
+from portal.extensions import db
+from portal.notifications.models import Notification
+from portal.settings import set_setting
+from portal.units.models import Authority, FirstReview, TitleLevel, TitleSeries, UnitType
+
+PASSED = DeclarationStatus.PROFESSIONAL_CHECKED
+
+
+def _state(declaration_id):
+    db.session.expire_all()
+    return db.session.get(Declaration, declaration_id)
+
+
+def _events(action):
+    db.session.expire_all()
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def _decide(client, declaration, claim, decision="accepted", reason=""):
+    prefix = f"c{claim.id}-"
+    return client.post(
+        f"/review/{declaration.id}/claims/{claim.id}",
+        data={prefix + "decision": decision, prefix + "reason": reason},
+    )
+
+
+def _claim(declaration, subject):
+    return next(c for c in declaration.claims if c.subject == subject)
+
+
+@pytest.fixture
+def county(ctx, make_unit, make_user, make_professional, make_submitted_declaration):
+    """Two-step review on; a school (teachers: 市教体局 first) and a hospital whose series the
+    bureau gave to the unit; a private firm; their reviewers and two authority officers."""
+    set_setting("TWO_STEP_REVIEW", True)
+    edu, health = Authority(name="市教体局"), Authority(name="市卫健委")
+    teachers = TitleSeries(name="中小学教师", authority=edu)
+    doctors = TitleSeries(name="卫生", authority=health, first_review=FirstReview.UNIT)
+    db.session.add_all([teachers, doctors])
+    db.session.commit()
+    school, hospital = make_unit(name="第一中学"), make_unit(name="县人民医院")
+    firm = make_unit(name="某科技公司", type=UnitType.PRIVATE_ENTERPRISE)
+
+    def person(unit, series, name):
+        p = make_professional(unit=unit, name=name)
+        if series is not None:
+            db.session.add(
+                PersonTitle(professional=p, series=series, level=TitleLevel.INTERMEDIATE)
+            )
+        draft = make_submitted_declaration(p, status=DeclarationStatus.DRAFT)
+        declarations.submit(p.user, draft)
+        db.session.commit()
+        return draft
+
+    users = {
+        "school": make_user(Role.UNIT_REVIEWER, unit=school),
+        "hospital": make_user(Role.UNIT_REVIEWER, unit=hospital),
+        "officer": make_user(Role.BUREAU_OFFICER),
+        "edu": make_user(Role.AUTHORITY_OFFICER, authority=edu, name="教体局王"),
+        "health": make_user(Role.AUTHORITY_OFFICER, authority=health),
+    }
+    return {
+        "users": users,
+        "teacher": person(school, teachers, "张老师"),
+        "doctor": person(hospital, doctors, "李医生"),
+        "untitled": person(school, None, "赵无职称"),
+        "freelance": person(firm, None, "钱工程师"),
+        "edu": edu,
+    }
+
+
+def test_submission_fixes_who_takes_the_first_step(county):
+    teacher, doctor = county["teacher"], county["doctor"]
+    assert (teacher.first_step, teacher.first_step_authority_id) == (
+        FirstReview.AUTHORITY,
+        county["edu"].id,
+    )
+    assert teacher.first_step_label == "市教体局"
+    assert (doctor.first_step, doctor.first_step_authority_id) == (FirstReview.UNIT, None)
+    assert doctor.first_step_label == "用人单位"
+    assert county["untitled"].first_step is FirstReview.UNIT
+    assert county["freelance"].first_step_label == "县人社局"
+    # The first step's reviewers hear of it; the teacher's unit does not (the authority does).
+    told = {n.user_id for n in db.session.scalars(sa.select(Notification))}
+    users = county["users"]
+    assert users["edu"].id in told and users["health"].id not in told
+    assert users["hospital"].id in told  # the doctor's series goes to the unit first
+
+
+def test_with_the_setting_off_a_submission_is_one_step(
+    county, make_professional, make_submitted_declaration
+):
+    set_setting("TWO_STEP_REVIEW", False)
+    person = make_professional(unit=county["teacher"].professional.unit)
+    draft = make_submitted_declaration(person, status=DeclarationStatus.DRAFT)
+    declarations.submit(person.user, draft)
+    assert draft.first_step is None and not draft.two_step
+
+
+def test_an_authority_officer_sees_only_its_series_people(client, auth, county):
+    auth.login(county["users"]["edu"])
+    response = client.get("/", follow_redirects=True)
+    assert response.request.path == "/review/"
+    page = response.text
+    assert "专业科目核验" in page  # its nav entry
+    assert "张老师" in page
+    for other in ("李医生", "赵无职称", "钱工程师"):
+        assert other not in page
+    doctor = county["doctor"]
+    assert client.get(f"/review/{doctor.id}").status_code == 404
+    assert _decide(client, doctor, doctor.claims[0]).status_code == 404
+    assert client.post(f"/review/{doctor.id}/pass-professional").status_code == 404
+    assert client.get("/review/people").status_code == 403  # confirming people is not its own
+    auth.logout()
+    auth.login(county["users"]["health"])
+    teacher = county["teacher"]
+    assert "张老师" not in client.get("/review/").text
+    assert client.get(f"/review/{teacher.id}").status_code == 404
+    assert client.post(f"/review/{teacher.id}/pass-professional").status_code == 404
+    assert _state(teacher.id).status is DeclarationStatus.SUBMITTED
+
+
+def test_the_two_steps_through_the_pages(client, auth, county):
+    users, teacher = county["users"], county["teacher"]
+    professional, general = _claim(teacher, "professional"), _claim(teacher, "general")
+    # Before the first step the bureau neither sees it in its queue nor may act on it.
+    auth.login(users["officer"])
+    assert "张老师" not in client.get("/review/").text
+    refused = client.post(f"/review/{teacher.id}/approve")
+    assert refused.status_code == 422
+    assert "专业科目须先由市教体局核验通过" in refused.text
+    assert _decide(client, teacher, general).status_code == 422
+    auth.logout()
+    # First step: the authority decides the professional claims (only those) and passes them.
+    auth.login(users["edu"])
+    page = client.get(f"/review/{teacher.id}").text
+    assert "专业科目核验通过" in page and "待市教体局核验" in page
+    assert f'action="/review/{teacher.id}/claims/{general.id}"' not in page
+    assert _decide(client, teacher, general).status_code == 422
+    assert client.post(f"/review/{teacher.id}/pass-professional").status_code == 422  # undecided
+    assert _decide(client, teacher, professional).status_code == 303
+    assert client.post(f"/review/{teacher.id}/approve").status_code == 422  # not the total
+    response = client.post(f"/review/{teacher.id}/pass-professional", data={"note": "材料齐全"})
+    assert response.status_code == 303
+    state = _state(teacher.id)
+    assert state.status is PASSED
+    assert state.first_reviewer_id == users["edu"].id and state.first_reviewed_at is not None
+    assert state.first_review_note == "材料齐全"
+    [event] = _events("review.professional_passed")
+    assert event.user_id == users["edu"].id
+    assert "张老师" not in client.get("/review/").text  # off the authority's queue
+    assert client.get(f"/review/{teacher.id}").status_code == 200  # still readable
+    assert _decide(client, teacher, professional, "refused", "x").status_code == 422
+    auth.logout()
+    # Second step: the bureau decides the general claims and approves the total.
+    auth.login(users["officer"])
+    queue = client.get("/review/?status=professional_checked").text
+    assert "张老师" in queue and "专业科目已核验，待人社局核验" in queue
+    assert _decide(client, teacher, professional, "refused", "x").status_code == 422
+    assert _decide(client, teacher, general).status_code == 303
+    assert client.post(f"/review/{teacher.id}/approve", data={"note": ""}).status_code == 303
+    state = _state(teacher.id)
+    assert state.status is DeclarationStatus.APPROVED
+    assert state.reviewer_id == users["officer"].id
+    assert state.first_reviewer_id == users["edu"].id
+    assert state.total_hours == state.general_hours + state.professional_hours
+    [approved] = _events("review.approved")
+    assert approved.user_id == users["officer"].id
+    page = client.get(f"/review/{teacher.id}").text
+    assert "市教体局 教体局王于" in page and "核验通过" in page
+    auth.logout()
+    # The professional sees both steps (bodies and times, no staff names).
+    auth.login(state.professional.user)
+    own = client.get(f"/declarations/{state.year}").text
+    assert "第一步 专业科目" in own and "市教体局于" in own and "教体局王" not in own
+    texts = [n.text for n in db.session.scalars(sa.select(Notification))]
+    assert any("专业科目已由市教体局核验通过" in t for t in texts)
+
+
+def test_a_unit_first_series_keeps_to_its_own_unit(client, auth, county):
+    users, doctor = county["users"], county["doctor"]
+    auth.login(users["school"])
+    assert client.get(f"/review/{doctor.id}").status_code == 404
+    assert client.post(f"/review/{doctor.id}/pass-professional").status_code == 404
+    auth.logout()
+    auth.login(users["hospital"])
+    assert "李医生" in client.get("/review/").text
+    assert _decide(client, doctor, _claim(doctor, "professional")).status_code == 303
+    assert client.post(f"/review/{doctor.id}/pass-professional").status_code == 303
+    assert client.post(f"/review/{doctor.id}/approve").status_code == 422
+    assert _state(doctor.id).status is PASSED
+    assert "李医生" in _state(doctor.id).professional.name
+
+
+def test_the_bureau_takes_both_steps_for_its_own_people(client, auth, county):
+    freelance = county["freelance"]
+    auth.login(county["users"]["officer"])
+    assert "钱工程师" in client.get("/review/").text
+    assert _decide(client, freelance, _claim(freelance, "professional")).status_code == 303
+    assert client.post(f"/review/{freelance.id}/pass-professional").status_code == 303
+    assert _decide(client, freelance, _claim(freelance, "general")).status_code == 303
+    assert client.post(f"/review/{freelance.id}/approve").status_code == 303
+    assert _state(freelance.id).status is DeclarationStatus.APPROVED
+
+
+def test_evidence_asked_in_the_second_step_goes_through_both_again(client, auth, county):
+    users, teacher = county["users"], county["teacher"]
+    auth.login(users["edu"])
+    _decide(client, teacher, _claim(teacher, "professional"))
+    client.post(f"/review/{teacher.id}/pass-professional")
+    auth.logout()
+    auth.login(users["officer"])
+    response = client.post(f"/review/{teacher.id}/request-evidence", data={"note": "补发票"})
+    assert response.status_code == 303
+    state = _state(teacher.id)
+    assert state.status is DeclarationStatus.NEEDS_EVIDENCE
+    assert state.first_reviewer_id is None and state.first_reviewed_at is None
+    assert client.post(f"/review/{teacher.id}/approve").status_code == 422
+    auth.logout()
+    auth.login(users["edu"])
+    assert "张老师" in client.get("/review/").text  # back at the first step
+
+
+def test_the_admin_sets_who_checks_a_series_first(client, auth, make_user, county):
+    edu = county["edu"]
+    series = db.session.scalar(sa.select(TitleSeries).where(TitleSeries.name == "中小学教师"))
+    auth.login(make_user(Role.ADMIN))
+    page = client.get("/admin/series").text
+    assert "两步核验时专业科目由" in page
+    response = client.post(
+        f"/admin/series/{series.id}",
+        data={
+            f"s{series.id}-name": "中小学教师",
+            f"s{series.id}-authority": str(edu.id),
+            f"s{series.id}-first_review": "unit",
+        },
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(TitleSeries, series.id).first_review is FirstReview.UNIT
+    [event] = _events("series.update")
+    assert "专业科目核验：行业主管部门 → 用人单位" in event.detail
+
+
+def test_the_demo_walks_the_two_steps_when_the_bureau_turns_them_on(app, runner, ctx):
+    from portal.accounts.models import Professional, User
+    from portal.admin import demo
+    from portal.board import service as board
+    from portal.declarations.models import ClaimDecision
+    from portal.review import service as review
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    # Off by default: the demo's waiting year is the one-step review it always was.
+    waiting = db.session.scalars(
+        sa.select(Declaration).where(Declaration.status == DeclarationStatus.SUBMITTED)
+    ).all()
+    assert waiting and all(d.first_step is None for d in waiting)
+
+    set_setting("TWO_STEP_REVIEW", True)
+    # The demo's newly registered teacher: her school confirms her, she declares 2025.
+    teacher = db.session.scalar(sa.select(Professional).where(Professional.name == "杨帆"))
+    assert teacher.titles[0].series.authority.name == "市教体局"
+    school = db.session.scalar(
+        sa.select(User).where(User.role == Role.UNIT_REVIEWER, User.unit_id == teacher.unit_id)
+    )
+    review.confirm_person(school, teacher)
+    declaration = demo._declare(
+        teacher, 2025, "anhui-2025", demo.DOCTOR_2025, demo._at(2025, 12, 1)
+    )
+    assert declaration.first_step is FirstReview.AUTHORITY
+    staff = {u.username: u for u in db.session.scalars(sa.select(User))}
+    authority, officer = staff["authority-edu"], staff["bureau"]
+    assert [d.id for d, _ in review.review_queue(authority).window.rows] == [declaration.id]
+    assert review.review_queue(staff["authority-health"]).total == 0
+    for claim in declaration.claims:
+        if claim.subject == "professional":
+            review.decide_claim(authority, claim, ClaimDecision.ACCEPTED)
+    review.pass_professional(authority, declaration, "专业科目材料齐全")
+    assert declaration.id in [d.id for d, _ in review.review_queue(officer).window.rows]
+    for claim in declaration.claims:
+        if claim.subject == "general":
+            review.decide_claim(officer, claim, ClaimDecision.ACCEPTED)
+    review.approve(officer, declaration)
+    board.open_batch(officer, [declaration.id], board.default_start())
+    assert declaration.status is DeclarationStatus.PUBLICISED
+    assert declaration.first_reviewer == authority and declaration.reviewer == officer
