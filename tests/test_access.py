@@ -219,6 +219,8 @@ ADMIN = ("admin",)
 FILERS = ("provider", "RA", "RB")  # providers, and units for their own trainings
 # The provider's plan: its provider and the bureau see it; units do not even see it exists.
 PLAN_VIEWERS = {"ok": ("provider", "officer"), "hidden": ("RA", "RB")}
+# The plan serves no series: no authority decides it, so the authority officer does not see it.
+PLAN_READERS = {"ok": ("provider", "officer"), "hidden": ("RA", "RB", "authority")}
 
 ROUTES = {
     ("GET", "main.index"): row("/", ok=ACTORS),
@@ -351,14 +353,16 @@ ROUTES = {
     ("GET", "providers.index"): row("/providers/", ok=FILERS),
     ("GET", "providers.new_plan"): row("/providers/plans/new", ok=FILERS),
     ("POST", "providers.new_plan"): row("/providers/plans/new", ok=FILERS),
-    ("GET", "providers.plan"): row("/providers/plans/{plan}", **PLAN_VIEWERS),
-    ("GET", "providers.programme"): row("/providers/plans/{plan}/programme", **PLAN_VIEWERS),
+    ("GET", "providers.plan"): row("/providers/plans/{plan}", **PLAN_READERS),
+    ("GET", "providers.programme"): row("/providers/plans/{plan}/programme", **PLAN_READERS),
     ("GET", "providers.list_template"): row(
         "/providers/plans/{plan}/template.xlsx", **PLAN_VIEWERS
     ),
     ("POST", "providers.upload_list"): row("/providers/plans/{plan}/list", **PLAN_VIEWERS),
-    ("POST", "providers.decide"): row("/providers/plans/{plan}/decide", ok=OFFICER),
-    ("GET", "providers.filings"): row("/providers/filings", ok=OFFICER),
+    ("POST", "providers.decide"): row(
+        "/providers/plans/{plan}/decide", ok=OFFICER, hidden=("authority",)
+    ),
+    ("GET", "providers.filings"): row("/providers/filings", ok=("officer", "authority")),
     ("GET", "providers.unmatched"): row("/providers/unmatched", ok=OFFICER),
     ("GET", "providers.courseware"): row("/providers/courseware", ok=("provider", "officer")),
     ("POST", "providers.courseware"): row("/providers/courseware", ok=("provider", "officer")),

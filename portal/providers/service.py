@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role, User
 from portal.audit.service import record
@@ -26,7 +27,7 @@ from portal.providers.models import PlanForm, PlanState, TrainingPlan
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal, not_found
 from portal.rules import PROFESSIONAL, calendar
 from portal.settings import get_setting
-from portal.units.models import Provider, ProviderLevel
+from portal.units.models import Authority, Provider, ProviderLevel, TitleSeries
 from portal.workdays import service as workdays
 
 FILERS = (Role.PROVIDER, Role.UNIT_REVIEWER)
@@ -87,8 +88,73 @@ def owns(user: User | None, plan: TrainingPlan) -> bool:
     return False
 
 
+# --- who decides: the bureau, or the authority owning the plan's series (a setting) --------
+
+
+def authorities_decide() -> bool:
+    return get_setting("PLAN_DECIDED_BY") == "authority"
+
+
+def _series_names(series: TitleSeries) -> set[str]:
+    """A series row and the series it groups (seed 002 rows such as “经济、电子信息”)."""
+    return {series.name, *(part.strip() for part in series.name.split("、") if part.strip())}
+
+
+def series_owners() -> dict[str, Authority]:
+    """Every series name (and part of a grouped row) → the authority owning it (one query)."""
+    owners: dict[str, Authority] = {}
+    query = sa.select(TitleSeries).options(joinedload(TitleSeries.authority))
+    for series in db.session.scalars(query.order_by(TitleSeries.id)):
+        for name in _series_names(series):
+            owners.setdefault(name, series.authority)
+    return owners
+
+
+def series_authority(plan: TrainingPlan, owners: dict | None = None) -> Authority | None:
+    """The authority owning the series the plan serves (by name), if any."""
+    name = (plan.series or "").strip()
+    if not name:
+        return None
+    return (series_owners() if owners is None else owners).get(name)
+
+
+def deciding_authority(plan: TrainingPlan, owners: dict | None = None) -> Authority | None:
+    """The authority that decides this plan, or None when the bureau does (the setting says
+    the bureau, or the plan serves no series an authority owns)."""
+    return series_authority(plan, owners) if authorities_decide() else None
+
+
+def deciders(plans: list[TrainingPlan]) -> dict[int, str]:
+    """Per plan id, the name of who decides it (for the bureau's list)."""
+    owners = series_owners() if authorities_decide() else {}
+    return {
+        plan.id: getattr(deciding_authority(plan, owners), "name", None) or "人社局"
+        for plan in plans
+    }
+
+
+def may_decide(user: User | None, plan: TrainingPlan) -> bool:
+    if user is None:
+        return True  # the command line
+    authority = deciding_authority(plan)
+    if authority is None:
+        return user.role is Role.BUREAU_OFFICER
+    return user.role is Role.AUTHORITY_OFFICER and user.authority_id == authority.id
+
+
+def _authority_sees(user: User, plan: TrainingPlan) -> bool:
+    if user.role is not Role.AUTHORITY_OFFICER or not user.authority_id:
+        return False
+    authority = deciding_authority(plan)
+    return authority is not None and authority.id == user.authority_id
+
+
 def can_see(user: User | None, plan: TrainingPlan) -> bool:
-    return owns(user, plan) or (user is not None and user.role is Role.BUREAU_OFFICER)
+    """The organiser, the bureau (everything, read-only where an authority decides), and the
+    authority that decides the plan."""
+    if owns(user, plan):
+        return True
+    return user.role is Role.BUREAU_OFFICER or _authority_sees(user, plan)
 
 
 def get_plan(user: User | None, plan_id: int) -> TrainingPlan:
@@ -109,9 +175,16 @@ def plan_by_number(filing_no: str) -> TrainingPlan:
 
 
 def plans(user: User | None, state: PlanState | None = None) -> list[TrainingPlan]:
-    """The user's own plans (a filer), or every plan (the bureau and the command line)."""
+    """The user's own plans (a filer), the plans an authority decides (the series it owns,
+    when the setting gives authorities the decision), or every plan (the bureau and the
+    command line)."""
     query = sa.select(TrainingPlan).order_by(TrainingPlan.start_date.desc(), TrainingPlan.id.desc())
-    if user is not None and user.role is not Role.BUREAU_OFFICER:
+    if user is not None and user.role is Role.AUTHORITY_OFFICER:
+        if not authorities_decide() or not user.authority_id:
+            return []
+        names = {n for n, a in series_owners().items() if a.id == user.authority_id}
+        query = query.where(TrainingPlan.series.in_(sorted(names)))
+    elif user is not None and user.role is not Role.BUREAU_OFFICER:
         own = organiser_of(user)
         query = query.filter_by(**own)
     if state is not None:
@@ -180,11 +253,14 @@ def next_filing_no(year: int) -> str:
 
 
 def decide_plan(user: User | None, plan: TrainingPlan, accept: bool, reason: str = "") -> None:
-    """The bureau accepts (a filing number is given) or refuses (reason required) a plan."""
-    if user is not None and user.role is not Role.BUREAU_OFFICER:
-        raise Refusal("只有人社局经办人可以审核培训计划备案。", FORBIDDEN)
+    """The bureau, or the authority owning the plan's series when the setting says so, accepts
+    (a filing number is given) or refuses (reason required) a plan."""
+    if not may_decide(user, plan):
+        authority = deciding_authority(plan)
+        who = authority.name if authority is not None else "人社局"
+        raise Refusal(f"该培训计划备案由{who}审核，您不能审核。", FORBIDDEN)
     if plan.state is not PlanState.PENDING:
-        raise Refusal(f"该培训计划已{plan.state.label}，不能再审核。", CONFLICT)
+        raise Refusal(f"该培训计划{plan.state.label}，不能再审核。", CONFLICT)
     reason = (reason or "").strip()
     if not accept and not reason:
         raise Refusal("不予备案须填写理由。", INVALID, field="reason")
@@ -194,12 +270,10 @@ def decide_plan(user: User | None, plan: TrainingPlan, accept: bool, reason: str
     if accept:
         plan.filing_no = next_filing_no(plan.start_date.year)
     db.session.flush()
-    record(
-        "plan.accepted" if accept else "plan.refused",
-        plan,
-        user=user,
-        detail=f"备案号{plan.filing_no}" if accept else reason,
-    )
+    detail = f"备案号{plan.filing_no}" if accept else reason
+    if user is not None and user.role is Role.AUTHORITY_OFFICER:
+        detail += f"（{user.authority.name}审核）"
+    record("plan.accepted" if accept else "plan.refused", plan, user=user, detail=detail)
 
 
 def as_json(plan: TrainingPlan) -> dict:

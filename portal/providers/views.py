@@ -29,16 +29,17 @@ bp = Blueprint("providers", __name__, url_prefix="/providers")
 
 FILERS = {Role.PROVIDER, Role.UNIT_REVIEWER}
 OFFICER = {Role.BUREAU_OFFICER}
+DECIDERS = {Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER}
 # Who may open each page; which plan is whose is checked by the service (404 otherwise).
 ROLES = {
     "providers.index": FILERS,
     "providers.new_plan": FILERS,
-    "providers.plan": FILERS | OFFICER,
-    "providers.programme": FILERS | OFFICER,
+    "providers.plan": FILERS | DECIDERS,
+    "providers.programme": FILERS | DECIDERS,
     "providers.list_template": FILERS | OFFICER,
     "providers.upload_list": FILERS | OFFICER,
-    "providers.decide": OFFICER,
-    "providers.filings": OFFICER,
+    "providers.decide": DECIDERS,
+    "providers.filings": DECIDERS,
     "providers.unmatched": OFFICER,
     "providers.courseware": {Role.PROVIDER, Role.BUREAU_OFFICER},
     "providers.search": {Role.PROFESSIONAL, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER},
@@ -106,7 +107,9 @@ def _plan_page(plan, status=200, summary=None, upload_form=None, decision_form=N
         summary=summary,
         upload_form=upload_form or ListUploadForm(formdata=None),
         decision_form=decision_form or DecisionForm(formdata=None),
-        officer=current_user.role is Role.BUREAU_OFFICER,
+        officer=current_user.role in DECIDERS,
+        may_decide=service.may_decide(current_user, plan),
+        decider=service.deciding_authority(plan),
         last_day=service.last_filing_day(plan.start_date),
     ), status
 
@@ -177,6 +180,9 @@ def decide(plan_id):
         except Refusal as refusal:
             if not refusal.on_form:
                 raise
+            if refusal.field is None:  # the plan was decided meanwhile: said above the page
+                flash(refusal.message, "warning")
+                return _plan_page(plan, refusal.status)
             form.reason.errors = [refusal.message]
         else:
             flash(f"{plan.state.label}：{plan.title}。", "success")
@@ -197,6 +203,9 @@ def filings():
         states=list(PlanState),
         list_counts=lists.list_counts(plans),
         last_days={plan.id: service.last_filing_day(plan.start_date) for plan in plans},
+        deciders=service.deciders(plans),
+        authority=current_user.authority if current_user.role is Role.AUTHORITY_OFFICER else None,
+        authorities_decide=service.authorities_decide(),
     )
 
 
