@@ -306,3 +306,30 @@ def test_a_running_import_page_polls_its_progress(app, client, auth, world):
     fragment = client.get(f"/providers/imports/{entry_id}", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert 'id="import-' in fragment.text
+
+
+def test_the_command_line_imports_synchronously_and_writes_the_workbooks(
+    app, runner, world, tmp_path
+):
+    """No job: the CLI runs the same service in its own process and can write both files."""
+    import json
+
+    plan, (_, b) = world["plan"], world["people"]
+    path = tmp_path / "名单.xlsx"
+    path.write_bytes(mixed_list(world["people"]))
+    received, unmatched = tmp_path / "received.xlsx", tmp_path / "unmatched.xlsx"
+    result = runner.invoke(
+        args=["providers", "import-list", plan.filing_no, str(path), "--clean-rows",
+              "--received", str(received), "--unmatched", str(unmatched)]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["matched"] == 1
+    rows = sheet_rows(received.read_bytes())
+    assert [r[7] for r in rows[2:]] == ["已报送", "有错误，未导入", "未匹配人员"]
+    assert [r[3] for r in sheet_rows(unmatched.read_bytes())[5:7]] == [b.id_number, STRANGER]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
+    bad = runner.invoke(
+        args=["providers", "import-list", plan.filing_no, str(path), "--received", "/nonexistent/x.xlsx"]
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "无法写入文件" in bad.stderr
