@@ -20,7 +20,7 @@ NAVIGATION = [
     ("人员确认", "review.people", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("人员档案", "people.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("单位变更", "people.moves", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
-    ("培训备案", "providers.index", {Role.PROVIDER, Role.UNIT_REVIEWER}),
+    ("培训备案", "providers.index", {Role.PROVIDER, Role.UNIT_REVIEWER, Role.AUTHORITY_OFFICER}),
     ("培训备案审核", "providers.filings", {Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER}),
     ("学时验证", "verification.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("验证复核", "verification.index", {Role.CITY_OFFICER}),

@@ -242,11 +242,11 @@ EVIDENCE_VIEWERS = {
 OFFICER = ("officer",)
 UNIT_STAFF = ("admin", "officer")
 ADMIN = ("admin",)
-FILERS = ("provider", "RA", "RB")  # providers, and units for their own trainings
-# The provider's plan: its provider and the bureau see it; units do not even see it exists.
-PLAN_VIEWERS = {"ok": ("provider", "officer"), "hidden": ("RA", "RB")}
-# The plan serves no series: no authority decides it, so the authority officer does not see it.
-PLAN_READERS = {"ok": ("provider", "officer"), "hidden": ("RA", "RB", "authority")}
+# Providers, and units and authorities for their own trainings.
+FILERS = ("provider", "RA", "RB", "authority")
+# The provider's plan (of no series): its provider and the bureau see it; units and authorities
+# do not even see it exists.
+PLAN_VIEWERS = {"ok": ("provider", "officer"), "hidden": ("RA", "RB", "authority")}
 
 ROUTES = {
     ("GET", "main.index"): row("/", ok=ACTORS),
@@ -379,8 +379,8 @@ ROUTES = {
     ("GET", "providers.index"): row("/providers/", ok=FILERS),
     ("GET", "providers.new_plan"): row("/providers/plans/new", ok=FILERS),
     ("POST", "providers.new_plan"): row("/providers/plans/new", ok=FILERS),
-    ("GET", "providers.plan"): row("/providers/plans/{plan}", **PLAN_READERS),
-    ("GET", "providers.programme"): row("/providers/plans/{plan}/programme", **PLAN_READERS),
+    ("GET", "providers.plan"): row("/providers/plans/{plan}", **PLAN_VIEWERS),
+    ("GET", "providers.programme"): row("/providers/plans/{plan}/programme", **PLAN_VIEWERS),
     ("GET", "providers.list_template"): row(
         "/providers/plans/{plan}/template.xlsx", **PLAN_VIEWERS
     ),

@@ -1,4 +1,5 @@
-"""Provider imports run as background jobs: one row per uploaded list or courseware file.
+"""Provider imports run as background jobs: one row per uploaded list or courseware file; an
+authority files its own trainings (training_plan.authority_id).
 
 Revision ID: 0014_provider_jobs
 Revises: 0012_authority_officer
@@ -41,8 +42,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_provider_import_plan_id'), ['plan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_provider_import_provider_id'), ['provider_id'], unique=False)
 
+    with op.batch_alter_table('training_plan', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('authority_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_training_plan_authority_id'), ['authority_id'], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f('fk_training_plan_authority_id_authority'), 'authority', ['authority_id'], ['id']
+        )
+
 
 def downgrade():
+    with op.batch_alter_table('training_plan', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_training_plan_authority_id_authority'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_training_plan_authority_id'))
+        batch_op.drop_column('authority_id')
+
     with op.batch_alter_table('provider_import', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_provider_import_provider_id'))
         batch_op.drop_index(batch_op.f('ix_provider_import_plan_id'))

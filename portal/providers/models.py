@@ -10,7 +10,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.jobs.models import Job
 from portal.models_base import UTCDateTime, utcnow
-from portal.units.models import Provider, Unit
+from portal.units.models import Authority, Provider, Unit
 
 
 class PlanState(enum.StrEnum):
@@ -33,11 +33,12 @@ class PlanForm(enum.StrEnum):
 
 
 class TrainingPlan(db.Model):
-    """A plan filed by a provider, or by a unit for its own internal training."""
+    """A plan filed by a provider, or by a unit or an authority for its own internal training."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    authority_id: Mapped[int | None] = mapped_column(sa.ForeignKey("authority.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     subject: Mapped[str] = mapped_column(sa.String(20))  # general | professional
     series: Mapped[str] = mapped_column(sa.String(50), default="")  # 职称系列 it serves
@@ -64,6 +65,7 @@ class TrainingPlan(db.Model):
 
     provider: Mapped[Provider | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
+    authority: Mapped[Authority | None] = relationship()
     filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
@@ -73,9 +75,10 @@ class TrainingPlan(db.Model):
 
     @property
     def organiser_name(self) -> str:
-        if self.provider is not None:
-            return self.provider.name
-        return self.unit.name if self.unit is not None else ""
+        for organiser in (self.provider, self.unit, self.authority):
+            if organiser is not None:
+                return organiser.name
+        return ""
 
     @property
     def audit_name(self) -> str:

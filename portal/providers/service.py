@@ -30,7 +30,7 @@ from portal.settings import get_setting
 from portal.units.models import Authority, Provider, ProviderLevel, TitleSeries
 from portal.workdays import service as workdays
 
-FILERS = (Role.PROVIDER, Role.UNIT_REVIEWER)
+FILERS = (Role.PROVIDER, Role.UNIT_REVIEWER, Role.AUTHORITY_OFFICER)
 # Kinds of claim that are a training a plan may have been filed for (anhui-2025 第十二条（十）;
 # hefei-2021 附件3 第5、6项, the bases' trainings).
 TRAINING_KINDS = ("training", "training.decided")
@@ -70,11 +70,14 @@ def check_lead_time(start: date, filed_on: date) -> None:
 
 
 def organiser_of(user: User) -> dict:
-    """The organiser a filer files for: its provider, or (for a unit reviewer) its unit."""
+    """The organiser a filer files for: its provider, or (for a unit reviewer, an authority
+    officer) its unit or authority, for their own internal trainings."""
     if user.role is Role.PROVIDER and user.provider_id:
         return {"provider_id": user.provider_id}
     if user.role is Role.UNIT_REVIEWER and user.unit_id:
         return {"unit_id": user.unit_id}
+    if user.role is Role.AUTHORITY_OFFICER and user.authority_id:
+        return {"authority_id": user.authority_id}
     raise Refusal("当前账号不能提交培训计划备案。", FORBIDDEN)
 
 
@@ -85,6 +88,8 @@ def owns(user: User | None, plan: TrainingPlan) -> bool:
         return plan.provider_id is not None and plan.provider_id == user.provider_id
     if user.role is Role.UNIT_REVIEWER:
         return plan.unit_id is not None and plan.unit_id == user.unit_id
+    if user.role is Role.AUTHORITY_OFFICER:
+        return plan.authority_id is not None and plan.authority_id == user.authority_id
     return False
 
 
@@ -120,8 +125,11 @@ def series_authority(plan: TrainingPlan, owners: dict | None = None) -> Authorit
 
 def deciding_authority(plan: TrainingPlan, owners: dict | None = None) -> Authority | None:
     """The authority that decides this plan, or None when the bureau does (the setting says
-    the bureau, or the plan serves no series an authority owns)."""
-    return series_authority(plan, owners) if authorities_decide() else None
+    the bureau, the plan serves no series an authority owns, or an authority filed it: no one
+    decides its own filing)."""
+    if not authorities_decide() or plan.authority_id is not None:
+        return None
+    return series_authority(plan, owners)
 
 
 def deciders(plans: list[TrainingPlan]) -> dict[int, str]:
@@ -174,16 +182,20 @@ def plan_by_number(filing_no: str) -> TrainingPlan:
     return plan
 
 
-def plans(user: User | None, state: PlanState | None = None) -> list[TrainingPlan]:
-    """The user's own plans (a filer), the plans an authority decides (the series it owns,
-    when the setting gives authorities the decision), or every plan (the bureau and the
-    command line)."""
+def plans(
+    user: User | None, state: PlanState | None = None, *, deciding: bool = False
+) -> list[TrainingPlan]:
+    """The user's own plans (a filer), the plans an authority decides (`deciding`: the series
+    it owns, when the setting gives authorities the decision, not its own filings), or every
+    plan (the bureau and the command line)."""
     query = sa.select(TrainingPlan).order_by(TrainingPlan.start_date.desc(), TrainingPlan.id.desc())
-    if user is not None and user.role is Role.AUTHORITY_OFFICER:
+    if user is not None and user.role is Role.AUTHORITY_OFFICER and deciding:
         if not authorities_decide() or not user.authority_id:
             return []
         names = {n for n, a in series_owners().items() if a.id == user.authority_id}
-        query = query.where(TrainingPlan.series.in_(sorted(names)))
+        query = query.where(
+            TrainingPlan.series.in_(sorted(names)), TrainingPlan.authority_id.is_(None)
+        )
     elif user is not None and user.role is not Role.BUREAU_OFFICER:
         own = organiser_of(user)
         query = query.filter_by(**own)

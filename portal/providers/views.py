@@ -28,7 +28,7 @@ from portal.units.models import Provider
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
 
-FILERS = {Role.PROVIDER, Role.UNIT_REVIEWER}
+FILERS = {Role.PROVIDER, Role.UNIT_REVIEWER, Role.AUTHORITY_OFFICER}
 OFFICER = {Role.BUREAU_OFFICER}
 DECIDERS = {Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER}
 # Who may open each page; which plan is whose is checked by the service (404 otherwise).
@@ -68,7 +68,7 @@ def _gate():
 @bp.get("/")
 def index():
     """The provider's (or unit's) home: its organisation, plans, lists and the bureau's word."""
-    organiser = current_user.provider or current_user.unit
+    organiser = current_user.provider or current_user.unit or current_user.authority
     plans = service.plans(current_user)
     return render_template(
         "providers/index.html",
@@ -222,7 +222,7 @@ def decide(plan_id):
 def filings():
     state = request.args.get("state", "pending")
     chosen = PlanState(state) if state in PlanState.__members__.values() else None
-    plans = service.plans(current_user, chosen)
+    plans = service.plans(current_user, chosen, deciding=True)
     template = "providers/_filings.html" if is_htmx() else "providers/filings.html"
     return render_template(
         template,

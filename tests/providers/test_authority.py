@@ -153,5 +153,69 @@ def test_the_setting_is_on_the_admin_page(app, client, auth, make_user):
 def test_the_authority_officer_has_the_filings_in_its_nav(app, client, auth, county):
     auth.login(county["edu"])
     page = client.get("/password").text
-    assert "培训备案审核" in page
-    assert "/providers/" + '"' not in page  # not a filer: no 培训备案 home link
+    assert 'href="/providers/filings">培训备案审核' in page
+    assert 'href="/providers/">培训备案' in page  # its own trainings
+
+
+def test_an_authority_files_and_reports_its_own_training(
+    app, client, auth, county, make_professional
+):
+    """Seed 000/003: an authority organises trainings too; it files through the same path, the
+    bureau decides (never the authority itself, whatever the setting), and it reports the list."""
+    from io import BytesIO
+
+    from portal.providers.models import TrainingPlan
+    from tests.providers.conftest import list_file
+
+    authorities_decide(app)
+    start = date.today() + timedelta(days=40)
+    auth.login(county["edu"])
+    assert "提交培训计划备案" in client.get("/providers/").text
+    response = client.post(
+        "/providers/plans/new",
+        data={
+            "title": "全市中小学教师专业科目培训", "subject": "professional", "series": "教师",
+            "start_date": start.isoformat(), "end_date": start.isoformat(), "days": "1",
+            "hours_per_day": "6", "form": "face", "expected_trainees": "100",
+        },
+    )  # fmt: skip
+    assert response.status_code == 303
+    with app.app_context():
+        plan = db.session.scalar(
+            sa.select(TrainingPlan).where(TrainingPlan.authority_id.is_not(None))
+        )
+        plan_id = plan.id
+        assert plan.organiser_name == "市教体局" and plan.provider_id is None
+    home = client.get("/providers/").text
+    assert "全市中小学教师专业科目培训" in home and "市教体局" in home
+    page = client.get(f"/providers/plans/{plan_id}").text
+    assert "提交审核意见" not in page  # its own filing: the bureau decides
+    assert "全市中小学教师专业科目培训" not in client.get("/providers/filings?state=all").text
+    assert (
+        client.post(f"/providers/plans/{plan_id}/decide", data={"decision": "accept"}).status_code
+        == 403
+    )
+    auth.logout()
+    # Another authority does not see it; the bureau decides it.
+    auth.login(county["econ"])
+    assert client.get(f"/providers/plans/{plan_id}").status_code == 404
+    auth.logout()
+    auth.login(county["officer"])
+    assert (
+        client.post(f"/providers/plans/{plan_id}/decide", data={"decision": "accept"}).status_code
+        == 303
+    )
+    auth.logout()
+    # After the training the authority reports who qualified.
+    with app.app_context():
+        plan = db.session.get(TrainingPlan, plan_id)
+        plan.start_date = plan.end_date = date.today() - timedelta(days=2)
+        db.session.commit()
+        person = make_professional()
+        content = list_file([(person.name, "", person.id_number, "", 6, "合格")])
+    auth.login(county["edu"])
+    response = client.post(
+        f"/providers/plans/{plan_id}/list", data={"file": (BytesIO(content), "名单.xlsx")}
+    )
+    assert response.status_code == 303
+    assert "报送1人" in client.get(response.headers["Location"]).text

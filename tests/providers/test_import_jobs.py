@@ -206,7 +206,7 @@ def test_who_sees_an_import_and_its_files(app, client, auth, world):
         f"/providers/imports/{entry.id}/received.xlsx",
         f"/providers/imports/{entry.id}/unmatched.xlsx",
     ]
-    expected = {"officer": 200, "other_provider": 404, "unit_reviewer": 404, "authority": 403}
+    expected = {"officer": 200, "other_provider": 404, "unit_reviewer": 404, "authority": 404}
     for actor, status in expected.items():
         auth.login(world[actor])
         assert [client.get(url).status_code for url in urls] == [status] * 3, actor
