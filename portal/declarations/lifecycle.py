@@ -55,7 +55,9 @@ class Actor(enum.StrEnum):
     REVIEWER = "reviewer"
     BUREAU = "bureau"
     SYSTEM = "system"  # the scheduled close; a bureau officer may run it by hand
-    REPORTER = "reporter"  # who reports trainees: a provider, a unit, an authority, the bureau, a CLI
+    REPORTER = (
+        "reporter"  # who reports trainees: a provider, a unit, an authority, the bureau, a CLI
+    )
     RECORDS = "records"  # who keeps the person's record: the bureau, or the unit's reviewer
 
 

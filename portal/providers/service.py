@@ -44,14 +44,21 @@ def lead_days() -> int:
     return int(get_setting("TRAINING_PLAN_LEAD_DAYS"))
 
 
-def last_filing_day(start: date, lead: int | None = None) -> date:
-    """The last day a plan starting on `start` may be filed (see the module docstring)."""
+def last_filing_day(start: date, lead: int | None = None, overrides: dict | None = None) -> date:
+    """The last day a plan starting on `start` may be filed (see the module docstring); a list
+    page passes the calendar's overrides once for all its plans."""
     lead = lead_days() if lead is None else lead
     day = start - timedelta(days=lead)
-    overrides = workdays.overrides()
+    overrides = workdays.overrides() if overrides is None else overrides
     while not calendar.is_workday(day, overrides):
         day -= timedelta(days=1)
     return day
+
+
+def last_filing_days(plans: list[TrainingPlan]) -> dict[int, date]:
+    """Per plan id, its last filing day (one read of the calendar for the whole list)."""
+    lead, overrides = lead_days(), workdays.overrides()
+    return {plan.id: last_filing_day(plan.start_date, lead, overrides) for plan in plans}
 
 
 def check_lead_time(start: date, filed_on: date) -> None:

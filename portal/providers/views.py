@@ -230,7 +230,7 @@ def filings():
         state=state,
         states=list(PlanState),
         list_counts=lists.list_counts(plans),
-        last_days={plan.id: service.last_filing_day(plan.start_date) for plan in plans},
+        last_days=service.last_filing_days(plans),
         deciders=service.deciders(plans),
         authority=current_user.authority if current_user.role is Role.AUTHORITY_OFFICER else None,
         authorities_decide=service.authorities_decide(),
