@@ -333,3 +333,35 @@ def test_the_command_line_imports_synchronously_and_writes_the_workbooks(
         args=["providers", "import-list", plan.filing_no, str(path), "--received", "/nonexistent/x.xlsx"]
     )  # fmt: skip
     assert bad.exit_code == 2 and "无法写入文件" in bad.stderr
+
+
+def test_a_job_that_cannot_import_says_why(app, client, auth, world, monkeypatch):
+    """Checked at upload, changed before the consumer ran it: the job fails with the reason."""
+    from datetime import timedelta
+
+    from portal.jobs import service as jobs
+    from portal.providers import tasks
+    from portal.providers.models import TrainingPlan
+
+    held = []
+    monkeypatch.setattr(tasks, "import_task", held.append)
+    auth.login(world["provider"])
+    response = upload(client, world["plan"], mixed_list(world["people"]))
+    assert response.status_code == 303 and len(held) == 1
+    assert "正在排队" in client.get(response.headers["Location"]).text
+    with app.app_context():
+        plan = db.session.get(TrainingPlan, world["plan"].id)
+        plan.end_date = date.today() + timedelta(days=5)
+        db.session.commit()
+        jobs.run(held[0], tasks.import_work)
+        job = db.session.get(Job, held[0])
+        assert job.state is JobState.FAILED
+        assert db.session.scalar(sa.select(sa.func.count(QualifiedRow.id))) == 0
+    page = client.get(response.headers["Location"]).text
+    assert "导入失败：培训于" in page and "结束后才能报送合格人员名单" in page
+    assert "下载接收结果" not in page
+    # The stored upload does not stay behind.
+    import os
+
+    with app.app_context():
+        assert not [n for n in os.listdir(jobs.result_dir()) if n.startswith("upload-")]
