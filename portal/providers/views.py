@@ -95,7 +95,13 @@ def new_plan():
             flash(f"已提交培训计划“{plan.title}”，等待人社局审核。", "success")
             return redirect(url_for("providers.plan", plan_id=plan.id), code=303)
     status = 422 if form.errors else 200
-    return render_template("providers/plan_form.html", form=form, lead=service.lead_days()), status
+    page = render_template(
+        "providers/plan_form.html",
+        form=form,
+        lead=service.lead_days(),
+        series_names=sorted(service.series_owners()),
+    )
+    return page, status
 
 
 @bp.get("/plans/<int:plan_id>")

@@ -171,6 +171,8 @@ def test_an_authority_files_and_reports_its_own_training(
     start = date.today() + timedelta(days=40)
     auth.login(county["edu"])
     assert "提交培训计划备案" in client.get("/providers/").text
+    form = client.get("/providers/plans/new").text  # the series names to choose from
+    assert '<option value="教师">' in form and '<option value="电子信息">' in form
     response = client.post(
         "/providers/plans/new",
         data={
