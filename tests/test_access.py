@@ -159,6 +159,31 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
     db.session.add_all([objection, override, plan, job, notification, move, series, verification])
     db.session.flush()
     jobs.save_result(job, b"{}", "result.json")
+    # The provider's list import for its plan: the received rows and the rows not taken.
+    from portal.providers.models import ImportKind, ProviderImport
+
+    import_job = Job(
+        kind="providers.import_list",
+        title="导入合格人员名单：测试培训",
+        state=JobState.DONE,
+        created_by_id=users["provider"].id,
+    )
+    db.session.add(import_job)
+    db.session.flush()
+    jobs.save_result(import_job, b"PK", "接收结果.xlsx")
+    with open(os.path.join(jobs.result_dir(), "unmatched-test.xlsx"), "wb") as f:
+        f.write(b"PK")
+    provider_import = ProviderImport(
+        kind=ImportKind.LIST,
+        job_id=import_job.id,
+        plan_id=plan.id,
+        provider_id=provider.id,
+        filename="名单.xlsx",
+        unmatched_file="unmatched-test.xlsx",
+        created_by_id=users["provider"].id,
+    )
+    db.session.add(provider_import)
+    db.session.flush()
     db.session.commit()
     return {
         "users": {k: v.username for k, v in users.items()},
@@ -175,6 +200,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "objection": objection.id,
             "override": override.id,
             "plan": plan.id,
+            "import": provider_import.id,
             "provider_org": provider.id,
             "job": job.id,
             "notification": notification.id,
@@ -218,9 +244,11 @@ EVIDENCE_VIEWERS = {
 OFFICER = ("officer",)
 UNIT_STAFF = ("admin", "officer")
 ADMIN = ("admin",)
-FILERS = ("provider", "RA", "RB")  # providers, and units for their own trainings
-# The provider's plan: its provider and the bureau see it; units do not even see it exists.
-PLAN_VIEWERS = {"ok": ("provider", "officer"), "hidden": ("RA", "RB")}
+# Providers, and units and authorities for their own trainings.
+FILERS = ("provider", "RA", "RB", "authority")
+# The provider's plan (of no series): its provider and the bureau see it; units and authorities
+# do not even see it exists.
+PLAN_VIEWERS = {"ok": ("provider", "officer"), "hidden": ("RA", "RB", "authority")}
 
 ROUTES = {
     ("GET", "main.index"): row("/", ok=ACTORS),
@@ -365,8 +393,17 @@ ROUTES = {
         "/providers/plans/{plan}/template.xlsx", **PLAN_VIEWERS
     ),
     ("POST", "providers.upload_list"): row("/providers/plans/{plan}/list", **PLAN_VIEWERS),
-    ("POST", "providers.decide"): row("/providers/plans/{plan}/decide", ok=OFFICER),
-    ("GET", "providers.filings"): row("/providers/filings", ok=OFFICER),
+    ("GET", "providers.import_status"): row("/providers/imports/{import}", **PLAN_VIEWERS),
+    ("GET", "providers.import_received"): row(
+        "/providers/imports/{import}/received.xlsx", **PLAN_VIEWERS
+    ),
+    ("GET", "providers.import_unmatched"): row(
+        "/providers/imports/{import}/unmatched.xlsx", **PLAN_VIEWERS
+    ),
+    ("POST", "providers.decide"): row(
+        "/providers/plans/{plan}/decide", ok=OFFICER, hidden=("authority",)
+    ),
+    ("GET", "providers.filings"): row("/providers/filings", ok=("officer", "authority")),
     ("GET", "providers.unmatched"): row("/providers/unmatched", ok=OFFICER),
     ("GET", "providers.courseware"): row("/providers/courseware", ok=("provider", "officer")),
     ("POST", "providers.courseware"): row("/providers/courseware", ok=("provider", "officer")),

@@ -66,6 +66,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "plan.filed": "提交培训计划备案",
         "plan.accepted": "培训计划予以备案",
         "plan.refused": "培训计划不予备案",
+        "import.queued": "提交名单（学习记录）导入任务",
         "list.imported": "导入合格人员名单",
         "courseware.imported": "导入网络课件学习记录",
         "provider.create": "新增施教机构",

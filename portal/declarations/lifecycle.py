@@ -7,9 +7,10 @@ kind of actor:
 |-----------------|------------------|-----------------|------------------------------------------|
 | draft           | edit             | draft           | the owner (claims, evidence, rule set)   |
 | draft           | submit           | submitted       | the owner                                |
-| draft           | prepare          | draft           | a reporter: a provider, unit reviewer or |
-|                 |                  |                 | bureau officer (or the CLI) adding a     |
-|                 |                  |                 | prepared claim from a list or record     |
+| draft           | prepare          | draft           | a reporter: a provider, unit reviewer,   |
+|                 |                  |                 | authority officer or bureau officer (or  |
+|                 |                  |                 | the CLI) adding a prepared claim from a  |
+|                 |                  |                 | list or record                           |
 | draft           | enter_paper      | registered      | the bureau, or the person's unit reviewer |
 | submitted       | decide           | submitted       | the person's reviewer (claim by claim)   |
 | submitted       | request_evidence | needs_evidence  | the person's reviewer                    |
@@ -81,7 +82,9 @@ class Actor(enum.StrEnum):
     REVIEWER = "reviewer"
     BUREAU = "bureau"
     SYSTEM = "system"  # the scheduled close; a bureau officer may run it by hand
-    REPORTER = "reporter"  # who reports trainees: a provider, a unit, the bureau, or a CLI
+    REPORTER = (
+        "reporter"  # who reports trainees: a provider, a unit, an authority, the bureau, a CLI
+    )
     RECORDS = "records"  # who keeps the person's record: the bureau, or the unit's reviewer
     PUBLISHER = "publisher"  # the bureau; the unit that approved it when the bureau allows
 
@@ -198,6 +201,7 @@ def may_act(user: User | None, declaration: Declaration, actor: Actor) -> bool:
         return user is None or user.role in (
             Role.PROVIDER,
             Role.UNIT_REVIEWER,
+            Role.AUTHORITY_OFFICER,  # for the lists of its own trainings
             Role.BUREAU_OFFICER,
         )
     if user is None or not user.is_authenticated or not user.active:
@@ -217,7 +221,7 @@ def _actor_refusal(user: User | None, declaration: Declaration, actor: Actor) ->
     if actor is Actor.OWNER:
         return Refusal("只能修改本人的申报。", FORBIDDEN)
     if actor is Actor.REPORTER:
-        return Refusal("只有施教机构、单位或人社局可以报送条目。", FORBIDDEN)
+        return Refusal("只有施教机构、单位、行业主管部门或人社局可以报送条目。", FORBIDDEN)
     if actor is Actor.REVIEWER:
         # A person one may not review is a person one may not see: never say they exist.
         return Refusal("您要找的申报不存在或您无权查看。", NOT_FOUND)

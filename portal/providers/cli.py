@@ -1,6 +1,8 @@
 """`flask --app portal providers ...`: the plans as JSON, and the list and courseware imports
-(the same services as the pages). Exit 2 on a file that cannot be read or an unknown plan;
-exit 1 when row errors kept a file from being imported (the JSON summary says which rows)."""
+(the same services as the pages' background jobs, run here synchronously). Exit 2 on a file that
+cannot be read or an unknown plan; exit 1 when row errors kept a file from being imported (the
+JSON summary says which rows). --received and --unmatched write the pages' two workbooks: the
+rows received with their outcome, and the rows not taken in the upload layout."""
 
 import json
 import sys
@@ -40,7 +42,19 @@ def plans(state):
     _echo([service.as_json(plan) for plan in service.plans(None, chosen)])
 
 
-def _finish(summary) -> None:
+def _write(path: str | None, data: bytes) -> None:
+    if path:
+        try:
+            Path(path).write_bytes(data)
+        except OSError:
+            raise Refusal(f"无法写入文件“{path}”。", INVALID) from None
+
+
+def _finish(summary, received, unmatched, plan=None) -> None:
+    courseware = plan is None
+    caption = f"{'网络课件学习记录' if courseware else '合格人员名单'}的接收结果（命令行导入）"
+    _write(received, lists.outcome_workbook(summary, courseware=courseware, caption=caption))
+    _write(unmatched, lists.unmatched_workbook(summary, plan))
     _echo(summary.as_json())
     if summary.imported:
         db.session.commit()
@@ -53,19 +67,25 @@ def _finish(summary) -> None:
 @click.argument("plan_no")
 @click.argument("path", metavar="FILE.xlsx")
 @click.option("--clean-rows", is_flag=True, help="有错误时只导入无误的行")
+@click.option("--received", metavar="OUT.xlsx", help="写出接收结果（每行的处理结果）")
+@click.option("--unmatched", metavar="OUT.xlsx", help="写出未匹配与有误的记录（名单格式）")
 @needs_schema
 @refusals_exit
-def import_list(plan_no, path, clean_rows):
+def import_list(plan_no, path, clean_rows, received, unmatched):
     """Import a plan's qualified list (seed 001 附件2) and print a JSON summary."""
     plan = service.plan_by_number(plan_no)
-    _finish(lists.import_list(None, plan, _read(path), path, clean_rows=clean_rows))
+    summary = lists.import_list(None, plan, _read(path), path, clean_rows=clean_rows)
+    _finish(summary, received, unmatched, plan)
 
 
 @providers.command("import-courseware")
 @click.argument("path", metavar="FILE.xlsx|FILE.csv")
 @click.option("--clean-rows", is_flag=True, help="有错误时只导入无误的行")
+@click.option("--received", metavar="OUT.xlsx", help="写出接收结果（每行的处理结果）")
+@click.option("--unmatched", metavar="OUT.xlsx", help="写出未匹配与有误的记录")
 @needs_schema
 @refusals_exit
-def import_courseware(path, clean_rows):
+def import_courseware(path, clean_rows, received, unmatched):
     """Import courseware completions (Excel or CSV) and print a JSON summary."""
-    _finish(lists.import_courseware(None, _read(path), path, clean_rows=clean_rows))
+    summary = lists.import_courseware(None, _read(path), path, clean_rows=clean_rows)
+    _finish(summary, received, unmatched)

@@ -26,7 +26,7 @@ class PlanFilingForm(FlaskForm):
         "服务的职称系列",
         validators=[Length(max=50, message="不超过50个字")],
         filters=[strip],
-        description="如：教师、卫生、工程",
+        description="如：教师、卫生、会计；与职称系列名称一致时，按本局设置可由该系列的行业主管部门审核",
     )
     start_date = DateField("开始日期", validators=[InputRequired("请选择开始日期")])
     end_date = DateField("结束日期", validators=[InputRequired("请选择结束日期")])

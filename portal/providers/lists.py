@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -36,6 +36,8 @@ from portal.providers.service import owns
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal
 
 LIST_TITLE = "继续教育合格人员简明情况汇总表"
+LIST_NEEDED = ("姓名", "身份证号码", "培训学时", "考试结果")
+COURSEWARE_NEEDED = ("身份证号码", "姓名", "课程名称", "科目", "学习日期")
 LIST_HEADERS = ("序号", "姓名", "单位", "身份证号码", "技术职称", "培训学时", "考试结果", "备注")
 COURSEWARE_HEADERS = ("身份证号码", "姓名", "课程名称", "标定学时", "科目", "学习日期", "考试成绩")
 PASSED = {"合格", "通过", "优秀", "良好", "中等", "及格", "结业"}
@@ -43,12 +45,31 @@ SUBJECTS = {"公需": rules.GENERAL, "公需科目": rules.GENERAL}
 SUBJECTS |= {"专业": rules.PROFESSIONAL, "专业科目": rules.PROFESSIONAL}
 UNREADABLE = "无法读取该文件：请上传 Excel（.xlsx）文件{csv}，并使用下载的模板格式。"
 MAX_ROWS = 20000
+PROGRESS_EVERY = 250  # rows read between two progress reports of a background import
+UNCHANGED = "此前已导入，未重复报送"
+HAS_ERRORS = "有错误，未导入"
+NOT_IMPORTED = "文件有错误，未导入"
+Progress = Callable[..., None]
 
 
 @dataclass
 class RowError:
     row: int
     message: str
+
+
+@dataclass
+class Outcome:
+    """What became of one row received: its cells (in the upload's columns), what was done
+    with it, the person it matched and the prepared claim, or its errors."""
+
+    row: int
+    cells: tuple
+    status: str
+    person: str = ""
+    claim: str = ""
+    message: str = ""
+    taken: bool = False  # it became a prepared claim, or was already on record
 
 
 @dataclass
@@ -60,6 +81,7 @@ class Summary:
     unchanged: int = 0
     imported: bool = False
     errors: list[RowError] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)  # not in the JSON: the export's
 
     def as_json(self) -> dict:
         return {
@@ -125,6 +147,40 @@ def _rows_of(content: bytes, filename: str, *, allow_csv: bool) -> Iterator[tupl
     if not content.startswith(b"PK"):
         raise Refusal(UNREADABLE.format(csv="或 CSV 文件" if allow_csv else ""), INVALID)
     return _xlsx_rows(content, allow_csv=allow_csv)
+
+
+def row_estimate(content: bytes, filename: str, *, allow_csv: bool) -> int:
+    """The number of rows a file says it has (the sheet's dimension, or the CSV's lines), for
+    a progress bar; 0 when the workbook does not say."""
+    if allow_csv and (filename or "").lower().endswith(".csv"):
+        return content.count(b"\n") + 1
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # unreadable: the import itself says so
+        return 0
+    try:
+        return int(book.worksheets[0].max_row or 0)
+    finally:
+        book.close()
+
+
+def _reporting(rows: Iterator[tuple[int, list]], progress: Progress | None):
+    """The rows, telling `progress` the row number reached every PROGRESS_EVERY rows."""
+    for number, row in rows:
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number)
+        yield number, row
+
+
+def precheck(content: bytes, filename: str, *, courseware: bool) -> None:
+    """Before a file is queued for import: it must be readable and have the header row."""
+    if not content:
+        raise Refusal("上传的文件是空的。", INVALID, field="file")
+    needed = COURSEWARE_NEEDED if courseware else LIST_NEEDED
+    try:
+        _header(_rows_of(content, filename, allow_csv=courseware), needed)
+    except Refusal as refusal:
+        raise Refusal(refusal.message, INVALID, field="file") from None
 
 
 def _header(rows: Iterator[tuple[int, list]], needed: Iterable[str]) -> tuple[dict, list]:
@@ -211,7 +267,8 @@ def template(plan: TrainingPlan, rows: Iterable[tuple] = ()) -> bytes:
     sheet.append(["培训主题", safe_cell(plan.title), "", "", "培训时间", period])
     sheet.append(list(LIST_HEADERS))
     for number, row in enumerate(rows, start=1):
-        sheet.append([number, *(safe_cell(v) for v in row), ""])
+        cells = [*row, ""][: len(LIST_HEADERS) - 1]  # a 7th value is the 备注
+        sheet.append([number, *(safe_cell(v) for v in cells)])
     sheet.append(["联系人：", "", "", "联系电话："])
     out = io.BytesIO()
     book.save(out)
@@ -258,12 +315,30 @@ class ListRow:
     hours: int
     result: str
     note: str
+    hours_text: str = ""
+    id_text: str = ""
+
+    @property
+    def cells(self) -> tuple:
+        """The row as received, in the 附件2 columns after 序号 (备注 left out)."""
+        hours = self.hours or self.hours_text
+        id_number = self.id_number or self.id_text
+        return (self.name, self.unit_name, id_number, self.title_name, hours, self.result)
 
 
 def check_list(plan: TrainingPlan, content: bytes, filename: str = "") -> tuple[list, list, int]:
-    """(clean rows, row errors) of a qualified list for the plan."""
-    rows = _rows_of(content, filename, allow_csv=False)
-    columns, above = _header(rows, ("姓名", "身份证号码", "培训学时", "考试结果"))
+    """(clean rows, row errors, rows) of a qualified list for the plan."""
+    parsed, errors, count = _check_list(plan, content, filename)
+    return [(item, person) for item, person, own in parsed if not own], errors, count
+
+
+def _check_list(
+    plan: TrainingPlan, content: bytes, filename: str = "", progress: Progress | None = None
+) -> tuple[list, list, int]:
+    """Every row of a qualified list with the person it names and its own errors; all the
+    errors (the list's period included), by row; the number of rows."""
+    rows = _reporting(_rows_of(content, filename, allow_csv=False), progress)
+    columns, above = _header(rows, LIST_NEEDED)
     errors = _period_errors(plan, above)
     parsed: list[tuple[ListRow, list[RowError]]] = []
     seen: dict[str, int] = {}
@@ -282,6 +357,7 @@ def check_list(plan: TrainingPlan, content: bytes, filename: str = "") -> tuple[
             own.append(RowError(number, f"身份证号码与第{seen[id_number]}行重复"))
         elif id_number:
             seen[id_number] = number
+        hours_text = _text(_cell(row, columns, "培训学时"))[:20]
         hours = _int(_cell(row, columns, "培训学时"), "培训学时", own, number)
         if hours is not None and hours != plan.hours:
             own.append(RowError(number, f"培训学时{hours}与备案计划的{plan.hours}学时不一致"))
@@ -299,20 +375,27 @@ def check_list(plan: TrainingPlan, content: bytes, filename: str = "") -> tuple[
             hours or 0,
             result[:20],
             _text(_cell(row, columns, "备注"))[:200],
+            hours_text,
+            _text(raw_id)[:30],
         )
         parsed.append((item, own))
+    if not parsed:
+        raise Refusal("名单中没有人员，请在表头下方逐行填写。", INVALID)
+    return _with_people(parsed, errors)
+
+
+def _with_people(parsed: list, errors: list[RowError]) -> tuple[list, list, int]:
+    """The rows with the person on record for each ID number (a name that differs is an
+    error of the row); every error sorted by row."""
     people = _person_names(item.id_number for item, own in parsed if item.id_number)
-    clean = []
+    checked = []
     for item, own in parsed:
         person = people.get(item.id_number)
         if person is not None and _key(person.name) != _key(item.name):
             own.append(RowError(item.number, "姓名与系统中该身份证号码登记的人员姓名不一致"))
         errors.extend(own)
-        if not own:
-            clean.append((item, person))
-    if not parsed:
-        raise Refusal("名单中没有人员，请在表头下方逐行填写。", INVALID)
-    return clean, sorted(errors, key=lambda e: e.row), len(parsed)
+        checked.append((item, person, own))
+    return checked, sorted(errors, key=lambda e: e.row), len(parsed)
 
 
 def _passed(result: str) -> bool:
@@ -343,16 +426,17 @@ def import_list(
     filename: str = "",
     *,
     clean_rows: bool = False,
+    progress: Progress | None = None,
 ) -> Summary:
-    """Check every row; import all of them, or only the clean ones when asked."""
-    _may_report(user, plan)
-    if plan.state is not PlanState.ACCEPTED:
-        raise Refusal("培训计划备案后才能报送合格人员名单。", CONFLICT)
-    if local_today() < plan.end_date:
-        raise Refusal(f"培训于{plan.end_date:%Y年%m月%d日}结束后才能报送合格人员名单。", CONFLICT)
-    clean, errors, count = check_list(plan, content, filename)
+    """Check every row; import all of them, or only the clean ones when asked. The summary's
+    outcomes say what became of each row received. `progress(row)` is told how far the reading
+    got (before anything is written)."""
+    check_may_import(user, plan)
+    parsed, errors, count = _check_list(plan, content, filename, progress)
     summary = Summary(rows=count, errors=errors)
+    _file_outcomes(summary, parsed, errors, above_rows={e.row for e in errors} - _rows(parsed))
     if errors and not clean_rows:
+        _refused_outcomes(summary, parsed)
         return summary
     existing = set(
         db.session.scalars(sa.select(QualifiedRow.id_number).where(QualifiedRow.plan_id == plan.id))
@@ -364,12 +448,15 @@ def import_list(
         "issuer": plan.organiser_name,
         "plan_no": plan.filing_no,
     }
+    clean = [(item, person) for item, person, own in parsed if not own]
     matched_people = [person.id for _, person in clean if person is not None]
     rule_sets = declarations.rule_sets_of(matched_people, year)
     pairs = []
     for item, person in clean:
+        outcome = _outcome(summary, item, person)
         if item.id_number in existing:
             summary.unchanged += 1
+            outcome.status, outcome.taken = UNCHANGED, True
             continue
         existing.add(item.id_number)
         row = QualifiedRow(
@@ -388,15 +475,18 @@ def import_list(
         db.session.add(row)
         if person is None:
             summary.unmatched += 1
+            outcome.status = ListRowStatus.UNMATCHED.label
+            outcome.message = "系统中没有该身份证号码的人员，请核对身份证号码"
         else:
             kind, facts = _training_claim(plan, rule_sets[person.id])
             asked = declarations.Prepared(
                 person, year, kind, facts, details, plan.subject, "qualified_list", plan.id
             )
-            pairs.append((row, asked))
+            pairs.append((row, asked, outcome))
     _attach(user, pairs, summary)
     db.session.flush()
     summary.imported = True
+    summary.outcomes.sort(key=lambda o: o.row)
     record(
         "list.imported",
         plan,
@@ -407,19 +497,62 @@ def import_list(
     return summary
 
 
+def check_may_import(user: User | None, plan: TrainingPlan) -> None:
+    """The organiser (or the bureau) reports the list of an accepted plan that has ended."""
+    _may_report(user, plan)
+    if plan.state is not PlanState.ACCEPTED:
+        raise Refusal("培训计划备案后才能报送合格人员名单。", CONFLICT)
+    if local_today() < plan.end_date:
+        raise Refusal(f"培训于{plan.end_date:%Y年%m月%d日}结束后才能报送合格人员名单。", CONFLICT)
+
+
+def _rows(parsed: list) -> set[int]:
+    return {item.number for item, _, _ in parsed}
+
+
+def _outcome(summary: Summary, item, person) -> Outcome:
+    outcome = Outcome(item.number, item.cells, "", person=getattr(person, "name", ""))
+    summary.outcomes.append(outcome)
+    return outcome
+
+
+def _file_outcomes(summary: Summary, parsed: list, errors: list, above_rows: set[int]) -> None:
+    """Outcomes of the rows with errors, and of errors above the header (the list's period)."""
+    for number in sorted(above_rows):
+        message = "；".join(e.message for e in errors if e.row == number)
+        summary.outcomes.append(Outcome(number, (), "表头信息有误", message=message))
+    for item, person, own in parsed:
+        if own:
+            outcome = _outcome(summary, item, person)
+            outcome.status, outcome.message = HAS_ERRORS, "；".join(e.message for e in own)
+
+
+def _refused_outcomes(summary: Summary, parsed: list) -> None:
+    """A file with errors imports nothing: its clean rows are not imported either."""
+    for item, person, own in parsed:
+        if not own:
+            _outcome(summary, item, person).status = NOT_IMPORTED
+    summary.outcomes.sort(key=lambda o: o.row)
+
+
 def _attach(user, pairs: list, summary: Summary) -> None:
-    """Prepared claims for the matched rows (or records), in bulk; each row says what became
-    of it, and the summary counts the attached and the not attached."""
-    declarations.prepare_claims(user, [asked for _, asked in pairs])
-    for row, asked in pairs:
+    """Prepared claims for the matched rows (or records), in bulk; each row (and its outcome)
+    says what became of it, and the summary counts the attached and the not attached."""
+    declarations.prepare_claims(user, [asked for _, asked, _ in pairs])
+    for row, asked, outcome in pairs:
         if asked.claim is not None:
             row.status, row.claim_id = ListRowStatus.MATCHED, asked.claim.id
+            outcome.claim = f"{asked.year}年度申报 报送条目#{asked.claim.id}"
+            outcome.taken = True
         elif asked.refusal is not None and asked.refusal.status == CONFLICT:
             row.status = ListRowStatus.SUBMITTED
+            outcome.message = f"{asked.year}年度申报已提交，请本人或核验人员处理"
         else:
             row.status = ListRowStatus.NO_KIND
-    summary.matched += sum(asked.claim is not None for _, asked in pairs)
-    summary.not_attached += sum(asked.claim is None for _, asked in pairs)
+            outcome.message = "该人员所用认定规则没有此类条目"
+        outcome.status = row.status.label
+    summary.matched += sum(asked.claim is not None for _, asked, _ in pairs)
+    summary.not_attached += sum(asked.claim is None for _, asked, _ in pairs)
 
 
 def _imported_courseware(id_numbers: set[str]) -> set[tuple]:
@@ -487,11 +620,24 @@ class CoursewareRow:
     subject: str
     studied_on: date
     score: int | None
+    raw: tuple = ()  # the cells as received, in COURSEWARE_HEADERS order
+
+    @property
+    def cells(self) -> tuple:
+        return self.raw
 
 
 def check_courseware(content: bytes, filename: str = "") -> tuple[list, list, int]:
-    rows = _rows_of(content, filename, allow_csv=True)
-    columns, _ = _header(rows, ("身份证号码", "姓名", "课程名称", "科目", "学习日期"))
+    """(clean rows, row errors, rows) of a courseware file."""
+    parsed, errors, count = _check_courseware(content, filename)
+    return [(item, person) for item, person, own in parsed if not own], errors, count
+
+
+def _check_courseware(
+    content: bytes, filename: str = "", progress: Progress | None = None
+) -> tuple[list, list, int]:
+    rows = _reporting(_rows_of(content, filename, allow_csv=True), progress)
+    columns, _ = _header(rows, COURSEWARE_NEEDED)
     parsed: list[tuple[CoursewareRow, list[RowError]]] = []
     seen: dict[tuple, int] = {}
     for number, row in rows:
@@ -522,41 +668,59 @@ def check_courseware(content: bytes, filename: str = "") -> tuple[list, list, in
             own.append(RowError(number, f"与第{seen[key]}行是同一人同一天的同一课程"))
         elif id_number:
             seen[key] = number
+        raw = tuple(_shown_cell(_cell(row, columns, name)) for name in COURSEWARE_HEADERS)
         item = CoursewareRow(
-            number, id_number or "", name, course[:200], hours, subject or "", studied_on, score
+            number,
+            id_number or "",
+            name,
+            course[:200],
+            hours,
+            subject or "",
+            studied_on,
+            score,
+            raw,
         )
         parsed.append((item, own))
     if not parsed:
         raise Refusal("文件中没有学习记录，请在表头下方逐行填写。", INVALID)
-    people = _person_names(item.id_number for item, own in parsed if item.id_number)
-    clean, errors = [], []
-    for item, own in parsed:
-        person = people.get(item.id_number)
-        if person is not None and _key(person.name) != _key(item.name):
-            own.append(RowError(item.number, "姓名与系统中该身份证号码登记的人员姓名不一致"))
-        errors.extend(own)
-        if not own:
-            clean.append((item, person))
-    return clean, sorted(errors, key=lambda e: e.row), len(parsed)
+    return _with_people(parsed, [])
+
+
+def _shown_cell(value):
+    """A cell as an export writes it back: dates as dates, numbers as numbers, text cut."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date | int | float):
+        return value
+    return _text(value)[:200]
 
 
 def import_courseware(
-    user: User | None, content: bytes, filename: str = "", *, clean_rows: bool = False
+    user: User | None,
+    content: bytes,
+    filename: str = "",
+    *,
+    clean_rows: bool = False,
+    progress: Progress | None = None,
 ) -> Summary:
     """A provider's (or the bureau's, from a platform's export) courseware completions."""
-    if user is not None and user.role not in (Role.PROVIDER, Role.BUREAU_OFFICER):
-        raise Refusal("只有施教机构或人社局可以导入网络课件学习记录。", FORBIDDEN)
+    check_may_import_courseware(user)
     provider = user.provider if user is not None and user.role is Role.PROVIDER else None
-    clean, errors, count = check_courseware(content, filename)
+    parsed, errors, count = _check_courseware(content, filename, progress)
     summary = Summary(rows=count, errors=errors)
+    _file_outcomes(summary, parsed, errors, above_rows=set())
     if errors and not clean_rows:
+        _refused_outcomes(summary, parsed)
         return summary
+    clean = [(item, person) for item, person, own in parsed if not own]
     seen = _imported_courseware({item.id_number for item, _ in clean})
     issuer = provider.name if provider else "网络学习平台"
     pairs = []
     for item, person in clean:
+        outcome = _outcome(summary, item, person)
         if (item.id_number, item.course, item.studied_on) in seen:
             summary.unchanged += 1
+            outcome.status, outcome.taken = UNCHANGED, True
             continue
         entry = CoursewareRecord(
             provider_id=getattr(provider, "id", None),
@@ -574,15 +738,18 @@ def import_courseware(
         db.session.add(entry)
         if person is None:
             summary.unmatched += 1
+            outcome.status = ListRowStatus.UNMATCHED.label
+            outcome.message = "系统中没有该身份证号码的人员，请核对身份证号码"
             continue
         details = {"title": item.course, "date": item.studied_on.isoformat(), "issuer": issuer}
         facts = {"hours": item.hours, "score": item.score}
         asked = declarations.Prepared(
             person, item.studied_on.year, "courseware", facts, details, item.subject, "courseware"
         )
-        pairs.append((entry, asked))
+        pairs.append((entry, asked, outcome))
     _attach(user, pairs, summary)
     summary.imported = True
+    summary.outcomes.sort(key=lambda o: o.row)
     record(
         "courseware.imported",
         provider,
@@ -591,3 +758,54 @@ def import_courseware(
         f"未加入{summary.not_attached}条，已导入过{summary.unchanged}条，错误{len(errors)}行",
     )
     return summary
+
+
+def check_may_import_courseware(user: User | None) -> None:
+    if user is not None and user.role not in (Role.PROVIDER, Role.BUREAU_OFFICER):
+        raise Refusal("只有施教机构或人社局可以导入网络课件学习记录。", FORBIDDEN)
+
+
+# --- exports: the rows received with their outcome, and the rows to correct and resend ----
+
+OUTCOME_HEADERS = ("处理结果", "匹配人员", "报送条目", "问题说明")
+
+
+def outcome_workbook(summary: Summary, *, courseware: bool, caption: str) -> bytes:
+    """Every row received, as received, with what became of it (write-only, no formulas)."""
+    columns = COURSEWARE_HEADERS if courseware else LIST_HEADERS[1:7]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("接收结果")
+    sheet.append([safe_cell(caption)])
+    sheet.append(["行号", *columns, *OUTCOME_HEADERS])
+    for outcome in summary.outcomes:
+        cells = [*outcome.cells, *[""] * len(columns)][: len(columns)]
+        extra = (outcome.status, outcome.person, outcome.claim, outcome.message)
+        sheet.append([outcome.row, *(safe_cell(v) for v in (*cells, *extra))])
+    return _saved(book)
+
+
+def not_taken(summary: Summary) -> list[Outcome]:
+    """The rows that did not become prepared claims (errors, people not on record, years
+    already submitted, a file refused): what the provider corrects and sends again."""
+    return [o for o in summary.outcomes if not o.taken and o.cells]
+
+
+def unmatched_workbook(summary: Summary, plan: TrainingPlan | None) -> bytes:
+    """The rows not taken, in the upload's own layout (附件2 for a plan's list, the courseware
+    columns otherwise) with the problem in the last column, so the file can be corrected and
+    uploaded again."""
+    rows = not_taken(summary)
+    if plan is not None:
+        return template(plan, [(*o.cells, o.message or o.status) for o in rows])
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("未匹配与有误的记录")
+    sheet.append([*COURSEWARE_HEADERS, "问题说明"])
+    for outcome in rows:
+        sheet.append([safe_cell(v) for v in (*outcome.cells, outcome.message or outcome.status)])
+    return _saved(book)
+
+
+def _saved(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.jobs.models import Job
 from portal.models_base import UTCDateTime, utcnow
-from portal.units.models import Provider, Unit
+from portal.units.models import Authority, Provider, Unit
 
 
 class PlanState(enum.StrEnum):
@@ -32,11 +33,12 @@ class PlanForm(enum.StrEnum):
 
 
 class TrainingPlan(db.Model):
-    """A plan filed by a provider, or by a unit for its own internal training."""
+    """A plan filed by a provider, or by a unit or an authority for its own internal training."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    authority_id: Mapped[int | None] = mapped_column(sa.ForeignKey("authority.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     subject: Mapped[str] = mapped_column(sa.String(20))  # general | professional
     series: Mapped[str] = mapped_column(sa.String(50), default="")  # 职称系列 it serves
@@ -63,6 +65,7 @@ class TrainingPlan(db.Model):
 
     provider: Mapped[Provider | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
+    authority: Mapped[Authority | None] = relationship()
     filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
@@ -72,9 +75,10 @@ class TrainingPlan(db.Model):
 
     @property
     def organiser_name(self) -> str:
-        if self.provider is not None:
-            return self.provider.name
-        return self.unit.name if self.unit is not None else ""
+        for organiser in (self.provider, self.unit, self.authority):
+            if organiser is not None:
+                return organiser.name
+        return ""
 
     @property
     def audit_name(self) -> str:
@@ -148,3 +152,39 @@ class CoursewareRecord(db.Model):
     imported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     provider: Mapped[Provider | None] = relationship()
+
+
+class ImportKind(enum.StrEnum):
+    LIST = "list"  # a plan's qualified list (附件2)
+    COURSEWARE = "courseware"  # courseware completions
+
+    @property
+    def label(self) -> str:
+        return {"list": "合格人员名单", "courseware": "网络课件学习记录"}[self.value]
+
+
+class ProviderImport(db.Model):
+    """One uploaded list or courseware file, imported by a background job. The job keeps the
+    progress, the summary (row errors included) and, as its result file, the workbook of the
+    rows received with their outcome; `unmatched_file` is the workbook, in the upload layout,
+    of the rows that did not become prepared claims (to correct and resend)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ImportKind] = mapped_column(sa.Enum(ImportKind, native_enum=False, length=12))
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("job.id"), unique=True)
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_plan.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    clean_rows: Mapped[bool] = mapped_column(default=False)
+    unmatched_file: Mapped[str] = mapped_column(sa.String(100), default="")  # under instance/jobs/
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    job: Mapped[Job] = relationship()
+    plan: Mapped[TrainingPlan | None] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.kind.label}导入 #{self.id}（{self.filename}）"

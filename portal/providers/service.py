@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role, User
 from portal.audit.service import record
@@ -26,10 +27,10 @@ from portal.providers.models import PlanForm, PlanState, TrainingPlan
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal, not_found
 from portal.rules import PROFESSIONAL, calendar
 from portal.settings import get_setting
-from portal.units.models import Provider, ProviderLevel
+from portal.units.models import Authority, Provider, ProviderLevel, TitleSeries
 from portal.workdays import service as workdays
 
-FILERS = (Role.PROVIDER, Role.UNIT_REVIEWER)
+FILERS = (Role.PROVIDER, Role.UNIT_REVIEWER, Role.AUTHORITY_OFFICER)
 # Kinds of claim that are a training a plan may have been filed for (anhui-2025 第十二条（十）;
 # hefei-2021 附件3 第5、6项, the bases' trainings).
 TRAINING_KINDS = ("training", "training.decided")
@@ -43,14 +44,21 @@ def lead_days() -> int:
     return int(get_setting("TRAINING_PLAN_LEAD_DAYS"))
 
 
-def last_filing_day(start: date, lead: int | None = None) -> date:
-    """The last day a plan starting on `start` may be filed (see the module docstring)."""
+def last_filing_day(start: date, lead: int | None = None, overrides: dict | None = None) -> date:
+    """The last day a plan starting on `start` may be filed (see the module docstring); a list
+    page passes the calendar's overrides once for all its plans."""
     lead = lead_days() if lead is None else lead
     day = start - timedelta(days=lead)
-    overrides = workdays.overrides()
+    overrides = workdays.overrides() if overrides is None else overrides
     while not calendar.is_workday(day, overrides):
         day -= timedelta(days=1)
     return day
+
+
+def last_filing_days(plans: list[TrainingPlan]) -> dict[int, date]:
+    """Per plan id, its last filing day (one read of the calendar for the whole list)."""
+    lead, overrides = lead_days(), workdays.overrides()
+    return {plan.id: last_filing_day(plan.start_date, lead, overrides) for plan in plans}
 
 
 def check_lead_time(start: date, filed_on: date) -> None:
@@ -69,11 +77,14 @@ def check_lead_time(start: date, filed_on: date) -> None:
 
 
 def organiser_of(user: User) -> dict:
-    """The organiser a filer files for: its provider, or (for a unit reviewer) its unit."""
+    """The organiser a filer files for: its provider, or (for a unit reviewer, an authority
+    officer) its unit or authority, for their own internal trainings."""
     if user.role is Role.PROVIDER and user.provider_id:
         return {"provider_id": user.provider_id}
     if user.role is Role.UNIT_REVIEWER and user.unit_id:
         return {"unit_id": user.unit_id}
+    if user.role is Role.AUTHORITY_OFFICER and user.authority_id:
+        return {"authority_id": user.authority_id}
     raise Refusal("当前账号不能提交培训计划备案。", FORBIDDEN)
 
 
@@ -84,11 +95,81 @@ def owns(user: User | None, plan: TrainingPlan) -> bool:
         return plan.provider_id is not None and plan.provider_id == user.provider_id
     if user.role is Role.UNIT_REVIEWER:
         return plan.unit_id is not None and plan.unit_id == user.unit_id
+    if user.role is Role.AUTHORITY_OFFICER:
+        return plan.authority_id is not None and plan.authority_id == user.authority_id
     return False
 
 
+# --- who decides: the bureau, or the authority owning the plan's series (a setting) --------
+
+
+def authorities_decide() -> bool:
+    return get_setting("PLAN_DECIDED_BY") == "authority"
+
+
+def _series_names(series: TitleSeries) -> set[str]:
+    """A series row and the series it groups (seed 002 rows such as “经济、电子信息”)."""
+    return {series.name, *(part.strip() for part in series.name.split("、") if part.strip())}
+
+
+def series_owners() -> dict[str, Authority]:
+    """Every series name (and part of a grouped row) → the authority owning it (one query)."""
+    owners: dict[str, Authority] = {}
+    query = sa.select(TitleSeries).options(joinedload(TitleSeries.authority))
+    for series in db.session.scalars(query.order_by(TitleSeries.id)):
+        for name in _series_names(series):
+            owners.setdefault(name, series.authority)
+    return owners
+
+
+def series_authority(plan: TrainingPlan, owners: dict | None = None) -> Authority | None:
+    """The authority owning the series the plan serves (by name), if any."""
+    name = (plan.series or "").strip()
+    if not name:
+        return None
+    return (series_owners() if owners is None else owners).get(name)
+
+
+def deciding_authority(plan: TrainingPlan, owners: dict | None = None) -> Authority | None:
+    """The authority that decides this plan, or None when the bureau does (the setting says
+    the bureau, the plan serves no series an authority owns, or an authority filed it: no one
+    decides its own filing)."""
+    if not authorities_decide() or plan.authority_id is not None:
+        return None
+    return series_authority(plan, owners)
+
+
+def deciders(plans: list[TrainingPlan]) -> dict[int, str]:
+    """Per plan id, the name of who decides it (for the bureau's list)."""
+    owners = series_owners() if authorities_decide() else {}
+    return {
+        plan.id: getattr(deciding_authority(plan, owners), "name", None) or "人社局"
+        for plan in plans
+    }
+
+
+def may_decide(user: User | None, plan: TrainingPlan) -> bool:
+    if user is None:
+        return True  # the command line
+    authority = deciding_authority(plan)
+    if authority is None:
+        return user.role is Role.BUREAU_OFFICER
+    return user.role is Role.AUTHORITY_OFFICER and user.authority_id == authority.id
+
+
+def _authority_sees(user: User, plan: TrainingPlan) -> bool:
+    if user.role is not Role.AUTHORITY_OFFICER or not user.authority_id:
+        return False
+    authority = deciding_authority(plan)
+    return authority is not None and authority.id == user.authority_id
+
+
 def can_see(user: User | None, plan: TrainingPlan) -> bool:
-    return owns(user, plan) or (user is not None and user.role is Role.BUREAU_OFFICER)
+    """The organiser, the bureau (everything, read-only where an authority decides), and the
+    authority that decides the plan."""
+    if owns(user, plan):
+        return True
+    return user.role is Role.BUREAU_OFFICER or _authority_sees(user, plan)
 
 
 def get_plan(user: User | None, plan_id: int) -> TrainingPlan:
@@ -108,10 +189,21 @@ def plan_by_number(filing_no: str) -> TrainingPlan:
     return plan
 
 
-def plans(user: User | None, state: PlanState | None = None) -> list[TrainingPlan]:
-    """The user's own plans (a filer), or every plan (the bureau and the command line)."""
+def plans(
+    user: User | None, state: PlanState | None = None, *, deciding: bool = False
+) -> list[TrainingPlan]:
+    """The user's own plans (a filer), the plans an authority decides (`deciding`: the series
+    it owns, when the setting gives authorities the decision, not its own filings), or every
+    plan (the bureau and the command line)."""
     query = sa.select(TrainingPlan).order_by(TrainingPlan.start_date.desc(), TrainingPlan.id.desc())
-    if user is not None and user.role is not Role.BUREAU_OFFICER:
+    if user is not None and user.role is Role.AUTHORITY_OFFICER and deciding:
+        if not authorities_decide() or not user.authority_id:
+            return []
+        names = {n for n, a in series_owners().items() if a.id == user.authority_id}
+        query = query.where(
+            TrainingPlan.series.in_(sorted(names)), TrainingPlan.authority_id.is_(None)
+        )
+    elif user is not None and user.role is not Role.BUREAU_OFFICER:
         own = organiser_of(user)
         query = query.filter_by(**own)
     if state is not None:
@@ -180,11 +272,14 @@ def next_filing_no(year: int) -> str:
 
 
 def decide_plan(user: User | None, plan: TrainingPlan, accept: bool, reason: str = "") -> None:
-    """The bureau accepts (a filing number is given) or refuses (reason required) a plan."""
-    if user is not None and user.role is not Role.BUREAU_OFFICER:
-        raise Refusal("只有人社局经办人可以审核培训计划备案。", FORBIDDEN)
+    """The bureau, or the authority owning the plan's series when the setting says so, accepts
+    (a filing number is given) or refuses (reason required) a plan."""
+    if not may_decide(user, plan):
+        authority = deciding_authority(plan)
+        who = authority.name if authority is not None else "人社局"
+        raise Refusal(f"该培训计划备案由{who}审核，您不能审核。", FORBIDDEN)
     if plan.state is not PlanState.PENDING:
-        raise Refusal(f"该培训计划已{plan.state.label}，不能再审核。", CONFLICT)
+        raise Refusal(f"该培训计划{plan.state.label}，不能再审核。", CONFLICT)
     reason = (reason or "").strip()
     if not accept and not reason:
         raise Refusal("不予备案须填写理由。", INVALID, field="reason")
@@ -194,12 +289,10 @@ def decide_plan(user: User | None, plan: TrainingPlan, accept: bool, reason: str
     if accept:
         plan.filing_no = next_filing_no(plan.start_date.year)
     db.session.flush()
-    record(
-        "plan.accepted" if accept else "plan.refused",
-        plan,
-        user=user,
-        detail=f"备案号{plan.filing_no}" if accept else reason,
-    )
+    detail = f"备案号{plan.filing_no}" if accept else reason
+    if user is not None and user.role is Role.AUTHORITY_OFFICER:
+        detail += f"（{user.authority.name}审核）"
+    record("plan.accepted" if accept else "plan.refused", plan, user=user, detail=detail)
 
 
 def as_json(plan: TrainingPlan) -> dict:

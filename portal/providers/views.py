@@ -19,27 +19,32 @@ from portal.accounts.models import Role
 from portal.declarations import evidence as files
 from portal.extensions import db, login_manager
 from portal.formtokens.service import once
-from portal.providers import lists, service
+from portal.jobs import service as jobs
+from portal.providers import lists, service, tasks
 from portal.providers.forms import DecisionForm, ListUploadForm, PlanFilingForm, ProviderForm
 from portal.providers.models import PlanState
-from portal.refusal import Refusal
+from portal.refusal import Refusal, not_found
 from portal.security import is_htmx
 from portal.units.models import Provider
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
 
-FILERS = {Role.PROVIDER, Role.UNIT_REVIEWER}
+FILERS = {Role.PROVIDER, Role.UNIT_REVIEWER, Role.AUTHORITY_OFFICER}
 OFFICER = {Role.BUREAU_OFFICER}
+DECIDERS = {Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER}
 # Who may open each page; which plan is whose is checked by the service (404 otherwise).
 ROLES = {
     "providers.index": FILERS,
     "providers.new_plan": FILERS,
-    "providers.plan": FILERS | OFFICER,
-    "providers.programme": FILERS | OFFICER,
+    "providers.plan": FILERS | DECIDERS,
+    "providers.programme": FILERS | DECIDERS,
     "providers.list_template": FILERS | OFFICER,
     "providers.upload_list": FILERS | OFFICER,
-    "providers.decide": OFFICER,
-    "providers.filings": OFFICER,
+    "providers.import_status": FILERS | OFFICER,
+    "providers.import_received": FILERS | OFFICER,
+    "providers.import_unmatched": FILERS | OFFICER,
+    "providers.decide": DECIDERS,
+    "providers.filings": DECIDERS,
     "providers.unmatched": OFFICER,
     "providers.courseware": {Role.PROVIDER, Role.BUREAU_OFFICER},
     "providers.search": {Role.PROFESSIONAL, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER},
@@ -64,7 +69,7 @@ def _gate():
 @bp.get("/")
 def index():
     """The provider's (or unit's) home: its organisation, plans, lists and the bureau's word."""
-    organiser = current_user.provider or current_user.unit
+    organiser = current_user.provider or current_user.unit or current_user.authority
     plans = service.plans(current_user)
     return render_template(
         "providers/index.html",
@@ -92,7 +97,13 @@ def new_plan():
             flash(f"已提交培训计划“{plan.title}”，等待人社局审核。", "success")
             return redirect(url_for("providers.plan", plan_id=plan.id), code=303)
     status = 422 if form.errors else 200
-    return render_template("providers/plan_form.html", form=form, lead=service.lead_days()), status
+    page = render_template(
+        "providers/plan_form.html",
+        form=form,
+        lead=service.lead_days(),
+        series_names=sorted(service.series_owners()),
+    )
+    return page, status
 
 
 @bp.get("/plans/<int:plan_id>")
@@ -100,15 +111,19 @@ def plan(plan_id):
     return _plan_page(service.get_plan(current_user, plan_id))
 
 
-def _plan_page(plan, status=200, summary=None, upload_form=None, decision_form=None):
+def _plan_page(plan, status=200, upload_form=None, decision_form=None):
+    may_report = service.owns(current_user, plan) or current_user.role is Role.BUREAU_OFFICER
     return render_template(
         "providers/plan.html",
         plan=plan,
         rows=lists.rows_of_plan(plan),
-        summary=summary,
+        imports=tasks.imports_of_plan(plan) if may_report else [],
+        may_report=may_report,
         upload_form=upload_form or ListUploadForm(formdata=None),
         decision_form=decision_form or DecisionForm(formdata=None),
-        officer=current_user.role is Role.BUREAU_OFFICER,
+        officer=current_user.role in DECIDERS,
+        may_decide=service.may_decide(current_user, plan),
+        decider=service.deciding_authority(plan),
         last_day=service.last_filing_day(plan.start_date),
     ), status
 
@@ -139,6 +154,7 @@ def list_template(plan_id):
 @bp.post("/plans/<int:plan_id>/list")
 @once
 def upload_list(plan_id):
+    """Store the list and queue its import; the import's page shows the progress and result."""
     plan = service.get_plan(current_user, plan_id)
     form = ListUploadForm()
     upload = request.files.get("file")
@@ -146,23 +162,44 @@ def upload_list(plan_id):
         form.file.errors = ["请选择合格人员名单文件（.xlsx）"]
         return _plan_page(plan, 422, upload_form=form)
     try:
-        summary = lists.import_list(
-            current_user, plan, upload.read(), upload.filename, clean_rows=form.clean_rows.data
+        entry = tasks.submit_list(
+            current_user, plan, upload.read(), upload.filename, form.clean_rows.data
         )
     except Refusal as refusal:
         if not refusal.on_form:
             raise
         form.file.errors = [refusal.message]
         return _plan_page(plan, 422, upload_form=form)
-    if summary.imported:
-        flash(
-            f"已导入：报送{summary.matched}人，未匹配{summary.unmatched}人，"
-            f"未加入{summary.not_attached}人，此前已导入{summary.unchanged}人。",
-            "success",
-        )
-        if not summary.errors:
-            return redirect(url_for("providers.plan", plan_id=plan.id), code=303)
-    return _plan_page(plan, 200 if summary.imported else 422, summary=summary, upload_form=form)
+    return redirect(url_for("providers.import_status", import_id=entry.id), code=303)
+
+
+@bp.get("/imports/<int:import_id>")
+def import_status(import_id):
+    """An import's progress (polled by htmx until its job finishes), then what it did."""
+    entry = tasks.get_import(current_user, import_id)
+    template = "providers/_import_status.html" if is_htmx() else "providers/import.html"
+    return render_template(template, entry=entry, job=entry.job)
+
+
+@bp.get("/imports/<int:import_id>/received.xlsx")
+def import_received(import_id):
+    """The rows received with their outcome (the import job's result file)."""
+    entry = tasks.get_import(current_user, import_id)
+    path = jobs.result_path(entry.job)
+    if path is None:
+        raise not_found("该导入任务还没有接收结果。")
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=entry.job.result_name)
+
+
+@bp.get("/imports/<int:import_id>/unmatched.xlsx")
+def import_unmatched(import_id):
+    """The rows not taken, in the upload layout, to correct and resend."""
+    entry = tasks.get_import(current_user, import_id)
+    path = tasks.unmatched_path(entry)
+    if path is None:
+        raise not_found("该次导入没有未匹配或有误的记录。")
+    name = f"{entry.kind.label}-未匹配与有误-{entry.job_id}.xlsx"
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
 
 
 # --- the bureau's side ---------------------------------------------------------------------
@@ -180,6 +217,9 @@ def decide(plan_id):
         except Refusal as refusal:
             if not refusal.on_form:
                 raise
+            if refusal.field is None:  # the plan was decided meanwhile: said above the page
+                flash(refusal.message, "warning")
+                return _plan_page(plan, refusal.status)
             form.reason.errors = [refusal.message]
         else:
             flash(f"{plan.state.label}：{plan.title}。", "success")
@@ -191,7 +231,7 @@ def decide(plan_id):
 def filings():
     state = request.args.get("state", "pending")
     chosen = PlanState(state) if state in PlanState.__members__.values() else None
-    plans = service.plans(current_user, chosen)
+    plans = service.plans(current_user, chosen, deciding=True)
     template = "providers/_filings.html" if is_htmx() else "providers/filings.html"
     return render_template(
         template,
@@ -199,7 +239,10 @@ def filings():
         state=state,
         states=list(PlanState),
         list_counts=lists.list_counts(plans),
-        last_days={plan.id: service.last_filing_day(plan.start_date) for plan in plans},
+        last_days=service.last_filing_days(plans),
+        deciders=service.deciders(plans),
+        authority=current_user.authority if current_user.role is Role.AUTHORITY_OFFICER else None,
+        authorities_decide=service.authorities_decide(),
     )
 
 
@@ -213,22 +256,24 @@ def unmatched():
 @once
 def courseware():
     form = ListUploadForm()
-    summary = None
     if request.method == "POST":
         upload = request.files.get("file")
         if not form.validate_on_submit() or upload is None or not upload.filename:
             form.file.errors = ["请选择学习记录文件（.xlsx 或 .csv）"]
         else:
             try:
-                summary = lists.import_courseware(
-                    current_user, upload.read(), upload.filename, clean_rows=form.clean_rows.data
+                entry = tasks.submit_courseware(
+                    current_user, upload.read(), upload.filename, form.clean_rows.data
                 )
             except Refusal as refusal:
                 if not refusal.on_form:
                     raise
                 form.file.errors = [refusal.message]
-    status = 422 if form.file.errors or (summary and not summary.imported) else 200
-    return render_template("providers/courseware.html", form=form, summary=summary), status
+            else:
+                return redirect(url_for("providers.import_status", import_id=entry.id), code=303)
+    status = 422 if form.file.errors else 200
+    imports = tasks.courseware_imports(current_user)
+    return render_template("providers/courseware.html", form=form, imports=imports), status
 
 
 @bp.get("/plans/search")

@@ -111,6 +111,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
         group="学时认定",
     ),
     SettingSpec(
+        "PLAN_DECIDED_BY",
+        "培训计划备案的审核部门",
+        "choice",
+        help="选“行业主管部门”：计划所服务的职称系列由哪个行业主管部门主管，即由该部门审核，"
+        "人社局只能查看；未填写职称系列或系列无主管部门的计划仍由人社局审核",
+        group="学时认定",
+        choices=(("bureau", "人社局（默认）"), ("authority", "职称系列的行业主管部门")),
+    ),
+    SettingSpec(
         "CYCLE_MAKEUP",
         "学时验证按“顺延至下一年度补学”认定",
         "bool",

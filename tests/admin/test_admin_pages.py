@@ -268,6 +268,7 @@ def _settings(**overrides):
         "ALLOW_TRANSITION_RULE_SET": "y",
         "TRAINING_PLAN_LEAD_DAYS": "15",
         "HIGHEST_ONLY_SCOPE": "clause",
+        "PLAN_DECIDED_BY": "bureau",
         "CYCLE_CAP_FACTOR": "2",
         "STORAGE_MIN_FREE_BYTES": "500",
         "BACKUP_KEEP": "14",

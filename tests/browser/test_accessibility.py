@@ -102,6 +102,7 @@ ROLES = {
     "provider": "provider",
     "admin": "admin",
     "auditor": "auditor",
+    "authority-officer": "authority-edu",
 }
 
 

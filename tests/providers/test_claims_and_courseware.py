@@ -116,7 +116,9 @@ def test_courseware_excel_by_a_provider_page(app, client, auth, make_professiona
     response = client.post(
         "/providers/courseware", data={"file": (BytesIO(out.getvalue()), "records.xlsx")}
     )
-    assert response.status_code == 200 and "报送 1 人" in response.text
+    assert response.status_code == 303  # to the import's page: the job ran (immediate mode)
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and "报送1条" in page.text and "已完成" in page.text
     with app.app_context():
         record = db.session.scalar(sa.select(CoursewareRecord))
         assert record.status is ListRowStatus.MATCHED and record.provider_id is not None
@@ -159,12 +161,15 @@ def test_from_list_to_the_person_page(app, client, auth, make_provider_user, mak
     response = client.post(
         f"/providers/plans/{plan.id}/list", data={"file": (BytesIO(bad), "list.xlsx")}
     )
-    assert response.status_code == 422 and "第6行" in response.text and "未导入" in response.text
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).text
+    assert "第6行" in page and "未导入任何行" in page
     good = list_file([(person.name, "", person.id_number, "", 12, "合格")])
     response = client.post(
         f"/providers/plans/{plan.id}/list", data={"file": (BytesIO(good), "list.xlsx")}
     )
     assert response.status_code == 303
+    assert "报送1人" in client.get(response.headers["Location"]).text
     assert "已报送" in client.get(f"/providers/plans/{plan.id}").text
     assert "1人（报送1人）" in client.get("/providers/").text  # the home lists what was sent
     auth.logout()
