@@ -137,7 +137,6 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "学时验证",
     ),
     SettingSpec(
-<<<<<<< HEAD
         "STORAGE_MIN_FREE_BYTES",
         "存储空间告警阈值（MB）",
         "mb",
@@ -165,7 +164,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "申报条目、证明材料、培训计划、名单等表单打开后在此时间内提交有效；"
         "同一表单重复提交只保存一次，超时须刷新页面重新填写",
         "系统",
-=======
+    ),
+    SettingSpec(
         "TWO_STEP_REVIEW",
         "年度学时分两步核验",
         "bool",
@@ -189,7 +189,6 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "公示期不少于5个工作日（第十四条）",
         "核验与公示",
         too_small="公示期不得少于5个工作日（第十四条）。",
->>>>>>> issue10-twostep
     ),
 )
 SPECS = {spec.key: spec for spec in SETTINGS}
