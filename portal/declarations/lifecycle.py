@@ -104,7 +104,7 @@ class Action(enum.StrEnum):
     REVOKE = "revoke"
     SEND_BACK = "send_back"
     ENTER_PAPER = "enter_paper"
-    PASS_PROFESSIONAL = "pass_professional"
+    PASS_PROFESSIONAL = "pass_professional"  # nosec B105 (an action name, not a password)
 
 
 ONE_STEP, TWO_STEP = 1, 2

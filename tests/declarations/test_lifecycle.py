@@ -46,7 +46,15 @@ EXPECTED = {
 # The person's reviewer passes the actor check of pass_professional, which a one-step
 # declaration never allows (409).
 ACTION_ACTORS = {action: actors for (_, action), (_, actors) in EXPECTED.items()} | {
-    Action.PASS_PROFESSIONAL: {"reviewer"}
+    Action.PASS_PROFESSIONAL: {"reviewer"},
+    Action.PREPARE: {
+        "reviewer",
+        "other_reviewer",
+        "officer",
+        "system",
+        "authority",
+        "other_authority",
+    },
 }
 
 # The two-step review (seed 003 五; setting TWO_STEP_REVIEW, fixed on the declaration at
@@ -55,7 +63,11 @@ ACTION_ACTORS = {action: actors for (_, action), (_, actors) in EXPECTED.items()
 EXPECTED_TWO_STEP = {
     (S.DRAFT, Action.EDIT): (S.DRAFT, {"owner"}),
     (S.DRAFT, Action.SUBMIT): (S.SUBMITTED, {"owner"}),
-    (S.DRAFT, Action.PREPARE): (S.DRAFT, {"reviewer", "other_reviewer", "officer", "system"}),
+    # Authorities report the qualified lists of the trainings they file themselves.
+    (S.DRAFT, Action.PREPARE): (
+        S.DRAFT,
+        {"reviewer", "other_reviewer", "officer", "system", "authority", "other_authority"},
+    ),
     (S.DRAFT, Action.ENTER_PAPER): (S.REGISTERED, {"reviewer", "officer"}),
     (S.SUBMITTED, Action.DECIDE): (S.SUBMITTED, {"authority"}),
     (S.SUBMITTED, Action.REQUEST_EVIDENCE): (S.NEEDS_EVIDENCE, {"authority"}),
