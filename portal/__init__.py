@@ -90,6 +90,7 @@ def _import_models() -> None:
 
 def _import_tasks() -> None:
     """Every huey task must be declared before the consumer (or a request) enqueues it."""
+    from portal.admin import audit_tasks as _audit_tasks  # noqa: F401
     from portal.admin import tasks as _admin_tasks  # noqa: F401
     from portal.board import tasks as _board_tasks  # noqa: F401
     from portal.certificates import tasks as _certificate_tasks  # noqa: F401
@@ -148,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from portal.admin.cli import backup, create_admin, demo, restore
+    from portal.audit.cli import audit
     from portal.board.cli import publicity
     from portal.exchange.cli import export, import_
     from portal.jobs.cli import jobs
@@ -173,6 +175,7 @@ def _register_cli(app: Flask) -> None:
         export,
         import_,
         verification,
+        audit,
     ):
         app.cli.add_command(command)
 
