@@ -311,6 +311,7 @@ def purge_prefix(session, cutoff: datetime) -> tuple[int, int, str]:
     head = session.get(AuditChain, HEAD_ID)
     if anchor is None:
         return 0, head.anchor_seq, head.anchor_hash
+    expected = session.scalar(sa.select(sa.func.count()).where(columns.seq <= anchor.seq))
     if connection.dialect.name == "postgresql" and connection.scalar(
         sa.text("SELECT to_regprocedure('portal_audit_purge(bigint,timestamptz)') IS NOT NULL")
     ):
@@ -324,6 +325,8 @@ def purge_prefix(session, cutoff: datetime) -> tuple[int, int, str]:
         deleted = connection.execute(
             AuditEvent.__table__.delete().where(columns.seq <= anchor.seq)
         ).rowcount
+    if deleted != expected:  # the anchor must sit right before the oldest retained event
+        raise RuntimeError(f"audit purge deleted {deleted} events of {expected}")
     table = AuditChain.__table__
     connection.execute(
         table.update()
