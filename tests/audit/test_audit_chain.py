@@ -401,3 +401,33 @@ def test_the_nightly_task_checks_and_purges(app, ctx):
     assert job.state is JobState.FAILED
     assert "审计日志不完整" in job.message and "未清理" in job.message
     assert db.session.scalar(sa.select(sa.func.min(AuditEvent.seq))) == 2
+
+
+def test_a_restored_instance_goes_on_with_the_restored_key(tmp_path, monkeypatch):
+    """The audit key travels with the backup; the restoring process appends with it at once."""
+    from portal import create_app
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("PORTAL_AUDIT_KEY", raising=False)
+
+    def instance(name):
+        monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / name))
+        return create_app({"TESTING": True})
+
+    source = instance("source")
+    with source.app_context():
+        db.create_all()
+        _events(3)
+        assert source.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+        db.engine.dispose()
+    target = instance("target")
+    assert target.config["AUDIT_KEY"] != source.config["AUDIT_KEY"]
+    with target.app_context():
+        result = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
+        assert result.exit_code == 0, result.output
+        assert target.config["AUDIT_KEY"] == source.config["AUDIT_KEY"]
+        report = chain.verify(db.session)
+        assert report.intact, report.summary
+        assert report.checked == 5  # three events, the backup and the restore
+        db.session.rollback()
+        db.engine.dispose()
