@@ -34,6 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.audit.models import AuditChain, AuditEvent
+from portal.clock import local_time
 from portal.models_base import utcnow
 
 HEAD_ID = 1
@@ -207,7 +208,8 @@ class Report:
 
 
 def _name(row) -> str:
-    return f"序号 {row.seq} 的审计记录（#{row.id}，{_at_text(row.at)[:19]}，{row.action}）"
+    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
+    return f"序号 {row.seq} 的审计记录（#{row.id}，{local_time(at, '%Y-%m-%d %H:%M:%S')}，{row.action}）"
 
 
 def verify(session, batch: int = 2000) -> Report:
