@@ -124,6 +124,7 @@ def record_refusal(refusal) -> None:
             refusal.message,
             obj=refusal.obj,
             user=refusal.user,
+            outcome="refused" if refusal.action else "denied",
         )
 
 
@@ -179,6 +180,7 @@ def record_denied(
     username: str | None = None,
     now: datetime | None = None,
     commit: bool = True,
+    outcome: str = "denied",
 ) -> AuditEvent | None:
     """Refused access (who, address, route, what), committed at once whatever the page answers
     (commit=False: a service whose view commits; error handlers roll the request back first).
@@ -204,7 +206,7 @@ def record_denied(
         event = record(
             action,
             obj,
-            outcome="denied",
+            outcome=outcome,
             user=user,
             username=username,
             detail="；".join(part for part in parts if part),
