@@ -35,10 +35,18 @@ def verify():
 @needs_schema
 @refusals_exit
 def purge(months):
-    """Delete the events older than the retention period (audited; the chain stays checkable)."""
+    """Delete the events older than the retention period (audited; the chain stays checkable);
+    checks the chain first and deletes nothing when it is broken (exit 1)."""
     from portal.settings import get_setting
 
     months = get_setting("AUDIT_RETENTION_MONTHS") if months is None else months
+    if months < service.MIN_RETENTION_MONTHS:
+        service.purge(months)  # refuses (exit 2) before anything is checked or changed
+    report = service.verify()
+    db.session.commit()
+    if not report.intact:  # the old events may be the evidence: keep them
+        click.echo(f"{report.summary}；未清理过期记录", err=True)
+        sys.exit(1)
     deleted = service.purge(months)
     db.session.commit()
     click.echo(json.dumps({"months": months, "deleted": deleted}, ensure_ascii=False))

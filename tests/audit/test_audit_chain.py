@@ -330,6 +330,8 @@ def test_retention_purge_keeps_the_chain_verifiable(app, ctx, runner):
     code, report = _verify(runner)
     assert code == 0, report
     assert (report["first_seq"], report["anchor_seq"]) == (4, 3)
+    result = runner.invoke(args=["audit", "purge", "--months", "12"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == {"months": 12, "deleted": 0}
     # A second purge with nothing to delete changes nothing and still verifies.
     assert purge(6) == 0
     db.session.commit()
@@ -338,6 +340,13 @@ def test_retention_purge_keeps_the_chain_verifiable(app, ctx, runner):
     _raw("DELETE FROM audit_event WHERE seq = 4")
     code, report = _verify(runner)
     assert code == 1 and report["first_problem"]["seq"] == 4
+    # ... and `flask audit purge` then keeps everything (the old events may be the evidence).
+    db.session.add(AuditEvent(at=now - timedelta(days=400), action="unit.create"))
+    db.session.commit()
+    count = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+    result = runner.invoke(args=["audit", "purge"])
+    assert result.exit_code == 1 and "未清理" in result.stderr
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == count + 1  # + the check
 
 
 def test_retention_below_six_months_is_refused(app, ctx, runner, client, auth, make_user):
