@@ -91,6 +91,7 @@ def _import_models() -> None:
 
 def _import_tasks() -> None:
     """Every huey task must be declared before the consumer (or a request) enqueues it."""
+    from portal.admin import audit_tasks as _audit_tasks  # noqa: F401
     from portal.admin import tasks as _admin_tasks  # noqa: F401
     from portal.board import tasks as _board_tasks  # noqa: F401
     from portal.certificates import tasks as _certificate_tasks  # noqa: F401
@@ -149,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from portal.admin.cli import backup, create_admin, demo, restore, settings
+    from portal.audit.cli import audit
     from portal.board.cli import publicity
     from portal.exchange.cli import export, import_
     from portal.jobs.cli import jobs
@@ -175,6 +177,7 @@ def _register_cli(app: Flask) -> None:
         import_,
         verification,
         settings,
+        audit,
     ):
         app.cli.add_command(command)
 

@@ -72,6 +72,11 @@ class Defaults:
     BACKUP_FOLDER = None  # default instance/backups: the nightly database backups
     BACKUP_KEEP = 14  # nightly backups kept (the oldest beyond are removed)
 
+    # The audit chain's HMAC key; instance/audit_key (made on first start) when not set.
+    AUDIT_KEY = None
+    AUDIT_RETENTION_MONTHS = 6  # audit events older than this are purged nightly (at least 6)
+    AUDIT_REFUSAL_WINDOW_SECONDS = 60  # one refused-access event per subject and kind per window
+
 
 PRIVATE_DIR = 0o700  # instance/ and evidence/: the service account alone
 PRIVATE_FILE = 0o600  # secret_key and the SQLite database (its -wal and -shm follow its mode)
@@ -96,9 +101,9 @@ def private_file(path: str | Path) -> Path:
     return path
 
 
-def _secret_key(instance_path: str) -> str:
-    """Read the instance's secret key, generating it on first start."""
-    path = Path(instance_path) / "secret_key"
+def _secret_key(instance_path: str, name: str = "secret_key") -> str:
+    """Read one of the instance's keys (secret_key, audit_key), generating it on first start."""
+    path = Path(instance_path) / name
     if not path.exists():
         private_file(path)
         path.write_text(secrets.token_hex(32))
@@ -145,6 +150,10 @@ def load(app, test_config: dict | None) -> None:
         app.config["PREFERRED_URL_SCHEME"] = "https"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    if not app.config.get("AUDIT_KEY"):
+        # The audit chain's HMAC key: outside the database, so that whoever can write the
+        # database still cannot fix up an edited audit event (portal.audit.chain).
+        app.config["AUDIT_KEY"] = _secret_key(app.instance_path, "audit_key")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "connect_args": {"timeout": 15},

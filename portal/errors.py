@@ -4,7 +4,7 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.audit.service import record_refusal
+from portal.audit.service import DENIED_ACTIONS, record_denied, record_refusal
 from portal.extensions import db
 from portal.refusal import Refusal
 from portal.security import is_htmx
@@ -55,12 +55,18 @@ def register(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        db.session.rollback()
+        record_denied("access.csrf", f"CSRF 校验失败：{error.description}")
         return render_error(400, "页面已过期或来源无法验证，请刷新页面后重新提交。")
 
     @app.errorhandler(HTTPException)
     def http_error(error):
         if error.code is None or error.code < 400:
             return error
+        if _refused_access(error.code):
+            db.session.rollback()  # nothing the refused request did stands
+            action = DENIED_ACTIONS[error.code]
+            record_denied(action, MESSAGES[error.code][1])
         return render_error(error.code if error.code in MESSAGES else 400)
 
     @app.errorhandler(Exception)
@@ -70,3 +76,11 @@ def register(app) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error on %s", request.path)
         return render_error(InternalServerError.code)
+
+
+def _refused_access(code: int) -> bool:
+    """403 anywhere; 404 of a page's route (an object that does not exist or may not be seen:
+    the two look the same), not of a URL that names no page or a missing static file; 429."""
+    if code == 404:
+        return request.url_rule is not None and request.endpoint != "static"
+    return code in (403, 429)

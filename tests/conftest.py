@@ -65,6 +65,7 @@ def app(tmp_path, _test_database_url):
         {
             "TESTING": True,
             "SECRET_KEY": "test",
+            "AUDIT_KEY": "test-audit-key",
             "SQLALCHEMY_DATABASE_URI": url,
             "UPLOAD_FOLDER": str(tmp_path / "evidence"),
             "WTF_CSRF_ENABLED": False,

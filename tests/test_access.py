@@ -468,6 +468,7 @@ ROUTES = {
     ),
     ("GET", "audit.index"): row("/audit/", ok=("auditor",)),
     ("GET", "audit.export"): row("/audit/export.csv", ok=("auditor",)),
+    ("POST", "audit.verify"): row("/audit/verify", ok=("auditor",)),
 }
 
 

@@ -98,6 +98,8 @@ def test_backup_restore_drill(filled, runner, empty_instance, tmp_path):
         after = _rows(db.engine)
     restore_event = after["audit_event"].pop()  # the restore itself is audited afterwards
     assert "backup.restore" in restore_event
+    (head_before,), (head_after,) = before.pop("audit_chain"), after.pop("audit_chain")
+    assert head_after[1] == head_before[1] + 1  # the audit chain's head: one event further
     assert before == after
     assert any("backup.create" in row for row in after["audit_event"])
     assert _files(filled.config["UPLOAD_FOLDER"]) == _files(empty_instance.config["UPLOAD_FOLDER"])
@@ -170,6 +172,8 @@ def test_backup_restore_drill_postgres(filled, runner, tmp_path, monkeypatch):
         with target.app_context():
             after = _rows(db.engine)
         assert "backup.restore" in after["audit_event"].pop()
+        (head_before,), (head_after,) = before.pop("audit_chain"), after.pop("audit_chain")
+        assert head_after[1] == head_before[1] + 1  # the audit chain's head: one event further
         assert before == after
         assert _files(filled.config["UPLOAD_FOLDER"]) == _files(target.config["UPLOAD_FOLDER"])
     finally:

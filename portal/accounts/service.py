@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.accounts import people
 from portal.accounts.idnumbers import birth_date
 from portal.accounts.models import LoginAttempt, PersonStatus, Professional, Role, User
-from portal.audit.service import record, redact
+from portal.audit.service import record, record_denied, redact
 from portal.clock import LOCAL_TZ, local_time
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -149,11 +149,12 @@ def login(username: str, password: str, ip: str, now: datetime | None = None) ->
     throttled = _throttled_until(ip, now, window)
     if throttled is not None:
         _attempt(ip, username, key, "throttled", now)
-        record(
+        record_denied(
             "auth.throttle",
-            outcome="denied",
+            f"地址 {ip} 登录失败次数超过限制，暂停登录至 {local_time(throttled)}",
             username=username[:64],
-            detail=f"地址 {ip} 登录失败次数超过限制，暂停登录至 {local_time(throttled)}",
+            now=now,
+            commit=False,
         )
         return LoginResult(
             error=f"此网络地址登录失败次数过多，请于 {_until_text(throttled, now)} 后再试。",
@@ -170,13 +171,14 @@ def login(username: str, password: str, ip: str, now: datetime | None = None) ->
         locked_until, failures = _unknown_name_state(key, now, window)
     if locked_until is not None:
         _attempt(ip, username, key, "refused", now)
-        record(
+        record_denied(
             "auth.login",
-            user,
-            outcome="denied",
+            "账号锁定中",
+            obj=user,
             user=user,
             username=username[:64],
-            detail="账号锁定中",
+            now=now,
+            commit=False,
         )
         return _locked(locked_until, now)
 

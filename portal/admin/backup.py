@@ -4,7 +4,7 @@ A backup is a folder (mode 700, files 600) holding::
 
     database.sqlite3 | database.dump   SQLite's online backup API, or pg_dump -Fc
     evidence/<stored name>             every evidence file
-    secret_key, config.py              the instance's key (and settings, when there are any)
+    secret_key, audit_key, config.py   the instance's keys (and settings, when there are any)
     manifest.json                      sha256 and size of every file above, the rows of
                                        every table and the schema revision
 
@@ -36,7 +36,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_COPY = "database.sqlite3"
 PG_DUMP = "database.dump"
-KEY_FILES = ("secret_key", "config.py")
+KEY_FILES = ("secret_key", "audit_key", "config.py")
 
 
 def _sha256(path: Path) -> str:
@@ -222,9 +222,16 @@ def restore(folder: str | Path) -> dict:
     for name in manifest["files"]:
         if name.startswith("evidence/"):
             _copy_private(folder / name, evidence / Path(name).name)
+    audit_key = Path(current_app.instance_path) / "audit_key"
+    key_from_file = (
+        audit_key.is_file() and current_app.config.get("AUDIT_KEY") == audit_key.read_text().strip()
+    )
     for name in KEY_FILES:
         if name in manifest["files"]:
             _copy_private(folder / name, Path(current_app.instance_path) / name)
+    if key_from_file and "audit_key" in manifest["files"]:
+        # This process goes on appending to the restored audit chain: with the restored key.
+        current_app.config["AUDIT_KEY"] = audit_key.read_text().strip()
     with db.engine.connect() as connection:
         counts = _table_counts(connection)
     if counts != manifest["rows"]:

@@ -17,6 +17,12 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "account.activation_issued": "发放激活码",
         "account.activate": "凭激活码开通账号",
     },
+    "拒绝访问": {
+        "access.forbidden": "越权访问被拒绝",
+        "access.not_found": "访问不存在或无权查看的记录",
+        "access.csrf": "请求来源校验失败",
+        "access.throttled": "请求过于频繁被拒绝",
+    },
     "人员信息": {
         "person.confirmed": "确认人员信息",
         "person.refused": "不予确认人员信息",
@@ -110,6 +116,8 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "workday.deleted": "删除工作日调整",
         "demo.load": "载入演示数据",
         "audit.export": "导出审计日志",
+        "audit.verify": "校验审计日志完整性",
+        "audit.purge": "清理过期审计日志",
         "backup.create": "备份数据",
         "backup.restore": "从备份恢复",
     },

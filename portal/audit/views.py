@@ -7,8 +7,10 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
 
 from portal.accounts.models import ROLE_LABELS, Role
+from portal.audit import service
 from portal.audit.actions import (
     ACTION_GROUPS,
     ACTIONS,
@@ -100,6 +102,7 @@ def index():
     fragment = is_htmx()
     return render_template(
         "audit/_events.html" if fragment else "audit/index.html",
+        nightly=None if fragment else _nightly(),
         page=page,
         filters=filters,
         errors=errors,
@@ -111,6 +114,22 @@ def index():
         object_label=object_label,
         roles=ROLE_LABELS,
     ), 422 if errors else 200
+
+
+def _nightly():
+    """The last run of the nightly check and purge, and the next."""
+    from portal.admin.audit_tasks import KIND
+    from portal.jobs.service import schedule_state
+
+    states = schedule_state([KIND])
+    return states[0] if states else None
+
+
+@bp.post("/verify")
+def verify():
+    """Check the chain now (the auditor's button); the check is itself audited."""
+    report = service.verify(current_user._get_current_object())
+    return render_template("audit/_integrity.html", report=report, nightly=_nightly())
 
 
 def _cell(value) -> str:

@@ -66,6 +66,16 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("IDLE_TIMEOUT_MINUTES", "无操作自动退出（分钟）", "int", 5, 480, "", "密码与登录"),
     SettingSpec(
+        "AUDIT_RETENTION_MONTHS",
+        "审计日志保存期限（月）",
+        "int",
+        6,
+        120,
+        "不少于6个月（《网络安全法》第二十一条、等保2.0）；更早的审计记录每晚清理，"
+        "清理本身记入审计日志，保留的记录仍可校验完整性",
+        "安全审计",
+    ),
+    SettingSpec(
         "EVIDENCE_MAX_FILE_BYTES", "单个证明材料大小上限（MB）", "mb", 1, 60, "", "证明材料"
     ),
     SettingSpec(
