@@ -226,9 +226,12 @@ def _register_hooks(app: Flask) -> None:
 
     @app.after_request
     def commit_session(response):
-        """The request boundary commits once; an error status rolls everything back."""
+        """The request boundary commits once; an error status rolls everything back.
+        The headers are set first: they ask whether someone is logged in, which after the
+        commit (objects expired) would load the account again."""
+        response = set_security_headers(response)
         if response.status_code < 400:
             db.session.commit()
         else:
             db.session.rollback()
-        return set_security_headers(response)
+        return response
