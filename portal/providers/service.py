@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role, User
 from portal.audit.service import record
@@ -43,14 +44,20 @@ def lead_days() -> int:
     return int(get_setting("TRAINING_PLAN_LEAD_DAYS"))
 
 
-def last_filing_day(start: date, lead: int | None = None) -> date:
+def last_filing_day(start: date, lead: int | None = None, overrides=None) -> date:
     """The last day a plan starting on `start` may be filed (see the module docstring)."""
     lead = lead_days() if lead is None else lead
     day = start - timedelta(days=lead)
-    overrides = workdays.overrides()
+    overrides = workdays.overrides() if overrides is None else overrides
     while not calendar.is_workday(day, overrides):
         day -= timedelta(days=1)
     return day
+
+
+def last_filing_days(plans: list[TrainingPlan]) -> dict[int, date]:
+    """last_filing_day of each plan, the setting and the calendar read once for the list."""
+    lead, overrides = lead_days(), workdays.overrides()
+    return {plan.id: last_filing_day(plan.start_date, lead, overrides) for plan in plans}
 
 
 def check_lead_time(start: date, filed_on: date) -> None:
@@ -110,7 +117,12 @@ def plan_by_number(filing_no: str) -> TrainingPlan:
 
 def plans(user: User | None, state: PlanState | None = None) -> list[TrainingPlan]:
     """The user's own plans (a filer), or every plan (the bureau and the command line)."""
-    query = sa.select(TrainingPlan).order_by(TrainingPlan.start_date.desc(), TrainingPlan.id.desc())
+    query = (
+        sa.select(TrainingPlan)
+        .order_by(TrainingPlan.start_date.desc(), TrainingPlan.id.desc())
+        # each row names its organiser (a provider or a unit)
+        .options(joinedload(TrainingPlan.provider), joinedload(TrainingPlan.unit))
+    )
     if user is not None and user.role is not Role.BUREAU_OFFICER:
         own = organiser_of(user)
         query = query.filter_by(**own)

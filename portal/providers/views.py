@@ -196,7 +196,7 @@ def filings():
         state=state,
         states=list(PlanState),
         list_counts=lists.list_counts(plans),
-        last_days={plan.id: service.last_filing_day(plan.start_date) for plan in plans},
+        last_days=service.last_filing_days(plans),
     )
 
 
