@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from io import BytesIO
@@ -88,8 +89,12 @@ def _draw(pages: list[tuple[dict, str]], font) -> Iterator[bytes]:
 
 
 def _child() -> None:
-    """A pool process: below the web server's priority; never uses the parent's connections."""
+    """A pool process: below the web server's priority; never uses the parent's connections;
+    stopped by SIGTERM/SIGINT like any process (not by the job consumer's handlers it forked
+    with, which would wait for a job that is not running here)."""
     os.nice(5)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     app, _font = _forked
     with app.app_context():
         db.engine.dispose(close=False)

@@ -13,6 +13,7 @@ time and the board's p50/p99 during it. Loopback only; every process is stopped 
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -151,7 +152,7 @@ def main() -> int:
     )  # fmt: skip
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "portal", "jobs", "worker"],
-        cwd=ROOT, env=env, **quiet,
+        cwd=ROOT, env=env, start_new_session=True, **quiet,  # its own group, with its pool
     )  # fmt: skip
     stop = threading.Event()
     try:
@@ -178,7 +179,7 @@ def main() -> int:
         officer.clear()
         started = time.perf_counter()
         job_id = submit(env)
-        state = "queued"
+        state, done, total = "queued", 0, 0
         while time.perf_counter() - started < args.seconds:
             state, done, total, message = job_state(database, job_id)
             if state.upper() in ("DONE", "FAILED"):
@@ -188,16 +189,27 @@ def main() -> int:
         stop.set()
         for thread in threads:
             thread.join()
-        print(f"bulk print of {args.count}: {state} in {elapsed:.1f} s ({message})")
+        rate = done / elapsed if elapsed else 0
+        print(
+            f"bulk print of {args.count}: {state}, {done}/{total} in {elapsed:.1f} s "
+            f"({rate:.1f} a second; {message or 'no message'}; "
+            f"load average {os.getloadavg()[0]:.1f})"
+        )
         print(f"/board (公众) before: {percentiles(quiet_public)}")
         print(f"/board (公众) during: {percentiles(public)}")
         print(f"/board (bureau) before: {percentiles(quiet_officer)}")
         print(f"/board (bureau) during: {percentiles(officer)}")
     finally:
         stop.set()
-        for process in (server, worker):
-            process.terminate()
-            process.wait(timeout=30)
+        server.terminate()
+        server.wait(timeout=30)
+        # the consumer lets a running job finish first: a job cut short stops with its pool
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
     return 0
 
 
