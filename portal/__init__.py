@@ -234,7 +234,10 @@ def _register_hooks(app: Flask) -> None:
     def commit_session(response):
         """The request boundary commits once; an error status rolls everything back. When the
         storage cannot take the commit, a page that only read (or a login) is still shown
-        without what it could not record; a write answers 503 with nothing kept."""
+        without what it could not record; a write answers 503 with nothing kept.
+        The headers are set first: they ask whether someone is logged in, which after the
+        commit (objects expired) would load the account again."""
+        response = set_security_headers(response)
         if response.status_code < 400:
             try:
                 db.session.commit()
@@ -247,7 +250,9 @@ def _register_hooks(app: Flask) -> None:
                     db.session.rollback()
                     storage.mark_unwritable(error)
                 else:
-                    response = app.make_response(storage_unavailable(error))
+                    response = set_security_headers(
+                        app.make_response(storage_unavailable(error))
+                    )
         else:
             db.session.rollback()
-        return set_security_headers(response)
+        return response

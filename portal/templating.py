@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
@@ -46,15 +46,28 @@ NAVIGATION = [
 NAV_SETTINGS = {"publicity.unit_batches": "UNIT_PUBLICITY"}
 
 
+def _nav_items(role: Role | None) -> list[tuple[str, str, str]]:
+    """(label, href, endpoint) of a role's items (None: not logged in); built once per role
+    and script root, since every page shows them."""
+    cache = current_app.extensions.setdefault("navigation", {})
+    key = (role, request.script_root)
+    if key not in cache:
+        cache[key] = [
+            (label, url_for(endpoint), endpoint)
+            for label, endpoint, roles in NAVIGATION
+            if roles is None or (role is not None and role in roles)
+        ]
+    return cache[key]
+
+
 def navigation() -> list[tuple[str, str, bool]]:
     """(label, href, current) for the user's role; the current item is the longest matching href."""
-    items = []
-    for label, endpoint, roles in NAVIGATION:
-        if roles is not None and not (current_user.is_authenticated and current_user.role in roles):
-            continue
-        if endpoint in NAV_SETTINGS and not get_setting(NAV_SETTINGS[endpoint]):
-            continue
-        items.append((label, url_for(endpoint)))
+    user = current_user._get_current_object()
+    items = [
+        (label, href)
+        for label, href, endpoint in _nav_items(user.role if user.is_authenticated else None)
+        if endpoint not in NAV_SETTINGS or get_setting(NAV_SETTINGS[endpoint])
+    ]
     matching = [href for _, href in items if request.path.startswith(href.rstrip("/") or "/")]
     current = max(matching, key=len, default=None)
     return [(label, href, href == current) for label, href in items]

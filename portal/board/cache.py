@@ -1,4 +1,5 @@
-"""A short-lived cache of the rendered public board, per process and per app.
+"""A short-lived cache of the rendered public board, per process and per app: whole pages for
+visitors without a cookie, and the rows (with their pager) that every visitor sees alike.
 
 Entries live BOARD_CACHE_SECONDS (60 by default); opening or closing a batch and deciding an
 objection clear it at once in the process that did it (other processes catch up within the
@@ -17,14 +18,14 @@ def _store() -> dict:
     return current_app.extensions.setdefault(_KEY, {})
 
 
-def get(key: tuple) -> bytes | None:
+def get(key: tuple) -> bytes | str | None:
     entry = _store().get(key)
     if entry is None or entry[0] < time.monotonic():
         return None
     return entry[1]
 
 
-def put(key: tuple, body: bytes) -> None:
+def put(key: tuple, body: bytes | str) -> None:
     seconds = current_app.config.get("BOARD_CACHE_SECONDS", 60)
     if seconds <= 0:
         return

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.audit.service import client_ip, record_refusal
 from portal.board import cache, forms, service
@@ -54,17 +55,37 @@ def _render(today, public: bool) -> bytes:
         archived=bool(form.archived.data),
         page=request.args.get("page", 1, type=int),
     )
-    template = "board/_rows.html" if is_htmx() else "board/index.html"
+    filters = {k: v for k, v in request.args.items() if k != "page"}
+    rows = _rows(today, wanted, filters)
+    if is_htmx():
+        return rows.encode()
     return render_template(
-        template,
+        "board/index.html",
         form=form,
-        rows=service.board_page(wanted, today),
+        rows_html=rows,
         batches=[b for b in batches if service.running(b, today)],
-        filters={k: v for k, v in request.args.items() if k != "page"},
+        filters=filters,
         today=today,
         running=service.running,
         public_page=public,
     ).encode()
+
+
+def _rows(today, wanted: service.BoardFilter, filters: dict) -> Markup:
+    """The rows and pager: the same for every visitor (logged in or not), so kept in the
+    board's cache for anyone; the query string decides them."""
+    key = ("rows", today, request.script_root, request.query_string)
+    html = cache.get(key)
+    if html is None:
+        html = render_template(
+            "board/_rows.html",
+            rows=service.board_page(wanted, today),
+            filters=filters,
+            today=today,
+            running=service.running,
+        )
+        cache.put(key, html)
+    return Markup(html)
 
 
 @bp.route("/board/objection/<int:declaration_id>", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Professional, Role, User
@@ -133,6 +134,8 @@ def people_years(unit_id: int | None, year: int) -> list[PersonYear]:
         )
         .where(Professional.status == PersonStatus.CONFIRMED)
         .order_by(Professional.name, Professional.id)
+        # drafts and waiting declarations are evaluated from their claims: load them at once
+        .options(selectinload(Declaration.claims))
     )
     if unit_id is not None:
         query = query.where(Professional.unit_id == unit_id)
@@ -148,6 +151,7 @@ def unit_overview(user: User, year: int, today: date | None = None) -> Overview:
         .join(Professional, Declaration.professional_id == Professional.id)
         .where(Professional.unit_id == user.unit_id, Declaration.status.in_(WAITING))
         .order_by(Declaration.submitted_at, Declaration.id)
+        .options(contains_eager(Declaration.professional))
     ).all()
     queue = [
         Waiting(
@@ -161,6 +165,7 @@ def unit_overview(user: User, year: int, today: date | None = None) -> Overview:
         .join(Professional, Declaration.professional_id == Professional.id)
         .where(Professional.unit_id == user.unit_id, Objection.status == ObjectionStatus.OPEN)
         .order_by(Objection.created_at)
+        .options(contains_eager(Objection.declaration).contains_eager(Declaration.professional))
     ).all()
     return Overview(year, user.unit, people, queue, list(objections))
 

@@ -154,11 +154,13 @@ def person_of(user: User):
 
 def own_declarations(user: User) -> list[Declaration]:
     person = person_of(user)
+    # The list evaluates every year: its claims and files come with it, not a year at a time.
     return list(
         db.session.scalars(
             sa.select(Declaration)
             .where(Declaration.professional_id == person.id)
             .order_by(Declaration.year.desc())
+            .options(selectinload(Declaration.claims).selectinload(Claim.evidence))
         )
     )
 
@@ -532,7 +534,9 @@ class Evaluation:
     flags: dict[int, list[str]] = field(default_factory=dict)
 
 
-def evaluation(declaration: Declaration, *, store: bool = True) -> Evaluation:
+def evaluation(declaration: Declaration, *, store: bool = True, flags: bool = True) -> Evaluation:
+    """The year's result; `flags=False` leaves out the duplicate warnings (a page that shows
+    only the totals need not look for them)."""
     rule_set = rule_set_of(declaration)
     counted_elsewhere = duplicates.counted_elsewhere(declaration) if rule_set.dedupe else set()
     claims = list(declaration.claims)
@@ -560,7 +564,7 @@ def evaluation(declaration: Declaration, *, store: bool = True) -> Evaluation:
         year=result,
         by_claim=by_claim,
         problems=problems,
-        flags=duplicates.duplicate_flags(declaration),
+        flags=duplicates.duplicate_flags(declaration) if flags else {},
     )
 
 

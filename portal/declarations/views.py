@@ -114,7 +114,7 @@ def index():
     person = current_user.professional
     openable = [y for y in service.openable_years(person=person) if y not in opened]
     choices = {y: service.electable_rule_sets(y, person) for y in openable}
-    results = {d.id: service.evaluation(d, store=False).year for d in declarations}
+    results = {d.id: service.evaluation(d, store=False, flags=False).year for d in declarations}
     return render_template(
         "declarations/index.html",
         declarations=declarations,

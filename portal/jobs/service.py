@@ -9,6 +9,7 @@ stands on its own (one certificate printed, one page of an export written).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
@@ -197,7 +198,14 @@ def run_periodic(kind: str, work: Work) -> Job:
 
 def next_run(entry: Periodic, now: datetime | None = None) -> datetime | None:
     """The next minute the crontab fires (server local time, naive), within 8 days."""
-    moment = (now or datetime.now()).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    minute = (now or datetime.now()).replace(second=0, microsecond=0)
+    return _next_run(entry, minute)
+
+
+@functools.lru_cache(maxsize=64)
+def _next_run(entry: Periodic, minute: datetime) -> datetime | None:
+    """Walks up to 8 days of minutes: the same for every page shown within one minute."""
+    moment = minute + timedelta(minutes=1)
     for _ in range(8 * 24 * 60):
         if entry.validate(moment):
             return moment

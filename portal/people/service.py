@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.idnumbers import clean_id_number
 from portal.accounts.models import Professional, Role, User
@@ -118,6 +119,7 @@ def people_of(user: User, q: str = "", limit: int = 200) -> list[Professional]:
         return []
     if q.strip():
         query = query.where(Professional.name.contains(q.strip(), autoescape=True))
+    query = query.options(joinedload(Professional.unit))  # each row shows its unit
     return list(db.session.scalars(query.order_by(Professional.name, Professional.id).limit(limit)))
 
 

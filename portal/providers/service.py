@@ -195,7 +195,16 @@ def plans(
     """The user's own plans (a filer), the plans an authority decides (`deciding`: the series
     it owns, when the setting gives authorities the decision, not its own filings), or every
     plan (the bureau and the command line)."""
-    query = sa.select(TrainingPlan).order_by(TrainingPlan.start_date.desc(), TrainingPlan.id.desc())
+    query = (
+        sa.select(TrainingPlan)
+        .order_by(TrainingPlan.start_date.desc(), TrainingPlan.id.desc())
+        # each row names its organiser (a provider, a unit or an authority)
+        .options(
+            joinedload(TrainingPlan.provider),
+            joinedload(TrainingPlan.unit),
+            joinedload(TrainingPlan.authority),
+        )
+    )
     if user is not None and user.role is Role.AUTHORITY_OFFICER and deciding:
         if not authorities_decide() or not user.authority_id:
             return []

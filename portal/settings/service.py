@@ -5,6 +5,7 @@ Other packages read them with get_setting("EVIDENCE_MAX_FILE_BYTES") and the lik
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app, g
 
 from portal.extensions import db
@@ -205,12 +206,16 @@ SPECS = {spec.key: spec for spec in SETTINGS}
 
 
 def get_setting(key: str):
-    """The admin's saved value, or app.config[key]; cached for the current request."""
-    cache = g.setdefault("_settings", {})
-    if key not in cache:
-        row = db.session.get(Setting, key)
-        cache[key] = row.value["value"] if row is not None else current_app.config[key]
-    return cache[key]
+    """The admin's saved value, or app.config[key]. The saved values are read once per request,
+    all in one query (a handful of rows): every logged-in page asks for several."""
+    saved = g.get("_settings")
+    if saved is None:
+        rows = db.session.execute(sa.select(Setting.key, Setting.value)).all()
+        # Other rows (markers such as the county generator's) have no "value".
+        saved = g._settings = {
+            k: v["value"] for k, v in rows if isinstance(v, dict) and "value" in v
+        }
+    return saved[key] if key in saved else current_app.config[key]
 
 
 def set_setting(key: str, value) -> None:

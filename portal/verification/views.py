@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role
 from portal.certificates.fonts import FontNotFound, certificate_font
@@ -41,7 +42,10 @@ def index():
         else:
             return redirect(url_for(".open", person_id=person.id), 303)
     page = window(
-        service.visible(current_user).order_by(Verification.id.desc()),
+        service.visible(current_user)
+        .order_by(Verification.id.desc())
+        # each row shows its title series and, once superseded, what superseded it
+        .options(joinedload(Verification.series), joinedload(Verification.superseded_by)),
         request.args.get("page", 1, type=int),
     )
     return render_template(

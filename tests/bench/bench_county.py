@@ -35,8 +35,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def build(database: Path, county: int, env: dict) -> None:
+def build(database: Path | str, county: int, env: dict) -> None:
     started = time.perf_counter()
+    if not isinstance(database, Path) or database.exists():
+        # a database kept from an earlier run follows the schema of this checkout
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"],
+            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "portal", "demo", "--county", str(county)],
         cwd=ROOT,
@@ -44,7 +50,8 @@ def build(database: Path, county: int, env: dict) -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    print(f"county of {county}: {time.perf_counter() - started:.1f} s ({database})")
+    where = database if isinstance(database, Path) else "DATABASE_URL"  # never its password
+    print(f"county of {county}: {time.perf_counter() - started:.1f} s ({where})")
 
 
 def cookie_for(base: str, username: str | None) -> str:
@@ -128,10 +135,11 @@ def main() -> int:
 
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
-    database = folder / f"county-{args.county}.sqlite3"
+    # DATABASE_URL (PostgreSQL) when given, else a SQLite file in the folder
+    database = os.environ.get("DATABASE_URL") or folder / f"county-{args.county}.sqlite3"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{database}",
         "PORTAL_UPLOAD_FOLDER": str(folder / "evidence"),
         "PORTAL_SECRET_KEY": "bench",
         "PYTHONPATH": str(ROOT),
@@ -163,6 +171,9 @@ def main() -> int:
             ("bureau", "/board/batches"),
             ("unit-big", "/review/"),
             (TEACHER, "/declarations/2024"),
+            (TEACHER, "/declarations/"),
+            ("bureau", "/people/"),
+            ("unit-big", "/dashboard/"),
         ]
         print(f"{'page':<36}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}")
         hello = None
