@@ -250,9 +250,7 @@ def _register_hooks(app: Flask) -> None:
                     db.session.rollback()
                     storage.mark_unwritable(error)
                 else:
-                    response = set_security_headers(
-                        app.make_response(storage_unavailable(error))
-                    )
+                    response = set_security_headers(app.make_response(storage_unavailable(error)))
         else:
             db.session.rollback()
         return response

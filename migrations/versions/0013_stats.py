@@ -1,6 +1,6 @@
 """Each claim's part of its declaration's approved hours (the statistics by content and form).
 
-Revision ID: 0015_stats
+Revision ID: 0013_stats
 Revises: 0012_authority_officer
 Create Date: 2026-11-30 16:00:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_stats'
+revision = '0013_stats'
 down_revision = '0012_authority_officer'
 branch_labels = None
 depends_on = None

@@ -1,8 +1,8 @@
 """Two-step yearly review (seed 003 五): who checks a series' professional claims first, and
 the first step of a declaration (who, when, why).
 
-Revision ID: 0013_two_step_review
-Revises: 0012_authority_officer
+Revision ID: 0015_two_step_review
+Revises: 0014_form_tokens
 Create Date: 2026-11-30 16:00:00
 
 """
@@ -13,8 +13,8 @@ from portal.models_base import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_two_step_review'
-down_revision = '0017_form_tokens'
+revision = '0015_two_step_review'
+down_revision = '0014_form_tokens'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """One-time form tokens: the first use of a create form's token and what it answered.
 
-Revision ID: 0017_form_tokens
-Revises: 0012_authority_officer
+Revision ID: 0014_form_tokens
+Revises: 0013_stats
 Create Date: 2026-11-30 16:20:00
 
 """
@@ -12,8 +12,8 @@ import portal.models_base
 
 
 # revision identifiers, used by Alembic.
-revision = '0017_form_tokens'
-down_revision = '0015_stats'
+revision = '0014_form_tokens'
+down_revision = '0013_stats'
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,8 @@
 Events already in the log are chained here, in id order, with the instance's AUDIT_KEY (the app
 this upgrade runs in: `flask db upgrade` makes instance/audit_key when there is none).
 
-Revision ID: 0016_audit_chain
-Revises: 0012_authority_officer
+Revision ID: 0017_audit_chain
+Revises: 0016_provider_jobs
 Create Date: 2026-11-30 16:00:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_audit_chain'
-down_revision = '0014_provider_jobs'
+revision = '0017_audit_chain'
+down_revision = '0016_provider_jobs'
 branch_labels = None
 depends_on = None
 

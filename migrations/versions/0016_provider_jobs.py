@@ -1,8 +1,8 @@
 """Provider imports run as background jobs: one row per uploaded list or courseware file; an
 authority files its own trainings (training_plan.authority_id).
 
-Revision ID: 0014_provider_jobs
-Revises: 0012_authority_officer
+Revision ID: 0016_provider_jobs
+Revises: 0015_two_step_review
 Create Date: 2026-11-30 16:00:00
 
 """
@@ -13,8 +13,8 @@ import portal.models_base
 
 
 # revision identifiers, used by Alembic.
-revision = '0014_provider_jobs'
-down_revision = '0013_two_step_review'
+revision = '0016_provider_jobs'
+down_revision = '0015_two_step_review'
 branch_labels = None
 depends_on = None
 
