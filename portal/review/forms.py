@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from portal.declarations.models import ClaimDecision, DeclarationStatus
 from portal.fields import Integer
+from portal.settings import get_setting
 
 
 class ReviewFilterForm(FlaskForm):
@@ -27,6 +28,13 @@ class ReviewFilterForm(FlaskForm):
         validators=[Optional()],
     )
     q = SearchField("姓名", validators=[Optional(), Length(max=50)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not get_setting("TWO_STEP_REVIEW"):  # the second step's state only in two steps
+            self.status.choices = [
+                c for c in self.status.choices if c[0] != DeclarationStatus.PROFESSIONAL_CHECKED
+            ]
 
 
 class ClaimDecisionForm(FlaskForm):

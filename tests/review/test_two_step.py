@@ -295,3 +295,12 @@ def test_the_demo_walks_the_two_steps_when_the_bureau_turns_them_on(app, runner,
     board.open_batch(officer, [declaration.id], board.default_start())
     assert declaration.status is DeclarationStatus.PUBLICISED
     assert declaration.first_reviewer == authority and declaration.reviewer == officer
+
+
+def test_queue_filter_offers_the_second_step_only_in_two_steps(ctx, client, auth, make_user):
+    auth.login(make_user(Role.BUREAU_OFFICER))
+    option = f'value="{DeclarationStatus.PROFESSIONAL_CHECKED.value}"'
+    assert option not in client.get("/review/").text
+    set_setting("TWO_STEP_REVIEW", True)
+    db.session.commit()
+    assert option in client.get("/review/").text
