@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
+from sqlalchemy.orm import joinedload
 
 from portal import rules
 from portal.accounts.idnumbers import clean_id_number
@@ -25,6 +26,7 @@ from portal.audit.service import record
 from portal.clock import local_today
 from portal.declarations import service as declarations
 from portal.extensions import db
+from portal.paging import Window, window
 from portal.providers.models import (
     CoursewareRecord,
     ListRowStatus,
@@ -592,19 +594,28 @@ def rows_of_plan(plan: TrainingPlan) -> list[QualifiedRow]:
     )
 
 
-def unmatched_rows() -> tuple[list[QualifiedRow], list[CoursewareRecord]]:
+UNMATCHED_KINDS = {"list": "合格人员名单", "courseware": "网络课件学习记录"}
+
+
+def unmatched_rows(kind: str = "list", page: int = 1) -> Window:
+    """One page of the rows that became no prepared claim: of the qualified lists (with their
+    plan) or of the courseware records (with their provider), the oldest first."""
     not_matched = (ListRowStatus.UNMATCHED, ListRowStatus.SUBMITTED, ListRowStatus.NO_KIND)
-    rows = db.session.scalars(
-        sa.select(QualifiedRow)
-        .where(QualifiedRow.status.in_(not_matched))
-        .order_by(QualifiedRow.id)
-    )
-    records = db.session.scalars(
-        sa.select(CoursewareRecord)
-        .where(CoursewareRecord.status.in_(not_matched))
-        .order_by(CoursewareRecord.id)
-    )
-    return list(rows), list(records)
+    if kind == "courseware":
+        query = (
+            sa.select(CoursewareRecord)
+            .where(CoursewareRecord.status.in_(not_matched))
+            .options(joinedload(CoursewareRecord.provider))
+            .order_by(CoursewareRecord.id)
+        )
+    else:
+        query = (
+            sa.select(QualifiedRow)
+            .where(QualifiedRow.status.in_(not_matched))
+            .options(joinedload(QualifiedRow.plan))
+            .order_by(QualifiedRow.id)
+        )
+    return window(query, page)
 
 
 # --- courseware records --------------------------------------------------------------------

@@ -248,8 +248,12 @@ def filings():
 
 @bp.get("/unmatched")
 def unmatched():
-    rows, records = lists.unmatched_rows()
-    return render_template("providers/unmatched.html", rows=rows, records=records)
+    kind = request.args.get("kind", "list")
+    kind = kind if kind in lists.UNMATCHED_KINDS else "list"
+    page = lists.unmatched_rows(kind, request.args.get("page", 1, type=int))
+    return render_template(
+        "providers/unmatched.html", page=page, kind=kind, kinds=lists.UNMATCHED_KINDS
+    )
 
 
 @bp.route("/courseware", methods=["GET", "POST"])

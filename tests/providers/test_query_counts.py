@@ -84,3 +84,44 @@ def test_import_lists_queries_do_not_grow(app, client, auth, make_provider_user,
     assert counts[0] == counts[1]
     page = client.get("/providers/courseware").text
     assert "名单16.xlsx" in page and "（最近20次）" in page
+
+
+def test_unmatched_pages_are_paged_and_do_not_grow(
+    app, client, auth, make_user, make_provider_user
+):
+    """The bureau's 未匹配人员: one page of 50 at a time, of the lists or of the courseware
+    records, in a fixed number of queries."""
+    from portal.providers.models import CoursewareRecord, ListRowStatus, QualifiedRow
+
+    provider = make_provider_user()
+    add_plans(provider, 1)
+    plan = db.session.scalar(sa.select(TrainingPlan))
+    auth.login(make_user(Role.BUREAU_OFFICER))
+
+    def add(n, start):
+        for i in range(start, start + n):
+            db.session.add(
+                QualifiedRow(
+                    plan_id=plan.id, id_number=f"X{i:017d}", name=f"名单{i}", hours=6,
+                    status=ListRowStatus.UNMATCHED,
+                )
+            )  # fmt: skip
+            db.session.add(
+                CoursewareRecord(
+                    provider_id=provider.provider_id, id_number=f"Y{i:017d}", name=f"课件{i}",
+                    course="课程", hours=1, subject="professional", studied_on=date(2025, 5, 1),
+                    status=ListRowStatus.UNMATCHED,
+                )
+            )  # fmt: skip
+        db.session.commit()
+
+    add(FEW, 0)
+    few = [queries(app, client, f"/providers/unmatched?kind={k}") for k in ("list", "courseware")]
+    add(MANY, FEW)
+    many = [queries(app, client, f"/providers/unmatched?kind={k}") for k in ("list", "courseware")]
+    assert few == many
+    first = client.get("/providers/unmatched").text
+    assert "名单0<" in first and "名单49<" in first and "名单50<" not in first
+    assert "课件0<" not in first and "下一页" in first
+    second = client.get("/providers/unmatched?kind=courseware&page=2").text
+    assert "课件50<" in second and "课件49<" not in second and "上一页" in second
