@@ -78,26 +78,32 @@ def batches():
     return _batches_page()
 
 
+def _opened(form):
+    """Open the batch the form asks for: the redirect to it, or None with the refusal on the
+    form."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        batch = service.open_batch(
+            current_user, form.declarations.data, form.start.data, form.title.data
+        )
+    except Refusal as error:
+        if not error.on_form:
+            raise
+        form.form_errors.append(error.message)
+        return None
+    flash(
+        f"已开始公示：{batch.start_date.isoformat()} 至 {batch.end_date.isoformat()}，"
+        f"共 {len(batch.declarations)} 份。",
+        "success",
+    )
+    return redirect(url_for("publicity.batch", batch_id=batch.id), 303)
+
+
 @bp.post("/batches")
 def open_batch():
     form = _batch_form()
-    if form.validate_on_submit():
-        try:
-            batch = service.open_batch(
-                current_user, form.declarations.data, form.start.data, form.title.data
-            )
-        except Refusal as error:
-            if not error.on_form:
-                raise
-            form.form_errors.append(error.message)
-        else:
-            flash(
-                f"已开始公示：{batch.start_date.isoformat()} 至 {batch.end_date.isoformat()}，"
-                f"共 {len(batch.declarations)} 份。",
-                "success",
-            )
-            return redirect(url_for("publicity.batch", batch_id=batch.id), 303)
-    return _batches_page(form, 422)
+    return _opened(form) or _batches_page(form, 422)
 
 
 @bp.get("/batches/period")
@@ -135,23 +141,7 @@ def unit_batches():
 @bp.post("/unit")
 def unit_open_batch():
     form = _batch_form()
-    if form.validate_on_submit():
-        try:
-            batch = service.open_batch(
-                current_user, form.declarations.data, form.start.data, form.title.data
-            )
-        except Refusal as error:
-            if not error.on_form:
-                raise
-            form.form_errors.append(error.message)
-        else:
-            flash(
-                f"已开始公示：{batch.start_date.isoformat()} 至 {batch.end_date.isoformat()}，"
-                f"共 {len(batch.declarations)} 份。",
-                "success",
-            )
-            return redirect(url_for("publicity.batch", batch_id=batch.id), 303)
-    return _unit_page(form, 422)
+    return _opened(form) or _unit_page(form, 422)
 
 
 @bp.get("/batches/<int:batch_id>")
