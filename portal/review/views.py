@@ -11,6 +11,7 @@ from portal.refusal import Refusal
 from portal.review import forms, service
 from portal.rules import DETAIL_LABELS, SUBJECT_LABELS, RuleError, get_rule_set
 from portal.security import is_htmx, require_roles
+from portal.settings import get_setting
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 require_roles(bp, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER)
@@ -55,6 +56,7 @@ def index():
         queue=queue,
         filters={"year": year or "", "status": form.status.data or "", "q": form.q.data or ""},
         held=service.waiting_for_confirmation(current_user),
+        two_step=get_setting("TWO_STEP_REVIEW"),
     )
 
 

@@ -304,3 +304,12 @@ def test_queue_filter_offers_the_second_step_only_in_two_steps(ctx, client, auth
     set_setting("TWO_STEP_REVIEW", True)
     db.session.commit()
     assert option in client.get("/review/").text
+
+
+def test_authority_home_says_when_the_two_steps_are_off(ctx, client, auth, make_user):
+    auth.login(make_user(Role.AUTHORITY_OFFICER, authority=Authority(name="县水利局")))
+    off_text = "本局当前未开启“年度学时分两步核验”"
+    assert off_text in client.get("/review/").text
+    set_setting("TWO_STEP_REVIEW", True)
+    db.session.commit()
+    assert off_text not in client.get("/review/").text
