@@ -2,16 +2,11 @@
 in SQLite storage and runs it against the same database."""
 
 import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 from portal.extensions import db
 from portal.jobs import queue, service
 from portal.jobs.models import Job, JobState
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.jobs.worker import run_worker_until_finished
 
 
 def test_real_consumer_runs_a_queued_job(app, ctx, tmp_path, due_publicised):
@@ -33,25 +28,7 @@ def test_real_consumer_runs_a_queued_job(app, ctx, tmp_path, due_publicised):
     try:
         close_due_publicity()  # enqueued, not run: nobody consumes yet
         assert db.session.scalar(db.select(db.func.count(Job.id))) == 0
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "portal", "jobs", "worker", "--workers", "1"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            job = None
-            while time.monotonic() < deadline:
-                db.session.rollback()
-                job = db.session.scalar(db.select(Job).where(Job.kind == "publicity.close"))
-                if job is not None and job.state.finished:
-                    break
-                time.sleep(0.3)
-        finally:
-            worker.terminate()
-            output = worker.communicate(timeout=20)[0].decode()
+        job, output = run_worker_until_finished(env, "publicity.close")
         assert job is not None and job.state is JobState.DONE, output
         assert "登记 1 份" in job.message
         declaration = db.session.get(Declaration, due_publicised["declaration_id"])

@@ -9,17 +9,15 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from portal.extensions import db
 from portal.jobs import queue
 from portal.jobs.models import Job, JobState
+from tests.jobs.worker import ROOT, run_worker_until_finished
 
-ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = os.environ.get("PORTAL_REQUIRE_REDIS") == "1"
 
 
@@ -100,25 +98,7 @@ def test_redis_huey_runs_a_job_with_a_real_consumer(app, ctx, redis_url, due_pub
         assert queue.huey.pending_count() == 1
         # The message is in the server itself, under huey's queue key.
         assert redis.Redis.from_url(redis_url).llen(queue.huey.storage.queue_key) == 1
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "portal", "jobs", "worker", "--workers", "1"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            job = None
-            while time.monotonic() < deadline:
-                db.session.rollback()
-                job = db.session.scalar(db.select(Job).where(Job.kind == "publicity.close"))
-                if job is not None and job.state.finished:
-                    break
-                time.sleep(0.3)
-        finally:
-            worker.terminate()
-            output = worker.communicate(timeout=20)[0].decode(errors="replace")
+        job, output = run_worker_until_finished(env, "publicity.close")
         assert "redis" in output, output  # the consumer said which queue it serves
         assert job is not None and job.state is JobState.DONE, output
         assert "登记 1 份" in job.message
