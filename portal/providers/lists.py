@@ -457,8 +457,7 @@ def import_list(
     for item, person in clean:
         outcome = _outcome(summary, item, person)
         if item.id_number in existing:
-            summary.unchanged += 1
-            outcome.status, outcome.taken = UNCHANGED, True
+            _unchanged(summary, outcome)
             continue
         existing.add(item.id_number)
         row = QualifiedRow(
@@ -476,9 +475,7 @@ def import_list(
         )
         db.session.add(row)
         if person is None:
-            summary.unmatched += 1
-            outcome.status = ListRowStatus.UNMATCHED.label
-            outcome.message = "系统中没有该身份证号码的人员，请核对身份证号码"
+            _unmatched(summary, outcome)
         else:
             kind, facts = _training_claim(plan, rule_sets[person.id])
             asked = declarations.Prepared(
@@ -516,6 +513,19 @@ def _outcome(summary: Summary, item, person) -> Outcome:
     outcome = Outcome(item.number, item.cells, "", person=getattr(person, "name", ""))
     summary.outcomes.append(outcome)
     return outcome
+
+
+def _unchanged(summary: Summary, outcome: Outcome) -> None:
+    """A row already imported (sent again): counted, taken, nothing new."""
+    summary.unchanged += 1
+    outcome.status, outcome.taken = UNCHANGED, True
+
+
+def _unmatched(summary: Summary, outcome: Outcome) -> None:
+    """A clean row whose ID number names nobody in the portal: kept for the 未匹配人员 page."""
+    summary.unmatched += 1
+    outcome.status = ListRowStatus.UNMATCHED.label
+    outcome.message = "系统中没有该身份证号码的人员，请核对身份证号码"
 
 
 def _file_outcomes(summary: Summary, parsed: list, errors: list, above_rows: set[int]) -> None:
@@ -730,8 +740,7 @@ def import_courseware(
     for item, person in clean:
         outcome = _outcome(summary, item, person)
         if (item.id_number, item.course, item.studied_on) in seen:
-            summary.unchanged += 1
-            outcome.status, outcome.taken = UNCHANGED, True
+            _unchanged(summary, outcome)
             continue
         entry = CoursewareRecord(
             provider_id=getattr(provider, "id", None),
@@ -748,9 +757,7 @@ def import_courseware(
         )
         db.session.add(entry)
         if person is None:
-            summary.unmatched += 1
-            outcome.status = ListRowStatus.UNMATCHED.label
-            outcome.message = "系统中没有该身份证号码的人员，请核对身份证号码"
+            _unmatched(summary, outcome)
             continue
         details = {"title": item.course, "date": item.studied_on.isoformat(), "issuer": issuer}
         facts = {"hours": item.hours, "score": item.score}
