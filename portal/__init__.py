@@ -27,6 +27,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+# How stale the idle clock may be: a session's last_seen is written at most this often (seconds),
+# so the idle timeout ends a session between IDLE_TIMEOUT_MINUTES and that plus this step.
+LAST_SEEN_STEP = 30
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -40,6 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.security import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+    from portal.pagecache import PublicPageCache
+
+    # Public pages for visitors without a cookie, without Flask (inside ProxyFix: its host/scheme)
+    app.wsgi_app = PublicPageCache(app, app.wsgi_app)
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -228,7 +237,9 @@ def _register_hooks(app: Flask) -> None:
             flash("登录已超时，请重新登录", "warning")
             g.idle_logged_out = True
             return
-        session["last_seen"] = now
+        if last is None or now - last >= LAST_SEEN_STEP:
+            # Not on every request: an unchanged session is not signed and sent again.
+            session["last_seen"] = now
 
     @app.after_request
     def commit_session(response):

@@ -22,6 +22,7 @@ LAYERS = [
         "portal.fields",
         "portal.cli_support",
         "portal.paging",
+        "portal.pagecache",
     ),
     ("portal.audit",),
     ("portal.settings",),

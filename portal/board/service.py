@@ -11,10 +11,10 @@ from flask import current_app
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import clock
+from portal import pagecache as cache
 from portal.accounts.models import Professional, Role, User
 from portal.accounts.permissions import bureau_officers, can_publicise, unit_publicity_allowed
 from portal.audit.service import record
-from portal.board import cache
 from portal.board.models import Objection, ObjectionStatus, PublicityBatch
 from portal.clock import local_today
 from portal.declarations import lifecycle
@@ -116,6 +116,28 @@ def eligible_declarations(
     if user is not None and user.role is Role.UNIT_REVIEWER:
         rows = [d for d in rows if can_publicise(user, d)]  # the same rule, object by object
     return rows
+
+
+def eligible_units(selected: int | None = None) -> list[tuple[int, str, int]]:
+    """The unit filter's options: (unit id, name, approved declarations waiting) for the units
+    with any waiting (0 for freelancers), and the selected unit even with none. A county has a
+    thousand units; only those with something to publicise are offered."""
+    waiting = (
+        sa.select(Professional.unit_id, sa.func.count(Declaration.id).label("n"))
+        .join(Declaration, Declaration.professional_id == Professional.id)
+        .where(Declaration.status == DeclarationStatus.APPROVED, Declaration.batch_id.is_(None))
+        .group_by(Professional.unit_id)
+        .subquery()
+    )
+    counts = dict(db.session.execute(sa.select(waiting.c.unit_id, waiting.c.n)).all())
+    wanted = [u for u in counts if u is not None] + ([selected] if selected else [])
+    names = db.session.execute(
+        sa.select(Unit.id, Unit.name).where(Unit.id.in_(wanted)).order_by(Unit.name)
+    ).all()
+    options = [(unit_id, name, counts.get(unit_id, 0)) for unit_id, name in names]
+    if None in counts or selected == 0:
+        options.insert(0, (0, "自由职业", counts.get(None, 0)))
+    return options
 
 
 def unit_batches(user: User, limit: int = 50) -> list[tuple[PublicityBatch, int]]:

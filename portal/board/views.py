@@ -3,7 +3,6 @@ officer's publicity pages are portal.publicity.views."""
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -14,8 +13,9 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal import pagecache
 from portal.audit.service import client_ip, record_refusal
-from portal.board import cache, forms, service
+from portal.board import forms, service
 from portal.refusal import TOO_MANY, Refusal
 from portal.security import is_htmx
 
@@ -28,18 +28,9 @@ def index():
     # A visitor without a cookie gets the same bytes as every other: cacheable, here and by a
     # proxy, and rendered without a CSRF token (which would open a session).
     public = not current_user.is_authenticated and not request.cookies
-    key = (today, request.query_string, is_htmx())
-    body = cache.get(key) if public else None
-    if body is None:
-        body = _render(today, public)
-        if public:
-            cache.put(key, body)
-    response = make_response(body)
+    response = make_response(_render(today, public))
     if public:
-        seconds = current_app.config.get("BOARD_CACHE_SECONDS", 60)
-        response.headers["Cache-Control"] = f"public, max-age={seconds}"
-        response.add_etag()
-        response.make_conditional(request)
+        pagecache.mark_public(response)  # the same bytes for every visitor without a cookie
     return response
 
 
@@ -75,7 +66,7 @@ def _rows(today, wanted: service.BoardFilter, filters: dict) -> Markup:
     """The rows and pager: the same for every visitor (logged in or not), so kept in the
     board's cache for anyone; the query string decides them."""
     key = ("rows", today, request.script_root, request.query_string)
-    html = cache.get(key)
+    html = pagecache.get(key)
     if html is None:
         html = render_template(
             "board/_rows.html",
@@ -84,7 +75,7 @@ def _rows(today, wanted: service.BoardFilter, filters: dict) -> Markup:
             today=today,
             running=service.running,
         )
-        cache.put(key, html)
+        pagecache.put(key, html)
     return Markup(html)  # nosec B704 (our own autoescaped template's output)
 
 

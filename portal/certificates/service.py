@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Professional, Role, User, mask_id_number, mask_name
 from portal.audit.service import record
@@ -321,7 +322,11 @@ def find_print(code: str) -> CertificatePrint | None:
     normalised = normalise_code(code)
     if normalised is None:
         return None
-    return db.session.scalar(sa.select(CertificatePrint).where(CertificatePrint.code == normalised))
+    return db.session.scalar(
+        sa.select(CertificatePrint)
+        .options(joinedload(CertificatePrint.certificate))
+        .where(CertificatePrint.code == normalised)
+    )
 
 
 def lookup(text: str, ip: str) -> tuple[CertificatePrint | None, bool]:
@@ -332,7 +337,9 @@ def lookup(text: str, ip: str) -> tuple[CertificatePrint | None, bool]:
     token = (text or "").upper()
     if _TOKEN_RE.match(token):
         found = db.session.scalar(
-            sa.select(CertificatePrint).where(CertificatePrint.token == token)
+            sa.select(CertificatePrint)
+            .options(joinedload(CertificatePrint.certificate))
+            .where(CertificatePrint.token == token)
         )
         return found, True
     now = utcnow()

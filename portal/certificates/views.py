@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from portal import pagecache
 from portal.accounts.models import Role
 from portal.audit.service import client_ip
 from portal.certificates import service, tasks
@@ -129,14 +130,19 @@ def verify_form():
             code = service.normalise_code(form.code.data)
             return redirect(url_for(".verify", code=code), 303)
         return render_template("certificates/verify_form.html", form=form), 422
-    return render_template("certificates/verify_form.html", form=form)
+    response = make_response(render_template("certificates/verify_form.html", form=form))
+    if not current_user.is_authenticated and not request.cookies:
+        pagecache.mark_public(response)  # the same bytes for every visitor without a cookie
+    return response
 
 
 @bp.get("/verify/<code>")
 def verify(code):
     printed, full = service.lookup(code, client_ip())
-    storage.commit_if_possible()  # a lookup counts towards the address's limit, found or not
     if printed is None:
+        # a lookup counts towards the address's limit, found or not (a 404 would roll it back;
+        # a page found is committed at the request's end)
+        storage.commit_if_possible()
         return render_template("certificates/not_found.html", code=code[:40]), 404
     response = make_response(
         render_template(

@@ -3,7 +3,6 @@ objections; and, when the bureau allows it, a unit reviewer's page to publicise 
 people (UNIT_PAGES; the service checks every declaration). The public board is
 portal.board.views."""
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -14,7 +13,6 @@ from portal.extensions import db
 from portal.jobs import service as jobs
 from portal.refusal import Refusal
 from portal.security import is_htmx, require_roles
-from portal.units.models import Unit
 
 bp = Blueprint("publicity", __name__, url_prefix="/board")
 require_roles(bp, Role.BUREAU_OFFICER, Role.UNIT_REVIEWER)
@@ -53,15 +51,11 @@ def _batches_page(form=None, status=200):
         form.declarations.data = [d.id for d in eligible]
     form.declarations.choices = [(d.id, d.professional.name) for d in eligible]
     start = form.start.data or service.default_start()
-    # The filter's options: id and name only (a county has a thousand units).
-    units = db.session.execute(
-        sa.select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.name)
-    ).all()
     return render_template(
         "publicity/batches.html",
         form=form,
         eligible=eligible,
-        units=units,
+        units=service.eligible_units(unit_id),
         unit_id=unit_id,
         period=service.publicity_period(start),
         days=service.publicity_days(),

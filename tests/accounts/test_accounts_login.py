@@ -247,6 +247,23 @@ def test_idle_timeout_within_the_limit_keeps_the_session(client, auth, make_user
     assert client.get("/password").status_code == 200
 
 
+def test_last_seen_is_written_again_only_after_a_step(client, auth, make_user):
+    """The idle clock moves in steps (LAST_SEEN_STEP): a page a few seconds after the last one
+    sends no new session cookie; one after the step moves the clock to now."""
+    from portal import LAST_SEEN_STEP
+
+    auth.login(make_user(Role.ADMIN))
+    client.get("/password")
+    assert "Set-Cookie" not in client.get("/password").headers
+    with client.session_transaction() as session:
+        session["last_seen"] -= LAST_SEEN_STEP + 1
+        before = session["last_seen"]
+    response = client.get("/password")
+    assert "session=" in response.headers["Set-Cookie"]
+    with client.session_transaction() as session:
+        assert session["last_seen"] >= before + LAST_SEEN_STEP + 1
+
+
 def test_an_old_last_seen_does_not_end_a_new_login(client, auth, make_user):
     user = make_user(Role.ADMIN)
     auth.login(user)
