@@ -6,8 +6,17 @@ county; a second run with the same N changes nothing. People sit in N/30 units (
 has one declaration for the current year with 3 or 4 claims whose hours the rules engine gives.
 About 5/6 are publicised in running batches, about 2,000 are registered (a closed batch), the
 rest are drafts; approved claims carry their part of the totals (as approval stores it). Each
-person holds a title (PersonTitle, a spread over the levels) but one in twenty, who has none. No
-evidence files and no audit events are written for these rows.
+person holds a title (PersonTitle, a spread over the levels) but one in twenty, who has none.
+Each registered person has a certificate (numbered by the certificate service's rule) and one
+printed copy with the snapshot the service stores; its verification code and token come from
+the service's generators (`secrets`), the only values not reproducible from the seed.
+
+The audit events those steps leave are written as the services record them, one per step:
+declaration.submit (the person), review.approved (unit-big), publicity.added and
+publicity.batch_opened (the first bureau officer, who opens the batches), publicity.registered
+and publicity.batch_closed, certificate.issue and certificate.print (the bureau officer, as a
+bulk print); in time order, chained in bulk (audit.service.record_many), so `flask audit
+verify` finds the log intact. Claim decisions, evidence files and their events are not written.
 """
 
 from __future__ import annotations
