@@ -113,6 +113,8 @@ def record_many(events: list[dict]) -> int:
             {
                 **event,
                 "outcome": outcome,
+                "role": str(event.get("role") or ""),
+                "object_id": str(event.get("object_id") or ""),  # stored as text: hashed so
                 "username": redact(event.get("username") or ""),
                 "object_name": redact(event.get("object_name") or "")[:200],
                 "detail": redact(event.get("detail") or "")[:2000],

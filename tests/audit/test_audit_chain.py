@@ -186,7 +186,7 @@ def test_many_events_at_once_are_chained_in_order(app, ctx, runner):
     written = audit_service.record_many(
         [
             {"action": "declaration.submit", "at": at, "username": "342523197903141001"},
-            {"action": "review.approved", "at": at + timedelta(days=1), "object_id": "7"},
+            {"action": "review.approved", "at": at + timedelta(days=1), "object_id": 7},
         ]
     )
     assert written == 2 and audit_service.record_many([]) == 0
@@ -202,6 +202,7 @@ def test_many_events_at_once_are_chained_in_order(app, ctx, runner):
     assert [r.prev_hash for r in rows[1:]] == [r.hash for r in rows[:-1]]
     assert rows[1].username == "342523********1001" and rows[1].outcome == "success"
     assert rows[2].at == at + timedelta(days=1) and rows[2].detail == ""
+    assert rows[2].object_id == "7"
     assert db.session.get(AuditChain, 1).seq == 4
     code, report = _verify(runner)
     assert code == 0 and report["checked"] == 4
