@@ -56,7 +56,8 @@ def demo(county):
             click.echo(
                 f"县域数据已生成：{county}人，{summary['units']}个单位，公示中"
                 f"{summary['publicised']}份，已登记{summary['registered']}份，"
-                f"unit-big 待核验{summary['waiting']}份。"
+                f"unit-big 待核验{summary['waiting']}份；证书{summary['certificates']}份，"
+                f"审计记录{summary['audit_events']}条。"
             )
 
 

@@ -6,8 +6,17 @@ county; a second run with the same N changes nothing. People sit in N/30 units (
 has one declaration for the current year with 3 or 4 claims whose hours the rules engine gives.
 About 5/6 are publicised in running batches, about 2,000 are registered (a closed batch), the
 rest are drafts; approved claims carry their part of the totals (as approval stores it). Each
-person holds a title (PersonTitle, a spread over the levels) but one in twenty, who has none. No
-evidence files and no audit events are written for these rows.
+person holds a title (PersonTitle, a spread over the levels) but one in twenty, who has none.
+Each registered person has a certificate (numbered by the certificate service's rule) and one
+printed copy with the snapshot the service stores; its verification code and token come from
+the service's generators (`secrets`), the only values not reproducible from the seed.
+
+The audit events those steps leave are written as the services record them, one per step:
+declaration.submit (the person), review.approved (unit-big), publicity.added and
+publicity.batch_opened (the first bureau officer, who opens the batches), publicity.registered
+and publicity.batch_closed, certificate.issue and certificate.print (the bureau officer, as a
+bulk print); in time order, chained in bulk (audit.service.record_many), so `flask audit
+verify` finds the log intact. Claim decisions, evidence files and their events are not written.
 """
 
 from __future__ import annotations
@@ -16,12 +25,16 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import rules
 from portal.accounts.idnumbers import make_id_number, make_uscc
 from portal.accounts.models import PersonStatus, PersonTitle, Professional, Role, User
 from portal.accounts.service import hash_password
+from portal.audit import service as audit
 from portal.board.models import PublicityBatch
+from portal.certificates import service as certificates
+from portal.certificates.models import Certificate, CertificatePrint
 from portal.clock import current_year, local_today
 from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.extensions import db
@@ -56,14 +69,13 @@ def loaded() -> int | None:
     return row.value.get("n") if row else None
 
 
-def _running_start(today: date) -> tuple[date, date]:
-    """The earliest start whose publicity period still runs today."""
+def _running_start(today: date) -> tuple[date, date, list[str]]:
+    """The earliest start whose publicity period still runs today (first, end, warnings)."""
     for back in range(10, -1, -1):
-        first, end, _ = workdays.publicity_period(today - timedelta(days=back), 5)
+        first, end, warnings = workdays.publicity_period(today - timedelta(days=back), 5)
         if first <= today <= end:
-            return first, end
-    first, end, _ = workdays.publicity_period(today, 5)
-    return first, end
+            return first, end, warnings
+    return workdays.publicity_period(today, 5)
 
 
 def _evaluated(year: int):
@@ -183,14 +195,21 @@ def load(n: int) -> dict:
 
     _insert(PersonTitle, _titles(people, ids, year))
 
-    first, end = _running_start(today)
-    old_first, old_end, _ = workdays.publicity_period(today - timedelta(days=30), 5)
+    first, end, warnings = _running_start(today)
+    old_first, old_end, old_warnings = workdays.publicity_period(today - timedelta(days=30), 5)
+    officer = db.session.scalar(  # opens the batches, registers and prints (the demo's bureau)
+        sa.select(User)
+        .where(User.role == Role.BUREAU_OFFICER, User.active.is_(True))
+        .order_by(User.id)
+        .limit(1)
+    )
     batch_rows = [
         {
             "title": f"示范县{year}年度专业技术人员继续教育学时登记公示（已办结）",
             "start_date": old_first,
             "end_date": old_end,
-            "created_at": now,
+            "created_at": now - timedelta(days=34),  # after the review, before the start
+            "created_by_id": getattr(officer, "id", None),
             "closed_at": now,
         }
     ]
@@ -201,6 +220,7 @@ def load(n: int) -> dict:
                 "start_date": first,
                 "end_date": end,
                 "created_at": now,
+                "created_by_id": getattr(officer, "id", None),
             }
         )
     _insert(PublicityBatch, batch_rows)
@@ -279,6 +299,21 @@ def load(n: int) -> dict:
                 }
             )
     _insert(Claim, claims)
+    batches = [
+        {**row, "id": batch_id, "warnings": old_warnings if k == 0 else warnings}
+        for k, (row, batch_id) in enumerate(zip(batch_rows, batch_ids, strict=True))
+    ]
+    events = _declaration_events(people, declarations, declaration_ids, ids, batches, evaluated)
+    registered_people = [ids[p["id_number"]] for p in people[waiting : waiting + registered]]
+    events += _certificate_events(registered_people, now)
+    events.sort(key=lambda pair: pair[0])
+    actors = {"officer": _actor(officer), "reviewer": _actor(reviewer)}
+    audit_events = audit.record_many(
+        [
+            {**(actors[actor] if isinstance(actor, str) else actor), **event}
+            for _, actor, event in events
+        ]
+    )
     db.session.add(Setting(key=MARKER, value={"n": n}))
     db.session.flush()
     if db.engine.dialect.name == "sqlite":
@@ -291,4 +326,232 @@ def load(n: int) -> dict:
         "registered": registered,
         "publicised": publicised,
         "claims": len(claims),
+        "certificates": len(registered_people),
+        "audit_events": audit_events,
     }
+
+
+# --- the audit events the steps leave, as the services record them -------------------------
+
+
+def _actor(user) -> dict:
+    """Who acted, as record() writes it (no one: a scheduled job)."""
+    return {
+        "user_id": getattr(user, "id", None),
+        "username": getattr(user, "username", ""),
+        "role": str(getattr(user, "role", "") or ""),
+        "ip": audit.client_ip(),
+    }
+
+
+def _declaration_name(person: dict, year: int) -> str:
+    """Declaration.audit_name, without loading 30,000 declarations."""
+    return f"{person['name']} {year}年度申报"
+
+
+def _declaration_events(people, declarations, declaration_ids, ids, batches, evaluated):
+    """(sort key, actor, event) of each step a declaration went through: the person's submission
+    (declarations.service.submit), the unit's approval (review.service.approve), the batch
+    that put it on the board (board.service.open_batch) and its registration with the batch's
+    closing (board.service.close_due)."""
+    batch_by_id = {batch["id"]: batch for batch in batches}
+    events, on_board = [], {}
+    for i, (person, row) in enumerate(zip(people, declarations, strict=True)):
+        if row["status"] is DeclarationStatus.DRAFT:
+            continue
+        _, result = evaluated[i % len(evaluated)]
+        declaration_id = declaration_ids[ids[person["id_number"]]]
+        about = {
+            "object_type": "declaration",
+            "object_id": str(declaration_id),
+            "object_name": _declaration_name(person, row["year"]),
+        }
+        submitter = {  # the person, who has no account here: named by the ID number (masked)
+            "user_id": None,
+            "username": person["id_number"],
+            "role": str(Role.PROFESSIONAL),
+            "ip": audit.client_ip(),
+        }
+        events.append(
+            (
+                (row["submitted_at"], 0, 0, 0, declaration_id),
+                submitter,
+                {
+                    **about,
+                    "action": "declaration.submit",
+                    "at": row["submitted_at"],
+                    "detail": f"{row['year']}年度，公需{result.general} "
+                    f"专业{result.professional} 合计{result.total}学时",
+                },
+            )
+        )
+        if row["status"] is DeclarationStatus.SUBMITTED:
+            continue
+        verdict = "达标" if row["compliant"] else "未达标"
+        events.append(
+            (
+                (row["reviewed_at"], 1, 0, 0, declaration_id),
+                "reviewer",
+                {
+                    **about,
+                    "action": "review.approved",
+                    "at": row["reviewed_at"],
+                    "detail": f"公需{row['general_hours']} 专业{row['professional_hours']} "
+                    f"合计{row['total_hours']} {verdict}",
+                },
+            )
+        )
+        batch = batch_by_id[row["batch_id"]]
+        on_board[batch["id"]] = on_board.get(batch["id"], 0) + 1
+        events.append(
+            (
+                (batch["created_at"], 2, batch["id"], 0, declaration_id),
+                "officer",
+                {
+                    **about,
+                    "action": "publicity.added",
+                    "at": batch["created_at"],
+                    "detail": f"批次#{batch['id']}",
+                },
+            )
+        )
+        if row["status"] is DeclarationStatus.REGISTERED:
+            events.append(
+                (
+                    (row["registered_at"], 3, 0, 0, declaration_id),
+                    "officer",
+                    {
+                        **about,
+                        "action": "publicity.registered",
+                        "at": row["registered_at"],
+                        "detail": f"登记日期{row['registered_on']}",
+                    },
+                )
+            )
+    for batch in batches:
+        if not on_board.get(batch["id"]):
+            continue
+        about = {
+            "object_type": "publicitybatch",
+            "object_id": str(batch["id"]),
+            "object_name": batch["title"],
+        }
+        period = f"{batch['start_date'].isoformat()}至{batch['end_date'].isoformat()}"
+        events.append(
+            (
+                (batch["created_at"], 2, batch["id"], 1, 0),
+                "officer",
+                {
+                    **about,
+                    "action": "publicity.batch_opened",
+                    "at": batch["created_at"],
+                    "detail": f"{period} {on_board[batch['id']]}份"
+                    + ("；" + "；".join(batch["warnings"]) if batch["warnings"] else ""),
+                },
+            )
+        )
+        if batch.get("closed_at"):
+            events.append(
+                (
+                    (batch["closed_at"], 4, batch["id"], 0, 0),
+                    "officer",
+                    {
+                        **about,
+                        "action": "publicity.batch_closed",
+                        "at": batch["closed_at"],
+                        "detail": batch["title"],
+                    },
+                )
+            )
+    return events
+
+
+def _unique(make, count: int) -> list[str]:
+    """`count` different values of make() (each unused in the database, as the service checks)."""
+    values: dict[str, None] = {}
+    while len(values) < count:
+        values[make()] = None
+    return list(values)
+
+
+def _certificate_events(person_ids: list[int], now: datetime) -> list:
+    """Each registered person's certificate (numbered as the certificate service numbers) and one
+    printed copy: a verification code and token from the service's own generators (`secrets`,
+    so these two are not reproducible from the seed, as in the service) and the snapshot the
+    service stores. Printed by the bureau in bulk (certificates.service.print_for_unit); returns
+    the (sort key, actor, event) of each issue and print."""
+    people = db.session.scalars(
+        sa.select(Professional)
+        .where(Professional.id.in_(person_ids))
+        .options(
+            selectinload(Professional.titles).joinedload(PersonTitle.series),
+            joinedload(Professional.unit),
+        )
+        .order_by(Professional.id)
+    ).all()
+    years: dict[int, list[Declaration]] = {}
+    for declaration in db.session.scalars(
+        sa.select(Declaration)
+        .where(
+            Declaration.professional_id.in_(person_ids),
+            Declaration.status == DeclarationStatus.REGISTERED,
+        )
+        .options(joinedload(Declaration.reviewer).joinedload(User.unit))
+        .order_by(Declaration.professional_id, Declaration.year)
+    ):
+        years.setdefault(declaration.professional_id, []).append(declaration)
+    codes, tokens = (
+        _unique(certificates.new_code, len(people)),
+        _unique(certificates.new_token, len(people)),
+    )
+    issued = [
+        Certificate(professional=person, number=number, issued_at=now)
+        for person, number in zip(people, certificates.next_numbers(now, len(people)), strict=True)
+    ]
+    db.session.add_all(issued)
+    db.session.flush()
+    prints = [
+        CertificatePrint(
+            certificate=certificate,
+            code=code,
+            token=token,
+            printed_at=now,
+            content=certificates.snapshot(certificate.professional, years[person.id]),
+        )
+        for certificate, person, code, token in zip(issued, people, codes, tokens, strict=True)
+    ]
+    db.session.add_all(prints)
+    db.session.flush()
+    events = []
+    for certificate, printed in zip(issued, prints, strict=True):
+        person = certificate.professional
+        printed_years = "、".join(str(row["year"]) for row in printed.content["years"])
+        events.append(
+            (
+                (now, 5, certificate.id, 0, 0),
+                "officer",
+                {
+                    "action": "certificate.issue",
+                    "at": now,
+                    "object_type": "certificate",
+                    "object_id": str(certificate.id),
+                    "object_name": audit.object_name(certificate),
+                    "detail": f"证书编号 {certificate.number}（{person.name}）",
+                },
+            )
+        )
+        events.append(
+            (
+                (now, 5, certificate.id, 1, printed.id),
+                "officer",
+                {
+                    "action": "certificate.print",
+                    "at": now,
+                    "object_type": "certificateprint",
+                    "object_id": str(printed.id),
+                    "object_name": audit.object_name(printed),
+                    "detail": f"证书编号 {certificate.number}，登记年度 {printed_years}",
+                },
+            )
+        )
+    return events

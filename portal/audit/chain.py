@@ -11,8 +11,10 @@ the write lock (a write to the chain head) before reading the head; two requests
 therefore never fork the chain. The lock is held until the transaction ends, so keep the work
 after an audit flush short (it is: the request commits).
 
-Rows must go through the ORM (record()): a bulk INSERT into audit_event through the session is
-refused, and one written beside the portal has no valid hash, which verify() names.
+Rows go through record() (the ORM: sealed at flush) or, many at once, record_many() (append():
+sealed in the order given under the same lock, inserted and the head moved in one step); an
+ORM bulk INSERT into audit_event through the session is refused, and a row written beside the
+portal has no valid hash, which verify() names.
 
 Retention: purge() removes the oldest events (a prefix of the chain) and moves the anchor, the
 hash the first retained event must follow; the purge is itself an audited, chained event that
@@ -110,15 +112,21 @@ def _lock_head(connection) -> tuple[int, str]:
     return max(seq, highest or 0), previous
 
 
+_DEFAULTS = {
+    **dict.fromkeys(
+        ("username", "role", "ip", "object_type", "object_id", "object_name", "detail"), ""
+    ),
+    "outcome": "success",
+}
+
+
 def _fill_defaults(row: AuditEvent) -> None:
     """The values the INSERT would default, set now: the hash must cover what is stored."""
     if row.at is None:
         row.at = utcnow()
-    for name in ("username", "role", "ip", "object_type", "object_id", "object_name", "detail"):
+    for name, default in _DEFAULTS.items():
         if getattr(row, name) is None:
-            setattr(row, name, "")
-    if row.outcome is None:
-        row.outcome = "success"
+            setattr(row, name, default)
 
 
 @event.listens_for(Session, "before_flush")
@@ -140,12 +148,47 @@ def _seal_new_events(session: Session, flush_context, instances) -> None:
     connection.execute(table.update().where(table.c.id == HEAD_ID).values(seq=seq, hash=previous))
 
 
+def append(session: Session, rows: list[dict]) -> int:
+    """Chain and insert many events at once (a bulk load): each row (AuditEvent's columns but
+    the chain's, `at` given) is sealed in the order given exactly as a flushed event would be,
+    under the chain's lock, after the events already pending in the session; then all are
+    inserted and the head moved, in the session's transaction. Returns how many."""
+    if not rows:
+        return 0
+    session.flush()  # events added through record() before these come first
+    connection = session.connection()
+    seq, previous = _lock_head(connection)
+    key = _key()
+    sealed = []
+    for row in rows:
+        if row["at"].tzinfo is None:
+            raise ValueError("naive datetime given as an audit event's time")
+        content = {name: row.get(name) for name in _CONTENT}
+        content.update({n: d for n, d in _DEFAULTS.items() if content[n] is None})
+        seq += 1
+        sealed_hash = digest(key, seq, previous, row["at"], content)
+        sealed.append(
+            {**content, "at": row["at"], "seq": seq, "prev_hash": previous, "hash": sealed_hash}
+        )
+        previous = sealed_hash
+    events = AuditEvent.__table__
+    for start in range(0, len(sealed), 5000):
+        connection.execute(events.insert(), sealed[start : start + 5000])
+    table = AuditChain.__table__
+    connection.execute(table.update().where(table.c.id == HEAD_ID).values(seq=seq, hash=previous))
+    return len(sealed)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _no_bulk_insert(state) -> None:
-    """A bulk INSERT of audit rows would skip the chain: use record() for each event."""
+    """An ORM bulk INSERT of audit rows would skip the chain: use record() for each event, or
+    record_many() (append()) for many."""
     mapper = state.bind_mapper
     if state.is_insert and mapper is not None and mapper.class_ is AuditEvent:
-        raise RuntimeError("audit events are written one by one through record()")
+        raise RuntimeError(
+            "audit events are written one by one through record(), or chained in bulk by "
+            "record_many()"
+        )
 
 
 # --- verifying ------------------------------------------------------------------------------

@@ -104,7 +104,8 @@ def certificate_of(professional: Professional) -> Certificate | None:
     )
 
 
-def _next_number(now: datetime) -> str:
+def next_numbers(now: datetime, count: int = 1) -> list[str]:
+    """The next `count` unused numbers of the county and year of `now`, in order."""
     county = current_app.config.get("CERTIFICATE_COUNTY_CODE") or DEFAULT_COUNTY_CODE
     prefix = f"{county}-{now.astimezone(LOCAL_TZ).year}-"
     last = db.session.scalar(
@@ -113,8 +114,12 @@ def _next_number(now: datetime) -> str:
         .order_by(Certificate.number.desc())
         .limit(1)
     )
-    sequence = int(last.removeprefix(prefix)) + 1 if last else 1
-    return prefix + f"{sequence:06d}"
+    first = int(last.removeprefix(prefix)) + 1 if last else 1
+    return [prefix + f"{sequence:06d}" for sequence in range(first, first + count)]
+
+
+def _next_number(now: datetime) -> str:
+    return next_numbers(now)[0]
 
 
 def ensure_certificate(professional: Professional, user: User | None = None) -> Certificate:

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.audit import chain
+from portal.audit import service as audit_service
 from portal.audit.models import AuditChain, AuditEvent
 from portal.audit.service import record
 from portal.extensions import db
@@ -175,6 +176,50 @@ def test_a_bulk_insert_cannot_skip_the_chain(app, ctx):
             [{"at": datetime.now(UTC), "action": "unit.create", "detail": "批量"}],
         )
     db.session.rollback()
+
+
+def test_many_events_at_once_are_chained_in_order(app, ctx, runner):
+    """record_many (a bulk load): sealed in the order given, after the events already pending
+    in the session, masked as record() masks; the chain verifies and goes on after them."""
+    record("unit.create", detail="先记录的", username="admin")  # pending, not yet flushed
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    written = audit_service.record_many(
+        [
+            {"action": "declaration.submit", "at": at, "username": "342523197903141001"},
+            {"action": "review.approved", "at": at + timedelta(days=1), "object_id": 7},
+        ]
+    )
+    assert written == 2 and audit_service.record_many([]) == 0
+    record("unit.update", username="admin")
+    db.session.commit()
+    rows = _rows()
+    assert [(r.seq, r.action) for r in rows] == [
+        (1, "unit.create"),
+        (2, "declaration.submit"),
+        (3, "review.approved"),
+        (4, "unit.update"),
+    ]
+    assert [r.prev_hash for r in rows[1:]] == [r.hash for r in rows[:-1]]
+    assert rows[1].username == "342523********1001" and rows[1].outcome == "success"
+    assert rows[2].at == at + timedelta(days=1) and rows[2].detail == ""
+    assert rows[2].object_id == "7"
+    assert db.session.get(AuditChain, 1).seq == 4
+    code, report = _verify(runner)
+    assert code == 0 and report["checked"] == 4
+    # A bulk-written row edited afterwards is caught like any other.
+    _raw("UPDATE audit_event SET detail = '改过' WHERE seq = 2")
+    code, report = _verify(runner)
+    assert code == 1 and report["first_problem"]["seq"] == 2
+
+
+def test_many_events_need_declared_actions_and_aware_times(app, ctx):
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match="undeclared audit action"):
+        audit_service.record_many([{"action": "county.invented", "at": at}])
+    with pytest.raises(ValueError, match="naive"):
+        audit_service.record_many([{"action": "unit.create", "at": datetime(2026, 3, 1)}])
+    db.session.rollback()
+    assert _rows() == []
 
 
 def test_events_added_directly_are_chained_too(app, ctx, runner):
