@@ -167,11 +167,45 @@ def test_reference_is_the_hand_written_table(every_state):
     assert {r[0]: r[1:] for r in rows} == {n: e[:4] for n, e in EXPECTED.items()}
 
 
-def test_overview_shows_each_person_as_before(every_state):
+def every_page(unit_id, state=None, q=""):
+    """All pages of the list (4 a page here) one after the other."""
     from portal.dashboard import service
 
+    rows, page = [], 1
+    while True:
+        window = service.people_page(unit_id, YEAR, state=state, q=q, page=page, per_page=4)
+        rows += [shown(entry) for entry in window.rows]
+        if not window.has_next:
+            return rows
+        page += 1
+
+
+def test_pages_show_each_person_as_before(every_state):
+    unit_id = every_state["unit"].id
+    before = reference(unit_id, YEAR)
+    assert every_page(unit_id) == before
+    for state in ("none", "draft", "waiting", "met", "short"):
+        expected = [row for row in before if EXPECTED[row[0]][4] == state]
+        assert expected, state  # the fixture has people in every state
+        assert every_page(unit_id, state) == expected, state
+    assert every_page(unit_id, q="草稿") == [row for row in before if "草稿" in row[0]]
+    assert every_page(unit_id, "short", q="通过") == [
+        row for row in before if row[0] in ("辛通过少", "丑未通过")
+    ]
+    assert every_page(unit_id, q="%") == []  # a wildcard is a character, not a pattern
+
+
+def test_counts_per_state_from_one_aggregate(every_state):
+    from portal.dashboard import service
+
+    counts = service.state_counts(every_state["unit"].id, YEAR)
+    assert counts == {"none": 1, "draft": 2, "waiting": 3, "met": 3, "short": 6}
+    assert counts == {
+        state: sum(1 for e in EXPECTED.values() if e[4] == state) for state in service.STATES
+    }
     overview = service.unit_overview(every_state["reviewer"], YEAR)
-    assert [shown(p) for p in overview.people] == reference(every_state["unit"].id, YEAR)
+    assert overview.counts == counts and overview.total == len(EXPECTED)
+    assert [shown(p) for p in overview.people.rows] == reference(every_state["unit"].id, YEAR)
 
 
 def test_reminder_reaches_the_same_people(every_state):
