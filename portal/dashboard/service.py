@@ -26,7 +26,7 @@ from portal.extensions import db
 from portal.notifications.service import notify
 from portal.paging import PER_PAGE, Window, window
 from portal.refusal import forbidden
-from portal.review.service import declared_result
+from portal.review.service import declared_result, declared_results
 from portal.units.models import Unit
 
 REVIEWED = (DeclarationStatus.APPROVED, DeclarationStatus.PUBLICISED, DeclarationStatus.REGISTERED)
@@ -100,7 +100,7 @@ STATES = {
     "short": "未达标",
 }
 SHOWN = 10  # the oldest waiting declarations and the open objections shown on the dashboard
-CHUNK = 500  # declarations whose claims one query loads (the reminders)
+CHUNK = 500  # drafts and waiting declarations evaluated per round of queries (reminders)
 
 
 @dataclass
@@ -124,9 +124,15 @@ def _require_unit_reviewer(user: User) -> None:
         raise forbidden("只有单位经办人可以查看本单位的学时情况。")
 
 
-def person_year(person: Professional, declaration: Declaration | None, year: int) -> PersonYear:
+def person_year(
+    person: Professional,
+    declaration: Declaration | None,
+    year: int,
+    declared: dict[int, tuple[rules.YearResult | None, str]] | None = None,
+) -> PersonYear:
     """One person's year: approved hours as stored once reviewed; the hours as declared (the
-    rules engine over the claims, which must be loaded) for a draft or a waiting declaration."""
+    rules engine over the claims) for a draft or a waiting declaration, taken from `declared`
+    (by declaration id, see _declared) when evaluated already."""
     rule_set_id = declaration.rule_set if declaration else rules.rule_set_for_year(year).id
     entry = PersonYear(person, declaration, requirement=rules.get_rule_set(rule_set_id).requirement)
     if declaration is None or declaration.status in NO_HOURS:
@@ -135,7 +141,10 @@ def person_year(person: Professional, declaration: Declaration | None, year: int
         entry.general = declaration.general_hours or 0
         entry.professional = declaration.professional_hours or 0
         return entry
-    result, _error = declared_result(declaration)
+    if declared is not None and declaration.id in declared:
+        result, _error = declared[declaration.id]
+    else:
+        result, _error = declared_result(declaration)
     if result is not None:
         entry.general, entry.professional = result.general, result.professional
     return entry
@@ -184,22 +193,26 @@ def _people(unit_id: int | None, year: int, *columns) -> sa.Select:
     return query
 
 
-def _with_claims(declarations: list[Declaration]) -> None:
-    """Load the claims of the drafts and waiting declarations among `declarations` (their
-    hours are evaluated from them), one query per CHUNK declarations."""
-    ids = [d.id for d in declarations if d is not None and d.status not in REVIEWED + NO_HOURS]
-    by_declaration: dict[int, list[Claim]] = {id: [] for id in ids}
-    for start in range(0, len(ids), CHUNK):
+def _declared(declarations: list[Declaration | None]) -> dict[int, tuple]:
+    """The declared hours (declared_result) of the drafts and waiting declarations among
+    `declarations`, by id: their claims and the claims counted elsewhere read by two queries
+    per CHUNK declarations, not per declaration."""
+    pending = [d for d in declarations if d is not None and d.status not in REVIEWED + NO_HOURS]
+    found: dict[int, tuple] = {}
+    for start in range(0, len(pending), CHUNK):
+        chunk = pending[start : start + CHUNK]
+        by_declaration: dict[int, list[Claim]] = {d.id: [] for d in chunk}
         claims = db.session.scalars(
             sa.select(Claim)
-            .where(Claim.declaration_id.in_(ids[start : start + CHUNK]))
+            .where(Claim.declaration_id.in_(list(by_declaration)))
             .order_by(Claim.declaration_id, Claim.position, Claim.id)
         )
         for claim in claims:
             by_declaration[claim.declaration_id].append(claim)
-    for declaration in declarations:
-        if declaration is not None and declaration.id in by_declaration:
+        for declaration in chunk:
             set_committed_value(declaration, "claims", by_declaration[declaration.id])
+        found.update(declared_results(chunk))
+    return found
 
 
 def state_counts(unit_id: int, year: int) -> dict[str, int]:
@@ -225,8 +238,8 @@ def people_page(
     if q.strip():
         query = query.where(Professional.name.contains(q.strip(), autoescape=True))
     found = window(query, page, per_page, scalars=False)
-    _with_claims([d for _p, d in found.rows])
-    found.rows = [person_year(p, d, year) for p, d in found.rows]
+    declared = _declared([d for _p, d in found.rows])
+    found.rows = [person_year(p, d, year, declared) for p, d in found.rows]
     return found
 
 
@@ -291,8 +304,8 @@ def short_people(unit_id: int | None, year: int) -> list[PersonYear]:
         .options(selectinload(Professional.user))
     )
     rows = db.session.execute(query).all()
-    _with_claims([d for _p, d in rows])
-    return [entry for p, d in rows if (entry := person_year(p, d, year)).short]
+    declared = _declared([d for _p, d in rows])
+    return [entry for p, d in rows if (entry := person_year(p, d, year, declared)).short]
 
 
 def _remind(entries: list[PersonYear], year: int) -> int:

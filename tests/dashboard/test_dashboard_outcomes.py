@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Professional, Role
-from portal.declarations.models import Declaration, DeclarationStatus
+from portal.declarations import duplicates
+from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.notifications import service as notifications
 from portal.review.service import declared_result
@@ -53,6 +54,14 @@ EXPECTED = {
     "寅撤销": ("已撤销", 0, 0, "总学时差90学时，专业科目差60学时", "short"),
     "卯无学时": ("核验通过", 0, 0, "总学时差90学时，专业科目差60学时", "short"),
     "辰专业多": ("已登记", 0, 95, "", "met"),
+    # the paper counted already in another person's registered year counts no more
+    "巳论文已认定": ("待核验", 30, 0, "总学时差60学时，专业科目差60学时", "waiting"),
+}
+PAPER = {
+    "kind": "paper.journal",
+    "facts": {"authorship": "first"},
+    "subject": "professional",
+    "details": {"title": "论继续教育", "doi": "10.1000/xyz123", "date": f"{YEAR}-01-01"},
 }
 
 
@@ -99,6 +108,17 @@ def every_state(
     )
     declaration.general_hours = declaration.professional_hours = None  # stored as unknown
     reviewed("辰专业多", S.REGISTERED, 0, 95)
+    submitted("巳论文已认定", S.SUBMITTED, (HALF[1], PAPER))  # 30 general, paper 0
+    elsewhere = make_submitted_declaration(
+        make_professional(unit=make_unit(name="第三中学")),
+        year=YEAR,
+        claims=(PAPER,),
+        status=S.REGISTERED,
+    )
+    kind = rules.get_rule_set("anhui-2025").kind("paper.journal")
+    for claim in db.session.scalars(sa.select(Claim).where(Claim.kind == "paper.journal")):
+        claim.identity = duplicates.identity_of(kind, claim.details)
+    assert elsewhere.claims[0].identity
     make_professional(unit=unit, name="待确认者", status=PersonStatus.PENDING)
     make_professional(unit=make_unit(name="第二中学"), name="外单位者")
     db.session.commit()
@@ -199,7 +219,7 @@ def test_counts_per_state_from_one_aggregate(every_state):
     from portal.dashboard import service
 
     counts = service.state_counts(every_state["unit"].id, YEAR)
-    assert counts == {"none": 1, "draft": 2, "waiting": 3, "met": 3, "short": 6}
+    assert counts == {"none": 1, "draft": 2, "waiting": 4, "met": 3, "short": 6}
     assert counts == {
         state: sum(1 for e in EXPECTED.values() if e[4] == state) for state in service.STATES
     }
