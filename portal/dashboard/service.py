@@ -1,5 +1,7 @@
 """A unit's year: who has not declared, who is short of the requirement (and by how much),
 what waits in the review queue and for how long, open objections; reminders to everyone short.
+The people come a page at a time, filtered by state (STATES, decided in SQL) and name, with the
+count of each state from one aggregate query.
 
 Hours per person: the approved hours once reviewed (approved, publicised, registered); the
 hours as declared (by the rules engine) while a declaration is a draft or waits for review;
