@@ -1,5 +1,7 @@
 """A unit's year: who has not declared, who is short of the requirement (and by how much),
 what waits in the review queue and for how long, open objections; reminders to everyone short.
+The people come a page at a time, filtered by state (STATES, decided in SQL) and name, with the
+count of each state from one aggregate query.
 
 Hours per person: the approved hours once reviewed (approved, publicised, registered); the
 hours as declared (by the rules engine) while a declaration is a draft or waits for review;
@@ -14,17 +16,19 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Professional, Role, User
 from portal.audit.service import record
 from portal.board.models import Objection, ObjectionStatus
 from portal.clock import LOCAL_TZ, local_today
-from portal.declarations.models import Declaration, DeclarationStatus
+from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.notifications.service import notify
+from portal.paging import PER_PAGE, Window, window
 from portal.refusal import forbidden
-from portal.review.service import declared_result
+from portal.review.service import declared_result, declared_results
 from portal.units.models import Unit
 
 REVIEWED = (DeclarationStatus.APPROVED, DeclarationStatus.PUBLICISED, DeclarationStatus.REGISTERED)
@@ -87,21 +91,34 @@ class Waiting:
     days: int
 
 
+# A person's state in the year, one of these (the list's filter and the counts above it):
+# no declaration; a draft; waiting for review; reviewed and compliant by the approved hours;
+# reviewed and short, or no hours (refused, revoked).
+STATES = {
+    "none": "未申报",
+    "draft": "草稿",
+    "waiting": "待核验",
+    "met": "已达标",
+    "short": "未达标",
+}
+SHOWN = 10  # the oldest waiting declarations and the open objections shown on the dashboard
+CHUNK = 500  # drafts and waiting declarations evaluated per round of queries (reminders)
+
+
 @dataclass
 class Overview:
     year: int
     unit: Unit
-    people: list[PersonYear]
-    queue: list[Waiting]
-    objections: list[Objection]
+    counts: dict[str, int]  # people per state, every state a key
+    people: Window  # this page's PersonYear rows
+    queue: list[Waiting]  # the longest waiting, at most SHOWN
+    queue_total: int
+    objections: list[Objection]  # the oldest open, at most SHOWN
+    objections_total: int
 
     @property
-    def not_declared(self) -> list[PersonYear]:
-        return [p for p in self.people if not p.declared]
-
-    @property
-    def short(self) -> list[PersonYear]:
-        return [p for p in self.people if p.short]
+    def total(self) -> int:
+        return sum(self.counts.values())
 
 
 def _require_unit_reviewer(user: User) -> None:
@@ -109,7 +126,15 @@ def _require_unit_reviewer(user: User) -> None:
         raise forbidden("只有单位经办人可以查看本单位的学时情况。")
 
 
-def person_year(person: Professional, declaration: Declaration | None, year: int) -> PersonYear:
+def person_year(
+    person: Professional,
+    declaration: Declaration | None,
+    year: int,
+    declared: dict[int, tuple[rules.YearResult | None, str]] | None = None,
+) -> PersonYear:
+    """One person's year: approved hours as stored once reviewed; the hours as declared (the
+    rules engine over the claims) for a draft or a waiting declaration, taken from `declared`
+    (by declaration id, see _declared) when evaluated already."""
     rule_set_id = declaration.rule_set if declaration else rules.rule_set_for_year(year).id
     entry = PersonYear(person, declaration, requirement=rules.get_rule_set(rule_set_id).requirement)
     if declaration is None or declaration.status in NO_HOURS:
@@ -118,56 +143,171 @@ def person_year(person: Professional, declaration: Declaration | None, year: int
         entry.general = declaration.general_hours or 0
         entry.professional = declaration.professional_hours or 0
         return entry
-    result, _error = declared_result(declaration)
+    if declared is not None and declaration.id in declared:
+        result, _error = declared[declaration.id]
+    else:
+        result, _error = declared_result(declaration)
     if result is not None:
         entry.general, entry.professional = result.general, result.professional
     return entry
 
 
-def people_years(unit_id: int | None, year: int) -> list[PersonYear]:
-    """Every confirmed person of the unit (None: the whole county) with the year's hours."""
+def _requirement(part: str) -> sa.Case:
+    """The requirement's `part` (general, professional, total) of the declaration's rule set."""
+    return sa.case(
+        {id: getattr(rules.get_rule_set(id).requirement, part) for id in rules.rule_set_ids()},
+        value=Declaration.rule_set,
+    )
+
+
+def _state() -> sa.Case:
+    """The person's state (a STATES key) in SQL: a reviewed declaration is short by the same
+    test as PersonYear.short over its stored hours (None as 0)."""
+    general = sa.func.coalesce(Declaration.general_hours, 0)
+    professional = sa.func.coalesce(Declaration.professional_hours, 0)
+    short = sa.or_(
+        general < _requirement("general"),
+        professional < _requirement("professional"),
+        general + professional < _requirement("total"),
+    )
+    return sa.case(
+        (Declaration.id.is_(None), "none"),
+        (Declaration.status == DeclarationStatus.DRAFT, "draft"),
+        (Declaration.status.in_(WAITING), "waiting"),
+        (sa.and_(Declaration.status.in_(REVIEWED), sa.not_(short)), "met"),
+        else_="short",
+    )
+
+
+def _people(unit_id: int | None, year: int, *columns) -> sa.Select:
+    """Confirmed people of the unit (None: the whole county) with their year's declaration."""
     query = (
-        sa.select(Professional, Declaration)
+        sa.select(*(columns or (Professional, Declaration)))
+        .select_from(Professional)
         .outerjoin(
             Declaration,
             sa.and_(Declaration.professional_id == Professional.id, Declaration.year == year),
         )
         .where(Professional.status == PersonStatus.CONFIRMED)
-        .order_by(Professional.name, Professional.id)
-        # drafts and waiting declarations are evaluated from their claims: load them at once
-        .options(selectinload(Declaration.claims))
     )
     if unit_id is not None:
         query = query.where(Professional.unit_id == unit_id)
-    return [person_year(p, d, year) for p, d in db.session.execute(query).all()]
+    return query
 
 
-def unit_overview(user: User, year: int, today: date | None = None) -> Overview:
+def _declared(declarations: list[Declaration | None]) -> dict[int, tuple]:
+    """The declared hours (declared_result) of the drafts and waiting declarations among
+    `declarations`, by id: their claims and the claims counted elsewhere read by two queries
+    per CHUNK declarations, not per declaration."""
+    pending = [d for d in declarations if d is not None and d.status not in REVIEWED + NO_HOURS]
+    found: dict[int, tuple] = {}
+    for start in range(0, len(pending), CHUNK):
+        chunk = pending[start : start + CHUNK]
+        by_declaration: dict[int, list[Claim]] = {d.id: [] for d in chunk}
+        claims = db.session.scalars(
+            sa.select(Claim)
+            .where(Claim.declaration_id.in_(list(by_declaration)))
+            .order_by(Claim.declaration_id, Claim.position, Claim.id)
+        )
+        for claim in claims:
+            by_declaration[claim.declaration_id].append(claim)
+        for declaration in chunk:
+            set_committed_value(declaration, "claims", by_declaration[declaration.id])
+        found.update(declared_results(chunk))
+    return found
+
+
+def state_counts(unit_id: int, year: int) -> dict[str, int]:
+    """People of the unit per state, by one aggregate query (every STATES key present)."""
+    states = _people(unit_id, year, _state().label("state")).subquery()
+    counts = dict(
+        db.session.execute(
+            sa.select(states.c.state, sa.func.count()).group_by(states.c.state)
+        ).all()
+    )
+    return {key: counts.get(key, 0) for key in STATES}
+
+
+def people_page(
+    unit_id: int, year: int, *, state: str | None = None, q: str = "", page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Window:  # fmt: skip
+    """One page of the unit's people in name order (filtered by state and name), as PersonYear
+    rows: the declared hours are evaluated for this page's drafts and waiting ones alone."""
+    query = _people(unit_id, year).order_by(Professional.name, Professional.id)
+    if state in STATES:
+        query = query.where(_state() == state)
+    if q.strip():
+        query = query.where(Professional.name.contains(q.strip(), autoescape=True))
+    found = window(query, page, per_page, scalars=False)
+    declared = _declared([d for _p, d in found.rows])
+    found.rows = [person_year(p, d, year, declared) for p, d in found.rows]
+    return found
+
+
+def unit_overview(
+    user: User, year: int, *, state: str | None = None, q: str = "", page: int = 1,
+    today: date | None = None,
+) -> Overview:  # fmt: skip
+    """The dashboard: the counts per state, one page of people, the longest waiting in the
+    review queue and the open objections (each with its total)."""
     _require_unit_reviewer(user)
     today = today or local_today()
-    people = people_years(user.unit_id, year)
-    waiting = db.session.scalars(
+    waiting = (
         sa.select(Declaration)
         .join(Professional, Declaration.professional_id == Professional.id)
         .where(Professional.unit_id == user.unit_id, Declaration.status.in_(WAITING))
-        .order_by(Declaration.submitted_at, Declaration.id)
-        .options(contains_eager(Declaration.professional))
-    ).all()
+    )
     queue = [
         Waiting(
             d, (today - d.submitted_at.astimezone(LOCAL_TZ).date()).days if d.submitted_at else 0
         )
-        for d in waiting
+        for d in db.session.scalars(
+            waiting.order_by(Declaration.submitted_at, Declaration.id)
+            .options(contains_eager(Declaration.professional))
+            .limit(SHOWN)
+        )
     ]
-    objections = db.session.scalars(
+    open_objections = (
         sa.select(Objection)
         .join(Declaration, Objection.declaration_id == Declaration.id)
         .join(Professional, Declaration.professional_id == Professional.id)
         .where(Professional.unit_id == user.unit_id, Objection.status == ObjectionStatus.OPEN)
-        .order_by(Objection.created_at)
+    )
+    objections = db.session.scalars(
+        open_objections.order_by(Objection.created_at, Objection.id)
         .options(contains_eager(Objection.declaration).contains_eager(Declaration.professional))
+        .limit(SHOWN)
     ).all()
-    return Overview(year, user.unit, people, queue, list(objections))
+    return Overview(
+        year,
+        user.unit,
+        state_counts(user.unit_id, year),
+        people_page(user.unit_id, year, state=state, q=q, page=page),
+        queue,
+        _count(waiting),
+        list(objections),
+        _count(open_objections),
+    )
+
+
+def _count(query: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def short_people(unit_id: int | None, year: int) -> list[PersonYear]:
+    """Everyone short of the year's requirement, in name order (the unit's, or the county's
+    with None): the reviewed and compliant are left out in SQL; the declared hours of drafts
+    and waiting declarations evaluated in chunks."""
+    query = (
+        _people(unit_id, year)
+        .where(_state() != "met")
+        .order_by(Professional.name, Professional.id)
+        .options(selectinload(Professional.user))
+    )
+    rows = db.session.execute(query).all()
+    declared = _declared([d for _p, d in rows])
+    return [entry for p, d in rows if (entry := person_year(p, d, year, declared)).short]
 
 
 def _remind(entries: list[PersonYear], year: int) -> int:
@@ -185,7 +325,7 @@ def _remind(entries: list[PersonYear], year: int) -> int:
 def remind_short(user: User, year: int) -> int:
     """One in-app reminder to everyone of the unit who is short; returns how many were sent."""
     _require_unit_reviewer(user)
-    short = [p for p in people_years(user.unit_id, year) if p.short]
+    short = short_people(user.unit_id, year)
     sent = _remind(short, year)
     record("reminder.sent", user.unit, user=user, detail=f"{year}年度，提醒{sent}人")
     return sent
@@ -193,7 +333,7 @@ def remind_short(user: User, year: int) -> int:
 
 def remind_county(year: int) -> int:
     """The periodic reminder: everyone in the county who is short of the year's requirement."""
-    short = [p for p in people_years(None, year) if p.short]
+    short = short_people(None, year)
     sent = _remind(short, year)
     record("reminder.sent", None, detail=f"{year}年度定时提醒，提醒{sent}人")
     return sent

@@ -1,13 +1,16 @@
-"""The unit reviewer's home: the year's state of the unit's people; one click reminds the short."""
+"""The unit reviewer's home: the year's state of the unit's people, a page at a time with the
+counts per state; one click reminds everyone short."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import SearchField, SelectField
+from wtforms.validators import Length, Optional
 
 from portal.accounts.models import Role
 from portal.clock import current_year
 from portal.dashboard import service
-from portal.security import require_roles
+from portal.security import is_htmx, require_roles
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 require_roles(bp, Role.UNIT_REVIEWER)
@@ -15,6 +18,18 @@ require_roles(bp, Role.UNIT_REVIEWER)
 
 class RemindForm(FlaskForm):
     """CSRF only: the year comes with the URL."""
+
+
+class PeopleFilterForm(FlaskForm):
+    """The list's filters (a GET form: no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField(
+        "状态", choices=[("", "全部人员"), *service.STATES.items()], validators=[Optional()]
+    )
+    q = SearchField("姓名", validators=[Optional(), Length(max=50, message="姓名最多50个字")])
 
 
 def _year() -> int:
@@ -27,12 +42,24 @@ def index():
     if current_user.unit_id is None:  # an account not (yet) attached to a unit
         return redirect(url_for("review.index"))
     year = _year()
-    return render_template(
-        "dashboard/index.html",
-        overview=service.unit_overview(current_user, year),
-        form=RemindForm(),
+    form = PeopleFilterForm(request.args)
+    valid = form.validate()
+    state = form.state.data if not form.state.errors else ""
+    q = form.q.data if not form.q.errors else ""
+    overview = service.unit_overview(
+        current_user, year, state=state, q=q or "", page=request.args.get("page", 1, type=int)
+    )
+    template = "dashboard/_people.html" if is_htmx() else "dashboard/index.html"
+    page = render_template(
+        template,
+        overview=overview,
+        form=form,
+        filters={"year": year, "state": state or "", "q": q or ""},
+        states=service.STATES,
+        remind_form=RemindForm(),
         years=range(current_year(), current_year() - 5, -1),
     )
+    return page, 200 if valid else 422
 
 
 @bp.post("/remind")

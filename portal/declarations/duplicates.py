@@ -269,15 +269,22 @@ def _identical_flags(claims, number, flags) -> None:
                 )
 
 
-def counted_elsewhere(declaration: Declaration) -> set[int]:
-    """Ids of this declaration's claims whose work already counted in another declaration."""
+def counted_elsewhere(
+    declaration: Declaration, others: list[tuple[Claim, Declaration]] | None = None
+) -> set[int]:
+    """Ids of this declaration's claims whose work already counted in another declaration.
+
+    others: the claims sharing an identity with this declaration's (as _others_with_identity
+    finds them), when the caller read them already (counted_elsewhere_many)."""
     found: set[int] = set()
     mine_counted = declaration.status in COUNTED_STATES
     by_identity: dict[str, list[Claim]] = defaultdict(list)
     for claim in declaration.claims:
         if claim.identity:
             by_identity[claim.identity].append(claim)
-    for other, other_declaration in _others_with_identity(declaration):
+    if others is None:
+        others = _others_with_identity(declaration)
+    for other, other_declaration in others:
         if other_declaration.id == declaration.id:
             continue
         if other_declaration.status not in COUNTED_STATES:
@@ -290,6 +297,32 @@ def counted_elsewhere(declaration: Declaration) -> set[int]:
         for claim in by_identity.get(other.identity, ()):
             if same_person or _conflicts(claim, other):
                 found.add(claim.id)
+    return found
+
+
+def counted_elsewhere_many(declarations: list[Declaration]) -> dict[int, set[int]]:
+    """counted_elsewhere() of each declaration (its claims loaded), one query for them all."""
+    identities = {c.identity for d in declarations for c in d.claims if c.identity}
+    sharing: dict[str, list[tuple[Claim, Declaration]]] = defaultdict(list)
+    if identities:
+        rows = db.session.execute(
+            sa.select(Claim, Declaration)
+            .join(Declaration, Claim.declaration_id == Declaration.id)
+            .where(Claim.identity.in_(identities), Declaration.status.not_in(IGNORED_STATES))
+        )
+        for claim, other_declaration in rows:
+            sharing[claim.identity].append((claim, other_declaration))
+    found = {}
+    for declaration in declarations:
+        own = {c.id for c in declaration.claims}
+        mine = {c.identity for c in declaration.claims if c.identity}
+        others = [
+            (claim, other_declaration)
+            for identity in mine
+            for claim, other_declaration in sharing[identity]
+            if claim.id not in own
+        ]
+        found[declaration.id] = counted_elsewhere(declaration, others)
     return found
 
 

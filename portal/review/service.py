@@ -224,8 +224,11 @@ def _counted_elsewhere(declaration: Declaration) -> set[int]:
     return set(duplicates.counted_elsewhere(declaration))
 
 
-def _evaluate(declaration: Declaration, *, decided: bool) -> rules.YearResult:
-    elsewhere = _counted_elsewhere(declaration)
+def _evaluate(
+    declaration: Declaration, *, decided: bool, elsewhere: set[int] | None = None
+) -> rules.YearResult:
+    if elsewhere is None:
+        elsewhere = _counted_elsewhere(declaration)
     claims = [c.rule_claim(counted_elsewhere=c.id in elsewhere, decided=decided)
               for c in declaration.claims]  # fmt: skip
     return rules.evaluate_year(
@@ -236,13 +239,25 @@ def _evaluate(declaration: Declaration, *, decided: bool) -> rules.YearResult:
     )
 
 
-def declared_result(declaration: Declaration) -> tuple[rules.YearResult | None, str]:
+def declared_result(
+    declaration: Declaration, elsewhere: set[int] | None = None
+) -> tuple[rules.YearResult | None, str]:
     """The year as the professional declared it (hours by the rules); an error text if the
-    stored facts no longer pass the rule set."""
+    stored facts no longer pass the rule set. elsewhere: its claims counted in another
+    declaration, when known already (declared_results)."""
     try:
-        return _evaluate(declaration, decided=False), ""
+        return _evaluate(declaration, decided=False, elsewhere=elsewhere), ""
     except rules.RuleError as error:
         return None, str(error)
+
+
+def declared_results(
+    declarations: list[Declaration],
+) -> dict[int, tuple[rules.YearResult | None, str]]:
+    """declared_result() of each declaration (claims loaded), by id: the claims counted
+    elsewhere found for all of them by one query."""
+    elsewhere = duplicates.counted_elsewhere_many(declarations)
+    return {d.id: declared_result(d, elsewhere[d.id]) for d in declarations}
 
 
 def accepted_year(declaration: Declaration) -> rules.YearResult:

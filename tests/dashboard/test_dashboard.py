@@ -72,15 +72,16 @@ def test_overview(unit_year):
     from portal.dashboard import service
 
     overview = service.unit_overview(unit_year["reviewer"], 2025)
-    names = {p.person.name for p in overview.people}
+    names = {p.person.name for p in overview.people.rows}
     assert names == {"达标甲", "差额乙", "未报丙", "待核丁", "异议己"}
-    assert {p.person.name for p in overview.not_declared} == {"未报丙"}
-    short = {p.person.name: p.shortfall_text() for p in overview.short}
+    assert overview.counts == {"none": 1, "draft": 0, "waiting": 1, "met": 2, "short": 1}
+    short = {p.person.name: p.shortfall_text() for p in overview.people.rows if p.short}
     assert short["差额乙"] == "总学时差30学时，专业科目差20学时"
     assert short["未报丙"] == "总学时差90学时，专业科目差60学时"
     assert "达标甲" not in short and "异议己" not in short
     assert [(w.declaration.professional.name, w.days) for w in overview.queue] == [("待核丁", 6)]
-    assert len(overview.objections) == 1
+    assert overview.queue_total == 1
+    assert len(overview.objections) == 1 and overview.objections_total == 1
 
 
 def test_home_page_and_reminder(client, auth, unit_year):
@@ -113,3 +114,32 @@ def test_periodic_reminder(app, unit_year):
     job = jobs.run_periodic("reminders.short", remind_short_people.work)
     assert job.state.value == "done", job.message
     assert "提醒" in job.message
+
+
+def test_list_pages_filters_and_htmx_partial(client, auth, make_unit, make_user, make_professional):
+    unit = make_unit(name="大单位")
+    auth.login(make_user(Role.UNIT_REVIEWER, unit=unit))
+    for i in range(55):
+        make_professional(unit=unit, name=f"人员{i:02d}", account=False)
+    first = client.get("/dashboard/?year=2025")
+    assert first.status_code == 200
+    assert "人员00" in first.text and "人员49" in first.text and "人员50" not in first.text
+    assert 'id="fig-none"' in first.text and "state=none" in first.text  # counts link the list
+    assert "下一页" in first.text
+    second = client.get("/dashboard/?year=2025&state=none&page=2", headers={"HX-Request": "true"})
+    assert second.status_code == 200
+    assert second.text.lstrip().startswith('<section id="people"')  # the partial alone
+    assert "人员50" in second.text and "人员54" in second.text and "人员49" not in second.text
+    assert "上一页" in second.text and "下一页" not in second.text
+    found = client.get("/dashboard/?year=2025&q=人员07")
+    assert "人员07" in found.text and "人员08" not in found.text
+    assert "没有符合条件的人员" in client.get("/dashboard/?year=2025&state=met").text
+
+
+def test_bad_filter_is_refused_beside_the_field(client, auth, make_unit, make_user):
+    auth.login(make_user(Role.UNIT_REVIEWER, unit=make_unit()))
+    response = client.get("/dashboard/?year=2025&state=bogus")
+    assert response.status_code == 422
+    assert 'id="state-error-1">不是有效的选择' in response.text
+    response = client.get("/dashboard/?year=2025&q=" + "长" * 51)
+    assert response.status_code == 422 and "姓名最多50个字" in response.text

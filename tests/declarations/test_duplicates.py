@@ -255,3 +255,31 @@ def test_identical_hefei_claims_are_flagged(person, make_declaration):
     # the engine, which knows no issuer or date, counts both
     result = service.evaluate(declaration)
     assert result.professional == 24 * 3 + 12
+
+
+def test_counted_elsewhere_many_is_counted_elsewhere_of_each(
+    make_professional, person, make_declaration
+):
+    """The batched form (one query for a page of declarations) finds what each finds alone."""
+    other_paper = {
+        "kind": "paper.journal",
+        "facts": {"authorship": "first"},
+        "subject": "professional",
+        "details": {"title": "论继续教育", "doi": "10.1000/xyz123", "date": f"{YEAR}-01-01"},
+    }
+    make_declaration(person, year=YEAR - 1, claims=[patent()], status=DeclarationStatus.REGISTERED)
+    make_declaration(make_professional(), claims=[other_paper], status=DeclarationStatus.REGISTERED)
+    refused = {**patent(number="ZL202310999999.1"), "decision": ClaimDecision.REFUSED}
+    make_declaration(make_professional(), claims=[refused], status=DeclarationStatus.APPROVED)
+    drafts = [
+        make_declaration(person, claims=[patent(), other_paper]),  # both counted before
+        make_declaration(make_professional(), claims=[other_paper]),
+        make_declaration(make_professional(), claims=[patent(rank=2)]),  # another rank counts
+        make_declaration(make_professional(), claims=[patent(rank=2, number="ZL202310999999.1")]),
+        make_declaration(make_professional(), claims=[]),
+    ]
+    alone = {d.id: duplicates.counted_elsewhere(d) for d in drafts}
+    assert alone[drafts[0].id] == {c.id for c in drafts[0].claims}
+    assert alone[drafts[1].id] == {drafts[1].claims[0].id}
+    assert alone[drafts[2].id] == alone[drafts[3].id] == alone[drafts[4].id] == set()
+    assert duplicates.counted_elsewhere_many(drafts) == alone

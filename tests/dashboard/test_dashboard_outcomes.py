@@ -1,0 +1,243 @@
+"""What each person of the unit is shown as on the dashboard (state, hours, shortfall) and who
+is reminded, for people in every state of a declaration year.
+
+EXPECTED is written by hand from the rules (anhui-2025: professional 60, total 90; hefei-2021:
+general 30, professional 60, total 90). `reference()` is the dashboard's computation as it was
+before the list was paged (every person of the unit, one by one): the paged list, its filters,
+its counts and the reminder must give the same outcome for every person."""
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal import rules
+from portal.accounts.models import PersonStatus, Professional, Role
+from portal.declarations import duplicates
+from portal.declarations.models import Claim, Declaration, DeclarationStatus
+from portal.extensions import db
+from portal.notifications import service as notifications
+from portal.review.service import declared_result
+
+YEAR = 2025
+SMALL = ({"kind": "training", "facts": {"days": 1}, "subject": "professional"},)
+FULL = (
+    {"kind": "training", "facts": {"days": 10}, "subject": "professional"},
+    {"kind": "courseware", "facts": {"hours": 30}, "subject": "general"},
+)
+HALF = (  # training 5 days (30 professional) + courseware 30 general
+    {"kind": "training", "facts": {"days": 5}, "subject": "professional"},
+    {"kind": "courseware", "facts": {"hours": 30}, "subject": "general"},
+)
+
+# name: (status label shown, general, professional, shortfall text, state)
+EXPECTED = {
+    "甲未报": ("未申报", 0, 0, "总学时差90学时，专业科目差60学时", "none"),
+    "乙草稿足": ("草稿", 30, 60, "", "draft"),
+    "丙草稿少": ("草稿", 0, 6, "总学时差84学时，专业科目差54学时", "draft"),
+    "丁待核足": ("待核验", 30, 60, "", "waiting"),
+    "戊补材料少": ("待补充材料", 0, 6, "总学时差84学时，专业科目差54学时", "waiting"),
+    "己专业已核": (
+        "专业科目已核验，待人社局核验",
+        30,
+        30,
+        "总学时差30学时，专业科目差30学时",
+        "waiting",
+    ),
+    "庚通过足": ("核验通过", 30, 60, "", "met"),
+    "辛通过少": ("核验通过", 20, 40, "总学时差30学时，专业科目差20学时", "short"),
+    "壬公示足": ("公示中", 30, 60, "", "met"),
+    "癸登记少": ("已登记", 0, 60, "总学时差30学时", "short"),
+    "子旧规则少": ("已登记", 20, 70, "公需科目差10学时", "short"),
+    "丑未通过": ("核验未通过", 0, 0, "总学时差90学时，专业科目差60学时", "short"),
+    "寅撤销": ("已撤销", 0, 0, "总学时差90学时，专业科目差60学时", "short"),
+    "卯无学时": ("核验通过", 0, 0, "总学时差90学时，专业科目差60学时", "short"),
+    "辰专业多": ("已登记", 0, 95, "", "met"),
+    # the paper counted already in another person's registered year counts no more
+    "巳论文已认定": ("待核验", 30, 0, "总学时差60学时，专业科目差60学时", "waiting"),
+}
+PAPER = {
+    "kind": "paper.journal",
+    "facts": {"authorship": "first"},
+    "subject": "professional",
+    "details": {"title": "论继续教育", "doi": "10.1000/xyz123", "date": f"{YEAR}-01-01"},
+}
+
+
+@pytest.fixture
+def every_state(
+    make_unit,
+    make_user,
+    make_professional,
+    make_registered_declaration,
+    make_submitted_declaration,
+):
+    unit = make_unit(name="第一中学")
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
+    people = {name: make_professional(unit=unit, name=name) for name in EXPECTED}
+    S = DeclarationStatus
+
+    def submitted(name, status, claims=None, **kwargs):
+        kwargs.setdefault("submitted_at", datetime(YEAR, 3, 1, tzinfo=UTC))
+        if claims:
+            kwargs["claims"] = claims
+        make_submitted_declaration(people[name], year=YEAR, status=status, **kwargs)
+
+    def reviewed(name, status, general, professional, **kwargs):
+        make_registered_declaration(
+            people[name], YEAR, general, professional, status=status, **kwargs
+        )
+
+    make_registered_declaration(people["甲未报"], YEAR - 1)  # another year: not this one's
+    submitted("乙草稿足", S.DRAFT, FULL, submitted_at=None)
+    submitted("丙草稿少", S.DRAFT, SMALL, submitted_at=None)
+    submitted("丁待核足", S.SUBMITTED, FULL)
+    submitted("戊补材料少", S.NEEDS_EVIDENCE, SMALL)
+    submitted("己专业已核", S.PROFESSIONAL_CHECKED, HALF)
+    reviewed("庚通过足", S.APPROVED, 30, 60)
+    reviewed("辛通过少", S.APPROVED, 20, 40)
+    reviewed("壬公示足", S.PUBLICISED, 30, 60)
+    reviewed("癸登记少", S.REGISTERED, 0, 60)
+    reviewed("子旧规则少", S.REGISTERED, 20, 70, rule_set="hefei-2021")
+    reviewed("丑未通过", S.REJECTED, 30, 60)  # hours written before: none count after refusal
+    reviewed("寅撤销", S.REVOKED, 30, 60)
+    reviewed("卯无学时", S.APPROVED, 0, 0)
+    declaration = db.session.scalar(
+        sa.select(Declaration).where(Declaration.professional_id == people["卯无学时"].id)
+    )
+    declaration.general_hours = declaration.professional_hours = None  # stored as unknown
+    reviewed("辰专业多", S.REGISTERED, 0, 95)
+    submitted("巳论文已认定", S.SUBMITTED, (HALF[1], PAPER))  # 30 general, paper 0
+    elsewhere = make_submitted_declaration(
+        make_professional(unit=make_unit(name="第三中学")),
+        year=YEAR,
+        claims=(PAPER,),
+        status=S.REGISTERED,
+    )
+    kind = rules.get_rule_set("anhui-2025").kind("paper.journal")
+    for claim in db.session.scalars(sa.select(Claim).where(Claim.kind == "paper.journal")):
+        claim.identity = duplicates.identity_of(kind, claim.details)
+    assert elsewhere.claims[0].identity
+    make_professional(unit=unit, name="待确认者", status=PersonStatus.PENDING)
+    make_professional(unit=make_unit(name="第二中学"), name="外单位者")
+    db.session.commit()
+    return {"unit": unit, "reviewer": reviewer, "people": people}
+
+
+def reference(unit_id: int, year: int) -> list[tuple]:
+    """The dashboard's outcome per person as computed before paging (kept here as the oracle):
+    every confirmed person of the unit in name order, hours one by one."""
+    query = (
+        sa.select(Professional, Declaration)
+        .outerjoin(
+            Declaration,
+            sa.and_(Declaration.professional_id == Professional.id, Declaration.year == year),
+        )
+        .where(Professional.status == PersonStatus.CONFIRMED, Professional.unit_id == unit_id)
+        .order_by(Professional.name, Professional.id)
+        .options(selectinload(Declaration.claims))
+    )
+    rows = []
+    for person, declaration in db.session.execute(query).all():
+        rule_set = declaration.rule_set if declaration else rules.rule_set_for_year(year).id
+        need = rules.get_rule_set(rule_set).requirement
+        general = professional = 0
+        status = declaration.status if declaration else None
+        if status in (S.APPROVED, S.PUBLICISED, S.REGISTERED):
+            general = declaration.general_hours or 0
+            professional = declaration.professional_hours or 0
+        elif status is not None and status not in (S.REJECTED, S.REVOKED):
+            result, _error = declared_result(declaration)
+            if result is not None:
+                general, professional = result.general, result.professional
+        short_total = max(0, need.total - general - professional)
+        short_professional = max(0, need.professional - professional)
+        short_general = max(0, need.general - general)
+        parts = []
+        if short_total:
+            parts.append(f"总学时差{short_total}学时")
+        if short_professional:
+            parts.append(f"专业科目差{short_professional}学时")
+        if short_general:
+            parts.append(f"公需科目差{short_general}学时")
+        rows.append(
+            (
+                person.name,
+                status.label if status else "未申报",
+                general,
+                professional,
+                "，".join(parts),
+            )
+        )
+    return rows
+
+
+S = DeclarationStatus
+
+
+def shown(entry) -> tuple:
+    """One dashboard entry as the page shows it."""
+    label = entry.declaration.status.label if entry.declaration else "未申报"
+    return (entry.person.name, label, entry.general, entry.professional, entry.shortfall_text())
+
+
+def test_reference_is_the_hand_written_table(every_state):
+    rows = reference(every_state["unit"].id, YEAR)
+    assert {r[0]: r[1:] for r in rows} == {n: e[:4] for n, e in EXPECTED.items()}
+
+
+def every_page(unit_id, state=None, q=""):
+    """All pages of the list (4 a page here) one after the other."""
+    from portal.dashboard import service
+
+    rows, page = [], 1
+    while True:
+        window = service.people_page(unit_id, YEAR, state=state, q=q, page=page, per_page=4)
+        rows += [shown(entry) for entry in window.rows]
+        if not window.has_next:
+            return rows
+        page += 1
+
+
+def test_pages_show_each_person_as_before(every_state):
+    unit_id = every_state["unit"].id
+    before = reference(unit_id, YEAR)
+    assert every_page(unit_id) == before
+    for state in ("none", "draft", "waiting", "met", "short"):
+        expected = [row for row in before if EXPECTED[row[0]][4] == state]
+        assert expected, state  # the fixture has people in every state
+        assert every_page(unit_id, state) == expected, state
+    assert every_page(unit_id, q="草稿") == [row for row in before if "草稿" in row[0]]
+    assert every_page(unit_id, "short", q="通过") == [
+        row for row in before if row[0] in ("辛通过少", "丑未通过")
+    ]
+    assert every_page(unit_id, q="%") == []  # a wildcard is a character, not a pattern
+
+
+def test_counts_per_state_from_one_aggregate(every_state):
+    from portal.dashboard import service
+
+    counts = service.state_counts(every_state["unit"].id, YEAR)
+    assert counts == {"none": 1, "draft": 2, "waiting": 4, "met": 3, "short": 6}
+    assert counts == {
+        state: sum(1 for e in EXPECTED.values() if e[4] == state) for state in service.STATES
+    }
+    overview = service.unit_overview(every_state["reviewer"], YEAR)
+    assert overview.counts == counts and overview.total == len(EXPECTED)
+    assert [shown(p) for p in overview.people.rows] == reference(every_state["unit"].id, YEAR)
+
+
+def test_reminder_reaches_the_same_people(every_state):
+    from portal.dashboard import service
+
+    sent = service.remind_short(every_state["reviewer"], YEAR)
+    short = {r[0] for r in reference(every_state["unit"].id, YEAR) if r[4]}
+    assert short == {n for n, e in EXPECTED.items() if e[3]}
+    assert sent == len(short)
+    reminded = {
+        name
+        for name, person in every_state["people"].items()
+        if [n.kind for n in notifications.inbox(person.user)] == ["reminder.short"]
+    }
+    assert reminded == short
