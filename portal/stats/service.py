@@ -272,7 +272,7 @@ def _people_groups(filters: Filters, title: sa.Subquery) -> list[sa.Row]:
             sa.select(
                 sa.literal(name).label("dimension"),
                 *(
-                    people.c[c] if c in columns else sa.type_coerce(sa.null(), people.c[c].type)
+                    people.c[c] if c in columns else sa.cast(sa.null(), people.c[c].type)
                     for c in key_columns
                 ),
                 sa.func.count(),
