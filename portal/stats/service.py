@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 
 from portal import rules
-from portal.accounts.models import PersonStatus, Professional, Role, User
-from portal.accounts.people import title_in_year
+from portal.accounts.models import PersonStatus, PersonTitle, Professional, Role, User
 from portal.declarations.models import Claim, Declaration, DeclarationSource, DeclarationStatus
 from portal.declarations.paper import PAPER_KIND
 from portal.declarations.service import highest_only_scope
@@ -178,17 +178,48 @@ def check_year(year: int) -> int:
     return year
 
 
-def _in_scope(filters: Filters, title: sa.Subquery | None, *columns) -> sa.Select:
+# The title of the year (see the module's definitions), joined per person by a correlated pick:
+# the same choice as accounts.people.title_in_year, which ranks every title of the county first.
+TITLE = sa.orm.aliased(PersonTitle, name="title_of_year")
+TITLE_SERIES = sa.orm.aliased(TitleSeries, name="title_series_of_year")
+TITLE_AUTHORITY = sa.orm.aliased(Authority, name="title_authority_of_year")
+
+
+def _title_of_year(year: int) -> sa.ScalarSelect:
+    """The id of the person's title valid in `year`: the latest obtained by 31 December, then
+    the last entered; an undated title last (accounts.people.title_in_year, per person)."""
+    other = sa.orm.aliased(PersonTitle)
+    return (
+        sa.select(other.id)
+        .where(other.professional_id == Professional.id)
+        .where(sa.or_(other.obtained.is_(None), other.obtained <= date(year, 12, 31)))
+        .order_by(other.obtained.is_(None), other.obtained.desc(), other.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _by_title(filters: Filters) -> bool:
+    return (
+        filters.series_id is not None
+        or filters.title_level is not None
+        or bool(filters.authority_id)
+    )
+
+
+def _in_scope(filters: Filters, title: bool, *columns) -> sa.Select:
     """`columns` over the people on record in the filters, one row per person, each with the
-    title of the year (None: no title filter, not joined) and the declaration of the year
-    (outer joins)."""
+    title of the year (TITLE, TITLE_SERIES; joined when `title` or a title filter asks) and the
+    declaration of the year (outer joins)."""
     query = (
         sa.select(*columns)
         .select_from(Professional)
         .outerjoin(Unit, Professional.unit_id == Unit.id)
     )
-    if title is not None:
-        query = query.outerjoin(title, title.c.professional_id == Professional.id)
+    if title or _by_title(filters):
+        query = query.outerjoin(TITLE, TITLE.id == _title_of_year(filters.year)).outerjoin(
+            TITLE_SERIES, TITLE_SERIES.id == TITLE.series_id
+        )
     query = query.outerjoin(
         Declaration,
         sa.and_(
@@ -203,13 +234,13 @@ def _in_scope(filters: Filters, title: sa.Subquery | None, *columns) -> sa.Selec
     if filters.unit_type is not None:
         query = query.where(Unit.type == filters.unit_type)
     if filters.series_id == 0:
-        query = query.where(title.c.series_id.is_(None))
+        query = query.where(TITLE.series_id.is_(None))
     elif filters.series_id:
-        query = query.where(title.c.series_id == filters.series_id)
+        query = query.where(TITLE.series_id == filters.series_id)
     if filters.title_level is not None:
-        query = query.where(title.c.level == filters.title_level)
+        query = query.where(TITLE.level == filters.title_level)
     if filters.authority_id:
-        query = query.where(title.c.authority_id == filters.authority_id)
+        query = query.where(TITLE_SERIES.authority_id == filters.authority_id)
     return query
 
 
@@ -226,7 +257,7 @@ _DIMENSIONS = {  # a table grouped by: the columns of its key and label
 }
 
 
-def _people_groups(filters: Filters, title: sa.Subquery) -> list[sa.Row]:
+def _people_groups(filters: Filters) -> list[sa.Row]:
     """The people in the filters grouped by unit, unit type, title series, level and authority
     in one statement: a row a person (their unit, title of the year, declaration's state) as a
     common table expression, each grouping of it one branch of a UNION ALL. Rows: (table, unit
@@ -236,21 +267,19 @@ def _people_groups(filters: Filters, title: sa.Subquery) -> list[sa.Row]:
     registered = Declaration.status == DeclarationStatus.REGISTERED
     flag = lambda condition: sa.case((condition, 1), else_=0)  # noqa: E731
     hours = lambda column: sa.case((registered, sa.func.coalesce(column, 0)), else_=0)  # noqa: E731
-    series = sa.orm.aliased(TitleSeries)
-    authority = sa.orm.aliased(Authority)
     people = (
         _in_scope(
             filters,
-            title,
+            True,
             Professional.id.label("person"),
             Professional.unit_id.label("unit_id"),
             Unit.name.label("unit_name"),
             Unit.type.label("unit_type"),
-            title.c.series_id.label("series_id"),
-            series.name.label("series_name"),
-            title.c.level.label("level"),
-            title.c.authority_id.label("authority_id"),
-            authority.name.label("authority_name"),
+            TITLE.series_id.label("series_id"),
+            TITLE_SERIES.name.label("series_name"),
+            TITLE.level.label("level"),
+            TITLE_SERIES.authority_id.label("authority_id"),
+            TITLE_AUTHORITY.name.label("authority_name"),
             flag(
                 sa.and_(Declaration.id.is_not(None), Declaration.status != DeclarationStatus.DRAFT)
             ).label("declared"),
@@ -259,8 +288,7 @@ def _people_groups(filters: Filters, title: sa.Subquery) -> list[sa.Row]:
             hours(Declaration.general_hours).label("general"),
             hours(Declaration.professional_hours).label("professional"),
         )
-        .outerjoin(series, series.id == title.c.series_id)
-        .outerjoin(authority, authority.id == title.c.authority_id)
+        .outerjoin(TITLE_AUTHORITY, TITLE_AUTHORITY.id == TITLE_SERIES.authority_id)
         .cte("people")
         .prefix_with("MATERIALIZED")  # computed once, grouped five times
     )
@@ -302,7 +330,6 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
     """The year's statistics in the user's scope (see the module's definitions)."""
     check_year(filters.year)
     filters = scoped(user, filters)
-    title = title_in_year(filters.year)
     keys: dict[str, Callable] = {
         "unit": lambda r: (str(r[1]), r[2]) if r[1] else ("0", FREELANCE),
         "unit_type": lambda r: (r[3].value, r[3].label) if r[3] else ("freelance", FREELANCE),
@@ -313,7 +340,7 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
     overall = Row("all", "合计")
     groups: dict[str, dict[str, Row]] = {name: {} for name in keys}
     first: dict[int, int] = {}  # id(Row): the first person counted in it
-    for row in _people_groups(filters, title):
+    for row in _people_groups(filters):
         name = row[0]
         key, label = keys[name](row)
         target = groups[name].setdefault(key, Row(key, label))
@@ -327,7 +354,7 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
             target.professional += row[14] or 0
             first[id(target)] = min(first.get(id(target), row[15]), row[15])
     met = lambda rows: sorted(rows.values(), key=lambda r: first[id(r)])  # noqa: E731
-    by_kind, by_form = _content(filters, title)
+    by_kind, by_form = _content(filters)
     order = lambda rows: sorted(rows, key=lambda r: (-r.total, r.label))  # noqa: E731
     return Statistics(
         filters=filters,
@@ -407,19 +434,16 @@ def _category(rule_set: str, kind: str) -> tuple[str, str, str]:
     return spec.label, spec.category, spec.clause
 
 
-def _content(filters: Filters, title: sa.Subquery) -> tuple[list[ContentRow], list[ContentRow]]:
+def _content(filters: Filters) -> tuple[list[ContentRow], list[ContentRow]]:
     """By kind and by form, over the registered declarations in the filters. Claims with their
     parts stored (approved since migration 0013) are added up in SQL, grouped by rule set and
     kind; declarations approved before that (a claim without its part) are evaluated again by
     the rules engine, one by one. Hours that cannot be split by claim (a declaration without
     claims, or whose stored claims the rules engine refuses now) go to one row of their own, so
     that the tables still add up to the registered hours."""
-    by_title = (
-        filters.series_id is not None or filters.title_level is not None or filters.authority_id
-    )
 
     def registered(*columns) -> sa.Select:
-        return _in_scope(filters, title if by_title else None, *columns).where(
+        return _in_scope(filters, False, *columns).where(
             Declaration.status == DeclarationStatus.REGISTERED
         )
 
