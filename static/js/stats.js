@@ -8,8 +8,8 @@
     chart.setOption({
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 50, right: 20, top: 40, bottom: 80 },
-      xAxis: { type: "category", data: labels, axisLabel: { interval: 0, rotate: labels.length > 4 ? 30 : 0 } },
+      grid: { left: 50, right: 20, top: 40, bottom: labels.length > 8 ? 150 : 80 },
+      xAxis: { type: "category", data: labels, axisLabel: { interval: 0, rotate: labels.length > 8 ? 60 : (labels.length > 4 ? 30 : 0) } },
       yAxis: { type: "value", name: yName, max: percent ? 100 : null },
       series: series
     });
