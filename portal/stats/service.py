@@ -244,10 +244,6 @@ def _in_scope(filters: Filters, title: bool, *columns) -> sa.Select:
     return query
 
 
-def _count(condition) -> sa.ColumnElement:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
 _DIMENSIONS = {  # a table grouped by: the columns of its key and label
     "unit": ("unit_id", "unit_name"),
     "unit_type": ("unit_type",),
@@ -319,15 +315,18 @@ def _kind_spec(rule_set: str, kind: str):
         return None
 
 
-def _grouped(groups: dict[str, Row]) -> list[Row]:
-    return sorted(groups.values(), key=lambda r: (r.key == "", -r.people, r.label))
+def _grouped(rows: list[Row]) -> list[Row]:
+    """Largest first, people without a title last; `rows` in the order first met (ties)."""
+    return sorted(rows, key=lambda r: (r.key == "", -r.people, r.label))
 
 
 _LEVEL_ORDER = {level.value: i for i, level in enumerate(TitleLevel)}
 
 
 def statistics(user: User | None, filters: Filters) -> Statistics:
-    """The year's statistics in the user's scope (see the module's definitions)."""
+    """The year's statistics in the user's scope (see the module's definitions): the people
+    grouped in one statement, the hours by kind and form in a few more (`_content`), whatever
+    the number of people, units and claims."""
     check_year(filters.year)
     filters = scoped(user, filters)
     keys: dict[str, Callable] = {
@@ -359,13 +358,13 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
     return Statistics(
         filters=filters,
         overall=overall,
-        by_unit=_grouped({r.key: r for r in met(groups["unit"])}),
-        by_unit_type=_grouped({r.key: r for r in met(groups["unit_type"])}),
-        by_series=_grouped({r.key: r for r in met(groups["series"])}),
+        by_unit=_grouped(met(groups["unit"])),
+        by_unit_type=_grouped(met(groups["unit_type"])),
+        by_series=_grouped(met(groups["series"])),
         by_level=sorted(
             groups["level"].values(), key=lambda r: _LEVEL_ORDER.get(r.key, len(_LEVEL_ORDER))
         ),
-        by_authority=_grouped({r.key: r for r in met(groups["authority"])}),
+        by_authority=_grouped(met(groups["authority"])),
         by_kind=order(by_kind),
         by_form=order(by_form),
     )
