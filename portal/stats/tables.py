@@ -51,6 +51,33 @@ def table_rows(stats: Statistics, attribute: str) -> tuple[list[dict], dict]:
     return rows, totals
 
 
+CHART_UNITS = 20  # the units chart: the largest units (the table lists them all, by page)
+
+
+def chart_data(stats: Statistics) -> dict:
+    """What the charts draw, column by column (labels and numbers only): the completion rate of
+    the largest units, people and compliant by title series, hours by kind, by form."""
+    units = stats.by_unit[:CHART_UNITS]  # by_unit comes largest first
+    return {
+        "units": {
+            "labels": [r.label for r in units],
+            "rates": [r.completion_rate for r in units],
+            "all": len(stats.by_unit),
+        },
+        "series": {
+            "labels": [r.label for r in stats.by_series],
+            "people": [r.people for r in stats.by_series],
+            "compliant": [r.compliant for r in stats.by_series],
+        },
+        "kinds": {
+            "labels": [r.label for r in stats.by_kind],
+            "general": [r.general for r in stats.by_kind],
+            "professional": [r.professional for r in stats.by_kind],
+        },
+        "forms": [{"name": r.label, "value": r.total} for r in stats.by_form],
+    }
+
+
 def workbook(stats: Statistics) -> bytes:
     """Every table of the page as one sheet each, with its totals row."""
     book = Workbook()

@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.clock import current_year
-from portal.security import require_roles
+from portal.paging import PER_PAGE, Window
+from portal.security import is_htmx, require_roles
 from portal.stats import service, tables
 from portal.units.models import TitleLevel, UnitType
 
@@ -32,18 +33,33 @@ def _filters() -> service.Filters:
 
 @bp.get("/")
 def index():
+    """The figures, the tables (units a page at a time: the whole list is the Excel file's) and
+    the charts' data; an htmx request for another page of units gets that table alone."""
     stats = service.statistics(current_user, _filters())
-    charts = {
-        "units": [r.as_dict() for r in stats.by_unit],
-        "series": [r.as_dict() for r in stats.by_series],
-        "kinds": [r.as_dict() for r in stats.by_kind],
-        "forms": [r.as_dict() for r in stats.by_form],
+    page = max(1, request.args.get("page", 1, type=int))
+    units = Window(
+        [r.as_dict() for r in stats.by_unit[(page - 1) * PER_PAGE : page * PER_PAGE]],
+        page,
+        PER_PAGE,
+        len(stats.by_unit) > page * PER_PAGE,
+    )
+    shown = {
+        "args": {k: v for k, v in request.args.items() if k != "page"},
+        "unit_columns": tables.PEOPLE_COLUMNS,
     }
+    if is_htmx():
+        return render_template("stats/_units.html", stats=stats, units=units, **shown)
     return render_template(
         "stats/index.html",
         stats=stats,
-        tables=[(t, a, f, c, *tables.table_rows(stats, a)) for t, a, f, c in tables.TABLES],
-        charts=charts,
+        units=units,
+        **shown,
+        tables=[
+            (t, a, f, c, *tables.table_rows(stats, a))
+            for t, a, f, c in tables.TABLES
+            if a != "by_unit"
+        ],
+        charts=tables.chart_data(stats),
         choices=service.filter_choices(current_user),
         years=range(current_year() + 1, current_year() - 6, -1),
     )

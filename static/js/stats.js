@@ -1,5 +1,6 @@
 // Statistics charts (Apache ECharts, vendored). The numbers come from the JSON block the page
-// renders from the same query as its tables; no inline script (CSP script-src 'self').
+// renders from the same figures as its tables, column by column (stats.tables.chart_data); no
+// inline script (CSP script-src 'self').
 (function () {
   "use strict";
   function bar(el, labels, series, yName, percent) {
@@ -7,8 +8,8 @@
     chart.setOption({
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 50, right: 20, top: 40, bottom: 80 },
-      xAxis: { type: "category", data: labels, axisLabel: { interval: 0, rotate: labels.length > 4 ? 30 : 0 } },
+      grid: { left: 50, right: 20, top: 40, bottom: labels.length > 8 ? 150 : 80 },
+      xAxis: { type: "category", data: labels, axisLabel: { interval: 0, rotate: labels.length > 8 ? 60 : (labels.length > 4 ? 30 : 0) } },
       yAxis: { type: "value", name: yName, max: percent ? 100 : null },
       series: series
     });
@@ -21,16 +22,16 @@
     var charts = [];
     var units = document.getElementById("chart-units");
     if (units) {
-      charts.push(bar(units, data.units.map(function (r) { return r.label; }), [
-        { name: "达标率（%）", type: "bar", data: data.units.map(function (r) { return Math.round(r.completion_rate * 1000) / 10; }) }
+      charts.push(bar(units, data.units.labels, [
+        { name: units.getAttribute("aria-label") + "（%）", type: "bar", data: data.units.rates.map(function (r) { return Math.round(r * 1000) / 10; }) }
       ], "%", true));
       units.dataset.ready = "1";
     }
     var series = document.getElementById("chart-series");
     if (series && data.series) {
-      charts.push(bar(series, data.series.map(function (r) { return r.label; }), [
-        { name: "在册人数", type: "bar", data: data.series.map(function (r) { return r.people; }) },
-        { name: "达标人数", type: "bar", data: data.series.map(function (r) { return r.compliant; }) }
+      charts.push(bar(series, data.series.labels, [
+        { name: "在册人数", type: "bar", data: data.series.people },
+        { name: "达标人数", type: "bar", data: data.series.compliant }
       ], "人", false));
       series.dataset.ready = "1";
     }
@@ -41,16 +42,16 @@
         title: { text: "按学习形式（认定学时）", left: "center", textStyle: { fontSize: 14 } },
         tooltip: { trigger: "item" },
         series: [{ type: "pie", radius: "60%", top: 30,
-          data: data.forms.map(function (r) { return { name: r.label, value: r.total }; }) }]
+          data: data.forms }]
       });
       charts.push(pie);
       forms.dataset.ready = "1";
     }
     var kinds = document.getElementById("chart-kinds");
     if (kinds) {
-      charts.push(bar(kinds, data.kinds.map(function (r) { return r.label; }), [
-        { name: "公需科目", type: "bar", stack: "h", data: data.kinds.map(function (r) { return r.general; }) },
-        { name: "专业科目", type: "bar", stack: "h", data: data.kinds.map(function (r) { return r.professional; }) }
+      charts.push(bar(kinds, data.kinds.labels, [
+        { name: "公需科目", type: "bar", stack: "h", data: data.kinds.general },
+        { name: "专业科目", type: "bar", stack: "h", data: data.kinds.professional }
       ], "学时", false));
       kinds.dataset.ready = "1";
     }

@@ -2,6 +2,7 @@
 one freelancer; 5 declared, 4 registered, 3 compliant."""
 
 import json
+import re
 from datetime import date
 from io import BytesIO
 
@@ -389,5 +390,39 @@ def test_hours_that_cannot_be_split_keep_the_tables_whole(
     db.session.commit()
     stats = service.statistics(None, service.Filters(2025))
     for table in (stats.by_kind, stats.by_form):
-        rows = {r.label: (r.claims, len(r.people), r.general, r.professional) for r in table}
+        rows = {r.label: (r.claims, r.people, r.general, r.professional) for r in table}
         assert rows == {"未能分项": (2, 2, 40, 80)}
+
+
+def test_units_a_page_at_a_time_and_the_charts_column_by_column(
+    ctx, client, auth, make_unit, make_user, make_professional
+):
+    """55 units of 1 to 55 people: the table shows 50 a page, largest first (the Excel file has
+    them all); the units chart draws the 20 largest; the next page is swapped in by htmx."""
+    for i in range(1, 56):
+        unit = make_unit(name=f"单位{i:02d}")
+        for _ in range(i if i > 50 else 1):
+            make_professional(unit=unit, account=False)
+    auth.login(make_user(Role.BUREAU_OFFICER))
+    html = client.get("/stats/?year=2025&series=0").get_data(as_text=True)
+    units = re.search(r'<table class="stats-table" id="table-by_unit">.*?</table>', html, re.S)
+    rows = re.findall(r"<tr><td>([^<]*)</td>", units.group(0))
+    assert rows[:5] == ["单位55", "单位54", "单位53", "单位52", "单位51"] and len(rows) == 50
+    assert 'id="units-count"' in html and "共 55 行" in html
+    assert 'hx-get="/stats/?page=2&amp;year=2025&amp;series=0"' in html
+    charts = json.loads(re.search(r'id="stats-data">(.*?)</script>', html, re.S).group(1))
+    assert charts["units"]["labels"][:2] == ["单位55", "单位54"]
+    assert len(charts["units"]["labels"]) == 20 and charts["units"]["all"] == 55
+    assert charts["units"]["rates"] == [0.0] * 20
+    assert 'aria-label="在册人数最多的20个单位的达标率"' in html
+    second = client.get("/stats/?year=2025&series=0&page=2", headers={"HX-Request": "true"})
+    text = second.get_data(as_text=True)
+    assert "<html" not in text and text.lstrip().startswith(
+        '<section class="card" id="stats-units">'
+    )
+    assert re.findall(r"<tr><td>([^<]*)</td>", text)[0] == "单位46"
+    assert len(re.findall(r"<tr><td>", text)) == 5 and "上一页" in text
+    # the totals row is the whole county's on every page
+    assert re.search(r"<tfoot><tr><th>合计</th>\s*<th class=\"num\">315</th>", text)
+    book = load_workbook(BytesIO(client.get("/stats/export.xlsx?year=2025").data))
+    assert book["按单位"].max_row == 1 + 55 + 1

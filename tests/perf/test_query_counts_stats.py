@@ -1,6 +1,6 @@
-"""The statistics page and its Excel file run a fixed number of queries, whatever the number of
-people, units, title series and claims; declarations with stored parts and older ones
-evaluated again alike."""
+"""The statistics page (and its next page of units, htmx), its Excel file and `flask stats` run a
+fixed number of queries, whatever the number of people, units, title series and claims, with
+or without filters; declarations with stored parts and older ones evaluated again alike."""
 
 from datetime import date
 
@@ -53,11 +53,38 @@ def test_statistics_queries_do_not_grow(
             db.session.commit()
 
     auth.login(make_user(Role.BUREAU_OFFICER))
+    urls = [
+        "/stats/?year=2025",
+        "/stats/?year=2025&level=intermediate",  # a title filter: the title of the year joined
+        "/stats/export.xlsx?year=2025",
+    ]
+    htmx = {"HX-Request": "true"}
     county(FEW)
-    few = queries(app, client, "/stats/?year=2025")
-    few_xlsx = queries(app, client, "/stats/export.xlsx?year=2025")
+    few = [queries(app, client, url) for url in urls]
+    few_page = queries(app, client, "/stats/?year=2025&page=2", headers=htmx)
     county(MANY - FEW)
     page = client.get("/stats/?year=2025")
     assert f'<dd id="fig-people">{MANY}</dd>' in page.get_data(as_text=True)
-    assert queries(app, client, "/stats/?year=2025") == few
-    assert queries(app, client, "/stats/export.xlsx?year=2025") == few_xlsx
+    assert [queries(app, client, url) for url in urls] == few
+    second = client.get("/stats/?year=2025&page=2", headers=htmx).get_data(as_text=True)
+    assert "<html" not in second and second.count("<tr><td>") == MANY - 50  # 50 a page
+    assert queries(app, client, "/stats/?year=2025&page=2", headers=htmx) == few_page
+
+
+def test_stats_cli_queries_do_not_grow(app, runner, make_unit, make_professional):
+    """`flask stats` prints every unit: one statement for all of them."""
+    from tests.perf.test_query_counts import captured
+
+    def count():
+        db.session.expire_all()
+        with captured(app) as statements:
+            result = runner.invoke(args=["stats", "--year", "2025"])
+        assert result.exit_code == 0, result.output
+        return len(statements)
+
+    for i in range(FEW):
+        make_professional(unit=make_unit(name=f"单位{i}"), account=False)
+    few = count()
+    for i in range(FEW, MANY):
+        make_professional(unit=make_unit(name=f"单位{i}"), account=False)
+    assert count() == few
