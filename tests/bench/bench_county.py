@@ -188,6 +188,7 @@ def main() -> int:
             (TEACHER, "/declarations/"),
             ("bureau", "/people/"),
             ("unit-big", "/dashboard/"),
+            ("bureau", "/stats/"),
             (None, "/verify"),
             (None, f"/verify/{sample_token(env)}"),
         ]
