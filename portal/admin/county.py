@@ -52,15 +52,15 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 TITLE_LEVELS = [TitleLevel.INTERMEDIATE, TitleLevel.JUNIOR, TitleLevel.INTERMEDIATE,
                 TitleLevel.DEPUTY_SENIOR, TitleLevel.JUNIOR, TitleLevel.INTERMEDIATE,
                 TitleLevel.ASSISTANT, TitleLevel.FULL_SENIOR]  # fmt: skip
-CLAIM_SETS = [  # (kind, subject, facts); the rules engine gives the hours
-    [("courseware", "general", {"hours": 30}), ("training", "professional", {"days": 5}),
-     ("training", "professional", {"days": 3})],
+CLAIM_SETS = [  # (kind, subject, facts); the rules engine gives the hours (3 of 4 reach 90 / 60)
+    [("courseware", "general", {"hours": 30}), ("training", "professional", {"days": 6}),
+     ("training", "professional", {"days": 4})],
     [("courseware", "general", {"hours": 24}), ("training", "professional", {"days": 6}),
      ("training", "professional", {"days": 2}), ("training", "professional", {"days": 2})],
     [("courseware", "general", {"hours": 30}), ("training", "professional", {"days": 8}),
-     ("training", "professional", {"days": 1})],
+     ("training", "professional", {"days": 3})],
     [("courseware", "general", {"hours": 12}), ("courseware", "general", {"hours": 18}),
-     ("training", "professional", {"days": 4}), ("training", "professional", {"days": 4})],
+     ("training", "professional", {"days": 5}), ("training", "professional", {"days": 5})],
 ]  # fmt: skip
 
 
