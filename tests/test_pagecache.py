@@ -83,6 +83,17 @@ def test_an_answer_that_sets_a_cookie_or_is_not_public_is_never_kept(app, visito
     assert kept_paths <= {"/board", "/verify"}
 
 
+@pytest.mark.parametrize("url", ["/board", "/verify"])
+def test_a_public_page_opens_no_session_with_csrf_on(csrf_app, url):
+    """A page marked public must not set a cookie: a proxy would hand it to everyone."""
+    visitor = csrf_app.test_client(use_cookies=False)
+    response = visitor.get(url)
+    assert response.headers["Cache-Control"].startswith("public, max-age=")
+    assert "Set-Cookie" not in response.headers
+    assert "csrf" not in response.get_data(as_text=True).lower()
+    assert [k for k in csrf_app.extensions["page_cache"] if k[0] == "page" and k[4] == url]
+
+
 def test_the_verify_form_is_public_but_a_lookup_is_not(app, visitor):
     form = visitor.get("/verify")
     assert form.headers["Cache-Control"].startswith("public, max-age=")

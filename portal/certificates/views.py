@@ -130,8 +130,11 @@ def verify_form():
             code = service.normalise_code(form.code.data)
             return redirect(url_for(".verify", code=code), 303)
         return render_template("certificates/verify_form.html", form=form), 422
-    response = make_response(render_template("certificates/verify_form.html", form=form))
-    if not current_user.is_authenticated and not request.cookies:
+    public = not current_user.is_authenticated and not request.cookies
+    # public: no CSRF token in the page, which would open a session (and set a cookie)
+    page = render_template("certificates/verify_form.html", form=form, public_page=public)
+    response = make_response(page)
+    if public:
         pagecache.mark_public(response)  # the same bytes for every visitor without a cookie
     return response
 
