@@ -408,3 +408,19 @@ def test_certificate_names_the_latest_recorded_title(ctx, make_professional):
     db.session.commit()
     db.session.expire(person)
     assert title_text(person) == "卫生 副高 副主任医师"
+
+
+def test_the_font_file_is_not_read_again_for_each_certificate(client, auth, person, monkeypatch):
+    """The font is registered once a process: a document naming it in an @font-face rule
+    would have xhtml2pdf read and hash the whole file (17 MB for wqy-zenhei) each time."""
+    import xhtml2pdf.context
+
+    def no_font_reading(name):
+        raise AssertionError(f"xhtml2pdf read a font file: {name}")
+
+    monkeypatch.setattr(xhtml2pdf.context, "_file_digest", no_font_reading)
+    auth.login(person.user)
+    data = print_pdf(client).data
+    names = pdf_fonts(data)
+    assert any(re.search(r"wqy|wenquanyi|uming|ukai|simsun|hei", n, re.I) for n in names), names
+    assert NAME in "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
