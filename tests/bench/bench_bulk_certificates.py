@@ -7,7 +7,8 @@ one unit ("unit-big"'s) gets `--count` people registered for the current year (t
 there and registered by SQL: a scratch copy only). Starts gunicorn (2 workers) and the job
 consumer (`flask jobs worker`) on it, submits the bulk print as the page would, and while the
 job runs loads the board (public, and as the bureau officer) with 4 clients; prints the job's
-time and the board's p50/p99 during it. Loopback only; every process is stopped at the end.
+time, its CPU time (the consumer and its pool: what other load on the machine does not change)
+and the board's p50/p99 during it. Loopback only; every process is stopped at the end.
 """
 
 import argparse
