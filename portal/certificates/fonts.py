@@ -6,10 +6,11 @@ The font comes from the setting CERTIFICATE_FONT_PATH, or else from the first kn
 font on this machine (Song/Ming faces first, then Hei). A .ttc collection holds several faces; the
 Simplified Chinese one (name with CN/SC/GB) is taken, else the first.
 
-The font is registered with ReportLab under a name of our own (with the chosen subfont index);
-the PDF's CSS names it in an @font-face rule so that xhtml2pdf knows the family, and the
-render's resource policy allows the font's folder (xhtml2pdf 0.2.28 refuses files outside
-its base directory and then silently draws in Helvetica).
+The font is registered once a process, with ReportLab under a name of our own (with the chosen
+subfont index) and with xhtml2pdf as a family its documents name in CSS (``font-family:
+certfont_…``), as an @font-face rule would register it. Not by an @font-face rule in the
+document: xhtml2pdf reads and hashes the whole font file (17 MB for wqy-zenhei.ttc) for each
+document that has one, some 40 ms of a certificate's 90.
 """
 
 import hashlib
@@ -21,6 +22,7 @@ from pathlib import Path
 from flask import current_app
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
+from xhtml2pdf import default as xhtml2pdf_default
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +53,6 @@ class CertificateFont:
     subfont_index: int
     family: str  # our ReportLab/CSS family name, e.g. "certfont_1a2b3c4d"
     face_name: str  # the font's own PostScript name, e.g. "WenQuanYiMicroHei"
-
-    @property
-    def uri(self) -> str:
-        """For the @font-face rule: a file: URI works for Windows drive letters too."""
-        return self.path.as_uri()
-
-    @property
-    def folder(self) -> Path:
-        return self.path.parent
 
     @property
     def reportlab_name(self) -> str:
@@ -122,6 +115,10 @@ def _register(path: Path) -> CertificateFont:
         if missing:
             raise ValueError(f"no Chinese glyphs ({''.join(missing[:4])}…)")
         pdfmetrics.registerFont(ttf)
+    # What xhtml2pdf's @font-face does for a regular face: the family's regular, bold and
+    # italic all draw with it (no fake bold), and CSS may name the family.
+    pdfmetrics.registerFontFamily(family, normal=f"{family}_00")
+    xhtml2pdf_default.DEFAULT_FONT[family] = family
     face = pdfmetrics.getFont(f"{family}_00").face.name
     if isinstance(face, bytes):
         face = face.decode("ascii", "replace")

@@ -1,10 +1,12 @@
 """Rendering the certificate (学时登记证书) to PDF with xhtml2pdf.
 
-Each render gets its own temporary directory, the only place (with the font's folder) the
-document may read: it holds the page background (a double border drawn with ReportLab) and the
-QR code. Nothing is fetched over the network.
+Each render gets its own temporary directory, the only place the document may read: it holds
+the page background (a double border drawn with ReportLab, once a process) and the QR code.
+Nothing is fetched over the network. The font is not read by the document either: it is
+registered once a process (fonts.py), and the template names its family.
 """
 
+import functools
 import io
 import tempfile
 import threading
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import qrcode
 from flask import render_template
+from PIL import Image
 from reportlab import rl_config
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
@@ -26,22 +29,37 @@ from portal.certificates.fonts import CertificateFont
 BORDER_COLOUR = HexColor("#8c1d17")
 
 
+QR_BOX = 8  # pixels a module: 37 modules (version 4 with its border) are 296 pixels
+
+
 def qr_png(url: str) -> bytes:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=2)
+    """The QR code of `url` as a greyscale PNG, QR_BOX pixels a module, black on white.
+
+    Greyscale, not qrcode's 1-bit image: ReportLab writes a 1-bit image into the PDF as RGB,
+    three times the bytes to compress; grey is drawn the same. Enlarged from one pixel a module
+    rather than drawn a square at a time (the same pixels, a third of the time)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
     code.add_data(url)
     code.make(fit=True)
+    matrix = code.get_matrix()  # with the border, True where a module is dark
+    size = len(matrix)
+    image = Image.new("L", (size, size))
+    image.putdata([0 if dark else 255 for row in matrix for dark in row])
     out = io.BytesIO()
-    code.make_image(fill_color="black", back_color="white").save(out, format="PNG")
+    image.resize((size * QR_BOX, size * QR_BOX), Image.Resampling.NEAREST).save(out, format="PNG")
     return out.getvalue()
 
 
-def _background(path: Path, font_name: str) -> None:
+@functools.lru_cache(maxsize=4)
+def _background(font_name: str) -> bytes:
     """A4 page with a thick outer and a thin inner border, like a printed certificate form.
+    Drawn once a process (per font) and copied into each render's directory.
 
     Its initial font is the certificate's own (a TrueType font, so ReportLab sets none): the
     default Helvetica would be listed in the certificate as a font that is not embedded."""
+    out = io.BytesIO()
     width, height = A4
-    page = canvas.Canvas(str(path), pagesize=A4, initialFontName=font_name)
+    page = canvas.Canvas(out, pagesize=A4, initialFontName=font_name)
     page.setStrokeColor(BORDER_COLOUR)
     page.setLineWidth(3)
     page.rect(28, 28, width - 56, height - 56)
@@ -53,24 +71,30 @@ def _background(path: Path, font_name: str) -> None:
         page.rect(x - 4, y - 4, 8, 8, stroke=0, fill=1)
     page.showPage()
     page.save()
+    return out.getvalue()
 
 
-_base_font_lock = threading.Lock()
+_settings_lock = threading.Lock()
 
 
 @contextmanager
-def _base_font(font_name: str):
+def _reportlab_settings(font_name: str):
     """ReportLab starts every page, and every table cell, in its base font Helvetica: a font
     the PDF then lists without embedding it, though nothing is written in it. xhtml2pdf offers
     no way to choose another, so while one certificate renders the base font is the
-    certificate's own TrueType font (for which ReportLab writes no such font switch)."""
-    with _base_font_lock:
-        saved = rl_config.canvas_basefontname, CellStyle.fontname
+    certificate's own TrueType font (for which ReportLab writes no such font switch).
+
+    Its streams are compressed only, not also written as ASCII85 text (a fifth larger, and
+    encoded by ReportLab and decoded again by pypdf, which merges the background, in pure
+    Python: some 4 ms a certificate)."""
+    with _settings_lock:
+        saved = rl_config.canvas_basefontname, CellStyle.fontname, rl_config.useA85
         rl_config.canvas_basefontname = CellStyle.fontname = font_name
+        rl_config.useA85 = 0
         try:
             yield
         finally:
-            rl_config.canvas_basefontname, CellStyle.fontname = saved
+            rl_config.canvas_basefontname, CellStyle.fontname, rl_config.useA85 = saved
 
 
 def render_certificate_pdf(context: dict, font: CertificateFont, verify_url: str) -> bytes:
@@ -81,9 +105,12 @@ def render_certificate_pdf(context: dict, font: CertificateFont, verify_url: str
 def render_pdf(template: str, context: dict, font: CertificateFont, verify_url: str) -> bytes:
     """A bordered A4 document with a QR code to `verify_url` (the certificate, the verification
     sheet): `template` gets font, background, qr and verify_url beside `context`."""
-    with tempfile.TemporaryDirectory(prefix="certificate-") as workdir:
+    with (
+        _reportlab_settings(font.reportlab_name),
+        tempfile.TemporaryDirectory(prefix="certificate-") as workdir,
+    ):
         work = Path(workdir)
-        _background(work / "background.pdf", font.reportlab_name)
+        (work / "background.pdf").write_bytes(_background(font.reportlab_name))
         (work / "qr.png").write_bytes(qr_png(verify_url))
         html = render_template(
             template,
@@ -94,18 +121,12 @@ def render_pdf(template: str, context: dict, font: CertificateFont, verify_url: 
             **context,
         )
         policy = ResourceAccessPolicy.server(
-            work,
-            extra_roots=(font.folder,),
-            allow_remote=False,
-            # simsun.ttc / msyh.ttc are close to 20 MB
-            max_local_bytes=64 * 1024 * 1024,
-            max_total_bytes=128 * 1024 * 1024,
+            work, allow_remote=False, max_local_bytes=1024 * 1024, max_total_bytes=4 * 1024 * 1024
         )
         out = io.BytesIO()
-        with _base_font(font.reportlab_name):
-            result = pisa.CreatePDF(
-                html, dest=out, path=str(work), encoding="utf-8", resource_policy=policy
-            )
+        result = pisa.CreatePDF(
+            html, dest=out, path=str(work), encoding="utf-8", resource_policy=policy
+        )
         if result.err:
             raise RuntimeError(
                 f"xhtml2pdf reported {result.err} error(s): the PDF would be incomplete"

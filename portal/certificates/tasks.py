@@ -3,12 +3,13 @@
 import multiprocessing
 import os
 import signal
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from io import BytesIO
 
 from flask import current_app
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from portal.accounts.models import User
 from portal.certificates import service
@@ -43,13 +44,16 @@ def submit_bulk_print(user: User, unit: Unit, year: int, base_url: str):
 # From this many certificates on, the PDFs are drawn by a pool of processes, one a core (the
 # records are still written one by one in the job's own process).
 POOL_FROM = 20
+# The job's progress is recorded (a commit, with its fsync) about this many times in all.
+PROGRESS_STEPS = 100
 _forked: tuple | None = None  # (app, font) for the pool's processes, inherited by fork
 
 
 def bulk_print(job, progress) -> str:
     """Print each person's certificate (numbered, a new verification code, audited) and join
-    the PDFs; the QR codes point at the address the request came from. The copies are recorded
-    first, then drawn (on every core for a long list) and joined in order."""
+    the PDFs, one bookmark a person; the QR codes point at the address the request came from.
+    Each copy is recorded and handed to the pool (on every core for a long list), which draws
+    while the next ones are recorded; the PDFs are joined in the list's order."""
     user = db.session.get(User, job.created_by_id)
     unit = db.session.get(Unit, job.params["unit_id"])
     year = job.params["year"]
@@ -57,26 +61,39 @@ def bulk_print(job, progress) -> str:
     with current_app.test_request_context(base_url=job.params.get("base_url") or None):
         people = service.bulk_print_people(user, unit.id, year)
         progress(0, len(people))
-        pages = []
-        for person in people:
-            printed = service.print_for_unit(user, person)
-            pages.append((service.pdf_context(printed), service.verification_url(printed.token)))
+        step = max(1, len(people) // PROGRESS_STEPS)
         writer = PdfWriter()
-        for done, pdf in enumerate(_draw(pages, font), 1):
-            writer.append(BytesIO(pdf))
-            progress(done)
+        writer.page_mode = "/UseOutlines"
+        for done, (context, pdf) in enumerate(_draw(_pages(user, people), len(people), font), 1):
+            first = len(writer.pages)
+            for page in PdfReader(BytesIO(pdf)).pages:
+                writer.add_page(page)
+            writer.add_outline_item(
+                title=f"{context['name']}（{context['number']}）", page_number=first
+            )
+            if done % step == 0 or done == len(people):
+                progress(done)
+    writer.add_metadata({"/Title": f"学时登记证书 {unit.name} {year}年度"})
     out = BytesIO()
     writer.write(out)
     jobs.save_result(job, out.getvalue(), f"学时登记证书-{unit.name}-{year}年度.pdf")
     return f"已打印 {len(people)} 份学时登记证书（{unit.name}，{year}年度）"
 
 
-def _draw(pages: list[tuple[dict, str]], font) -> Iterator[bytes]:
-    """The PDFs of (context, verification URL) pairs, in order."""
+def _pages(user: User, people: list) -> Iterator[tuple[dict, str]]:
+    """Record each person's copy; (what it shows, its verification URL)."""
+    for person in people:
+        printed = service.print_for_unit(user, person)
+        yield service.pdf_context(printed), service.verification_url(printed.token)
+
+
+def _draw(pages: Iterator[tuple[dict, str]], count: int, font) -> Iterator[tuple[dict, bytes]]:
+    """(context, PDF) of each (context, verification URL), in order. In a pool each page is
+    drawn as soon as it is recorded, so the cores do not wait for the whole list."""
     cores = os.cpu_count() or 1
-    if len(pages) < POOL_FROM or cores < 2:
+    if count < POOL_FROM or cores < 2:
         for context, url in pages:
-            yield render_certificate_pdf(context, font, url)
+            yield context, render_certificate_pdf(context, font, url)
         return
     global _forked
     _forked = (current_app._get_current_object(), font)
@@ -84,8 +101,14 @@ def _draw(pages: list[tuple[dict, str]], font) -> Iterator[bytes]:
     pool = ProcessPoolExecutor(
         max_workers=cores, mp_context=multiprocessing.get_context("fork"), initializer=_child
     )
-    with pool:
-        yield from pool.map(_draw_one, pages, chunksize=4)
+    try:
+        drawing = deque((page[0], pool.submit(_draw_one, page)) for page in pages)
+        while drawing:
+            context, future = drawing.popleft()
+            yield context, future.result()
+    finally:
+        # a failed page (or a stopped job) fails the job now, not after the rest are drawn
+        pool.shutdown(cancel_futures=True)
 
 
 def _child() -> None:

@@ -7,7 +7,8 @@ one unit ("unit-big"'s) gets `--count` people registered for the current year (t
 there and registered by SQL: a scratch copy only). Starts gunicorn (2 workers) and the job
 consumer (`flask jobs worker`) on it, submits the bulk print as the page would, and while the
 job runs loads the board (public, and as the bureau officer) with 4 clients; prints the job's
-time and the board's p50/p99 during it. Loopback only; every process is stopped at the end.
+time, its CPU time (the consumer and its pool: what other load on the machine does not change)
+and the board's p50/p99 during it. Loopback only; every process is stopped at the end.
 """
 
 import argparse
@@ -108,6 +109,17 @@ def load(port: int, path: str, cookie: str, stop: threading.Event, times: list) 
         time.sleep(0.05)  # people reading the board, not a flood
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time of a process and of its children it has waited for (the pool's processes):
+    what the job cost, whoever else shares the machine. Linux only (/proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime, stime, cutime, cstime are fields 14-17 of stat; 12-15 after "(comm) "
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(times: list) -> str:
     if not times:
         return "no requests"
@@ -177,6 +189,7 @@ def main() -> int:
         quiet_public, quiet_officer = list(public), list(officer)
         public.clear()
         officer.clear()
+        cpu_before = cpu_seconds(worker.pid)
         started = time.perf_counter()
         job_id = submit(env)
         state, done, total = "queued", 0, 0
@@ -195,6 +208,12 @@ def main() -> int:
             f"({rate:.1f} a second; {message or 'no message'}; "
             f"load average {os.getloadavg()[0]:.1f})"
         )
+        cpu_after = cpu_seconds(worker.pid)
+        if cpu_before is not None and cpu_after is not None and done:
+            used = cpu_after - cpu_before
+            print(
+                f"job CPU (consumer and its pool): {used:.1f} s, {used / done * 1000:.0f} ms a copy"
+            )
         print(f"/board (公众) before: {percentiles(quiet_public)}")
         print(f"/board (公众) during: {percentiles(public)}")
         print(f"/board (bureau) before: {percentiles(quiet_officer)}")

@@ -45,3 +45,10 @@ def test_bulk_print_in_a_pool_or_not(
     assert names == sorted(names)
     where = [next(i for i, t in enumerate(texts) if p.certificate.number in t) for p in prints]
     assert where == sorted(where) and len(set(where)) == 5
+    # one bookmark a person, on the first page of their certificate, in the same order
+    bookmarks = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    assert bookmarks == [
+        (f"{p.content['name']}（{p.certificate.number}）", i)
+        for p, i in zip(prints, where, strict=True)
+    ]
+    assert "第一中学" in reader.metadata.title

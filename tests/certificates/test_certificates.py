@@ -408,3 +408,45 @@ def test_certificate_names_the_latest_recorded_title(ctx, make_professional):
     db.session.commit()
     db.session.expire(person)
     assert title_text(person) == "卫生 副高 副主任医师"
+
+
+def test_the_font_file_is_not_read_again_for_each_certificate(client, auth, person, monkeypatch):
+    """The font is registered once a process: a document naming it in an @font-face rule
+    would have xhtml2pdf read and hash the whole file (17 MB for wqy-zenhei) each time."""
+    import xhtml2pdf.context
+
+    def no_font_reading(name):
+        raise AssertionError(f"xhtml2pdf read a font file: {name}")
+
+    monkeypatch.setattr(xhtml2pdf.context, "_file_digest", no_font_reading)
+    auth.login(person.user)
+    data = print_pdf(client).data
+    names = pdf_fonts(data)
+    assert any(re.search(r"wqy|wenquanyi|uming|ukai|simsun|hei", n, re.I) for n in names), names
+    assert NAME in "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_qr_code_in_the_pdf_is_the_link_of_the_print(client, auth, person):
+    """Read back from the PDF: the image, sampled at the centre of each module, is the QR
+    code (version, error correction and mask as qrcode chooses them) of the print's link."""
+    import qrcode
+
+    auth.login(person.user)
+    data = print_pdf(client).data
+    (image,) = PdfReader(io.BytesIO(data)).pages[0].images
+    picture = image.image.convert("L")
+    url = f"http://localhost/verify/{latest_print().token}"  # the test client's address
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code.add_data(url)
+    code.make(fit=True)
+    expected = code.get_matrix()
+    box = picture.width / len(expected)
+    assert picture.width == picture.height and box >= 4  # a few pixels a module at least
+    read = [
+        [
+            picture.getpixel((int((x + 0.5) * box), int((y + 0.5) * box))) < 128
+            for x in range(len(row))
+        ]
+        for y, row in enumerate(expected)
+    ]
+    assert read == expected
