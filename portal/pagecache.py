@@ -8,7 +8,7 @@ Two uses, one store (so one `clear()` empties both):
   without Flask, the session or the database. A conditional request whose ETag matches gets 304.
 
 Entries live BOARD_CACHE_SECONDS (60 by default; 0 turns the cache off), never longer than the
-answer's own max-age. Opening or closing a batch and deciding an objection clear the store at once
+answer's own max-age nor past the (bureau's) day they were kept on. Opening or closing a batch and deciding an objection clear the store at once
 in the process that did it (other processes catch up within the lifetime of an entry).
 """
 
@@ -20,9 +20,15 @@ import time
 from flask import Flask, current_app, request
 from werkzeug.http import parse_etags, unquote_etag
 
+from portal.clock import local_today
+
 _KEY = "page_cache"
 MAX_ENTRIES = 500  # many distinct searches: start again rather than grow without bound
 _MAX_AGE = re.compile(r"max-age=(\d+)")
+
+
+def _clock() -> float:
+    return time.monotonic()
 
 
 def _store(app: Flask | None = None) -> dict:
@@ -36,9 +42,9 @@ def _lifetime(app: Flask, max_age: int | None = None) -> float:
 
 def get(key: tuple, app: Flask | None = None):
     entry = _store(app).get(key)
-    if entry is None or entry[0] < time.monotonic():
-        return None
-    return entry[1]
+    if entry is None or entry[0] < _clock() or entry[1] != local_today():
+        return None  # expired, or kept on another day (publicity periods move by the day)
+    return entry[2]
 
 
 def put(key: tuple, value, app: Flask | None = None, max_age: int | None = None) -> None:
@@ -49,7 +55,7 @@ def put(key: tuple, value, app: Flask | None = None, max_age: int | None = None)
     store = _store(app)
     if len(store) > MAX_ENTRIES:
         store.clear()
-    store[key] = (time.monotonic() + seconds, value)
+    store[key] = (_clock() + seconds, local_today(), value)
 
 
 def clear() -> None:

@@ -1,6 +1,8 @@
 """portal.pagecache: public pages for visitors without a cookie answered without Flask or SQL,
 and nothing personal ever kept (issue 13)."""
 
+from datetime import timedelta
+
 import pytest
 
 from portal import pagecache
@@ -110,8 +112,16 @@ def test_clearing_and_expiry_render_again(app, visitor, monkeypatch):
         pagecache.clear()
     _, ran = _get(app, visitor, "/board")
     assert ran > 0
-    later = pagecache.time.monotonic() + 61
-    monkeypatch.setattr(pagecache.time, "monotonic", lambda: later)
+    later = pagecache._clock() + 61
+    monkeypatch.setattr(pagecache, "_clock", lambda: later)
+    _, ran = _get(app, visitor, "/board")
+    assert ran > 0
+
+
+def test_a_page_kept_yesterday_is_rendered_again_today(app, visitor, monkeypatch):
+    visitor.get("/board")
+    tomorrow = pagecache.local_today() + timedelta(days=1)
+    monkeypatch.setattr(pagecache, "local_today", lambda: tomorrow)
     _, ran = _get(app, visitor, "/board")
     assert ran > 0
 

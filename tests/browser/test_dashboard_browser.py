@@ -63,13 +63,13 @@ def test_clerk_pages_and_filters_the_unit(live_server, browser_page, browser_log
     # a count above the list opens its list (a whole page: the form shows the filter)
     page.fill("#q", "")
     short = int(page.locator("#fig-short").inner_text())
-    assert short > 50  # the county's registered years are short of 90: two pages of them
+    assert short > 0  # a quarter of the county's reviewed years fall short of 90
     page.locator("#fig-short a").click()
     page.wait_for_load_state()
     expect(page.locator("#state")).to_have_value("short")
     expect(page.locator("#people h2")).to_contain_text(f"未达标（{short} 人）")
     assert re.search(r"state=short", page.url)
     gaps = rows(page).locator("td:last-child").all_inner_texts()
-    assert len(gaps) == 50 and all(g.startswith("总学时差") for g in gaps)
+    assert len(gaps) == min(short, 50) and all(g.startswith("总学时差") for g in gaps)
     page.shot("short")
     assert page.js_errors == []

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal import pagecache
 from portal.accounts.idnumbers import make_id_number
 from portal.accounts.models import Role, mask_id_number, mask_name
 from portal.board import service as board_service
@@ -397,6 +398,8 @@ def test_thin_path_from_registration_to_certificate(
 
     # The bureau's clock moves on (the live server runs in this process): the period starts.
     monkeypatch.setattr(board_service, "local_today", lambda: start)
+    later = pagecache._clock() + 61  # and a minute passes: the kept page has expired
+    monkeypatch.setattr(pagecache, "_clock", lambda: later)
     public.reload()
     row = public.locator("section.board-batch tr", has_text=NAME)
     assert row.count() == 1
