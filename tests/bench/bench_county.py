@@ -202,6 +202,9 @@ def main() -> int:
                 f"{label:<36}{result['rps']:>9.1f}{result['rps'] / hello:>8.3f}"
                 f"{result['p50']:>9.1f}{result['p99']:>9.1f}"
             )
+            # Requests still queued when the load stopped would land in the next page's figures:
+            # let the workers work through them (one round of the connections) first.
+            time.sleep(min(30.0, args.concurrency * result["p50"] / 1000 / args.workers + 0.5))
     finally:
         server.terminate()
         server.wait(timeout=10)
