@@ -149,14 +149,14 @@ def test_unit_filter_offers_only_units_with_approved_declarations_waiting(
     make_unit(name="无待公示单位")
     auth.login(officer)
     page = client.get("/board/batches").get_data(as_text=True)
-    assert "第一中学（2）" in page and "某科技有限公司（1）" in page
+    assert "第一中学（2 人待公示）" in page and "某科技有限公司（1 人待公示）" in page
     assert "无待公示单位" not in page and "自由职业" not in page
     idle = db.session.scalar(sa.select(Unit.id).where(Unit.name == "无待公示单位"))
     page = client.get(f"/board/batches?unit={idle}").get_data(as_text=True)
-    assert f'<option value="{idle}" selected>无待公示单位（0）</option>' in page
+    assert f'<option value="{idle}" selected>无待公示单位（0 人待公示）</option>' in page
     assert "没有待公示的核验通过申报" in page
     page = client.get("/board/batches?unit=0").get_data(as_text=True)
-    assert '<option value="0" selected>自由职业（0）</option>' in page
+    assert '<option value="0" selected>自由职业（0 人待公示）</option>' in page
 
 
 def test_only_bureau_officers_open_batches(client, auth, make_user, approved, today):
