@@ -100,8 +100,8 @@ format: $(VENV)/.test-installed
 # PYTEST_ARGS comes last, so an -n or --dist there wins over PYTEST_PARALLEL.
 # PORTAL_REQUIRE_REDIS=1: system-packages installed redis-server and the test extra the redis
 # client, so the RedisHuey test fails (instead of skipping) when either is missing.
-PYTEST := env PORTAL_REQUIRE_REDIS=1 $(BIN)/python -m pytest -p no:cacheprovider \
-	$(PYTEST_PARALLEL) $(PYTEST_ARGS)
+PYTEST_CMD := env PORTAL_REQUIRE_REDIS=1 $(BIN)/python -m pytest -p no:cacheprovider
+PYTEST := $(PYTEST_CMD) $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # axe-core for the accessibility tests: a test-only npm package (MPL-2.0), pinned in
 # tests/browser/package-lock.json, injected into pages by Playwright and never served.
@@ -117,9 +117,11 @@ test-sqlite: $(VENV)/.test-installed $(AXE)
 	$(PYTEST)
 
 # Under xdist every worker uses its own database next to TEST_DATABASE_URL's (postgres_gw0, ...).
+# The presentation tests (axe-core, keyboard, phone widths) check markup, the same on either
+# database: they run in test-sqlite only.
 test-postgres: $(VENV)/.test-installed $(AXE)
 	@echo "== pytest on PostgreSQL"
-	.ci/with-postgres $(PYTEST)
+	.ci/with-postgres $(PYTEST_CMD) -m "not presentation" $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test: system-packages lint security test-sqlite test-postgres
 	@echo "== make test: ruff, bandit, pip-audit, SQLite and PostgreSQL runs passed"

@@ -17,7 +17,7 @@ import pytest
 
 from tests.browser.phone import PHONE
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.presentation]
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 SYSTEM_NAME = "专业技术人员继续教育学时登记管理系统"

@@ -4,7 +4,7 @@ import pytest
 
 from tests.browser.phone import PHONE
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.presentation]
 
 ACTIVE_ID = "() => document.activeElement && document.activeElement.id"
 

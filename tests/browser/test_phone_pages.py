@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.phone import PHONE, assert_phone_friendly
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.presentation]
 
 
 def _check(page, base, path, name, problems, action=None):

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from portal.accounts.models import PersonTitle, Role
 from portal.extensions import db
@@ -43,13 +44,21 @@ def test_issue_confirm_and_check(
     page.fill("#id_number", person.id_number)
     page.click("text=查找人员")
     page.wait_for_url("**/verification/people/*/new")
+    # htmx pushes the address before it swaps the page in: wait until it has settled
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
     page.select_option("#level", "deputy_senior")
     page.fill("#application_year", "2026")
     page.fill("#first_year", "2021")
     page.fill("#last_year", "2025")
+    for selector, value in (("#application_year", "2026"), ("#first_year", "2021"),
+                            ("#last_year", "2025")):  # fmt: skip
+        expect(page.locator(selector)).to_have_value(value)
     page.click("text=计算")
     page.wait_for_selector("text=出具验证单")
-    assert "通过" in page.inner_text(".verification-sheet")
+    sheet = page.inner_text(".verification-sheet")
+    assert "通过" in sheet and "未通过" not in sheet, sheet
     page.click("button:has-text('出具验证单')")
     page.wait_for_url(re.compile(r".*/verification/\d+$"))
     assert "待市人社局复核" in page.inner_text("main")
