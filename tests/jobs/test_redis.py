@@ -117,7 +117,11 @@ def test_make_test_installs_redis_and_requires_the_test():
     makefile = (ROOT / "Makefile").read_text()
     packages = makefile.split("APT_PACKAGES :=", 1)[1].split("\n\n", 1)[0]
     assert "redis-server" in packages.split("NODE_PACKAGES")[0]
-    pytest_line = makefile.split("PYTEST :=", 1)[1].split("\n\n", 1)[0]
+    pytest_line = makefile.split("PYTEST_CMD :=", 1)[1].split("\n", 1)[0]
     assert "PORTAL_REQUIRE_REDIS=1" in pytest_line
+    # both runs start from that command
+    assert "PYTEST := $(PYTEST_CMD) " in makefile
+    postgres = makefile.split("test-postgres:", 1)[1].split("\n\n", 1)[0]
+    assert ".ci/with-postgres $(PYTEST_CMD) " in postgres
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert any(d.startswith("redis") for d in extras["optional-dependencies"]["test"])
