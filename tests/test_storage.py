@@ -119,6 +119,18 @@ def test_errors_that_mean_storage(app, tmp_path):
         assert not storage.is_storage_error(ValueError("database or disk is full"))
 
 
+def test_unless_unwritable_keeps_storage_errors_in_and_lets_others_out(app):
+    with app.app_context():
+        with storage.unless_unwritable() as write:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        assert write.failed and not storage.state().writable
+        with storage.unless_unwritable() as write:
+            pass
+        assert not write.failed
+        with pytest.raises(ValueError), storage.unless_unwritable():
+            raise ValueError("database or disk is full")
+
+
 def test_public_pages_stay_up(app, client, full_database, ctx):
     full_database()
     for url in ("/board", "/board?q=张", "/verify", "/login", "/verify?code=ABCDE-FGHJK"):

@@ -54,14 +54,9 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with storage.unless_unwritable() as write:
             result = service.login(form.username.data, form.password.data, client_ip())
-            db.session.flush()
-        except Exception as error:
-            if not storage.is_storage_error(error):
-                raise
-            db.session.rollback()
-            storage.mark_unwritable(error)
+        if write.failed:
             result = service.login_read_only(form.username.data, form.password.data, client_ip())
         if result.user is not None:
             _start_session(result.user)

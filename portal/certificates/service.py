@@ -360,18 +360,13 @@ def lookup(text: str, ip: str) -> tuple[CertificatePrint | None, bool]:
             TOO_MANY,
             action="certificate.verify_throttle",
         )
-    try:
+    with storage.unless_unwritable() as write:
         db.session.execute(
             sa.delete(CertificateLookup).where(CertificateLookup.at < now - timedelta(days=1))
         )
         db.session.add(CertificateLookup(ip=ip, at=now))
-        db.session.flush()
-    except Exception as error:
-        if not storage.is_storage_error(error):
-            raise
+    if write.failed:
         # Disk full or read-only: the check still answers, counted in this process meanwhile.
-        db.session.rollback()
-        storage.mark_unwritable(error)
         _remember_unrecorded(ip, now)
     return find_print(text), False
 

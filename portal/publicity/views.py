@@ -43,21 +43,27 @@ def _batch_form(**kwargs):
     return form
 
 
-def _batches_page(form=None, status=200):
-    unit_id = request.args.get("unit", type=int)
-    eligible = service.eligible_declarations(unit_id)
+def _opening_form(form, eligible):
+    """The batch-opening form over the eligible declarations (all ticked when first shown) and
+    the publicity period of its start day; shared by the bureau's and a unit's page."""
     if form is None:
         form = _batch_form(formdata=None, start=service.default_start())
         form.declarations.data = [d.id for d in eligible]
     form.declarations.choices = [(d.id, d.professional.name) for d in eligible]
-    start = form.start.data or service.default_start()
+    return form, service.publicity_period(form.start.data or service.default_start())
+
+
+def _batches_page(form=None, status=200):
+    unit_id = request.args.get("unit", type=int)
+    eligible = service.eligible_declarations(unit_id)
+    form, period = _opening_form(form, eligible)
     return render_template(
         "publicity/batches.html",
         form=form,
         eligible=eligible,
         units=service.eligible_units(unit_id),
         unit_id=unit_id,
-        period=service.publicity_period(start),
+        period=period,
         days=service.publicity_days(),
         batches=service.batches(),
         close_form=forms.CloseForm(),
@@ -111,16 +117,12 @@ def period():
 
 def _unit_page(form=None, status=200):
     eligible = service.eligible_declarations(user=current_user)
-    if form is None:
-        form = _batch_form(formdata=None, start=service.default_start())
-        form.declarations.data = [d.id for d in eligible]
-    form.declarations.choices = [(d.id, d.professional.name) for d in eligible]
-    start = form.start.data or service.default_start()
+    form, period = _opening_form(form, eligible)
     return render_template(
         "publicity/unit_batches.html",
         form=form,
         eligible=eligible,
-        period=service.publicity_period(start),
+        period=period,
         days=service.publicity_days(),
         batches=service.unit_batches(current_user),
         today=service.local_today(),

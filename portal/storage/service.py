@@ -20,6 +20,8 @@ import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -150,15 +152,31 @@ def mark_unwritable(error: BaseException) -> None:
 def commit_if_possible() -> bool:
     """Commit a record that should stand (an idle logout, a failed attempt) unless the storage
     cannot take it: then it is dropped, logged, and the request goes on read-only."""
+    with unless_unwritable(db.session.commit) as write:
+        pass
+    return not write.failed
+
+
+@dataclass
+class Write:
+    failed: bool = False
+
+
+@contextmanager
+def unless_unwritable(finish=None) -> Iterator[Write]:
+    """Run the writes of the block, then `finish` (default: flush them). When the storage
+    cannot take them they are rolled back and logged, and `.failed` tells the caller to go on
+    read-only; any other error passes."""
+    write = Write()
     try:
-        db.session.commit()
+        yield write
+        (finish or db.session.flush)()
     except Exception as error:
         if not is_storage_error(error):
             raise
         db.session.rollback()
         mark_unwritable(error)
-        return False
-    return True
+        write.failed = True
 
 
 def tolerant(view):
