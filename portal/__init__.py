@@ -88,6 +88,7 @@ def _import_models() -> None:
     from portal.board import models as _board  # noqa: F401
     from portal.certificates import models as _certificates  # noqa: F401
     from portal.declarations import models as _declarations  # noqa: F401
+    from portal.exchange import models as _exchange  # noqa: F401
     from portal.formtokens import models as _formtokens  # noqa: F401
     from portal.jobs import models as _jobs  # noqa: F401
     from portal.notifications import models as _notifications  # noqa: F401

@@ -1,5 +1,6 @@
-"""`flask --app portal export year 2025 --format xlsx --out FILE` and
-`flask --app portal import people FILE.xlsx`: the provincial exchange from a script."""
+"""`flask --app portal export year [2025] [--since T] --format xlsx --out FILE`,
+`flask --app portal import people FILE.xlsx`, `flask --app portal import registrations FILE`
+and `flask --app portal api-keys ...`: the exchange from a script."""
 
 import json
 import sys
@@ -16,16 +17,19 @@ import_ = AppGroup("import", help="导入名单。")
 
 
 @export.command("year")
-@click.argument("year", type=click.IntRange(2000, 2100))
+@click.argument("year", type=click.IntRange(2000, 2100), required=False)
+@click.option("--since", "since", help="只导出此时间以后登记或变化的记录（ISO 8601，本地时间）")
 @click.option(
     "--format", "fmt", type=click.Choice(["xlsx", "json"]), default="xlsx", show_default=True
 )
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
 @needs_schema
 @refusals_exit
-def export_year(year, fmt, out):
-    """The year's registered records (layout in README.md); prints a JSON summary."""
-    data = service.export_year(year, fmt)
+def export_year(year, since, fmt, out):
+    """The year's registered records, or those registered or changed since a moment (format in
+    portal/exchange/format.py); prints a JSON summary."""
+    moment = service.parse_since(since) if since is not None else None
+    data = service.export_year(year, fmt, since=moment)
     try:
         with open(out, "wb") as f:
             f.write(data)
@@ -34,10 +38,14 @@ def export_year(year, fmt, out):
         click.echo(f"错误：无法写入文件 {out}：{error.strerror}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     db.session.commit()
-    count = len(service.year_records(year))
-    click.echo(
-        json.dumps({"year": year, "format": fmt, "records": count, "out": out}, ensure_ascii=False)
-    )
+    summary = {
+        "year": year,
+        "since": moment.isoformat(timespec="seconds") if moment else None,
+        "format": fmt,
+        "records": service.count_records(year, moment),
+        "out": out,
+    }
+    click.echo(json.dumps(summary, ensure_ascii=False))
 
 
 @import_.command("people")

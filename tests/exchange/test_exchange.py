@@ -12,12 +12,12 @@ from openpyxl import Workbook, load_workbook
 from portal.accounts.idnumbers import make_id_number, make_uscc
 from portal.accounts.models import PersonStatus, PersonTitle, Professional, Role
 from portal.certificates import service as certificates
-from portal.exchange import service
+from portal.exchange import format, service
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
 from portal.units.models import Authority, TitleLevel, TitleSeries, Unit, UnitType
 
-HEADINGS = [h for _, h in service.FIELDS]
+HEADINGS = [h for _, h in format.YEAR_COLUMNS]
 
 
 @pytest.fixture
@@ -44,23 +44,28 @@ def test_export_xlsx_read_back(registered, runner, tmp_path):
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert list(rows[0]) == HEADINGS
     a, unit = registered["a"], registered["unit"]
-    by_name = {row[0]: row for row in rows[1:]}
-    assert by_name["甲"] == (
-        "甲",
-        a.id_number,
-        "第一中学",
-        unit.uscc,
-        "教师",
-        "中级",
-        2025,
-        30,
-        60,
-        90,
-        "portal",
-        "2025-12-12",
-        registered["number"],
-    )
-    assert by_name["乙"][2] in (None, "") and by_name["乙"][12] in (None, "")
+    by_name = {row[0]: dict(zip(HEADINGS, row, strict=True)) for row in rows[1:]}
+    assert {k: by_name["甲"][k] for k in HEADINGS[:17]} == {
+        "姓名": "甲",
+        "身份证号码": a.id_number,
+        "工作单位": "第一中学",
+        "统一社会信用代码": unit.uscc,
+        "职称系列": "教师",
+        "职称级别": "中级",
+        "年度": 2025,
+        "规则集": "anhui-2025",
+        "公需科目学时": 30,
+        "专业科目学时": 60,
+        "总学时": 90,
+        "是否达标": "是",
+        "来源": "portal",
+        "纸质证书录入": "否",
+        "登记县（市）": "示范县人力资源和社会保障局",
+        "登记单位": "示范县人力资源和社会保障局",
+        "登记日期": "2025-12-12",
+    }
+    assert by_name["甲"]["证书编号"] == registered["number"]
+    assert by_name["乙"]["工作单位"] in (None, "") and by_name["乙"]["证书编号"] in (None, "")
 
 
 def test_export_json(registered, runner, tmp_path):
@@ -69,7 +74,7 @@ def test_export_json(registered, runner, tmp_path):
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["format"] == service.EXPORT_FORMAT and document["count"] == 2
-    assert [k for k, _ in service.FIELDS] == list(document["records"][0])
+    assert list(format.RECORD_SCHEMA["required"]) == list(document["records"][0])
     assert runner.invoke(args=["export", "year", "20x5", "--out", str(out)]).exit_code == 2
     bad_dir = tmp_path / "missing" / "x.json"
     assert runner.invoke(args=["export", "year", "2025", "--out", str(bad_dir)]).exit_code == 2
