@@ -9,7 +9,8 @@ import click
 from flask.cli import AppGroup
 
 from portal.cli_support import EXIT_BAD_INPUT, needs_schema, refusals_exit
-from portal.exchange import service
+from portal.exchange import imports, keys, service
+from portal.exchange.models import KeyScope
 from portal.extensions import db
 
 export = AppGroup("export", help="导出数据（报送省学时管理系统）。")
@@ -63,3 +64,65 @@ def import_people(path):
     summary = service.import_people(data)
     db.session.commit()
     click.echo(json.dumps(summary.as_json(), ensure_ascii=False, indent=2))
+
+
+@import_.command("registrations")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="只显示将要导入的年度，不导入")
+@needs_schema
+@refusals_exit
+def import_registrations(path, dry_run):
+    """Years registered by another county, from its exchange file (JSON, format 2): prints what
+    it would add and what it leaves out (never a year this county has), then adds them."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as error:
+        click.echo(f"错误：无法读取文件 {path}：{error.strerror}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    plan = imports.plan(imports.read_document(data), service.county())
+    summary = plan.as_json()
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    if dry_run:
+        db.session.rollback()
+        return
+    added = imports.apply(plan)
+    db.session.commit()
+    click.echo(json.dumps({"added": len(added), "skipped": len(plan.skipped)}, ensure_ascii=False))
+
+
+api_keys = AppGroup("api-keys", help="数据接口（/api/v1/）的使用方密钥。")
+
+
+@api_keys.command("create")
+@click.argument("name")
+@click.option(
+    "--scope", type=click.Choice([s.value for s in KeyScope]), required=True, help="密钥范围"
+)
+@needs_schema
+@refusals_exit
+def api_keys_create(name, scope):
+    """A key for one consumer; the key is printed this once (only its hash is kept)."""
+    key, secret = keys.create_key(None, name, scope)
+    db.session.commit()
+    click.echo(json.dumps({**keys.key_json(key), "key": secret}, ensure_ascii=False))
+
+
+@api_keys.command("list")
+@needs_schema
+def api_keys_list():
+    """Every key: number, name, scope, prefix, created, revoked, last used."""
+    click.echo(
+        json.dumps([keys.key_json(k) for k in keys.list_keys()], ensure_ascii=False, indent=2)
+    )
+
+
+@api_keys.command("revoke")
+@click.argument("ident")
+@needs_schema
+@refusals_exit
+def api_keys_revoke(ident):
+    """Revoke a key (by number, name or prefix): its next pull gets 401."""
+    key = keys.revoke_key(None, keys.find_key(ident))
+    db.session.commit()
+    click.echo(json.dumps(keys.key_json(key), ensure_ascii=False))

@@ -75,7 +75,7 @@ CLAIM_SCHEMA = {
         "kind_label": _text("申报类别名称"),
         "item": _text("对应《办法》第十二条的项，如“第十二条（二）”；纸质证书年度为空"),
         "title": _text("名称（培训主题、课程、论文题目……）"),
-        "date": _text("日期（YYYY-MM-DD，按申报填写）"),
+        "date": _text("日期（按申报填写，如 2025-09-15 或 2025-09-15至2025-09-16）"),
         "issuer": _text("颁发、主办或施教单位"),
         "subject": {"enum": ["general", "professional"], "description": "科目：公需/专业"},
         "hours": {**_HOURS, "description": "按折算表计算的学时"},

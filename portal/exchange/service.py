@@ -126,7 +126,8 @@ def records(
             joinedload(Declaration.first_step_authority),
             selectinload(Declaration.claims),
         )
-        .order_by(Declaration.id)
+        # One person's years by year; otherwise by id, which paging needs to be stable.
+        .order_by(*((Declaration.year,) if person else ()), Declaration.id)
         .offset(offset)
     )
     if limit is not None:
