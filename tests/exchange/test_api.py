@@ -323,3 +323,36 @@ def test_the_document_is_generated_from_the_routes(app):
             ]
         )
     )
+
+
+def test_the_admin_creates_a_key_seen_once_and_revokes_it(client, auth, make_user, five_registered):
+    from portal.accounts.models import Role
+
+    auth.login(make_user(Role.ADMIN))
+    page = client.post("/admin/api-keys", data={"name": "省学时管理系统", "scope": "registrations"})
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    row = db.session.scalar(sa.select(ApiKey))
+    secret = page.text.split('id="key-value">')[1].split("<")[0]
+    assert keys.digest(secret) == row.key_hash
+    assert secret not in client.get("/admin/api-keys").text  # shown once
+    api = client.application.test_client()  # no session: the key is the credential
+    assert api.get("/api/v1/registrations?year=2025", headers=bearer(secret)).status_code == 200
+    bad = client.post("/admin/api-keys", data={"name": "省学时管理系统", "scope": "registrations"})
+    assert bad.status_code == 422 and "已有名为" in bad.text
+    empty = client.post("/admin/api-keys", data={"name": "", "scope": "everything"})
+    assert empty.status_code == 422 and "请填写使用方名称" in empty.text
+    assert client.post(f"/admin/api-keys/{row.id}/revoke").status_code == 303
+    assert api.get("/api/v1/registrations?year=2025", headers=bearer(secret)).status_code == 401
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.action.like("api_key.%"))
+    ).all()
+    assert actions == ["api_key.create", "api_key.revoke"]
+
+
+def test_the_api_needs_no_csrf_token(csrf_app, runner, five_registered):
+    key = new_key(runner, "职称评审系统", "people")
+    api = csrf_app.test_client()
+    person = five_registered[0]
+    response = api.post("/api/v1/people/years", json={"id_number": person.id_number},
+                        headers=bearer(key))  # fmt: skip
+    assert response.status_code == 200 and response.get_json()["count"] == 2
