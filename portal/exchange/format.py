@@ -313,7 +313,8 @@ def _time(value) -> str | None:
 def registration_of(declaration: Declaration, bureau: str) -> dict:
     """Where and by whom the year was registered, from the stored fields: the one mapping of
     portal, paper and imported years (a paper year is entered by the bureau or by the
-    person's unit; an imported one names the county it came from)."""
+    person's unit; an imported one names the county that registered it, and stays marked as
+    paper when it was one there)."""
     source = declaration.source
     if source is DeclarationSource.ELSEWHERE:
         county = by = declaration.source_county
@@ -323,9 +324,14 @@ def registration_of(declaration: Declaration, bureau: str) -> dict:
         county, by = bureau, declaration.unit.name
     else:
         county = by = bureau
+    # A paper year keeps its mark when another county imports it: its one claim is the paper's.
+    paper = source is DeclarationSource.PAPER or (
+        source is DeclarationSource.ELSEWHERE
+        and any(claim.kind == PAPER_KIND for claim in declaration.claims)
+    )
     return {
         "source": source.value,
-        "paper": source is DeclarationSource.PAPER,
+        "paper": paper,
         "county": county,
         "registered_by": by,
         "registered_on": declaration.registered_on.isoformat() if declaration.registered_on else "",
