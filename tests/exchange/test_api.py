@@ -12,6 +12,7 @@ from openapi_core.testing import MockRequest, MockResponse
 
 from portal.accounts.models import LoginAttempt
 from portal.audit.models import AuditEvent
+from portal.declarations.models import DeclarationStatus
 from portal.exchange import keys
 from portal.exchange.models import ApiKey
 from portal.extensions import db
@@ -356,3 +357,29 @@ def test_the_api_needs_no_csrf_token(csrf_app, runner, five_registered):
     response = api.post("/api/v1/people/years", json={"id_number": person.id_number},
                         headers=bearer(key))  # fmt: skip
     assert response.status_code == 200 and response.get_json()["count"] == 2
+
+
+def test_a_page_costs_the_same_queries_for_few_and_many_records(
+    app, client, runner, make_unit, make_professional, make_submitted_declaration
+):
+    """A page of the API runs a fixed number of queries whatever it holds (no lazy load per
+    record: claims, reviewers, titles, certificates, batches are loaded together)."""
+    from tests.perf.test_query_counts import queries
+
+    key = new_key(runner, "省学时管理系统", "registrations")
+    unit = make_unit()
+
+    def add(n, year):
+        for _ in range(n):
+            declaration = make_submitted_declaration(make_professional(unit=unit), year=year)
+            declaration.status = DeclarationStatus.REGISTERED  # the test sets the stage
+            declaration.registered_at = datetime(year, 12, 12, 2, 0, tzinfo=UTC)
+            for claim in declaration.claims:
+                claim.counted_professional = claim.hours
+        db.session.commit()
+
+    add(2, 2024)
+    add(12, 2025)
+    few = queries(app, client, "/api/v1/registrations?year=2024", headers=bearer(key))
+    many = queries(app, client, "/api/v1/registrations?year=2025", headers=bearer(key))
+    assert few == many
