@@ -8,7 +8,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from portal.cli_support import EXIT_BAD_INPUT, needs_schema, refusals_exit
+from portal.cli_support import EXIT_BAD_INPUT, needs_schema, read_file, refusals_exit
 from portal.exchange import imports, keys, service
 from portal.exchange.models import KeyScope
 from portal.extensions import db
@@ -55,13 +55,7 @@ def export_year(year, since, fmt, out):
 @refusals_exit
 def import_people(path):
     """People and units from the bureau's Excel roster; a JSON summary with every bad row."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as error:
-        click.echo(f"错误：无法读取文件 {path}：{error.strerror}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    summary = service.import_people(data)
+    summary = service.import_people(read_file(path))
     db.session.commit()
     click.echo(json.dumps(summary.as_json(), ensure_ascii=False, indent=2))
 
@@ -74,13 +68,7 @@ def import_people(path):
 def import_registrations(path, dry_run):
     """Years registered by another county, from its exchange file (JSON, format 2): prints what
     it would add and what it leaves out (never a year this county has), then adds them."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as error:
-        click.echo(f"错误：无法读取文件 {path}：{error.strerror}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    plan = imports.plan(imports.read_document(data), service.county())
+    plan = imports.plan(imports.read_document(read_file(path)), service.county())
     summary = plan.as_json()
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     if dry_run:
