@@ -87,8 +87,29 @@ def read_document(data: bytes) -> dict:
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "（文件）"
-        raise Refusal(f"文件不符合数据交换格式：{where}：{error.message[:200]}", INVALID)
+        raise Refusal(f"文件不符合数据交换格式：{where}：{_problem(error)}", INVALID)
     return document
+
+
+_PROBLEMS = {
+    "type": "类型不对",
+    "enum": "取值不在允许的范围内",
+    "const": "取值不对",
+    "pattern": "格式不对",
+    "format": "格式不对",
+    "minimum": "数值过小",
+    "maximum": "数值过大",
+    "additionalProperties": "含有格式中没有的字段",
+    "oneOf": "内容不符合格式",
+}
+
+
+def _problem(error: jsonschema.ValidationError) -> str:
+    """What is wrong, in Chinese (the field that is missing, or the kind of problem)."""
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in (error.instance or {})]
+        return "缺少字段 " + "、".join(missing)
+    return _PROBLEMS.get(str(error.validator), "内容不符合格式")
 
 
 def _person(id_number: str) -> Professional | None:

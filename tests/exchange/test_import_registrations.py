@@ -183,7 +183,8 @@ def test_bad_files_are_refused_with_a_message(app, demo_export, runner, tmp_path
     cases = {
         "not json": "无法读取该文件",
         json.dumps({**document, "format": "county-registration-export/1"}): "不受支持",
-        json.dumps({**document, "records": [{"name": "甲"}]}): "不符合数据交换格式",
+        json.dumps({**document, "records": [{"name": "甲"}]}): "records/0：缺少字段 id_number",
+        json.dumps({**document, "count": -1}): "count：数值过小",
     }
     for text, message in cases.items():
         bad = tmp_path / "bad.json"
