@@ -15,6 +15,7 @@ created confirmed (the bureau's roster is the record); a unit by credit code, cr
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -69,8 +70,10 @@ def county() -> dict:
 def parse_since(text: str) -> datetime:
     """A moment as the CLI and the API take it: ISO 8601, a date or a date and time; without a
     zone it is the bureau's local time (Asia/Shanghai)."""
+    # "+08:00" in a query string that was not encoded arrives as " 08:00".
+    text = re.sub(r"(T[\d:.]+) (\d{2}:?\d{2})$", r"\1+\2", str(text).strip())
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, AttributeError) as error:
         raise Refusal(
             f"起始时间“{str(text)[:40]}”无效，应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM:SS。",

@@ -203,3 +203,44 @@ def test_page_export_and_import_as_jobs(registered, client, auth, make_user):
     assert response.status_code == 303
     page = client.get(response.headers["Location"])
     assert "有误 1 行" in page.text and "第2行" in page.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-01", "2026-01-01T00:00:00+08:00"),  # a date: midnight, Beijing time
+        ("2026-01-01T08:30:00", "2026-01-01T08:30:00+08:00"),
+        ("2026-01-01 08:30", "2026-01-01T08:30:00+08:00"),
+        ("2026-01-01T08:30:00+08:00", "2026-01-01T08:30:00+08:00"),
+        ("2026-01-01T08:30:00 08:00", "2026-01-01T08:30:00+08:00"),  # "+" lost in a URL
+        ("2026-01-01T00:30:00Z", "2026-01-01T00:30:00+00:00"),
+        (" 2026-01-01 ", "2026-01-01T00:00:00+08:00"),
+    ],
+)
+def test_since_takes_iso_moments(text, expected):
+    assert service.parse_since(text).isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2026-13-01", "2026-01-01T25:00", "1999-12-31"])
+def test_since_refuses_what_is_not_a_moment(text):
+    from portal.refusal import Refusal
+
+    with pytest.raises(Refusal) as refused:
+        service.parse_since(text)
+    assert refused.value.message.startswith("起始时间")
+
+
+def test_export_since_from_the_command_line(registered, runner, tmp_path):
+    out = tmp_path / "since.json"
+    result = runner.invoke(
+        args=["export", "year", "--since", "2025-12-01", "--format", "json", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["since"] == "2025-12-01T00:00:00+08:00" and summary["records"] == 2
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert {r["year"] for r in document["records"]} == {2025}
+    bad = runner.invoke(args=["export", "year", "--since", "soon", "--out", str(out)])
+    assert bad.exit_code == 2 and "起始时间" in bad.output
+    neither = runner.invoke(args=["export", "year", "--out", str(out)])
+    assert neither.exit_code == 2 and "请指定年度" in neither.output
