@@ -202,7 +202,9 @@ API_SCHEMAS = {
             "title": {"type": "object"},
             "body": {"type": "string", "description": "出具单位"},
             "issued_at": {"type": "string", "format": "date-time"},
-            "status": {"enum": ["issued", "sent", "confirmed", "returned"]},
+            # The sheet's standing as portal.verification keeps it (issued, sent, confirmed,
+            # returned, ...): read through its service, so new standings pass unchanged.
+            "status": {"type": "string"},
             "status_label": {"type": "string"},
             "superseded_by": {"type": ["string", "null"]},
             "city_note": {"type": ["string", "null"]},
