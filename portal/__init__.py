@@ -88,6 +88,7 @@ def _import_models() -> None:
     from portal.board import models as _board  # noqa: F401
     from portal.certificates import models as _certificates  # noqa: F401
     from portal.declarations import models as _declarations  # noqa: F401
+    from portal.exchange import models as _exchange  # noqa: F401
     from portal.formtokens import models as _formtokens  # noqa: F401
     from portal.jobs import models as _jobs  # noqa: F401
     from portal.notifications import models as _notifications  # noqa: F401
@@ -111,6 +112,7 @@ def _import_tasks() -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
     from portal.admin.views import bp as admin
+    from portal.api.views import bp as api
     from portal.audit.views import bp as audit
     from portal.board.views import bp as board
     from portal.certificates.views import bp as certificates
@@ -153,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard,
         exchange,
         verification,
+        api,
     ):
         app.register_blueprint(blueprint)
 
@@ -161,7 +164,7 @@ def _register_cli(app: Flask) -> None:
     from portal.admin.cli import backup, create_admin, demo, restore, settings
     from portal.audit.cli import audit
     from portal.board.cli import publicity
-    from portal.exchange.cli import export, import_
+    from portal.exchange.cli import api_keys, export, import_
     from portal.jobs.cli import jobs
     from portal.people.cli import people
     from portal.providers.cli import providers
@@ -184,6 +187,7 @@ def _register_cli(app: Flask) -> None:
         stats,
         export,
         import_,
+        api_keys,
         verification,
         settings,
         audit,

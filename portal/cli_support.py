@@ -52,3 +52,15 @@ def refusals_exit(command):
             sys.exit(EXIT_BAD_INPUT)
 
     return wrapped
+
+
+def read_file(path: str) -> bytes:
+    """The bytes of a file named on the command line; a refusal (exit 2) when it cannot be read."""
+    from pathlib import Path
+
+    from portal.refusal import INVALID, Refusal
+
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise Refusal(f"无法读取文件“{path}”：{error.strerror}", INVALID) from None

@@ -37,6 +37,7 @@ NAVIGATION = [
     ("职称系列", "series.index", {Role.ADMIN, Role.BUREAU_OFFICER}),
     ("账号管理", "admin.users", {Role.ADMIN}),
     ("系统设置", "admin.settings", {Role.ADMIN}),
+    ("接口密钥", "admin.api_keys", {Role.ADMIN}),
     ("审计日志", "audit.index", {Role.AUDITOR}),
     ("公示公告", "board.index", None),
 ]

@@ -156,7 +156,13 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         status=VerificationStatus.SENT,
         sent_at=datetime.now(UTC),
     )
-    db.session.add_all([objection, override, plan, job, notification, move, series, verification])
+    from portal.exchange.models import ApiKey, KeyScope
+
+    api_key = ApiKey(name="省学时管理系统", scope=KeyScope.REGISTRATIONS, key_hash="0" * 64)
+    api_key.prefix = "cek_000000"
+    db.session.add_all(
+        [objection, override, plan, job, notification, move, series, verification, api_key]
+    )
     db.session.flush()
     jobs.save_result(job, b"{}", "result.json")
     # The provider's list import for its plan: the received rows and the rows not taken.
@@ -208,6 +214,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "series": series.id,
             "authority": series.authority_id,
             "verification": verification.id,
+            "api_key": api_key.id,
         },
     }
 
@@ -440,6 +447,18 @@ ROUTES = {
     ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),
     ("GET", "certificates.bulk"): row("/certificates/bulk", ok=STAFF_REVIEW),
     ("POST", "certificates.bulk_print"): row("/certificates/bulk", ok=STAFF_REVIEW),
+    # The pull API: the format and the document are public; the data need a key, not a login
+    # (a session cookie is no credential there): 401 for everyone without one.
+    ("GET", "api.index"): row("/api/v1/", ok=ACTORS),
+    ("GET", "api.openapi_document"): row("/api/v1/openapi.json", ok=ACTORS),
+    ("GET", "api.export_schema"): row("/api/v1/schema/registration-export.json", ok=ACTORS),
+    ("GET", "api.excel_columns"): row("/api/v1/schema/excel.json", ok=ACTORS),
+    ("GET", "api.registrations"): ("/api/v1/registrations?year=2025", dict.fromkeys(ACTORS, 401)),
+    ("POST", "api.person_years"): ("/api/v1/people/years", dict.fromkeys(ACTORS, 401)),
+    ("GET", "api.verification"): ("/api/v1/verifications/X", dict.fromkeys(ACTORS, 401)),
+    ("GET", "admin.api_keys"): row("/admin/api-keys", ok=ADMIN),
+    ("POST", "admin.api_keys"): row("/admin/api-keys", ok=ADMIN),
+    ("POST", "admin.api_key_revoke"): row("/admin/api-keys/{api_key}/revoke", ok=ADMIN),
     ("GET", "exchange.index"): row("/exchange/", ok=OFFICER),
     ("POST", "exchange.export"): row("/exchange/export", ok=OFFICER),
     ("POST", "exchange.import_people"): row("/exchange/import", ok=OFFICER),

@@ -44,6 +44,7 @@ LAYERS = [
     ("portal.exchange",),
     ("portal.verification",),
     ("portal.admin",),
+    ("portal.api",),  # the pull API's declarations over exchange and verification
 ]
 INTERFACE_FILES = {"views.py", "forms.py", "cli.py", "demo.py"}
 INTERFACE_MODULES = {

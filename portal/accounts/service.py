@@ -118,6 +118,21 @@ def _throttled_until(ip: str, now: datetime, window: timedelta) -> datetime | No
     return times[-1] + window
 
 
+def address_throttled(ip: str, now: datetime | None = None) -> datetime | None:
+    """Until when the address may not log in (or use an API key): its failures, of logins and
+    of wrong keys together, are over LOGIN_MAX_FAILURES_PER_ADDRESS; None when it may."""
+    now = now or utcnow()
+    return _throttled_until(ip, now, timedelta(minutes=get_setting("LOGIN_LOCK_MINUTES")))
+
+
+API_KEY_NAME = "接口密钥"  # what a wrong key's attempt is recorded under
+
+
+def count_key_failure(ip: str, now: datetime | None = None) -> None:
+    """A wrong or revoked API key: one failed attempt of the address, as a failed login is."""
+    _attempt(ip, API_KEY_NAME, _username_key("#api-key"), "failure", now or utcnow())
+
+
 def _unknown_name_state(key: str, now: datetime, window: timedelta) -> tuple[datetime | None, int]:
     """(locked until, failures so far) for a name without an account, from the attempts."""
     last_lock = db.session.scalar(

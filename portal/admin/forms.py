@@ -15,6 +15,7 @@ from wtforms.validators import Optional as OptionalValidator
 
 from portal.accounts.models import ROLE_LABELS, Role, User
 from portal.accounts.service import password_problems, policy_text
+from portal.exchange.models import KeyScope
 from portal.extensions import db
 from portal.fields import Integer, Select, strip
 from portal.settings import SETTINGS
@@ -187,3 +188,20 @@ def settings_values(form) -> dict:
         else:
             values[spec.key] = int(value)
     return values
+
+
+class ApiKeyForm(FlaskForm):
+    """A key for one system that pulls from /api/v1/ (shown once after creation)."""
+
+    name = StringField(
+        "使用方名称",
+        validators=[DataRequired("请填写使用方名称"), Length(max=100, message="不超过100字")],
+        filters=[strip],
+        description="如“省专业技术人员继续教育学时管理系统”",
+    )
+    scope = Select(
+        "范围",
+        choices=[("", "请选择")] + [(s.value, s.label) for s in KeyScope],
+        validators=[DataRequired("请选择范围")],
+        description="只给使用方需要的范围：完整身份证号码只在“年度登记数据”中提供",
+    )

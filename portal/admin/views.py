@@ -6,7 +6,15 @@ from flask_login import current_user
 
 from portal.accounts.models import ROLE_LABELS, Role, User
 from portal.admin import service
-from portal.admin.forms import ResetPasswordForm, UserForm, settings_form, settings_values
+from portal.admin.forms import (
+    ApiKeyForm,
+    ResetPasswordForm,
+    UserForm,
+    settings_form,
+    settings_values,
+)
+from portal.exchange import keys
+from portal.exchange.models import ApiKey
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import Refusal
@@ -97,3 +105,36 @@ def settings():
         return redirect(url_for("admin.settings"), code=303)
     status = 422 if form.errors else 200
     return render_template("admin/settings.html", form=form, specs=SETTINGS), status
+
+
+# --- API keys (/api/v1/) -------------------------------------------------------------------
+
+
+@bp.route("/api-keys", methods=["GET", "POST"])
+def api_keys():
+    """The consumers' keys; a new key is shown on this answer only (never stored in clear)."""
+    form = ApiKeyForm()
+    secret, created = None, None
+    if form.validate_on_submit():
+        try:
+            created, secret = keys.create_key(current_user, form.name.data, form.scope.data)
+        except Refusal as error:
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            form = ApiKeyForm(formdata=None)
+    status = 422 if form.errors else 200
+    return render_template(
+        "admin/api_keys.html", form=form, keys=keys.list_keys(), secret=secret, created=created
+    ), status
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+def api_key_revoke(key_id):
+    key = db.get_or_404(ApiKey, key_id)
+    try:
+        keys.revoke_key(current_user, key)
+    except Refusal as error:
+        flash(error.message, "error")
+    else:
+        flash(f"已吊销“{key.name}”的接口密钥，此后用它调取数据一律被拒绝。", "success")
+    return redirect(url_for("admin.api_keys"), code=303)

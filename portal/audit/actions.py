@@ -43,6 +43,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "declaration.revoked": "撤销学时记录（异议成立）",
         "declaration.sent_back": "退回重新核验（异议成立）",
         "declaration.paper_entered": "录入纸质证书年度",
+        "declaration.imported": "导入外县（市）登记年度",
         "declaration.late_opened": "开放补登记年度",
         "claim.add": "新增申报条目",
         "claim.update": "修改申报条目",
@@ -84,6 +85,11 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
     "数据交换": {
         "exchange.export": "导出年度登记数据",
         "exchange.import": "导入人员名单",
+        "exchange.import_registrations": "导入外县（市）登记数据",
+        "api.pull": "接口调取数据",
+        "api.refused": "接口密钥无效被拒绝",
+        "api_key.create": "新建接口密钥",
+        "api_key.revoke": "吊销接口密钥",
     },
     "证书": {
         "certificate.issue": "发放证书编号",
@@ -155,6 +161,7 @@ OBJECT_TYPES: dict[str, str] = {
     "trainingplan": "培训计划",
     "provider": "施教机构",
     "verification": "学时验证单",
+    "apikey": "接口密钥",
 }
 
 

@@ -12,6 +12,8 @@ kind of actor:
 |                 |                  |                 | the CLI) adding a prepared claim from a  |
 |                 |                  |                 | list or record                           |
 | draft           | enter_paper      | registered      | the bureau, or the person's unit reviewer |
+| draft           | import_elsewhere | registered      | the bureau's import (CLI or officer): a   |
+|                 |                  |                 | year registered by another county         |
 | submitted       | decide           | submitted       | the person's reviewer (claim by claim)   |
 | submitted       | request_evidence | needs_evidence  | the person's reviewer                    |
 | submitted       | approve          | approved        | the person's reviewer                    |
@@ -48,6 +50,9 @@ decides the professional claims and passes them, asks for evidence or rejects; t
 decides the general claims and approves the total. A reviewer of the other step gets 409 (the
 step is not theirs yet, or no more); evidence asked for in the second step sends the
 declaration through both steps again.
+
+`import_elsewhere` records a year registered by another county of the province, from its
+exchange file (portal.exchange.imports): made as a draft and moved at once, like a paper year.
 
 `enter_paper` records a year from before the portal from its paper 继续教育证书: the service
 (portal.declarations.paper) creates the row as a paper draft and moves it at once, so a paper
@@ -105,6 +110,7 @@ class Action(enum.StrEnum):
     SEND_BACK = "send_back"
     ENTER_PAPER = "enter_paper"
     PASS_PROFESSIONAL = "pass_professional"  # nosec B105 (an action name, not a password)
+    IMPORT_ELSEWHERE = "import_elsewhere"
 
 
 ONE_STEP, TWO_STEP = 1, 2
@@ -136,6 +142,7 @@ MOVES: dict[tuple[S, Action], Move] = {
     (S.DRAFT, Action.SUBMIT): Move(S.SUBMITTED, Actor.OWNER),
     (S.DRAFT, Action.PREPARE): Move(S.DRAFT, Actor.REPORTER),
     (S.DRAFT, Action.ENTER_PAPER): Move(S.REGISTERED, Actor.RECORDS),
+    (S.DRAFT, Action.IMPORT_ELSEWHERE): Move(S.REGISTERED, Actor.SYSTEM),
     **{
         (status, action): Move(
             to or status, Actor.REVIEWER, ONE_STEP if action is Action.APPROVE else None
@@ -169,6 +176,7 @@ _STATE_MESSAGES = {
     Action.SUBMIT: "该申报已提交，不能重复提交。",
     Action.PREPARE: "该人员本年度申报已提交，报送条目不能再加入。",
     Action.ENTER_PAPER: "该年度已有申报记录，不能再录入纸质证书。",
+    Action.IMPORT_ELSEWHERE: "该年度已有申报记录，不能再导入外县（市）登记的年度。",
     Action.ADD_EVIDENCE: "只有核验人员要求补充材料时才能在提交后上传文件。",
     Action.RESUBMIT: "只有待补充材料的申报可以再次提交。",
     Action.PUBLICISE: "该申报已不是“核验通过”状态或已在其他公示批次中，请刷新后重选。",

@@ -60,15 +60,19 @@ class ReviewingBody(enum.StrEnum):
 
 
 class DeclarationSource(enum.StrEnum):
-    """Where a year comes from: declared in the portal, or entered from the paper 继续教育证书
-    of a year before the portal (registered hours and a scan)."""
+    """Where a year comes from: declared in the portal, entered from the paper 继续教育证书
+    of a year before the portal (registered hours and a scan), or imported from the exchange
+    file of another county where it was registered (`source_county` names it)."""
 
     PORTAL = "portal"
     PAPER = "paper"
+    ELSEWHERE = "elsewhere"
 
     @property
     def label(self) -> str:
-        return {"portal": "网上申报", "paper": "纸质证书录入"}[self.value]
+        return {"portal": "网上申报", "paper": "纸质证书录入", "elsewhere": "外县（市）登记"}[
+            self.value
+        ]
 
 
 class Declaration(db.Model):
@@ -82,6 +86,8 @@ class Declaration(db.Model):
     source: Mapped[DeclarationSource] = mapped_column(
         sa.Enum(DeclarationSource, native_enum=False, length=10), default=DeclarationSource.PORTAL
     )
+    # A year registered elsewhere: the registering county (bureau) as its exchange file named it.
+    source_county: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     status: Mapped[DeclarationStatus] = mapped_column(
         sa.Enum(DeclarationStatus, native_enum=False, length=20),
         default=DeclarationStatus.DRAFT,

@@ -1,10 +1,10 @@
-"""Export a year's registered records (Excel or JSON, the layout in README.md) and import
-people and units from an Excel roster, row by row.
+"""Export registered years in the exchange format (portal.exchange.format: JSON and Excel, the
+layout published under /api/v1/) and import people and units from an Excel roster, row by row.
 
-Export fields, in this order (FIELDS): name, id_number, unit, uscc, title_series, title_level,
-year, general, professional, total, source, registered_on, certificate_number. `source` is
-"portal" for a declaration made and registered in this system. Freelancers have an empty unit
-and credit code; a person whose certificate has not been printed yet has an empty number.
+Export: the registered years of one year, or those registered or changed since a moment
+(`since`: registered then, or the person's certificate number first given then), in a stable
+order (the declaration's id), whole or a page at a time (the pull API). The same records feed
+the file, the page's job and `flask export year`.
 
 Import: the first sheet, a header row then one person a row (ROSTER_COLUMNS, matched by the
 Chinese heading). A row is checked on its own: a bad row is skipped and reported with its
@@ -15,38 +15,33 @@ created confirmed (the bureau's roster is the record); a unit by credit code, cr
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from io import BytesIO
 
 import sqlalchemy as sa
+from flask import current_app
 from openpyxl import Workbook, load_workbook
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.idnumbers import birth_date, clean_id_number, clean_uscc
 from portal.accounts.models import PersonStatus, Professional, User
 from portal.accounts.people import title_in_year
 from portal.audit.service import record
+from portal.board.models import PublicityBatch
 from portal.certificates.models import Certificate
+from portal.certificates.service import DEFAULT_COUNTY_CODE, bureau_name
+from portal.clock import LOCAL_TZ
 from portal.declarations.models import Declaration, DeclarationStatus
+from portal.exchange import format as fmt_
 from portal.extensions import db
+from portal.models_base import utcnow
+from portal.providers.models import TrainingPlan
 from portal.refusal import INVALID, Refusal
 from portal.units.models import UNIT_TYPE_LABELS, TitleSeries, Unit
 
-EXPORT_FORMAT = "county-registration-export/1"
-FIELDS = [
-    ("name", "姓名"),
-    ("id_number", "身份证号码"),
-    ("unit", "工作单位"),
-    ("uscc", "统一社会信用代码"),
-    ("title_series", "职称系列"),
-    ("title_level", "职称级别"),
-    ("year", "年度"),
-    ("general", "公需科目学时"),
-    ("professional", "专业科目学时"),
-    ("total", "总学时"),
-    ("source", "来源"),
-    ("registered_on", "登记日期"),
-    ("certificate_number", "证书编号"),
-]
+EXPORT_FORMAT = fmt_.FORMAT
 ROSTER_COLUMNS = [
     ("name", "姓名", True),
     ("id_number", "身份证号码", True),
@@ -64,69 +59,212 @@ UNIT_TYPES_BY_LABEL = {label: unit_type for unit_type, label in UNIT_TYPE_LABELS
 # --- export ---------------------------------------------------------------------------------
 
 
-def year_records(year: int) -> list[dict]:
-    """The year's registered records in the export layout, by unit and name."""
-    title = title_in_year(year)
-    rows = db.session.execute(
-        sa.select(
-            Declaration, Professional, Unit, Certificate.number, TitleSeries.name, title.c.level
+def county() -> dict:
+    """This bureau as a file names it (the importing side marks years with it)."""
+    return {
+        "name": bureau_name(),
+        "code": current_app.config.get("CERTIFICATE_COUNTY_CODE") or DEFAULT_COUNTY_CODE,
+    }
+
+
+def parse_since(text: str) -> datetime:
+    """A moment as the CLI and the API take it: ISO 8601, a date or a date and time; without a
+    zone it is the bureau's local time (Asia/Shanghai)."""
+    # "+08:00" in a query string that was not encoded arrives as " 08:00".
+    text = re.sub(r"(T[\d:.]+) (\d{2}:?\d{2})$", r"\1+\2", str(text).strip())
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, AttributeError) as error:
+        raise Refusal(
+            f"起始时间“{str(text)[:40]}”无效，应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM:SS。",
+            INVALID,
+            field="since",
+        ) from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    if not 2000 <= moment.year <= 2100:
+        raise Refusal("起始时间应在2000年至2100年之间。", INVALID, field="since")
+    return moment
+
+
+def _selection(year: int | None = None, since: datetime | None = None, person_id=None):
+    """The conditions picking the registered years asked for."""
+    where = [Declaration.status == DeclarationStatus.REGISTERED]
+    if year is not None:
+        where.append(Declaration.year == year)
+    if person_id is not None:
+        where.append(Declaration.professional_id == person_id)
+    if since is not None:
+        certified = sa.select(Certificate.professional_id).where(Certificate.issued_at >= since)
+        where.append(
+            sa.or_(Declaration.registered_at >= since, Declaration.professional_id.in_(certified))
         )
-        .join(Professional, Declaration.professional_id == Professional.id)
-        .outerjoin(Unit, Professional.unit_id == Unit.id)
-        .outerjoin(Certificate, Certificate.professional_id == Professional.id)
-        .outerjoin(title, title.c.professional_id == Professional.id)
-        .outerjoin(TitleSeries, TitleSeries.id == title.c.series_id)
-        .where(Declaration.year == year, Declaration.status == DeclarationStatus.REGISTERED)
-        .order_by(Unit.name, Professional.name, Professional.id)
-    ).all()
-    return [
+    return where
+
+
+def count_records(year: int | None = None, since: datetime | None = None) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Declaration.id)).where(*_selection(year, since))
+    )
+
+
+def records(
+    year: int | None = None,
+    since: datetime | None = None,
+    *,
+    person: Professional | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[dict]:
+    """The registered years asked for, in the exchange format, in id order (stable for
+    paging: a page asked for again holds the same years)."""
+    query = (
+        sa.select(Declaration)
+        .where(*_selection(year, since, person.id if person else None))
+        .options(
+            joinedload(Declaration.professional).joinedload(Professional.unit),
+            joinedload(Declaration.unit),
+            joinedload(Declaration.reviewer),
+            joinedload(Declaration.first_reviewer),
+            joinedload(Declaration.first_step_authority),
+            selectinload(Declaration.claims),
+        )
+        # One person's years by year; otherwise by id, which paging needs to be stable.
+        .order_by(*((Declaration.year,) if person else ()), Declaration.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    declarations = db.session.scalars(query).unique().all()
+    return _build(declarations)
+
+
+def _build(declarations: list[Declaration]) -> list[dict]:
+    """The records of these declarations, with a fixed number of queries whatever their count."""
+    if not declarations:
+        return []
+    people = {d.professional_id for d in declarations}
+    numbers = dict(
+        db.session.execute(
+            sa.select(Certificate.professional_id, Certificate.number).where(
+                Certificate.professional_id.in_(people)
+            )
+        ).all()
+    )
+    titles = {}
+    for year in {d.year for d in declarations}:
+        title = title_in_year(year)
+        for person_id, series, level in db.session.execute(
+            sa.select(title.c.professional_id, TitleSeries.name, title.c.level)
+            .join(TitleSeries, TitleSeries.id == title.c.series_id)
+            .where(title.c.professional_id.in_(people))
+        ):
+            titles[person_id, year] = (series, level)
+    plans = {c.plan_id for d in declarations for c in d.claims if c.plan_id is not None}
+    filings = (
+        dict(
+            db.session.execute(
+                sa.select(TrainingPlan.id, TrainingPlan.filing_no).where(TrainingPlan.id.in_(plans))
+            ).all()
+        )
+        if plans
+        else {}
+    )
+    batch_ids = {d.batch_id for d in declarations if d.batch_id is not None}
+    batches = (
         {
-            "name": person.name,
-            "id_number": person.id_number,
-            "unit": unit.name if unit else "",
-            "uscc": unit.uscc if unit else "",
-            # The title held in the year; the registration form's words where none is recorded.
-            "title_series": series or person.title_series,
-            "title_level": level.label if level else person.title_level,
-            "year": declaration.year,
-            "general": declaration.general_hours or 0,
-            "professional": declaration.professional_hours or 0,
-            "total": declaration.total_hours or 0,
-            "source": "portal",
-            "registered_on": declaration.registered_on.isoformat()
-            if declaration.registered_on
-            else "",
-            "certificate_number": number or "",
+            b.id: b
+            for b in db.session.scalars(
+                sa.select(PublicityBatch).where(PublicityBatch.id.in_(batch_ids))
+            )
         }
-        for declaration, person, unit, number, series, level in rows
-    ]
+        if batch_ids
+        else {}
+    )
+    bureau = bureau_name()
+    result = []
+    for declaration in declarations:
+        series, level = titles.get((declaration.professional_id, declaration.year), (None, None))
+        result.append(
+            fmt_.year_record(
+                declaration,
+                person=declaration.professional,
+                series=series,
+                level=level,
+                certificate=numbers.get(declaration.professional_id),
+                bureau=bureau,
+                filings=filings,
+                batch=batches.get(declaration.batch_id),
+            )
+        )
+    return result
 
 
-def export_year(year: int, fmt: str, user: User | None = None, progress=None) -> bytes:
-    """The year's file in `fmt` (xlsx or json); audited (the file holds ID numbers)."""
-    if fmt not in ("xlsx", "json"):
-        raise Refusal(f"不支持的格式“{fmt}”，应为 xlsx 或 json。", INVALID, field="format")
-    records = year_records(year)
-    if progress is not None:
-        progress(len(records), len(records))
-    record("exchange.export", None, user=user, detail=f"{year}年度 {len(records)}条，{fmt}")
-    if fmt == "json":
-        document = {
-            "format": EXPORT_FORMAT,
-            "year": year,
-            "count": len(records),
-            "records": records,
-        }
-        return json.dumps(document, ensure_ascii=False, indent=1).encode()
+def year_records(year: int) -> list[dict]:
+    """The year's registered records in the exchange format."""
+    return records(year)
+
+
+def document(year: int | None, since: datetime | None, found: list[dict]) -> dict:
+    """The versioned document around some records (the file, a page of the API)."""
+    return {
+        "format": EXPORT_FORMAT,
+        "county": county(),
+        "exported_at": utcnow().isoformat(timespec="seconds"),
+        "year": year,
+        "since": since.isoformat(timespec="seconds") if since else None,
+        "count": len(found),
+        "records": found,
+    }
+
+
+def _cell(value):
+    """Every value the exchange workbook holds goes through here (one place for a safe-cell
+    rule for text that a spreadsheet would take as a formula)."""
+    return value
+
+
+def workbook(found: list[dict]) -> bytes:
+    """The Excel face of the format: the years on the first sheet, their claims on the second."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = f"{year}年度登记"
-    sheet.append([heading for _, heading in FIELDS])
-    for row in records:
-        sheet.append([row[key] for key, _ in FIELDS])
+    years = book.active
+    years.title = fmt_.YEAR_SHEET
+    claims = book.create_sheet(fmt_.CLAIM_SHEET)
+    years.append([_cell(heading) for _, heading in fmt_.YEAR_COLUMNS])
+    claims.append([_cell(heading) for _, heading in fmt_.CLAIM_COLUMNS])
+    for row in found:
+        years.append([_cell(fmt_.column_value(row, key)) for key, _ in fmt_.YEAR_COLUMNS])
+        for claim in row["claims"]:
+            both = {**claim, "id_number": row["id_number"], "year": row["year"]}
+            claims.append([_cell(fmt_.column_value(both, key)) for key, _ in fmt_.CLAIM_COLUMNS])
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def export_year(
+    year: int | None,
+    fmt: str,
+    user: User | None = None,
+    progress=None,
+    since: datetime | None = None,
+) -> bytes:
+    """The file in `fmt` (xlsx or json) of a year, or of what changed since a moment (or
+    both); audited (the file holds ID numbers)."""
+    if fmt not in ("xlsx", "json"):
+        raise Refusal(f"不支持的格式“{fmt}”，应为 xlsx 或 json。", INVALID, field="format")
+    if year is None and since is None:
+        raise Refusal("请指定年度或起始时间（--since）。", INVALID, field="year")
+    found = records(year, since)
+    if progress is not None:
+        progress(len(found), len(found))
+    what = f"{year}年度" if year is not None else ""
+    if since is not None:
+        what += f"{since.isoformat(timespec='seconds')}以后登记或变化的"
+    record("exchange.export", None, user=user, detail=f"{what} {len(found)}条，{fmt}")
+    if fmt == "json":
+        return json.dumps(document(year, since, found), ensure_ascii=False, indent=1).encode()
+    return workbook(found)
 
 
 # --- import ---------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ def find_by_id_number(value: str) -> Professional:
 
 PORTAL = DeclarationSource.PORTAL.value  # a year declared and registered in the portal
 PAPER = DeclarationSource.PAPER.value  # a year entered from the paper 继续教育证书
-SOURCE_LABELS = {PORTAL: "本系统登记", PAPER: "纸质证书录入"}
+ELSEWHERE = DeclarationSource.ELSEWHERE.value  # imported: registered by another county
+SOURCE_LABELS = {PORTAL: "本系统登记", PAPER: "纸质证书录入", ELSEWHERE: "外县（市）登记"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class RegisteredYear:
     rule_set: str
     general: int
     professional: int
-    source: str  # PORTAL or PAPER
+    source: str  # PORTAL, PAPER or ELSEWHERE
     unit: str | None = None  # the unit at the time, when known
 
     @property

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from portal.cli_support import needs_schema, refusals_exit
+from portal.cli_support import needs_schema, read_file, refusals_exit
 from portal.extensions import db
 from portal.providers import lists, service
 from portal.providers.models import PlanState
@@ -24,13 +24,6 @@ def providers():
 
 def _echo(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError:
-        raise Refusal(f"无法读取文件“{path}”。", INVALID) from None
 
 
 @providers.command("plans")
@@ -74,7 +67,7 @@ def _finish(summary, received, unmatched, plan=None) -> None:
 def import_list(plan_no, path, clean_rows, received, unmatched):
     """Import a plan's qualified list (seed 001 附件2) and print a JSON summary."""
     plan = service.plan_by_number(plan_no)
-    summary = lists.import_list(None, plan, _read(path), path, clean_rows=clean_rows)
+    summary = lists.import_list(None, plan, read_file(path), path, clean_rows=clean_rows)
     _finish(summary, received, unmatched, plan)
 
 
@@ -87,5 +80,5 @@ def import_list(plan_no, path, clean_rows, received, unmatched):
 @refusals_exit
 def import_courseware(path, clean_rows, received, unmatched):
     """Import courseware completions (Excel or CSV) and print a JSON summary."""
-    summary = lists.import_courseware(None, _read(path), path, clean_rows=clean_rows)
+    summary = lists.import_courseware(None, read_file(path), path, clean_rows=clean_rows)
     _finish(summary, received, unmatched)

@@ -27,6 +27,8 @@ EXPECTED = {
     # A prepared claim from a qualified list or courseware record (portal.providers).
     (S.DRAFT, Action.PREPARE): (S.DRAFT, {"reviewer", "other_reviewer", "officer", "system"}),
     (S.DRAFT, Action.ENTER_PAPER): (S.REGISTERED, {"reviewer", "officer"}),
+    # A year registered by another county, from its exchange file (portal.exchange.imports).
+    (S.DRAFT, Action.IMPORT_ELSEWHERE): (S.REGISTERED, {"system", "officer"}),
     (S.SUBMITTED, Action.DECIDE): (S.SUBMITTED, {"reviewer"}),
     (S.SUBMITTED, Action.REQUEST_EVIDENCE): (S.NEEDS_EVIDENCE, {"reviewer"}),
     (S.SUBMITTED, Action.APPROVE): (S.APPROVED, {"reviewer"}),
@@ -69,6 +71,8 @@ EXPECTED_TWO_STEP = {
         {"reviewer", "other_reviewer", "officer", "system", "authority", "other_authority"},
     ),
     (S.DRAFT, Action.ENTER_PAPER): (S.REGISTERED, {"reviewer", "officer"}),
+    # A year registered by another county, from its exchange file (portal.exchange.imports).
+    (S.DRAFT, Action.IMPORT_ELSEWHERE): (S.REGISTERED, {"system", "officer"}),
     (S.SUBMITTED, Action.DECIDE): (S.SUBMITTED, {"authority"}),
     (S.SUBMITTED, Action.REQUEST_EVIDENCE): (S.NEEDS_EVIDENCE, {"authority"}),
     (S.SUBMITTED, Action.PASS_PROFESSIONAL): (S.PROFESSIONAL_CHECKED, {"authority"}),

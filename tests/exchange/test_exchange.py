@@ -12,12 +12,12 @@ from openpyxl import Workbook, load_workbook
 from portal.accounts.idnumbers import make_id_number, make_uscc
 from portal.accounts.models import PersonStatus, PersonTitle, Professional, Role
 from portal.certificates import service as certificates
-from portal.exchange import service
+from portal.exchange import format, service
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
 from portal.units.models import Authority, TitleLevel, TitleSeries, Unit, UnitType
 
-HEADINGS = [h for _, h in service.FIELDS]
+HEADINGS = [h for _, h in format.YEAR_COLUMNS]
 
 
 @pytest.fixture
@@ -44,23 +44,28 @@ def test_export_xlsx_read_back(registered, runner, tmp_path):
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert list(rows[0]) == HEADINGS
     a, unit = registered["a"], registered["unit"]
-    by_name = {row[0]: row for row in rows[1:]}
-    assert by_name["甲"] == (
-        "甲",
-        a.id_number,
-        "第一中学",
-        unit.uscc,
-        "教师",
-        "中级",
-        2025,
-        30,
-        60,
-        90,
-        "portal",
-        "2025-12-12",
-        registered["number"],
-    )
-    assert by_name["乙"][2] in (None, "") and by_name["乙"][12] in (None, "")
+    by_name = {row[0]: dict(zip(HEADINGS, row, strict=True)) for row in rows[1:]}
+    assert {k: by_name["甲"][k] for k in HEADINGS[:17]} == {
+        "姓名": "甲",
+        "身份证号码": a.id_number,
+        "工作单位": "第一中学",
+        "统一社会信用代码": unit.uscc,
+        "职称系列": "教师",
+        "职称级别": "中级",
+        "年度": 2025,
+        "规则集": "anhui-2025",
+        "公需科目学时": 30,
+        "专业科目学时": 60,
+        "总学时": 90,
+        "是否达标": "是",
+        "来源": "portal",
+        "纸质证书录入": "否",
+        "登记县（市）": "示范县人力资源和社会保障局",
+        "登记单位": "示范县人力资源和社会保障局",
+        "登记日期": "2025-12-12",
+    }
+    assert by_name["甲"]["证书编号"] == registered["number"]
+    assert by_name["乙"]["工作单位"] in (None, "") and by_name["乙"]["证书编号"] in (None, "")
 
 
 def test_export_json(registered, runner, tmp_path):
@@ -69,7 +74,7 @@ def test_export_json(registered, runner, tmp_path):
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["format"] == service.EXPORT_FORMAT and document["count"] == 2
-    assert [k for k, _ in service.FIELDS] == list(document["records"][0])
+    assert list(format.RECORD_SCHEMA["required"]) == list(document["records"][0])
     assert runner.invoke(args=["export", "year", "20x5", "--out", str(out)]).exit_code == 2
     bad_dir = tmp_path / "missing" / "x.json"
     assert runner.invoke(args=["export", "year", "2025", "--out", str(bad_dir)]).exit_code == 2
@@ -198,3 +203,44 @@ def test_page_export_and_import_as_jobs(registered, client, auth, make_user):
     assert response.status_code == 303
     page = client.get(response.headers["Location"])
     assert "有误 1 行" in page.text and "第2行" in page.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-01", "2026-01-01T00:00:00+08:00"),  # a date: midnight, Beijing time
+        ("2026-01-01T08:30:00", "2026-01-01T08:30:00+08:00"),
+        ("2026-01-01 08:30", "2026-01-01T08:30:00+08:00"),
+        ("2026-01-01T08:30:00+08:00", "2026-01-01T08:30:00+08:00"),
+        ("2026-01-01T08:30:00 08:00", "2026-01-01T08:30:00+08:00"),  # "+" lost in a URL
+        ("2026-01-01T00:30:00Z", "2026-01-01T00:30:00+00:00"),
+        (" 2026-01-01 ", "2026-01-01T00:00:00+08:00"),
+    ],
+)
+def test_since_takes_iso_moments(text, expected):
+    assert service.parse_since(text).isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2026-13-01", "2026-01-01T25:00", "1999-12-31"])
+def test_since_refuses_what_is_not_a_moment(text):
+    from portal.refusal import Refusal
+
+    with pytest.raises(Refusal) as refused:
+        service.parse_since(text)
+    assert refused.value.message.startswith("起始时间")
+
+
+def test_export_since_from_the_command_line(registered, runner, tmp_path):
+    out = tmp_path / "since.json"
+    result = runner.invoke(
+        args=["export", "year", "--since", "2025-12-01", "--format", "json", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["since"] == "2025-12-01T00:00:00+08:00" and summary["records"] == 2
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert {r["year"] for r in document["records"]} == {2025}
+    bad = runner.invoke(args=["export", "year", "--since", "soon", "--out", str(out)])
+    assert bad.exit_code == 2 and "起始时间" in bad.output
+    neither = runner.invoke(args=["export", "year", "--out", str(out)])
+    assert neither.exit_code == 2 and "请指定年度" in neither.output
