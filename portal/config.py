@@ -62,6 +62,10 @@ class Defaults:
     JOBS_SQLITE_PATH = None  # default instance/jobs.sqlite3
     JOBS_IMMEDIATE = False
     JOBS_RESULT_FOLDER = None  # default instance/jobs: result files and uploads of jobs
+    # Reading every row of an uploaded workbook (in the job or the command line) runs in a child
+    # process stopped after this many seconds or this much memory beyond its parent's (23.1)
+    IMPORT_PARSE_SECONDS = 120
+    IMPORT_PARSE_MEMORY_MB = 512
     # Storage: staff see a banner below this much free space or when the instance cannot be
     # written (checked at most every STORAGE_CHECK_SECONDS per process)
     STORAGE_MIN_FREE_BYTES = 500 * 1024 * 1024

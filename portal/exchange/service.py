@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from io import BytesIO
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
+from portal import spreadsheets
 from portal.accounts.idnumbers import birth_date, clean_id_number, clean_uscc
 from portal.accounts.models import PersonStatus, Professional, User
 from portal.accounts.people import title_in_year
@@ -29,6 +30,7 @@ from portal.certificates.models import Certificate
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.refusal import INVALID, Refusal
+from portal.spreadsheets import safe_row
 from portal.units.models import UNIT_TYPE_LABELS, TitleSeries, Unit
 
 EXPORT_FORMAT = "county-registration-export/1"
@@ -123,7 +125,7 @@ def export_year(year: int, fmt: str, user: User | None = None, progress=None) ->
     sheet.title = f"{year}年度登记"
     sheet.append([heading for _, heading in FIELDS])
     for row in records:
-        sheet.append([row[key] for key, _ in FIELDS])
+        sheet.append(safe_row(row[key] for key, _ in FIELDS))
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -157,19 +159,21 @@ class ImportSummary:
         )
 
 
+ROSTER_MAX_ROWS = 50_000  # rows of one roster file (a county has a few thousand people)
+
+
 def read_roster(data: bytes) -> list[tuple[int, dict]]:
     """(row number, values by key) of the first sheet; a Refusal when the file is unreadable
     or a required column is missing."""
-    try:
-        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise Refusal(
-            "无法读取该文件，请上传 Excel（.xlsx）文件。", INVALID, field="file"
-        ) from error
-    try:
-        return _roster_rows(book.worksheets[0].iter_rows(values_only=True))
-    finally:
-        book.close()  # a read-only workbook holds its file until closed
+    return _roster_rows(iter(spreadsheets.read_rows(data, ROSTER_MAX_ROWS)))
+
+
+def check_roster_upload(data: bytes) -> None:
+    """In the request, before the roster is queued: a workbook whose zip is sane and whose
+    first row (peeked at, nothing more) has the required columns."""
+    if not data:
+        raise Refusal("请选择要导入的 Excel 文件。", INVALID, field="file")
+    _roster_rows(iter(spreadsheets.peek_rows(data, 1)))
 
 
 def _roster_rows(rows) -> list[tuple[int, dict]]:
@@ -226,6 +230,9 @@ def import_people(data: bytes, user: User | None = None, progress=None) -> Impor
             with db.session.begin_nested():
                 if not values.get("name"):
                     raise ValueError("姓名不能为空")
+                for key, label in (("name", "姓名"), ("unit", "工作单位")):
+                    if spreadsheets.formula_like(values.get(key)):
+                        raise ValueError(f"{label}不能以 = + - @ 开头（电子表格会把它当作公式）")
                 id_number = clean_id_number(values.get("id_number", ""))
                 if id_number in seen:
                     raise ValueError("身份证号码与前面的行重复")

@@ -8,7 +8,6 @@ from portal.exchange import service
 from portal.extensions import db
 from portal.jobs import service as jobs
 from portal.jobs.queue import huey
-from portal.refusal import INVALID, Refusal
 
 EXPORT_KIND, IMPORT_KIND = "exchange.export", "exchange.import"
 
@@ -33,8 +32,7 @@ def export_task(job_id: int) -> None:
 
 
 def submit_import(user: User, data: bytes, filename: str):
-    if not data:
-        raise Refusal("请选择要导入的 Excel 文件。", INVALID, field="file")
+    service.check_roster_upload(data)
     stored = f"upload-{secrets.token_hex(12)}.xlsx"
     with open(os.path.join(jobs.result_dir(), stored), "wb") as f:
         f.write(data)
