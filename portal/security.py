@@ -6,6 +6,8 @@ from flask import abort, current_app, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from portal.fields import bounded_int
+
 # The largest id or year an INTEGER column holds on PostgreSQL (4 bytes; every id and year here
 # is one). SQLite would take 64 bits, but a larger number than this can never name a row.
 MAX_ROUTE_INT = 2**31 - 1
@@ -16,7 +18,7 @@ MAX_PAGE = 10**9  # (page - 1) × page size stays far inside a 64-bit offset
 
 def page_number() -> int:
     """The `page` query argument for db.paginate, bounded: a huge page never reaches SQL."""
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=bounded_int)
     return page if 1 <= page <= MAX_PAGE else 1
 
 
