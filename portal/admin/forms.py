@@ -28,8 +28,7 @@ STAFF_ROLES = (
     Role.AUTHORITY_OFFICER,
     Role.PROVIDER,
     Role.ADMIN,
-    Role.AUDITOR,
-)
+)  # not the auditor: created and reset from the command line alone (三员分立, issue 23.6)
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
 _PHONE = re.compile(r"^[0-9-]{7,20}$")
 

@@ -200,7 +200,7 @@ def test_create_provider_account(app, client, admin):
 def test_disable_enable_unlock_reset(app, client, admin, make_user):
     from datetime import UTC, datetime, timedelta
 
-    target = make_user(Role.AUDITOR)
+    target = make_user(Role.BUREAU_OFFICER)  # not an auditor: see test_auditor_apart.py
     token = target.session_token
     assert client.post(f"/admin/users/{target.id}/active", data={"active": "0"}).status_code == 303
     with app.app_context():
