@@ -280,22 +280,29 @@ def bulk_print_people(user: User, unit_id: int, year: int) -> list[Professional]
     )
 
 
-def print_for_unit(user: User, professional: Professional) -> CertificatePrint:
-    """One copy of a bulk print: as a single print would be (same number, a new code)."""
+def print_for_unit(
+    user: User, professional: Professional, job_id: int | None = None
+) -> CertificatePrint:
+    """One copy of a bulk print: as a single print would be (same number, a new code), marked
+    with its job (withdrawn if the job does not finish)."""
     if professional.unit_id is None or not can_bulk_print(user, professional.unit_id):
         raise forbidden("只能批量打印本单位人员的学时登记证书。")
     declarations = registered_declarations(professional)
     if not declarations:
         raise Refusal(f"{professional.name}没有已登记的年度学时。", CONFLICT)
-    return _new_print(user, professional, declarations)
+    return _new_print(user, professional, declarations, job_id)
 
 
 def _new_print(
-    user: User, professional: Professional, declarations: list[Declaration]
+    user: User,
+    professional: Professional,
+    declarations: list[Declaration],
+    job_id: int | None = None,
 ) -> CertificatePrint:
     certificate = ensure_certificate(professional, user)
     printed = CertificatePrint(
         certificate=certificate,
+        job_id=job_id,
         code=new_code(),
         token=new_token(),
         printed_at=utcnow(),
@@ -311,6 +318,19 @@ def _new_print(
         detail=f"证书编号 {certificate.number}，登记年度 {years}",  # never the code
     )
     return printed
+
+
+def withdraw_job_prints(job_id: int) -> int:
+    """Delete the copies a bulk print job recorded but never delivered (it failed or its
+    consumer died): their codes were never on paper, and later-print notices must not count
+    them. Returns how many; the caller audits."""
+    prints = db.session.scalars(
+        sa.select(CertificatePrint).where(CertificatePrint.job_id == job_id)
+    ).all()
+    for printed in prints:
+        db.session.delete(printed)
+    db.session.flush()
+    return len(prints)
 
 
 def pdf_context(printed: CertificatePrint) -> dict:
