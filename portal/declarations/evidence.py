@@ -26,6 +26,8 @@ Decisions (documented here because reviewers ask):
 - Empty files are refused; a file above ``EVIDENCE_MAX_FILE_BYTES`` is refused, and so is a
   file that would bring the declaration's evidence above ``EVIDENCE_MAX_DECLARATION_BYTES``
   (both settings; the bureau may change them).
+- An image whose header declares more than ``PHOTO_MAX_PIXELS`` pixels is refused before it is
+  decoded (issue 23.11): decoding costs memory by pixels, not by file size.
 - Photos (JPEG, PNG) come from phone cameras: each is turned upright by its EXIF orientation,
   re-encoded without its metadata (EXIF, GPS location, camera, comments) and scaled down so its
   long side is at most ``PHOTO_LONG_SIDE`` pixels, which keeps a certificate's small print
@@ -71,6 +73,9 @@ ACCEPT = "image/*,application/pdf"
 PHOTO_LONG_SIDE = 2400  # pixels: A4 at about 200 dpi
 PHOTO_QUALITY = 85
 PHOTO_MAX_BYTES = 40 * 1024 * 1024  # a camera photo as it comes, before it is scaled down
+# Decoding costs width × height × 3–4 bytes whatever the file's size (a 233 KB PNG of 10000 ×
+# 8000 took 700 MB): refused from the header before decoding. 50 MP keeps a 48 MP phone photo.
+PHOTO_MAX_PIXELS = 50_000_000
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
 HEIC_MESSAGE = (
     "这是苹果手机的 HEIC（HEIF）格式照片，系统无法读取。请在 iPhone 的“设置 › 相机 › 格式”中选择"
@@ -276,6 +281,18 @@ def normalise_photo(content: bytes, content_type: str) -> bytes:
         return out.getvalue()
 
 
+def _pixels(content: bytes) -> int | None:
+    """Width × height from the image's header (nothing decoded), or None when unreadable."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            width, height = image.size
+    except Exception:  # Pillow raises many kinds of errors on broken files
+        return None
+    return width * height
+
+
 def _image_is_whole(content: bytes) -> bool:
     from PIL import Image
 
@@ -322,6 +339,12 @@ def check_file(content: bytes, filename: str | None) -> CheckedFile:
         if len(content) > PHOTO_MAX_BYTES:
             raise _refused_file(
                 f"照片超过 {human_size(PHOTO_MAX_BYTES)}，请降低相机分辨率或压缩后再上传。"
+            )
+        pixels = _pixels(content)
+        if pixels is not None and pixels > PHOTO_MAX_PIXELS:
+            raise _refused_file(
+                f"图片像素过多（{pixels / 1e6:.0f} 百万像素，上限 {PHOTO_MAX_PIXELS / 1e6:.0f} 百万），"
+                "请缩小尺寸或降低相机分辨率后再上传。"
             )
         if not _image_is_whole(content):
             raise _refused_file("图片文件已损坏或不完整，无法打开，请重新扫描或拍照后上传。")
