@@ -52,7 +52,8 @@ def set_security_headers(response):
         response.headers["Cache-Control"] = "no-store"
     response.headers.pop("X-Personal-Data", None)
     if request.headers.get("HX-Request") is not None or request.method == "GET":
-        response.vary.add("HX-Request")
+        for header in HTMX_HEADERS:  # what is_htmx() reads: a cache must key on all of them
+            response.vary.add(header)
     return response
 
 
@@ -95,6 +96,9 @@ def roles_required(*roles):
         return wrapped
 
     return decorator
+
+
+HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 
 
 def is_htmx() -> bool:
