@@ -227,10 +227,12 @@ def _register_hooks(app: Flask) -> None:
         now = datetime.now(UTC).timestamp()
         limit = timedelta(minutes=get_setting("IDLE_TIMEOUT_MINUTES")).total_seconds()
         last = session.get("last_seen")
-        if last is not None and now - last > limit:
-            record(
-                "auth.timeout", current_user._get_current_object(), detail="长时间无操作，自动退出"
-            )
+        # 等保: an absolute lifetime too (SESSION_MAX_HOURS, 12 by default), however busy
+        started = session.setdefault("logged_in_at", now)
+        too_long = now - started > app.config["SESSION_MAX_HOURS"] * 3600
+        if too_long or (last is not None and now - last > limit):
+            detail = "登录超过最长时长，自动退出" if too_long else "长时间无操作，自动退出"
+            record("auth.timeout", current_user._get_current_object(), detail=detail)
             storage.commit_if_possible()  # the event stands whatever the page then answers
             logout_user()
             session.clear()

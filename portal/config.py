@@ -30,6 +30,7 @@ class Defaults:
     LOGIN_LOCK_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # per address and lock window
     IDLE_TIMEOUT_MINUTES = 30
+    SESSION_MAX_HOURS = 12  # 等保: a session ends this long after the login, however busy (23.13)
 
     # Evidence files
     EVIDENCE_MAX_FILE_BYTES = 10 * 1024 * 1024
