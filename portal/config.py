@@ -79,7 +79,10 @@ class Defaults:
 
     # The audit chain's HMAC key; instance/audit_key (made on first start) when not set.
     AUDIT_KEY = None
-    AUDIT_RETENTION_MONTHS = 6  # audit events older than this are purged nightly (at least 6)
+    # 0: audit events are kept (the default, issue 22.9); otherwise at least 6 months, and the
+    # events explaining a registered year are exported to AUDIT_EXPORT_FOLDER before they go
+    AUDIT_RETENTION_MONTHS = 0
+    AUDIT_EXPORT_FOLDER = None  # default instance/audit-exports
     AUDIT_REFUSAL_WINDOW_SECONDS = 60  # one refused-access event per subject and kind per window
 
 

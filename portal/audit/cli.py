@@ -30,16 +30,26 @@ def verify():
     "--months",
     type=int,
     default=None,
-    help="保存期限（月，不少于6）；默认为系统设置“审计日志保存期限”",
+    help="保存期限（月，不少于6；0 为永久保存）；默认为系统设置“审计日志保存期限”",
+)
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="说明已登记年度的记录清理前导出到此目录（默认 instance/audit-exports）",
 )
 @needs_schema
 @refusals_exit
-def purge(months):
+def purge(months, export_dir):
     """Delete the events older than the retention period (audited; the chain stays checkable);
     checks the chain first and deletes nothing when it is broken (exit 1)."""
     from portal.settings import get_setting
 
     months = get_setting("AUDIT_RETENTION_MONTHS") if months is None else months
+    if not months:
+        click.echo(json.dumps({"months": 0, "deleted": 0, "exported": None}))
+        return
     if months < service.MIN_RETENTION_MONTHS:
         service.purge(months)  # refuses (exit 2) before anything is checked or changed
     report = service.verify()
@@ -47,9 +57,11 @@ def purge(months):
     if not report.intact:  # the old events may be the evidence: keep them
         click.echo(f"{report.summary}；未清理过期记录", err=True)
         sys.exit(1)
-    deleted = service.purge(months)
+    deleted, exported = service.purge_with_export(months, export_dir=export_dir)
     db.session.commit()
-    click.echo(json.dumps({"months": months, "deleted": deleted}, ensure_ascii=False))
+    click.echo(
+        json.dumps({"months": months, "deleted": deleted, "exported": exported}, ensure_ascii=False)
+    )
 
 
 # --- 三员分立: the auditors' accounts are the command line's (issue 23.6) ---------------------

@@ -263,7 +263,7 @@ def _settings(**overrides):
         "LOGIN_LOCK_MINUTES": "15",
         "LOGIN_MAX_FAILURES_PER_ADDRESS": "20",
         "IDLE_TIMEOUT_MINUTES": "30",
-        "AUDIT_RETENTION_MONTHS": "6",
+        "AUDIT_RETENTION_MONTHS": "0",
         "EVIDENCE_MAX_FILE_BYTES": "10",
         "EVIDENCE_MAX_DECLARATION_BYTES": "50",
         "ALLOW_TRANSITION_RULE_SET": "y",
