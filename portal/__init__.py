@@ -51,10 +51,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.wsgi_app = PublicPageCache(app, app.wsgi_app)
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
+        from portal.security import FromTrustedProxies
 
-        # request.remote_addr becomes the client's address as the nearest proxies saw it
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        # request.remote_addr becomes the client's address as the nearest proxies saw it, when
+        # the request came from one of them (TRUSTED_PROXY_ADDRESSES)
+        app.wsgi_app = FromTrustedProxies(
+            app.wsgi_app, proxies, app.config["TRUSTED_PROXY_ADDRESSES"]
+        )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -18,6 +18,9 @@ class Defaults:
     # X-Forwarded-For/-Proto. 0 = none, the socket's address is the client's. Only count proxies
     # you run: each one trusted lets a client choose the address throttles and lockouts see.
     TRUSTED_PROXIES = 0
+    # ... and their addresses (or networks): X-Forwarded-* is believed only on a connection from
+    # one of these; a client reaching the app directly cannot choose its address (issue 23.12)
+    TRUSTED_PROXY_ADDRESSES = ("127.0.0.1", "::1")
     # Served over HTTPS (directly or by the proxy): cookies only over HTTPS, and HSTS.
     HTTPS = False
     HSTS_MAX_AGE = 365 * 24 * 3600

@@ -98,6 +98,40 @@ def roles_required(*roles):
     return decorator
 
 
+class FromTrustedProxies:
+    """WSGI middleware: werkzeug's ProxyFix (the client's address and scheme from
+    X-Forwarded-For/-Proto, `count` proxies deep) for connections from the configured proxy
+    addresses only; any other connection keeps its own address and loses those headers."""
+
+    FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                 "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_FORWARDED")  # fmt: skip
+
+    def __init__(self, wsgi_app, count: int, addresses) -> None:
+        import ipaddress
+
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        self.direct = wsgi_app
+        self.fixed = ProxyFix(wsgi_app, x_for=count, x_proto=count)
+        self.networks = [ipaddress.ip_network(a, strict=False) for a in addresses]
+
+    def _trusted(self, address: str) -> bool:
+        import ipaddress
+
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        if self._trusted(environ.get("REMOTE_ADDR", "")):
+            return self.fixed(environ, start_response)
+        for key in self.FORWARDED:
+            environ.pop(key, None)
+        return self.direct(environ, start_response)
+
+
 HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 
 
