@@ -1,5 +1,6 @@
 """Configuration: defaults here, then instance/config.py, then PORTAL_* / DATABASE_URL from the environment."""
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -93,11 +94,23 @@ PRIVATE_DIR = 0o700  # instance/ and evidence/: the service account alone
 PRIVATE_FILE = 0o600  # secret_key and the SQLite database (its -wal and -shm follow its mode)
 
 
+def _tolerated(path: Path, error: OSError) -> None:
+    """An existing instance that cannot be changed (mounted read-only, another owner's) does not
+    stop the start (issue 23.3): the public pages and logins are served, and the staff banner
+    (portal.storage) says the storage cannot be written. A missing one still fails."""
+    if not path.exists():
+        raise error
+    logging.getLogger(__name__).warning("instance not writable, starting read-only: %s", error)
+
+
 def private_dir(path: str | Path) -> Path:
     """Create (or tighten) a folder only the service account may enter."""
     path = Path(path)
-    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    os.chmod(path, PRIVATE_DIR)
+    try:
+        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        os.chmod(path, PRIVATE_DIR)
+    except OSError as error:
+        _tolerated(path, error)
     return path
 
 
@@ -108,7 +121,12 @@ def private_file(path: str | Path) -> Path:
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     except FileExistsError:
-        os.chmod(path, PRIVATE_FILE)
+        try:
+            os.chmod(path, PRIVATE_FILE)
+        except OSError as error:
+            _tolerated(path, error)
+    except OSError as error:
+        _tolerated(path, error)
     return path
 
 
@@ -118,7 +136,7 @@ def _secret_key(instance_path: str, name: str = "secret_key") -> str:
     if not path.exists():
         private_file(path)
         path.write_text(secrets.token_hex(32))
-    os.chmod(path, PRIVATE_FILE)
+    private_file(path)  # tightened (where it can be)
     return path.read_text().strip()
 
 
