@@ -2,6 +2,7 @@
 
 import json
 import re
+import sys
 
 import click
 import sqlalchemy as sa
@@ -133,6 +134,12 @@ def backup(folder):
         f"备份完成：{folder}（{manifest['database']}，{rows} 行数据，"
         f"{len(manifest['files'])} 个文件，清单 manifest.json）"
     )
+    if manifest["missing"]:
+        click.echo(
+            f"注意：数据库记录的证明材料中有 {len(manifest['missing'])} 个文件在备份时已不存在："
+            + "、".join(manifest["missing"]),
+            err=True,
+        )
 
 
 @click.command("restore")
@@ -152,7 +159,18 @@ def restore(folder):
     )
     db.session.commit()
     rows = sum(manifest["rows"].values())
-    click.echo(f"恢复完成：{rows} 行数据、{len(manifest['files'])} 个文件均与清单一致。")
+    missing = manifest["missing_after_restore"]
+    if missing:
+        click.echo(
+            f"恢复完成，但数据库记录的证明材料中有 {len(missing)} 个文件缺失："
+            + "、".join(missing),
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(
+        f"恢复完成：{rows} 行数据、{len(manifest['files'])} 个文件均与清单一致，"
+        "数据库记录的每个证明材料文件都在。"
+    )
 
 
 settings = AppGroup("settings", help="系统设置 (run-time settings), as on the admin settings page.")
