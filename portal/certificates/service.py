@@ -21,6 +21,7 @@ link shows the full record, as printed; it cannot be guessed, so it is not limit
 """
 
 import base64
+import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -369,22 +370,28 @@ def lookup(text: str, ip: str) -> tuple[CertificatePrint | None, bool]:
         return found, True
     now = utcnow()
     limit = int(current_app.config.get("VERIFY_LIMIT_PER_HOUR", 20))
-    recent = db.session.scalar(
-        sa.select(sa.func.count(CertificateLookup.id)).where(
-            CertificateLookup.ip == ip, CertificateLookup.at >= now - timedelta(hours=1)
-        )
-    )
-    if recent >= limit or _unrecorded_lookups(ip, now) >= limit:
-        raise Refusal(
-            "您查验得过于频繁，请一小时后再试；扫描证书上的二维码查验不受此限制。",
-            TOO_MANY,
-            action="certificate.verify_throttle",
-        )
+    # Recorded first, then counted with itself, one lookup of an address at a time (issue
+    # 23.13: 40 parallel lookups got 21 answers for 20): PostgreSQL by an advisory lock on the
+    # address, SQLite by the write lock the insert takes. A refused lookup is rolled back.
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(ip.encode()).digest()[:8], "big", signed=True)
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
     with storage.unless_unwritable() as write:
         db.session.execute(
             sa.delete(CertificateLookup).where(CertificateLookup.at < now - timedelta(days=1))
         )
         db.session.add(CertificateLookup(ip=ip, at=now))
+    recent = db.session.scalar(
+        sa.select(sa.func.count(CertificateLookup.id)).where(
+            CertificateLookup.ip == ip, CertificateLookup.at >= now - timedelta(hours=1)
+        )
+    ) + (1 if write.failed else 0)
+    if recent > limit or (write.failed and _unrecorded_lookups(ip, now) + 1 > limit):
+        raise Refusal(
+            "您查验得过于频繁，请一小时后再试；扫描证书上的二维码查验不受此限制。",
+            TOO_MANY,
+            action="certificate.verify_throttle",
+        )
     if write.failed:
         # Disk full or read-only: the check still answers, counted in this process meanwhile.
         _remember_unrecorded(ip, now)
