@@ -39,6 +39,9 @@ class Defaults:
     # Evidence files
     EVIDENCE_MAX_FILE_BYTES = 10 * 1024 * 1024
     EVIDENCE_MAX_DECLARATION_BYTES = 50 * 1024 * 1024
+    # Quotas (issue 23.4): an unconfirmed self-registration, and every person over all years
+    EVIDENCE_QUOTA_UNCONFIRMED_BYTES = 20 * 1024 * 1024
+    EVIDENCE_QUOTA_PERSON_BYTES = 500 * 1024 * 1024
 
     # Publicity and rules
     PUBLICITY_WORKING_DAYS = 5  # never fewer (004 第十四条)

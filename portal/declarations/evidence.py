@@ -391,6 +391,69 @@ def check_declaration_room(declaration_id: int, size: int) -> None:
         )
 
 
+def person_bytes(professional_id: int) -> int:
+    """All the evidence a person's declarations hold, every year."""
+    from portal.declarations.models import Claim, Declaration, Evidence
+
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Evidence.size), 0))
+        .join(Claim, Evidence.claim_id == Claim.id)
+        .join(Declaration, Claim.declaration_id == Declaration.id)
+        .where(Declaration.professional_id == professional_id)
+    )
+    return int(total or 0)
+
+
+def check_person_room(person, size: int) -> None:
+    """Quotas (issue 23.4): an unconfirmed person (a self-registration the unit has not
+    confirmed) may upload EVIDENCE_QUOTA_UNCONFIRMED_BYTES in all; every person
+    EVIDENCE_QUOTA_PERSON_BYTES over all years."""
+    from portal.accounts.models import PersonStatus
+
+    confirmed = person.status is PersonStatus.CONFIRMED
+    limit = int(
+        get_setting(
+            "EVIDENCE_QUOTA_PERSON_BYTES" if confirmed else "EVIDENCE_QUOTA_UNCONFIRMED_BYTES"
+        )
+    )
+    used = person_bytes(person.id)
+    if used + size <= limit:
+        return
+    if not confirmed:
+        raise _refused_file(
+            f"您的注册尚待单位确认，确认前上传的证明材料合计不能超过 {human_size(limit)}"
+            f"（已用 {human_size(used)}）。请等单位确认后再上传其余材料。"
+        )
+    raise _refused_file(
+        f"您的证明材料合计不能超过 {human_size(limit)}（已用 {human_size(used)}），"
+        "请压缩后再上传，或联系县人社局。"
+    )
+
+
+def largest_users(limit: int = 20) -> list[tuple]:
+    """(person, bytes, files) of the people whose evidence takes the most room, largest first:
+    the bureau's view of the quotas."""
+    from portal.accounts.models import Professional
+    from portal.declarations.models import Claim, Declaration, Evidence
+
+    total = sa.func.sum(Evidence.size).label("bytes")
+    rows = db.session.execute(
+        sa.select(Declaration.professional_id, total, sa.func.count(Evidence.id))
+        .join(Claim, Evidence.claim_id == Claim.id)
+        .join(Declaration, Claim.declaration_id == Declaration.id)
+        .group_by(Declaration.professional_id)
+        .order_by(total.desc())
+        .limit(limit)
+    ).all()
+    people = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Professional).where(Professional.id.in_([r[0] for r in rows]))
+        )
+    }
+    return [(people[pid], int(size), count) for pid, size, count in rows]
+
+
 def new_stored_name(content_type: str) -> str:
     return uuid.uuid4().hex + EXTENSIONS[content_type]
 

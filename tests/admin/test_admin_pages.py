@@ -266,6 +266,8 @@ def _settings(**overrides):
         "AUDIT_RETENTION_MONTHS": "0",
         "EVIDENCE_MAX_FILE_BYTES": "10",
         "EVIDENCE_MAX_DECLARATION_BYTES": "50",
+        "EVIDENCE_QUOTA_UNCONFIRMED_BYTES": "20",
+        "EVIDENCE_QUOTA_PERSON_BYTES": "500",
         "ALLOW_TRANSITION_RULE_SET": "y",
         "TRAINING_PLAN_LEAD_DAYS": "15",
         "HIGHEST_ONLY_SCOPE": "clause",
