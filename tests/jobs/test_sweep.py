@@ -139,16 +139,24 @@ def test_a_finished_import_and_a_failed_one_both_delete_the_upload(app, client, 
     assert [n for n in os.listdir(jobs.result_dir()) if n.startswith("upload-")] == []
 
 
-def test_a_bulk_print_killed_half_way_leaves_no_copies(
-    app, ctx, make_unit, make_user, make_professional, make_registered_declaration, monkeypatch
-):
+@pytest.fixture
+def registered_unit(ctx, make_unit, make_user, make_professional, make_registered_declaration):
+    """(a unit's reviewer, the unit, a function registering n of its people for 2025)."""
+    unit = make_unit()
+
+    def register(n):
+        for i in range(n):
+            make_registered_declaration(make_professional(unit=unit, name=f"人员{i}"), 2025)
+        db.session.commit()
+
+    return make_user(Role.UNIT_REVIEWER, unit=unit), unit, register
+
+
+def test_a_bulk_print_killed_half_way_leaves_no_copies(app, registered_unit, monkeypatch):
     from portal.certificates import tasks as certificate_tasks
 
-    unit = make_unit()
-    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
-    for i in range(6):
-        make_registered_declaration(make_professional(unit=unit, name=f"人员{i}"), 2025)
-    db.session.commit()
+    reviewer, unit, register = registered_unit
+    register(6)
     monkeypatch.setattr(certificate_tasks, "PROGRESS_STEPS", 6)  # a commit every copy
     _die_at(monkeypatch, 3)
     with pytest.raises(Killed):
@@ -171,16 +179,11 @@ def test_a_bulk_print_killed_half_way_leaves_no_copies(
     assert db.session.scalar(sa.select(sa.func.count(CertificatePrint.id))) == 6
 
 
-def test_a_bulk_print_that_fails_leaves_no_copies(
-    app, ctx, make_unit, make_user, make_professional, make_registered_declaration, monkeypatch
-):
+def test_a_bulk_print_that_fails_leaves_no_copies(app, registered_unit, monkeypatch):
     from portal.certificates import tasks as certificate_tasks
 
-    unit = make_unit()
-    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
-    for i in range(3):
-        make_registered_declaration(make_professional(unit=unit, name=f"人员{i}"), 2025)
-    db.session.commit()
+    reviewer, unit, register = registered_unit
+    register(3)
     monkeypatch.setattr(certificate_tasks, "PROGRESS_STEPS", 3)
 
     def broken(job, data, name):
