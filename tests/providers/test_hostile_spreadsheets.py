@@ -19,7 +19,7 @@ from portal.jobs.models import Job, JobState
 from portal.providers.models import ProviderImport
 from tests.exchange.test_exchange import roster
 from tests.hostile import xlsx_bomb
-from tests.providers.conftest import list_file, make_plan, make_provider_user  # noqa: F401 (fixtures)
+from tests.providers.conftest import list_file
 
 BOMB_MESSAGE = "压缩内容异常"
 
