@@ -51,10 +51,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.wsgi_app = PublicPageCache(app, app.wsgi_app)
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
+        from portal.security import FromTrustedProxies
 
-        # request.remote_addr becomes the client's address as the nearest proxies saw it
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        # request.remote_addr becomes the client's address as the nearest proxies saw it, when
+        # the request came from one of them (TRUSTED_PROXY_ADDRESSES)
+        app.wsgi_app = FromTrustedProxies(
+            app.wsgi_app, proxies, app.config["TRUSTED_PROXY_ADDRESSES"]
+        )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -231,10 +234,12 @@ def _register_hooks(app: Flask) -> None:
         now = datetime.now(UTC).timestamp()
         limit = timedelta(minutes=get_setting("IDLE_TIMEOUT_MINUTES")).total_seconds()
         last = session.get("last_seen")
-        if last is not None and now - last > limit:
-            record(
-                "auth.timeout", current_user._get_current_object(), detail="长时间无操作，自动退出"
-            )
+        # 等保: an absolute lifetime too (SESSION_MAX_HOURS, 12 by default), however busy
+        started = session.setdefault("logged_in_at", now)
+        too_long = now - started > app.config["SESSION_MAX_HOURS"] * 3600
+        if too_long or (last is not None and now - last > limit):
+            detail = "登录超过最长时长，自动退出" if too_long else "长时间无操作，自动退出"
+            record("auth.timeout", current_user._get_current_object(), detail=detail)
             storage.commit_if_possible()  # the event stands whatever the page then answers
             logout_user()
             session.clear()

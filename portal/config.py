@@ -1,5 +1,6 @@
 """Configuration: defaults here, then instance/config.py, then PORTAL_* / DATABASE_URL from the environment."""
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -18,6 +19,9 @@ class Defaults:
     # X-Forwarded-For/-Proto. 0 = none, the socket's address is the client's. Only count proxies
     # you run: each one trusted lets a client choose the address throttles and lockouts see.
     TRUSTED_PROXIES = 0
+    # ... and their addresses (or networks): X-Forwarded-* is believed only on a connection from
+    # one of these; a client reaching the app directly cannot choose its address (issue 23.12)
+    TRUSTED_PROXY_ADDRESSES = ("127.0.0.1", "::1")
     # Served over HTTPS (directly or by the proxy): cookies only over HTTPS, and HSTS.
     HTTPS = False
     HSTS_MAX_AGE = 365 * 24 * 3600
@@ -30,10 +34,14 @@ class Defaults:
     LOGIN_LOCK_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # per address and lock window
     IDLE_TIMEOUT_MINUTES = 30
+    SESSION_MAX_HOURS = 12  # 等保: a session ends this long after the login, however busy (23.13)
 
     # Evidence files
     EVIDENCE_MAX_FILE_BYTES = 10 * 1024 * 1024
     EVIDENCE_MAX_DECLARATION_BYTES = 50 * 1024 * 1024
+    # Quotas (issue 23.4): an unconfirmed self-registration, and every person over all years
+    EVIDENCE_QUOTA_UNCONFIRMED_BYTES = 20 * 1024 * 1024
+    EVIDENCE_QUOTA_PERSON_BYTES = 500 * 1024 * 1024
 
     # Publicity and rules
     PUBLICITY_WORKING_DAYS = 5  # never fewer (004 第十四条)
@@ -62,6 +70,10 @@ class Defaults:
     JOBS_SQLITE_PATH = None  # default instance/jobs.sqlite3
     JOBS_IMMEDIATE = False
     JOBS_RESULT_FOLDER = None  # default instance/jobs: result files and uploads of jobs
+    # Reading every row of an uploaded workbook (in the job or the command line) runs in a child
+    # process stopped after this many seconds or this much memory beyond its parent's (23.1)
+    IMPORT_PARSE_SECONDS = 120
+    IMPORT_PARSE_MEMORY_MB = 512
     # Storage: staff see a banner below this much free space or when the instance cannot be
     # written (checked at most every STORAGE_CHECK_SECONDS per process)
     STORAGE_MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -74,7 +86,10 @@ class Defaults:
 
     # The audit chain's HMAC key; instance/audit_key (made on first start) when not set.
     AUDIT_KEY = None
-    AUDIT_RETENTION_MONTHS = 6  # audit events older than this are purged nightly (at least 6)
+    # 0: audit events are kept (the default, issue 22.9); otherwise at least 6 months, and the
+    # events explaining a registered year are exported to AUDIT_EXPORT_FOLDER before they go
+    AUDIT_RETENTION_MONTHS = 0
+    AUDIT_EXPORT_FOLDER = None  # default instance/audit-exports
     AUDIT_REFUSAL_WINDOW_SECONDS = 60  # one refused-access event per subject and kind per window
 
 
@@ -82,11 +97,23 @@ PRIVATE_DIR = 0o700  # instance/ and evidence/: the service account alone
 PRIVATE_FILE = 0o600  # secret_key and the SQLite database (its -wal and -shm follow its mode)
 
 
+def _tolerated(path: Path, error: OSError) -> None:
+    """An existing instance that cannot be changed (mounted read-only, another owner's) does not
+    stop the start (issue 23.3): the public pages and logins are served, and the staff banner
+    (portal.storage) says the storage cannot be written. A missing one still fails."""
+    if not path.exists():
+        raise error
+    logging.getLogger(__name__).warning("instance not writable, starting read-only: %s", error)
+
+
 def private_dir(path: str | Path) -> Path:
     """Create (or tighten) a folder only the service account may enter."""
     path = Path(path)
-    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    os.chmod(path, PRIVATE_DIR)
+    try:
+        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        os.chmod(path, PRIVATE_DIR)
+    except OSError as error:
+        _tolerated(path, error)
     return path
 
 
@@ -97,7 +124,12 @@ def private_file(path: str | Path) -> Path:
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     except FileExistsError:
-        os.chmod(path, PRIVATE_FILE)
+        try:
+            os.chmod(path, PRIVATE_FILE)
+        except OSError as error:
+            _tolerated(path, error)
+    except OSError as error:
+        _tolerated(path, error)
     return path
 
 
@@ -107,7 +139,7 @@ def _secret_key(instance_path: str, name: str = "secret_key") -> str:
     if not path.exists():
         private_file(path)
         path.write_text(secrets.token_hex(32))
-    os.chmod(path, PRIVATE_FILE)
+    private_file(path)  # tightened (where it can be)
     return path.read_text().strip()
 
 

@@ -31,14 +31,23 @@ def check_magnitude(value):
     return value
 
 
+def bounded_int(value) -> int:
+    """The one integer conversion of every query and form value (`request.args.get(...,
+    type=bounded_int)`, `coerce=bounded_int`, the Integer field): a ValueError for anything
+    that is not an integer within ±MAX_INTEGER, so 2**64 is "not a number" (the default, or
+    the field's message) and never reaches the database."""
+    return check_magnitude(int(str(value).strip()))
+
+
 class Integer(IntegerField):
+    """An integer form field bounded by bounded_int, with a Chinese message."""
+
     def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
         try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("请输入整数") from error
-        try:
-            check_magnitude(self.data)
+            self.data = bounded_int(valuelist[0])
         except ValueError:
             self.data = None
-            raise
+            raise ValueError("请输入整数") from None

@@ -95,7 +95,11 @@ class PublicPageCache:
             environ.get("SCRIPT_NAME", ""),
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
-            environ.get("HTTP_HX_REQUEST"),  # the answers Vary on it
+            # the answers Vary on these (portal.security.HTMX_HEADERS): a boosted or
+            # history-restore request gets the whole page, a plain htmx one the fragment
+            environ.get("HTTP_HX_REQUEST"),
+            environ.get("HTTP_HX_BOOSTED"),
+            environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST"),
         )
         kept = get(key, self.app)
         if kept is not None:

@@ -6,6 +6,8 @@ from flask import abort, current_app, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from portal.fields import bounded_int
+
 # The largest id or year an INTEGER column holds on PostgreSQL (4 bytes; every id and year here
 # is one). SQLite would take 64 bits, but a larger number than this can never name a row.
 MAX_ROUTE_INT = 2**31 - 1
@@ -16,7 +18,7 @@ MAX_PAGE = 10**9  # (page - 1) × page size stays far inside a 64-bit offset
 
 def page_number() -> int:
     """The `page` query argument for db.paginate, bounded: a huge page never reaches SQL."""
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=bounded_int)
     return page if 1 <= page <= MAX_PAGE else 1
 
 
@@ -50,7 +52,8 @@ def set_security_headers(response):
         response.headers["Cache-Control"] = "no-store"
     response.headers.pop("X-Personal-Data", None)
     if request.headers.get("HX-Request") is not None or request.method == "GET":
-        response.vary.add("HX-Request")
+        for header in HTMX_HEADERS:  # what is_htmx() reads: a cache must key on all of them
+            response.vary.add(header)
     return response
 
 
@@ -93,6 +96,43 @@ def roles_required(*roles):
         return wrapped
 
     return decorator
+
+
+class FromTrustedProxies:
+    """WSGI middleware: werkzeug's ProxyFix (the client's address and scheme from
+    X-Forwarded-For/-Proto, `count` proxies deep) for connections from the configured proxy
+    addresses only; any other connection keeps its own address and loses those headers."""
+
+    FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                 "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_FORWARDED")  # fmt: skip
+
+    def __init__(self, wsgi_app, count: int, addresses) -> None:
+        import ipaddress
+
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        self.direct = wsgi_app
+        self.fixed = ProxyFix(wsgi_app, x_for=count, x_proto=count)
+        self.networks = [ipaddress.ip_network(a, strict=False) for a in addresses]
+
+    def _trusted(self, address: str) -> bool:
+        import ipaddress
+
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        if self._trusted(environ.get("REMOTE_ADDR", "")):
+            return self.fixed(environ, start_response)
+        for key in self.FORWARDED:
+            environ.pop(key, None)
+        return self.direct(environ, start_response)
+
+
+HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 
 
 def is_htmx() -> bool:

@@ -345,6 +345,7 @@ ROUTES = {
         "/people/{person}/activation-code", ok=("RA", "officer"), hidden=("RB",)
     ),
     ("GET", "people.moves"): row("/people/moves", ok=STAFF_REVIEW),
+    ("GET", "people.evidence_usage"): row("/people/evidence-usage", ok=OFFICER),
     ("POST", "people.enter_move"): row("/people/moves", ok=STAFF_REVIEW),
     # Q's move to unit A: confirmed by unit A's reviewer alone.
     ("POST", "people.confirm_move"): row("/people/moves/{move}/confirm", **RA_ONLY),

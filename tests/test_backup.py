@@ -179,3 +179,39 @@ def test_backup_restore_drill_postgres(filled, runner, tmp_path, monkeypatch):
     finally:
         with target.app_context():
             db.engine.dispose()
+
+
+def test_a_backup_under_load_names_the_missing_files_and_restore_says_so(
+    filled, runner, empty_instance, tmp_path, monkeypatch
+):
+    """Issue 23.9: the files copied are the ones the copied database names; one deleted between
+    the database copy and the file copy (a busy portal) is listed, and the restore checks every
+    evidence row against the files and says which are missing."""
+    _skip_unless_sqlite(filled)
+    from portal.admin import backup as backups
+
+    folder = tmp_path / "backup-under-load"
+    real_copy = backups._copy_private
+    gone = []
+
+    def busy(source, target):
+        if not gone and source.parent == Path(filled.config["UPLOAD_FOLDER"]):
+            gone.append(source.name)
+            source.unlink()  # removed by a request after the database was copied
+        real_copy(source, target)
+
+    monkeypatch.setattr(backups, "_copy_private", busy)
+    extra = Path(filled.config["UPLOAD_FOLDER"]) / ("f" * 32 + ".pdf")
+    extra.write_bytes(b"written after the copy, named by no row")
+    result = runner.invoke(args=["backup", str(folder)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["missing"] == gone
+    assert f"evidence/{extra.name}" not in manifest["files"]
+    assert gone[0] in result.stderr
+
+    monkeypatch.undo()
+    result = _restore(empty_instance, folder)
+    assert result.exit_code == 1
+    assert "1 个文件缺失" in result.stderr and gone[0] in result.stderr
+    assert "均与清单一致" not in result.output

@@ -96,3 +96,44 @@ def test_job_result_files_are_private(app):
             assert mode(os.path.join(folder, job.result_file)) == 0o600
     finally:
         os.umask(previous)
+
+
+def test_a_read_only_instance_still_starts_and_serves_the_public_pages(tmp_path, monkeypatch):
+    """Issue 23.3: an instance folder that cannot be changed (os.chmod fails with EROFS, as on
+    a read-only mount) used to stop create_app. It starts; the board, /verify and the login
+    answer; officers see the storage banner."""
+    import errno
+
+    from portal import config
+    from portal.accounts.models import Role, User
+    from portal.accounts.service import hash_password
+    from portal.storage import service as storage
+
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(instance))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    first = create_app({"TESTING": True})  # an instance made while it was writable
+    with first.app_context():
+        db.create_all()
+        db.session.add(
+            User(username="bureau1", name="方", role=Role.BUREAU_OFFICER,
+                 password_hash=hash_password("Bureau-2026x"))
+        )  # fmt: skip
+        db.session.commit()
+        db.engine.dispose()
+
+    def read_only(path, mode, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(config.os, "chmod", read_only)
+    monkeypatch.setattr(storage, "_probe", lambda folder: False)  # what the mount answers
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    assert client.get("/board").status_code == 200
+    assert client.get("/verify/ABCDEFGHJK").status_code == 404
+    response = client.post("/login", data={"username": "bureau1", "password": "Bureau-2026x"})
+    assert response.status_code == 303
+    page = client.get("/board/batches")
+    assert page.status_code == 200 and "实例目录无法写入" in page.text
+    with app.app_context():
+        db.engine.dispose()

@@ -137,3 +137,16 @@ def test_the_store_is_bounded(app, visitor):
     for n in range(pagecache.MAX_ENTRIES + 20):
         visitor.get(f"/board?page={n + 1}")
     assert len(app.extensions["page_cache"]) <= pagecache.MAX_ENTRIES + 1
+
+
+@pytest.mark.parametrize("header", ["HX-Boosted", "HX-History-Restore-Request"])
+def test_a_boosted_or_history_request_cannot_poison_the_htmx_answer(app, visitor, header):
+    """Issue 23.10: a request with HX-Request and one of these headers gets the whole page;
+    kept under the plain htmx key, every htmx request would get the page for 60 s."""
+    whole = visitor.get("/board", headers={"HX-Request": "true", header: "true"})
+    assert "<html" in whole.text
+    assert {"HX-Request", "HX-Boosted", "HX-History-Restore-Request"} <= set(whole.vary)
+    partial = visitor.get("/board", headers={"HX-Request": "true"}).text
+    assert "<html" not in partial
+    again = visitor.get("/board", headers={"HX-Request": "true", header: "true"})
+    assert again.data == whole.data

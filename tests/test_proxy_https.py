@@ -43,7 +43,7 @@ def _verify(client, forwarded_for):
 
 
 def test_behind_one_proxy_each_client_is_counted_apart(make_app):
-    app = make_app(TRUSTED_PROXIES=1, VERIFY_LIMIT_PER_HOUR=1)
+    app = make_app(TRUSTED_PROXIES=1, TRUSTED_PROXY_ADDRESSES=["10.0.0.1"], VERIFY_LIMIT_PER_HOUR=1)
     client = app.test_client()
     assert _verify(client, "203.0.113.7") == 404
     assert _verify(client, "203.0.113.7") == 429
@@ -60,7 +60,7 @@ def test_without_trusted_proxy_the_header_is_ignored(make_app):
 
 
 def test_login_failures_are_recorded_with_the_real_address(make_app):
-    app = make_app(TRUSTED_PROXIES=1)
+    app = make_app(TRUSTED_PROXIES=1, TRUSTED_PROXY_ADDRESSES=["10.0.0.1"])
     client = app.test_client()
     client.post(
         "/login",
@@ -96,7 +96,9 @@ def test_one_attacker_behind_the_proxy_does_not_lock_out_the_office(make_app):
     from portal.accounts.models import Role, User
     from portal.accounts.service import hash_password
 
-    app = make_app(TRUSTED_PROXIES=1, LOGIN_MAX_FAILURES_PER_ADDRESS=5)
+    app = make_app(
+        TRUSTED_PROXIES=1, TRUSTED_PROXY_ADDRESSES=["10.0.0.1"], LOGIN_MAX_FAILURES_PER_ADDRESS=5
+    )
     with app.app_context():
         db.session.add(
             User(username="colleague", name="同事", role=Role.UNIT_REVIEWER,
@@ -117,3 +119,40 @@ def test_one_attacker_behind_the_proxy_does_not_lock_out_the_office(make_app):
         assert login("203.0.113.9", f"guess{n}", "wrong-Passw0rd") == 422
     assert login("203.0.113.9", "colleague", "Passw0rd!") == 429  # the guesser is paused
     assert login("203.0.113.10", "colleague", "Passw0rd!") == 303  # the office is not
+
+
+def test_forwarded_addresses_are_believed_only_from_the_proxy(make_app):
+    """Issue 23.12: with TRUSTED_PROXIES=1 and gunicorn reachable directly, a rotating
+    X-Forwarded-For bypassed every limit. Only a connection from TRUSTED_PROXY_ADDRESSES is
+    believed; a client connecting directly is counted by its own address."""
+    app = make_app(TRUSTED_PROXIES=1, TRUSTED_PROXY_ADDRESSES=["10.0.0.1"], VERIFY_LIMIT_PER_HOUR=1)
+    client = app.test_client()
+
+    def direct(forwarded_for):
+        return client.get(
+            "/verify/ABCDEFGHJK",
+            headers={"X-Forwarded-For": forwarded_for},
+            environ_base={"REMOTE_ADDR": "198.18.0.9"},  # not the proxy
+        ).status_code
+
+    assert direct("203.0.113.1") == 404
+    assert direct("203.0.113.2") == 429  # a new forged address each time changes nothing
+    assert direct("203.0.113.3") == 429
+    assert _verify(client, "203.0.113.1") == 404  # through the proxy: that client's own count
+
+
+def test_the_default_trusted_proxy_is_the_local_one(make_app):
+    app = make_app(TRUSTED_PROXIES=1, VERIFY_LIMIT_PER_HOUR=1)
+    client = app.test_client()
+
+    def via(remote, forwarded_for):
+        return client.get(
+            "/verify/ABCDEFGHJK",
+            headers={"X-Forwarded-For": forwarded_for},
+            environ_base={"REMOTE_ADDR": remote},
+        ).status_code
+
+    assert via("127.0.0.1", "203.0.113.1") == 404
+    assert via("127.0.0.1", "203.0.113.2") == 404  # nginx on the same machine: believed
+    assert via("192.0.2.50", "203.0.113.3") == 404
+    assert via("192.0.2.50", "203.0.113.4") == 429  # directly: its own address

@@ -2,7 +2,7 @@
 (declaration.source "ELSEWHERE") names that county.
 
 Revision ID: 0022_exchange
-Revises: 0017_audit_chain
+Revises: 0021_hardening
 Create Date: 2026-12-07 03:00:00
 
 """
@@ -14,7 +14,7 @@ import portal.models_base
 
 # revision identifiers, used by Alembic.
 revision = '0022_exchange'
-down_revision = '0017_audit_chain'
+down_revision = '0021_hardening'
 branch_labels = None
 depends_on = None
 

@@ -21,7 +21,7 @@ def _start_session(user) -> None:
     """A fresh session (nothing carried over from before the login) for this user."""
     session.clear()
     login_user(user)
-    session["last_seen"] = datetime.now(UTC).timestamp()
+    session["last_seen"] = session["logged_in_at"] = datetime.now(UTC).timestamp()
 
 
 def _next_url() -> str:

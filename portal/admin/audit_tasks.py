@@ -1,5 +1,5 @@
 """The audit log's nightly work: check the chain, purge what is past the retention period
-(AUDIT_RETENTION_MONTHS, at least 6), and write the counts of refused access that no later event
+(AUDIT_RETENTION_MONTHS: 0 keeps everything, the default; else at least 6), and write the counts of refused access that no later event
 carried. The auditor's page shows the last run."""
 
 from portal.audit import service as audit
@@ -23,10 +23,13 @@ def nightly() -> str:
     if not report.intact:
         raise Refusal(f"{report.summary}；本次未清理过期记录", CONFLICT)
     months = get_setting("AUDIT_RETENTION_MONTHS")
-    deleted = audit.purge(months)
+    if not months:
+        return f"{report.summary}；审计记录永久保存，未清理；汇总拒绝访问计数 {summarised} 项"
+    deleted, exported = audit.purge_with_export(months)
     db.session.commit()
+    kept = f"（清理前已导出到 {exported}）" if exported else ""
     return (
-        f"{report.summary}；清理保存超过 {months} 个月的记录 {deleted} 条；"
+        f"{report.summary}；清理保存超过 {months} 个月的记录 {deleted} 条{kept}；"
         f"汇总拒绝访问计数 {summarised} 项"
     )
 

@@ -71,6 +71,30 @@ def _revision(counts: dict[str, int], connection) -> str:
     return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() or ""
 
 
+# The tables and columns that name files under UPLOAD_FOLDER (evidence, plans' programmes).
+STORED_FILES = (("evidence", "stored_name"), ("training_plan", "programme_stored"))
+
+
+def _stored_names(connection) -> set[str]:
+    """The files the database names (issue 23.9): a backup copies these, a restore checks them."""
+    tables = set(sa.inspect(connection).get_table_names())
+    names: set[str] = set()
+    for table, column in STORED_FILES:
+        if table in tables:
+            names.update(
+                name
+                for (name,) in connection.execute(
+                    sa.select(sa.column(column)).select_from(sa.table(table)).distinct()
+                )
+                if name
+            )
+    return names
+
+
+def missing_files(connection, folder: Path) -> list[str]:
+    return sorted(name for name in _stored_names(connection) if not (folder / name).is_file())
+
+
 def create(folder: str | Path) -> dict:
     """Write a backup of this instance into `folder` (new or empty); return its manifest."""
     folder = Path(folder)
@@ -93,6 +117,7 @@ def create(folder: str | Path) -> dict:
         with engine.connect() as connection:
             counts = _table_counts(connection)
             revision = _revision(counts, connection)
+            named = _stored_names(connection)
         engine.dispose()
     elif dialect == "postgresql":
         target = folder / PG_DUMP
@@ -102,6 +127,7 @@ def create(folder: str | Path) -> dict:
             snapshot = connection.execute(sa.text("SELECT pg_export_snapshot()")).scalar()
             counts = _table_counts(connection)
             revision = _revision(counts, connection)
+            named = _stored_names(connection)
             private_file(target)
             _run(["pg_dump", "-Fc", "--no-owner", f"--snapshot={snapshot}", "-f", str(target)])
             connection.rollback()
@@ -110,10 +136,17 @@ def create(folder: str | Path) -> dict:
     files = [target]
     evidence = Path(current_app.config["UPLOAD_FOLDER"])
     private_dir(folder / "evidence")
-    for path in sorted(evidence.iterdir()) if evidence.exists() else []:
-        if path.is_file() and not path.name.startswith(".tmp-"):
-            _copy_private(path, folder / "evidence" / path.name)
-            files.append(folder / "evidence" / path.name)
+    missing = []
+    # The files the copied database names, not what the folder holds now: under load a file may
+    # be written after the copy (not needed) or removed before it is copied (said so).
+    for name in sorted(named):
+        try:
+            _copy_private(evidence / name, folder / "evidence" / name)
+        except FileNotFoundError:
+            missing.append(name)
+            (folder / "evidence" / name).unlink(missing_ok=True)
+            continue
+        files.append(folder / "evidence" / name)
     for name in KEY_FILES:
         source = Path(current_app.instance_path) / name
         if source.is_file():
@@ -125,6 +158,7 @@ def create(folder: str | Path) -> dict:
         "database": dialect,
         "revision": revision,
         "rows": counts,
+        "missing": missing,  # named by the database, not on disk when the backup was taken
         "files": {
             path.relative_to(folder).as_posix(): {
                 "sha256": _sha256(path),
@@ -234,6 +268,7 @@ def restore(folder: str | Path) -> dict:
         current_app.config["AUDIT_KEY"] = audit_key.read_text().strip()
     with db.engine.connect() as connection:
         counts = _table_counts(connection)
+        manifest["missing_after_restore"] = missing_files(connection, evidence)
     if counts != manifest["rows"]:
         raise Refusal("恢复后的数据行数与备份清单不符，请检查后重试。", INVALID)
     return manifest

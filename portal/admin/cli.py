@@ -2,6 +2,7 @@
 
 import json
 import re
+import sys
 
 import click
 import sqlalchemy as sa
@@ -89,25 +90,30 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     confirmation_prompt="再次输入密码 (repeat)",
     help="至少8位，含大写字母、小写字母、数字、符号中的3类",
 )
+@refusals_exit
 def create_admin(username: str, name: str, password: str):
     """Create an admin account."""
-    username = username.strip()
-    name = name.strip()
+    user = create_staff_from_cli(Role.ADMIN, username, name, password)
+    db.session.commit()
+    click.echo(f"已创建系统管理员：{user.username}")
+
+
+def create_staff_from_cli(role: Role, username: str, name: str, password: str) -> User:
+    """An account made on the command line (the admin's first, the auditors'): checked like the
+    page's, audited as done by "cli"."""
+    username, name = username.strip(), name.strip()
     if not username or not name:
-        raise click.ClickException("用户名和姓名不能为空")
+        raise Refusal("用户名和姓名不能为空", INVALID)
     problems = password_problems(password, username=username)
     if problems:
-        raise click.ClickException("密码不符合要求：" + "；".join(problems))
+        raise Refusal("密码不符合要求：" + "；".join(problems), INVALID)
     if db.session.scalar(sa.select(User).filter_by(username=username)) is not None:
-        raise click.ClickException(f"用户名“{username}”已存在")
-    user = User(
-        username=username, name=name, role=Role.ADMIN, password_hash=hash_password(password)
-    )
+        raise Refusal(f"用户名“{username}”已存在", INVALID)
+    user = User(username=username, name=name, role=role, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
-    record("user.create", user, detail=f"create-admin {username}", username="cli")
-    db.session.commit()
-    click.echo(f"已创建系统管理员：{username}")
+    record("user.create", user, detail=f"命令行创建（{role.label}）{username}", username="cli")
+    return user
 
 
 @click.command("backup")
@@ -128,6 +134,12 @@ def backup(folder):
         f"备份完成：{folder}（{manifest['database']}，{rows} 行数据，"
         f"{len(manifest['files'])} 个文件，清单 manifest.json）"
     )
+    if manifest["missing"]:
+        click.echo(
+            f"注意：数据库记录的证明材料中有 {len(manifest['missing'])} 个文件在备份时已不存在："
+            + "、".join(manifest["missing"]),
+            err=True,
+        )
 
 
 @click.command("restore")
@@ -147,7 +159,18 @@ def restore(folder):
     )
     db.session.commit()
     rows = sum(manifest["rows"].values())
-    click.echo(f"恢复完成：{rows} 行数据、{len(manifest['files'])} 个文件均与清单一致。")
+    missing = manifest["missing_after_restore"]
+    if missing:
+        click.echo(
+            f"恢复完成，但数据库记录的证明材料中有 {len(missing)} 个文件缺失："
+            + "、".join(missing),
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(
+        f"恢复完成：{rows} 行数据、{len(manifest['files'])} 个文件均与清单一致，"
+        "数据库记录的每个证明材料文件都在。"
+    )
 
 
 settings = AppGroup("settings", help="系统设置 (run-time settings), as on the admin settings page.")

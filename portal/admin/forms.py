@@ -8,7 +8,6 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
-    NumberRange,
     ValidationError,
 )
 from wtforms.validators import Optional as OptionalValidator
@@ -29,8 +28,7 @@ STAFF_ROLES = (
     Role.AUTHORITY_OFFICER,
     Role.PROVIDER,
     Role.ADMIN,
-    Role.AUDITOR,
-)
+)  # not the auditor: created and reset from the command line alone (三员分立, issue 23.6)
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
 _PHONE = re.compile(r"^[0-9-]{7,20}$")
 
@@ -149,6 +147,16 @@ class ResetPasswordForm(FlaskForm, _PasswordPair):
 def settings_form(values: dict):
     """A form with one field per run-time setting, filled with the current values."""
 
+    def _within(spec):
+        """The setting's own check (its range, or its off value), in the units typed."""
+
+        def check(form, field):
+            value = field.data * 1024 * 1024 if spec.kind == "mb" else field.data
+            if field.data is not None and (problem := spec.problem(value)):
+                raise ValidationError(problem)
+
+        return check
+
     class SettingsForm(FlaskForm):
         """Its fields are added below, one per setting."""
 
@@ -161,10 +169,7 @@ def settings_form(values: dict):
             field = Integer(
                 spec.label,
                 description=spec.help,
-                validators=[
-                    InputRequired("请填写"),
-                    NumberRange(spec.minimum, spec.maximum, spec.too_small or spec.range_message()),
-                ],
+                validators=[InputRequired("请填写"), _within(spec)],
             )
         setattr(SettingsForm, spec.key, field)
     data = {

@@ -3,18 +3,31 @@ changed (before → after). Services flush, never commit."""
 
 from datetime import datetime
 
-from portal.accounts.models import ROLE_LABELS, User
+from portal.accounts.models import ROLE_LABELS, Role, User
 from portal.accounts.service import hash_password
 from portal.audit.service import record
 from portal.clock import local_time
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.refusal import CONFLICT, INVALID, Refusal
+from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal
 from portal.settings import SETTINGS, display, get_setting, set_setting
 from portal.units.models import Authority, Unit
 
+AUDITOR_APART = (
+    "安全审计员账号只能在命令行（flask audit create-auditor / reset-auditor）创建和重置密码，"
+    "系统管理员不能办理（三员分立）。"
+)
 
-def create_user(actor: User, data: dict, now: datetime | None = None) -> User:
+
+def check_auditor_apart(actor: User | None, role: Role, action: str, obj=None) -> None:
+    """三员分立 (issue 23.6): an auditor account is created or reset from the command line
+    (actor None) or by another auditor, never by an admin; the refusal is audited as `action`."""
+    if role is Role.AUDITOR and actor is not None and actor.role is not Role.AUDITOR:
+        raise Refusal(AUDITOR_APART, FORBIDDEN, action=action, obj=obj, user=actor)
+
+
+def create_user(actor: User | None, data: dict, now: datetime | None = None) -> User:
+    check_auditor_apart(actor, Role(data["role"]), "user.create")
     data = dict(data)
     password = data.pop("password")
     user = User(**data, password_hash=hash_password(password), password_changed_at=now or utcnow())
@@ -53,15 +66,24 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
     )
 
 
-def reset_password(actor: User, user: User, password: str, now: datetime | None = None) -> None:
+def reset_password(
+    actor: User | None, user: User, password: str, now: datetime | None = None
+) -> None:
     """A temporary password set by an admin; clears a lock and ends the user's sessions."""
+    check_auditor_apart(actor, user.role, "user.reset_password", user)
     user.password_hash = hash_password(password)
     user.password_changed_at = now or utcnow()
     user.failed_logins = 0
     user.locked_until = None
     user.rotate_session()
     db.session.flush()
-    record("user.reset_password", user, user=actor, detail=f"{user.username}：重置为临时密码")
+    record(
+        "user.reset_password",
+        user,
+        user=actor,
+        username=None if actor is not None else "cli",
+        detail=f"{user.username}：重置为临时密码",
+    )
 
 
 def unlock(actor: User, user: User) -> None:

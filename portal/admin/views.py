@@ -53,6 +53,8 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
     form = UserForm()
+    if request.method == "POST" and request.form.get("role") == Role.AUDITOR.value:
+        service.check_auditor_apart(current_user, Role.AUDITOR, "user.create")
     if form.validate_on_submit():
         user = service.create_user(current_user, form.data_for_service())
         flash(f"已创建账号“{user.username}”。请将初始密码当面告知本人。", "success")
@@ -84,6 +86,7 @@ def user_unlock(user_id):
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 def user_password(user_id):
     user = db.get_or_404(User, user_id)
+    service.check_auditor_apart(current_user, user.role, "user.reset_password", user)
     form = ResetPasswordForm(user)
     if form.validate_on_submit():
         service.reset_password(current_user, user, form.password.data)

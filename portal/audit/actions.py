@@ -94,6 +94,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
     "证书": {
         "certificate.issue": "发放证书编号",
         "certificate.print": "打印证书",
+        "certificate.print_withdrawn": "撤销未完成批量打印的打印件",
         "certificate.verify_throttle": "地址限制证书查验",
     },
     "学时验证": {
@@ -126,6 +127,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "audit.purge": "清理过期审计日志",
         "backup.create": "备份数据",
         "backup.restore": "从备份恢复",
+        "job.abandoned": "后台任务进程停止，任务标为失败",
     },
 }
 
@@ -157,6 +159,7 @@ OBJECT_TYPES: dict[str, str] = {
     "objection": "异议",
     "certificate": "学时登记证书",
     "certificateprint": "证书打印件",
+    "job": "后台任务",
     "workdayoverride": "工作日调整",
     "trainingplan": "培训计划",
     "provider": "施教机构",

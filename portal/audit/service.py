@@ -294,22 +294,83 @@ def verify(actor=None, *, audited: bool = True) -> "chain.Report":
     return report
 
 
-def purge(months: int, actor=None, now: datetime | None = None) -> int:
-    """Delete the events older than `months` months (never fewer than 6) and record the purge,
-    naming the new anchor, as a chained event. Returns the events deleted; the caller commits."""
+def purge(months: int, actor=None, now: datetime | None = None, export_dir=None) -> int:
+    """purge_with_export's count of deleted events."""
+    return purge_with_export(months, actor, now, export_dir)[0]
+
+
+def purge_with_export(
+    months: int, actor=None, now: datetime | None = None, export_dir=None
+) -> tuple[int, str | None]:
+    """Delete the events older than `months` months and record the purge, naming the new anchor,
+    as a chained event (issue 22.9). 0 months keeps everything (the default); otherwise never
+    fewer than 6. Events that explain a registered year (from the earliest submission of a year
+    still registered on) are never deleted without first being written, whole, to a file in
+    `export_dir` (default AUDIT_EXPORT_FOLDER, instance/audit-exports) that the auditor keeps;
+    the purge names that file. Returns (deleted, the export file or None); the caller commits."""
+    if not months:
+        return 0, None
     if months < MIN_RETENTION_MONTHS:
         raise Refusal(f"审计日志保存期限不能少于 {MIN_RETENTION_MONTHS} 个月", INVALID)
     now = now or utcnow()
     cutoff = months_before(now, months)
+    explained = oldest_explained_moment()
+    exported = None
+    if explained is not None and cutoff > explained:
+        exported = export_before(cutoff, export_dir)
     deleted, anchor_seq, anchor_hash = chain.purge_prefix(db.session, cutoff)
     anchor = chain.ANCHOR_TEXT.format(seq=anchor_seq, hash=anchor_hash or "（无）")
+    kept = f"；删除前已将其中说明已登记年度的记录导出到 {exported}" if exported else ""
     record(
         "audit.purge",  # chain.PURGE_ACTION
         user=actor,
         detail=f"保存期限 {months} 个月：删除 {cutoff.date().isoformat()} 之前的审计记录 "
-        f"{deleted} 条；{anchor}",
+        f"{deleted} 条；{anchor}{kept}",
     )
-    return deleted
+    return deleted, exported
+
+
+def oldest_explained_moment() -> datetime | None:
+    """When the events explaining the oldest registered year began: the earliest submission
+    (or, for a paper year, registration) of a declaration still registered. Read from the
+    table itself: the audit layer sits below the declarations (their enum is stored by name)."""
+    from portal.models_base import UTCDateTime
+
+    table = sa.table(
+        "declaration",
+        sa.column("status"),
+        sa.column("submitted_at", UTCDateTime),
+        sa.column("registered_at", UTCDateTime),
+    )
+    moment = sa.func.min(sa.func.coalesce(table.c.submitted_at, table.c.registered_at))
+    return db.session.scalar(
+        sa.select(sa.type_coerce(moment, UTCDateTime)).where(table.c.status == "REGISTERED")
+    )
+
+
+def export_before(cutoff: datetime, folder=None) -> str:
+    """Every event before `cutoff`, whole (sequence and hashes, so the chain can still be
+    checked), one JSON object a line, in a new file only the service account can read."""
+    import json
+    import os
+
+    from portal.config import private_dir
+
+    folder = private_dir(
+        folder
+        or current_app.config.get("AUDIT_EXPORT_FOLDER")
+        or os.path.join(current_app.instance_path, "audit-exports")
+    )
+    path = folder / f"audit-before-{cutoff:%Y%m%d}-{utcnow():%Y%m%d%H%M%S}.jsonl"
+    columns = AuditEvent.__table__.c
+    rows = db.session.execute(
+        sa.select(AuditEvent.__table__).where(columns.at < cutoff).order_by(columns.seq)
+    ).mappings()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(dict(row), ensure_ascii=False, default=str) + "\n")
+    return str(path)
 
 
 def months_before(moment: datetime, months: int) -> datetime:

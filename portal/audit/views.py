@@ -25,6 +25,7 @@ from portal.audit.service import record
 from portal.clock import LOCAL_TZ, local_time
 from portal.extensions import db
 from portal.security import is_htmx, page_number, require_roles
+from portal.spreadsheets import safe_cell
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 require_roles(bp, Role.AUDITOR)
@@ -134,8 +135,7 @@ def verify():
 
 def _cell(value) -> str:
     """Text for a spreadsheet cell; a leading = + - @ would be taken as a formula by Excel."""
-    text = str(value or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_cell(str(value or ""))
 
 
 CSV_HEADINGS = [

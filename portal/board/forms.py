@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.board import service as board_service
 from portal.board.service import BOARD_STATE_CHOICES, OUTCOMES
+from portal.fields import bounded_int
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -29,7 +30,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class BatchForm(FlaskForm):
-    declarations = MultiCheckboxField("公示的申报", coerce=int, validate_choice=False)
+    declarations = MultiCheckboxField("公示的申报", coerce=bounded_int, validate_choice=False)
     start = DateField(
         "公示开始日期",
         validators=[InputRequired("请选择公示开始日期")],
@@ -94,7 +95,7 @@ class BoardFilterForm(FlaskForm):
         csrf = False
 
     q = SearchField("搜索", validators=[Optional(), Length(max=50)])
-    batch = SelectField("公示批次", coerce=int, validate_choice=False, default=0)
+    batch = SelectField("公示批次", coerce=bounded_int, validate_choice=False, default=0)
     state = SelectField(
         "状态",
         choices=[("", "全部"), *BOARD_STATE_CHOICES.items()],

@@ -17,7 +17,7 @@ from portal import pagecache
 from portal.audit.service import client_ip, record_refusal
 from portal.board import forms, service
 from portal.refusal import TOO_MANY, Refusal
-from portal.security import is_htmx
+from portal.security import is_htmx, page_number
 
 bp = Blueprint("board", __name__)
 
@@ -44,7 +44,7 @@ def _render(today, public: bool) -> bytes:
         batch_id=form.batch.data or None,
         state=form.state.data or "",
         archived=bool(form.archived.data),
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
     )
     filters = {k: v for k, v in request.args.items() if k != "page"}
     rows = _rows(today, wanted, filters)

@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, ValidationError
 
 from portal.certificates.service import normalise_code
+from portal.fields import Integer, bounded_int
 
 
 class VerifyForm(FlaskForm):
@@ -27,8 +28,8 @@ class VerifyForm(FlaskForm):
 class BulkPrintForm(FlaskForm):
     """A unit's (or, for the bureau, any unit's) registered people of a year, as one PDF."""
 
-    unit = SelectField("单位", coerce=int, validators=[DataRequired("请选择单位。")])
-    year = IntegerField(
+    unit = SelectField("单位", coerce=bounded_int, validators=[DataRequired("请选择单位。")])
+    year = Integer(
         "登记年度",
         validators=[
             DataRequired("请填写年度。"),

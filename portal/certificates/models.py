@@ -38,6 +38,8 @@ class CertificatePrint(db.Model):
     printed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Snapshot of the registered years printed: [{year, general, professional, total, ...}]
     content: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The bulk print job that made this copy: withdrawn when that job does not finish.
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job.id"), index=True)
 
     certificate: Mapped[Certificate] = relationship(back_populates="prints")
 

@@ -12,6 +12,7 @@ from flask import current_app
 from pypdf import PdfReader, PdfWriter
 
 from portal.accounts.models import User
+from portal.audit.service import record
 from portal.certificates import service
 from portal.certificates.fonts import certificate_font
 from portal.certificates.pdf import render_certificate_pdf
@@ -64,7 +65,8 @@ def bulk_print(job, progress) -> str:
         step = max(1, len(people) // PROGRESS_STEPS)
         writer = PdfWriter()
         writer.page_mode = "/UseOutlines"
-        for done, (context, pdf) in enumerate(_draw(_pages(user, people), len(people), font), 1):
+        pages = _pages(user, people, job.id)
+        for done, (context, pdf) in enumerate(_draw(pages, len(people), font), 1):
             first = len(writer.pages)
             for page in PdfReader(BytesIO(pdf)).pages:
                 writer.add_page(page)
@@ -80,10 +82,10 @@ def bulk_print(job, progress) -> str:
     return f"已打印 {len(people)} 份学时登记证书（{unit.name}，{year}年度）"
 
 
-def _pages(user: User, people: list) -> Iterator[tuple[dict, str]]:
+def _pages(user: User, people: list, job_id: int) -> Iterator[tuple[dict, str]]:
     """Record each person's copy; (what it shows, its verification URL)."""
     for person in people:
-        printed = service.print_for_unit(user, person)
+        printed = service.print_for_unit(user, person, job_id)
         yield service.pdf_context(printed), service.verification_url(printed.token)
 
 
@@ -128,6 +130,18 @@ def _draw_one(page: tuple[dict, str]) -> bytes:
     context, url = page
     with app.app_context():
         return render_certificate_pdf(context, font, url)
+
+
+@jobs.undo_on_failure(KIND)
+def withdraw_unfinished(job) -> str | None:
+    """A bulk print finishes or leaves no copies (issue 23.5): the copies it recorded are
+    withdrawn when it fails or its consumer dies (audited)."""
+    count = service.withdraw_job_prints(job.id)
+    if not count:
+        return None
+    record("certificate.print_withdrawn", job, user=None, username="system",
+           detail=f"批量打印未完成，撤销已记录的 {count} 份打印件（未生成 PDF）")  # fmt: skip
+    return f"已撤销未完成的打印件 {count} 份"
 
 
 @huey.task()

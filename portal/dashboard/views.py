@@ -10,7 +10,8 @@ from wtforms.validators import Length, Optional
 from portal.accounts.models import Role
 from portal.clock import current_year
 from portal.dashboard import service
-from portal.security import is_htmx, require_roles
+from portal.fields import bounded_int
+from portal.security import is_htmx, page_number, require_roles
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 require_roles(bp, Role.UNIT_REVIEWER)
@@ -33,7 +34,7 @@ class PeopleFilterForm(FlaskForm):
 
 
 def _year() -> int:
-    year = request.values.get("year", type=int) or current_year()
+    year = request.values.get("year", type=bounded_int) or current_year()
     return year if 2000 <= year <= 2100 else current_year()
 
 
@@ -46,9 +47,7 @@ def index():
     valid = form.validate()
     state = form.state.data if not form.state.errors else ""
     q = form.q.data if not form.q.errors else ""
-    overview = service.unit_overview(
-        current_user, year, state=state, q=q or "", page=request.args.get("page", 1, type=int)
-    )
+    overview = service.unit_overview(current_user, year, state=state, q=q or "", page=page_number())
     template = "dashboard/_people.html" if is_htmx() else "dashboard/index.html"
     page = render_template(
         template,

@@ -11,17 +11,23 @@ Decisions (documented here because reviewers ask):
   reviewer opens. The stored content type is ``application/pdf`` and the displayed original
   name keeps its Chinese stem but gets the extension of the real content (``扫描件.jpg`` →
   ``扫描件.pdf``), so a download opens in the right program.
-- A PDF that can act by itself is refused, not flattened or cleaned: any of the names
-  ``/JavaScript``, ``/JS``, ``/Launch``, ``/EmbeddedFile(s)``, ``/AA`` (additional actions), or
-  an ``/OpenAction`` that is an action rather than a plain page destination (LibreOffice and
+- A PDF that can act by itself is refused, not flattened or cleaned. The file is parsed with
+  pypdf and its whole object graph walked (every object the cross-reference tables and streams
+  list, object streams in any filter, and everything reachable from the trailer); any key or
+  name ``/JavaScript``, ``/JS``, ``/Launch``, ``/EmbeddedFile(s)``/``/EF``, ``/AA`` (additional
+  actions), ``/XFA`` (XFA forms carry scripts), ``/RichMedia``, ``/ImportData``, ``/SubmitForm``,
+  or an ``/OpenAction`` that is an action rather than a plain page destination (LibreOffice and
   others write ``/OpenAction [3 0 R /XYZ ...]`` to choose the first view: that one is harmless
-  and accepted). Names are read with their ``#xx`` escapes decoded, in the file and inside every
-  Flate-compressed stream (object streams hide dictionaries there), so spelling ``/J#61vaScript``
-  or compressing the catalog does not slip through. Rewriting the file would change what the
-  person submitted and what its sha256 proves; a refusal asks for a clean copy instead.
+  and accepted) is refused. Names are compared as the parser decodes them (``#xx`` escapes) with
+  NUL removed, which a PDF reader takes for whitespace. A PDF that does not parse, holds more
+  than ``MAX_PDF_OBJECTS`` objects or is encrypted is refused too: what the portal cannot read,
+  it cannot vouch for. Rewriting the file would change what the person submitted and what its
+  sha256 proves; a refusal asks for a clean copy instead.
 - Empty files are refused; a file above ``EVIDENCE_MAX_FILE_BYTES`` is refused, and so is a
   file that would bring the declaration's evidence above ``EVIDENCE_MAX_DECLARATION_BYTES``
   (both settings; the bureau may change them).
+- An image whose header declares more than ``PHOTO_MAX_PIXELS`` pixels is refused before it is
+  decoded (issue 23.11): decoding costs memory by pixels, not by file size.
 - Photos (JPEG, PNG) come from phone cameras: each is turned upright by its EXIF orientation,
   re-encoded without its metadata (EXIF, GPS location, camera, comments) and scaled down so its
   long side is at most ``PHOTO_LONG_SIDE`` pixels, which keeps a certificate's small print
@@ -47,7 +53,6 @@ import os
 import re
 import unicodedata
 import uuid
-import zlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -68,6 +73,9 @@ ACCEPT = "image/*,application/pdf"
 PHOTO_LONG_SIDE = 2400  # pixels: A4 at about 200 dpi
 PHOTO_QUALITY = 85
 PHOTO_MAX_BYTES = 40 * 1024 * 1024  # a camera photo as it comes, before it is scaled down
+# Decoding costs width × height × 3–4 bytes whatever the file's size (a 233 KB PNG of 10000 ×
+# 8000 took 700 MB): refused from the header before decoding. 50 MP keeps a 48 MP phone photo.
+PHOTO_MAX_PIXELS = 50_000_000
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
 HEIC_MESSAGE = (
     "这是苹果手机的 HEIC（HEIF）格式照片，系统无法读取。请在 iPhone 的“设置 › 相机 › 格式”中选择"
@@ -87,50 +95,112 @@ _SCRIPT_START = re.compile(rb"^\s*(<\?php|<script|<!doctype|<html|<svg|@echo|\$)
 
 
 ACTIVE_PDF_NAMES = {
-    b"JavaScript": "脚本",
-    b"JS": "脚本",
-    b"Launch": "启动外部程序的动作",
-    b"EmbeddedFile": "内嵌文件",
-    b"EmbeddedFiles": "内嵌文件",
-    b"AA": "自动执行的动作",
-    b"OpenAction": "打开时自动执行的动作",
+    "JavaScript": "脚本",
+    "JS": "脚本",
+    "Launch": "启动外部程序的动作",
+    "EmbeddedFile": "内嵌文件",
+    "EmbeddedFiles": "内嵌文件",
+    "EF": "内嵌文件",
+    "AA": "自动执行的动作",
+    "OpenAction": "打开时自动执行的动作",
+    "XFA": "XFA 表单（可含脚本）",
+    "RichMedia": "多媒体内容",
+    "ImportData": "导入数据的动作",
+    "SubmitForm": "提交表单的动作",
 }
-_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)(?=\s*(.?))", re.S)  # name, next char
-_PDF_STREAM = re.compile(rb"stream\r?\n")
-_MAX_INFLATED = 64 * 1024 * 1024  # all streams together; a "zip bomb" stops being read here
+_ACTIVE_VALUES = ACTIVE_PDF_NAMES.keys() - {"OpenAction"}  # as a value (/S /JavaScript)
+MAX_PDF_OBJECTS = 200_000  # more than any scan or office export; a bomb of objects stops here
+UNREADABLE_PDF = "该 PDF 文件无法解析（已损坏或格式异常），请用“打印为 PDF”或重新扫描后再上传。"
+ENCRYPTED_PDF = "该 PDF 设置了密码或加密，核验人员无法打开，请去除密码后再上传。"
 
 
-def _pdf_name(raw: bytes) -> bytes:
-    """A PDF name with its #xx escapes decoded (/J#61vaScript is /JavaScript)."""
-    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+def _name(value) -> str:
+    """A PDF name as a PDF reader takes it: #xx escapes already decoded by the parser, NUL
+    (whitespace to a reader) removed."""
+    return str(value).lstrip("/").replace("\x00", "")
 
 
-def _pdf_texts(content: bytes):
-    """The file itself, then every stream that inflates (object streams hold dictionaries)."""
-    yield content
-    budget = _MAX_INFLATED
-    for match in _PDF_STREAM.finditer(content):
-        if budget <= 0:
-            return
-        inflater = zlib.decompressobj()
-        try:
-            data = inflater.decompress(content[match.end() :], budget)
-        except zlib.error:
-            continue
-        budget -= len(data)
-        yield data
+class _PdfWalk:
+    """Every object of a parsed PDF: all objects its cross-reference tables (and streams) list,
+    and everything reachable from the trailer, each indirect object once."""
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self.seen: set[tuple[int, int]] = set()
+        self.count = 0
+
+    def roots(self):
+        from pypdf.generic import IndirectObject
+
+        yield self.reader.trailer
+        for generation, numbers in self.reader.xref.items():
+            for number in numbers:
+                yield IndirectObject(number, generation, self.reader)
+        for number in self.reader.xref_objStm:
+            yield IndirectObject(number, 0, self.reader)
+
+    def problem(self) -> str | None:
+        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+        pending = list(self.roots())
+        while pending:
+            item = pending.pop()
+            if isinstance(item, IndirectObject):
+                key = (item.idnum, item.generation)
+                if key in self.seen:
+                    continue
+                self.seen.add(key)
+                self.count += 1
+                if self.count > MAX_PDF_OBJECTS:
+                    raise UnreadablePdf(UNREADABLE_PDF)
+                item = item.get_object()
+            if isinstance(item, DictionaryObject):
+                for key, value in item.items():
+                    name = _name(key)
+                    if name in ACTIVE_PDF_NAMES:
+                        target = value.get_object() if isinstance(value, IndirectObject) else value
+                        if not (name == "OpenAction" and isinstance(target, ArrayObject)):
+                            return ACTIVE_PDF_NAMES[name]  # an array is a first view, not an action
+                    pending.append(value)
+            elif isinstance(item, ArrayObject):
+                pending.extend(item)
+            elif isinstance(item, NameObject) and _name(item) in _ACTIVE_VALUES:
+                return ACTIVE_PDF_NAMES[_name(item)]
+        return None
 
 
 def active_pdf_content(content: bytes) -> str | None:
-    """What in a PDF could act on its own (a Chinese word for it), or None."""
-    for text in _pdf_texts(content):
-        for match in _PDF_NAME.finditer(text):
-            name = _pdf_name(match.group(1))
-            if name not in ACTIVE_PDF_NAMES:
-                continue
-            if name == b"OpenAction" and match.group(2) == b"[":
-                continue  # a page destination (the first view), not an action
-            return ACTIVE_PDF_NAMES[name]
+    """What in a PDF could act on its own (a Chinese word for it), or None. Decided by parsing
+    the file with pypdf and walking its whole object graph (object streams in any filter
+    included); a file that does not parse, or is encrypted, raises UnreadablePdf."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        encrypted = reader.is_encrypted
+        found = None if encrypted else _PdfWalk(reader).problem()
+    except Exception as error:  # pypdf raises many kinds on a broken file
+        raise UnreadablePdf(UNREADABLE_PDF) from error
+    if encrypted:
+        raise UnreadablePdf(ENCRYPTED_PDF)
+    return found
+
+
+class UnreadablePdf(Exception):
+    """A PDF that does not parse (or is encrypted): refused, its message says why."""
+
+
+def pdf_problem(content: bytes) -> str | None:
+    """The Chinese reason an uploaded PDF is refused, or None."""
+    try:
+        what = active_pdf_content(content)
+    except UnreadablePdf as error:
+        return str(error)
+    if what:
+        return (
+            f"该 PDF 含有{what}，出于安全原因不能作为证明材料。"
+            "请用“打印为 PDF”或重新扫描生成一份普通的 PDF 后再上传。"
+        )
     return None
 
 
@@ -211,6 +281,18 @@ def normalise_photo(content: bytes, content_type: str) -> bytes:
         return out.getvalue()
 
 
+def _pixels(content: bytes) -> int | None:
+    """Width × height from the image's header (nothing decoded), or None when unreadable."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            width, height = image.size
+    except Exception:  # Pillow raises many kinds of errors on broken files
+        return None
+    return width * height
+
+
 def _image_is_whole(content: bytes) -> bool:
     from PIL import Image
 
@@ -251,15 +333,18 @@ def check_file(content: bytes, filename: str | None) -> CheckedFile:
         if _SCRIPT_START.match(content[:200]):
             raise _refused_file("该文件实际是网页或脚本，不是 PDF、JPG 或 PNG，不能作为证明材料。")
         raise _refused_file("只能上传 PDF、JPG 或 PNG 格式的证明材料（按文件内容判断）。")
-    if content_type == PDF and (what := active_pdf_content(content)):
-        raise _refused_file(
-            f"该 PDF 含有{what}，出于安全原因不能作为证明材料。"
-            "请用“打印为 PDF”或重新扫描生成一份普通的 PDF 后再上传。"
-        )
+    if content_type == PDF and (problem := pdf_problem(content)):
+        raise _refused_file(problem)
     if content_type in (JPEG, PNG):
         if len(content) > PHOTO_MAX_BYTES:
             raise _refused_file(
                 f"照片超过 {human_size(PHOTO_MAX_BYTES)}，请降低相机分辨率或压缩后再上传。"
+            )
+        pixels = _pixels(content)
+        if pixels is not None and pixels > PHOTO_MAX_PIXELS:
+            raise _refused_file(
+                f"图片像素过多（{pixels / 1e6:.0f} 百万像素，上限 {PHOTO_MAX_PIXELS / 1e6:.0f} 百万），"
+                "请缩小尺寸或降低相机分辨率后再上传。"
             )
         if not _image_is_whole(content):
             raise _refused_file("图片文件已损坏或不完整，无法打开，请重新扫描或拍照后上传。")
@@ -304,6 +389,69 @@ def check_declaration_room(declaration_id: int, size: int) -> None:
             f"本年度申报的证明材料总大小不能超过 {human_size(limit)}"
             f"（已用 {human_size(used)}），请压缩后再上传。"
         )
+
+
+def person_bytes(professional_id: int) -> int:
+    """All the evidence a person's declarations hold, every year."""
+    from portal.declarations.models import Claim, Declaration, Evidence
+
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Evidence.size), 0))
+        .join(Claim, Evidence.claim_id == Claim.id)
+        .join(Declaration, Claim.declaration_id == Declaration.id)
+        .where(Declaration.professional_id == professional_id)
+    )
+    return int(total or 0)
+
+
+def check_person_room(person, size: int) -> None:
+    """Quotas (issue 23.4): an unconfirmed person (a self-registration the unit has not
+    confirmed) may upload EVIDENCE_QUOTA_UNCONFIRMED_BYTES in all; every person
+    EVIDENCE_QUOTA_PERSON_BYTES over all years."""
+    from portal.accounts.models import PersonStatus
+
+    confirmed = person.status is PersonStatus.CONFIRMED
+    limit = int(
+        get_setting(
+            "EVIDENCE_QUOTA_PERSON_BYTES" if confirmed else "EVIDENCE_QUOTA_UNCONFIRMED_BYTES"
+        )
+    )
+    used = person_bytes(person.id)
+    if used + size <= limit:
+        return
+    if not confirmed:
+        raise _refused_file(
+            f"您的注册尚待单位确认，确认前上传的证明材料合计不能超过 {human_size(limit)}"
+            f"（已用 {human_size(used)}）。请等单位确认后再上传其余材料。"
+        )
+    raise _refused_file(
+        f"您的证明材料合计不能超过 {human_size(limit)}（已用 {human_size(used)}），"
+        "请压缩后再上传，或联系县人社局。"
+    )
+
+
+def largest_users(limit: int = 20) -> list[tuple]:
+    """(person, bytes, files) of the people whose evidence takes the most room, largest first:
+    the bureau's view of the quotas."""
+    from portal.accounts.models import Professional
+    from portal.declarations.models import Claim, Declaration, Evidence
+
+    total = sa.func.sum(Evidence.size).label("bytes")
+    rows = db.session.execute(
+        sa.select(Declaration.professional_id, total, sa.func.count(Evidence.id))
+        .join(Claim, Evidence.claim_id == Claim.id)
+        .join(Declaration, Claim.declaration_id == Declaration.id)
+        .group_by(Declaration.professional_id)
+        .order_by(total.desc())
+        .limit(limit)
+    ).all()
+    people = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Professional).where(Professional.id.in_([r[0] for r in rows]))
+        )
+    }
+    return [(people[pid], int(size), count) for pid, size, count in rows]
 
 
 def new_stored_name(content_type: str) -> str:

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal import rules
 from portal.clock import LOCAL_TZ
-from portal.fields import check_magnitude
+from portal.fields import bounded_int
 from portal.models_base import utcnow
 
 DETAIL_LABELS = {**rules.DETAIL_LABELS, "date": "取得（完成）日期"}
@@ -62,7 +62,7 @@ class ChineseIntegerField(IntegerField):
             self.data = None
             return
         try:
-            self.data = check_magnitude(int(str(valuelist[0]).strip()))
+            self.data = bounded_int(valuelist[0])
         except ValueError:
             self.data = None
             raise ValueError("请填写整数") from None

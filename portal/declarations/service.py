@@ -684,6 +684,7 @@ def _store_evidence(user: User, claim: Claim, storage, *, after_submission: bool
     content = files.read_upload(storage)
     checked = files.check_file(content, getattr(storage, "filename", None))
     files.check_declaration_room(claim.declaration_id, checked.size)
+    files.check_person_room(claim.declaration.professional, checked.size)
     item = files.store(claim, checked, user.id, after_submission=after_submission)
     record(
         "evidence.add",

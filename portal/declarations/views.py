@@ -25,6 +25,7 @@ from portal.declarations import evidence as files
 from portal.declarations import forms, service
 from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
 from portal.extensions import db, login_manager
+from portal.fields import bounded_int
 from portal.formtokens.service import once
 from portal.refusal import Refusal
 from portal.security import is_htmx
@@ -129,7 +130,7 @@ def index():
 @bp.post("/open")
 @once
 def open_year():
-    year = request.form.get("year", type=int)
+    year = request.form.get("year", type=bounded_int)
     if year is None or not 1 <= year <= 9999:  # a huge number never reaches the database
         abort(400)
     declaration = service.open_declaration(current_user, year, request.form.get("rule_set") or None)
@@ -255,7 +256,7 @@ def claim_subject(year: int, claim_id: int):
 def elect(year: int):
     """就高认定项 (第二十一条4): the claim that counts, or none (the system chooses)."""
     declaration = _declaration(year)
-    claim_id = request.form.get("claim", type=int)
+    claim_id = request.form.get("claim", type=bounded_int)
     if claim_id is None:
         service.clear_election(current_user, declaration)
     else:

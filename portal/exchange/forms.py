@@ -1,11 +1,13 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, NumberRange
+
+from portal.fields import Integer
 
 
 class ExportForm(FlaskForm):
-    year = IntegerField(
+    year = Integer(
         "登记年度",
         validators=[
             DataRequired("请填写年度。"),

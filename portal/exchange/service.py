@@ -22,9 +22,10 @@ from io import BytesIO
 
 import sqlalchemy as sa
 from flask import current_app
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal import spreadsheets
 from portal.accounts.idnumbers import birth_date, clean_id_number, clean_uscc
 from portal.accounts.models import PersonStatus, Professional, User
 from portal.accounts.people import title_in_year
@@ -39,6 +40,7 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.providers.models import TrainingPlan
 from portal.refusal import INVALID, Refusal
+from portal.spreadsheets import safe_row
 from portal.units.models import UNIT_TYPE_LABELS, TitleSeries, Unit
 
 EXPORT_FORMAT = fmt_.FORMAT
@@ -218,25 +220,19 @@ def document(year: int | None, since: datetime | None, found: list[dict]) -> dic
     }
 
 
-def _cell(value):
-    """Every value the exchange workbook holds goes through here (one place for a safe-cell
-    rule for text that a spreadsheet would take as a formula)."""
-    return value
-
-
 def workbook(found: list[dict]) -> bytes:
     """The Excel face of the format: the years on the first sheet, their claims on the second."""
     book = Workbook()
     years = book.active
     years.title = fmt_.YEAR_SHEET
     claims = book.create_sheet(fmt_.CLAIM_SHEET)
-    years.append([_cell(heading) for _, heading in fmt_.YEAR_COLUMNS])
-    claims.append([_cell(heading) for _, heading in fmt_.CLAIM_COLUMNS])
+    years.append([heading for _, heading in fmt_.YEAR_COLUMNS])
+    claims.append([heading for _, heading in fmt_.CLAIM_COLUMNS])
     for row in found:
-        years.append([_cell(fmt_.column_value(row, key)) for key, _ in fmt_.YEAR_COLUMNS])
+        years.append(safe_row(fmt_.column_value(row, key) for key, _ in fmt_.YEAR_COLUMNS))
         for claim in row["claims"]:
             both = {**claim, "id_number": row["id_number"], "year": row["year"]}
-            claims.append([_cell(fmt_.column_value(both, key)) for key, _ in fmt_.CLAIM_COLUMNS])
+            claims.append(safe_row(fmt_.column_value(both, key) for key, _ in fmt_.CLAIM_COLUMNS))
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -295,19 +291,21 @@ class ImportSummary:
         )
 
 
+ROSTER_MAX_ROWS = 50_000  # rows of one roster file (a county has a few thousand people)
+
+
 def read_roster(data: bytes) -> list[tuple[int, dict]]:
     """(row number, values by key) of the first sheet; a Refusal when the file is unreadable
     or a required column is missing."""
-    try:
-        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise Refusal(
-            "无法读取该文件，请上传 Excel（.xlsx）文件。", INVALID, field="file"
-        ) from error
-    try:
-        return _roster_rows(book.worksheets[0].iter_rows(values_only=True))
-    finally:
-        book.close()  # a read-only workbook holds its file until closed
+    return _roster_rows(iter(spreadsheets.read_rows(data, ROSTER_MAX_ROWS)))
+
+
+def check_roster_upload(data: bytes) -> None:
+    """In the request, before the roster is queued: a workbook whose zip is sane and whose
+    first row (peeked at, nothing more) has the required columns."""
+    if not data:
+        raise Refusal("请选择要导入的 Excel 文件。", INVALID, field="file")
+    _roster_rows(iter(spreadsheets.peek_rows(data, 1)))
 
 
 def _roster_rows(rows) -> list[tuple[int, dict]]:
@@ -364,6 +362,9 @@ def import_people(data: bytes, user: User | None = None, progress=None) -> Impor
             with db.session.begin_nested():
                 if not values.get("name"):
                     raise ValueError("姓名不能为空")
+                for key, label in (("name", "姓名"), ("unit", "工作单位")):
+                    if spreadsheets.formula_like(values.get(key)):
+                        raise ValueError(f"{label}不能以 = + - @ 开头（电子表格会把它当作公式）")
                 id_number = clean_id_number(values.get("id_number", ""))
                 if id_number in seen:
                     raise ValueError("身份证号码与前面的行重复")

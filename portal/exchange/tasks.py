@@ -1,14 +1,10 @@
 """Export and import as background jobs (the page's way; the CLI runs the same service)."""
 
-import os
-import secrets
-
 from portal.accounts.models import User
 from portal.exchange import service
 from portal.extensions import db
 from portal.jobs import service as jobs
 from portal.jobs.queue import huey
-from portal.refusal import INVALID, Refusal
 
 EXPORT_KIND, IMPORT_KIND = "exchange.export", "exchange.import"
 
@@ -33,11 +29,8 @@ def export_task(job_id: int) -> None:
 
 
 def submit_import(user: User, data: bytes, filename: str):
-    if not data:
-        raise Refusal("请选择要导入的 Excel 文件。", INVALID, field="file")
-    stored = f"upload-{secrets.token_hex(12)}.xlsx"
-    with open(os.path.join(jobs.result_dir(), stored), "wb") as f:
-        f.write(data)
+    service.check_roster_upload(data)
+    stored = jobs.store_upload(data, ".xlsx")
     return jobs.submit(
         user, IMPORT_KIND, f"导入人员名单：{filename[:100]}", import_task, upload=stored
     )
@@ -45,13 +38,9 @@ def submit_import(user: User, data: bytes, filename: str):
 
 def import_work(job, progress) -> str:
     user = db.session.get(User, job.created_by_id)
-    path = os.path.join(jobs.result_dir(), job.params["upload"])
-    try:
-        with open(path, "rb") as f:
-            summary = service.import_people(f.read(), user=user, progress=progress)
-    finally:
-        if os.path.exists(path):
-            os.remove(path)
+    # all or nothing: the people written are committed with the job's end, and with the
+    # import's audit event (a consumer killed half-way leaves nobody half-imported)
+    summary = service.import_people(jobs.read_upload(job), user=user, progress=progress.holding())
     job.summary = summary.as_json()
     return summary.line()
 

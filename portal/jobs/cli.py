@@ -23,8 +23,19 @@ def worker(workers):
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     click.echo(f"== 后台任务进程启动（{queue.backend_name()}，{workers} 个线程）", err=True)
+    failed = service.sweep()  # jobs left running by a consumer that died (issue 23.5)
+    if failed:
+        click.echo(f"== 已将 {len(failed)} 个无人执行的任务标为失败：{failed}", err=True)
     consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()
+
+
+@jobs.command("sweep")
+@needs_schema
+def sweep():
+    """Fail the jobs left running by a consumer on this host that is gone (as every consumer
+    does when it starts); JSON out."""
+    click.echo(json.dumps({"failed": service.sweep()}))
 
 
 @jobs.command("schedule")

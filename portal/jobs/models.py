@@ -43,6 +43,9 @@ class Job(db.Model):
     summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     result_file: Mapped[str] = mapped_column(sa.String(100), default="")  # under instance/jobs/
     result_name: Mapped[str] = mapped_column(sa.String(200), default="")  # download file name
+    # The consumer process running it ("host:pid:start"), so that a consumer starting later can
+    # tell a job whose consumer died (portal.jobs.service.sweep).
+    worker: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,10 +9,13 @@ stands on its own (one certificate printed, one page of an export written).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
+import re
 import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,27 +67,50 @@ def _drop_rolled_back(session: Session) -> None:
 
 
 class Progress:
-    """progress(done, total): record how far the job got (commits)."""
+    """progress(done, total): record how far the job got (commits, unless the work holds its
+    writes for one commit at the end: `progress.holding()`)."""
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, commit: bool = True) -> None:
         self.job = job
+        self.commit = commit
 
     def __call__(self, done: int, total: int | None = None) -> None:
         self.job.done = done
         if total is not None:
             self.job.total = total
-        db.session.commit()
+        if self.commit:
+            db.session.commit()
+
+    def holding(self) -> Progress:
+        """The same progress without its commits: work that writes as it goes and must be
+        all-or-nothing (an import) commits once, when the job ends."""
+        return Progress(self.job, commit=False)
+
+
+# Per kind: what undoes the committed part of a job that did not finish (a bulk print's copies);
+# it returns a sentence for the job's message, or None. Run in the failing job's session.
+UNDO: dict[str, Callable[[Job], str | None]] = {}
+
+
+def undo_on_failure(kind: str):
+    def decorator(function):
+        UNDO[kind] = function
+        return function
+
+    return decorator
 
 
 def run(job_id: int, work: Work) -> None:
     """Run `work(job, progress)` for a queued job in a context of its own; it returns the
-    one-line Chinese summary of what it did. Failures are recorded on the job, not raised."""
+    one-line Chinese summary of what it did. Failures are recorded on the job, not raised; a
+    failed job's committed part is undone (UNDO) and its upload is deleted however it ends."""
     with task_context():
         job = db.session.get(Job, job_id)
         if job is None or job.state.finished:
             return
         job.state = JobState.RUNNING
         job.started_at = utcnow()
+        job.worker = worker_id()
         db.session.commit()
         try:
             message = work(job, Progress(job))
@@ -93,15 +119,125 @@ def run(job_id: int, work: Work) -> None:
             if not isinstance(error, Refusal):
                 log.exception("job %s failed", job_id)
             job = db.session.get(Job, job_id)
-            job.state = JobState.FAILED
-            job.message = (error.message if isinstance(error, Refusal) else f"任务出错：{error}")[
-                :500
-            ]
+            _fail(job, error.message if isinstance(error, Refusal) else f"任务出错：{error}")
         else:
             job.state = JobState.DONE
             job.message = (message or "")[:500]
-        job.finished_at = utcnow()
+            job.finished_at = utcnow()
+        finally:
+            discard_upload(job)
         db.session.commit()
+
+
+def _fail(job: Job, message: str) -> None:
+    """Mark the job failed, undo what it committed, remove its partial result files."""
+    undone = UNDO[job.kind](job) if job.kind in UNDO else None
+    job.state = JobState.FAILED
+    job.message = (message + (f"；{undone}" if undone else ""))[:500]
+    job.finished_at = utcnow()
+    job.result_file = ""
+    _remove_result_files(job)
+
+
+# --- the consumer's processes and the sweep --------------------------------------------------
+
+
+def _start_time(pid: int) -> str:
+    """When the process started (clock ticks since boot, from /proc), so a reused pid is not
+    mistaken for the consumer that died; "" where /proc is not there."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def worker_id() -> str:
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"[:100]
+
+
+def _alive(worker: str) -> bool | None:
+    """Is the consumer process named alive? None when it runs on another host (unknowable)."""
+    host, _, rest = worker.partition(":")
+    pid_text, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return None if host and host != socket.gethostname() else False
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process with this pid: it exists
+    return _start_time(pid) == started
+
+
+ABANDONED = "后台任务进程在执行中停止，任务未完成（启动后台任务进程时自动标为失败）"
+
+
+def sweep() -> list[int]:
+    """Fail the running jobs whose consumer process on this host is gone (killed, crashed,
+    the machine restarted), undoing their committed part and deleting their uploads; audited.
+    Run by every consumer as it starts (and by `flask jobs sweep`). Jobs of consumers on other
+    hosts are left to those hosts' consumers. Commits; returns the ids failed."""
+    from portal.audit.service import record
+
+    failed = []
+    running = db.session.scalars(sa.select(Job).where(Job.state == JobState.RUNNING)).all()
+    for job in running:
+        if _alive(job.worker) is not False:
+            continue
+        _fail(job, ABANDONED)
+        discard_upload(job)
+        record("job.abandoned", job, user=None, username="system", detail=job.message)
+        failed.append(job.id)
+    db.session.commit()
+    return failed
+
+
+# --- files: uploads waiting for their job, results ------------------------------------------
+
+
+def write_private(path: str, data: bytes) -> None:
+    """A new file only the service account can read (uploads and results hold personal data)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+
+
+def store_upload(content: bytes, extension: str) -> str:
+    """Keep an uploaded file for its job (job params' "upload"); deleted when the job ends."""
+    stored = f"upload-{secrets.token_hex(12)}{extension}"
+    write_private(os.path.join(result_dir(), stored), content)
+    return stored
+
+
+def read_upload(job: Job) -> bytes:
+    """The job's uploaded file, deleted as soon as it is read (and by run() in any case)."""
+    path = os.path.join(result_dir(), job.params["upload"])
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    finally:
+        discard_upload(job)
+
+
+def discard_upload(job: Job | None) -> None:
+    name = (job.params or {}).get("upload") if job is not None else None
+    if name and re.fullmatch(r"upload-[0-9a-f]{24}\.(xlsx|csv)", name):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(result_dir(), name))
+
+
+def _remove_result_files(job: Job) -> None:
+    """A failed job's files (a result written before the consumer died, an unmatched rows
+    workbook): named "<job id>-…" under the result folder."""
+    folder = result_dir()
+    for name in os.listdir(folder):
+        if name.startswith(f"{job.id}-"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(folder, name))
 
 
 def result_dir() -> str:
@@ -117,11 +253,7 @@ def save_result(job: Job, data: bytes, name: str) -> None:
     download."""
     extension = os.path.splitext(name)[1]
     stored = f"{job.id}-{secrets.token_hex(8)}{extension}"
-    descriptor = os.open(
-        os.path.join(result_dir(), stored), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
-    )
-    with os.fdopen(descriptor, "wb") as f:
-        f.write(data)
+    write_private(os.path.join(result_dir(), stored), data)
     job.result_file = stored
     job.result_name = name
 

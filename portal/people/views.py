@@ -118,6 +118,23 @@ def _show(person, status=200, **forms_given):
     return render_template("people/show.html", **context), status
 
 
+@bp.get("/evidence-usage")
+def evidence_usage():
+    """The bureau's view of the quotas (issue 23.4): whose evidence takes the most room."""
+    if current_user.role is not Role.BUREAU_OFFICER:
+        raise forbidden("只有县人社局经办人可以查看证明材料占用情况。")
+    from portal.declarations import evidence
+    from portal.settings import get_setting
+
+    return render_template(
+        "people/evidence_usage.html",
+        rows=evidence.largest_users(),
+        human_size=evidence.human_size,
+        quota=get_setting("EVIDENCE_QUOTA_PERSON_BYTES"),
+        unconfirmed_quota=get_setting("EVIDENCE_QUOTA_UNCONFIRMED_BYTES"),
+    )
+
+
 @bp.get("/<int:person_id>")
 def show(person_id):
     return _show(service.get_person(current_user, person_id))

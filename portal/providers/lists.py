@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy.orm import joinedload
 
-from portal import rules
+from portal import rules, spreadsheets
 from portal.accounts.idnumbers import clean_id_number
 from portal.accounts.models import Professional, Role, User
 from portal.audit.service import record
@@ -36,6 +36,7 @@ from portal.providers.models import (
 )
 from portal.providers.service import owns
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal
+from portal.spreadsheets import safe_cell
 
 LIST_TITLE = "继续教育合格人员简明情况汇总表"
 LIST_NEEDED = ("姓名", "身份证号码", "培训学时", "考试结果")
@@ -112,20 +113,23 @@ def _key(value) -> str:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _xlsx_rows(content: bytes, *, allow_csv: bool) -> Iterator[tuple[int, list]]:
+def _xlsx_rows(content: bytes, *, allow_csv: bool, peek: bool) -> Iterator[tuple[int, list]]:
+    """The rows of a workbook checked as a zip first: the header rows in this process (a web
+    request's peek), or every row in a child process with time and memory limits."""
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-    except Exception:  # openpyxl raises many kinds on a file that is not a workbook
+        rows = (
+            spreadsheets.peek_rows(content)
+            if peek
+            else spreadsheets.read_rows(content, MAX_ROWS + 1)
+        )
+    except Refusal as refusal:
+        if refusal.message != spreadsheets.UNREADABLE:
+            raise
         raise Refusal(UNREADABLE.format(csv="或 CSV 文件" if allow_csv else ""), INVALID) from None
-    try:
-        for number, row in enumerate(rows, start=1):
-            if number > MAX_ROWS:
-                raise Refusal(f"文件超过{MAX_ROWS}行，请分开导入。", INVALID)
-            yield number, list(row)
-    finally:
-        book.close()
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS:
+            raise Refusal(f"文件超过{MAX_ROWS}行，请分开导入。", INVALID)
+        yield number, row
 
 
 def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
@@ -143,12 +147,14 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
         yield number, row
 
 
-def _rows_of(content: bytes, filename: str, *, allow_csv: bool) -> Iterator[tuple[int, list]]:
+def _rows_of(
+    content: bytes, filename: str, *, allow_csv: bool, peek: bool = False
+) -> Iterator[tuple[int, list]]:
     if allow_csv and (filename or "").lower().endswith(".csv"):
         return _csv_rows(content)
     if not content.startswith(b"PK"):
         raise Refusal(UNREADABLE.format(csv="或 CSV 文件" if allow_csv else ""), INVALID)
-    return _xlsx_rows(content, allow_csv=allow_csv)
+    return _xlsx_rows(content, allow_csv=allow_csv, peek=peek)
 
 
 def row_estimate(content: bytes, filename: str, *, allow_csv: bool) -> int:
@@ -157,13 +163,9 @@ def row_estimate(content: bytes, filename: str, *, allow_csv: bool) -> int:
     if allow_csv and (filename or "").lower().endswith(".csv"):
         return content.count(b"\n") + 1
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # unreadable: the import itself says so
+        return spreadsheets.dimension(content)
+    except Refusal:  # unreadable: the import itself says so
         return 0
-    try:
-        return int(book.worksheets[0].max_row or 0)
-    finally:
-        book.close()
 
 
 def _reporting(rows: Iterator[tuple[int, list]], progress: Progress | None):
@@ -180,7 +182,7 @@ def precheck(content: bytes, filename: str, *, courseware: bool) -> None:
         raise Refusal("上传的文件是空的。", INVALID, field="file")
     needed = COURSEWARE_NEEDED if courseware else LIST_NEEDED
     try:
-        _header(_rows_of(content, filename, allow_csv=courseware), needed)
+        _header(_rows_of(content, filename, allow_csv=courseware, peek=True), needed)
     except Refusal as refusal:
         raise Refusal(refusal.message, INVALID, field="file") from None
 
@@ -275,13 +277,6 @@ def template(plan: TrainingPlan, rows: Iterable[tuple] = ()) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def safe_cell(value):
-    """A text cell that a spreadsheet would run as a formula is written as text (prefix ')."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _period_errors(plan: TrainingPlan, above: list) -> list[RowError]:

@@ -29,10 +29,7 @@ LIST_KIND, COURSEWARE_KIND = "providers.import_list", "providers.import_coursewa
 
 def _store(content: bytes, filename: str) -> str:
     extension = ".csv" if (filename or "").lower().endswith(".csv") else ".xlsx"
-    stored = f"upload-{secrets.token_hex(12)}{extension}"
-    with open(os.path.join(jobs.result_dir(), stored), "wb") as f:
-        f.write(content)
-    return stored
+    return jobs.store_upload(content, extension)
 
 
 def submit_list(
@@ -96,13 +93,7 @@ def import_work(job, progress) -> str:
     """Read, check and import the stored file; keep the two workbooks; say what was done."""
     entry = db.session.scalar(sa.select(ProviderImport).where(ProviderImport.job_id == job.id))
     user = db.session.get(User, job.created_by_id) if job.created_by_id else None
-    path = os.path.join(jobs.result_dir(), job.params["upload"])
-    try:
-        with open(path, "rb") as f:
-            content = f.read()
-    finally:
-        if os.path.exists(path):
-            os.remove(path)
+    content = jobs.read_upload(job)
     courseware = entry.kind is ImportKind.COURSEWARE
     progress(0, lists.row_estimate(content, entry.filename, allow_csv=courseware))
     if courseware:
@@ -127,8 +118,7 @@ def import_work(job, progress) -> str:
     if lists.not_taken(summary):
         stored = f"{job.id}-{secrets.token_hex(8)}-unmatched.xlsx"
         data = lists.unmatched_workbook(summary, None if courseware else entry.plan)
-        with open(os.path.join(jobs.result_dir(), stored), "wb") as f:
-            f.write(data)
+        jobs.write_private(os.path.join(jobs.result_dir(), stored), data)
         entry.unmatched_file = stored
     return _line(summary, courseware)
 

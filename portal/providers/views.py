@@ -24,7 +24,7 @@ from portal.providers import lists, service, tasks
 from portal.providers.forms import DecisionForm, ListUploadForm, PlanFilingForm, ProviderForm
 from portal.providers.models import PlanState
 from portal.refusal import Refusal, not_found
-from portal.security import is_htmx
+from portal.security import is_htmx, page_number
 from portal.units.models import Provider
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
@@ -250,7 +250,7 @@ def filings():
 def unmatched():
     kind = request.args.get("kind", "list")
     kind = kind if kind in lists.UNMATCHED_KINDS else "list"
-    page = lists.unmatched_rows(kind, request.args.get("page", 1, type=int))
+    page = lists.unmatched_rows(kind, page_number())
     return render_template(
         "providers/unmatched.html", page=page, kind=kind, kinds=lists.UNMATCHED_KINDS
     )

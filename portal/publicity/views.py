@@ -10,6 +10,7 @@ from portal.accounts.models import Role
 from portal.board import forms, service
 from portal.board.models import Objection, ObjectionStatus
 from portal.extensions import db
+from portal.fields import bounded_int
 from portal.jobs import service as jobs
 from portal.refusal import Refusal
 from portal.security import is_htmx, require_roles
@@ -54,7 +55,7 @@ def _opening_form(form, eligible):
 
 
 def _batches_page(form=None, status=200):
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=bounded_int)
     eligible = service.eligible_declarations(unit_id)
     form, period = _opening_form(form, eligible)
     return render_template(

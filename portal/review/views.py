@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.refusal import Refusal
 from portal.review import forms, service
 from portal.rules import DETAIL_LABELS, SUBJECT_LABELS, RuleError, get_rule_set
-from portal.security import is_htmx, require_roles
+from portal.security import is_htmx, page_number, require_roles
 from portal.settings import get_setting
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -47,7 +47,7 @@ def index():
         year=year,
         status=form.status.data,
         q=form.q.data or "",
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
     )
     template = "review/_queue.html" if is_htmx() else "review/index.html"
     return render_template(

@@ -23,9 +23,11 @@ class SettingSpec:
     group: str = ""
     choices: tuple[tuple[str, str], ...] = ()  # (value, Chinese label) of a "choice" setting
     too_small: str = ""  # the message below the minimum, where the law sets it
+    off_value: int | None = None  # a value outside the range that turns the setting off
 
     def range_message(self) -> str:
-        return f"应在{self.minimum}–{self.maximum}之间"
+        off = f"（或 {self.off_value}）" if self.off_value is not None else ""
+        return f"应在{self.minimum}–{self.maximum}之间{off}"
 
     def problem(self, value) -> str:
         """Why a value cannot be saved ("" if it can): integers within their bounds."""
@@ -34,6 +36,8 @@ class SettingSpec:
         if isinstance(value, bool) or not isinstance(value, int):
             return "请填写整数"
         number = value // (1024 * 1024) if self.kind == "mb" else value
+        if number == self.off_value:
+            return ""
         if number < self.minimum and self.too_small:
             return self.too_small
         if not self.minimum <= number <= self.maximum:
@@ -72,9 +76,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "int",
         6,
         120,
-        "不少于6个月（《网络安全法》第二十一条、等保2.0）；更早的审计记录每晚清理，"
+        "0 表示永久保存（默认）；设置期限时不少于6个月（《网络安全法》第二十一条、等保2.0），"
+        "更早的审计记录每晚清理；其中说明已登记年度的记录清理前先导出到文件（由审计员保管），"
         "清理本身记入审计日志，保留的记录仍可校验完整性",
         "安全审计",
+        off_value=0,
     ),
     SettingSpec(
         "EVIDENCE_MAX_FILE_BYTES", "单个证明材料大小上限（MB）", "mb", 1, 60, "", "证明材料"
@@ -86,6 +92,24 @@ SETTINGS: tuple[SettingSpec, ...] = (
         1,
         1000,
         "",
+        "证明材料",
+    ),
+    SettingSpec(
+        "EVIDENCE_QUOTA_UNCONFIRMED_BYTES",
+        "待确认人员的证明材料合计上限（MB）",
+        "mb",
+        1,
+        1000,
+        "自行注册、单位尚未确认的人员，确认前上传的证明材料合计不超过此数",
+        "证明材料",
+    ),
+    SettingSpec(
+        "EVIDENCE_QUOTA_PERSON_BYTES",
+        "每人证明材料合计上限（MB）",
+        "mb",
+        1,
+        100000,
+        "每名专业技术人员历年上传的证明材料合计不超过此数",
         "证明材料",
     ),
     SettingSpec(

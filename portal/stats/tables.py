@@ -7,6 +7,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from portal.spreadsheets import safe_row
 from portal.stats.service import Row, Statistics
 
 PEOPLE_COLUMNS = [
@@ -100,7 +101,7 @@ def workbook(stats: Statistics) -> bytes:
             if attribute == "by_kind":
                 values.append(row.get("clause", ""))
             values += [row[key] for key, _ in columns]
-            sheet.append(values)
+            sheet.append(safe_row(values))
         sheet.column_dimensions["A"].width = 28
     out = BytesIO()
     book.save(out)

@@ -7,8 +7,9 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.clock import current_year
+from portal.fields import bounded_int
 from portal.paging import PER_PAGE, Window
-from portal.security import is_htmx, require_roles
+from portal.security import is_htmx, page_number, require_roles
 from portal.stats import service, tables
 from portal.units.models import TitleLevel, UnitType
 
@@ -22,12 +23,12 @@ def _filters() -> service.Filters:
     args = request.args
     unit_type, level = args.get("unit_type", ""), args.get("level", "")
     return service.Filters(
-        year=args.get("year", type=int) or current_year(),
-        unit_id=args.get("unit", type=int),
+        year=args.get("year", type=bounded_int) or current_year(),
+        unit_id=args.get("unit", type=bounded_int),
         unit_type=UnitType(unit_type) if unit_type in UnitType._value2member_map_ else None,
-        series_id=args.get("series", type=int),
+        series_id=args.get("series", type=bounded_int),
         title_level=TitleLevel(level) if level in TitleLevel._value2member_map_ else None,
-        authority_id=args.get("authority", type=int),
+        authority_id=args.get("authority", type=bounded_int),
     )
 
 
@@ -36,7 +37,7 @@ def index():
     """The figures, the tables (units a page at a time: the whole list is the Excel file's) and
     the charts' data; an htmx request for another page of units gets that table alone."""
     stats = service.statistics(current_user, _filters())
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, page_number())
     units = Window(
         [r.as_dict() for r in stats.by_unit[(page - 1) * PER_PAGE : page * PER_PAGE]],
         page,

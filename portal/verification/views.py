@@ -20,7 +20,7 @@ from portal.certificates.fonts import FontNotFound, certificate_font
 from portal.paging import window
 from portal.people.service import find_by_id_number
 from portal.refusal import Refusal
-from portal.security import roles_required
+from portal.security import page_number, roles_required
 from portal.verification import forms, service
 from portal.verification.models import Verification, VerificationKind
 
@@ -46,7 +46,7 @@ def index():
         .order_by(Verification.id.desc())
         # each row shows its title series and, once superseded, what superseded it
         .options(joinedload(Verification.series), joinedload(Verification.superseded_by)),
-        request.args.get("page", 1, type=int),
+        page_number(),
     )
     return render_template(
         "verification/index.html", find=find, page=page, standing=service.standing

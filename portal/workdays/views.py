@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.accounts.models import Role
 from portal.clock import local_today
 from portal.extensions import db
+from portal.fields import bounded_int
 from portal.refusal import Refusal
 from portal.security import is_htmx, require_roles
 from portal.workdays import forms, service
@@ -16,7 +17,7 @@ require_roles(bp, Role.BUREAU_OFFICER)
 
 
 def _year() -> int:
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=bounded_int)
     return year if year and 2000 <= year <= 2100 else local_today().year
 
 

@@ -272,3 +272,18 @@ def test_an_old_last_seen_does_not_end_a_new_login(client, auth, make_user):
         session["last_seen"] = 0
     auth.login(user)
     assert client.get("/password").status_code == 200
+
+
+def test_a_busy_session_still_ends_12_hours_after_the_login(app, client, auth, make_user):
+    """Issue 23.13 (等保): an absolute session lifetime, SESSION_MAX_HOURS (12) by default."""
+    user = make_user(Role.ADMIN)
+    auth.login(user)
+    with client.session_transaction() as session:
+        session["logged_in_at"] -= 11 * 3600 + 3500
+    assert client.get("/password").status_code == 200  # active all along: still in
+    with client.session_transaction() as session:
+        session["logged_in_at"] -= 200  # now beyond 12 hours, the last page a minute ago
+    response = client.get("/password", follow_redirects=True)
+    assert response.request.path == "/login" and "登录已超时" in response.text
+    [event] = _actions(app, "auth.timeout")
+    assert event.user_id == user.id and "最长时长" in event.detail

@@ -200,7 +200,7 @@ def test_create_provider_account(app, client, admin):
 def test_disable_enable_unlock_reset(app, client, admin, make_user):
     from datetime import UTC, datetime, timedelta
 
-    target = make_user(Role.AUDITOR)
+    target = make_user(Role.BUREAU_OFFICER)  # not an auditor: see test_auditor_apart.py
     token = target.session_token
     assert client.post(f"/admin/users/{target.id}/active", data={"active": "0"}).status_code == 303
     with app.app_context():
@@ -263,9 +263,11 @@ def _settings(**overrides):
         "LOGIN_LOCK_MINUTES": "15",
         "LOGIN_MAX_FAILURES_PER_ADDRESS": "20",
         "IDLE_TIMEOUT_MINUTES": "30",
-        "AUDIT_RETENTION_MONTHS": "6",
+        "AUDIT_RETENTION_MONTHS": "0",
         "EVIDENCE_MAX_FILE_BYTES": "10",
         "EVIDENCE_MAX_DECLARATION_BYTES": "50",
+        "EVIDENCE_QUOTA_UNCONFIRMED_BYTES": "20",
+        "EVIDENCE_QUOTA_PERSON_BYTES": "500",
         "ALLOW_TRANSITION_RULE_SET": "y",
         "TRAINING_PLAN_LEAD_DAYS": "15",
         "HIGHEST_ONLY_SCOPE": "clause",

@@ -450,3 +450,18 @@ def test_the_qr_code_in_the_pdf_is_the_link_of_the_print(client, auth, person):
         for y, row in enumerate(expected)
     ]
     assert read == expected
+
+
+def test_parallel_lookups_never_pass_the_limit(app):
+    """Issue 23.13: 40 lookups at once from one address get exactly the limit's 20 answers
+    (counting and recording are one step per address), the rest 429."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    app.config["VERIFY_LIMIT_PER_HOUR"] = 20
+
+    def look(_):
+        return app.test_client().get("/verify/ABCDEFGHJK").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(look, range(40)))
+    assert answers.count(404) == 20 and answers.count(429) == 20

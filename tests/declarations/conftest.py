@@ -12,6 +12,7 @@ from portal.declarations import duplicates, service
 from portal.declarations.models import Claim, Declaration, DeclarationStatus, Evidence
 from portal.extensions import db
 from tests.conftest import PASSWORD
+from tests.hostile import plain_pdf
 
 YEAR = service.current_year()
 
@@ -28,7 +29,7 @@ def jpeg_bytes() -> bytes:
     return buffer.getvalue()
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = plain_pdf()  # a real one-page PDF: an unparsable one is refused
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from portal.declarations import service
 from portal.declarations.models import Evidence
 from portal.extensions import db
 from portal.units.models import UnitType
+from tests import hostile
 from tests.conftest import PASSWORD
 from tests.declarations.conftest import PDF_BYTES, YEAR, jpeg_bytes, png_bytes
 
@@ -268,44 +269,72 @@ def test_a_file_linked_by_split_claims_goes_with_its_last_row(app, person, make_
 # --- issue 14: active PDF content refused; drafts' files are the owner's alone ---------------
 
 
-def _zipped_object_stream(body: bytes) -> bytes:
-    import zlib
-
-    data = zlib.compress(body)
-    return (
-        b"%PDF-1.5\n4 0 obj<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length "
-        + str(len(data)).encode()
-        + b">>stream\n"
-        + data
-        + b"\nendstream endobj\n%%EOF\n"
-    )
+JS = b"<</S/JavaScript/JS(app.alert\\(1\\))>>"
 
 
 @pytest.mark.parametrize(
     ("content", "what"),
     [
-        (b"%PDF-1.4\n1 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj\n%%EOF", "脚本"),
-        (b"%PDF-1.4\n1 0 obj<</JS 2 0 R>>endobj\n%%EOF", "脚本"),
-        (b"%PDF-1.4\n1 0 obj<</S/J#61vaScript>>endobj\n%%EOF", "脚本"),  # escaped name
-        (b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction 5 0 R>>endobj\n%%EOF", "打开时自动执行"),
-        (b"%PDF-1.4\n1 0 obj<</OpenAction<</S/URI/URI(http://x)>>>>endobj", "打开时自动执行"),
-        (b"%PDF-1.4\n1 0 obj<</S/Launch/F(cmd.exe)>>endobj\n%%EOF", "启动外部程序"),
-        (b"%PDF-1.4\n1 0 obj<</Type/EmbeddedFile>>endobj\n%%EOF", "内嵌文件"),
-        (b"%PDF-1.4\n1 0 obj<</Names<</EmbeddedFiles 3 0 R>>>>endobj", "内嵌文件"),
-        (b"%PDF-1.4\n1 0 obj<</Type/Page/AA<</O 4 0 R>>>>endobj\n%%EOF", "自动执行的动作"),
-        (_zipped_object_stream(b"<</Type/Catalog/OpenAction<</S/JavaScript>>>>"), "打开时自动执行"),
+        (hostile.plain_pdf(b"/OpenAction 4 0 R", o4=JS), "脚本"),
+        (
+            hostile.plain_pdf(
+                b"/Names<</JavaScript 4 0 R>>",
+                o4=b"<</Names[(a) 5 0 R]>>",
+                o5=b"<</JS 6 0 R>>",
+                o6=hostile.stream(b"app.alert(1)"),
+            ),
+            "脚本",
+        ),
+        (hostile.plain_pdf(b"/Names<</J#61vaScript 4 0 R>>", o4=b"<<>>"), "脚本"),  # escaped name
+        (hostile.plain_pdf(b"/OpenAction<</S/URI/URI(http://x)>>"), "打开时自动执行"),
+        (
+            hostile.plain_pdf(
+                b"/Outlines 4 0 R", o4=b"<</First 5 0 R>>", o5=b"<</A<</S/Launch/F(cmd.exe)>>>>"
+            ),
+            "启动外部程序",
+        ),
+        (hostile.plain_pdf(o4=hostile.stream(b"MZ", b"/Type/EmbeddedFile")), "内嵌文件"),
+        (hostile.plain_pdf(b"/Names<</EmbeddedFiles 4 0 R>>", o4=b"<</Names[]>>"), "内嵌文件"),
+        (
+            hostile.raw_pdf(
+                {
+                    1: b"<</Type/Catalog/Pages 2 0 R>>",
+                    2: hostile.PAGE_OBJECTS[2],
+                    3: b"<</Type/Page/Parent 2 0 R/AA<</O 4 0 R>>>>",
+                    4: b"<</S/GoTo/D[3 0 R /Fit]>>",
+                }
+            ),
+            "自动执行的动作",
+        ),
+        (
+            hostile.pdf_with_object_stream(
+                {
+                    1: b"<</Type/Catalog/Pages 2 0 R/OpenAction<</S/JavaScript>>>>",
+                    **hostile.PAGE_OBJECTS,
+                }
+            ),
+            "打开时自动执行",
+        ),
+        # issue 23.2: the four variants the byte scan let through
+        (hostile.pdf_nul_separated(), "脚本"),
+        (hostile.pdf_hex_object_stream(), "脚本"),
+        (hostile.pdf_beyond_inflate_budget(), "脚本"),
+        (hostile.pdf_xfa_script(), "XFA"),
     ],
     ids=[
-        "javascript",
-        "js",
+        "openaction-js",
+        "names-javascript",
         "escaped",
-        "openaction-ref",
         "openaction-dict",
         "launch",
         "embeddedfile",
         "embeddedfiles",
         "aa",
         "compressed",
+        "nul-separated-names",
+        "hex-object-stream",
+        "beyond-inflate-budget",
+        "xfa-script",
     ],
 )
 def test_pdf_that_can_act_is_refused(logged_in, app, draft, content, what):
@@ -319,13 +348,43 @@ def test_pdf_that_can_act_is_refused(logged_in, app, draft, content, what):
 @pytest.mark.parametrize(
     "content",
     [
+        b"%PDF-1.4\n1 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj\n%%EOF",  # no xref, no trailer
+        b"%PDF-1.4\n%just a header\n",
+        hostile.plain_pdf()[:-40],  # cut short
+    ],
+    ids=["fragment", "header-only", "truncated"],
+)
+def test_a_pdf_that_does_not_parse_is_refused(logged_in, app, draft, content):
+    response = upload(logged_in, draft.claims[0], content, "结业证书.pdf")
+    assert response.status_code == 422
+    assert "无法解析" in response.text
+    assert stored(app) == []
+
+
+def test_an_encrypted_pdf_is_refused(logged_in, app, draft):
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt("secret")
+    out = io.BytesIO()
+    writer.write(out)
+    response = upload(logged_in, draft.claims[0], out.getvalue(), "结业证书.pdf")
+    assert response.status_code == 422 and "加密" in response.text
+    assert stored(app) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
         PDF_BYTES,
         # LibreOffice's first view: a page destination, not an action
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction[3 0 R /XYZ null null 0]>>endobj\n%%EOF",
+        hostile.plain_pdf(b"/OpenAction[3 0 R /XYZ null null 0]"),
+        hostile.plain_pdf(b"/OpenAction 4 0 R", o4=b"[3 0 R /Fit]"),
         # a subset font whose name starts with AA, and a /JSON-like longer name
-        b"%PDF-1.4\n1 0 obj<</BaseFont/AAAAAA+SimSun/JSX 1>>endobj\n%%EOF",
+        hostile.plain_pdf(o4=b"<</Type/Font/BaseFont/AAAAAA+SimSun/JSX 1>>"),
     ],
-    ids=["plain", "openaction-destination", "look-alike-names"],
+    ids=["plain", "openaction-destination", "openaction-destination-ref", "look-alike-names"],
 )
 def test_plain_pdf_is_accepted(logged_in, app, draft, content):
     response = upload(logged_in, draft.claims[0], content, "结业证书.pdf")

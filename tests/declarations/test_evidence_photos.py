@@ -137,3 +137,21 @@ def test_upload_field_offers_the_camera_and_several_files(logged_in, draft):
         in page
     )
     assert f'id="camera-{claim}" name="file" accept="image/*" capture="environment"' in page
+
+
+def test_an_image_of_too_many_pixels_is_refused_before_decoding(logged_in, app, draft, monkeypatch):
+    """Issue 23.11: a 10000 × 8000 PNG of a few hundred KB would cost a worker 700 MB."""
+    from PIL import ImageFile
+
+    from tests.hostile import huge_png
+
+    content = huge_png(10000, 8000)
+    assert len(content) < 300_000
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    response = post(logged_in, draft.claims[0], ("巨图.png", content))
+    assert response.status_code == 422 and "像素过多" in response.text
+    assert os.listdir(app.config["UPLOAD_FOLDER"]) == []

@@ -17,8 +17,9 @@ from portal.extensions import db
 from portal.refusal import Refusal
 from portal.units.models import UnitType
 from tests.conftest import logged_in as login
+from tests.hostile import plain_pdf
 
-PDF = b"%PDF-1.4\n%paper certificate\n"
+PDF = plain_pdf()
 
 
 def scan(content=PDF, name="2022年证书.pdf"):

@@ -187,7 +187,9 @@ def test_the_programme_file_is_kept_with_the_plan(app, client, auth, make_provid
 
     owner, other = make_provider_user("甲基地"), make_provider_user("乙基地")
     auth.login(owner)
-    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+    from tests.hostile import plain_pdf
+
+    pdf = plain_pdf()
     data = {**_form(date(date.today().year + 1, 6, 1)), "programme": (BytesIO(pdf), "培训方案.pdf")}
     response = client.post("/providers/plans/new", data=data)
     assert response.status_code == 303

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.review import service as review
 from portal.stats import service
 from portal.units.models import Authority, TitleLevel, TitleSeries, UnitType
+from tests.hostile import plain_pdf
 
 TRAINING_10 = {"kind": "training", "facts": {"days": 10}, "subject": "professional"}  # 60 h
 
@@ -362,7 +363,7 @@ def test_a_paper_year_counts_under_its_own_row(ctx, make_professional, make_user
     person = make_professional(unit=None)
     officer = make_user(Role.BUREAU_OFFICER)
     paper.enter_paper_year(
-        officer, person, 2022, 30, 60, FileStorage(io.BytesIO(b"%PDF-1.4\n"), "2022.pdf")
+        officer, person, 2022, 30, 60, FileStorage(io.BytesIO(plain_pdf()), "2022.pdf")
     )
     db.session.commit()
     stats = service.statistics(None, service.Filters(2022))

@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.review import service as review
 from portal.stats import service
 from portal.units.models import Authority, TitleLevel, TitleSeries, UnitType
+from tests.hostile import plain_pdf
 
 PINNED = Path(__file__).with_name("pinned_stats.json")
 YEAR = 2025
@@ -213,7 +214,7 @@ def pinned_county(
         YEAR,
         30,
         60,
-        FileStorage(BytesIO(b"%PDF-1.4\n"), "2025.pdf"),
+        FileStorage(BytesIO(plain_pdf()), "2025.pdf"),
     )
     db.session.commit()
     # Another year.
