@@ -183,6 +183,13 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         created_by_id=users["provider"].id,
     )
     db.session.add(provider_import)
+    # A stranger's self-registration with the ID number and name of a person unit A imported.
+    from portal.accounts.models import RegistrationRequest
+
+    imported = make_professional(unit=unit_a, account=False)
+    stranger = make_user(Role.PROFESSIONAL, username=imported.id_number)
+    held = RegistrationRequest(professional=imported, user=stranger, unit_id=unit_a.id)
+    db.session.add(held)
     db.session.flush()
     db.session.commit()
     return {
@@ -208,6 +215,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "series": series.id,
             "authority": series.authority_id,
             "verification": verification.id,
+            "held": held.id,
         },
     }
 
@@ -316,6 +324,8 @@ ROUTES = {
     ("POST", "review.decide"): row("/review/{decl}/claims/{claim}", **REVIEWED_BY_RA),
     ("POST", "review.confirm_person"): row("/review/people/{person}/confirm", **RA_ONLY),
     ("POST", "review.refuse_person"): row("/review/people/{person}/refuse", **RA_ONLY),
+    ("POST", "review.confirm_request"): row("/review/people/requests/{held}/confirm", **RA_ONLY),
+    ("POST", "review.refuse_request"): row("/review/people/requests/{held}/refuse", **RA_ONLY),
     ("GET", "people.index"): row("/people/", ok=STAFF_REVIEW),
     # The person's page: the unit's reviewer and the bureau; another unit does not see them.
     ("GET", "people.show"): row("/people/{person}", ok=("RA", "officer"), hidden=("RB",)),

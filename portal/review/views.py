@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.accounts import activation, registrations
 from portal.accounts.models import Role
 from portal.board.models import Objection
 from portal.declarations.models import ClaimDecision
@@ -236,14 +237,17 @@ def people():
 def _people_page(refuse_forms=None, status=200):
     service.require_people_rights(current_user)
     people = service.pending_people(current_user)
+    requests = registrations.pending_requests(current_user)
     refuse_forms = refuse_forms or {}
-    for person in people:
-        refuse_forms.setdefault(
-            person.id, forms.RefusePersonForm(formdata=None, prefix=f"p{person.id}")
-        )
+    for key in [f"p{p.id}" for p in people] + [f"r{r.id}" for r in requests]:
+        refuse_forms.setdefault(key, forms.RefusePersonForm(formdata=None, prefix=key))
+    activation_open = {r.id: activation.may_issue(current_user, r.professional) for r in requests}
     return render_template(
         "review/people.html",
         people=people,
+        requests=requests,
+        check_note=registrations.CHECK_NOTE,
+        activation_open=activation_open,
         confirm_form=forms.ConfirmPersonForm(),
         refuse_forms=refuse_forms,
     ), status
@@ -262,6 +266,35 @@ def confirm_person(person_id):
     return redirect(url_for("review.people"), 303)
 
 
+@bp.post("/people/requests/<int:request_id>/confirm")
+def confirm_request(request_id):
+    service.require_people_rights(current_user)
+    request_ = registrations.get_request(current_user, request_id)
+    if forms.ConfirmPersonForm().validate_on_submit():
+        try:
+            registrations.confirm(current_user, request_)
+            flash(f"已核实{request_.professional.name}的注册为本人，账号已关联。", "success")
+        except Refusal as error:
+            flash(str(error), "warning")
+    return redirect(url_for("review.people"), 303)
+
+
+@bp.post("/people/requests/<int:request_id>/refuse")
+def refuse_request(request_id):
+    service.require_people_rights(current_user)
+    request_ = registrations.get_request(current_user, request_id)
+    form = forms.RefusePersonForm(prefix=f"r{request_.id}")
+    if form.validate_on_submit():
+        try:
+            registrations.refuse(current_user, request_, form.reason.data)
+        except Refusal as error:
+            flash(str(error), "warning")
+        else:
+            flash(f"已不予确认该注册申请，{request_.professional.name}的记录保持不变。", "success")
+        return redirect(url_for("review.people"), 303)
+    return _people_page({f"r{request_.id}": form}, 422)
+
+
 @bp.post("/people/<int:person_id>/refuse")
 def refuse_person(person_id):
     service.require_people_rights(current_user)
@@ -275,4 +308,4 @@ def refuse_person(person_id):
         else:
             flash(f"已不予确认 {person.name}。", "success")
         return redirect(url_for("review.people"), 303)
-    return _people_page({person.id: form}, 422)
+    return _people_page({f"p{person.id}": form}, 422)
