@@ -263,6 +263,18 @@ def _locked(until: datetime, now: datetime) -> LoginResult:
 
 # --- own password ------------------------------------------------------------------------
 
+# What a holder of an admin-typed password may open before replacing it.
+OPEN_BEFORE_CHANGE = {"accounts.password", "accounts.logout", "static", "main.favicon"}
+
+
+def needs_password_change(user, endpoint: str | None) -> bool:
+    """An admin-typed password (new staff account, reset) is replaced before any other page."""
+    return (
+        user.is_authenticated
+        and bool(user.must_change_password)
+        and endpoint not in OPEN_BEFORE_CHANGE
+    )
+
 
 def change_password(
     user: User, old_password: str, new_password: str, now: datetime | None = None
@@ -282,6 +294,7 @@ def change_password(
         return False
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now or utcnow()
+    user.must_change_password = False
     user.rotate_session()
     record("auth.password_change", user, user=user)
     db.session.flush()

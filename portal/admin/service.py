@@ -17,7 +17,12 @@ from portal.units.models import Authority, Unit
 def create_user(actor: User, data: dict, now: datetime | None = None) -> User:
     data = dict(data)
     password = data.pop("password")
-    user = User(**data, password_hash=hash_password(password), password_changed_at=now or utcnow())
+    user = User(
+        **data,
+        password_hash=hash_password(password),
+        password_changed_at=now or utcnow(),
+        must_change_password=True,  # the admin typed it: the holder replaces it first
+    )
     db.session.add(user)
     db.session.flush()
     where = ""
@@ -54,9 +59,11 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
 
 
 def reset_password(actor: User, user: User, password: str, now: datetime | None = None) -> None:
-    """A temporary password set by an admin; clears a lock and ends the user's sessions."""
+    """A temporary password set by an admin; clears a lock and ends the user's sessions. The
+    holder must replace it before any other page opens."""
     user.password_hash = hash_password(password)
     user.password_changed_at = now or utcnow()
+    user.must_change_password = True
     user.failed_logins = 0
     user.locked_until = None
     user.rotate_session()
