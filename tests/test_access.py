@@ -448,6 +448,7 @@ ROUTES = {
     ),
     ("GET", "dashboard.index"): row("/dashboard/?year=2025", ok=("RA", "RB")),
     ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),
+    ("GET", "dashboard.short_export"): row("/dashboard/short.xlsx?year=2025", ok=("RA", "RB")),
     ("GET", "certificates.bulk"): row("/certificates/bulk", ok=STAFF_REVIEW),
     ("POST", "certificates.bulk_print"): row("/certificates/bulk", ok=STAFF_REVIEW),
     ("GET", "exchange.index"): row("/exchange/", ok=OFFICER),

@@ -23,6 +23,7 @@ LAYERS = [
         "portal.cli_support",
         "portal.paging",
         "portal.pagecache",
+        "portal.spreadsheets",
     ),
     ("portal.audit",),
     ("portal.settings",),
