@@ -106,7 +106,11 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         batch_id=batch.id,
     )
     objection = Objection(
-        declaration_id=publicised.id, name="张三", contact="13800000000", content="测试"
+        declaration_id=publicised.id,
+        name="张三",
+        contact="13800000000",
+        content="测试",
+        reference="YY-TEST-TEST-TEST",
     )
     override = WorkdayOverride(day=date(2031, 1, 2), is_workday=False, note="测试")
     # Q asks to move to unit A: RA (the new unit) confirms it.
@@ -275,6 +279,8 @@ ROUTES = {
     ("GET", "board.index"): row("/board", ok=ACTORS),
     ("GET", "board.raise_objection"): row("/board/objection/{publicised}", ok=ACTORS),
     ("POST", "board.raise_objection"): row("/board/objection/{publicised}", ok=ACTORS),
+    ("GET", "board.find_objection"): row("/board/objection-status", ok=ACTORS),
+    ("GET", "board.objection_status"): row("/board/objection-status/YY-TEST-TEST-TEST", ok=ACTORS),
     ("GET", "certificates.verify_form"): row("/verify", ok=ACTORS),
     # An unknown code is "not found" for everyone, in Chinese, without a trace.
     ("GET", "certificates.verify"): row("/verify/ABCDEFGHJK", ok=(), hidden=ACTORS, anon=404),

@@ -38,7 +38,7 @@ from portal.declarations.models import (
 )
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.notifications.service import notify
+from portal.notifications.service import notify, notify_each
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, Refusal
 from portal.settings import get_setting
 from portal.units.models import FirstReview
@@ -414,7 +414,31 @@ def prepare_claims(actor: User | None, asked: list[Prepared]) -> list[Prepared]:
         if claim.details.get("plan_no"):
             detail += f"（备案号{claim.details['plan_no']}）"
         record("claim.prepare", declaration, detail=detail, user=actor)
+    _tell_prepared(asked, made)
     return asked
+
+
+def _tell_prepared(asked: list[Prepared], made: list[tuple[Declaration, Claim]]) -> None:
+    """Each person hears once what was added to their year (20.6: a list changes the
+    person's declaration, so the person is told)."""
+    accounts = {item.person.id: item.person.user_id for item in asked}
+    added: dict[int, tuple[Declaration, list[Claim]]] = {}
+    for declaration, claim in made:
+        added.setdefault(declaration.id, (declaration, []))[1].append(claim)
+    messages = []
+    for declaration, claims in added.values():
+        hours = sum(c.hours or 0 for c in claims)
+        where = "、".join(sorted({c.source_label for c in claims if c.source_label})) or "已报送"
+        numbers = sorted({c.details["plan_no"] for c in claims if c.details.get("plan_no")})
+        text = (
+            f"{where}{declaration.year}年度学时条目{len(claims)}项，共{hours}学时"
+            + (f"（备案号{'、'.join(numbers)}）" if numbers else "")
+            + "，已列入您的年度申报，请核对；不需要的条目可以删除。"
+        )
+        messages.append(
+            (accounts.get(declaration.professional_id), text, {"year": declaration.year})
+        )
+    notify_each(messages, "claim.prepared", "declarations.edit")
 
 
 def prepare_claim(actor: User | None, person, year: int, kind: str, facts: dict, details: dict,

@@ -23,6 +23,7 @@ from portal.declarations import evidence as files
 from portal.declarations.models import Claim, Declaration
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.notifications.service import notify
 from portal.providers.models import PlanForm, PlanState, TrainingPlan
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal, not_found
 from portal.rules import PROFESSIONAL, calendar
@@ -302,6 +303,31 @@ def decide_plan(user: User | None, plan: TrainingPlan, accept: bool, reason: str
     if user is not None and user.role is Role.AUTHORITY_OFFICER:
         detail += f"（{user.authority.name}审核）"
     record("plan.accepted" if accept else "plan.refused", plan, user=user, detail=detail)
+    text = (
+        f"培训计划“{plan.title}”已备案，备案号{plan.filing_no}。"
+        if accept
+        else f"培训计划“{plan.title}”不予备案。理由：{reason}"
+    )
+    notify(plan_filers(plan), "plan.accepted" if accept else "plan.refused", text,
+           "providers.plan", plan_id=plan.id)  # fmt: skip
+
+
+def plan_filers(plan: TrainingPlan) -> list[User]:
+    """Who hears of a decision on a plan: the filer, and the active accounts of the provider
+    (or unit, or authority) that filed it."""
+    owner = (
+        User.provider_id == plan.provider_id
+        if plan.provider_id
+        else User.unit_id == plan.unit_id
+        if plan.unit_id
+        else User.authority_id == plan.authority_id
+        if plan.authority_id
+        else sa.false()
+    )
+    users = list(db.session.scalars(sa.select(User).where(owner, User.active.is_(True))))
+    if plan.filed_by is not None and plan.filed_by.active:
+        users.append(plan.filed_by)
+    return users
 
 
 def as_json(plan: TrainingPlan) -> dict:
