@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context
 from huey import crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
+from portal.audit.service import client_ip, on_behalf_of
 from portal.config import private_dir
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
@@ -33,6 +34,7 @@ from portal.refusal import Refusal, not_found
 
 log = logging.getLogger(__name__)
 _PENDING = "portal.jobs.pending"
+REQUESTED_FROM = "requested_from"  # the job's parameter: the address of the page that asked
 
 Work = Callable[[Job, "Progress"], str | None]
 
@@ -41,7 +43,10 @@ Work = Callable[[Job, "Progress"], str | None]
 
 
 def submit(user: User | None, kind: str, title: str, task, **params) -> Job:
-    """A queued job for `task(job_id)`; enqueued when the session commits."""
+    """A queued job for `task(job_id)`; enqueued when the session commits. Started from a
+    page, it keeps the page's address: the worker audits what it does with it."""
+    if has_request_context():
+        params = {**params, REQUESTED_FROM: client_ip()}
     job = Job(kind=kind, title=title, created_by_id=user.id if user else None, params=params)
     db.session.add(job)
     db.session.flush()
@@ -83,25 +88,28 @@ def run(job_id: int, work: Work) -> None:
         job = db.session.get(Job, job_id)
         if job is None or job.state.finished:
             return
-        job.state = JobState.RUNNING
-        job.started_at = utcnow()
-        db.session.commit()
-        try:
-            message = work(job, Progress(job))
-        except Exception as error:  # the job's page must say it failed, whatever went wrong
-            db.session.rollback()
-            if not isinstance(error, Refusal):
-                log.exception("job %s failed", job_id)
-            job = db.session.get(Job, job_id)
-            job.state = JobState.FAILED
-            job.message = (error.message if isinstance(error, Refusal) else f"任务出错：{error}")[
-                :500
-            ]
-        else:
-            job.state = JobState.DONE
-            job.message = (message or "")[:500]
-        job.finished_at = utcnow()
-        db.session.commit()
+        with on_behalf_of(job.params.get(REQUESTED_FROM)):
+            _run(job_id, job, work)
+
+
+def _run(job_id: int, job: Job, work: Work) -> None:
+    job.state = JobState.RUNNING
+    job.started_at = utcnow()
+    db.session.commit()
+    try:
+        message = work(job, Progress(job))
+    except Exception as error:  # the job's page must say it failed, whatever went wrong
+        db.session.rollback()
+        if not isinstance(error, Refusal):
+            log.exception("job %s failed", job_id)
+        job = db.session.get(Job, job_id)
+        job.state = JobState.FAILED
+        job.message = (error.message if isinstance(error, Refusal) else f"任务出错：{error}")[:500]
+    else:
+        job.state = JobState.DONE
+        job.message = (message or "")[:500]
+    job.finished_at = utcnow()
+    db.session.commit()
 
 
 def result_dir() -> str:

@@ -191,3 +191,34 @@ def test_nightly_backup_keeps_the_number_the_setting_says(app, ctx):
     left = sorted(os.listdir(root))
     assert left[:2] == ["manual-copy", "portal-20240103-020000"] and len(left) == 3
     assert left[2].startswith("portal-2") and left[2] > old[-1]
+
+
+def _audit_an_export(job, progress):
+    from portal.audit.service import record
+
+    record("exchange.export", detail="后台任务")
+    return "已导出"
+
+
+@huey.task()
+def audit_task(job_id):
+    service.run(job_id, _audit_an_export)
+
+
+def test_a_job_started_from_a_page_is_audited_with_the_pages_address(app, ctx, make_user):
+    """Issue 20.8: the worker has no request; what it does carries the officer's address."""
+    from portal.audit.models import AuditEvent
+
+    user = make_user(Role.BUREAU_OFFICER)
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        service.submit(user, "test.audit", "导出", audit_task)
+    db.session.commit()  # the worker's turn: outside any request
+    event = db.session.scalar(db.select(AuditEvent).filter_by(action="exchange.export"))
+    assert event.ip == "10.1.2.3"
+    # a job nobody asked from a page (the schedule, the command line) stays "cli"
+    service.submit(user, "test.audit", "导出", audit_task)
+    db.session.commit()
+    ips = db.session.scalars(
+        db.select(AuditEvent.ip).filter_by(action="exchange.export").order_by(AuditEvent.id)
+    ).all()
+    assert ips == ["10.1.2.3", "cli"]
