@@ -15,7 +15,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
 from portal.audit.service import client_ip, on_behalf_of
+from portal.clock import LOCAL_TZ
 from portal.config import private_dir
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
@@ -176,13 +177,17 @@ SCHEDULE: dict[str, Periodic] = {}
 
 def periodic(kind: str, title: str, when: str, **cron: str):
     """Declare `work(job, progress)` a periodic task on the huey schedule (crontab fields in
-    the server's local time); every run leaves a Job row, so its page shows the last run."""
+    the bureau's time, whatever the server's zone); every run leaves a Job row, so its page
+    shows the last run."""
 
     def decorator(work: Work):
         validate = crontab(**cron)
         SCHEDULE[kind] = Periodic(kind, title, when, validate)
 
-        @huey.periodic_task(validate, name=kind)
+        def due(moment: datetime) -> bool:
+            return validate(bureau_minute(moment))
+
+        @huey.periodic_task(due, name=kind)
         def task():
             run_periodic(kind, work)
 
@@ -204,10 +209,18 @@ def run_periodic(kind: str, work: Work) -> Job:
         return db.session.get(Job, job_id)
 
 
+def bureau_minute(moment: datetime) -> datetime:
+    """huey's clock (naive UTC: the queue runs with utc=True) as the bureau reads it (naive)."""
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
+
+
 def next_run(entry: Periodic, now: datetime | None = None) -> datetime | None:
-    """The next minute the crontab fires (server local time, naive), within 8 days."""
-    minute = (now or datetime.now()).replace(second=0, microsecond=0)
-    return _next_run(entry, minute)
+    """The next minute the crontab fires, in the bureau's time (naive), within 8 days. `now`:
+    the bureau's time (naive) or any aware time; None: now."""
+    now = now or utcnow()
+    if now.tzinfo is not None:
+        now = now.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return _next_run(entry, now.replace(second=0, microsecond=0))
 
 
 @functools.lru_cache(maxsize=64)

@@ -222,3 +222,26 @@ def test_a_job_started_from_a_page_is_audited_with_the_pages_address(app, ctx, m
         db.select(AuditEvent.ip).filter_by(action="exchange.export").order_by(AuditEvent.id)
     ).all()
     assert ips == ["10.1.2.3", "cli"]
+
+
+def test_the_schedule_runs_in_the_bureaus_time_on_a_utc_machine(monkeypatch):
+    """Issue 20.10: huey hands the periodic check its (UTC) clock; 08:30 is the bureau's."""
+    import time
+    from datetime import UTC, datetime
+
+    from portal.jobs.queue import huey
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        assert huey.utc  # the consumer's timestamps are UTC, whatever the machine says
+        close = next(t for t in huey._registry.periodic_tasks if t.name == "publicity.close")
+        # 00:30 UTC is 08:30 in Asia/Shanghai: due; 08:30 UTC is 16:30 there: not due
+        assert close.validate_datetime(datetime(2025, 10, 9, 0, 30))
+        assert not close.validate_datetime(datetime(2025, 10, 9, 8, 30))
+        entry = service.SCHEDULE["publicity.close"]
+        aware = datetime(2025, 10, 9, 1, 0, tzinfo=UTC)  # 09:00 in the bureau
+        assert service.next_run(entry, aware) == datetime(2025, 10, 10, 0, 30)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
