@@ -58,6 +58,7 @@ ROSTER_COLUMNS = [
     ("title_level", "职称级别", False),
     ("title_name", "职称名称", False),
 ]
+SOURCE_WORDS = {"portal": "本系统登记", "paper": "纸质证书录入"}
 UNIT_TYPES_BY_LABEL = {label: unit_type for unit_type, label in UNIT_TYPE_LABELS.items()}
 
 
@@ -122,8 +123,9 @@ def export_year(year: int, fmt: str, user: User | None = None, progress=None) ->
     sheet = book.active
     sheet.title = f"{year}年度登记"
     sheet.append([heading for _, heading in FIELDS])
-    for row in records:
-        sheet.append([row[key] for key, _ in FIELDS])
+    for row in records:  # the sheet is read by people: the source in words (JSON keeps codes)
+        sheet.append([SOURCE_WORDS.get(row[key], row[key]) if key == "source" else row[key]
+                      for key, _ in FIELDS])  # fmt: skip
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -56,7 +56,7 @@ def test_export_xlsx_read_back(registered, runner, tmp_path):
         30,
         60,
         90,
-        "portal",
+        "本系统登记",  # the sheet is read by officers (20.13); the JSON keeps "portal"
         "2025-12-12",
         registered["number"],
     )
@@ -70,6 +70,7 @@ def test_export_json(registered, runner, tmp_path):
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["format"] == service.EXPORT_FORMAT and document["count"] == 2
     assert [k for k, _ in service.FIELDS] == list(document["records"][0])
+    assert {r["source"] for r in document["records"]} == {"portal"}
     assert runner.invoke(args=["export", "year", "20x5", "--out", str(out)]).exit_code == 2
     bad_dir = tmp_path / "missing" / "x.json"
     assert runner.invoke(args=["export", "year", "2025", "--out", str(bad_dir)]).exit_code == 2
