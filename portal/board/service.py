@@ -66,6 +66,15 @@ def require_publisher(user: User) -> None:
     raise forbidden("只有人社局经办人可以办理公示事项。")
 
 
+BUREAU_SUFFIX = "人力资源和社会保障局"
+
+
+def county() -> str:
+    """The county the bureau serves, from its name (示范县人力资源和社会保障局 → 示范县)."""
+    name = str(get_setting("BUREAU_NAME") or "")
+    return name.removesuffix(BUREAU_SUFFIX) if name.endswith(BUREAU_SUFFIX) else name
+
+
 def publicity_days() -> int:
     """The bureau's publicity length in working days (setting PUBLICITY_WORKING_DAYS)."""
     return max(MIN_PUBLICITY_DAYS, int(get_setting("PUBLICITY_WORKING_DAYS")))
@@ -213,7 +222,7 @@ def open_batch(
         )
     first, end, warnings = publicity_period(start)
     years = sorted({d.year for d in declarations})
-    publisher = user.unit.name if user.role is Role.UNIT_REVIEWER and user.unit else ""
+    publisher = user.unit.name if user.role is Role.UNIT_REVIEWER and user.unit else county()
     batch = PublicityBatch(
         title=(title or "").strip()
         or f"{publisher}{'、'.join(map(str, years))}年度专业技术人员继续教育学时登记公示"
