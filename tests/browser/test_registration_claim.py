@@ -4,19 +4,17 @@ says to check whether it is her, and it refuses; the real person opens her accou
 code the unit hands out and sees her year. Then an objector raises an objection on the board,
 gets its number and follows it by that number."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
 from portal.accounts import people, registrations
 from portal.accounts.models import Role
-from portal.board.models import PublicityBatch
-from portal.clock import local_today
-from portal.declarations.models import DeclarationStatus
 from portal.extensions import db
 from portal.units.models import UnitType
 from tests.conftest import PASSWORD
+from tests.providers.test_changes_are_told import publicised
 
 pytestmark = pytest.mark.browser
 
@@ -106,23 +104,7 @@ def test_an_objector_follows_the_objection_by_its_number(
     live_server, browser_page, make_unit, make_user, make_professional, make_submitted_declaration
 ):
     page, base = browser_page, live_server
-    officer = make_user(Role.BUREAU_OFFICER)
-    batch = PublicityBatch(
-        title="2025年度第一批公示",
-        start_date=local_today(),
-        end_date=local_today() + timedelta(days=9),
-        created_by_id=officer.id,
-    )
-    db.session.add(batch)
-    db.session.flush()
-    make_submitted_declaration(
-        make_professional(unit=make_unit(name="示范县人民医院"), name="朱晓东"),
-        status=DeclarationStatus.PUBLICISED,
-        batch_id=batch.id,
-        general_hours=30,
-        professional_hours=60,
-        total_hours=90,
-    )
+    publicised(make_unit, make_user, make_professional, make_submitted_declaration, "朱晓东")
     db.session.commit()
 
     page.goto(f"{base}/board")

@@ -71,7 +71,8 @@ def test_a_plan_decision_tells_its_provider(app, make_provider_user, make_user):
     assert opened.headers["Location"].endswith(f"/providers/plans/{accepted.id}")
 
 
-def _publicised(make_unit, make_user, make_professional, make_submitted_declaration):
+def publicised(make_unit, make_user, make_professional, make_submitted_declaration, name="公示甲"):
+    """A declaration on the board in a running batch (and the bureau officer who opened it)."""
     officer = make_user(Role.BUREAU_OFFICER)
     batch = PublicityBatch(
         title="测试公示",
@@ -82,7 +83,7 @@ def _publicised(make_unit, make_user, make_professional, make_submitted_declarat
     db.session.add(batch)
     db.session.flush()
     declaration = make_submitted_declaration(
-        make_professional(unit=make_unit(), name="公示甲"),
+        make_professional(unit=make_unit(), name=name),
         status=DeclarationStatus.PUBLICISED,
         batch_id=batch.id,
         general_hours=30,
@@ -95,7 +96,7 @@ def _publicised(make_unit, make_user, make_professional, make_submitted_declarat
 def test_an_objector_gets_a_number_and_follows_it_publicly(
     app, make_unit, make_user, make_professional, make_submitted_declaration
 ):
-    officer, declaration = _publicised(
+    officer, declaration = publicised(
         make_unit, make_user, make_professional, make_submitted_declaration
     )
     client = app.test_client()
