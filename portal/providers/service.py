@@ -221,9 +221,14 @@ def plans(
     return list(db.session.scalars(query))
 
 
-def search_accepted(q: str, limit: int = 20) -> list[TrainingPlan]:
-    """Accepted plans by filing number or title, for a professional declaring a training."""
+def search_accepted(q: str, limit: int = 20, year: int | None = None) -> list[TrainingPlan]:
+    """Accepted plans by filing number or title, for a professional declaring a training; with
+    `year`, only the plans held (at least partly) in that year (20.15)."""
     query = sa.select(TrainingPlan).where(TrainingPlan.state == PlanState.ACCEPTED)
+    if year is not None and 1900 < year < 3000:
+        query = query.where(
+            TrainingPlan.start_date <= date(year, 12, 31), TrainingPlan.end_date >= date(year, 1, 1)
+        )
     q = q.strip()
     if q:
         query = query.where(

@@ -283,7 +283,10 @@ def courseware():
 @bp.get("/plans/search")
 def search():
     """Accepted plans by filing number or title: options for a training claim's 备案号."""
-    plans = service.search_accepted(request.args.get("q", "") or request.args.get("plan_no", ""))
+    plans = service.search_accepted(
+        request.args.get("q", "") or request.args.get("plan_no", ""),
+        year=request.args.get("year", type=int),
+    )
     return render_template("providers/_plan_options.html", plans=plans)
 
 
