@@ -275,6 +275,31 @@ def file_plan(user: User, data: dict, programme=None, filed_on: date | None = No
     return plan
 
 
+def same_plans(plan: TrainingPlan) -> list[TrainingPlan]:
+    """Other plans of the same organiser with the same title and dates, not refused: the same
+    training filed twice (20.15: the filer is warned, the bureau sees it on the plan)."""
+    return list(
+        db.session.scalars(
+            sa.select(TrainingPlan).where(
+                TrainingPlan.id != plan.id,
+                TrainingPlan.provider_id.is_(None)
+                if plan.provider_id is None
+                else TrainingPlan.provider_id == plan.provider_id,
+                TrainingPlan.unit_id.is_(None)
+                if plan.unit_id is None
+                else TrainingPlan.unit_id == plan.unit_id,
+                TrainingPlan.authority_id.is_(None)
+                if plan.authority_id is None
+                else TrainingPlan.authority_id == plan.authority_id,
+                TrainingPlan.title == plan.title,
+                TrainingPlan.start_date == plan.start_date,
+                TrainingPlan.end_date == plan.end_date,
+                TrainingPlan.state != PlanState.REFUSED,
+            )
+        )
+    )
+
+
 def next_filing_no(year: int) -> str:
     prefix = f"BA{year}-"
     last = db.session.scalar(
