@@ -450,3 +450,19 @@ def test_the_qr_code_in_the_pdf_is_the_link_of_the_print(client, auth, person):
         for y, row in enumerate(expected)
     ]
     assert read == expected
+
+
+def test_a_bulk_print_does_not_make_the_persons_own_print_outdated(
+    ctx, person, make_user, make_registered_declaration
+):
+    """20.15: a later copy with the same years (the unit's bulk print) is not a newer
+    certificate; one with another year is."""
+    own = service.print_certificate(person.user, person)
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=person.unit)
+    service.print_for_unit(reviewer, person)
+    db.session.commit()
+    assert service.verification(own)["later_prints"] == 0
+    make_registered_declaration(person, 2025)
+    service.print_certificate(person.user, person)
+    db.session.commit()
+    assert service.verification(own)["later_prints"] == 1
