@@ -5,7 +5,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flask import Flask, flash, g, request, session
+from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -249,6 +249,19 @@ def _register_hooks(app: Flask) -> None:
         if last is None or now - last >= LAST_SEEN_STEP:
             # Not on every request: an unchanged session is not signed and sent again.
             session["last_seen"] = now
+
+    @app.before_request
+    def forced_password_change():
+        """等保 2.0: a password an administrator typed opens only the change form."""
+        from portal.accounts.service import needs_password_change
+
+        if g.get("idle_logged_out") or not needs_password_change(current_user, request.endpoint):
+            return None
+        target = url_for("accounts.password")
+        if request.headers.get("HX-Request"):
+            return "", 204, {"HX-Redirect": target}
+        flash("您的密码由管理员设置，请先修改密码后再使用系统。", "warning")
+        return redirect(target, code=303 if request.method != "GET" else 302)
 
     @app.after_request
     def commit_session(response):

@@ -106,7 +106,11 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         batch_id=batch.id,
     )
     objection = Objection(
-        declaration_id=publicised.id, name="张三", contact="13800000000", content="测试"
+        declaration_id=publicised.id,
+        name="张三",
+        contact="13800000000",
+        content="测试",
+        reference="YY-TEST-TEST-TEST",
     )
     override = WorkdayOverride(day=date(2031, 1, 2), is_workday=False, note="测试")
     # Q asks to move to unit A: RA (the new unit) confirms it.
@@ -189,6 +193,13 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         created_by_id=users["provider"].id,
     )
     db.session.add(provider_import)
+    # A stranger's self-registration with the ID number and name of a person unit A imported.
+    from portal.accounts.models import RegistrationRequest
+
+    imported = make_professional(unit=unit_a, account=False)
+    stranger = make_user(Role.PROFESSIONAL, username=imported.id_number)
+    held = RegistrationRequest(professional=imported, user=stranger, unit_id=unit_a.id)
+    db.session.add(held)
     db.session.flush()
     db.session.commit()
     return {
@@ -215,6 +226,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
             "authority": series.authority_id,
             "verification": verification.id,
             "api_key": api_key.id,
+            "held": held.id,
         },
     }
 
@@ -274,6 +286,8 @@ ROUTES = {
     ("GET", "board.index"): row("/board", ok=ACTORS),
     ("GET", "board.raise_objection"): row("/board/objection/{publicised}", ok=ACTORS),
     ("POST", "board.raise_objection"): row("/board/objection/{publicised}", ok=ACTORS),
+    ("GET", "board.find_objection"): row("/board/objection-status", ok=ACTORS),
+    ("GET", "board.objection_status"): row("/board/objection-status/YY-TEST-TEST-TEST", ok=ACTORS),
     ("GET", "certificates.verify_form"): row("/verify", ok=ACTORS),
     # An unknown code is "not found" for everyone, in Chinese, without a trace.
     ("GET", "certificates.verify"): row("/verify/ABCDEFGHJK", ok=(), hidden=ACTORS, anon=404),
@@ -323,6 +337,8 @@ ROUTES = {
     ("POST", "review.decide"): row("/review/{decl}/claims/{claim}", **REVIEWED_BY_RA),
     ("POST", "review.confirm_person"): row("/review/people/{person}/confirm", **RA_ONLY),
     ("POST", "review.refuse_person"): row("/review/people/{person}/refuse", **RA_ONLY),
+    ("POST", "review.confirm_request"): row("/review/people/requests/{held}/confirm", **RA_ONLY),
+    ("POST", "review.refuse_request"): row("/review/people/requests/{held}/refuse", **RA_ONLY),
     ("GET", "people.index"): row("/people/", ok=STAFF_REVIEW),
     # The person's page: the unit's reviewer and the bureau; another unit does not see them.
     ("GET", "people.show"): row("/people/{person}", ok=("RA", "officer"), hidden=("RB",)),
@@ -446,6 +462,7 @@ ROUTES = {
     ),
     ("GET", "dashboard.index"): row("/dashboard/?year=2025", ok=("RA", "RB")),
     ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),
+    ("GET", "dashboard.short_export"): row("/dashboard/short.xlsx?year=2025", ok=("RA", "RB")),
     ("GET", "certificates.bulk"): row("/certificates/bulk", ok=STAFF_REVIEW),
     ("POST", "certificates.bulk_print"): row("/certificates/bulk", ok=STAFF_REVIEW),
     # The pull API: the format and the document are public; the data need a key, not a login

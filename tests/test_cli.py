@@ -145,6 +145,12 @@ def test_demo_holds_plans_a_list_and_prepared_claims(app, runner, ctx):
     assert len(prepared) == 3 and all(c.plan_id is not None for c in prepared)
     phones = dict(db.session.execute(sa.select(Provider.name, Provider.phone)).all())
     assert phones["合肥工业学校"] == "62611533"
+    # 20.15: no plan was filed after the day it was filed on (nor in the future)
+    from portal.clock import local_time, local_today
+
+    for plan in db.session.scalars(sa.select(TrainingPlan)):
+        assert plan.filed_on <= local_today(), (plan.title, plan.filed_on)
+        assert local_time(plan.filed_at, "%Y-%m-%d") == plan.filed_on.isoformat(), plan.title
 
 
 def test_demo_creates_the_schema_on_an_empty_database(app, runner, ctx):

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.accounts import service
+from portal.accounts import registrations, service
 from portal.accounts.idnumbers import clean_id_number
 from portal.accounts.models import ActivationCode, PersonStatus, Professional, Role, User
 from portal.accounts.permissions import can_review
@@ -115,11 +115,10 @@ def activate(
     match.used_at = now
     replaced = person.user
     if replaced is not None:
-        replaced.active = False
-        replaced.rotate_session()
-        replaced.username = f"{id_number}#{replaced.id}"[:64]  # frees the ID number
+        registrations.close_account(replaced)  # frees the ID number
         person.user_id = None
         db.session.flush()
+    superseded = registrations.supersede(person, now)  # a stranger's waiting request
     user = User(
         username=id_number,
         password_hash=service.hash_password(password),
@@ -137,6 +136,6 @@ def activate(
     person.confirmed_by_id = match.created_by_id
     person.confirmed_at = now
     db.session.flush()
-    detail = "凭激活码开通账号" + ("，停用未经确认的自行注册账号" if replaced else "")
+    detail = "凭激活码开通账号" + ("，停用未经确认的自行注册账号" if replaced or superseded else "")
     record("account.activate", person, user=user, detail=detail)
     return user

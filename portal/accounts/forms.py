@@ -2,10 +2,12 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
-from portal.accounts.idnumbers import clean_id_number
+from portal.accounts.idnumbers import birth_date, clean_id_number
 from portal.accounts.service import password_problems, policy_text
+from portal.clock import local_today
+from portal.declarations.forms import ChineseDateField
 from portal.fields import Select, strip
 from portal.units.service import active_unit_choices
 
@@ -119,6 +121,11 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired("请选择工作单位；没有工作单位请选择“自由职业”")],
         description="单位不在列表中时，请联系单位到人社局登记",
     )
+    works_since = ChineseDateField(
+        "何时起在该单位工作",
+        validators=[InputRequired("请填写何时起在该单位工作（自由职业填开始自由职业的日期）")],
+        description="工作经历从这一天算起，如 2018-09-01",
+    )
     title_series = Select(
         "职称系列",
         choices=[("", "请选择")] + [(s, s) for s in TITLE_SERIES],
@@ -157,6 +164,18 @@ class RegisterForm(FlaskForm):
     def validate_phone(self, field):
         if not _MOBILE.match(field.data or ""):
             raise ValidationError("请输入11位手机号码")
+
+    def validate_works_since(self, field):
+        if field.data is None:
+            return
+        if field.data > local_today():
+            raise ValidationError("不能晚于今天")
+        try:
+            born = birth_date(self.id_number.data or "")
+        except ValueError:
+            return
+        if field.data < born.replace(year=born.year + 16, day=min(born.day, 28)):
+            raise ValidationError("不能早于年满16周岁的日期，请核对")
 
     def validate_password(self, field):
         problems = password_problems(field.data or "", id_number=self.id_number.data or "")

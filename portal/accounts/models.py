@@ -73,6 +73,9 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an administrator chose the password (new staff account, reset): the holder must
+    # replace it before any other page opens (等保 2.0 identification).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
@@ -312,3 +315,58 @@ class ActivationCode(db.Model):
     @property
     def audit_name(self) -> str:
         return f"{self.professional.name} 激活码"
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+    SUPERSEDED = "superseded"  # the person activated with a code from their unit
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "待确认",
+            "confirmed": "已确认",
+            "refused": "未通过",
+            "superseded": "已由本人凭激活码开通",
+        }[self.value]
+
+
+class RegistrationRequest(db.Model):
+    """A self-registration with the ID number and name of a person the register already holds
+    (imported by a unit or the bureau). What was typed waits here, and the record stays as it
+    was, until the person's unit (or the bureau) says it is the person; the account it made
+    sees nothing of the record until then."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), unique=True)
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))  # as typed
+    works_since: Mapped[date | None] = mapped_column(sa.Date)
+    title_series: Mapped[str] = mapped_column(sa.String(50), default="")
+    title_level: Mapped[str] = mapped_column(sa.String(20), default="")
+    title_name: Mapped[str] = mapped_column(sa.String(50), default="")
+    status: Mapped[RegistrationStatus] = mapped_column(
+        sa.Enum(RegistrationStatus, native_enum=False, length=20),
+        default=RegistrationStatus.PENDING,
+        index=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    professional: Mapped[Professional] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    unit: Mapped[Unit | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def unit_name(self) -> str:
+        return self.unit.name if self.unit else "自由职业"
+
+    @property
+    def audit_name(self) -> str:
+        return f"{self.professional.name} 注册申请"

@@ -5,13 +5,13 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts import people
+from portal.accounts import people, registrations
 from portal.accounts.idnumbers import birth_date
 from portal.accounts.models import LoginAttempt, PersonStatus, Professional, Role, User
 from portal.audit.service import record, record_denied, redact
@@ -278,6 +278,18 @@ def _locked(until: datetime, now: datetime) -> LoginResult:
 
 # --- own password ------------------------------------------------------------------------
 
+# What a holder of an admin-typed password may open before replacing it.
+OPEN_BEFORE_CHANGE = {"accounts.password", "accounts.logout", "static", "main.favicon"}
+
+
+def needs_password_change(user, endpoint: str | None) -> bool:
+    """An admin-typed password (new staff account, reset) is replaced before any other page."""
+    return (
+        user.is_authenticated
+        and bool(user.must_change_password)
+        and endpoint not in OPEN_BEFORE_CHANGE
+    )
+
 
 def change_password(
     user: User, old_password: str, new_password: str, now: datetime | None = None
@@ -297,6 +309,7 @@ def change_password(
         return False
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now or utcnow()
+    user.must_change_password = False
     user.rotate_session()
     record("auth.password_change", user, user=user)
     db.session.flush()
@@ -316,14 +329,16 @@ class Registration:
     title_level: str
     title_name: str
     password: str
+    works_since: date | None = None  # 何时起在该单位工作; None: the registration day
 
 
 REGISTRATIONS_PER_ADDRESS = 10  # per LOGIN_LOCK_MINUTES window
 
 
 def register(data: Registration, ip: str = "", now: datetime | None = None) -> User | None:
-    """Create the professional's account (waiting for confirmation), linking an imported person
-    with the same ID number and name. None when nothing was created (the number already has an
+    """Create the professional's account (waiting for confirmation). With the ID number and
+    name of a person already in the register, the account is not linked: what was typed waits
+    as a request for the person's unit (registrations.hold). None when nothing was created (the number already has an
     account, or the name differs from the imported record): the caller answers exactly as for
     a success, so that /register never tells whether an ID number is known. Throttled per
     address."""
@@ -341,7 +356,6 @@ def register(data: Registration, ip: str = "", now: datetime | None = None) -> U
     _attempt(ip, data.id_number, _username_key(data.id_number), "register", now)
     taken = db.session.scalar(sa.select(User.id).filter_by(username=data.id_number)) is not None
     person = db.session.scalar(sa.select(Professional).filter_by(id_number=data.id_number))
-    linked = person is not None
     if taken or (person is not None and (person.user_id is not None or person.name != data.name)):
         hash_password(data.password)  # as slow as a real registration
         record(
@@ -352,18 +366,6 @@ def register(data: Registration, ip: str = "", now: datetime | None = None) -> U
             detail="身份证号码已开通账号" if taken or person.user_id else "姓名与已登记信息不符",
         )
         return None
-    if person is not None:
-        # Knowing someone's ID number and name proves nothing: a self-registration always
-        # waits for the unit (or the bureau); an activation code is the way in without waiting.
-        person.status = PersonStatus.PENDING
-    else:
-        person = Professional(id_number=data.id_number, name=data.name, status=PersonStatus.PENDING)
-        db.session.add(person)
-    person.birth_date = birth_date(data.id_number)
-    person.phone = data.phone
-    person.title_series = data.title_series
-    person.title_level = data.title_level
-    person.title_name = data.title_name
     user = User(
         username=data.id_number,
         password_hash=hash_password(data.password),
@@ -375,17 +377,44 @@ def register(data: Registration, ip: str = "", now: datetime | None = None) -> U
     )
     db.session.add(user)
     db.session.flush()
-    person.user_id = user.id
-    db.session.flush()
-    if people.open_employment(person) is None or person.unit_id != data.unit_id:
-        unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
-        people.move(user, person, unit, now.astimezone(LOCAL_TZ).date())
-    record(
-        "account.register",
-        person,
+    works_since = data.works_since or now.astimezone(LOCAL_TZ).date()
+    if person is not None:
+        # Knowing someone's ID number and name proves nothing: what was typed waits for the
+        # person's unit (or the bureau), and the record stays exactly as it is until then; an
+        # activation code is the way in without waiting.
+        request = registrations.hold(
+            user,
+            person,
+            {
+                "phone": data.phone,
+                "unit_id": data.unit_id,
+                "works_since": works_since,
+                "title_series": data.title_series,
+                "title_level": data.title_level,
+                "title_name": data.title_name,
+            },
+            now,
+        )
+        record(
+            "account.register", request, user=user, detail="与已登记人员相同，待单位核实是否本人"
+        )
+        return user
+    person = Professional(
+        id_number=data.id_number,
+        name=data.name,
+        status=PersonStatus.PENDING,
+        birth_date=birth_date(data.id_number),
+        phone=data.phone,
+        title_series=data.title_series,
+        title_level=data.title_level,
+        title_name=data.title_name,
         user=user,
-        detail=("关联已登记人员" if linked else "新登记人员") + f"，状态：{person.status.label}",
     )
+    db.session.add(person)
+    db.session.flush()
+    unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
+    people.move(user, person, unit, works_since)
+    record("account.register", person, user=user, detail=f"新登记人员，状态：{person.status.label}")
     return user
 
 

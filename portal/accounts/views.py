@@ -115,6 +115,7 @@ def register():
                     title_level=form.title_level.data,
                     title_name=form.title_name.data or "",
                     password=form.password.data,
+                    works_since=form.works_since.data,
                 ),
                 ip=client_ip(),
             )

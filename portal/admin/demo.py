@@ -647,7 +647,7 @@ def _plan(user: User, title: str, start: date, end: date, days: int, series: str
         "teachers": "陈明（合肥工业学校）、周红（市教体局教研室）",
         **extra,
     }
-    return providers.file_plan(user, data, filed_on=providers.last_filing_day(start))
+    return providers.file_plan(user, data)  # filed on the (travelled) day it is called
 
 
 def _training_plans(user: User, officer: User, people: dict[str, Professional]) -> None:

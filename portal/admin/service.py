@@ -30,7 +30,12 @@ def create_user(actor: User | None, data: dict, now: datetime | None = None) -> 
     check_auditor_apart(actor, Role(data["role"]), "user.create")
     data = dict(data)
     password = data.pop("password")
-    user = User(**data, password_hash=hash_password(password), password_changed_at=now or utcnow())
+    user = User(
+        **data,
+        password_hash=hash_password(password),
+        password_changed_at=now or utcnow(),
+        must_change_password=True,  # the admin typed it: the holder replaces it first
+    )
     db.session.add(user)
     db.session.flush()
     where = ""
@@ -69,10 +74,12 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
 def reset_password(
     actor: User | None, user: User, password: str, now: datetime | None = None
 ) -> None:
-    """A temporary password set by an admin; clears a lock and ends the user's sessions."""
+    """A temporary password set by an admin; clears a lock and ends the user's sessions. The
+    holder must replace it before any other page opens."""
     check_auditor_apart(actor, user.role, "user.reset_password", user)
     user.password_hash = hash_password(password)
     user.password_changed_at = now or utcnow()
+    user.must_change_password = True
     user.failed_logins = 0
     user.locked_until = None
     user.rotate_session()

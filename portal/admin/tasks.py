@@ -39,4 +39,4 @@ def nightly_backup(job, progress) -> str:
     keep = int(get_setting("BACKUP_KEEP"))
     _prune(root, keep)
     files = len(manifest.get("files", {}))
-    return f"已备份到 instance/backups/{name}（{files} 个文件，保留最近 {keep} 份）"
+    return f"已完成备份（{files} 个文件，保留最近 {keep} 份，存放在服务器的备份目录）"

@@ -16,6 +16,8 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "account.register": "注册",
         "account.activation_issued": "发放激活码",
         "account.activate": "凭激活码开通账号",
+        "account.registration_confirmed": "确认注册申请为本人",
+        "account.registration_refused": "不予确认注册申请",
     },
     "拒绝访问": {
         "access.forbidden": "越权访问被拒绝",
@@ -146,6 +148,7 @@ OUTCOMES: dict[str, str] = {
 OBJECT_TYPES: dict[str, str] = {
     "user": "账号",
     "activationcode": "激活码",
+    "registrationrequest": "注册申请",
     "professional": "人员",
     "moverequest": "单位变更",
     "unit": "单位",

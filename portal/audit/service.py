@@ -4,6 +4,8 @@
 import calendar
 import logging
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -30,7 +32,25 @@ def redact(text: str) -> str:
     return _ID_NUMBER.sub(lambda m: m.group(1) + "********" + m.group(2), text or "")
 
 
+# The address of the request that started a background job: its audit events carry it, not
+# "cli" (the worker has no request of its own).
+_behalf_of: ContextVar[str | None] = ContextVar("audit_behalf_of", default=None)
+
+
+@contextmanager
+def on_behalf_of(ip: str | None):
+    """Audit what runs inside as coming from `ip` (a job run for a browser request)."""
+    token = _behalf_of.set(ip or None)
+    try:
+        yield
+    finally:
+        _behalf_of.reset(token)
+
+
 def client_ip() -> str:
+    behalf = _behalf_of.get()
+    if behalf:
+        return behalf
     if not has_request_context():
         return "cli"
     return request.remote_addr or ""

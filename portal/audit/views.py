@@ -99,7 +99,7 @@ def index():
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     # Actions in the log that are no longer declared (renamed since) stay searchable.
     known = db.session.scalars(sa.select(AuditEvent.action).distinct()).all()
-    other = sorted(set(known) | {filters.action} - set(ACTIONS) - {""})
+    other = sorted((set(known) | {filters.action}) - set(ACTIONS) - {""})
     fragment = is_htmx()
     return render_template(
         "audit/_events.html" if fragment else "audit/index.html",

@@ -58,6 +58,8 @@ class Objection(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # 异议编号: given to the objector, who follows the objection on /board/objections/<reference>.
+    reference: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
 
     declaration: Mapped["Declaration"] = relationship("Declaration")  # noqa: F821
     decided_by: Mapped[User | None] = relationship()

@@ -3,6 +3,7 @@ closing the periods that are over. Operations take the acting user, flush and ne
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -63,6 +64,15 @@ def require_publisher(user: User) -> None:
             return
         raise forbidden("人社局未允许用人单位自行公示，请由人社局统一公示。")
     raise forbidden("只有人社局经办人可以办理公示事项。")
+
+
+BUREAU_SUFFIX = "人力资源和社会保障局"
+
+
+def county() -> str:
+    """The county the bureau serves, from its name (示范县人力资源和社会保障局 → 示范县)."""
+    name = str(get_setting("BUREAU_NAME") or "")
+    return name.removesuffix(BUREAU_SUFFIX) if name.endswith(BUREAU_SUFFIX) else name
 
 
 def publicity_days() -> int:
@@ -212,7 +222,7 @@ def open_batch(
         )
     first, end, warnings = publicity_period(start)
     years = sorted({d.year for d in declarations})
-    publisher = user.unit.name if user.role is Role.UNIT_REVIEWER and user.unit else ""
+    publisher = user.unit.name if user.role is Role.UNIT_REVIEWER and user.unit else county()
     batch = PublicityBatch(
         title=(title or "").strip()
         or f"{publisher}{'、'.join(map(str, years))}年度专业技术人员继续教育学时登记公示"
@@ -382,10 +392,15 @@ def raise_objection(
         contact=contact.strip(),
         content=content.strip(),
         ip=ip,
+        reference=new_reference(),
     )
     db.session.add(objection)
     db.session.flush()
-    record("objection.raised", objection, detail=f"申报#{declaration.id}")
+    record(
+        "objection.raised",
+        objection,
+        detail=f"申报#{declaration.id}，异议编号{objection.reference}",
+    )
     notify(
         [declaration.professional.user],
         "objection.raised",
@@ -400,6 +415,50 @@ def raise_objection(
         "publicity.objections",
     )
     return objection
+
+
+# 异议编号: YY- and 12 characters without 0/O, 1/I (read aloud, typed from a note); about 60
+# bits, so that the public page cannot be walked by guessing numbers.
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(12))
+    return f"YY-{body[:4]}-{body[4:8]}-{body[8:]}"
+
+
+def normal_reference(value: str) -> str:
+    """What a person typed, as stored: upper case, dashes where they belong."""
+    body = "".join(ch for ch in (value or "").upper() if ch.isalnum())
+    body = body.removeprefix("YY")
+    if len(body) != 12 or any(ch not in REFERENCE_ALPHABET for ch in body):
+        return ""
+    return f"YY-{body[:4]}-{body[4:8]}-{body[8:]}"
+
+
+def objection_by_reference(value: str) -> Objection:
+    """The objection its number names (the public follow-up page); one answer for any miss."""
+    reference = normal_reference(value)
+    objection = (
+        db.session.scalar(sa.select(Objection).filter_by(reference=reference))
+        if reference
+        else None
+    )
+    if objection is None:
+        raise not_found("没有该编号的异议，请核对异议编号。")
+    return objection
+
+
+def objection_outcome(objection: Objection) -> str:
+    """The public wording of where an objection stands."""
+    if objection.status is ObjectionStatus.OPEN:
+        return "人社局正在核实处理。"
+    if objection.status is ObjectionStatus.DISMISSED:
+        return "经核实，异议不成立，该学时记录维持不变。"
+    status = objection.declaration.status
+    if status is DeclarationStatus.REVOKED:
+        return "经核实，异议成立，该学时记录已撤销。"
+    return "经核实，异议成立，该学时记录已退回重新核验。"
 
 
 def objections(status: ObjectionStatus | None = ObjectionStatus.OPEN) -> list[Objection]:

@@ -59,6 +59,7 @@ def _render(today, public: bool) -> bytes:
         today=today,
         running=service.running,
         public_page=public,
+        publicity_days=service.publicity_days(),
     ).encode()
 
 
@@ -85,7 +86,7 @@ def raise_objection(declaration_id):
     form = forms.ObjectionForm()
     if form.validate_on_submit():
         try:
-            service.raise_objection(
+            objection = service.raise_objection(
                 declaration, form.name.data, form.contact.data, form.content.data, client_ip()
             )
         except Refusal as error:
@@ -96,7 +97,39 @@ def raise_objection(declaration_id):
             return render_template(
                 "board/objection.html", form=form, declaration=declaration
             ), TOO_MANY
-        flash("您的异议已提交，我们将依法核查处理。感谢您的监督。", "success")
-        return redirect(url_for("board.index"), 303)
+        flash(
+            f"您的异议已提交，异议编号：{objection.reference}。请记下此编号，"
+            "凭编号可随时在本页查看异议处理情况。感谢您的监督。",
+            "success",
+        )
+        return redirect(url_for("board.objection_status", reference=objection.reference), 303)
     status = 422 if form.errors else 200
     return render_template("board/objection.html", form=form, declaration=declaration), status
+
+
+@bp.get("/board/objection-status")
+def find_objection():
+    """The follow-up form: type the number the objection was given."""
+    typed = request.args.get("reference", "").strip()
+    if typed:
+        reference = service.normal_reference(typed)
+        if reference:
+            return redirect(url_for("board.objection_status", reference=reference), 303)
+        return render_template("board/objection_status.html", objection=None, typed=typed[:40]), 422
+    return render_template("board/objection_status.html", objection=None, typed="")
+
+
+@bp.get("/board/objection-status/<reference>")
+def objection_status(reference):
+    """Where an objection stands, by its number: never the objector's name, contact or text."""
+    try:
+        objection = service.objection_by_reference(reference)
+    except Refusal as error:
+        return render_template(
+            "board/objection_status.html", objection=None, typed=reference[:40], error=error
+        ), error.status
+    return render_template(
+        "board/objection_status.html",
+        objection=objection,
+        outcome=service.objection_outcome(objection),
+    )

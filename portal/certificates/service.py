@@ -432,10 +432,15 @@ def verification(printed: CertificatePrint, full: bool = True) -> dict:
     for row in content.get("years", []):
         status = current.get(row["year"])
         years.append({**row, "revoked": status is not DeclarationStatus.REGISTERED})
-    later = db.session.scalar(
-        sa.select(sa.func.count(CertificatePrint.id)).where(
-            CertificatePrint.certificate_id == certificate.id,
-            CertificatePrint.id > printed.id,
+    # Later copies with other years or hours: this one is outdated. A copy with the same content
+    # (the unit's bulk print, a reprint) is not (20.15).
+    later = sum(
+        later_content.get("years") != content.get("years")
+        for later_content in db.session.scalars(
+            sa.select(CertificatePrint.content).where(
+                CertificatePrint.certificate_id == certificate.id,
+                CertificatePrint.id > printed.id,
+            )
         )
     )
     if not full:

@@ -12,7 +12,7 @@ none after a rejection or revocation. The requirement is the year's rule set's (
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
@@ -25,6 +25,7 @@ from portal.board.models import Objection, ObjectionStatus
 from portal.clock import LOCAL_TZ, local_today
 from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.notifications.service import notify
 from portal.paging import PER_PAGE, Window, window
 from portal.refusal import forbidden
@@ -310,30 +311,144 @@ def short_people(unit_id: int | None, year: int) -> list[PersonYear]:
     return [entry for p, d in rows if (entry := person_year(p, d, year, declared)).short]
 
 
-def _remind(entries: list[PersonYear], year: int) -> int:
-    sent = 0
+# Why a short person cannot be reminded in the portal (the export says it per person).
+NO_ACCOUNT = "未开通账号（可发放激活码）"
+DISABLED = "账号已停用"
+REMINDER_KIND = "reminder.short"
+
+
+def unreachable_reason(person: Professional) -> str:
+    """'' when an in-portal message reaches the person; else why not."""
+    if person.user is None:
+        return NO_ACCOUNT
+    if not person.user.active:
+        return DISABLED
+    return ""
+
+
+@dataclass
+class Reminded:
+    """What one round of reminders did: sent now, already reminded today (not sent again),
+    and the people it could not reach, with why."""
+
+    sent: int = 0
+    already: int = 0
+    unreachable: list[tuple[PersonYear, str]] = field(default_factory=list)
+
+    def reasons(self) -> dict[str, int]:
+        counts = dict.fromkeys((NO_ACCOUNT, DISABLED), 0)
+        for _entry, reason in self.unreachable:
+            counts[reason] += 1
+        return {reason: n for reason, n in counts.items() if n}
+
+    def summary(self, year: int) -> str:
+        text = f"已向 {self.sent} 名{year}年度学时未达标人员发送提醒"
+        if self.already:
+            text += f"；{self.already} 人今天已提醒过，未重复发送"
+        if self.unreachable:
+            reasons = "、".join(f"{reason} {n} 人" for reason, n in self.reasons().items())
+            text += f"；{len(self.unreachable)} 人无法在系统内提醒：{reasons}，请以电话等方式通知（名单可导出）"
+        return text + "。"
+
+
+def _start_of_today() -> datetime:
+    return datetime.combine(local_today(), time(), LOCAL_TZ).astimezone(UTC)
+
+
+def _reminded_today(user_ids: list[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Notification.user_id).where(
+                Notification.kind == REMINDER_KIND,
+                Notification.created_at >= _start_of_today(),
+                Notification.user_id.in_(user_ids),
+            )
+        )
+    )
+
+
+def _remind(entries: list[PersonYear], year: int) -> Reminded:
+    """One message to each short person who has an active account and was not reminded today."""
+    outcome = Reminded()
+    reachable = []
     for entry in entries:
-        sent += notify(
+        reason = unreachable_reason(entry.person)
+        if reason:
+            outcome.unreachable.append((entry, reason))
+        else:
+            reachable.append(entry)
+    done = set()
+    for chunk in range(0, len(reachable), CHUNK):
+        ids = [e.person.user.id for e in reachable[chunk : chunk + CHUNK]]
+        done |= _reminded_today(ids)
+    for entry in reachable:
+        if entry.person.user.id in done:
+            outcome.already += 1
+            continue
+        outcome.sent += notify(
             [entry.person.user],
-            "reminder.short",
+            REMINDER_KIND,
             f"提醒：您{year}年度继续教育学时尚未达到要求（{entry.shortfall_text()}），请按时完成并申报。",
             "declarations.index",
         )
-    return sent
+    return outcome
 
 
-def remind_short(user: User, year: int) -> int:
-    """One in-app reminder to everyone of the unit who is short; returns how many were sent."""
+def _detail(year: int, outcome: Reminded, what: str) -> str:
+    return (
+        f"{year}年度{what}，提醒{outcome.sent}人，今日已提醒{outcome.already}人，"
+        f"无法提醒{len(outcome.unreachable)}人"
+    )
+
+
+def remind_short(user: User, year: int) -> Reminded:
+    """One in-app reminder to everyone of the unit who is short (not twice the same day)."""
     _require_unit_reviewer(user)
-    short = short_people(user.unit_id, year)
-    sent = _remind(short, year)
-    record("reminder.sent", user.unit, user=user, detail=f"{year}年度，提醒{sent}人")
-    return sent
+    outcome = _remind(short_people(user.unit_id, year), year)
+    record("reminder.sent", user.unit, user=user, detail=_detail(year, outcome, ""))
+    return outcome
 
 
-def remind_county(year: int) -> int:
+def remind_county(year: int) -> Reminded:
     """The periodic reminder: everyone in the county who is short of the year's requirement."""
-    short = short_people(None, year)
-    sent = _remind(short, year)
-    record("reminder.sent", None, detail=f"{year}年度定时提醒，提醒{sent}人")
-    return sent
+    outcome = _remind(short_people(None, year), year)
+    record("reminder.sent", None, detail=_detail(year, outcome, "定时提醒"))
+    return outcome
+
+
+SHORT_COLUMNS = (
+    "姓名",
+    "身份证号码",
+    "联系电话",
+    "状态",
+    "公需科目",
+    "专业科目",
+    "合计",
+    "差额",
+    "系统内提醒",
+)
+
+
+def short_rows(user: User, year: int) -> list[list]:
+    """The unit's short people for the Excel export: what each lacks, and whether the
+    portal can remind them."""
+    _require_unit_reviewer(user)
+    rows = []
+    for entry in short_people(user.unit_id, year):
+        declaration = entry.declaration
+        rows.append(
+            [
+                entry.person.name,
+                entry.person.masked_id_number,
+                entry.person.phone,
+                declaration.status.label if declaration else "未申报",
+                entry.general,
+                entry.professional,
+                entry.total,
+                entry.shortfall_text(),
+                unreachable_reason(entry.person) or "可以",
+            ]
+        )
+    return rows

@@ -16,5 +16,4 @@ from portal.jobs.service import periodic
 )
 def remind_short_people(job, progress) -> str:
     year = current_year()
-    sent = service.remind_county(year)
-    return f"{year}年度学时未达标人员提醒 {sent} 人"
+    return service.remind_county(year).summary(year)

@@ -12,6 +12,7 @@ from portal.clock import current_year
 from portal.dashboard import service
 from portal.fields import bounded_int
 from portal.security import is_htmx, page_number, require_roles
+from portal.spreadsheets import sheet, xlsx_download
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 require_roles(bp, Role.UNIT_REVIEWER)
@@ -66,6 +67,16 @@ def remind():
     if not RemindForm().validate_on_submit():
         abort(400)
     year = _year()
-    sent = service.remind_short(current_user, year)
-    flash(f"已向 {sent} 名{year}年度学时未达标人员发送提醒。", "success")
+    outcome = service.remind_short(current_user, year)
+    flash(outcome.summary(year), "warning" if outcome.unreachable else "success")
     return redirect(url_for("dashboard.index", year=year), 303)
+
+
+@bp.get("/short.xlsx")
+def short_export():
+    """Who is short of the year, with what each lacks and whether the portal reaches them."""
+    year = _year()
+    content = sheet(
+        f"{year}年度未达标", service.SHORT_COLUMNS, service.short_rows(current_user, year)
+    )
+    return xlsx_download(content, f"未达标人员-{year}.xlsx")

@@ -38,7 +38,7 @@ from portal.declarations.models import (
 )
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.notifications.service import notify
+from portal.notifications.service import notify, notify_each
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, Refusal
 from portal.settings import get_setting
 from portal.units.models import FirstReview
@@ -142,6 +142,22 @@ def rule_set_of(declaration: Declaration) -> rules.RuleSet:
     return rules.get_rule_set(declaration.rule_set)
 
 
+def kind_words(declaration: Declaration, kind: str) -> str:
+    """A claim kind's name in the declaration's rule set (the code if the set lacks it)."""
+    try:
+        return rule_set_of(declaration).kind(kind).label
+    except rules.RuleError:
+        return kind
+
+
+def rule_set_words(rule_set_id: str) -> str:
+    """A rule set's name for the audit log an officer reads (the id if it is unknown)."""
+    try:
+        return rules.get_rule_set(rule_set_id).name
+    except rules.RuleError:
+        return rule_set_id
+
+
 # --- lookups and guards --------------------------------------------------------------------
 
 
@@ -209,7 +225,7 @@ def open_declaration(user: User, year: int, rule_set: str | None = None) -> Decl
     declaration = Declaration(professional=person, year=year, rule_set=chosen.id)
     db.session.add(declaration)
     db.session.flush()
-    record("declaration.open", declaration, detail=f"{year}年度，{chosen.id}", user=user)
+    record("declaration.open", declaration, detail=f"{year}年度，{chosen.name}", user=user)
     return declaration
 
 
@@ -227,7 +243,8 @@ def switch_rule_set(user: User, declaration: Declaration, rule_set_id: str) -> D
         raise Refusal(error.message, INVALID) from None
     old, declaration.rule_set = declaration.rule_set, chosen.id
     db.session.flush()
-    record("declaration.rule_set", declaration, detail=f"{old} → {chosen.id}", user=user)
+    detail = f"{rule_set_words(old)} → {chosen.name}"
+    record("declaration.rule_set", declaration, detail=detail, user=user)
     return declaration
 
 
@@ -283,7 +300,10 @@ def add_claim(
     db.session.flush()
     evaluate(declaration)
     record(
-        "claim.add", claim, detail=f"{declaration.year}年度 {kind} {result.hours}学时", user=user
+        "claim.add",
+        claim,
+        detail=f"{declaration.year}年度 {claim.kind_label} {result.hours}学时",
+        user=user,
     )
     return claim
 
@@ -356,7 +376,7 @@ def prepare_claims(actor: User | None, asked: list[Prepared]) -> list[Prepared]:
             opened.append(found[key])
     db.session.flush()
     for declaration in opened:
-        detail = f"{declaration.year}年度，{declaration.rule_set}（报送）"
+        detail = f"{declaration.year}年度，{rule_set_words(declaration.rule_set)}（报送）"
         record("declaration.open", declaration, detail=detail, user=actor)
     positions = (
         dict(
@@ -410,11 +430,35 @@ def prepare_claims(actor: User | None, asked: list[Prepared]) -> list[Prepared]:
         made.append((declaration, item.claim))
     db.session.flush()
     for declaration, claim in made:
-        detail = f"报送条目#{claim.id} {claim.kind} {claim.hours}学时"
+        detail = f"报送条目#{claim.id} {kind_words(declaration, claim.kind)} {claim.hours}学时"
         if claim.details.get("plan_no"):
             detail += f"（备案号{claim.details['plan_no']}）"
         record("claim.prepare", declaration, detail=detail, user=actor)
+    _tell_prepared(asked, made)
     return asked
+
+
+def _tell_prepared(asked: list[Prepared], made: list[tuple[Declaration, Claim]]) -> None:
+    """Each person hears once what was added to their year (20.6: a list changes the
+    person's declaration, so the person is told)."""
+    accounts = {item.person.id: item.person.user_id for item in asked}
+    added: dict[int, tuple[Declaration, list[Claim]]] = {}
+    for declaration, claim in made:
+        added.setdefault(declaration.id, (declaration, []))[1].append(claim)
+    messages = []
+    for declaration, claims in added.values():
+        hours = sum(c.hours or 0 for c in claims)
+        where = "、".join(sorted({c.source_label for c in claims if c.source_label})) or "已报送"
+        numbers = sorted({c.details["plan_no"] for c in claims if c.details.get("plan_no")})
+        text = (
+            f"{where}{declaration.year}年度学时条目{len(claims)}项，共{hours}学时"
+            + (f"（备案号{'、'.join(numbers)}）" if numbers else "")
+            + "，已列入您的年度申报，请核对；不需要的条目可以删除。"
+        )
+        messages.append(
+            (accounts.get(declaration.professional_id), text, {"year": declaration.year})
+        )
+    notify_each(messages, "claim.prepared", "declarations.edit")
 
 
 def prepare_claim(actor: User | None, person, year: int, kind: str, facts: dict, details: dict,
@@ -441,7 +485,7 @@ def update_claim(
     claim.title_key = duplicates.title_key_of(spec, details)
     db.session.flush()
     evaluate(declaration)
-    record("claim.update", claim, detail=f"{claim.kind} {result.hours}学时", user=user)
+    record("claim.update", claim, detail=f"{claim.kind_label} {result.hours}学时", user=user)
     return claim
 
 
@@ -514,7 +558,7 @@ def delete_claim(user: User, claim: Claim) -> None:
     ensure_draft(user, declaration, "claim.delete", claim)
     for item in claim.evidence:
         _release_file(item)
-    record("claim.delete", claim, detail=f"{claim.kind}", user=user)
+    record("claim.delete", claim, detail=claim.kind_label, user=user)
     declaration.claims.remove(claim)
     db.session.delete(claim)
     db.session.flush()

@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user
 
 from portal import rules
+from portal.accounts import registrations
 from portal.accounts.models import PersonStatus, Role
 from portal.declarations import evidence as files
 from portal.declarations import forms, service
@@ -42,6 +43,10 @@ def _gate():
     if request.endpoint not in SHARED_ENDPOINTS and current_user.role is not Role.PROFESSIONAL:
         abort(403)
     if request.endpoint not in SHARED_ENDPOINTS and current_user.professional is None:
+        if request.endpoint == "declarations.index":
+            # A registration waiting as a request (it matched a person already in the register).
+            held = registrations.pending_request_of(current_user)
+            return render_template("accounts/waiting.html", held=held)
         abort(403)
 
 

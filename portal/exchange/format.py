@@ -292,6 +292,16 @@ def column_value(record: dict, path: str):
     return value
 
 
+# The workbook is read by people: the source in words (the JSON keeps the codes).
+SOURCE_WORDS = {"portal": "本系统登记", "paper": "纸质证书录入", "elsewhere": "外县（市）登记"}
+
+
+def excel_value(record: dict, path: str):
+    """A cell of the Excel face: column_value, with the source in words."""
+    value = column_value(record, path)
+    return SOURCE_WORDS.get(value, value) if path == "source" else value
+
+
 def excel_layout() -> dict:
     """The column lists as published under /api/v1/ (key, heading, in order)."""
     return {

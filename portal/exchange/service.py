@@ -229,10 +229,10 @@ def workbook(found: list[dict]) -> bytes:
     years.append([heading for _, heading in fmt_.YEAR_COLUMNS])
     claims.append([heading for _, heading in fmt_.CLAIM_COLUMNS])
     for row in found:
-        years.append(safe_row(fmt_.column_value(row, key) for key, _ in fmt_.YEAR_COLUMNS))
+        years.append(safe_row(fmt_.excel_value(row, key) for key, _ in fmt_.YEAR_COLUMNS))
         for claim in row["claims"]:
             both = {**claim, "id_number": row["id_number"], "year": row["year"]}
-            claims.append(safe_row(fmt_.column_value(both, key) for key, _ in fmt_.CLAIM_COLUMNS))
+            claims.append(safe_row(fmt_.excel_value(both, key) for key, _ in fmt_.CLAIM_COLUMNS))
     out = BytesIO()
     book.save(out)
     return out.getvalue()

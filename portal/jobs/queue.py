@@ -17,8 +17,9 @@ from huey.storage import RedisStorage, SqliteStorage
 
 from portal.config import private_file
 
-# Crontabs are read in the server's local time (the bureau's, Asia/Shanghai on its intranet).
-huey = Huey("portal", results=False, utc=False, immediate=True)
+# huey's clock is UTC whatever the server's zone; the periodic tasks read it in the bureau's
+# time (portal.jobs.service.periodic), so 08:30 is 08:30 in Asia/Shanghai on a UTC machine too.
+huey = Huey("portal", results=False, utc=True, immediate=True)
 _apps: list[Flask] = []
 
 

@@ -18,15 +18,17 @@ import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context
 from huey import crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
+from portal.audit.service import client_ip, on_behalf_of
+from portal.clock import LOCAL_TZ
 from portal.config import private_dir
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
@@ -36,6 +38,7 @@ from portal.refusal import Refusal, not_found
 
 log = logging.getLogger(__name__)
 _PENDING = "portal.jobs.pending"
+REQUESTED_FROM = "requested_from"  # the job's parameter: the address of the page that asked
 
 Work = Callable[[Job, "Progress"], str | None]
 
@@ -44,7 +47,10 @@ Work = Callable[[Job, "Progress"], str | None]
 
 
 def submit(user: User | None, kind: str, title: str, task, **params) -> Job:
-    """A queued job for `task(job_id)`; enqueued when the session commits."""
+    """A queued job for `task(job_id)`; enqueued when the session commits. Started from a
+    page, it keeps the page's address: the worker audits what it does with it."""
+    if has_request_context():
+        params = {**params, REQUESTED_FROM: client_ip()}
     job = Job(kind=kind, title=title, created_by_id=user.id if user else None, params=params)
     db.session.add(job)
     db.session.flush()
@@ -108,25 +114,30 @@ def run(job_id: int, work: Work) -> None:
         job = db.session.get(Job, job_id)
         if job is None or job.state.finished:
             return
-        job.state = JobState.RUNNING
-        job.started_at = utcnow()
-        job.worker = worker_id()
-        db.session.commit()
-        try:
-            message = work(job, Progress(job))
-        except Exception as error:  # the job's page must say it failed, whatever went wrong
-            db.session.rollback()
-            if not isinstance(error, Refusal):
-                log.exception("job %s failed", job_id)
-            job = db.session.get(Job, job_id)
-            _fail(job, error.message if isinstance(error, Refusal) else f"任务出错：{error}")
-        else:
-            job.state = JobState.DONE
-            job.message = (message or "")[:500]
-            job.finished_at = utcnow()
-        finally:
-            discard_upload(job)
-        db.session.commit()
+        with on_behalf_of(job.params.get(REQUESTED_FROM)):
+            _run(job_id, job, work)
+
+
+def _run(job_id: int, job: Job, work: Work) -> None:
+    job.state = JobState.RUNNING
+    job.started_at = utcnow()
+    job.worker = worker_id()
+    db.session.commit()
+    try:
+        message = work(job, Progress(job))
+    except Exception as error:  # the job's page must say it failed, whatever went wrong
+        db.session.rollback()
+        if not isinstance(error, Refusal):
+            log.exception("job %s failed", job_id)
+        job = db.session.get(Job, job_id)
+        _fail(job, error.message if isinstance(error, Refusal) else f"任务出错：{error}")
+    else:
+        job.state = JobState.DONE
+        job.message = (message or "")[:500]
+        job.finished_at = utcnow()
+    finally:
+        discard_upload(job)
+    db.session.commit()
 
 
 def _fail(job: Job, message: str) -> None:
@@ -300,13 +311,17 @@ SCHEDULE: dict[str, Periodic] = {}
 
 def periodic(kind: str, title: str, when: str, **cron: str):
     """Declare `work(job, progress)` a periodic task on the huey schedule (crontab fields in
-    the server's local time); every run leaves a Job row, so its page shows the last run."""
+    the bureau's time, whatever the server's zone); every run leaves a Job row, so its page
+    shows the last run."""
 
     def decorator(work: Work):
         validate = crontab(**cron)
         SCHEDULE[kind] = Periodic(kind, title, when, validate)
 
-        @huey.periodic_task(validate, name=kind)
+        def due(moment: datetime) -> bool:
+            return validate(bureau_minute(moment))
+
+        @huey.periodic_task(due, name=kind)
         def task():
             run_periodic(kind, work)
 
@@ -328,10 +343,18 @@ def run_periodic(kind: str, work: Work) -> Job:
         return db.session.get(Job, job_id)
 
 
+def bureau_minute(moment: datetime) -> datetime:
+    """huey's clock (naive UTC: the queue runs with utc=True) as the bureau reads it (naive)."""
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
+
+
 def next_run(entry: Periodic, now: datetime | None = None) -> datetime | None:
-    """The next minute the crontab fires (server local time, naive), within 8 days."""
-    minute = (now or datetime.now()).replace(second=0, microsecond=0)
-    return _next_run(entry, minute)
+    """The next minute the crontab fires, in the bureau's time (naive), within 8 days. `now`:
+    the bureau's time (naive) or any aware time; None: now."""
+    now = now or utcnow()
+    if now.tzinfo is not None:
+        now = now.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return _next_run(entry, now.replace(second=0, microsecond=0))
 
 
 @functools.lru_cache(maxsize=64)

@@ -140,7 +140,7 @@ class PaperYearForm(FlaskForm):
 
 class TransitionMarkForm(FlaskForm):
     keeps_old_rules = BooleanField(
-        "老人老办法：2025–2030年度可选择按原合肥市办法（hefei-2021）申报",
+        "老人老办法：2025–2030年度可选择按原合肥市办法申报",
     )
 
 

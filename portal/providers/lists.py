@@ -25,6 +25,7 @@ from portal.accounts.models import Professional, Role, User
 from portal.audit.service import record
 from portal.clock import local_today
 from portal.declarations import service as declarations
+from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.paging import Window, window
 from portal.providers.models import (
@@ -546,6 +547,9 @@ def _attach(user, pairs: list, summary: Summary) -> None:
     """Prepared claims for the matched rows (or records), in bulk; each row (and its outcome)
     says what became of it, and the summary counts the attached and the not attached."""
     declarations.prepare_claims(user, [asked for _, asked, _ in pairs])
+    registered = _registered_years(
+        {(a.person.id, a.year) for _, a, _ in pairs if a.claim is None and a.refusal is not None}
+    )
     for row, asked, outcome in pairs:
         if asked.claim is not None:
             row.status, row.claim_id = ListRowStatus.MATCHED, asked.claim.id
@@ -553,13 +557,36 @@ def _attach(user, pairs: list, summary: Summary) -> None:
             outcome.taken = True
         elif asked.refusal is not None and asked.refusal.status == CONFLICT:
             row.status = ListRowStatus.SUBMITTED
-            outcome.message = f"{asked.year}年度申报已提交，请本人或核验人员处理"
+            outcome.message = (
+                f"{asked.year}年度学时已登记，已登记的年度不再加入报送条目，此行无需处理"
+                if (asked.person.id, asked.year) in registered
+                else f"{asked.year}年度申报已提交，请本人或核验人员处理"
+            )
         else:
             row.status = ListRowStatus.NO_KIND
             outcome.message = "该人员所用认定规则没有此类条目"
         outcome.status = row.status.label
     summary.matched += sum(asked.claim is not None for _, asked, _ in pairs)
     summary.not_attached += sum(asked.claim is None for _, asked, _ in pairs)
+
+
+def _registered_years(keys: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of these (person id, year), the registered ones (20.15: nobody can act on those rows)."""
+    if not keys:
+        return set()
+    ids = sorted({person_id for person_id, _ in keys})
+    found: set[tuple[int, int]] = set()
+    for i in range(0, len(ids), 500):
+        found.update(
+            db.session.execute(
+                sa.select(Declaration.professional_id, Declaration.year).where(
+                    Declaration.professional_id.in_(ids[i : i + 500]),
+                    Declaration.year.in_(sorted({year for _, year in keys})),
+                    Declaration.status == DeclarationStatus.REGISTERED,
+                )
+            ).all()
+        )
+    return found & keys
 
 
 def _imported_courseware(id_numbers: set[str]) -> set[tuple]:

@@ -23,6 +23,7 @@ from portal.declarations import evidence as files
 from portal.declarations.models import Claim, Declaration
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.notifications.service import notify
 from portal.providers.models import PlanForm, PlanState, TrainingPlan
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal, not_found
 from portal.rules import PROFESSIONAL, calendar
@@ -220,9 +221,14 @@ def plans(
     return list(db.session.scalars(query))
 
 
-def search_accepted(q: str, limit: int = 20) -> list[TrainingPlan]:
-    """Accepted plans by filing number or title, for a professional declaring a training."""
+def search_accepted(q: str, limit: int = 20, year: int | None = None) -> list[TrainingPlan]:
+    """Accepted plans by filing number or title, for a professional declaring a training; with
+    `year`, only the plans held (at least partly) in that year (20.15)."""
     query = sa.select(TrainingPlan).where(TrainingPlan.state == PlanState.ACCEPTED)
+    if year is not None and 1900 < year < 3000:
+        query = query.where(
+            TrainingPlan.start_date <= date(year, 12, 31), TrainingPlan.end_date >= date(year, 1, 1)
+        )
     q = q.strip()
     if q:
         query = query.where(
@@ -269,6 +275,31 @@ def file_plan(user: User, data: dict, programme=None, filed_on: date | None = No
     return plan
 
 
+def same_plans(plan: TrainingPlan) -> list[TrainingPlan]:
+    """Other plans of the same organiser with the same title and dates, not refused: the same
+    training filed twice (20.15: the filer is warned, the bureau sees it on the plan)."""
+    return list(
+        db.session.scalars(
+            sa.select(TrainingPlan).where(
+                TrainingPlan.id != plan.id,
+                TrainingPlan.provider_id.is_(None)
+                if plan.provider_id is None
+                else TrainingPlan.provider_id == plan.provider_id,
+                TrainingPlan.unit_id.is_(None)
+                if plan.unit_id is None
+                else TrainingPlan.unit_id == plan.unit_id,
+                TrainingPlan.authority_id.is_(None)
+                if plan.authority_id is None
+                else TrainingPlan.authority_id == plan.authority_id,
+                TrainingPlan.title == plan.title,
+                TrainingPlan.start_date == plan.start_date,
+                TrainingPlan.end_date == plan.end_date,
+                TrainingPlan.state != PlanState.REFUSED,
+            )
+        )
+    )
+
+
 def next_filing_no(year: int) -> str:
     prefix = f"BA{year}-"
     last = db.session.scalar(
@@ -302,6 +333,31 @@ def decide_plan(user: User | None, plan: TrainingPlan, accept: bool, reason: str
     if user is not None and user.role is Role.AUTHORITY_OFFICER:
         detail += f"（{user.authority.name}审核）"
     record("plan.accepted" if accept else "plan.refused", plan, user=user, detail=detail)
+    text = (
+        f"培训计划“{plan.title}”已备案，备案号{plan.filing_no}。"
+        if accept
+        else f"培训计划“{plan.title}”不予备案。理由：{reason}"
+    )
+    notify(plan_filers(plan), "plan.accepted" if accept else "plan.refused", text,
+           "providers.plan", plan_id=plan.id)  # fmt: skip
+
+
+def plan_filers(plan: TrainingPlan) -> list[User]:
+    """Who hears of a decision on a plan: the filer, and the active accounts of the provider
+    (or unit, or authority) that filed it."""
+    owner = (
+        User.provider_id == plan.provider_id
+        if plan.provider_id
+        else User.unit_id == plan.unit_id
+        if plan.unit_id
+        else User.authority_id == plan.authority_id
+        if plan.authority_id
+        else sa.false()
+    )
+    users = list(db.session.scalars(sa.select(User).where(owner, User.active.is_(True))))
+    if plan.filed_by is not None and plan.filed_by.active:
+        users.append(plan.filed_by)
+    return users
 
 
 def as_json(plan: TrainingPlan) -> dict:

@@ -95,6 +95,12 @@ def new_plan():
             getattr(form, refusal.field or "title").errors.append(refusal.message)
         else:
             flash(f"已提交培训计划“{plan.title}”，等待人社局审核。", "success")
+            for twin in service.same_plans(plan):
+                flash(
+                    f"注意：已有同名、同日期的培训计划（{twin.filing_no or twin.state.label}，"
+                    f"{twin.filed_on:%Y-%m-%d}提交），如为重复提交，请联系人社局不予备案其中一份。",
+                    "warning",
+                )
             return redirect(url_for("providers.plan", plan_id=plan.id), code=303)
     status = 422 if form.errors else 200
     page = render_template(
@@ -123,6 +129,7 @@ def _plan_page(plan, status=200, upload_form=None, decision_form=None):
         decision_form=decision_form or DecisionForm(formdata=None),
         officer=current_user.role in DECIDERS,
         may_decide=service.may_decide(current_user, plan),
+        twins=service.same_plans(plan) if plan.state is PlanState.PENDING else [],
         decider=service.deciding_authority(plan),
         last_day=service.last_filing_day(plan.start_date),
     ), status
@@ -283,7 +290,10 @@ def courseware():
 @bp.get("/plans/search")
 def search():
     """Accepted plans by filing number or title: options for a training claim's 备案号."""
-    plans = service.search_accepted(request.args.get("q", "") or request.args.get("plan_no", ""))
+    plans = service.search_accepted(
+        request.args.get("q", "") or request.args.get("plan_no", ""),
+        year=request.args.get("year", type=int),
+    )
     return render_template("providers/_plan_options.html", plans=plans)
 
 

@@ -44,12 +44,21 @@ def _batch_form(**kwargs):
     return form
 
 
+TICKS = {
+    "met": lambda d: bool(d.compliant),  # the default: the compliant ones
+    "all": lambda d: True,
+    "none": lambda d: False,
+}
+
+
 def _opening_form(form, eligible):
-    """The batch-opening form over the eligible declarations (all ticked when first shown) and
-    the publicity period of its start day; shared by the bureau's and a unit's page."""
+    """The batch-opening form over the eligible declarations (when first shown the compliant
+    ones ticked, or all or none as ?tick= asks) and the publicity period of its start day;
+    shared by the bureau's and a unit's page."""
     if form is None:
         form = _batch_form(formdata=None, start=service.default_start())
-        form.declarations.data = [d.id for d in eligible]
+        ticked = TICKS.get(request.args.get("tick", ""), TICKS["met"])
+        form.declarations.data = [d.id for d in eligible if ticked(d)]
     form.declarations.choices = [(d.id, d.professional.name) for d in eligible]
     return form, service.publicity_period(form.start.data or service.default_start())
 

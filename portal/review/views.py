@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.accounts import activation, registrations
 from portal.accounts.models import Role
 from portal.board.models import Objection
 from portal.declarations.models import ClaimDecision
@@ -236,43 +237,83 @@ def people():
 def _people_page(refuse_forms=None, status=200):
     service.require_people_rights(current_user)
     people = service.pending_people(current_user)
+    requests = registrations.pending_requests(current_user)
     refuse_forms = refuse_forms or {}
-    for person in people:
-        refuse_forms.setdefault(
-            person.id, forms.RefusePersonForm(formdata=None, prefix=f"p{person.id}")
-        )
+    for key in [f"p{p.id}" for p in people] + [f"r{r.id}" for r in requests]:
+        refuse_forms.setdefault(key, forms.RefusePersonForm(formdata=None, prefix=key))
+    activation_open = {r.id: activation.may_issue(current_user, r.professional) for r in requests}
     return render_template(
         "review/people.html",
         people=people,
+        requests=requests,
+        check_note=registrations.CHECK_NOTE,
+        activation_open=activation_open,
         confirm_form=forms.ConfirmPersonForm(),
         refuse_forms=refuse_forms,
     ), status
+
+
+def _confirm(act, done: str):
+    """The 确认 button of a 人员确认 row: act, say so (or why not), back to the list."""
+    if forms.ConfirmPersonForm().validate_on_submit():
+        try:
+            act()
+            flash(done, "success")
+        except Refusal as error:
+            flash(str(error), "warning")
+    return redirect(url_for("review.people"), 303)
+
+
+def _refuse(prefix: str, act, done: str):
+    """不予确认 on a 人员确认 row: the reason is required; the list again with the error."""
+    form = forms.RefusePersonForm(prefix=prefix)
+    if form.validate_on_submit():
+        try:
+            act(form.reason.data)
+        except Refusal as error:
+            flash(str(error), "warning")
+        else:
+            flash(done, "success")
+        return redirect(url_for("review.people"), 303)
+    return _people_page({prefix: form}, 422)
 
 
 @bp.post("/people/<int:person_id>/confirm")
 def confirm_person(person_id):
     service.require_people_rights(current_user)
     person = service.get_person(current_user, person_id)
-    if forms.ConfirmPersonForm().validate_on_submit():
-        try:
-            service.confirm_person(current_user, person)
-            flash(f"已确认{person.name}的人员信息。", "success")
-        except Refusal as error:
-            flash(str(error), "warning")
-    return redirect(url_for("review.people"), 303)
+    return _confirm(
+        lambda: service.confirm_person(current_user, person), f"已确认{person.name}的人员信息。"
+    )
 
 
 @bp.post("/people/<int:person_id>/refuse")
 def refuse_person(person_id):
     service.require_people_rights(current_user)
     person = service.get_person(current_user, person_id)
-    form = forms.RefusePersonForm(prefix=f"p{person.id}")
-    if form.validate_on_submit():
-        try:
-            service.refuse_person(current_user, person, form.reason.data)
-        except Refusal as error:
-            flash(str(error), "warning")
-        else:
-            flash(f"已不予确认 {person.name}。", "success")
-        return redirect(url_for("review.people"), 303)
-    return _people_page({person.id: form}, 422)
+    return _refuse(
+        f"p{person.id}",
+        lambda reason: service.refuse_person(current_user, person, reason),
+        f"已不予确认 {person.name}。",
+    )
+
+
+@bp.post("/people/requests/<int:request_id>/confirm")
+def confirm_request(request_id):
+    service.require_people_rights(current_user)
+    held = registrations.get_request(current_user, request_id)
+    return _confirm(
+        lambda: registrations.confirm(current_user, held),
+        f"已核实{held.professional.name}的注册为本人，账号已关联。",
+    )
+
+
+@bp.post("/people/requests/<int:request_id>/refuse")
+def refuse_request(request_id):
+    service.require_people_rights(current_user)
+    held = registrations.get_request(current_user, request_id)
+    return _refuse(
+        f"r{held.id}",
+        lambda reason: registrations.refuse(current_user, held, reason),
+        f"已不予确认该注册申请，{held.professional.name}的记录保持不变。",
+    )

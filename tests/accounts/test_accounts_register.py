@@ -66,6 +66,7 @@ def _form(where=None, **overrides):
         "title_series": "教师",
         "title_level": "中级",
         "title_name": "一级教师",
+        "works_since": "2015-09-01",
         "password": PASSWORD,
         "confirm": PASSWORD,
     }
@@ -207,35 +208,6 @@ def test_register_is_throttled_per_address(app, client):
     number = make_id_number(date(1981, 1, 1), 99)
     response = client.post("/register", data=_form(id_number=number))
     assert response.status_code == 429
-
-
-def test_register_links_an_imported_person(app, client, make_unit, make_professional):
-    unit = make_unit()
-    person = make_professional(unit=unit, account=False, name="李四")
-    response = client.post("/register", data=_form(unit, id_number=person.id_number, name="李四"))
-    assert response.status_code == 303
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Professional.id))) == 1
-        linked = db.session.get(Professional, person.id)
-        assert linked.user.username == person.id_number
-        # Knowing the ID number and name proves nothing: the unit confirms (or hands out a code).
-        assert linked.status == PersonStatus.PENDING
-
-
-def test_register_imported_person_other_unit_becomes_pending(
-    app, client, make_unit, make_professional
-):
-    person = make_professional(unit=make_unit(), account=False, name="李四")
-    other = make_unit()
-    assert (
-        client.post(
-            "/register", data=_form(other, id_number=person.id_number, name="李四")
-        ).status_code
-        == 303
-    )
-    with app.app_context():
-        linked = db.session.get(Professional, person.id)
-        assert (linked.unit_id, linked.status) == (other.id, PersonStatus.PENDING)
 
 
 def test_change_password_rotates_the_session(app, client, auth, make_user):

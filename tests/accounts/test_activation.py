@@ -133,7 +133,8 @@ def test_a_code_replaces_a_strangers_unconfirmed_self_registration(app, world):
         ),
         ip="10.0.0.66",
     )
-    assert stranger is not None and person.status is PersonStatus.PENDING
+    assert stranger is not None and person.user_id is None  # held as a request
+    assert person.status is PersonStatus.CONFIRMED  # the imported record is untouched
     code = activation.issue(world["ra"], person)
     user = activation.activate(person.id_number, code, NEW_PASSWORD, "10.0.0.1")
     db.session.commit()

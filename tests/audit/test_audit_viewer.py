@@ -153,3 +153,18 @@ def test_no_way_to_change_the_log(client, auditor):
     with pytest.raises(RuntimeError, match="append-only"):
         db.session.commit()
     db.session.rollback()
+
+
+def test_the_action_filter_lists_each_operation_once(client, auditor):
+    """Issue 20.7: declared operations appear once, by their Chinese name; only codes no
+    longer declared go to 其他."""
+    now = datetime.now(UTC)
+    _event(now, action="declaration.submit")
+    _event(now, action="auth.login")
+    _event(now, action="old.renamed_action")
+    page = client.get("/audit/").text
+    select = page.split('<select id="action"')[1].split("</select>")[0]
+    values = [part.split('"')[0] for part in select.split('<option value="')[1:]]
+    assert len(values) == len(set(values)) == len(ACTIONS) + 2  # 全部, the undeclared one
+    other = select.split("其他（未登记的操作代码）")[1]
+    assert ">old.renamed_action<" in other and "declaration.submit" not in other

@@ -217,6 +217,7 @@ def test_thin_path_from_registration_to_certificate(
     me.fill("#name", NAME)
     me.fill("#phone", PHONE)
     me.select_option("#unit", label=UNIT)
+    me.fill("#works_since", "2016-07-01")
     me.select_option("#title_series", "卫生")
     me.select_option("#title_level", "中级")
     me.fill("#title_name", "主治医师")

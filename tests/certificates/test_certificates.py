@@ -465,3 +465,19 @@ def test_parallel_lookups_never_pass_the_limit(app):
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(look, range(40)))
     assert answers.count(404) == 20 and answers.count(429) == 20
+
+
+def test_a_bulk_print_does_not_make_the_persons_own_print_outdated(
+    ctx, person, make_user, make_registered_declaration
+):
+    """20.15: a later copy with the same years (the unit's bulk print) is not a newer
+    certificate; one with another year is."""
+    own = service.print_certificate(person.user, person)
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=person.unit)
+    service.print_for_unit(reviewer, person)
+    db.session.commit()
+    assert service.verification(own)["later_prints"] == 0
+    make_registered_declaration(person, 2025)
+    service.print_certificate(person.user, person)
+    db.session.commit()
+    assert service.verification(own)["later_prints"] == 1

@@ -231,7 +231,7 @@ def test_counts_per_state_from_one_aggregate(every_state):
 def test_reminder_reaches_the_same_people(every_state):
     from portal.dashboard import service
 
-    sent = service.remind_short(every_state["reviewer"], YEAR)
+    sent = service.remind_short(every_state["reviewer"], YEAR).sent
     short = {r[0] for r in reference(every_state["unit"].id, YEAR) if r[4]}
     assert short == {n for n, e in EXPECTED.items() if e[3]}
     assert sent == len(short)

@@ -58,7 +58,7 @@ def test_export_xlsx_read_back(registered, runner, tmp_path):
         "专业科目学时": 60,
         "总学时": 90,
         "是否达标": "是",
-        "来源": "portal",
+        "来源": "本系统登记",  # the sheet is read by officers (20.13); the JSON keeps "portal"
         "纸质证书录入": "否",
         "登记县（市）": "示范县人力资源和社会保障局",
         "登记单位": "示范县人力资源和社会保障局",
@@ -75,6 +75,7 @@ def test_export_json(registered, runner, tmp_path):
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["format"] == service.EXPORT_FORMAT and document["count"] == 2
     assert list(format.RECORD_SCHEMA["required"]) == list(document["records"][0])
+    assert {r["source"] for r in document["records"]} == {"portal"}
     assert runner.invoke(args=["export", "year", "20x5", "--out", str(out)]).exit_code == 2
     bad_dir = tmp_path / "missing" / "x.json"
     assert runner.invoke(args=["export", "year", "2025", "--out", str(bad_dir)]).exit_code == 2

@@ -155,7 +155,8 @@ def test_nightly_backup(app, ctx, make_user):
     db.session.commit()
     job = service.run_periodic("backup.nightly", nightly_backup.work)
     assert job.state is JobState.DONE, job.message
-    name = job.message.split("instance/backups/")[1].split("（")[0]
+    assert "instance/" not in job.message  # an officer reads it (20.13)
+    [name] = os.listdir(app.config["BACKUP_FOLDER"])
     folder = f"{app.config['BACKUP_FOLDER']}/{name}"
     with open(f"{folder}/{MANIFEST}", encoding="utf-8") as handle:
         manifest = json.load(handle)
@@ -191,3 +192,57 @@ def test_nightly_backup_keeps_the_number_the_setting_says(app, ctx):
     left = sorted(os.listdir(root))
     assert left[:2] == ["manual-copy", "portal-20240103-020000"] and len(left) == 3
     assert left[2].startswith("portal-2") and left[2] > old[-1]
+
+
+def _audit_an_export(job, progress):
+    from portal.audit.service import record
+
+    record("exchange.export", detail="后台任务")
+    return "已导出"
+
+
+@huey.task()
+def audit_task(job_id):
+    service.run(job_id, _audit_an_export)
+
+
+def test_a_job_started_from_a_page_is_audited_with_the_pages_address(app, ctx, make_user):
+    """Issue 20.8: the worker has no request; what it does carries the officer's address."""
+    from portal.audit.models import AuditEvent
+
+    user = make_user(Role.BUREAU_OFFICER)
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        service.submit(user, "test.audit", "导出", audit_task)
+    db.session.commit()  # the worker's turn: outside any request
+    event = db.session.scalar(db.select(AuditEvent).filter_by(action="exchange.export"))
+    assert event.ip == "10.1.2.3"
+    # a job nobody asked from a page (the schedule, the command line) stays "cli"
+    service.submit(user, "test.audit", "导出", audit_task)
+    db.session.commit()
+    ips = db.session.scalars(
+        db.select(AuditEvent.ip).filter_by(action="exchange.export").order_by(AuditEvent.id)
+    ).all()
+    assert ips == ["10.1.2.3", "cli"]
+
+
+def test_the_schedule_runs_in_the_bureaus_time_on_a_utc_machine(monkeypatch):
+    """Issue 20.10: huey hands the periodic check its (UTC) clock; 08:30 is the bureau's."""
+    import time
+    from datetime import UTC, datetime
+
+    from portal.jobs.queue import huey
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        assert huey.utc  # the consumer's timestamps are UTC, whatever the machine says
+        close = next(t for t in huey._registry.periodic_tasks if t.name == "publicity.close")
+        # 00:30 UTC is 08:30 in Asia/Shanghai: due; 08:30 UTC is 16:30 there: not due
+        assert close.validate_datetime(datetime(2025, 10, 9, 0, 30))
+        assert not close.validate_datetime(datetime(2025, 10, 9, 8, 30))
+        entry = service.SCHEDULE["publicity.close"]
+        aware = datetime(2025, 10, 9, 1, 0, tzinfo=UTC)  # 09:00 in the bureau
+        assert service.next_run(entry, aware) == datetime(2025, 10, 10, 0, 30)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

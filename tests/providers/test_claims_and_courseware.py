@@ -180,3 +180,24 @@ def test_from_list_to_the_person_page(app, client, auth, make_provider_user, mak
         claim_id = db.session.scalar(sa.select(Claim.id))
     assert f'/claims/{claim_id}"' not in page.text  # no edit link: the hours are locked
     assert "放弃" in page.text
+
+
+def test_a_years_claim_is_offered_only_that_years_plans(
+    app, client, auth, make_provider_user, make_plan, make_professional
+):
+    """20.15: a 2025 claim's 备案号 suggestions leave out the plans held in other years."""
+    user = make_provider_user()
+    make_plan(
+        user, start_date=date(2025, 12, 30), end_date=date(2026, 1, 2), filing_no="BA2025-0009"
+    )
+    make_plan(user, start_date=date(2024, 5, 1), end_date=date(2024, 5, 2), filing_no="BA2024-0001")
+    make_plan(user, start_date=date(2026, 5, 1), end_date=date(2026, 5, 2), filing_no="BA2026-0007")
+    person = make_professional()
+    auth.login(person.user)
+    client.post("/declarations/open", data={"year": "2025"})
+    form = client.get("/declarations/2025/claims/new?kind=training").text
+    assert "/providers/plans/search?year=2025" in form
+    options = client.get("/providers/plans/search?year=2025&q=BA").text
+    assert "BA2025-0009" in options
+    assert "BA2024-0001" not in options and "BA2026-0007" not in options
+    assert "BA2024-0001" in client.get("/providers/plans/search?q=BA").text  # no year: all

@@ -200,3 +200,19 @@ def test_the_programme_file_is_kept_with_the_plan(app, client, auth, make_provid
     auth.logout()
     auth.login(other)
     assert client.get(plan_url + "/programme").status_code == 404
+
+
+def test_the_same_plan_filed_twice_is_flagged(app, client, auth, make_provider_user, make_user):
+    """20.15: a second filing of the same title and dates warns the filer and the bureau."""
+    from tests.conftest import logged_in as login
+
+    user = make_provider_user()
+    with app.test_request_context():
+        first = service.file_plan(user, plan_data(date(2026, 6, 1)), filed_on=date(2026, 1, 5))
+        second = service.file_plan(user, plan_data(date(2026, 6, 1)), filed_on=date(2026, 1, 6))
+        other = service.file_plan(user, plan_data(date(2026, 7, 1)), filed_on=date(2026, 1, 6))
+        assert service.same_plans(second) == [first] and service.same_plans(other) == []
+        db.session.commit()
+    page = login(app, make_user(Role.BUREAU_OFFICER)).get(f"/providers/plans/{second.id}").text
+    assert "已有同名、同日期的培训计划" in page and f"/providers/plans/{first.id}" in page
+    assert "已有同名" not in login(app, user).get(f"/providers/plans/{other.id}").text

@@ -184,3 +184,18 @@ def test_the_reviewer_sees_the_claim_came_from_a_filed_plan(app, setting):
         declarations.submit(a.user, claim.declaration)  # no upload needed for a prepared claim
         [(badge, text)] = review.filing_notes(claim.declaration)[claim.id]
         assert badge == "ok" and text == f"由施教机构报送，来自已备案培训计划 {plan.filing_no}"
+
+
+def test_a_registered_year_is_not_sent_to_anyone(
+    app, setting, make_registered_declaration, make_submitted_declaration
+):
+    """20.15: a row for a year already registered says nobody needs to act; a submitted one
+    still names who may."""
+    user, plan, (a, b, c) = setting
+    make_registered_declaration(a, plan.end_date.year)
+    make_submitted_declaration(b, year=plan.end_date.year)
+    with app.test_request_context():
+        summary = lists.import_list(user, plan, list_file([row(a), row(b)]), "list.xlsx")
+        messages = {o.row: o.message for o in summary.outcomes}
+        assert "已登记" in messages[6] and "无需处理" in messages[6]
+        assert "请本人或核验人员处理" in messages[7]

@@ -325,3 +325,18 @@ def test_queue_is_paginated_with_counts_per_state(
     ).get_data(as_text=True)
     assert fragment.count(">核验</a>") == 2 and "<html" not in fragment
     assert "待核验 50 份" in fragment  # the counts stay those of every state
+
+
+def test_a_refused_claim_is_not_called_counted(app, two_units):
+    """20.15: once refused, the claim's rule line no longer says 计入."""
+    from tests.conftest import logged_in as login
+
+    declaration = two_units["decl_a"]
+    claim = declaration.claims[0]
+    client = login(app, two_units["reviewer_a"])
+    before = client.get(f"/review/{declaration.id}").text.split(f'id="claim-{claim.id}"')[1]
+    assert 'badge ok">计入' in before.split("</article>")[0]
+    assert _decide(client, declaration, claim, "refused", reason="证明材料不符").status_code < 400
+    page = client.get(f"/review/{declaration.id}").text
+    card = page.split(f'id="claim-{claim.id}"')[1].split("</article>")[0]
+    assert "已不予认定，不计入" in card and 'badge ok">计入' not in card
