@@ -49,6 +49,12 @@ class Defaults:
     # Cycle verification: the reading of "不得在一个年度内突击完成" (spec/rules.md)
     CYCLE_MAKEUP = False  # True: a shortfall may only be made up by the next year (seeds 000, 001)
     CYCLE_CAP_FACTOR = 2  # otherwise no year counts for more than this many years (seed 003)
+    # The tenure cycle's default length per level applied for (the seeds give none): years
+    TENURE_YEARS_FULL_SENIOR = 5
+    TENURE_YEARS_DEPUTY_SENIOR = 5
+    TENURE_YEARS_INTERMEDIATE = 4
+    TENURE_YEARS_JUNIOR = 2  # 助理级
+    TENURE_YEARS_ASSISTANT = 2
 
     # Certificate PDF: a TrueType CJK font; discovered when not set
     CERTIFICATE_FONT_PATH = None

@@ -77,6 +77,7 @@ def open_verification(person_id):
     if form.validate():
         try:
             computation = service.compute(person, form.to_request())
+            sheet = service.sheet_data(computation, form.to_request(), f"经办人{current_user.name}")
             if request.method == "POST":
                 issued = service.issue(current_user, person, form.to_request())
                 return redirect(url_for(".show", verification_id=issued.id), 303)
@@ -92,7 +93,7 @@ def open_verification(person_id):
         person=person,
         form=form,
         computation=computation,
-        sheet=service.sheet_data(computation) if computation else None,
+        sheet=sheet if computation else None,
         current=service.current_of(person, kind),
         policy_text=service.policy_text(service.policy()),
     ), status
@@ -181,7 +182,7 @@ def self_check():
         person=person,
         form=form,
         computation=computation,
-        sheet=service.sheet_data(computation) if computation else None,
+        sheet=service.sheet_data(computation, form.to_request(), "本人") if computation else None,
         policy_text=service.policy_text(service.policy()),
     ), status
 
