@@ -44,7 +44,9 @@ class Defaults:
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)
     HIGHEST_ONLY_SCOPE = "clause"  # 第二十一条4: one clause item counts ("claim": one claim)
     TRAINING_PLAN_LEAD_DAYS = 15  # providers file a training plan this many days before it starts
-    UNFILED_TRAINING_REFUSED = False  # True: an unfiled professional training cannot be accepted
+    UNFILED_TRAINING_REFUSED = (
+        True  # 001 三: an unfiled professional training counts 0 (False: flag only)
+    )
     PLAN_DECIDED_BY = "bureau"  # who decides plan filings: "bureau" or "authority" (of the series)
     # Cycle verification: the reading of "不得在一个年度内突击完成" (spec/rules.md)
     CYCLE_MAKEUP = False  # True: a shortfall may only be made up by the next year (seeds 000, 001)

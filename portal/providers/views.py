@@ -20,7 +20,7 @@ from portal.declarations import evidence as files
 from portal.extensions import db, login_manager
 from portal.formtokens.service import once
 from portal.jobs import service as jobs
-from portal.providers import lists, service, tasks
+from portal.providers import lists, overdue, service, tasks
 from portal.providers.forms import DecisionForm, ListUploadForm, PlanFilingForm, ProviderForm
 from portal.providers.models import PlanState
 from portal.refusal import Refusal, not_found
@@ -243,6 +243,7 @@ def filings():
         deciders=service.deciders(plans),
         authority=current_user.authority if current_user.role is Role.AUTHORITY_OFFICER else None,
         authorities_decide=service.authorities_decide(),
+        overdue=overdue.overdue_lists() if current_user.role is Role.BUREAU_OFFICER else [],
     )
 
 

@@ -182,5 +182,5 @@ def test_the_reviewer_sees_the_claim_came_from_a_filed_plan(app, setting):
         lists.import_list(user, plan, list_file([row(a)]), "list.xlsx")
         claim = db.session.scalar(sa.select(Claim))
         declarations.submit(a.user, claim.declaration)  # no upload needed for a prepared claim
-        [(badge, text)] = review.filing_notes(claim.declaration)[claim.id]
+        [(badge, _, text)] = review.filing_notes(claim.declaration)[claim.id]
         assert badge == "ok" and text == f"由施教机构报送，来自已备案培训计划 {plan.filing_no}"
