@@ -150,11 +150,33 @@ def _unit_side(unit: Unit | None) -> list[User]:
 def _tell(move_request: MoveRequest, kind: str, text: str, *, besides: User | None = None) -> None:
     """Both sides of a move hear of it: the person (on the profile page), the old and the new
     unit (on the moves page); not the one who acted."""
+    _tell_sides(
+        move_request.professional, move_request.from_unit, move_request.unit, kind, text, besides
+    )
+
+
+def _tell_sides(person, from_unit, unit, kind: str, text: str, besides: User | None) -> None:
     skip = besides.id if besides is not None else None
-    person = move_request.professional
     notify([u for u in [person.user] if u is not None and u.id != skip], kind, text, "profile.show")
-    staff = _unit_side(move_request.from_unit) + _unit_side(move_request.unit)
+    staff = _unit_side(from_unit) + _unit_side(unit)
     notify([u for u in staff if u.id != skip], kind, text, "people.moves")
+
+
+def import_move(actor: User | None, person: Professional, unit: Unit | None, day: date):
+    """The bureau's roster puts an existing person at another unit: a move through the
+    employment history dated the import day, audited (person.moved) and told to both sides."""
+    before = person.unit
+    employment = move(actor, person, unit, day)
+    _tell_sides(
+        person,
+        before,
+        unit,
+        "person.move_entered",
+        f"县人社局导入名单登记了单位变更：{person.name}："
+        f"{before.name if before else '自由职业'} → {employment.unit_name}，自{day:%Y-%m-%d}起。",
+        actor,
+    )
+    return employment
 
 
 def _move_words(move_request: MoveRequest) -> str:
