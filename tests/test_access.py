@@ -346,6 +346,13 @@ ROUTES = {
     ("GET", "profile.show"): row("/profile/", ok=PROFESSIONALS),
     ("POST", "profile.phone"): row("/profile/phone", ok=PROFESSIONALS),
     ("POST", "profile.request_move"): row("/profile/move", ok=PROFESSIONALS),
+    # Q asked for the move itself: the new unit confirms it, no professional does.
+    ("POST", "profile.confirm_move"): row(
+        "/profile/move/{move}/confirm", ok=(), hidden=PROFESSIONALS
+    ),
+    ("POST", "profile.refuse_move"): row(
+        "/profile/move/{move}/refuse", ok=(), hidden=PROFESSIONALS
+    ),
     # A unit's own publicity page: closed while the bureau does not allow it (the default;
     # tests/board/test_unit_publicity.py turns it on), and never the bureau's page.
     ("GET", "publicity.unit_batches"): row("/board/unit", ok=()),

@@ -58,6 +58,21 @@ def first_step_is_authoritys(declaration: Declaration) -> bool:
     )
 
 
+def reviews_as_submitted(user: User, declaration: Declaration) -> bool:
+    """The reviewer of a declaration is fixed at submission (the unit and the reviewing body
+    recorded then): a later move neither takes it from the old unit's queue nor gives it to
+    the new one. Before submission: the person's current reviewer."""
+    if declaration.reviewing_body is None:
+        return can_review(user, declaration.professional)
+    if declaration.reviewing_body.value == "bureau":
+        return _active(user, Role.BUREAU_OFFICER)
+    return (
+        _active(user, Role.UNIT_REVIEWER)
+        and user.unit_id is not None
+        and user.unit_id == declaration.unit_id
+    )
+
+
 def reviews_first_step(user: User, declaration: Declaration) -> bool:
     """Two-step review (seed 003 五): does this user check the professional claims? The
     authority owning the person's title series (fixed at submission) while it has an officer,
@@ -71,7 +86,7 @@ def reviews_first_step(user: User, declaration: Declaration) -> bool:
             and user.authority_id is not None
             and user.authority_id == declaration.first_step_authority_id
         )
-    return can_review(user, declaration.professional)
+    return reviews_as_submitted(user, declaration)
 
 
 def reviews_second_step(user: User, declaration: Declaration) -> bool:
@@ -89,7 +104,7 @@ def reviews_declaration(user: User, declaration: Declaration) -> bool:
     reviewer)? The county bureau keeps reading a declaration whose second step is the
     city's (and is refused, with the reason, when it acts on it)."""
     if declaration.first_step is None:
-        return can_review(user, declaration.professional)
+        return reviews_as_submitted(user, declaration)
     return (
         reviews_first_step(user, declaration)
         or reviews_second_step(user, declaration)
@@ -101,7 +116,7 @@ def reviews_now(user: User, declaration: Declaration) -> bool:
     """Is it this user's turn: the one step, the first step, or (once the professional
     claims passed) the bureau's second step?"""
     if declaration.first_step is None:
-        return can_review(user, declaration.professional)
+        return reviews_as_submitted(user, declaration)
     if declaration.status.value == "professional_checked":
         return reviews_second_step(user, declaration)
     return reviews_first_step(user, declaration)
@@ -121,7 +136,7 @@ def first_step_reviewers(declaration: Declaration) -> list[User]:
                 )
             )
         )
-    return reviewers_of(declaration.professional)
+    return submitted_reviewers(declaration)
 
 
 def unit_publicity_allowed() -> bool:
@@ -197,10 +212,22 @@ def can_manage_person(user: User, professional: Professional) -> bool:
 
 
 def can_confirm_move(user: User, move: MoveRequest) -> bool:
-    """The new unit's reviewer confirms a move; the bureau for non-public employers and
-    freelance (004 第十四条: whoever will review the person from then on)."""
+    """Nobody moves anyone alone. Entered by the new unit: the person, the old unit's
+    reviewer or the bureau confirms (never the unit that entered it). Asked by the person or
+    entered by the bureau: whoever reviews the person at the new unit (the bureau for
+    non-public employers and freelance, 004 第十四条)."""
     if not user.is_authenticated or not user.active:
         return False
+    if move.requested_by.role is Role.UNIT_REVIEWER:
+        if user.role is Role.BUREAU_OFFICER:
+            return True
+        if user.role is Role.PROFESSIONAL:
+            return move.professional.user_id == user.id
+        return (
+            user.role is Role.UNIT_REVIEWER
+            and user.unit_id is not None
+            and move.from_unit_id == user.unit_id
+        )
     if move.reviewed_by_bureau:
         return user.role is Role.BUREAU_OFFICER
     return (
@@ -233,16 +260,31 @@ def bureau_officers(role: Role = Role.BUREAU_OFFICER) -> list[User]:
 
 def reviewers_of(professional: Professional) -> list[User]:
     """The active accounts that review this person (who hear of a new submission)."""
-    from portal.extensions import db
-
     if professional.reviewed_by_bureau:
         return bureau_officers()
+    return unit_reviewers(professional.unit_id)
+
+
+def submitted_reviewers(declaration: Declaration) -> list[User]:
+    """The active accounts that review this declaration as it was submitted (the unit or the
+    bureau recorded at submission; before it, the person's reviewers)."""
+    if declaration.reviewing_body is None:
+        return reviewers_of(declaration.professional)
+    if declaration.reviewing_body.value == "bureau":
+        return bureau_officers()
+    return unit_reviewers(declaration.unit_id)
+
+
+def unit_reviewers(unit_id: int | None) -> list[User]:
+    """The active reviewer accounts of a unit."""
+    from portal.extensions import db
+
+    if unit_id is None:
+        return []
     return list(
         db.session.scalars(
             sa.select(User).where(
-                User.role == Role.UNIT_REVIEWER,
-                User.unit_id == professional.unit_id,
-                User.active.is_(True),
+                User.role == Role.UNIT_REVIEWER, User.unit_id == unit_id, User.active.is_(True)
             )
         )
     )

@@ -30,6 +30,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "person.moved": "变更工作单位",
         "person.move_requested": "申请变更工作单位",
         "person.move_refused": "不予确认单位变更",
+        "person.move_scheduled": "确认单位变更（待生效）",
         "person.transfer_in": "登记调入日期",
         "person.phone": "修改联系电话",
         "person.transition_mark": "设置新老办法标记",

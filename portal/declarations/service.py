@@ -21,7 +21,7 @@ from portal.accounts.permissions import (
     bureau_officers,
     can_view_declaration,
     first_step_reviewers,
-    reviewers_of,
+    submitted_reviewers,
 )
 from portal.audit.service import record
 from portal.clock import current_year
@@ -670,7 +670,7 @@ def waiting_reviewers(declaration: Declaration) -> list[User]:
     """Whose turn it is: the person's reviewers; in two steps, the first step's reviewers,
     then the county bureau (the city for a senior-title holder's year)."""
     if not declaration.two_step:
-        return reviewers_of(declaration.professional)
+        return submitted_reviewers(declaration)
     if declaration.status is DeclarationStatus.PROFESSIONAL_CHECKED:
         return bureau_officers(
             Role.CITY_OFFICER if declaration.second_step_city else Role.BUREAU_OFFICER

@@ -23,7 +23,13 @@ from portal.audit.service import record
 from portal.declarations import duplicates, lifecycle
 from portal.declarations import service as declarations
 from portal.declarations.lifecycle import Action
-from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
+from portal.declarations.models import (
+    Claim,
+    ClaimDecision,
+    Declaration,
+    DeclarationStatus,
+    ReviewingBody,
+)
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.notifications.service import notify
@@ -59,21 +65,32 @@ class Queue:
         return sum(self.counts.values())
 
 
+def _submitted_to(user: User) -> sa.ColumnElement[bool]:
+    """The declarations submitted to this user's unit, or to the bureau (fixed at submission,
+    whatever the person's unit is now)."""
+    if user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
+        return sa.and_(
+            Declaration.reviewing_body == ReviewingBody.UNIT, Declaration.unit_id == user.unit_id
+        )
+    if user.role is Role.BUREAU_OFFICER:
+        return Declaration.reviewing_body == ReviewingBody.BUREAU
+    return sa.false()
+
+
 def _waiting_for(user: User, confirmed: bool = True) -> sa.ColumnElement[bool]:
     """The declarations whose turn is this user's (people confirmed or not): one-step ones
     of the people it reviews; in two steps, the first step (the authority's series people,
     or the reviewer's own people) and, for the bureau, the second."""
     state = Professional.status == PersonStatus.CONFIRMED
     people = sa.select(Professional.id).where(state if confirmed else sa.not_(state))
-    own = reviewable_people(user).where(state if confirmed else sa.not_(state))
-    own_ids = own.with_only_columns(Professional.id)
+    own_ids = reviewable_people(user).with_only_columns(Professional.id)
+    unrecorded = sa.and_(  # no reviewer recorded: the person's current one
+        Declaration.reviewing_body.is_(None), Declaration.professional_id.in_(own_ids)
+    )
+    own = sa.or_(_submitted_to(user), unrecorded) & Declaration.professional_id.in_(people)
     first_step = Declaration.status.in_(FIRST_STEP_STATES)
     options = [
-        sa.and_(
-            Declaration.first_step.is_(None),
-            Declaration.status.in_(FIRST_STEP_STATES),
-            Declaration.professional_id.in_(own_ids),
-        ),
+        sa.and_(Declaration.first_step.is_(None), first_step, own),
         sa.and_(  # the person's reviewer: as the series says, or no authority officer
             sa.or_(
                 Declaration.first_step == FirstReview.UNIT,
@@ -83,7 +100,7 @@ def _waiting_for(user: User, confirmed: bool = True) -> sa.ColumnElement[bool]:
                 ),
             ),
             first_step,
-            Declaration.professional_id.in_(own_ids),
+            own,
         ),
     ]
     if user.role is Role.AUTHORITY_OFFICER and user.authority_id is not None:

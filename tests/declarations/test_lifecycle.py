@@ -174,7 +174,7 @@ def test_the_bureau_step_cannot_come_before_the_first(two_step_world):
         assert refused.value.status == 409
         assert (
             refused.value.message
-            == "专业科目须先由市教体局核验通过，人社局才能核验公需科目和总学时。"
+            == "专业科目须先由市教体局核验通过，县人社局才能核验公需科目和总学时。"
         )
     lifecycle.transition(users["authority"], declaration, Action.PASS_PROFESSIONAL)
     with pytest.raises(Refusal) as refused:
