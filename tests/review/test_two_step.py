@@ -261,13 +261,15 @@ def test_the_demo_walks_the_two_steps_when_the_bureau_turns_them_on(app, runner,
     from portal.review import service as review
 
     assert runner.invoke(args=["demo"]).exit_code == 0
-    # Off by default: the demo's waiting year is the one-step review it always was.
+    # The demo bureau turned two steps on after its one-step years: the waiting year submitted
+    # before stays one-step.
     waiting = db.session.scalars(
         sa.select(Declaration).where(Declaration.status == DeclarationStatus.SUBMITTED)
     ).all()
     assert waiting and all(d.first_step is None for d in waiting)
+    from portal.settings import get_setting
 
-    set_setting("TWO_STEP_REVIEW", True)
+    assert get_setting("TWO_STEP_REVIEW")
     # The demo's newly registered teacher: her school confirms her, she declares 2025.
     teacher = db.session.scalar(sa.select(Professional).where(Professional.name == "杨帆"))
     assert teacher.titles[0].series.authority.name == "市教体局"
