@@ -128,6 +128,7 @@ def test_the_officer_reads_the_verdicts_of_the_seeds(
     assert "阎春生" in yearly.inner_text() and "王晓梅" in page.inner_text("main")
     yearly.locator("a:has-text('核验')").first.click()
     page.wait_for_url(re.compile(r".*/review/\d+$"))
-    assert "阎春生" in page.inner_text("main")
+    main = page.inner_text("main")
+    assert "阎春生" in main and "待市人社局核验" in main and "县人社局" not in main
     page.shot("city-step")
     assert page.js_errors == []
