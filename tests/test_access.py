@@ -236,7 +236,7 @@ P_ONLY = {"ok": ("P",), "hidden": ("Q",)}
 # A declaration P's unit reviews: another unit's reviewer and the bureau do not even see it.
 RA_ONLY = {"ok": ("RA",), "hidden": ("RB", "officer")}
 # On the review pages an authority officer (whose series P is not in) does not see it either.
-REVIEWED_BY_RA = {"ok": ("RA",), "hidden": ("RB", "officer", "authority")}
+REVIEWED_BY_RA = {"ok": ("RA",), "hidden": ("RB", "officer", "authority", "city")}
 EVIDENCE_VIEWERS = {
     "ok": ("P", "RA", "officer"),
     "hidden": ("Q", "RB", "provider", "admin", "auditor", "city", "authority"),
@@ -306,7 +306,8 @@ ROUTES = {
         hidden=EVIDENCE_VIEWERS["ok"] + EVIDENCE_VIEWERS["hidden"],
     ),
     # The authority officer's queue: the first step of a two-step review (tests/review).
-    ("GET", "review.index"): row("/review/", ok=(*STAFF_REVIEW, "authority")),
+    ("GET", "review.index"): row("/review/", ok=(*STAFF_REVIEW, "authority", "city")),
+    ("GET", "review.first_steps"): row("/review/first-steps", ok=OFFICER),
     ("GET", "review.people"): row("/review/people", ok=STAFF_REVIEW),
     ("GET", "review.show"): row("/review/{decl}", **REVIEWED_BY_RA),
     ("POST", "review.approve"): row("/review/{decl}/approve", **REVIEWED_BY_RA),

@@ -35,6 +35,29 @@ def _active(user: User, role: Role) -> bool:
     return user.is_authenticated and user.active and user.role is role
 
 
+def staffed_authority(authority_id) -> sa.ColumnElement[bool]:
+    """SQL: the authority has an active officer account (`authority_id` a column)."""
+    return sa.exists().where(
+        User.role == Role.AUTHORITY_OFFICER,
+        User.authority_id == authority_id,
+        User.active.is_(True),
+    )
+
+
+def first_step_is_authoritys(declaration: Declaration) -> bool:
+    """Does the series' authority check the first step? Only while it has an officer account:
+    otherwise the first step falls back to the person's reviewer (the unit, or the bureau),
+    as the series' `first_review` "unit" does, so that no declaration waits where nobody can
+    see it (issue 20.4)."""
+    from portal.extensions import db
+
+    if declaration.first_step is not FirstReview.AUTHORITY:
+        return False
+    return bool(
+        db.session.scalar(sa.select(staffed_authority(declaration.first_step_authority_id)))
+    )
+
+
 def reviews_as_submitted(user: User, declaration: Declaration) -> bool:
     """The reviewer of a declaration is fixed at submission (the unit and the reviewing body
     recorded then): a later move neither takes it from the old unit's queue nor gives it to
@@ -52,12 +75,12 @@ def reviews_as_submitted(user: User, declaration: Declaration) -> bool:
 
 def reviews_first_step(user: User, declaration: Declaration) -> bool:
     """Two-step review (seed 003 五): does this user check the professional claims? The
-    authority owning the person's title series (fixed at submission), or the person's
-    reviewer (the unit, or the bureau for its people) when the series says so or the person
-    has no series."""
+    authority owning the person's title series (fixed at submission) while it has an officer,
+    or the person's reviewer (the unit, or the bureau for its people) when the series says so,
+    the authority has no officer, or the person has no series."""
     if declaration.first_step is None:
         return False
-    if declaration.first_step is FirstReview.AUTHORITY:
+    if first_step_is_authoritys(declaration):
         return (
             _active(user, Role.AUTHORITY_OFFICER)
             and user.authority_id is not None
@@ -67,16 +90,26 @@ def reviews_first_step(user: User, declaration: Declaration) -> bool:
 
 
 def reviews_second_step(user: User, declaration: Declaration) -> bool:
-    """Two-step review: the county bureau checks the general claims and the total."""
-    return declaration.first_step is not None and _active(user, Role.BUREAU_OFFICER)
+    """Two-step review: the county bureau checks the general claims and the total; the city
+    bureau for a person holding a 副高 or 正高 title in the year (seed 003 五(二))."""
+    if declaration.first_step is None:
+        return False
+    if declaration.second_step_city:
+        return _active(user, Role.CITY_OFFICER)
+    return _active(user, Role.BUREAU_OFFICER)
 
 
 def reviews_declaration(user: User, declaration: Declaration) -> bool:
     """Is this user a reviewer of this declaration at either step (one step: the person's
-    reviewer)?"""
+    reviewer)? The county bureau keeps reading a declaration whose second step is the
+    city's (and is refused, with the reason, when it acts on it)."""
     if declaration.first_step is None:
         return reviews_as_submitted(user, declaration)
-    return reviews_first_step(user, declaration) or reviews_second_step(user, declaration)
+    return (
+        reviews_first_step(user, declaration)
+        or reviews_second_step(user, declaration)
+        or (declaration.second_step_city and _active(user, Role.BUREAU_OFFICER))
+    )
 
 
 def reviews_now(user: User, declaration: Declaration) -> bool:
@@ -93,7 +126,7 @@ def first_step_reviewers(declaration: Declaration) -> list[User]:
     """Who hears that a two-step declaration waits for its first step."""
     from portal.extensions import db
 
-    if declaration.first_step is FirstReview.AUTHORITY:
+    if first_step_is_authoritys(declaration):
         return list(
             db.session.scalars(
                 sa.select(User).where(
@@ -218,14 +251,11 @@ def reviewable_people(user: User) -> sa.Select:
     return query.where(sa.false())
 
 
-def bureau_officers() -> list[User]:
+def bureau_officers(role: Role = Role.BUREAU_OFFICER) -> list[User]:
+    """The active accounts of the bureau (or, with `role`, the city's officers)."""
     from portal.extensions import db
 
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.role == Role.BUREAU_OFFICER, User.active.is_(True))
-        )
-    )
+    return list(db.session.scalars(sa.select(User).where(User.role == role, User.active.is_(True))))
 
 
 def reviewers_of(professional: Professional) -> list[User]:

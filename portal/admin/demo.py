@@ -176,7 +176,7 @@ EARLIER_UNIT: dict[str, tuple[str, date, date]] = {
     "汪丽萍": ("kj", date(2013, 7, 1), date(2022, 9, 1)),  # accountant: private firm → organ
 }
 # Came from another province (004 第十四条): the province's rules apply from this day.
-TRANSFER_IN = {"夏雨": date(2024, 7, 1)}
+TRANSFER_IN = {"夏雨": date(2024, 7, 1), "冯丽": date(2023, 3, 1)}
 DEMO_HIRED = date(2015, 9, 1)  # the start of everyone else's current employment
 
 # Which series each unit employs.
@@ -448,6 +448,9 @@ def load() -> list[Login]:
         ("吕志刚", "非公企业（人社局核验）"),
         ("田野", "自由职业（人社局核验）"),
         ("杨帆", "自行注册，待单位确认"),
+        ("冯丽", "国有企业，2023年自外省调入（此前年度不要求学时）"),
+        ("彭丽华", "机关，2025年度突击完成两年学时（学时验证未通过）"),
+        ("阎春生", "中学教师（副高），2025年度待市人社局核验公需科目和总学时"),
     ]
     for name, note in with_accounts:
         person = people[name]

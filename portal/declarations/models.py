@@ -102,6 +102,9 @@ class Declaration(db.Model):
     first_step_authority_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("authority.id"), index=True
     )
+    # Two steps, the person holding a 副高 or 正高 title in the year (fixed at submission): the
+    # second step (公需 and total) is the city bureau's (seed 003 五(二)).
+    second_step_city: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     first_reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     first_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_review_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
@@ -143,6 +146,11 @@ class Declaration(db.Model):
     @property
     def two_step(self) -> bool:
         return self.first_step is not None
+
+    @property
+    def second_step_label(self) -> str:
+        """Who checks the general claims and the total in two steps."""
+        return "市人社局" if self.second_step_city else "县人社局"
 
     @property
     def first_step_label(self) -> str:

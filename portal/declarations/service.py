@@ -10,7 +10,7 @@ reviewer asks for more (NEEDS_EVIDENCE).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -42,7 +42,7 @@ from portal.notifications.service import notify
 from portal.providers import service as providers
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, Refusal
 from portal.settings import get_setting
-from portal.units.models import FirstReview
+from portal.units.models import FirstReview, TitleLevel
 
 # --- years and rule sets -----------------------------------------------------------------
 
@@ -649,9 +649,11 @@ def _fix_review_steps(declaration: Declaration) -> None:
     first, or the person's reviewer when the series says so or there is no title."""
     if not get_setting("TWO_STEP_REVIEW"):
         declaration.first_step = declaration.first_step_authority_id = None
+        declaration.second_step_city = False
         return
     titles = declaration.professional.titles
     series = titles[0].series if titles else None
+    declaration.second_step_city = senior_in_year(declaration.professional, declaration.year)
     if series is not None and series.first_review is FirstReview.AUTHORITY:
         declaration.first_step = FirstReview.AUTHORITY
         declaration.first_step_authority_id = series.authority_id
@@ -660,13 +662,24 @@ def _fix_review_steps(declaration: Declaration) -> None:
         declaration.first_step_authority_id = None
 
 
+def senior_in_year(person, year: int) -> bool:
+    """Does the person hold a 副高 or 正高 title in `year`: the latest obtained by 31 December
+    (an undated title last), as accounts.people.title_in_year chooses."""
+    end = date(year, 12, 31)
+    valid = [t for t in person.titles if t.obtained is None or t.obtained <= end]
+    valid.sort(key=lambda t: (t.obtained is not None, t.obtained or end, t.id or 0), reverse=True)
+    return bool(valid) and valid[0].level in (TitleLevel.FULL_SENIOR, TitleLevel.DEPUTY_SENIOR)
+
+
 def waiting_reviewers(declaration: Declaration) -> list[User]:
     """Whose turn it is: the person's reviewers; in two steps, the first step's reviewers,
-    then the bureau."""
+    then the county bureau (the city for a senior-title holder's year)."""
     if not declaration.two_step:
         return submitted_reviewers(declaration)
     if declaration.status is DeclarationStatus.PROFESSIONAL_CHECKED:
-        return bureau_officers()
+        return bureau_officers(
+            Role.CITY_OFFICER if declaration.second_step_city else Role.BUREAU_OFFICER
+        )
     return first_step_reviewers(declaration)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Professional, Role, User
@@ -17,6 +17,7 @@ from portal.accounts.permissions import (
     reviewed_under,
     reviews_declaration,
     reviews_now,
+    staffed_authority,
 )
 from portal.audit.service import record
 from portal.declarations import duplicates, lifecycle
@@ -90,7 +91,17 @@ def _waiting_for(user: User, confirmed: bool = True) -> sa.ColumnElement[bool]:
     first_step = Declaration.status.in_(FIRST_STEP_STATES)
     options = [
         sa.and_(Declaration.first_step.is_(None), first_step, own),
-        sa.and_(Declaration.first_step == FirstReview.UNIT, first_step, own),
+        sa.and_(  # the person's reviewer: as the series says, or no authority officer
+            sa.or_(
+                Declaration.first_step == FirstReview.UNIT,
+                sa.and_(
+                    Declaration.first_step == FirstReview.AUTHORITY,
+                    sa.not_(staffed_authority(Declaration.first_step_authority_id)),
+                ),
+            ),
+            first_step,
+            own,
+        ),
     ]
     if user.role is Role.AUTHORITY_OFFICER and user.authority_id is not None:
         options.append(
@@ -101,11 +112,12 @@ def _waiting_for(user: User, confirmed: bool = True) -> sa.ColumnElement[bool]:
                 Declaration.professional_id.in_(people),
             )
         )
-    if user.role is Role.BUREAU_OFFICER:
+    if user.role in (Role.BUREAU_OFFICER, Role.CITY_OFFICER):  # the second step
         options.append(
             sa.and_(
                 Declaration.first_step.is_not(None),
                 Declaration.status == DeclarationStatus.PROFESSIONAL_CHECKED,
+                Declaration.second_step_city.is_(user.role is Role.CITY_OFFICER),
                 Declaration.professional_id.in_(people),
             )
         )
@@ -153,6 +165,70 @@ def review_queue(
     )
     # The page's ids first: the claim counts and wide rows are read for 50, not for all waiting.
     return Queue(picked_window(ids, query, page, scalars=False), counts)
+
+
+@dataclass
+class FirstStepGroup:
+    """First steps of two-step declarations waiting, for one authority (None: units/bureau)."""
+
+    name: str
+    staffed: bool  # the authority has an officer account (else its people's units take it)
+    declarations: list[Declaration]
+
+    def age_days(self, declaration: Declaration) -> int:
+        return (utcnow() - declaration.submitted_at).days if declaration.submitted_at else 0
+
+    @property
+    def oldest_days(self) -> int:
+        return max((self.age_days(d) for d in self.declarations), default=0)
+
+
+def first_steps_waiting(user: User) -> list[FirstStepGroup]:
+    """The bureau's overview (issue 20.4): every two-step declaration waiting for its first
+    step, by authority, oldest first, so that none waits where nobody looks."""
+    if user.role is not Role.BUREAU_OFFICER:
+        raise forbidden("只有人社局经办人可以查看全县待专业科目核验的申报。")
+    staffed = staffed_authority(Declaration.first_step_authority_id).label("staffed")
+    rows = db.session.execute(
+        sa.select(Declaration, staffed)
+        .where(
+            Declaration.first_step.is_not(None),
+            Declaration.status.in_(FIRST_STEP_STATES),
+        )
+        .options(
+            joinedload(Declaration.professional).joinedload(Professional.unit),
+            joinedload(Declaration.first_step_authority),
+        )
+        .order_by(Declaration.submitted_at, Declaration.id)
+    ).all()
+    groups: dict[str, FirstStepGroup] = {}
+    for declaration, has_officer in rows:
+        if declaration.first_step is FirstReview.AUTHORITY and declaration.first_step_authority:
+            name, ok = declaration.first_step_authority.name, bool(has_officer)
+        else:
+            name, ok = "用人单位或县人社局（按职称系列设置）", True
+        groups.setdefault(name, FirstStepGroup(name, ok, [])).declarations.append(declaration)
+    return sorted(groups.values(), key=lambda g: -g.oldest_days)
+
+
+def authorities_without_officers() -> list[str]:
+    """Authorities whose series go to them first in two steps but that have no active officer
+    account (their people's first step falls back to the unit or the bureau)."""
+    from portal.units.models import Authority, TitleSeries
+
+    return list(
+        db.session.scalars(
+            sa.select(Authority.name)
+            .where(
+                sa.exists().where(
+                    TitleSeries.authority_id == Authority.id,
+                    TitleSeries.first_review == FirstReview.AUTHORITY,
+                ),
+                sa.not_(staffed_authority(Authority.id)),
+            )
+            .order_by(Authority.name)
+        )
+    )
 
 
 def waiting_for_confirmation(user: User) -> int:

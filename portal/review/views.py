@@ -14,7 +14,9 @@ from portal.security import is_htmx, require_roles
 from portal.settings import get_setting
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-require_roles(bp, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER)
+require_roles(
+    bp, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER, Role.CITY_OFFICER
+)
 
 
 @bp.context_processor
@@ -229,6 +231,13 @@ def request_evidence(declaration_id):
         lambda d, f: service.request_evidence(current_user, d, f.note.data),
         "已通知申报人补充证明材料。",
     )
+
+
+@bp.get("/first-steps")
+def first_steps():
+    """The bureau's list of every first step of a two-step review still waiting."""
+    groups = service.first_steps_waiting(current_user)
+    return render_template("review/first_steps.html", groups=groups)
 
 
 @bp.get("/people")

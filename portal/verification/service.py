@@ -246,13 +246,13 @@ def default_years(
     tenure = tenure_years(level)
     start = cycle_start(person)
     first = last - tenure + 1
-    if start is not None and start > first:
+    limit = f"申报{level.label}职称的任职年限{tenure}年（本局设置）"
+    if start is None:
+        return DefaultYears(first, last, f"最近{tenure}个已完成年度（无任现职时间），{limit}")
+    if start > first:
         first = min(start, last)
-        basis = f"任现职（{start}年）起至最近一个已完成年度"
-    else:
-        basis = f"最近一个已完成年度及之前，共{tenure}年"
     return DefaultYears(
-        first, last, f"{basis}，申报{level.label}职称的任职年限{tenure}年（本局设置）"
+        first, last, f"任现职（{start}年）起至最近一个已完成年度（{last}年），不超过{limit}"
     )
 
 

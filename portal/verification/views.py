@@ -20,6 +20,7 @@ from portal.certificates.fonts import FontNotFound, certificate_font
 from portal.paging import window
 from portal.people.service import find_by_id_number
 from portal.refusal import Refusal
+from portal.review import service as review
 from portal.security import roles_required
 from portal.verification import forms, service
 from portal.verification.models import Verification, VerificationKind
@@ -48,8 +49,15 @@ def index():
         .options(joinedload(Verification.series), joinedload(Verification.superseded_by)),
         request.args.get("page", 1, type=int),
     )
+    yearly = None
+    if current_user.role is Role.CITY_OFFICER:  # beside them, the yearly second steps
+        yearly = review.review_queue(current_user)
     return render_template(
-        "verification/index.html", find=find, page=page, standing=service.standing
+        "verification/index.html",
+        find=find,
+        page=page,
+        standing=service.standing,
+        yearly=yearly,
     )
 
 

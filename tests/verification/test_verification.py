@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from portal.accounts.models import PersonTitle, Role
+from portal.accounts.models import PersonTitle, Role, User
 from portal.declarations.models import Claim
 from portal.extensions import db
 from portal.people.service import registered_years
@@ -411,18 +411,43 @@ def test_the_sheet_pdf_and_the_public_check(
     assert person.name not in check.text and person.id_number not in check.text
 
 
-def test_the_demo_holds_the_four_verifications(app, runner, ctx):
+def test_the_demo_shows_the_verdicts_of_issue_21(app, runner, ctx):
+    """Without any setting changed: the average passes a short year, cramming fails, a
+    cross-major speciality selection, 调入前 years, a senior holder's year at the city."""
+    from portal.declarations.models import Declaration, DeclarationStatus
+    from portal.review import service as review
+
     assert runner.invoke(args=["demo"]).exit_code == 0
     issued = {v.professional.name: v for v in db.session.scalars(sa.select(Verification)).all()}
-    assert issued["唐建华"].ok
-    crammed = issued["吕志刚"]
-    assert not crammed.ok and crammed.content["missing_years"] == [2023, 2024]
-    made_up = issued["田野"]
-    assert made_up.ok and any("已由2024年度补学" in r for r in made_up.content["result"]["reasons"])
+    average = issued["田野"]
+    assert average.ok and not all(y["compliant"] for y in average.content["years"])
+    assert average.content["policy"]["cramming"] == "cap"  # the default reading
+    assert "平均达到规定学时" in average.content["basis"]
+    crammed = issued["彭丽华"]
+    assert not crammed.ok and (crammed.first_year, crammed.last_year) == (2024, 2025)
+    assert any("突击完成" in r and r.startswith("2025年度计入总学时")
+               for r in crammed.content["result"]["reasons"])  # fmt: skip
+    assert not issued["吕志刚"].ok
+    cross = issued["唐建华"]
+    assert cross.cross_major and cross.ok and cross.content["result"]["cross_major"]["hours"] == 420
+    assert {s["title"] for s in cross.content["speciality"]} == {
+        f"{y}年度会计专业（财务管理）继续教育培训" for y in range(2021, 2026)
+    }
+    moved = issued["冯丽"]
+    assert [y["source_label"] for y in moved.content["years"]][:2] == ["调入前", "调入前"]
+    assert moved.ok
     senior = issued["王晓梅"]
     assert senior.ok and senior.status is VerificationStatus.SENT
+    assert all(v.content["years_choice"]["by"] == "default" for v in issued.values())
+    city = db.session.scalar(sa.select(User).filter_by(username="city"))
+    waiting = [d for d, _ in review.review_queue(city).window.rows]
+    assert [(d.professional.name, d.status) for d in waiting] == [
+        ("阎春生", DeclarationStatus.PROFESSIONAL_CHECKED)
+    ]
     assert runner.invoke(args=["demo"]).exit_code == 0  # idempotent
-    assert db.session.scalar(sa.select(sa.func.count(Verification.id))) == 4
+    assert db.session.scalar(sa.select(sa.func.count(Verification.id))) == 6
+    assert db.session.scalar(sa.select(sa.func.count(Declaration.id)).where(
+        Declaration.second_step_city.is_(True))) == 1  # fmt: skip
 
 
 def test_the_city_confirms_or_returns_over_the_pages(
