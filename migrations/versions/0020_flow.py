@@ -3,7 +3,7 @@ paper year's own registering body, date and (for a year the portal could have re
 bureau's written reason.
 
 Revision ID: 0020_flow
-Revises: 0017_audit_chain
+Revises: 0019_verdicts
 Create Date: 2026-12-07 03:30:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020_flow'
-down_revision = '0017_audit_chain'
+down_revision = '0019_verdicts'
 branch_labels = None
 depends_on = None
 
