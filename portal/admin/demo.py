@@ -21,6 +21,7 @@ from portal.accounts.idnumbers import birth_date, make_id_number, make_uscc
 from portal.accounts.models import Employment, PersonStatus, PersonTitle, Professional, Role, User
 from portal.accounts.service import hash_password
 from portal.board import service as board
+from portal.certificates import service as certificates
 from portal.certificates.fonts import FontNotFound, certificate_font
 from portal.clock import LOCAL_TZ
 from portal.declarations import paper
@@ -555,19 +556,36 @@ PAPER_YEARS = [
 ]
 
 
+PAPER_REASON_2024 = (
+    "本人2024年度参加的培训已由原单位在纸质证书上登记，未在本系统申报；经核对原件补录。"
+)
+
+
 def _paper_years(people: dict[str, Professional], reviewers: dict[str, User], officer: User):
-    """Entered by the person's unit (the bureau for those it reviews), as the page does."""
+    """Entered by the person's unit (the bureau for those it reviews), as the page does, with
+    the booklet's registering body and date; 2024, a year the portal reviewed (the teacher's),
+    only by the bureau with its written reason (issue 22.3)."""
     by_unit = {reviewer.unit_id: reviewer for reviewer in reviewers.values()}
+    registrar = certificates.bureau_name()
     for name, years in PAPER_YEARS:
         person = people[name]
-        clerk = by_unit.get(person.unit_id, officer)
         for year, (general, professional) in years.items():
             if _declared(person, year) is not None:
                 continue
+            late = paper.could_be_reviewed(year)
+            clerk = officer if late else by_unit.get(person.unit_id, officer)
             title = f"{year}年度继续教育证书（纸质）"
             with clock.travel(_at(2025, 3, 10)):
                 paper.enter_paper_year(
-                    clerk, person, year, general, professional, _demo_evidence(person, year, title)
+                    clerk,
+                    person,
+                    year,
+                    general,
+                    professional,
+                    _demo_evidence(person, year, title),
+                    registrar=registrar,
+                    registered_on=date(year + 1, 1, 10),
+                    reason=PAPER_REASON_2024 if late else "",
                 )
 
 

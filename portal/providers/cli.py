@@ -12,7 +12,7 @@ import click
 
 from portal.cli_support import needs_schema, refusals_exit
 from portal.extensions import db
-from portal.providers import lists, overdue, service
+from portal.providers import lists, overdue, service, study_end
 from portal.providers.models import PlanState
 from portal.refusal import INVALID, Refusal
 
@@ -109,3 +109,15 @@ def overdue_lists(remind):
         "reminded": reminded,
     }  # fmt: skip
     click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@providers.command("study-end")
+@click.argument("year", type=int)
+@click.argument("day", required=False, type=click.DateTime(formats=["%Y-%m-%d"]))
+@needs_schema
+@refusals_exit
+def study_end_command(year, day):
+    """Set (or without DAY remove) when YEAR's online 公需 study ends; JSON of every year."""
+    ends = study_end.set_study_end(None, year, day.date() if day else None)
+    db.session.commit()
+    click.echo(json.dumps({str(y): d.isoformat() for y, d in ends.items()}, ensure_ascii=False))

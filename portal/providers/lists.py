@@ -27,6 +27,7 @@ from portal.clock import local_today
 from portal.declarations import service as declarations
 from portal.extensions import db
 from portal.paging import Window, window
+from portal.providers import study_end
 from portal.providers.models import (
     CoursewareRecord,
     ListRowStatus,
@@ -773,8 +774,9 @@ def import_courseware(
             continue
         details = {"title": item.course, "date": item.studied_on.isoformat(), "issuer": issuer}
         facts = {"hours": item.hours, "score": item.score}
+        year = study_end.study_year(item.studied_on, item.subject)
         asked = declarations.Prepared(
-            person, item.studied_on.year, "courseware", facts, details, item.subject, "courseware"
+            person, year, "courseware", facts, details, item.subject, "courseware"
         )
         pairs.append((entry, asked, outcome))
     _attach(user, pairs, summary)
