@@ -340,6 +340,7 @@ def unfiled_refused() -> bool:
 FILED_ELSEWHERE = {
     "national": "国家级继续教育基地培训",
     "provincial": "省级继续教育基地培训",
+    "other_county": "外县（市、区）人社部门备案的培训",
     "other_province": "外省（市）备案的培训",
     "ministry": "国家部委、行业组织举办的培训",
 }
