@@ -228,14 +228,7 @@ def request_move(
         detail=f"自{started_on:%Y-%m-%d}起",
     )
     if can_confirm_move(actor, move_request):  # the bureau entering a move it confirms
-        confirm_move(actor, move_request, told=False)
-        _tell(
-            move_request,
-            "person.move_entered",
-            f"{actor.name}登记了单位变更：{_move_words(move_request)}"
-            + ("（待生效）。" if move_request.status is MoveStatus.SCHEDULED else "。"),
-            besides=actor,
-        )
+        confirm_move(actor, move_request, entered=True)
     else:
         _tell(
             move_request,
@@ -268,9 +261,10 @@ def _check_pending(move_request: MoveRequest) -> None:
         raise Refusal(f"该单位变更当前状态为“{move_request.status.label}”，不能再处理。", CONFLICT)
 
 
-def confirm_move(actor: User, move_request: MoveRequest, *, told: bool = True) -> MoveRequest:
+def confirm_move(actor: User, move_request: MoveRequest, *, entered: bool = False) -> MoveRequest:
     """The other side (or the bureau) confirms: the person moves on the requested date; a
-    date still to come waits as 待生效 (`apply_due_moves` makes it on the day)."""
+    date still to come waits as 待生效 (`apply_due_moves` makes it on the day). Both sides are
+    told (`entered`: the move was entered and confirmed at once by the bureau)."""
     if not can_confirm_move(actor, move_request):
         raise not_found()
     _check_pending(move_request)
@@ -292,14 +286,14 @@ def confirm_move(actor: User, move_request: MoveRequest, *, told: bool = True) -
         move(actor, person, move_request.unit, move_request.started_on)
         move_request.status = MoveStatus.CONFIRMED
         db.session.flush()
-    if told:
-        _tell(
-            move_request,
-            "person.move_confirmed",
-            f"单位变更已确认（{actor.name}）：{_move_words(move_request)}"
-            + ("，到期生效。" if move_request.status is MoveStatus.SCHEDULED else "。"),
-            besides=actor,
-        )
+    what = f"{actor.name}登记了单位变更" if entered else f"单位变更已确认（{actor.name}）"
+    _tell(
+        move_request,
+        "person.move_entered" if entered else "person.move_confirmed",
+        f"{what}：{_move_words(move_request)}"
+        + ("，到期生效（待生效）。" if move_request.status is MoveStatus.SCHEDULED else "。"),
+        besides=actor,
+    )
     return move_request
 
 
