@@ -23,6 +23,7 @@ from portal.declarations.models import (
     Claim,
     Declaration,
     DeclarationSource,
+    DeclarationStatus,
     ReviewingBody,
 )
 from portal.extensions import db
@@ -48,11 +49,20 @@ def unit_in(actor: User, person: Professional, year: int):
     return person.unit
 
 
+def portal_first_year() -> int:
+    """The first year registered through the portal in the county (this year when none)."""
+    found = db.session.scalar(
+        sa.select(sa.func.min(Declaration.year)).where(
+            Declaration.source == DeclarationSource.PORTAL,
+            Declaration.status == DeclarationStatus.REGISTERED,
+        )
+    )
+    return found if found is not None else current_year()
+
+
 def could_be_reviewed(year: int) -> bool:
     """Could the portal itself have reviewed this year (it is not before the county's first
     year registered through the portal)?"""
-    from portal.verification.service import portal_first_year
-
     return year >= portal_first_year()
 
 

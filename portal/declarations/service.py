@@ -9,6 +9,7 @@ reviewer asks for more (NEEDS_EVIDENCE).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -39,7 +40,6 @@ from portal.declarations.models import (
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.notifications.service import notify
-from portal.providers import service as providers
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, Refusal
 from portal.settings import get_setting
 from portal.units.models import FirstReview, TitleLevel
@@ -525,6 +525,26 @@ def delete_claim(user: User, claim: Claim) -> None:
 # --- evaluation --------------------------------------------------------------------------
 
 
+# What the rules engine is told about claims beyond their facts (a training without an accepted
+# filing, a company's own training): the providers package, a layer above, adds its marker
+# (portal.providers.service.training_marks) when it is imported.
+_MARKERS: list[Callable[[Declaration], dict[int, dict[str, bool]]]] = []
+
+
+def add_claim_marker(marker: Callable[[Declaration], dict[int, dict[str, bool]]]) -> None:
+    if marker not in _MARKERS:
+        _MARKERS.append(marker)
+
+
+def claim_marks(declaration: Declaration) -> dict[int, dict[str, bool]]:
+    """Per claim id, the marks every registered marker gives (see rules.Claim)."""
+    marks: dict[int, dict[str, bool]] = {}
+    for marker in _MARKERS:
+        for claim_id, found in marker(declaration).items():
+            marks.setdefault(claim_id, {}).update(found)
+    return marks
+
+
 @dataclass
 class Evaluation:
     """The year's result plus what the page needs per claim."""
@@ -541,7 +561,7 @@ def evaluation(declaration: Declaration, *, store: bool = True, flags: bool = Tr
     rule_set = rule_set_of(declaration)
     counted_elsewhere = duplicates.counted_elsewhere(declaration) if rule_set.dedupe else set()
     claims = list(declaration.claims)
-    marks = providers.training_marks(declaration)
+    marks = claim_marks(declaration)
     problems: dict[int, str] = {}
     while True:
         usable = [c for c in claims if c.id not in problems]

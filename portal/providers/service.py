@@ -20,6 +20,7 @@ from portal.accounts.models import Role, User
 from portal.audit.service import record
 from portal.clock import local_today
 from portal.declarations import evidence as files
+from portal.declarations import service as declarations
 from portal.declarations.models import Claim, Declaration
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -398,6 +399,9 @@ def training_marks(declaration: Declaration) -> dict[int, dict[str, bool]]:
         if _internal(plan, declaration):
             marks.setdefault(claim_id, {})["internal"] = True
     return marks
+
+
+declarations.add_claim_marker(training_marks)
 
 
 def check_filed_for_acceptance(claim: Claim, filed_elsewhere: str = "", why: str = "") -> None:

@@ -318,7 +318,7 @@ def _evaluate(
 ) -> rules.YearResult:
     if elsewhere is None:
         elsewhere = _counted_elsewhere(declaration)
-    marks = providers.training_marks(declaration)
+    marks = declarations.claim_marks(declaration)
     claims = [c.rule_claim(counted_elsewhere=c.id in elsewhere, decided=decided,
                            **marks.get(c.id, {}))
               for c in declaration.claims]  # fmt: skip

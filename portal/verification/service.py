@@ -41,7 +41,8 @@ from portal.accounts.models import Professional, Role, User, mask_id_number, mas
 from portal.audit.service import record
 from portal.certificates.service import DEFAULT_COUNTY_CODE, bureau_name
 from portal.clock import LOCAL_TZ, current_year
-from portal.declarations.models import Claim, Declaration, DeclarationSource, DeclarationStatus
+from portal.declarations.models import Claim, Declaration, DeclarationStatus
+from portal.declarations.paper import portal_first_year
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.notifications.service import notify
@@ -263,17 +264,6 @@ def check_years(kind: VerificationKind, first: int, last: int) -> None:
         raise Refusal(f"验证年度不超过{MAX_YEARS}年。", INVALID, field="first_year")
     if kind is VerificationKind.INTERNAL and last - first + 1 != INTERNAL_YEARS:
         raise Refusal("单位内部晋升核查最近3个年度。", INVALID, field="first_year")
-
-
-def portal_first_year() -> int:
-    """The first year registered through the portal in the county (this year when none)."""
-    found = db.session.scalar(
-        sa.select(sa.func.min(Declaration.year)).where(
-            Declaration.source == DeclarationSource.PORTAL,
-            Declaration.status == DeclarationStatus.REGISTERED,
-        )
-    )
-    return found if found is not None else current_year()
 
 
 def cycle_rows(person: Professional, first: int, last: int) -> list[YearRow]:

@@ -202,7 +202,7 @@ def test_from_list_to_the_person_page(app, client, auth, make_provider_user, mak
     auth.login(user)
     template = client.get(f"/providers/plans/{plan.id}/template.xlsx")
     assert template.status_code == 200 and template.data.startswith(b"PK")
-    bad = list_file([(person.name, "", person.id_number, "", 5, "合格")])
+    bad = list_file([(person.name, "", person.id_number, "", 50, "合格")])  # more than 12
     response = client.post(
         f"/providers/plans/{plan.id}/list", data={"file": (BytesIO(bad), "list.xlsx")}
     )
