@@ -415,6 +415,7 @@ ROUTES = {
     ("GET", "providers.unmatched"): row("/providers/unmatched", ok=OFFICER),
     ("GET", "providers.courseware"): row("/providers/courseware", ok=("provider", "officer")),
     ("POST", "providers.courseware"): row("/providers/courseware", ok=("provider", "officer")),
+    ("POST", "providers.set_study_end"): row("/providers/courseware/study-end", ok=OFFICER),
     ("GET", "providers.search"): row(
         "/providers/plans/search?q=测试", ok=("P", "Q", "RA", "RB", "officer")
     ),

@@ -150,11 +150,33 @@ def _unit_side(unit: Unit | None) -> list[User]:
 def _tell(move_request: MoveRequest, kind: str, text: str, *, besides: User | None = None) -> None:
     """Both sides of a move hear of it: the person (on the profile page), the old and the new
     unit (on the moves page); not the one who acted."""
+    _tell_sides(
+        move_request.professional, move_request.from_unit, move_request.unit, kind, text, besides
+    )
+
+
+def _tell_sides(person, from_unit, unit, kind: str, text: str, besides: User | None) -> None:
     skip = besides.id if besides is not None else None
-    person = move_request.professional
     notify([u for u in [person.user] if u is not None and u.id != skip], kind, text, "profile.show")
-    staff = _unit_side(move_request.from_unit) + _unit_side(move_request.unit)
+    staff = _unit_side(from_unit) + _unit_side(unit)
     notify([u for u in staff if u.id != skip], kind, text, "people.moves")
+
+
+def import_move(actor: User | None, person: Professional, unit: Unit | None, day: date):
+    """The bureau's roster puts an existing person at another unit: a move through the
+    employment history dated the import day, audited (person.moved) and told to both sides."""
+    before = person.unit
+    employment = move(actor, person, unit, day)
+    _tell_sides(
+        person,
+        before,
+        unit,
+        "person.move_entered",
+        f"县人社局导入名单登记了单位变更：{person.name}："
+        f"{before.name if before else '自由职业'} → {employment.unit_name}，自{day:%Y-%m-%d}起。",
+        actor,
+    )
+    return employment
 
 
 def _move_words(move_request: MoveRequest) -> str:
@@ -206,14 +228,7 @@ def request_move(
         detail=f"自{started_on:%Y-%m-%d}起",
     )
     if can_confirm_move(actor, move_request):  # the bureau entering a move it confirms
-        confirm_move(actor, move_request, told=False)
-        _tell(
-            move_request,
-            "person.move_entered",
-            f"{actor.name}登记了单位变更：{_move_words(move_request)}"
-            + ("（待生效）。" if move_request.status is MoveStatus.SCHEDULED else "。"),
-            besides=actor,
-        )
+        confirm_move(actor, move_request, entered=True)
     else:
         _tell(
             move_request,
@@ -246,9 +261,10 @@ def _check_pending(move_request: MoveRequest) -> None:
         raise Refusal(f"该单位变更当前状态为“{move_request.status.label}”，不能再处理。", CONFLICT)
 
 
-def confirm_move(actor: User, move_request: MoveRequest, *, told: bool = True) -> MoveRequest:
+def confirm_move(actor: User, move_request: MoveRequest, *, entered: bool = False) -> MoveRequest:
     """The other side (or the bureau) confirms: the person moves on the requested date; a
-    date still to come waits as 待生效 (`apply_due_moves` makes it on the day)."""
+    date still to come waits as 待生效 (`apply_due_moves` makes it on the day). Both sides are
+    told (`entered`: the move was entered and confirmed at once by the bureau)."""
     if not can_confirm_move(actor, move_request):
         raise not_found()
     _check_pending(move_request)
@@ -270,14 +286,14 @@ def confirm_move(actor: User, move_request: MoveRequest, *, told: bool = True) -
         move(actor, person, move_request.unit, move_request.started_on)
         move_request.status = MoveStatus.CONFIRMED
         db.session.flush()
-    if told:
-        _tell(
-            move_request,
-            "person.move_confirmed",
-            f"单位变更已确认（{actor.name}）：{_move_words(move_request)}"
-            + ("，到期生效。" if move_request.status is MoveStatus.SCHEDULED else "。"),
-            besides=actor,
-        )
+    what = f"{actor.name}登记了单位变更" if entered else f"单位变更已确认（{actor.name}）"
+    _tell(
+        move_request,
+        "person.move_entered" if entered else "person.move_confirmed",
+        f"{what}：{_move_words(move_request)}"
+        + ("，到期生效（待生效）。" if move_request.status is MoveStatus.SCHEDULED else "。"),
+        besides=actor,
+    )
     return move_request
 
 

@@ -112,6 +112,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "user.unlock": "解锁账号",
         "user.reset_password": "重置密码",  # nosec B105
         "settings.update": "修改系统设置",
+        "settings.study_end": "设置公需科目网络学习截止日期",
         "workday.added": "新增工作日调整",
         "workday.updated": "修改工作日调整",
         "workday.deleted": "删除工作日调整",

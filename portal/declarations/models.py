@@ -121,6 +121,11 @@ class Declaration(db.Model):
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("publicity_batch.id"), index=True)
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registered_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Paper years (据纸质证书登记): the booklet's own registering body and date; for a year the
+    # portal could have reviewed, the bureau's written reason for entering it from paper.
+    paper_registrar: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    paper_registered_on: Mapped[date | None] = mapped_column(sa.Date)
+    paper_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     professional: Mapped[Professional] = relationship()
     unit: Mapped[Unit | None] = relationship()
@@ -215,6 +220,9 @@ class Claim(db.Model):
     )
     accepted_hours: Mapped[int | None]
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # An unfiled training the reviewer accepted as filed outside the county (a FILED_ELSEWHERE
+    # key of portal.providers.service; the why is in decision_reason).
+    filed_elsewhere: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     # The hours this claim counted for in the declaration's approved totals, per subject (after
     # the reviewer's decision, the yearly caps and highest-only; rules.YearResult.shares):
     # written at approval, None before. The statistics by content and form add them up.
@@ -226,11 +234,19 @@ class Claim(db.Model):
         back_populates="claim", order_by="Evidence.id", cascade="all, delete-orphan"
     )
 
-    def rule_claim(self, *, counted_elsewhere: bool = False, decided: bool = False) -> rules.Claim:
+    def rule_claim(
+        self,
+        *,
+        counted_elsewhere: bool = False,
+        decided: bool = False,
+        unfiled: bool = False,
+        internal: bool = False,
+    ) -> rules.Claim:
         """This claim as the rules engine takes it (the one conversion from a stored claim).
 
         decided: with the reviewer's bound (refused 0, reduced to the accepted hours), so the
-        engine applies highest-only and the caps to what was accepted."""
+        engine applies highest-only and the caps to what was accepted. unfiled, internal: see
+        `portal.providers.service.training_marks`."""
         bound = None
         if decided and self.decision is ClaimDecision.REFUSED:
             bound = 0
@@ -245,6 +261,8 @@ class Claim(db.Model):
             details={k: str(v) for k, v in (self.details or {}).items() if v},
             elected=bool(self.elected),
             accepted_hours=bound,
+            unfiled=unfiled,
+            internal=internal,
         )
 
     @property

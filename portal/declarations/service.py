@@ -39,6 +39,7 @@ from portal.declarations.models import (
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.notifications.service import notify
+from portal.providers import service as providers
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, Refusal
 from portal.settings import get_setting
 from portal.units.models import FirstReview, TitleLevel
@@ -540,10 +541,14 @@ def evaluation(declaration: Declaration, *, store: bool = True, flags: bool = Tr
     rule_set = rule_set_of(declaration)
     counted_elsewhere = duplicates.counted_elsewhere(declaration) if rule_set.dedupe else set()
     claims = list(declaration.claims)
+    marks = providers.training_marks(declaration)
     problems: dict[int, str] = {}
     while True:
         usable = [c for c in claims if c.id not in problems]
-        inputs = [c.rule_claim(counted_elsewhere=c.id in counted_elsewhere) for c in usable]
+        inputs = [
+            c.rule_claim(counted_elsewhere=c.id in counted_elsewhere, **marks.get(c.id, {}))
+            for c in usable
+        ]
         try:
             result = rules.evaluate_year(
                 rule_set, declaration.year, inputs, highest_only_scope=highest_only_scope()

@@ -42,16 +42,20 @@ def export_year(year, fmt, out):
 
 @import_.command("people")
 @click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--clean-rows", is_flag=True, help="有错误时只导入无误的行（默认全部不导入）")
 @needs_schema
 @refusals_exit
-def import_people(path):
-    """People and units from the bureau's Excel roster; a JSON summary with every bad row."""
+def import_people(path, clean_rows):
+    """People and units from the bureau's Excel roster; a JSON summary with what became of
+    every row. A file with errors imports nothing (exit 1) unless --clean-rows."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as error:
         click.echo(f"错误：无法读取文件 {path}：{error.strerror}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    summary = service.import_people(data)
-    db.session.commit()
+    summary = service.import_people(data, clean_rows=clean_rows)
+    db.session.commit()  # the summary's audit event; nothing else when not applied
     click.echo(json.dumps(summary.as_json(), ensure_ascii=False, indent=2))
+    if not summary.applied:
+        sys.exit(1)

@@ -32,14 +32,19 @@ def export_task(job_id: int) -> None:
     jobs.run(job_id, export_work)
 
 
-def submit_import(user: User, data: bytes, filename: str):
+def submit_import(user: User, data: bytes, filename: str, clean_rows: bool = False):
     if not data:
         raise Refusal("请选择要导入的 Excel 文件。", INVALID, field="file")
     stored = f"upload-{secrets.token_hex(12)}.xlsx"
     with open(os.path.join(jobs.result_dir(), stored), "wb") as f:
         f.write(data)
     return jobs.submit(
-        user, IMPORT_KIND, f"导入人员名单：{filename[:100]}", import_task, upload=stored
+        user,
+        IMPORT_KIND,
+        f"导入人员名单：{filename[:100]}",
+        import_task,
+        upload=stored,
+        clean_rows=clean_rows,
     )
 
 
@@ -48,7 +53,12 @@ def import_work(job, progress) -> str:
     path = os.path.join(jobs.result_dir(), job.params["upload"])
     try:
         with open(path, "rb") as f:
-            summary = service.import_people(f.read(), user=user, progress=progress)
+            summary = service.import_people(
+                f.read(),
+                user=user,
+                progress=progress,
+                clean_rows=bool(job.params.get("clean_rows")),
+            )
     finally:
         if os.path.exists(path):
             os.remove(path)

@@ -216,6 +216,9 @@ def enter_paper_year(person_id):
                 form.general.data,
                 form.professional.data,
                 form.file.data,
+                registrar=form.registrar.data or "",
+                registered_on=form.registered_on.data,
+                reason=form.reason.data or "",
             )
         except Refusal as error:
             db.session.rollback()

@@ -318,7 +318,9 @@ def _evaluate(
 ) -> rules.YearResult:
     if elsewhere is None:
         elsewhere = _counted_elsewhere(declaration)
-    claims = [c.rule_claim(counted_elsewhere=c.id in elsewhere, decided=decided)
+    marks = providers.training_marks(declaration)
+    claims = [c.rule_claim(counted_elsewhere=c.id in elsewhere, decided=decided,
+                           **marks.get(c.id, {}))
               for c in declaration.claims]  # fmt: skip
     return rules.evaluate_year(
         rules.get_rule_set(declaration.rule_set),
@@ -358,19 +360,36 @@ def accepted_year(declaration: Declaration) -> rules.YearResult:
     return _evaluate(declaration, decided=True)
 
 
-def filing_notes(declaration: Declaration) -> dict[int, list[tuple[str, str]]]:
-    """Per claim id, (badge class, text): where a prepared claim came from, and a professional
-    training without an accepted plan's filing number (seed 001: 未经备案的培训不予认定学时)."""
-    notes: dict[int, list[tuple[str, str]]] = {}
+UNFILED_BADGE, ELSEWHERE_BADGE = "未备案", "县外备案"
+
+
+def filing_notes(declaration: Declaration) -> dict[int, list[tuple[str, str, str]]]:
+    """Per claim id, (badge class, badge, text): where a prepared claim came from, and a
+    professional training without an accepted plan's filing number (001 三: 未按要求进行备案
+    备查的各类专业科目培训不予认可), or accepted as filed outside the county."""
+    notes: dict[int, list[tuple[str, str, str]]] = {}
     for claim in declaration.claims:
         if claim.prepared:
             number = (claim.details or {}).get("plan_no")
             origin = f"，来自已备案培训计划 {number}" if number else ""
-            notes.setdefault(claim.id, []).append(("ok", f"{claim.source_label}{origin}"))
+            notes.setdefault(claim.id, []).append(
+                ("ok", "报送条目", f"{claim.source_label}{origin}")
+            )
     refused = providers.unfiled_refused()
+    by_id = {c.id: c for c in declaration.claims}
     for claim_id, message in providers.unfiled_claims(declaration).items():
-        text = message + ("本局设置为不予认定。" if refused else "本局设置为仅提示，请核实。")
-        notes.setdefault(claim_id, []).append(("err" if refused else "warn", text))
+        elsewhere = by_id[claim_id].filed_elsewhere
+        if elsewhere:
+            text = f"已按县外备案认定：{providers.FILED_ELSEWHERE.get(elsewhere, elsewhere)}。"
+            notes.setdefault(claim_id, []).append(("ok", ELSEWHERE_BADGE, text))
+            continue
+        text = message + (
+            "本局设置为不予认定（计0学时）；如属国家级、省级基地或外省备案的培训，"
+            "请选择县外备案来源并在理由中写明依据后认定。"
+            if refused
+            else "本局设置为仅提示，请核实。"
+        )
+        notes.setdefault(claim_id, []).append(("err" if refused else "warn", UNFILED_BADGE, text))
     return notes
 
 
@@ -388,8 +407,12 @@ def decide_claim(
     decision: ClaimDecision,
     accepted_hours: int | None = None,
     reason: str = "",
+    *,
+    filed_elsewhere: str = "",
 ) -> Claim:
-    """Accept, accept with fewer hours (reason required) or refuse (reason required)."""
+    """Accept, accept with fewer hours (reason required) or refuse (reason required). An
+    unfiled professional training is accepted only as filed outside the county
+    (`filed_elsewhere`, a FILED_ELSEWHERE key, and the why in `reason`)."""
     _check_actionable(user, claim.declaration, Action.DECIDE)
     subject = step_subject(claim.declaration)
     if subject is not None and claim.subject != subject:
@@ -405,8 +428,11 @@ def decide_claim(
             obj=claim,
             user=user,
         )
+    elsewhere = ""
     if decision is not ClaimDecision.REFUSED:
-        providers.check_filed_for_acceptance(claim)
+        providers.check_filed_for_acceptance(claim, filed_elsewhere, reason)
+        if filed_elsewhere and claim.id in providers.unfiled_claims(claim.declaration):
+            elsewhere = filed_elsewhere
     reason = (reason or "").strip()
     if decision is ClaimDecision.ACCEPTED:
         accepted_hours, reason = claim.hours, reason
@@ -423,7 +449,10 @@ def decide_claim(
         if not reason:
             raise Refusal("不予认定须填写理由。", INVALID, field="reason")
         accepted_hours = 0
+    if elsewhere:
+        reason = f"县外备案（{providers.FILED_ELSEWHERE[elsewhere]}）：{reason}"
     claim.decision, claim.accepted_hours, claim.decision_reason = decision, accepted_hours, reason
+    claim.filed_elsewhere = elsewhere
     db.session.flush()
     record(
         "review.claim_decided",

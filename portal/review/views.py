@@ -112,6 +112,7 @@ def _claim_form(claim, formdata=None):
         if claim.decision is ClaimDecision.REDUCED:
             form.accepted_hours.data = claim.accepted_hours
         form.reason.data = claim.decision_reason
+        form.filed_elsewhere.data = claim.filed_elsewhere
     return form
 
 
@@ -132,11 +133,13 @@ def decide(declaration_id, claim_id):
                 ClaimDecision(form.decision.data),
                 form.accepted_hours.data,
                 form.reason.data,
+                filed_elsewhere=form.filed_elsewhere.data or "",
             )
         except Refusal as error:
             if not error.on_form:
                 raise
-            form.decision.errors = [*form.decision.errors, error.message]
+            field = form.filed_elsewhere if error.field == "filed_elsewhere" else form.decision
+            field.errors = [*field.errors, error.message]
     if form.errors:
         if is_htmx():
             return _claim_widget(claim, form, 422)

@@ -90,6 +90,14 @@ def _as_claims(year: int, specs: list) -> list:
     ]
 
 
+def _filed_elsewhere(claim) -> dict:
+    """The demo's professional trainings carry no county filing number: accepted as held at a
+    provincial base (issue 22.1: an unfiled training counts only so, with the why)."""
+    if claim.kind.startswith("training") and claim.subject == "professional":
+        return {"reason": "省级继续教育基地培训，结业证书已核验", "filed_elsewhere": "provincial"}
+    return {}
+
+
 def _register_years(people, reviewers, officer, declare) -> None:
     for year in range(FIRST, LAST + 1):
         approved = []
@@ -102,7 +110,9 @@ def _register_years(people, reviewers, officer, declare) -> None:
             reviewer = _reviewer(person, reviewers, officer)
             with clock.travel(_at(year, 11, 5)):
                 for claim in declaration.claims:
-                    review.decide_claim(reviewer, claim, ClaimDecision.ACCEPTED)
+                    review.decide_claim(
+                        reviewer, claim, ClaimDecision.ACCEPTED, **_filed_elsewhere(claim)
+                    )
                 review.approve(reviewer, declaration, "材料齐全，予以认定。")
             approved.append(declaration.id)
         if not approved:
@@ -169,7 +179,9 @@ def _city_step(person: Professional, declare) -> None:
     with clock.travel(_at(2025, 11, 24)):
         for claim in declaration.claims:
             if claim.subject == "professional":
-                review.decide_claim(authority, claim, ClaimDecision.ACCEPTED)
+                review.decide_claim(
+                    authority, claim, ClaimDecision.ACCEPTED, **_filed_elsewhere(claim)
+                )
         review.pass_professional(authority, declaration, "专业科目证明材料齐全，予以认定。")
 
 
