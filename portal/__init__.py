@@ -110,6 +110,8 @@ def _import_tasks() -> None:
     from portal.certificates import tasks as _certificate_tasks  # noqa: F401
     from portal.dashboard import tasks as _dashboard_tasks  # noqa: F401
     from portal.exchange import tasks as _exchange_tasks  # noqa: F401
+    from portal.people import tasks as _people_tasks  # noqa: F401
+    from portal.providers import overdue as _overdue_lists  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -52,11 +52,20 @@ class Defaults:
     ALLOW_TRANSITION_RULE_SET = True  # 2025–2030 declarations may elect hefei-2021 (seed 003)
     HIGHEST_ONLY_SCOPE = "clause"  # 第二十一条4: one clause item counts ("claim": one claim)
     TRAINING_PLAN_LEAD_DAYS = 15  # providers file a training plan this many days before it starts
-    UNFILED_TRAINING_REFUSED = False  # True: an unfiled professional training cannot be accepted
+    # 003 六(一): 2025年度公需科目线上学习截至2026年5月31日 (year → last day; the bureau adds years)
+    ONLINE_GENERAL_STUDY_ENDS = {"2025": "2026-05-31"}
+    # 001 三, 003 二: an unfiled professional training counts 0 (False: flag only)
+    UNFILED_TRAINING_REFUSED = True
     PLAN_DECIDED_BY = "bureau"  # who decides plan filings: "bureau" or "authority" (of the series)
     # Cycle verification: the reading of "不得在一个年度内突击完成" (spec/rules.md)
     CYCLE_MAKEUP = False  # True: a shortfall may only be made up by the next year (seeds 000, 001)
     CYCLE_CAP_FACTOR = 2  # otherwise no year counts for more than this many years (seed 003)
+    # The tenure cycle's default length per level applied for (the seeds give none): years
+    TENURE_YEARS_FULL_SENIOR = 5
+    TENURE_YEARS_DEPUTY_SENIOR = 5
+    TENURE_YEARS_INTERMEDIATE = 4
+    TENURE_YEARS_JUNIOR = 2  # 助理级
+    TENURE_YEARS_ASSISTANT = 2
 
     # Certificate PDF: a TrueType CJK font; discovered when not set
     CERTIFICATE_FONT_PATH = None

@@ -26,6 +26,7 @@ NAVIGATION = [
     ("培训备案审核", "providers.filings", {Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER}),
     ("学时验证", "verification.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("验证复核", "verification.index", {Role.CITY_OFFICER}),
+    ("年度学时核验", "review.index", {Role.CITY_OFFICER}),
     ("公示管理", "publicity.batches", {Role.BUREAU_OFFICER}),
     ("本单位公示", "publicity.unit_batches", {Role.UNIT_REVIEWER}),
     ("统计", "stats.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),

@@ -71,6 +71,10 @@ def _test_config(tmp_path, url: str) -> dict:
         "JOBS_IMMEDIATE": True,
         "JOBS_RESULT_FOLDER": str(tmp_path / "jobs"),
         "BACKUP_FOLDER": str(tmp_path / "backups"),
+        # Most tests use an unfiled training as a plain source of hours; the tests of the
+        # shipped default (an unfiled training counts 0, issue 22.1) set it back on and
+        # tests/test_app.py checks that the shipped configuration has it on.
+        "UNFILED_TRAINING_REFUSED": False,
     }
 
 

@@ -255,7 +255,7 @@ P_ONLY = {"ok": ("P",), "hidden": ("Q",)}
 # A declaration P's unit reviews: another unit's reviewer and the bureau do not even see it.
 RA_ONLY = {"ok": ("RA",), "hidden": ("RB", "officer")}
 # On the review pages an authority officer (whose series P is not in) does not see it either.
-REVIEWED_BY_RA = {"ok": ("RA",), "hidden": ("RB", "officer", "authority")}
+REVIEWED_BY_RA = {"ok": ("RA",), "hidden": ("RB", "officer", "authority", "city")}
 EVIDENCE_VIEWERS = {
     "ok": ("P", "RA", "officer"),
     "hidden": ("Q", "RB", "provider", "admin", "auditor", "city", "authority"),
@@ -327,7 +327,8 @@ ROUTES = {
         hidden=EVIDENCE_VIEWERS["ok"] + EVIDENCE_VIEWERS["hidden"],
     ),
     # The authority officer's queue: the first step of a two-step review (tests/review).
-    ("GET", "review.index"): row("/review/", ok=(*STAFF_REVIEW, "authority")),
+    ("GET", "review.index"): row("/review/", ok=(*STAFF_REVIEW, "authority", "city")),
+    ("GET", "review.first_steps"): row("/review/first-steps", ok=OFFICER),
     ("GET", "review.people"): row("/review/people", ok=STAFF_REVIEW),
     ("GET", "review.show"): row("/review/{decl}", **REVIEWED_BY_RA),
     ("POST", "review.approve"): row("/review/{decl}/approve", **REVIEWED_BY_RA),
@@ -369,6 +370,13 @@ ROUTES = {
     ("GET", "profile.show"): row("/profile/", ok=PROFESSIONALS),
     ("POST", "profile.phone"): row("/profile/phone", ok=PROFESSIONALS),
     ("POST", "profile.request_move"): row("/profile/move", ok=PROFESSIONALS),
+    # Q asked for the move itself: the new unit confirms it, no professional does.
+    ("POST", "profile.confirm_move"): row(
+        "/profile/move/{move}/confirm", ok=(), hidden=PROFESSIONALS
+    ),
+    ("POST", "profile.refuse_move"): row(
+        "/profile/move/{move}/refuse", ok=(), hidden=PROFESSIONALS
+    ),
     # A unit's own publicity page: closed while the bureau does not allow it (the default;
     # tests/board/test_unit_publicity.py turns it on), and never the bureau's page.
     ("GET", "publicity.unit_batches"): row("/board/unit", ok=()),
@@ -431,6 +439,7 @@ ROUTES = {
     ("GET", "providers.unmatched"): row("/providers/unmatched", ok=OFFICER),
     ("GET", "providers.courseware"): row("/providers/courseware", ok=("provider", "officer")),
     ("POST", "providers.courseware"): row("/providers/courseware", ok=("provider", "officer")),
+    ("POST", "providers.set_study_end"): row("/providers/courseware/study-end", ok=OFFICER),
     ("GET", "providers.search"): row(
         "/providers/plans/search?q=测试", ok=("P", "Q", "RA", "RB", "officer")
     ),

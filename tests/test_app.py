@@ -126,3 +126,11 @@ def test_403_page_is_chinese(client, auth, make_user):
     forbidden = client.get("/admin/users")
     assert forbidden.status_code == 403
     assert "没有权限" in forbidden.get_data(as_text=True)
+
+
+def test_the_shipped_default_refuses_unfiled_trainings():
+    """Issue 22.1 (001 三, 003 二): out of the box an unfiled professional training counts 0;
+    the test configuration turns it off for tests that use trainings as plain hours."""
+    from portal.config import Defaults
+
+    assert Defaults.UNFILED_TRAINING_REFUSED is True

@@ -63,8 +63,9 @@ def test_demo_is_idempotent_and_complete(app, runner, ctx):
     for person in people:
         assert person.titles and all(title.obtained for title in person.titles)
         assert [e.unit_id for e in person.employments if e.ended_on is None] == [person.unit_id]
-    assert len([p for p in people if len(p.employments) == 2]) == 2
-    assert len([p for p in people if p.transfer_in_date]) == 1
+    # Two earlier units (EARLIER_UNIT) and 于洋's move in 2025 (portal.admin.demo_flow).
+    assert len([p for p in people if len(p.employments) == 2]) == 3
+    assert len([p for p in people if p.transfer_in_date]) == len(demo_data.TRANSFER_IN) == 2
 
     users = db.session.scalars(sa.select(User)).all()
     assert {user.role for user in users} == set(Role)

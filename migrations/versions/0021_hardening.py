@@ -5,7 +5,7 @@ starts can fail the jobs no live consumer owns; a bulk print's copies carry thei
 print that did not finish leaves no copies.
 
 Revision ID: 0021_hardening
-Revises: 0018_access
+Revises: 0020_flow
 Create Date: 2026-12-07 03:30:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021_hardening'
-down_revision = '0018_access'
+down_revision = '0020_flow'
 branch_labels = None
 depends_on = None
 

@@ -245,17 +245,24 @@ class LoginAttempt(db.Model):
 
 class MoveStatus(enum.StrEnum):
     PENDING = "pending"
+    SCHEDULED = "scheduled"  # confirmed, takes effect on its date
     CONFIRMED = "confirmed"
     REFUSED = "refused"
 
     @property
     def label(self) -> str:
-        return {"pending": "待确认", "confirmed": "已确认", "refused": "未通过"}[self.value]
+        return {
+            "pending": "待确认",
+            "scheduled": "待生效",
+            "confirmed": "已确认",
+            "refused": "未通过",
+        }[self.value]
 
 
 class MoveRequest(db.Model):
-    """工作单位变更: asked by the person or entered by the new unit; confirmed by the new unit's
-    reviewer (the bureau for non-public employers and freelancers), which makes the move."""
+    """工作单位变更: asked by the person (confirmed by the new unit's reviewer, the bureau for
+    non-public employers and freelancers) or entered by the new unit (confirmed by the person,
+    the old unit or the bureau). Confirmed, it makes the move on its date (待生效 until then)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
@@ -291,6 +298,15 @@ class MoveRequest(db.Model):
     def reviewed_by_bureau(self) -> bool:
         """Confirmed by whoever will review the person at the new unit (004 第十四条)."""
         return self.unit is None or self.unit.reviewed_by_bureau
+
+    @property
+    def asked_by_person(self) -> bool:
+        return self.requested_by_id == self.professional.user_id
+
+    @property
+    def open(self) -> bool:
+        """Not yet done: waiting for confirmation, or confirmed and waiting for its date."""
+        return self.status in (MoveStatus.PENDING, MoveStatus.SCHEDULED)
 
     @property
     def audit_name(self) -> str:

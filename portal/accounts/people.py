@@ -22,10 +22,12 @@ from portal.accounts.models import (
     Role,
     User,
 )
-from portal.accounts.permissions import can_confirm_move
+from portal.accounts.permissions import bureau_officers, can_confirm_move, unit_reviewers
 from portal.audit.service import record
+from portal.clock import local_today
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.notifications.service import notify
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal, not_found
 from portal.units.models import TitleLevel, TitleSeries, Unit
 
@@ -128,18 +130,69 @@ def set_phone(actor: User, person: Professional, phone: str) -> Professional:
 
 
 def pending_move(person: Professional) -> MoveRequest | None:
+    """The person's open employer change: waiting for confirmation, or for its date."""
     return db.session.scalar(
         sa.select(MoveRequest).where(
-            MoveRequest.professional_id == person.id, MoveRequest.status == MoveStatus.PENDING
+            MoveRequest.professional_id == person.id,
+            MoveRequest.status.in_((MoveStatus.PENDING, MoveStatus.SCHEDULED)),
         )
+    )
+
+
+def _unit_side(unit: Unit | None) -> list[User]:
+    """Who speaks for a unit in a move: its reviewers; the bureau for non-public employers
+    and freelance."""
+    if unit is None or unit.reviewed_by_bureau:
+        return bureau_officers()
+    return unit_reviewers(unit.id)
+
+
+def _tell(move_request: MoveRequest, kind: str, text: str, *, besides: User | None = None) -> None:
+    """Both sides of a move hear of it: the person (on the profile page), the old and the new
+    unit (on the moves page); not the one who acted."""
+    _tell_sides(
+        move_request.professional, move_request.from_unit, move_request.unit, kind, text, besides
+    )
+
+
+def _tell_sides(person, from_unit, unit, kind: str, text: str, besides: User | None) -> None:
+    skip = besides.id if besides is not None else None
+    notify([u for u in [person.user] if u is not None and u.id != skip], kind, text, "profile.show")
+    staff = _unit_side(from_unit) + _unit_side(unit)
+    notify([u for u in staff if u.id != skip], kind, text, "people.moves")
+
+
+def import_move(actor: User | None, person: Professional, unit: Unit | None, day: date):
+    """The bureau's roster puts an existing person at another unit: a move through the
+    employment history dated the import day, audited (person.moved) and told to both sides."""
+    before = person.unit
+    employment = move(actor, person, unit, day)
+    _tell_sides(
+        person,
+        before,
+        unit,
+        "person.move_entered",
+        f"县人社局导入名单登记了单位变更：{person.name}："
+        f"{before.name if before else '自由职业'} → {employment.unit_name}，自{day:%Y-%m-%d}起。",
+        actor,
+    )
+    return employment
+
+
+def _move_words(move_request: MoveRequest) -> str:
+    return (
+        f"{move_request.professional.name}：{move_request.from_unit_name} → "
+        f"{move_request.unit_name}，自{move_request.started_on:%Y-%m-%d}起"
     )
 
 
 def request_move(
     actor: User, person: Professional, unit: Unit | None, started_on: date
 ) -> MoveRequest:
-    """Ask for an employer change: the person (online) or the new unit's reviewer. Entered by
-    the one who confirms it (the new unit's reviewer, or the bureau), it is confirmed at once."""
+    """Ask for an employer change: the person (online), the new unit's reviewer or the
+    bureau. It waits for the other side (see `can_confirm_move`); entered by the one who
+    confirms it (the bureau, for non-public employers and freelance) it is confirmed at once.
+    Both sides are told."""
     own = actor.role is Role.PROFESSIONAL and person.user_id == actor.id
     new_unit = actor.role is Role.UNIT_REVIEWER and unit is not None and actor.unit_id == unit.id
     if not (own or new_unit or actor.role is Role.BUREAU_OFFICER):
@@ -158,7 +211,7 @@ def request_move(
             field="started_on",
         )
     if pending_move(person) is not None:
-        raise Refusal("已有一项待确认的单位变更，请等待确认后再申请。", CONFLICT)
+        raise Refusal("已有一项未办结的单位变更，请等待其确认或生效后再申请。", CONFLICT)
     move_request = MoveRequest(
         professional=person,
         from_unit=person.unit,
@@ -174,8 +227,15 @@ def request_move(
         user=actor,
         detail=f"自{started_on:%Y-%m-%d}起",
     )
-    if can_confirm_move(actor, move_request):
-        confirm_move(actor, move_request)
+    if can_confirm_move(actor, move_request):  # the bureau entering a move it confirms
+        confirm_move(actor, move_request, entered=True)
+    else:
+        _tell(
+            move_request,
+            "person.move_requested",
+            f"单位变更待确认：{_move_words(move_request)}（{actor.name}申请）。",
+            besides=actor,
+        )
     return move_request
 
 
@@ -201,20 +261,61 @@ def _check_pending(move_request: MoveRequest) -> None:
         raise Refusal(f"该单位变更当前状态为“{move_request.status.label}”，不能再处理。", CONFLICT)
 
 
-def confirm_move(actor: User, move_request: MoveRequest) -> Employment:
-    """The new unit (or the bureau) confirms: the person moves from the requested date."""
+def confirm_move(actor: User, move_request: MoveRequest, *, entered: bool = False) -> MoveRequest:
+    """The other side (or the bureau) confirms: the person moves on the requested date; a
+    date still to come waits as 待生效 (`apply_due_moves` makes it on the day). Both sides are
+    told (`entered`: the move was entered and confirmed at once by the bureau)."""
     if not can_confirm_move(actor, move_request):
         raise not_found()
     _check_pending(move_request)
     person = move_request.professional
     if person.unit_id != move_request.from_unit_id:
         raise Refusal("该人员的工作单位已发生变化，请重新申请。", CONFLICT)
-    employment = move(actor, person, move_request.unit, move_request.started_on)
-    move_request.status = MoveStatus.CONFIRMED
     move_request.decided_by = actor
     move_request.decided_at = utcnow()
+    if move_request.started_on > local_today():
+        move_request.status = MoveStatus.SCHEDULED
+        db.session.flush()
+        record(
+            "person.move_scheduled",
+            move_request,
+            user=actor,
+            detail=f"待生效，自{move_request.started_on:%Y-%m-%d}起",
+        )
+    else:
+        move(actor, person, move_request.unit, move_request.started_on)
+        move_request.status = MoveStatus.CONFIRMED
+        db.session.flush()
+    what = f"{actor.name}登记了单位变更" if entered else f"单位变更已确认（{actor.name}）"
+    _tell(
+        move_request,
+        "person.move_entered" if entered else "person.move_confirmed",
+        f"{what}：{_move_words(move_request)}"
+        + ("，到期生效（待生效）。" if move_request.status is MoveStatus.SCHEDULED else "。"),
+        besides=actor,
+    )
+    return move_request
+
+
+def apply_due_moves(today: date | None = None) -> int:
+    """Confirmed moves whose date has come take effect (the daily schedule; the command
+    line). Returns how many people moved."""
+    today = today or local_today()
+    due = db.session.scalars(
+        sa.select(MoveRequest)
+        .where(MoveRequest.status == MoveStatus.SCHEDULED, MoveRequest.started_on <= today)
+        .order_by(MoveRequest.started_on, MoveRequest.id)
+    ).all()
+    for move_request in due:
+        move(
+            move_request.decided_by,
+            move_request.professional,
+            move_request.unit,
+            move_request.started_on,
+        )
+        move_request.status = MoveStatus.CONFIRMED
     db.session.flush()
-    return employment
+    return len(due)
 
 
 def refuse_move(actor: User, move_request: MoveRequest, reason: str) -> MoveRequest:
@@ -229,6 +330,12 @@ def refuse_move(actor: User, move_request: MoveRequest, reason: str) -> MoveRequ
     move_request.note = reason.strip()[:200]
     db.session.flush()
     record("person.move_refused", move_request, user=actor, detail=move_request.note)
+    _tell(
+        move_request,
+        "person.move_refused",
+        f"单位变更未予确认（{actor.name}）：{_move_words(move_request)}。理由：{move_request.note}",
+        besides=actor,
+    )
     return move_request
 
 

@@ -35,40 +35,88 @@ def _active(user: User, role: Role) -> bool:
     return user.is_authenticated and user.active and user.role is role
 
 
+def staffed_authority(authority_id) -> sa.ColumnElement[bool]:
+    """SQL: the authority has an active officer account (`authority_id` a column)."""
+    return sa.exists().where(
+        User.role == Role.AUTHORITY_OFFICER,
+        User.authority_id == authority_id,
+        User.active.is_(True),
+    )
+
+
+def first_step_is_authoritys(declaration: Declaration) -> bool:
+    """Does the series' authority check the first step? Only while it has an officer account:
+    otherwise the first step falls back to the person's reviewer (the unit, or the bureau),
+    as the series' `first_review` "unit" does, so that no declaration waits where nobody can
+    see it (issue 20.4)."""
+    from portal.extensions import db
+
+    if declaration.first_step is not FirstReview.AUTHORITY:
+        return False
+    return bool(
+        db.session.scalar(sa.select(staffed_authority(declaration.first_step_authority_id)))
+    )
+
+
+def reviews_as_submitted(user: User, declaration: Declaration) -> bool:
+    """The reviewer of a declaration is fixed at submission (the unit and the reviewing body
+    recorded then): a later move neither takes it from the old unit's queue nor gives it to
+    the new one. Before submission: the person's current reviewer."""
+    if declaration.reviewing_body is None:
+        return can_review(user, declaration.professional)
+    if declaration.reviewing_body.value == "bureau":
+        return _active(user, Role.BUREAU_OFFICER)
+    return (
+        _active(user, Role.UNIT_REVIEWER)
+        and user.unit_id is not None
+        and user.unit_id == declaration.unit_id
+    )
+
+
 def reviews_first_step(user: User, declaration: Declaration) -> bool:
     """Two-step review (seed 003 五): does this user check the professional claims? The
-    authority owning the person's title series (fixed at submission), or the person's
-    reviewer (the unit, or the bureau for its people) when the series says so or the person
-    has no series."""
+    authority owning the person's title series (fixed at submission) while it has an officer,
+    or the person's reviewer (the unit, or the bureau for its people) when the series says so,
+    the authority has no officer, or the person has no series."""
     if declaration.first_step is None:
         return False
-    if declaration.first_step is FirstReview.AUTHORITY:
+    if first_step_is_authoritys(declaration):
         return (
             _active(user, Role.AUTHORITY_OFFICER)
             and user.authority_id is not None
             and user.authority_id == declaration.first_step_authority_id
         )
-    return can_review(user, declaration.professional)
+    return reviews_as_submitted(user, declaration)
 
 
 def reviews_second_step(user: User, declaration: Declaration) -> bool:
-    """Two-step review: the county bureau checks the general claims and the total."""
-    return declaration.first_step is not None and _active(user, Role.BUREAU_OFFICER)
+    """Two-step review: the county bureau checks the general claims and the total; the city
+    bureau for a person holding a 副高 or 正高 title in the year (seed 003 五(二))."""
+    if declaration.first_step is None:
+        return False
+    if declaration.second_step_city:
+        return _active(user, Role.CITY_OFFICER)
+    return _active(user, Role.BUREAU_OFFICER)
 
 
 def reviews_declaration(user: User, declaration: Declaration) -> bool:
     """Is this user a reviewer of this declaration at either step (one step: the person's
-    reviewer)?"""
+    reviewer)? The county bureau keeps reading a declaration whose second step is the
+    city's (and is refused, with the reason, when it acts on it)."""
     if declaration.first_step is None:
-        return can_review(user, declaration.professional)
-    return reviews_first_step(user, declaration) or reviews_second_step(user, declaration)
+        return reviews_as_submitted(user, declaration)
+    return (
+        reviews_first_step(user, declaration)
+        or reviews_second_step(user, declaration)
+        or (declaration.second_step_city and _active(user, Role.BUREAU_OFFICER))
+    )
 
 
 def reviews_now(user: User, declaration: Declaration) -> bool:
     """Is it this user's turn: the one step, the first step, or (once the professional
     claims passed) the bureau's second step?"""
     if declaration.first_step is None:
-        return can_review(user, declaration.professional)
+        return reviews_as_submitted(user, declaration)
     if declaration.status.value == "professional_checked":
         return reviews_second_step(user, declaration)
     return reviews_first_step(user, declaration)
@@ -78,7 +126,7 @@ def first_step_reviewers(declaration: Declaration) -> list[User]:
     """Who hears that a two-step declaration waits for its first step."""
     from portal.extensions import db
 
-    if declaration.first_step is FirstReview.AUTHORITY:
+    if first_step_is_authoritys(declaration):
         return list(
             db.session.scalars(
                 sa.select(User).where(
@@ -88,7 +136,7 @@ def first_step_reviewers(declaration: Declaration) -> list[User]:
                 )
             )
         )
-    return reviewers_of(declaration.professional)
+    return submitted_reviewers(declaration)
 
 
 def unit_publicity_allowed() -> bool:
@@ -164,10 +212,22 @@ def can_manage_person(user: User, professional: Professional) -> bool:
 
 
 def can_confirm_move(user: User, move: MoveRequest) -> bool:
-    """The new unit's reviewer confirms a move; the bureau for non-public employers and
-    freelance (004 第十四条: whoever will review the person from then on)."""
+    """Nobody moves anyone alone. Entered by the new unit: the person, the old unit's
+    reviewer or the bureau confirms (never the unit that entered it). Asked by the person or
+    entered by the bureau: whoever reviews the person at the new unit (the bureau for
+    non-public employers and freelance, 004 第十四条)."""
     if not user.is_authenticated or not user.active:
         return False
+    if move.requested_by.role is Role.UNIT_REVIEWER:
+        if user.role is Role.BUREAU_OFFICER:
+            return True
+        if user.role is Role.PROFESSIONAL:
+            return move.professional.user_id == user.id
+        return (
+            user.role is Role.UNIT_REVIEWER
+            and user.unit_id is not None
+            and move.from_unit_id == user.unit_id
+        )
     if move.reviewed_by_bureau:
         return user.role is Role.BUREAU_OFFICER
     return (
@@ -191,28 +251,40 @@ def reviewable_people(user: User) -> sa.Select:
     return query.where(sa.false())
 
 
-def bureau_officers() -> list[User]:
+def bureau_officers(role: Role = Role.BUREAU_OFFICER) -> list[User]:
+    """The active accounts of the bureau (or, with `role`, the city's officers)."""
     from portal.extensions import db
 
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.role == Role.BUREAU_OFFICER, User.active.is_(True))
-        )
-    )
+    return list(db.session.scalars(sa.select(User).where(User.role == role, User.active.is_(True))))
 
 
 def reviewers_of(professional: Professional) -> list[User]:
     """The active accounts that review this person (who hear of a new submission)."""
-    from portal.extensions import db
-
     if professional.reviewed_by_bureau:
         return bureau_officers()
+    return unit_reviewers(professional.unit_id)
+
+
+def submitted_reviewers(declaration: Declaration) -> list[User]:
+    """The active accounts that review this declaration as it was submitted (the unit or the
+    bureau recorded at submission; before it, the person's reviewers)."""
+    if declaration.reviewing_body is None:
+        return reviewers_of(declaration.professional)
+    if declaration.reviewing_body.value == "bureau":
+        return bureau_officers()
+    return unit_reviewers(declaration.unit_id)
+
+
+def unit_reviewers(unit_id: int | None) -> list[User]:
+    """The active reviewer accounts of a unit."""
+    from portal.extensions import db
+
+    if unit_id is None:
+        return []
     return list(
         db.session.scalars(
             sa.select(User).where(
-                User.role == Role.UNIT_REVIEWER,
-                User.unit_id == professional.unit_id,
-                User.active.is_(True),
+                User.role == Role.UNIT_REVIEWER, User.unit_id == unit_id, User.active.is_(True)
             )
         )
     )

@@ -20,7 +20,9 @@ from portal.accounts import people as person_ops
 from portal.accounts.idnumbers import birth_date, make_id_number, make_uscc
 from portal.accounts.models import Employment, PersonStatus, PersonTitle, Professional, Role, User
 from portal.accounts.service import hash_password
+from portal.admin import demo_flow
 from portal.board import service as board
+from portal.certificates import service as certificates
 from portal.certificates.fonts import FontNotFound, certificate_font
 from portal.clock import LOCAL_TZ
 from portal.declarations import paper
@@ -176,7 +178,7 @@ EARLIER_UNIT: dict[str, tuple[str, date, date]] = {
     "汪丽萍": ("kj", date(2013, 7, 1), date(2022, 9, 1)),  # accountant: private firm → organ
 }
 # Came from another province (004 第十四条): the province's rules apply from this day.
-TRANSFER_IN = {"夏雨": date(2024, 7, 1)}
+TRANSFER_IN = {"夏雨": date(2024, 7, 1), "冯丽": date(2023, 3, 1)}
 DEMO_HIRED = date(2015, 9, 1)  # the start of everyone else's current employment
 
 # Which series each unit employs.
@@ -448,6 +450,10 @@ def load() -> list[Login]:
         ("吕志刚", "非公企业（人社局核验）"),
         ("田野", "自由职业（人社局核验）"),
         ("杨帆", "自行注册，待单位确认"),
+        ("冯丽", "国有企业，2023年自外省调入（此前年度不要求学时）"),
+        ("彭丽华", "机关，2025年度突击完成两年学时（学时验证未通过）"),
+        ("阎春生", "中学教师（副高），2025年度待市人社局核验公需科目和总学时"),
+        ("于洋", "国有企业，2025年度按合肥办法申报本公司内部培训（计0学时）；已调往交通建设公司"),
     ]
     for name, note in with_accounts:
         person = people[name]
@@ -471,6 +477,7 @@ def load() -> list[Login]:
     ):
         officer_of = _user(Role.AUTHORITY_OFFICER, username, name, authority=authorities[authority])
         logins.append(Login(Role.AUTHORITY_OFFICER, officer_of.username, name, authority))
+    demo_flow.load(people, reviewers, officer, _declare, logins)
     verification_demo.load(people, reviewers, officer, _declare)
     db.session.flush()
     return logins
@@ -492,6 +499,12 @@ TEACHER_2024 = [
         {"decided_hours": 24},
         {"title": "新课标背景下的作业设计专题研修", "issuer": "肥东县教师继续教育中心"},
     ),
+]
+# The teacher's 2024 trainings were filed outside the county: the reviewer says where (22.1).
+TEACHER_2024_FILED = [
+    ("", ""),
+    ("provincial", "合肥工业学校为省级继续教育基地，结业证书已核验"),
+    ("other_county", "肥东县教师继续教育中心的培训经肥东县人社局备案，备案通知已核验"),
 ]
 DOCTOR_2025 = [
     ("courseware", "general", {"hours": 30}, {"title": "2025年度公需科目网络课件"}),
@@ -526,8 +539,14 @@ def _declarations(people: dict[str, Professional], reviewers: dict[str, User], o
     if _declared(teacher, 2024) is None:
         declaration = _declare(teacher, 2024, "hefei-2021", TEACHER_2024, _at(2024, 11, 4))
         with clock.travel(_at(2024, 11, 6)):
-            for claim in declaration.claims:
-                review.decide_claim(reviewers["yz"], claim, ClaimDecision.ACCEPTED)
+            for claim, why in zip(declaration.claims, TEACHER_2024_FILED, strict=True):
+                review.decide_claim(
+                    reviewers["yz"],
+                    claim,
+                    ClaimDecision.ACCEPTED,
+                    reason=why[1],
+                    filed_elsewhere=why[0],
+                )
             review.approve(reviewers["yz"], declaration, "材料齐全，予以认定。")
         with clock.travel(_at(2024, 11, 7)):
             board.open_batch(
@@ -552,19 +571,36 @@ PAPER_YEARS = [
 ]
 
 
+PAPER_REASON_2024 = (
+    "本人2024年度参加的培训已由原单位在纸质证书上登记，未在本系统申报；经核对原件补录。"
+)
+
+
 def _paper_years(people: dict[str, Professional], reviewers: dict[str, User], officer: User):
-    """Entered by the person's unit (the bureau for those it reviews), as the page does."""
+    """Entered by the person's unit (the bureau for those it reviews), as the page does, with
+    the booklet's registering body and date; 2024, a year the portal reviewed (the teacher's),
+    only by the bureau with its written reason (issue 22.3)."""
     by_unit = {reviewer.unit_id: reviewer for reviewer in reviewers.values()}
+    registrar = certificates.bureau_name()
     for name, years in PAPER_YEARS:
         person = people[name]
-        clerk = by_unit.get(person.unit_id, officer)
         for year, (general, professional) in years.items():
             if _declared(person, year) is not None:
                 continue
+            late = paper.could_be_reviewed(year)
+            clerk = officer if late else by_unit.get(person.unit_id, officer)
             title = f"{year}年度继续教育证书（纸质）"
             with clock.travel(_at(2025, 3, 10)):
                 paper.enter_paper_year(
-                    clerk, person, year, general, professional, _demo_evidence(person, year, title)
+                    clerk,
+                    person,
+                    year,
+                    general,
+                    professional,
+                    _demo_evidence(person, year, title),
+                    registrar=registrar,
+                    registered_on=date(year + 1, 1, 10),
+                    reason=PAPER_REASON_2024 if late else "",
                 )
 
 
@@ -627,6 +663,7 @@ ACCEPTED_PLAN = "2025年示范县中小学教师信息技术应用能力提升�
 REFUSED_PLAN = "2025年会计人员职业道德专题讲座"
 PENDING_PLAN = "示范县卫生专业技术人员急救技能培训"
 LIST_PEOPLE = ["吴海燕", "李建国", "张丽娟"]
+PARTIAL_HOURS = {"张丽娟": 6}  # one of the two days (issue 22.4)
 
 
 def _plan(user: User, title: str, start: date, end: date, days: int, series: str, **extra):
@@ -658,7 +695,7 @@ def _training_plans(user: User, officer: User, people: dict[str, Professional]) 
             providers.decide_plan(officer, plan, True)
         rows = [
             (people[n].name, people[n].unit.name, people[n].id_number, people[n].title_name,
-             plan.hours, "合格")
+             PARTIAL_HOURS.get(n, plan.hours), "合格")
             for n in LIST_PEOPLE
         ]  # fmt: skip
         stranger = make_id_number(date(1988, 8, 8), 808)

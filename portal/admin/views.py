@@ -18,6 +18,7 @@ from portal.exchange.models import ApiKey
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import Refusal
+from portal.review import service as review
 from portal.security import is_htmx, page_number, require_roles
 from portal.settings import SETTINGS, get_setting
 
@@ -107,7 +108,9 @@ def settings():
         flash("已保存：" + "；".join(changes) if changes else "没有修改任何设置。", "success")
         return redirect(url_for("admin.settings"), code=303)
     status = 422 if form.errors else 200
-    return render_template("admin/settings.html", form=form, specs=SETTINGS), status
+    return render_template(
+        "admin/settings.html", form=form, specs=SETTINGS, two_step_gaps=two_step_gaps()
+    ), status
 
 
 # --- API keys (/api/v1/) -------------------------------------------------------------------
@@ -141,3 +144,17 @@ def api_key_revoke(key_id):
     else:
         flash(f"已吊销“{key.name}”的接口密钥，此后用它调取数据一律被拒绝。", "success")
     return redirect(url_for("admin.api_keys"), code=303)
+
+
+def two_step_gaps() -> str:
+    """With two steps on: which authorities have no officer (issue 20.4), as one warning."""
+    if not get_setting("TWO_STEP_REVIEW"):
+        return ""
+    names = review.authorities_without_officers()
+    if not names:
+        return ""
+    return (
+        f"已开启分两步核验，但以下行业主管部门没有经办人账号：{'、'.join(names)}。"
+        "其主管职称系列人员的专业科目改由所在单位（自由职业者、非公企业人员由县人社局）核验；"
+        "如需由主管部门核验，请先为其开设经办人账号。"
+    )

@@ -32,6 +32,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "person.moved": "变更工作单位",
         "person.move_requested": "申请变更工作单位",
         "person.move_refused": "不予确认单位变更",
+        "person.move_scheduled": "确认单位变更（待生效）",
         "person.transfer_in": "登记调入日期",
         "person.phone": "修改联系电话",
         "person.transition_mark": "设置新老办法标记",
@@ -120,6 +121,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "user.unlock": "解锁账号",
         "user.reset_password": "重置密码",  # nosec B105
         "settings.update": "修改系统设置",
+        "settings.study_end": "设置公需科目网络学习截止日期",
         "workday.added": "新增工作日调整",
         "workday.updated": "修改工作日调整",
         "workday.deleted": "删除工作日调整",

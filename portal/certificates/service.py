@@ -35,7 +35,7 @@ from portal.accounts.models import Professional, Role, User, mask_id_number, mas
 from portal.audit.service import record
 from portal.certificates.models import Certificate, CertificateLookup, CertificatePrint
 from portal.clock import LOCAL_TZ
-from portal.declarations.models import Declaration, DeclarationStatus
+from portal.declarations.models import Declaration, DeclarationSource, DeclarationStatus
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import CONFLICT, TOO_MANY, Refusal, forbidden
@@ -196,20 +196,37 @@ def _local_date(value) -> str:
     return value.isoformat()
 
 
+PAPER_LABEL = "据纸质证书登记"
+
+
 def year_rows(declarations: list[Declaration]) -> list[dict]:
-    return [
-        {
-            "year": d.year,
-            "general": d.general_hours or 0,
-            "professional": d.professional_hours or 0,
-            "total": d.total_hours or 0,
-            "compliant": bool(d.compliant),
-            "reviewer": reviewer_label(d),
-            "reviewed_on": _local_date(d.reviewed_at),
-            "registered_on": _local_date(d.registered_on or d.registered_at),
+    """One row a registered year. A paper year says what it is (据纸质证书登记, with the
+    booklet's registering body and date), never reviewed and publicised; the bureau's reason
+    for entering a year the portal could have reviewed goes with it."""
+    return [_year_row(d) for d in declarations]
+
+
+def _year_row(d: Declaration) -> dict:
+    row = {
+        "year": d.year,
+        "general": d.general_hours or 0,
+        "professional": d.professional_hours or 0,
+        "total": d.total_hours or 0,
+        "compliant": bool(d.compliant),
+        "reviewer": reviewer_label(d),
+        "reviewed_on": _local_date(d.reviewed_at),
+        "registered_on": _local_date(d.registered_on or d.registered_at),
+    }
+    if d.source is DeclarationSource.PAPER:
+        registrar = f"（{d.paper_registrar}）" if d.paper_registrar else ""
+        row |= {
+            "paper": True,
+            "reviewer": PAPER_LABEL + registrar,
+            "reviewed_on": "—",
+            "registered_on": _local_date(d.paper_registered_on) or row["registered_on"],
+            "paper_reason": d.paper_reason or "",
         }
-        for d in declarations
-    ]
+    return row
 
 
 def title_text(professional: Professional) -> str:

@@ -75,6 +75,7 @@ from portal.accounts.permissions import (
     can_publicise,
     can_review,
     reviews_declaration,
+    reviews_first_step,
     reviews_now,
 )
 from portal.declarations.models import Declaration
@@ -183,8 +184,26 @@ _STATE_MESSAGES = {
 }
 
 
-FIRST_STEP_PENDING = "专业科目须先由{body}核验通过，人社局才能核验公需科目和总学时。"
+FIRST_STEP_PENDING = "专业科目须先由{body}核验通过，{second}才能核验公需科目和总学时。"
 FIRST_STEP_DONE = "专业科目已核验通过，公需科目和总学时由人社局核验。"
+CITY_STEP = (
+    "该人员本年度持有副高以上职称，公需科目和总学时由市人社局核验"
+    "（淮人社秘〔2025〕144号 五（二）：高级职称专业技术人员公需科目和总学时审验，由市人社局盖章确认），"
+    "县人社局不能办理。"
+)
+
+
+def _other_step_message(user: User | None, declaration: Declaration) -> str:
+    """Why a reviewer of the other step may not act now (or ever, for the county on a senior
+    holder's year)."""
+    county = user is not None and user.role is Role.BUREAU_OFFICER
+    if declaration.second_step_city and county and not reviews_first_step(user, declaration):
+        return CITY_STEP
+    if declaration.status is not S.PROFESSIONAL_CHECKED:
+        return FIRST_STEP_PENDING.format(
+            body=declaration.first_step_label, second=declaration.second_step_label
+        )
+    return FIRST_STEP_DONE.replace("人社局", declaration.second_step_label)
 
 
 def _state_message(declaration: Declaration, action: Action) -> str:
@@ -192,7 +211,7 @@ def _state_message(declaration: Declaration, action: Action) -> str:
         return _STATE_MESSAGES[action]
     first_step = declaration.status in (S.SUBMITTED, S.NEEDS_EVIDENCE)
     if declaration.two_step and first_step and action is Action.APPROVE:
-        return FIRST_STEP_PENDING.format(body=declaration.first_step_label)
+        return _other_step_message(None, declaration)
     if action is Action.PASS_PROFESSIONAL and not declaration.two_step:
         return "该申报按一步核验办理，没有单独的专业科目核验。"
     label = declaration.status.label
@@ -277,11 +296,8 @@ def check(
         )
     if move.actor is Actor.REVIEWER and not reviews_now(user, declaration):
         # A reviewer of the other step of a two-step review: not their turn (yet, or any more).
-        pending = declaration.status is not S.PROFESSIONAL_CHECKED
         raise Refusal(
-            FIRST_STEP_PENDING.format(body=declaration.first_step_label)
-            if pending
-            else FIRST_STEP_DONE,
+            _other_step_message(user, declaration),
             CONFLICT,
             action=audit_as,
             obj=obj if obj is not None else declaration,

@@ -108,6 +108,9 @@ class Declaration(db.Model):
     first_step_authority_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("authority.id"), index=True
     )
+    # Two steps, the person holding a 副高 or 正高 title in the year (fixed at submission): the
+    # second step (公需 and total) is the city bureau's (seed 003 五(二)).
+    second_step_city: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     first_reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     first_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_review_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
@@ -124,6 +127,11 @@ class Declaration(db.Model):
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("publicity_batch.id"), index=True)
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registered_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Paper years (据纸质证书登记): the booklet's own registering body and date; for a year the
+    # portal could have reviewed, the bureau's written reason for entering it from paper.
+    paper_registrar: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    paper_registered_on: Mapped[date | None] = mapped_column(sa.Date)
+    paper_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     professional: Mapped[Professional] = relationship()
     unit: Mapped[Unit | None] = relationship()
@@ -144,6 +152,11 @@ class Declaration(db.Model):
     @property
     def two_step(self) -> bool:
         return self.first_step is not None
+
+    @property
+    def second_step_label(self) -> str:
+        """Who checks the general claims and the total in two steps."""
+        return "市人社局" if self.second_step_city else "县人社局"
 
     @property
     def first_step_label(self) -> str:
@@ -213,6 +226,9 @@ class Claim(db.Model):
     )
     accepted_hours: Mapped[int | None]
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # An unfiled training the reviewer accepted as filed outside the county (a FILED_ELSEWHERE
+    # key of portal.providers.service; the why is in decision_reason).
+    filed_elsewhere: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     # The hours this claim counted for in the declaration's approved totals, per subject (after
     # the reviewer's decision, the yearly caps and highest-only; rules.YearResult.shares):
     # written at approval, None before. The statistics by content and form add them up.
@@ -224,11 +240,19 @@ class Claim(db.Model):
         back_populates="claim", order_by="Evidence.id", cascade="all, delete-orphan"
     )
 
-    def rule_claim(self, *, counted_elsewhere: bool = False, decided: bool = False) -> rules.Claim:
+    def rule_claim(
+        self,
+        *,
+        counted_elsewhere: bool = False,
+        decided: bool = False,
+        unfiled: bool = False,
+        internal: bool = False,
+    ) -> rules.Claim:
         """This claim as the rules engine takes it (the one conversion from a stored claim).
 
         decided: with the reviewer's bound (refused 0, reduced to the accepted hours), so the
-        engine applies highest-only and the caps to what was accepted."""
+        engine applies highest-only and the caps to what was accepted. unfiled, internal: see
+        `portal.providers.service.training_marks`."""
         bound = None
         if decided and self.decision is ClaimDecision.REFUSED:
             bound = 0
@@ -243,6 +267,8 @@ class Claim(db.Model):
             details={k: str(v) for k, v in (self.details or {}).items() if v},
             elected=bool(self.elected),
             accepted_hours=bound,
+            unfiled=unfiled,
+            internal=internal,
         )
 
     @property

@@ -23,11 +23,12 @@ from portal.declarations.models import (
     Claim,
     Declaration,
     DeclarationSource,
+    DeclarationStatus,
     ReviewingBody,
 )
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.refusal import INVALID, Refusal
+from portal.refusal import CONFLICT, INVALID, Refusal
 
 PAPER_KIND = "paper_certificate"  # the one claim that carries the scan; never evaluated
 FIRST_YEAR = 2000
@@ -48,6 +49,23 @@ def unit_in(actor: User, person: Professional, year: int):
     return person.unit
 
 
+def portal_first_year() -> int:
+    """The first year registered through the portal in the county (this year when none)."""
+    found = db.session.scalar(
+        sa.select(sa.func.min(Declaration.year)).where(
+            Declaration.source == DeclarationSource.PORTAL,
+            Declaration.status == DeclarationStatus.REGISTERED,
+        )
+    )
+    return found if found is not None else current_year()
+
+
+def could_be_reviewed(year: int) -> bool:
+    """Could the portal itself have reviewed this year (it is not before the county's first
+    year registered through the portal)?"""
+    return year >= portal_first_year()
+
+
 def enter_paper_year(
     actor: User,
     person: Professional,
@@ -55,13 +73,42 @@ def enter_paper_year(
     general: int,
     professional: int,
     scan,
+    *,
+    registrar: str = "",
+    registered_on: date | None = None,
+    reason: str = "",
 ) -> Declaration:
-    """Record one paper year with its scan (an uploaded file, checked as any evidence); the
-    year's rule set judges compliance."""
+    """Record one paper year with its scan (an uploaded file, checked as any evidence) and the
+    booklet's own registering body and date (据纸质证书登记, never "reviewed and publicised");
+    the year's rule set judges compliance. A year the portal could have reviewed is entered
+    only by the bureau, with a written reason (shown on the certificate's verification page)."""
     if not FIRST_YEAR <= year < current_year():
         raise Refusal(
             f"纸质证书只能录入{FIRST_YEAR}年至{current_year() - 1}年的年度。", INVALID, field="year"
         )
+    registrar, reason = (registrar or "").strip(), (reason or "").strip()
+    if not registrar:
+        raise Refusal("请填写纸质证书上的登记单位。", INVALID, field="registrar")
+    if len(registrar) > 100:
+        raise Refusal("登记单位不超过100字。", INVALID, field="registrar")
+    if registered_on is None or registered_on.year < year or registered_on > local_today():
+        raise Refusal(
+            f"请填写纸质证书上的登记日期（{year}年以后、不晚于今天）。",
+            INVALID,
+            field="registered_on",
+        )
+    if could_be_reviewed(year):
+        if actor.role is not Role.BUREAU_OFFICER:
+            raise Refusal(
+                f"{year}年度可以在本系统网上申报、核验，不能按纸质证书录入；"
+                "确需补录的，由县人社局办理并写明理由。",
+                CONFLICT,
+                field="year",
+            )
+        if not reason:
+            raise Refusal(
+                f"{year}年度本系统可以核验，按纸质证书补录须写明理由。", INVALID, field="reason"
+            )
     for value, field in ((general, "general"), (professional, "professional")):
         if value is None or value < 0 or value > 1000:
             raise Refusal("学时应为0–1000之间的整数。", INVALID, field=field)
@@ -97,6 +144,9 @@ def enter_paper_year(
         compliant=rule_set.requirement.met(general, professional),
         registered_at=utcnow(),
         registered_on=local_today(),
+        paper_registrar=registrar,
+        paper_registered_on=registered_on,
+        paper_reason=reason[:500],
     )
     claim = Claim(
         position=0,
@@ -118,6 +168,8 @@ def enter_paper_year(
         "declaration.paper_entered",
         declaration,
         user=actor,
-        detail=f"公需{general}学时，专业{professional}学时，{'达标' if declaration.compliant else '未达标'}",
+        detail=f"公需{general}学时，专业{professional}学时，"
+        f"{'达标' if declaration.compliant else '未达标'}；据纸质证书登记：{registrar}"
+        f"{registered_on:%Y-%m-%d}" + (f"；补录理由：{reason}" if reason else ""),
     )
     return declaration

@@ -9,8 +9,9 @@ reviewer asks for more (NEEDS_EVIDENCE).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -21,7 +22,7 @@ from portal.accounts.permissions import (
     bureau_officers,
     can_view_declaration,
     first_step_reviewers,
-    reviewers_of,
+    submitted_reviewers,
 )
 from portal.audit.service import record
 from portal.clock import current_year
@@ -41,7 +42,7 @@ from portal.models_base import utcnow
 from portal.notifications.service import notify, notify_each
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, Refusal
 from portal.settings import get_setting
-from portal.units.models import FirstReview
+from portal.units.models import FirstReview, TitleLevel
 
 # --- years and rule sets -----------------------------------------------------------------
 
@@ -568,6 +569,26 @@ def delete_claim(user: User, claim: Claim) -> None:
 # --- evaluation --------------------------------------------------------------------------
 
 
+# What the rules engine is told about claims beyond their facts (a training without an accepted
+# filing, a company's own training): the providers package, a layer above, adds its marker
+# (portal.providers.service.training_marks) when it is imported.
+_MARKERS: list[Callable[[Declaration], dict[int, dict[str, bool]]]] = []
+
+
+def add_claim_marker(marker: Callable[[Declaration], dict[int, dict[str, bool]]]) -> None:
+    if marker not in _MARKERS:
+        _MARKERS.append(marker)
+
+
+def claim_marks(declaration: Declaration) -> dict[int, dict[str, bool]]:
+    """Per claim id, the marks every registered marker gives (see rules.Claim)."""
+    marks: dict[int, dict[str, bool]] = {}
+    for marker in _MARKERS:
+        for claim_id, found in marker(declaration).items():
+            marks.setdefault(claim_id, {}).update(found)
+    return marks
+
+
 @dataclass
 class Evaluation:
     """The year's result plus what the page needs per claim."""
@@ -584,10 +605,14 @@ def evaluation(declaration: Declaration, *, store: bool = True, flags: bool = Tr
     rule_set = rule_set_of(declaration)
     counted_elsewhere = duplicates.counted_elsewhere(declaration) if rule_set.dedupe else set()
     claims = list(declaration.claims)
+    marks = claim_marks(declaration)
     problems: dict[int, str] = {}
     while True:
         usable = [c for c in claims if c.id not in problems]
-        inputs = [c.rule_claim(counted_elsewhere=c.id in counted_elsewhere) for c in usable]
+        inputs = [
+            c.rule_claim(counted_elsewhere=c.id in counted_elsewhere, **marks.get(c.id, {}))
+            for c in usable
+        ]
         try:
             result = rules.evaluate_year(
                 rule_set, declaration.year, inputs, highest_only_scope=highest_only_scope()
@@ -688,9 +713,11 @@ def _fix_review_steps(declaration: Declaration) -> None:
     first, or the person's reviewer when the series says so or there is no title."""
     if not get_setting("TWO_STEP_REVIEW"):
         declaration.first_step = declaration.first_step_authority_id = None
+        declaration.second_step_city = False
         return
     titles = declaration.professional.titles
     series = titles[0].series if titles else None
+    declaration.second_step_city = senior_in_year(declaration.professional, declaration.year)
     if series is not None and series.first_review is FirstReview.AUTHORITY:
         declaration.first_step = FirstReview.AUTHORITY
         declaration.first_step_authority_id = series.authority_id
@@ -699,13 +726,24 @@ def _fix_review_steps(declaration: Declaration) -> None:
         declaration.first_step_authority_id = None
 
 
+def senior_in_year(person, year: int) -> bool:
+    """Does the person hold a 副高 or 正高 title in `year`: the latest obtained by 31 December
+    (an undated title last), as accounts.people.title_in_year chooses."""
+    end = date(year, 12, 31)
+    valid = [t for t in person.titles if t.obtained is None or t.obtained <= end]
+    valid.sort(key=lambda t: (t.obtained is not None, t.obtained or end, t.id or 0), reverse=True)
+    return bool(valid) and valid[0].level in (TitleLevel.FULL_SENIOR, TitleLevel.DEPUTY_SENIOR)
+
+
 def waiting_reviewers(declaration: Declaration) -> list[User]:
     """Whose turn it is: the person's reviewers; in two steps, the first step's reviewers,
-    then the bureau."""
+    then the county bureau (the city for a senior-title holder's year)."""
     if not declaration.two_step:
-        return reviewers_of(declaration.professional)
+        return submitted_reviewers(declaration)
     if declaration.status is DeclarationStatus.PROFESSIONAL_CHECKED:
-        return bureau_officers()
+        return bureau_officers(
+            Role.CITY_OFFICER if declaration.second_step_city else Role.BUREAU_OFFICER
+        )
     return first_step_reviewers(declaration)
 
 

@@ -51,13 +51,17 @@ def export_year(year, since, fmt, out):
 
 @import_.command("people")
 @click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--clean-rows", is_flag=True, help="有错误时只导入无误的行（默认全部不导入）")
 @needs_schema
 @refusals_exit
-def import_people(path):
-    """People and units from the bureau's Excel roster; a JSON summary with every bad row."""
-    summary = service.import_people(read_file(path))
-    db.session.commit()
+def import_people(path, clean_rows):
+    """People and units from the bureau's Excel roster; a JSON summary with what became of
+    every row. A file with errors imports nothing (exit 1) unless --clean-rows."""
+    summary = service.import_people(read_file(path), clean_rows=clean_rows)
+    db.session.commit()  # the summary's audit event; nothing else when not applied
     click.echo(json.dumps(summary.as_json(), ensure_ascii=False, indent=2))
+    if not summary.applied:
+        sys.exit(1)
 
 
 @import_.command("registrations")

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, NumberRange
 
 from portal.fields import Integer
@@ -21,3 +21,4 @@ class ImportForm(FlaskForm):
     file = FileField(
         "人员名单（Excel .xlsx）", validators=[FileRequired("请选择要导入的 Excel 文件。")]
     )
+    clean_rows = BooleanField("有错误时仅导入无误的行（默认：文件有任何错误则全部不导入）")

@@ -28,11 +28,16 @@ def export_task(job_id: int) -> None:
     jobs.run(job_id, export_work)
 
 
-def submit_import(user: User, data: bytes, filename: str):
+def submit_import(user: User, data: bytes, filename: str, clean_rows: bool = False):
     service.check_roster_upload(data)
     stored = jobs.store_upload(data, ".xlsx")
     return jobs.submit(
-        user, IMPORT_KIND, f"导入人员名单：{filename[:100]}", import_task, upload=stored
+        user,
+        IMPORT_KIND,
+        f"导入人员名单：{filename[:100]}",
+        import_task,
+        upload=stored,
+        clean_rows=clean_rows,
     )
 
 
@@ -40,7 +45,12 @@ def import_work(job, progress) -> str:
     user = db.session.get(User, job.created_by_id)
     # all or nothing: the people written are committed with the job's end, and with the
     # import's audit event (a consumer killed half-way leaves nobody half-imported)
-    summary = service.import_people(jobs.read_upload(job), user=user, progress=progress.holding())
+    summary = service.import_people(
+        jobs.read_upload(job),
+        user=user,
+        progress=progress.holding(),
+        clean_rows=bool(job.params.get("clean_rows")),
+    )
     job.summary = summary.as_json()
     return summary.line()
 

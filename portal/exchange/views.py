@@ -55,7 +55,10 @@ def import_people():
     if form.validate_on_submit():
         try:
             job = tasks.submit_import(
-                current_user, form.file.data.read(), form.file.data.filename or ""
+                current_user,
+                form.file.data.read(),
+                form.file.data.filename or "",
+                clean_rows=bool(form.clean_rows.data),
             )
         except Refusal as error:
             form.file.errors.append(error.message)

@@ -1,5 +1,6 @@
 """`flask --app portal people show ID_NUMBER`: a person's titles, employment and years as JSON;
-`flask --app portal people mark-transition [--before DATE]`: the bulk 老人老办法 rule."""
+`flask --app portal people mark-transition [--before DATE]`: the bulk 老人老办法 rule;
+`flask --app portal people apply-moves`: confirmed employer changes whose date has come."""
 
 import json
 
@@ -39,3 +40,13 @@ def mark_transition(before):
     result = operations.mark_old_rules_by_title(None, before.date())
     db.session.commit()
     click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@people.command("apply-moves")
+@needs_schema
+@refusals_exit
+def apply_moves():
+    """Make the confirmed employer changes whose date has come (待生效); JSON count out."""
+    moved = operations.apply_due_moves()
+    db.session.commit()
+    click.echo(json.dumps({"moved": moved}, ensure_ascii=False))

@@ -136,6 +136,22 @@ class PaperYearForm(FlaskForm):
         validators=[InputRequired("请填写学时"), NumberRange(0, 1000, "学时应为0–1000")],
     )
     file = FileField("证书扫描件", description="PDF、JPG 或 PNG")
+    registrar = StringField(
+        "登记单位",
+        validators=[InputRequired("请填写纸质证书上的登记单位")],
+        filters=[strip],
+        description="纸质《继续教育证书》上登记（盖章）的单位",
+    )
+    registered_on = ChineseDateField(
+        "登记日期",
+        validators=[InputRequired("请填写纸质证书上的登记日期")],
+        description="纸质证书上的登记日期",
+    )
+    reason = TextAreaField(
+        "补录理由",
+        validators=[Optional(), Length(max=500, message="不超过500字")],
+        description="本系统启用后的年度按纸质证书补录时必填（仅县人社局可以补录），核验证书时公开显示",
+    )
 
 
 class TransitionMarkForm(FlaskForm):

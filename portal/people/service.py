@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.idnumbers import clean_id_number
-from portal.accounts.models import Professional, Role, User
+from portal.accounts.models import Employment, Professional, Role, User
 from portal.accounts.permissions import can_view, reviewable_people, reviewed_under
 from portal.declarations.models import Declaration, DeclarationSource, DeclarationStatus
 from portal.extensions import db
@@ -95,9 +95,34 @@ def get_person(user: User, person_id: int) -> Professional:
     person = db.session.get(Professional, person_id)
     if person is None or user.role is Role.PROFESSIONAL:
         raise not_found()
-    if can_view(user, person) or any(reviewed_under(user, d) for d in declarations_of(person)):
+    if (
+        can_view(user, person)
+        or worked_here(user, person)
+        or any(reviewed_under(user, d) for d in declarations_of(person))
+    ):
         return person
     raise not_found()
+
+
+def _former_staff(user: User) -> sa.Select:
+    """The ids of the people who once worked at this reviewer's unit and have moved on."""
+    return sa.select(Employment.professional_id).where(
+        Employment.unit_id == user.unit_id, Employment.ended_on.is_not(None)
+    )
+
+
+def worked_here(user: User, person: Professional) -> bool:
+    """Did the person once work at this reviewer's unit (已调出)? The old unit keeps finding
+    them, with the years it reviewed."""
+    return (
+        user.role is Role.UNIT_REVIEWER
+        and user.unit_id is not None
+        and person.unit_id != user.unit_id
+        and db.session.scalar(
+            _former_staff(user).where(Employment.professional_id == person.id).limit(1)
+        )
+        is not None
+    )
 
 
 def visible_years(user: User, person: Professional) -> list[Declaration]:
@@ -115,7 +140,12 @@ def people_of(user: User, q: str = "", limit: int = 200) -> list[Professional]:
     if user.role is Role.BUREAU_OFFICER:
         query = sa.select(Professional)
     elif user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
-        query = reviewable_people(user)
+        own = reviewable_people(user).with_only_columns(Professional.id)
+        moved_out = sa.and_(
+            Professional.id.in_(_former_staff(user)),
+            sa.or_(Professional.unit_id.is_(None), Professional.unit_id != user.unit_id),
+        )
+        query = sa.select(Professional).where(sa.or_(Professional.id.in_(own), moved_out))
     else:
         return []
     if q.strip():

@@ -6,8 +6,8 @@ from flask_login import current_user
 
 from portal.accounts import activation
 from portal.accounts import people as operations
-from portal.accounts.models import Role
-from portal.accounts.permissions import can_manage_person, can_review
+from portal.accounts.models import MoveStatus, Role
+from portal.accounts.permissions import can_confirm_move, can_manage_person, can_review
 from portal.declarations import paper
 from portal.declarations import service as declarations
 from portal.extensions import db
@@ -233,6 +233,9 @@ def enter_paper_year(person_id):
                 form.general.data,
                 form.professional.data,
                 form.file.data,
+                registrar=form.registrar.data or "",
+                registered_on=form.registered_on.data,
+                reason=form.reason.data or "",
             )
         except Refusal as error:
             db.session.rollback()
@@ -285,18 +288,21 @@ def enter_move():
         except Refusal as error:
             _on_form(form, error, "id_number")
         else:
-            flash(
-                f"{person.name}的单位变更已确认。"
-                if done.status.value == "confirmed"
-                else f"已登记{person.name}的单位变更，等待新单位确认。",
-                "success",
-            )
+            flash(_entered_note(person.name, done), "success")
             return redirect(url_for("people.moves"), 303)
     return _moves_page(entry_form=form, status=422)
 
 
-@bp.post("/moves/<int:move_id>/confirm")
-def confirm_move(move_id):
+def _entered_note(name: str, done) -> str:
+    if done.status is MoveStatus.PENDING:
+        return f"已登记{name}的单位变更，等待本人、原单位或县人社局确认。"
+    return f"{name}的单位变更已确认" + (
+        "，到期生效（待生效）。" if done.status is MoveStatus.SCHEDULED else "。"
+    )
+
+
+def _confirm(move_id: int, back: str):
+    """Confirm a move (the moves page, or the person on the profile page)."""
     move_request = operations.get_move(current_user, move_id)
     if forms.ConfirmMoveForm().validate_on_submit():
         try:
@@ -306,12 +312,21 @@ def confirm_move(move_id):
                 raise
             flash(error.message, "warning")
         else:
-            flash(f"已确认{move_request.professional.name}的单位变更。", "success")
-    return redirect(url_for("people.moves"), 303)
+            flash(
+                f"已确认{move_request.professional.name}的单位变更"
+                + ("，到期生效。" if move_request.status is MoveStatus.SCHEDULED else "。"),
+                "success",
+            )
+    return redirect(url_for(back), 303)
 
 
-@bp.post("/moves/<int:move_id>/refuse")
-def refuse_move(move_id):
+@bp.post("/moves/<int:move_id>/confirm")
+def confirm_move(move_id):
+    return _confirm(move_id, "people.moves")
+
+
+def _refuse(move_id: int, back: str, again):
+    """Refuse a move with a reason; without one, `again(form)` shows the page once more."""
     move_request = operations.get_move(current_user, move_id)
     form = forms.RefuseMoveForm(prefix=f"m{move_request.id}")
     if form.validate_on_submit():
@@ -323,8 +338,17 @@ def refuse_move(move_id):
             flash(error.message, "warning")
         else:
             flash(f"已不予确认{move_request.professional.name}的单位变更。", "success")
-        return redirect(url_for("people.moves"), 303)
-    return _moves_page(refuse_forms={move_request.id: form}, status=422)
+        return redirect(url_for(back), 303)
+    return again(form)
+
+
+@bp.post("/moves/<int:move_id>/refuse")
+def refuse_move(move_id):
+    return _refuse(
+        move_id,
+        "people.moves",
+        lambda form: _moves_page(refuse_forms={move_id: form}, status=422),
+    )
 
 
 # --- the professional's own profile --------------------------------------------------------
@@ -337,8 +361,9 @@ def _own_person():
     return person
 
 
-def _profile(status=200, phone_form=None, move_form=None):
+def _profile(status=200, phone_form=None, move_form=None, refuse_form=None):
     person = _own_person()
+    pending = operations.pending_move(person)
     return render_template(
         "people/profile.html",
         person=person,
@@ -346,7 +371,12 @@ def _profile(status=200, phone_form=None, move_form=None):
         full=True,
         phone_form=phone_form or forms.PhoneForm(formdata=None, phone=person.phone),
         move_form=move_form or forms.MoveRequestForm(formdata=None),
-        pending_move=operations.pending_move(person),
+        pending_move=pending,
+        refuse_form=refuse_form
+        or forms.RefuseMoveForm(formdata=None, prefix=f"m{pending.id}" if pending else ""),
+        may_confirm=pending is not None
+        and pending.status is MoveStatus.PENDING
+        and can_confirm_move(current_user, pending),
     ), status
 
 
@@ -383,3 +413,14 @@ def request_move():
             flash("已提交单位变更申请，新单位（或人社局）确认后生效。", "success")
             return redirect(url_for("profile.show"), 303)
     return _profile(422, move_form=form)
+
+
+@profile_bp.post("/move/<int:move_id>/confirm", endpoint="confirm_move")
+def confirm_own_move(move_id):
+    """The person confirms a move entered by the new unit."""
+    return _confirm(move_id, "profile.show")
+
+
+@profile_bp.post("/move/<int:move_id>/refuse", endpoint="refuse_move")
+def refuse_own_move(move_id):
+    return _refuse(move_id, "profile.show", lambda form: _profile(422, refuse_form=form))

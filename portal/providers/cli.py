@@ -12,7 +12,7 @@ import click
 
 from portal.cli_support import needs_schema, read_file, refusals_exit
 from portal.extensions import db
-from portal.providers import lists, service
+from portal.providers import lists, overdue, service, study_end
 from portal.providers.models import PlanState
 from portal.refusal import INVALID, Refusal
 
@@ -82,3 +82,35 @@ def import_courseware(path, clean_rows, received, unmatched):
     """Import courseware completions (Excel or CSV) and print a JSON summary."""
     summary = lists.import_courseware(None, read_file(path), path, clean_rows=clean_rows)
     _finish(summary, received, unmatched)
+
+
+@providers.command("overdue-lists")
+@click.option("--remind", is_flag=True, help="提醒报送单位（每项只提醒一次）")
+@needs_schema
+@refusals_exit
+def overdue_lists(remind):
+    """Filed trainings whose qualified list is 30 days overdue, as JSON (issue 22.1)."""
+    items = overdue.overdue_lists()
+    reminded = overdue.remind() if remind else 0
+    db.session.commit()
+    out = {
+        "overdue": [
+            {"filing_no": i.plan.filing_no, "title": i.plan.title, "organiser": i.plan.organiser_name,
+             "end_date": i.plan.end_date.isoformat(), "days_overdue": i.days}
+            for i in items
+        ],
+        "reminded": reminded,
+    }  # fmt: skip
+    click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@providers.command("study-end")
+@click.argument("year", type=int)
+@click.argument("day", required=False, type=click.DateTime(formats=["%Y-%m-%d"]))
+@needs_schema
+@refusals_exit
+def study_end_command(year, day):
+    """Set (or without DAY remove) when YEAR's online 公需 study ends; JSON of every year."""
+    ends = study_end.set_study_end(None, year, day.date() if day else None)
+    db.session.commit()
+    click.echo(json.dumps({str(y): d.isoformat() for y, d in ends.items()}, ensure_ascii=False))

@@ -5,6 +5,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.declarations.forms import ChineseDateField
 from portal.fields import Integer, Select, strip
 from portal.providers.models import PlanForm
 from portal.rules import GENERAL, PROFESSIONAL, SUBJECT_LABELS
@@ -73,6 +74,15 @@ class DecisionForm(FlaskForm):
 class ListUploadForm(FlaskForm):
     file = FileField("合格人员名单（.xlsx）")
     clean_rows = BooleanField("有错误时只导入无误的行")
+
+
+class StudyEndForm(FlaskForm):
+    """The bureau's end of a year's online 公需 study (003 六(一))."""
+
+    year = Integer("年度", validators=[InputRequired("请填写年度")])
+    day = ChineseDateField(
+        "网络学习截止日期", validators=[Optional()], description="留空即取消该年度的设置"
+    )
 
 
 class ProviderForm(FlaskForm):

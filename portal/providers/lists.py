@@ -28,6 +28,7 @@ from portal.declarations import service as declarations
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.paging import Window, window
+from portal.providers import study_end
 from portal.providers.models import (
     CoursewareRecord,
     ListRowStatus,
@@ -357,8 +358,15 @@ def _check_list(
             seen[id_number] = number
         hours_text = _text(_cell(row, columns, "培训学时"))[:20]
         hours = _int(_cell(row, columns, "培训学时"), "培训学时", own, number)
-        if hours is not None and hours != plan.hours:
-            own.append(RowError(number, f"培训学时{hours}与备案计划的{plan.hours}学时不一致"))
+        if hours is not None and not 0 < hours <= plan.hours:  # fewer: partial attendance
+            own.append(
+                RowError(
+                    number,
+                    f"培训学时{hours}超过备案计划的{plan.hours}学时"
+                    if hours > plan.hours
+                    else "培训学时应大于0（未参加培训的人员不列入名单）",
+                )
+            )
         result = _text(_cell(row, columns, "考试结果"))
         if not result:
             own.append(RowError(number, "考试结果不能为空"))
@@ -402,14 +410,19 @@ def _passed(result: str) -> bool:
     return result in PASSED
 
 
-def _training_claim(plan: TrainingPlan, rule_set_id: str) -> tuple[str, dict]:
-    """The kind and facts of a prepared training claim: anhui-2025 counts days (6 hours a full
-    day, 3 a shorter one, 004 第十二条（十）); hefei-2021 takes the hours the bureau filed."""
+def _training_claim(plan: TrainingPlan, rule_set_id: str, hours: int) -> tuple[str, dict]:
+    """The kind and facts of a prepared training claim for `hours` attended (the list's row,
+    at most the plan's: fewer is partial attendance). anhui-2025 counts days (6 hours a full
+    day, 3 a shorter one, 004 第十二条（十）): the whole days attended, and a part of a day as
+    one shorter day; on a plan of shorter days every day attended is one. hefei-2021 takes the
+    hours the list reports (the organiser's own figure, 附件3 第5、6项)."""
     kinds = rules.get_rule_set(rule_set_id).kinds
     if "training" in kinds:
-        full = plan.hours_per_day >= 6
-        return "training", {"days": plan.days if full else 0, "half_days": 0 if full else plan.days}
-    return "training.decided", {"decided_hours": plan.hours}
+        per_day = plan.hours_per_day
+        if per_day >= 6:
+            return "training", {"days": hours // per_day, "half_days": int(hours % per_day > 0)}
+        return "training", {"days": 0, "half_days": -(-hours // per_day)}
+    return "training.decided", {"decided_hours": hours}
 
 
 def _may_report(user: User | None, plan: TrainingPlan) -> None:
@@ -473,7 +486,7 @@ def import_list(
         if person is None:
             _unmatched(summary, outcome)
         else:
-            kind, facts = _training_claim(plan, rule_sets[person.id])
+            kind, facts = _training_claim(plan, rule_sets[person.id], item.hours)
             asked = declarations.Prepared(
                 person, year, kind, facts, details, plan.subject, "qualified_list", plan.id
             )
@@ -783,8 +796,9 @@ def import_courseware(
             continue
         details = {"title": item.course, "date": item.studied_on.isoformat(), "issuer": issuer}
         facts = {"hours": item.hours, "score": item.score}
+        year = study_end.study_year(item.studied_on, item.subject)
         asked = declarations.Prepared(
-            person, item.studied_on.year, "courseware", facts, details, item.subject, "courseware"
+            person, year, "courseware", facts, details, item.subject, "courseware"
         )
         pairs.append((entry, asked, outcome))
     _attach(user, pairs, summary)

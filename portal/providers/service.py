@@ -20,6 +20,7 @@ from portal.accounts.models import Role, User
 from portal.audit.service import record
 from portal.clock import local_today
 from portal.declarations import evidence as files
+from portal.declarations import service as declarations
 from portal.declarations.models import Claim, Declaration
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -28,7 +29,7 @@ from portal.providers.models import PlanForm, PlanState, TrainingPlan
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal, not_found
 from portal.rules import PROFESSIONAL, calendar
 from portal.settings import get_setting
-from portal.units.models import Authority, Provider, ProviderLevel, TitleSeries
+from portal.units.models import Authority, Provider, ProviderLevel, TitleSeries, UnitType
 from portal.workdays import service as workdays
 
 FILERS = (Role.PROVIDER, Role.UNIT_REVIEWER, Role.AUTHORITY_OFFICER)
@@ -377,37 +378,116 @@ def as_json(plan: TrainingPlan) -> dict:
 def unfiled_claims(declaration: Declaration) -> dict[int, str]:
     """Professional training claims without an accepted plan's filing number (seed 001:
     未经备案的培训不予认定学时), by claim id, with the message the reviewer sees."""
-    trainings = [
-        c
-        for c in declaration.claims
-        if c.kind in TRAINING_KINDS and c.subject == PROFESSIONAL and c.plan_id is None
-    ]
-    numbers = {str((c.details or {}).get("plan_no", "")).strip().upper() for c in trainings}
-    numbers.discard("")
-    accepted = set()
-    if numbers:
-        accepted = set(
-            db.session.scalars(
-                sa.select(TrainingPlan.filing_no).where(
-                    TrainingPlan.filing_no.in_(numbers), TrainingPlan.state == PlanState.ACCEPTED
-                )
-            )
-        )
+    filed = _plans_of(declaration)
     return {
         c.id: UNFILED_MESSAGE
-        for c in trainings
-        if str((c.details or {}).get("plan_no", "")).strip().upper() not in accepted
+        for c in declaration.claims
+        if c.kind in TRAINING_KINDS and c.subject == PROFESSIONAL and c.id not in filed
     }
 
 
 def unfiled_refused() -> bool:
+    """The default (001 三, 003 二): an unfiled professional training counts 0; the bureau may
+    turn it back to flag-only."""
     return bool(get_setting("UNFILED_TRAINING_REFUSED"))
 
 
-def check_filed_for_acceptance(claim: Claim) -> None:
-    """With the bureau's setting on, an unfiled professional training cannot be accepted."""
-    if unfiled_refused() and claim.id in unfiled_claims(claim.declaration):
-        raise Refusal(UNFILED_MESSAGE + "（本局设置：不予认定）", CONFLICT, field="decision")
+# Where a training held outside the county's filing was filed (the reviewer's reason to accept
+# an unfiled training, with a written why).
+FILED_ELSEWHERE = {
+    "national": "国家级继续教育基地培训",
+    "provincial": "省级继续教育基地培训",
+    "other_county": "外县（市、区）人社部门备案的培训",
+    "other_province": "外省（市）备案的培训",
+    "ministry": "国家部委、行业组织举办的培训",
+}
+
+
+def _plans_of(declaration: Declaration) -> dict[int, TrainingPlan]:
+    """The accepted plans the declaration's training claims name (by plan id or number)."""
+    trainings = [c for c in declaration.claims if c.kind in TRAINING_KINDS]
+    ids = {c.plan_id for c in trainings if c.plan_id}
+    numbers = {_plan_no(c) for c in trainings} - {""}
+    if not (ids or numbers):
+        return {}
+    plans = db.session.scalars(
+        sa.select(TrainingPlan).where(
+            TrainingPlan.state == PlanState.ACCEPTED,
+            sa.or_(TrainingPlan.id.in_(ids), TrainingPlan.filing_no.in_(numbers)),
+        )
+    ).all()
+    by_id = {p.id: p for p in plans}
+    by_no = {p.filing_no: p for p in plans}
+    found = {}
+    for claim in trainings:
+        plan = by_id.get(claim.plan_id) or by_no.get(_plan_no(claim))
+        if plan is not None:
+            found[claim.id] = plan
+    return found
+
+
+def _plan_no(claim: Claim) -> str:
+    return str((claim.details or {}).get("plan_no", "")).strip().upper()
+
+
+def _internal(plan: TrainingPlan, declaration: Declaration) -> bool:
+    """A training an enterprise unit filed for its own staff (the trainee works there)."""
+    unit = plan.unit
+    works_there = plan.unit_id in (declaration.unit_id, declaration.professional.unit_id)
+    return (
+        unit is not None
+        and unit.type in (UnitType.STATE_ENTERPRISE, UnitType.PRIVATE_ENTERPRISE)
+        and works_there
+    )
+
+
+def training_marks(declaration: Declaration) -> dict[int, dict[str, bool]]:
+    """Per claim id, what the rules engine is told about a training: `unfiled` (a professional
+    training with no accepted filing that no reviewer accepted as filed elsewhere, when the
+    bureau does not keep to flag-only) and `internal` (a company's training for its staff)."""
+    marks: dict[int, dict[str, bool]] = {}
+    if unfiled_refused():
+        for claim_id in unfiled_claims(declaration):
+            claim = next(c for c in declaration.claims if c.id == claim_id)
+            if not claim.filed_elsewhere:
+                marks.setdefault(claim_id, {})["unfiled"] = True
+    for claim_id, plan in _plans_of(declaration).items():
+        if _internal(plan, declaration):
+            marks.setdefault(claim_id, {})["internal"] = True
+    return marks
+
+
+declarations.add_claim_marker(training_marks)
+
+
+def check_filed_for_acceptance(claim: Claim, filed_elsewhere: str = "", why: str = "") -> None:
+    """An unfiled professional training is accepted only as held outside the county's filing
+    (a chosen place and a written why), unless the bureau keeps to flag-only; a company's
+    training for its own staff is not accepted where the rule set does not count it."""
+    from portal import rules
+
+    declaration = claim.declaration
+    rule_set = rules.get_rule_set(declaration.rule_set)
+    if not rule_set.internal_training_counts and training_marks(declaration).get(claim.id, {}).get(
+        "internal"
+    ):
+        raise Refusal(
+            "公司内部培训不算做继续教育学时（合肥市学时核定明细表），不能认定。",
+            CONFLICT,
+            field="decision",
+        )
+    if not (unfiled_refused() and claim.id in unfiled_claims(declaration)):
+        return
+    if not filed_elsewhere:
+        raise Refusal(
+            UNFILED_MESSAGE + "如属县外备案的培训，请选择备案来源并写明依据。",
+            CONFLICT,
+            field="filed_elsewhere",
+        )
+    if filed_elsewhere not in FILED_ELSEWHERE:
+        raise Refusal("请从列表中选择备案来源。", INVALID, field="filed_elsewhere")
+    if not (why or "").strip():
+        raise Refusal("认定县外备案的培训须写明依据。", INVALID, field="reason")
 
 
 # --- the provider directory (seed 001 附件1) ------------------------------------------------

@@ -20,8 +20,14 @@ from portal.declarations import evidence as files
 from portal.extensions import db, login_manager
 from portal.formtokens.service import once
 from portal.jobs import service as jobs
-from portal.providers import lists, service, tasks
-from portal.providers.forms import DecisionForm, ListUploadForm, PlanFilingForm, ProviderForm
+from portal.providers import lists, overdue, service, study_end, tasks
+from portal.providers.forms import (
+    DecisionForm,
+    ListUploadForm,
+    PlanFilingForm,
+    ProviderForm,
+    StudyEndForm,
+)
 from portal.providers.models import PlanState
 from portal.refusal import Refusal, not_found
 from portal.security import is_htmx, page_number
@@ -47,6 +53,7 @@ ROLES = {
     "providers.filings": DECIDERS,
     "providers.unmatched": OFFICER,
     "providers.courseware": {Role.PROVIDER, Role.BUREAU_OFFICER},
+    "providers.set_study_end": OFFICER,
     "providers.search": {Role.PROFESSIONAL, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER},
     "providers.directory": {Role.ADMIN, Role.BUREAU_OFFICER},
     "providers.new_provider": {Role.ADMIN},
@@ -250,6 +257,7 @@ def filings():
         deciders=service.deciders(plans),
         authority=current_user.authority if current_user.role is Role.AUTHORITY_OFFICER else None,
         authorities_decide=service.authorities_decide(),
+        overdue=overdue.overdue_lists() if current_user.role is Role.BUREAU_OFFICER else [],
     )
 
 
@@ -283,8 +291,34 @@ def courseware():
             else:
                 return redirect(url_for("providers.import_status", import_id=entry.id), code=303)
     status = 422 if form.file.errors else 200
-    imports = tasks.courseware_imports(current_user)
-    return render_template("providers/courseware.html", form=form, imports=imports), status
+    return _courseware_page(form, status=status)
+
+
+def _courseware_page(form=None, end_form=None, status=200):
+    bureau = current_user.role is Role.BUREAU_OFFICER
+    return render_template(
+        "providers/courseware.html",
+        form=form or ListUploadForm(formdata=None),
+        imports=tasks.courseware_imports(current_user),
+        study_ends=sorted(study_end.study_ends().items()) if bureau else [],
+        end_form=(end_form or StudyEndForm(formdata=None)) if bureau else None,
+    ), status
+
+
+@bp.post("/courseware/study-end")
+def set_study_end():
+    """The bureau sets when a year's online 公需 study ends."""
+    form = StudyEndForm()
+    if form.validate_on_submit():
+        try:
+            study_end.set_study_end(current_user, form.year.data, form.day.data)
+        except Refusal as error:
+            field = form.day if error.field == "day" else form.year
+            field.errors = [*field.errors, error.message]
+        else:
+            flash("已保存公需科目网络学习截止日期。", "success")
+            return redirect(url_for("providers.courseware") + "#study-end", 303)
+    return _courseware_page(end_form=form, status=422)
 
 
 @bp.get("/plans/search")

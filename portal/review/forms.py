@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from portal.declarations.models import ClaimDecision, DeclarationStatus
 from portal.fields import Integer
+from portal.providers.service import FILED_ELSEWHERE
 from portal.settings import get_setting
 
 
@@ -49,6 +50,12 @@ class ClaimDecisionForm(FlaskForm):
         "核减后学时", validators=[Optional()], render_kw={"min": 0, "inputmode": "numeric"}
     )
     reason = TextAreaField("理由", validators=[Length(max=500, message="理由不超过500字")])
+    filed_elsewhere = SelectField(
+        "县外备案来源",
+        choices=[("", "（不是县外备案的培训）"), *FILED_ELSEWHERE.items()],
+        validators=[Optional()],
+        description="未经本县备案的专业科目培训，仅在国家级、省级基地或外省备案时可认定，并须在理由中写明依据",
+    )
 
     def __init__(self, *args, claimed: int = 0, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Professional, Role, User
@@ -17,12 +17,19 @@ from portal.accounts.permissions import (
     reviewed_under,
     reviews_declaration,
     reviews_now,
+    staffed_authority,
 )
 from portal.audit.service import record
 from portal.declarations import duplicates, lifecycle
 from portal.declarations import service as declarations
 from portal.declarations.lifecycle import Action
-from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
+from portal.declarations.models import (
+    Claim,
+    ClaimDecision,
+    Declaration,
+    DeclarationStatus,
+    ReviewingBody,
+)
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.notifications.service import notify
@@ -58,25 +65,42 @@ class Queue:
         return sum(self.counts.values())
 
 
+def _submitted_to(user: User) -> sa.ColumnElement[bool]:
+    """The declarations submitted to this user's unit, or to the bureau (fixed at submission,
+    whatever the person's unit is now)."""
+    if user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
+        return sa.and_(
+            Declaration.reviewing_body == ReviewingBody.UNIT, Declaration.unit_id == user.unit_id
+        )
+    if user.role is Role.BUREAU_OFFICER:
+        return Declaration.reviewing_body == ReviewingBody.BUREAU
+    return sa.false()
+
+
 def _waiting_for(user: User, confirmed: bool = True) -> sa.ColumnElement[bool]:
     """The declarations whose turn is this user's (people confirmed or not): one-step ones
     of the people it reviews; in two steps, the first step (the authority's series people,
     or the reviewer's own people) and, for the bureau, the second."""
     state = Professional.status == PersonStatus.CONFIRMED
     people = sa.select(Professional.id).where(state if confirmed else sa.not_(state))
-    own = reviewable_people(user).where(state if confirmed else sa.not_(state))
-    own_ids = own.with_only_columns(Professional.id)
+    own_ids = reviewable_people(user).with_only_columns(Professional.id)
+    unrecorded = sa.and_(  # no reviewer recorded: the person's current one
+        Declaration.reviewing_body.is_(None), Declaration.professional_id.in_(own_ids)
+    )
+    own = sa.or_(_submitted_to(user), unrecorded) & Declaration.professional_id.in_(people)
     first_step = Declaration.status.in_(FIRST_STEP_STATES)
     options = [
-        sa.and_(
-            Declaration.first_step.is_(None),
-            Declaration.status.in_(FIRST_STEP_STATES),
-            Declaration.professional_id.in_(own_ids),
-        ),
-        sa.and_(
-            Declaration.first_step == FirstReview.UNIT,
+        sa.and_(Declaration.first_step.is_(None), first_step, own),
+        sa.and_(  # the person's reviewer: as the series says, or no authority officer
+            sa.or_(
+                Declaration.first_step == FirstReview.UNIT,
+                sa.and_(
+                    Declaration.first_step == FirstReview.AUTHORITY,
+                    sa.not_(staffed_authority(Declaration.first_step_authority_id)),
+                ),
+            ),
             first_step,
-            Declaration.professional_id.in_(own_ids),
+            own,
         ),
     ]
     if user.role is Role.AUTHORITY_OFFICER and user.authority_id is not None:
@@ -88,11 +112,12 @@ def _waiting_for(user: User, confirmed: bool = True) -> sa.ColumnElement[bool]:
                 Declaration.professional_id.in_(people),
             )
         )
-    if user.role is Role.BUREAU_OFFICER:
+    if user.role in (Role.BUREAU_OFFICER, Role.CITY_OFFICER):  # the second step
         options.append(
             sa.and_(
                 Declaration.first_step.is_not(None),
                 Declaration.status == DeclarationStatus.PROFESSIONAL_CHECKED,
+                Declaration.second_step_city.is_(user.role is Role.CITY_OFFICER),
                 Declaration.professional_id.in_(people),
             )
         )
@@ -140,6 +165,70 @@ def review_queue(
     )
     # The page's ids first: the claim counts and wide rows are read for 50, not for all waiting.
     return Queue(picked_window(ids, query, page, scalars=False), counts)
+
+
+@dataclass
+class FirstStepGroup:
+    """First steps of two-step declarations waiting, for one authority (None: units/bureau)."""
+
+    name: str
+    staffed: bool  # the authority has an officer account (else its people's units take it)
+    declarations: list[Declaration]
+
+    def age_days(self, declaration: Declaration) -> int:
+        return (utcnow() - declaration.submitted_at).days if declaration.submitted_at else 0
+
+    @property
+    def oldest_days(self) -> int:
+        return max((self.age_days(d) for d in self.declarations), default=0)
+
+
+def first_steps_waiting(user: User) -> list[FirstStepGroup]:
+    """The bureau's overview (issue 20.4): every two-step declaration waiting for its first
+    step, by authority, oldest first, so that none waits where nobody looks."""
+    if user.role is not Role.BUREAU_OFFICER:
+        raise forbidden("只有人社局经办人可以查看全县待专业科目核验的申报。")
+    staffed = staffed_authority(Declaration.first_step_authority_id).label("staffed")
+    rows = db.session.execute(
+        sa.select(Declaration, staffed)
+        .where(
+            Declaration.first_step.is_not(None),
+            Declaration.status.in_(FIRST_STEP_STATES),
+        )
+        .options(
+            joinedload(Declaration.professional).joinedload(Professional.unit),
+            joinedload(Declaration.first_step_authority),
+        )
+        .order_by(Declaration.submitted_at, Declaration.id)
+    ).all()
+    groups: dict[str, FirstStepGroup] = {}
+    for declaration, has_officer in rows:
+        if declaration.first_step is FirstReview.AUTHORITY and declaration.first_step_authority:
+            name, ok = declaration.first_step_authority.name, bool(has_officer)
+        else:
+            name, ok = "用人单位或县人社局（按职称系列设置）", True
+        groups.setdefault(name, FirstStepGroup(name, ok, [])).declarations.append(declaration)
+    return sorted(groups.values(), key=lambda g: -g.oldest_days)
+
+
+def authorities_without_officers() -> list[str]:
+    """Authorities whose series go to them first in two steps but that have no active officer
+    account (their people's first step falls back to the unit or the bureau)."""
+    from portal.units.models import Authority, TitleSeries
+
+    return list(
+        db.session.scalars(
+            sa.select(Authority.name)
+            .where(
+                sa.exists().where(
+                    TitleSeries.authority_id == Authority.id,
+                    TitleSeries.first_review == FirstReview.AUTHORITY,
+                ),
+                sa.not_(staffed_authority(Authority.id)),
+            )
+            .order_by(Authority.name)
+        )
+    )
 
 
 def waiting_for_confirmation(user: User) -> int:
@@ -229,7 +318,9 @@ def _evaluate(
 ) -> rules.YearResult:
     if elsewhere is None:
         elsewhere = _counted_elsewhere(declaration)
-    claims = [c.rule_claim(counted_elsewhere=c.id in elsewhere, decided=decided)
+    marks = declarations.claim_marks(declaration)
+    claims = [c.rule_claim(counted_elsewhere=c.id in elsewhere, decided=decided,
+                           **marks.get(c.id, {}))
               for c in declaration.claims]  # fmt: skip
     return rules.evaluate_year(
         rules.get_rule_set(declaration.rule_set),
@@ -269,19 +360,36 @@ def accepted_year(declaration: Declaration) -> rules.YearResult:
     return _evaluate(declaration, decided=True)
 
 
-def filing_notes(declaration: Declaration) -> dict[int, list[tuple[str, str]]]:
-    """Per claim id, (badge class, text): where a prepared claim came from, and a professional
-    training without an accepted plan's filing number (seed 001: 未经备案的培训不予认定学时)."""
-    notes: dict[int, list[tuple[str, str]]] = {}
+UNFILED_BADGE, ELSEWHERE_BADGE = "未备案", "县外备案"
+
+
+def filing_notes(declaration: Declaration) -> dict[int, list[tuple[str, str, str]]]:
+    """Per claim id, (badge class, badge, text): where a prepared claim came from, and a
+    professional training without an accepted plan's filing number (001 三: 未按要求进行备案
+    备查的各类专业科目培训不予认可), or accepted as filed outside the county."""
+    notes: dict[int, list[tuple[str, str, str]]] = {}
     for claim in declaration.claims:
         if claim.prepared:
             number = (claim.details or {}).get("plan_no")
             origin = f"，来自已备案培训计划 {number}" if number else ""
-            notes.setdefault(claim.id, []).append(("ok", f"{claim.source_label}{origin}"))
+            notes.setdefault(claim.id, []).append(
+                ("ok", "报送条目", f"{claim.source_label}{origin}")
+            )
     refused = providers.unfiled_refused()
+    by_id = {c.id: c for c in declaration.claims}
     for claim_id, message in providers.unfiled_claims(declaration).items():
-        text = message + ("本局设置为不予认定。" if refused else "本局设置为仅提示，请核实。")
-        notes.setdefault(claim_id, []).append(("err" if refused else "warn", text))
+        elsewhere = by_id[claim_id].filed_elsewhere
+        if elsewhere:
+            text = f"已按县外备案认定：{providers.FILED_ELSEWHERE.get(elsewhere, elsewhere)}。"
+            notes.setdefault(claim_id, []).append(("ok", ELSEWHERE_BADGE, text))
+            continue
+        text = message + (
+            "本局设置为不予认定（计0学时）；如属国家级、省级基地或外省备案的培训，"
+            "请选择县外备案来源并在理由中写明依据后认定。"
+            if refused
+            else "本局设置为仅提示，请核实。"
+        )
+        notes.setdefault(claim_id, []).append(("err" if refused else "warn", UNFILED_BADGE, text))
     return notes
 
 
@@ -299,8 +407,12 @@ def decide_claim(
     decision: ClaimDecision,
     accepted_hours: int | None = None,
     reason: str = "",
+    *,
+    filed_elsewhere: str = "",
 ) -> Claim:
-    """Accept, accept with fewer hours (reason required) or refuse (reason required)."""
+    """Accept, accept with fewer hours (reason required) or refuse (reason required). An
+    unfiled professional training is accepted only as filed outside the county
+    (`filed_elsewhere`, a FILED_ELSEWHERE key, and the why in `reason`)."""
     _check_actionable(user, claim.declaration, Action.DECIDE)
     subject = step_subject(claim.declaration)
     if subject is not None and claim.subject != subject:
@@ -316,8 +428,11 @@ def decide_claim(
             obj=claim,
             user=user,
         )
+    elsewhere = ""
     if decision is not ClaimDecision.REFUSED:
-        providers.check_filed_for_acceptance(claim)
+        providers.check_filed_for_acceptance(claim, filed_elsewhere, reason)
+        if filed_elsewhere and claim.id in providers.unfiled_claims(claim.declaration):
+            elsewhere = filed_elsewhere
     reason = (reason or "").strip()
     if decision is ClaimDecision.ACCEPTED:
         accepted_hours, reason = claim.hours, reason
@@ -334,7 +449,10 @@ def decide_claim(
         if not reason:
             raise Refusal("不予认定须填写理由。", INVALID, field="reason")
         accepted_hours = 0
+    if elsewhere:
+        reason = f"县外备案（{providers.FILED_ELSEWHERE[elsewhere]}）：{reason}"
     claim.decision, claim.accepted_hours, claim.decision_reason = decision, accepted_hours, reason
+    claim.filed_elsewhere = elsewhere
     db.session.flush()
     record(
         "review.claim_decided",

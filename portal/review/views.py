@@ -15,7 +15,9 @@ from portal.security import is_htmx, page_number, require_roles
 from portal.settings import get_setting
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-require_roles(bp, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER)
+require_roles(
+    bp, Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER, Role.CITY_OFFICER
+)
 
 
 @bp.context_processor
@@ -111,6 +113,7 @@ def _claim_form(claim, formdata=None):
         if claim.decision is ClaimDecision.REDUCED:
             form.accepted_hours.data = claim.accepted_hours
         form.reason.data = claim.decision_reason
+        form.filed_elsewhere.data = claim.filed_elsewhere
     return form
 
 
@@ -131,11 +134,13 @@ def decide(declaration_id, claim_id):
                 ClaimDecision(form.decision.data),
                 form.accepted_hours.data,
                 form.reason.data,
+                filed_elsewhere=form.filed_elsewhere.data or "",
             )
         except Refusal as error:
             if not error.on_form:
                 raise
-            form.decision.errors = [*form.decision.errors, error.message]
+            field = form.filed_elsewhere if error.field == "filed_elsewhere" else form.decision
+            field.errors = [*field.errors, error.message]
     if form.errors:
         if is_htmx():
             return _claim_widget(claim, form, 422)
@@ -227,6 +232,13 @@ def request_evidence(declaration_id):
         lambda d, f: service.request_evidence(current_user, d, f.note.data),
         "已通知申报人补充证明材料。",
     )
+
+
+@bp.get("/first-steps")
+def first_steps():
+    """The bureau's list of every first step of a two-step review still waiting."""
+    groups = service.first_steps_waiting(current_user)
+    return render_template("review/first_steps.html", groups=groups)
 
 
 @bp.get("/people")

@@ -1,38 +1,42 @@
 """Cycle verification (学时验证): do a tenure cycle's registered hours reach the requirement?
 
 Pure: year records in, a verdict out (`verify_cycle`). The verification pages and
-`flask --app portal rules cycle` call the same function. spec/rules.md, "Cycle verification".
+`flask --app portal rules cycle` call the same function. spec/rules.md, "Cycle verification",
+which follows seed 003 六(二) and seed 000 五(四) (the province's 皖人社秘〔2019〕157号):
+年度继续教育学时平均达到规定学时即可，但不得在一个年度内突击完成最近一个任职周期内所需学时.
 
-Each year is judged by its own rule set's requirement (`RuleSet.requirement`), split into
-components with requirement R and the year's hours h:
+Each year has three components, each with a requirement R (what the year adds to the cycle's
+sum: the rule set's own requirement) and a yardstick Y (one year's worth, for the cap: the
+full year's 30 general, 60 professional, 90 total):
 
-- general (R = the rule set's general minimum: 30 in hefei-2021, 0 in anhui-2025, where all
-  general hours are surplus, usable only to make up the year before) and professional (R 60);
-- total (R 90, h = general + professional) when the rule set's total asks for more than its
-  two parts (anhui-2025). Otherwise (hefei-2021) the total is no component of its own: its
-  counted total is counted general + counted professional, and its total shortfall (for the
-  next year's make-up) is R total − own general − own professional.
+- general: R 30 in hefei-2021, 0 in anhui-2025 (004 asks no 公需 minimum); Y 30;
+- professional: R 60, Y 60;
+- total: R 90, Y 90. In a hefei-2021 year the total is no component of its own (its
+  requirement is its two parts): counted total = counted general + counted professional, and
+  its total shortfall (for the next year's make-up) is 90 − own general − own professional.
 
 own = min(h, R), short = R − own, surplus = h − own. Under "cap" (default, k = 2) a component
-counts min(h, k × R); under "makeup" it counts own + min(surplus, the year before's short of
-the same component), when the year before is in the cycle.
+counts min(h, k × Y): the hours average across the cycle, but no year counts for more than k
+years' worth (an anhui-2025 year's 公需 hours count toward the cycle's 公需 sum, up to k × 30).
+Under "makeup" (seeds 000 四(一), 001 四: 顺延至下一年度补学) it counts own + min(surplus, the
+year before's short of the same component), when the year before is in the cycle.
+`counted_general` is the counted general component in every year.
+
+The cycle passes when, for each component, the counted hours summed over the years reach the
+summed requirements; when, with two or more years, no single year's counted total reaches the
+whole cycle's total requirement (90 × the number of years: that year alone would have
+completed the cycle, the cramming the seeds forbid); and when the cross-major hours reach the
+level's figure (seed 000 五(二)).
 
 Interpretations (where the spec leaves room):
 
-- The cycle's general check sums the counted general *components* (30 a hefei-2021 year,
-  0 an anhui-2025 year, plus make-up), not the reported `counted_general` of an anhui-2025
-  year (which is counted total − counted professional and only shown and averaged): anhui-2025
-  general hours are "usable only to make up the year before", so under "cap" they cannot stand
-  in for a hefei-2021 year's general shortfall.
-- Reasons for the cap name only components with R > 0 (an anhui-2025 year's general hours are
-  always left to the total and say nothing); reasons for make-up name the shortfalls of the
-  year before that the next year's components could make up, and say how much was made up
-  when it was not all.
-- `cap_factor` may be any number >= 1 (e.g. 1.5); k × R is rounded down to whole hours.
+- Reasons for make-up name the shortfalls of the year before that the next year's
+  components could make up, and say how much was made up when it was not all.
+- `cap_factor` may be any number >= 1 (e.g. 1.5); k × Y is rounded down to whole hours.
 - Hours are non-negative integers; a float with an integral value (30.0) is taken as one.
-- A rule set may not be used for a year before its first default year (anhui-2025 before
-  2025); otherwise a year outside a rule set's default or transition years is not refused
-  here (the cycle verifies what was registered).
+- A rule set is refused for a year before its first default year (anhui-2025 before 2025) and
+  after its last default or electable year (hefei-2021 after 2030: the transition of seed 003
+  四(一) ends then).
 """
 
 from __future__ import annotations
@@ -42,16 +46,38 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from portal.rules.model import Requirement, RuleError
+from portal.rules.model import (
+    ANNUAL_GENERAL_OF_FULL,
+    ANNUAL_PROFESSIONAL,
+    ANNUAL_TOTAL,
+    Requirement,
+    RuleError,
+)
 from portal.rules.registry import get_rule_set, rule_set_ids
 
 GENERAL, PROFESSIONAL, TOTAL = "general", "professional", "total"
 COMPONENTS = (GENERAL, PROFESSIONAL, TOTAL)
 COMPONENT_LABELS = {GENERAL: "公需科目", PROFESSIONAL: "专业科目", TOTAL: "总学时"}
 
+# One year's worth of each component (the yardstick Y of the cap): the full year's figures.
+YARDSTICK = {
+    GENERAL: ANNUAL_GENERAL_OF_FULL,
+    PROFESSIONAL: ANNUAL_PROFESSIONAL,
+    TOTAL: ANNUAL_TOTAL,
+}
+
 CAP, MAKEUP = "cap", "makeup"
 CRAMMING = (CAP, MAKEUP)
 DEFAULT_CAP_FACTOR = 2
+
+# The seed sentence each reading applies, printed on the verification sheet.
+BASIS = {
+    CAP: "专业技术人员在申报职称的最近一个任职周期，年度继续教育学时平均达到规定学时即可，"
+    "但不得在一个年度内突击完成最近一个任职周期内所需学时。"
+    "（淮人社秘〔2025〕144号 六（二）；皖人社秘〔2019〕157号）",
+    MAKEUP: "因故未及时参加学习的，可顺延至下一年度补学，但不得在一个年度内突击完成所需学时。"
+    "（合肥市人社局 NO.2021066 四；安徽省地质矿产勘查局2021年通知 四（一））",
+}
 
 # Seed 000: a title outside one's degree subject needs these professional hours in the applied
 # speciality (申报高、中、初级职称需分别完成 400、200、100 学时).
@@ -177,6 +203,12 @@ class CycleResult:
     ok: bool
     reasons: tuple[str, ...]
     policy: CyclePolicy = field(default_factory=CyclePolicy)
+    crammed: tuple[int, ...] = ()  # the years that alone reach the cycle's total requirement
+
+    @property
+    def basis(self) -> str:
+        """The seed sentence this reading applies (printed on the sheet)."""
+        return BASIS[self.policy.cramming]
 
     def as_dict(self) -> dict[str, Any]:
         """The `rules cycle` output object (spec/rules.md)."""
@@ -221,11 +253,27 @@ def _check_years(years: Sequence[CycleYear]) -> None:
         if not isinstance(item.rule_set, str):
             raise RuleError(f"{year}年度的规则集 rule_set 应为字符串")
         rule_set = get_rule_set(item.rule_set)
-        first = rule_set.default_years[0]
+        first, last = rule_set.default_years[0], last_year_of(rule_set.id)
         if first is not None and year < first:
             raise RuleError(f"{year}年度不能适用规则集“{rule_set.id}”（自{first}年度起适用）")
+        if last is not None and year > last:
+            raise RuleError(
+                f"{year}年度不能适用规则集“{rule_set.id}”（适用至{last}年度，过渡期已结束）"
+            )
         _count(item.general, f"{year}年度公需科目学时")
         _count(item.professional, f"{year}年度专业科目学时")
+
+
+def last_year_of(rule_set_id: str) -> int | None:
+    """The last year a rule set may be used for: its last default or electable year (None:
+    open-ended). hefei-2021: 2030, the end of seed 003's transition."""
+    rule_set = get_rule_set(rule_set_id)
+    ends = [rule_set.default_years[1]]
+    if rule_set.electable_years is not None:
+        ends.append(rule_set.electable_years[1])
+    if any(end is None for end in ends):
+        return None
+    return max(e for e in ends if e is not None)
 
 
 def _check_policy(policy: CyclePolicy) -> None:
@@ -307,7 +355,7 @@ def _component(
     short, surplus = required - own, hours - own
     makes_up = capped = 0
     if policy.cramming == CAP:
-        counted = min(hours, math.floor(policy.cap_factor * required))
+        counted = min(hours, math.floor(policy.cap_factor * YARDSTICK[name]))
         capped = hours - counted
     else:
         makes_up = min(surplus, previous_short[name]) if previous_short is not None else 0
@@ -337,7 +385,7 @@ def _cap_reason(year: CycleYearResult, policy: CyclePolicy) -> str | None:
     parts = [
         f"{COMPONENT_LABELS[c.name]}登记{c.hours}学时、计入{c.counted}学时"
         for c in year.components.values()
-        if c.own_component and c.required and c.capped
+        if c.own_component and c.capped
     ]
     if not parts:
         return None
@@ -345,7 +393,7 @@ def _cap_reason(year: CycleYearResult, policy: CyclePolicy) -> str | None:
     shown = int(k) if float(k).is_integer() else k
     return (
         f"{year.year}年度{'，'.join(parts)}（不得在一个年度内突击完成，"
-        f"每年最多计入{shown}个年度的规定学时）"
+        f"每年最多计入{shown}个年度的学时）"
     )
 
 
@@ -358,7 +406,7 @@ def verify_cycle(
 
     Raises RuleError (one Chinese line) for invalid input: no years, years not ascending and
     consecutive or given twice, negative or non-integer hours, an unknown rule set or one not
-    yet in effect in that year, an unknown cramming policy, a cap factor below 1, an unknown
+    in effect that year (anhui-2025 before 2025, hefei-2021 after 2030), an unknown cramming policy, a cap factor below 1, an unknown
     cross-major level.
     """
     policy = policy or CyclePolicy()
@@ -381,13 +429,6 @@ def verify_cycle(
     results = []
     for item, components in zip(years, counts, strict=True):
         requirement = get_rule_set(item.rule_set).requirement
-        professional = components[PROFESSIONAL].counted
-        total = components[TOTAL].counted
-        general = (
-            max(0, total - professional)
-            if components[TOTAL].own_component
-            else components[GENERAL].counted
-        )
         results.append(
             CycleYearResult(
                 year=item.year,
@@ -395,9 +436,9 @@ def verify_cycle(
                 requirement=requirement,
                 general=components[GENERAL].hours,
                 professional=components[PROFESSIONAL].hours,
-                counted_general=general,
-                counted_professional=professional,
-                counted_total=total,
+                counted_general=components[GENERAL].counted,
+                counted_professional=components[PROFESSIONAL].counted,
+                counted_total=components[TOTAL].counted,
                 compliant=requirement.met(
                     components[GENERAL].hours, components[PROFESSIONAL].hours
                 ),
@@ -406,11 +447,7 @@ def verify_cycle(
         )
 
     required = {n: sum(c[n].required for c in counts) for n in COMPONENTS}
-    counted = {
-        GENERAL: sum(c[GENERAL].counted for c in counts),
-        PROFESSIONAL: sum(y.counted_professional for y in results),
-        TOTAL: sum(y.counted_total for y in results),
-    }
+    counted = {n: sum(c[n].counted for c in counts) for n in COMPONENTS}
     n = len(results)
     average = CycleAverage(
         general=round(sum(y.counted_general for y in results) / n, 1),
@@ -440,12 +477,18 @@ def verify_cycle(
             f"任职周期内{COMPONENT_LABELS[name]}计入{counted[name]}学时，"
             f"未达到规定的{required[name]}学时（差{required[name] - counted[name]}学时）"
         )
+    crammed = [y for y in results if n >= 2 and y.counted_total >= required[TOTAL]]
+    for year in crammed:
+        reasons.append(
+            f"{year.year}年度计入总学时{year.counted_total}学时，单一年度即达到任职周期"
+            f"{n}个年度所需的{required[TOTAL]}学时，属于在一个年度内突击完成"
+        )
     if cross is not None and not cross.ok:
         reasons.append(
             f"跨专业申报{CROSS_MAJOR_LABELS[cross.level]}职称需完成所申报专业科目学习"
             f"{cross.required}学时，现有{cross.hours}学时（差{cross.required - cross.hours}学时）"
         )
-    ok = not short_sums and (cross is None or cross.ok)
+    ok = not short_sums and not crammed and (cross is None or cross.ok)
     return CycleResult(
         years=tuple(results),
         average=average,
@@ -455,6 +498,7 @@ def verify_cycle(
         ok=ok,
         reasons=tuple(reasons),
         policy=policy,
+        crammed=tuple(y.year for y in crammed),
     )
 
 

@@ -19,6 +19,10 @@ Interpretations kept from spec/rules.md (and the sources, 004 第十二条, 第�
   it earns 0 with reason "failed" (seed 002's pass mark for the 公需 exam, applied to every
   courseware that records a score).
 - Hours never go below 0; a claim earning 0 does not count (reason "zero").
+- A training the caller marks `unfiled` (no accepted filing, 001 三 未按要求进行备案备查的各类专业
+  科目培训不予认可) counts 0 (reason "unfiled"); one marked `internal` (a company's training for
+  its own staff) counts 0 (reason "internal") where the rule set's policy says
+  `internal_training_counts: false` (hefei-2021: 公司内部培训不算做继续教育学时).
 - A full-year claim (视同完成年度全部学时) earns 90 hours; when it counts the year is reported as
   30 general + 60 professional + 90 total and is compliant by itself. Other claims that count
   beside it stay counted but add nothing to those figures.
@@ -75,8 +79,10 @@ from portal.rules.model import (
     REASON_CAP,
     REASON_DUPLICATE,
     REASON_HIGHEST_ONLY,
+    REASON_INTERNAL,
     REASON_REDUCED,
     REASON_REFUSED,
+    REASON_UNFILED,
     REASON_ZERO,
     SCOPE_CLAUSE,
     SCOPES,
@@ -307,6 +313,10 @@ def _identity(row: _Row) -> tuple[str, ...] | None:
     return (row.kind.work, *values)
 
 
+UNFILED_TEXT = "未按要求备案的专业科目培训不予认可，计0学时（001 三、003 二）"
+INTERNAL_TEXT = "公司内部培训不算做继续教育学时，计0学时（合肥市学时核定明细表，001 附件3）"
+
+
 def _exclude(row: _Row, reason: str, text: str) -> None:
     row.reason, row.reason_text, row.counted_hours = reason, text, 0
 
@@ -314,7 +324,11 @@ def _exclude(row: _Row, reason: str, text: str) -> None:
 def _exclusions(rule_set: RuleSet, rows: list[_Row]) -> None:
     """Claims that cannot count whatever the policy: known duplicates, refused, worth 0."""
     for row in rows:
-        if row.claim.duplicate:
+        if row.claim.unfiled:
+            _exclude(row, REASON_UNFILED, UNFILED_TEXT)
+        elif row.claim.internal and not rule_set.internal_training_counts:
+            _exclude(row, REASON_INTERNAL, INTERNAL_TEXT)
+        elif row.claim.duplicate:
             _exclude(row, REASON_DUPLICATE, "该成果已在其他申报中认定过，同一成果只认定一次")
         elif row.hours == 0 and row.outcome.hours > 0:
             _exclude(row, REASON_REFUSED, "审核不予认定")

@@ -61,6 +61,8 @@ REASON_ZERO = "zero"
 REASON_FAILED = "failed"  # an exam score below the pass mark (seed 002: 60分以上)
 REASON_REDUCED = "reduced"  # the reviewer accepted fewer hours
 REASON_REFUSED = "refused"  # the reviewer accepted none
+REASON_UNFILED = "unfiled"  # a professional training without an accepted filing (001 三)
+REASON_INTERNAL = "internal"  # a company's training for its own staff (hefei-2021, 001 附件3)
 REASONS = (
     REASON_HIGHEST_ONLY,
     REASON_CAP,
@@ -70,6 +72,8 @@ REASONS = (
     REASON_FAILED,
     REASON_REDUCED,
     REASON_REFUSED,
+    REASON_UNFILED,
+    REASON_INTERNAL,
 )
 
 
@@ -259,6 +263,7 @@ class RuleSet:
     self_study_cap: int | None = None
     caps: tuple[CapSpec, ...] = ()
     dedupe: bool = True
+    internal_training_counts: bool = True
     highest_only_clause: str = ""
     description: str = ""
     default_years: tuple[int | None, int | None] = (None, None)
@@ -289,7 +294,9 @@ class Claim:
     already counted elsewhere; `details` (title, patent_no, ...) let the engine find the same
     work twice within one list. `elected` is the professional's choice under highest-only
     (就高认定项). `accepted_hours` is the reviewer's bound: None = not reduced, 0 = refused,
-    n = at most n hours count.
+    n = at most n hours count. `unfiled` marks a training the caller found without an accepted
+    filing (counts 0); `internal` a training a company held for its own staff (counts 0 where
+    the rule set says so).
     """
 
     kind: str
@@ -300,6 +307,8 @@ class Claim:
     details: Mapping[str, str] = field(default_factory=dict)
     elected: bool = False
     accepted_hours: int | None = None
+    unfiled: bool = False
+    internal: bool = False
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,7 @@ def load_rule_set(data: Mapping[str, Any]) -> RuleSet:
         self_study_cap=self_study_cap,
         caps=caps,
         dedupe=bool(policy.get("dedupe", True)),
+        internal_training_counts=bool(policy.get("internal_training_counts", True)),
         highest_only_clause=policy.get("highest_only_clause", ""),
         description=data.get("description", ""),
         default_years=_years(data.get("default_years")),

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SearchField, TextAreaField
+from wtforms import BooleanField, SearchField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.extensions import db
@@ -35,6 +35,9 @@ class _Years:
         validators=[DataRequired("请选择申报级别")],
     )
     cross_major = BooleanField("所学专业与申报专业不一致（跨专业申报）")
+    # Registered professional claims in the applied speciality (choices: the cycle's claims,
+    # checked by the service).
+    speciality = SelectMultipleField("所申报专业的专业科目条目", coerce=int, validate_choice=False)
 
 
 class VerificationForm(FlaskForm, _Years):
@@ -71,6 +74,7 @@ class VerificationForm(FlaskForm, _Years):
             first_year=self.first_year.data,
             last_year=self.last_year.data,
             cross_major=bool(self.cross_major.data),
+            speciality_claims=tuple(self.speciality.data or ()),
         )
 
 
@@ -92,6 +96,7 @@ class SelfCheckForm(FlaskForm, _Years):
             first_year=self.first_year.data,
             last_year=self.last_year.data,
             cross_major=bool(self.cross_major.data),
+            speciality_claims=tuple(self.speciality.data or ()),
         )
 
 

@@ -1,14 +1,24 @@
 """Cycle verification (学时验证): the years of a cycle from the person's registered years, the
 `rules cycle` computation, the issued (immutable) verification and the city's confirmation.
 
-Which years, by default: a title application looks at the tenure cycle from the year of the
-appointment (聘任, else 取得) date of the person's latest title to the application year; an
-internal promotion at the 3 years ending with the application year (seed 000 五(四)). The
-officer may change the years. A year without registered hours is in the cycle as 0 and 0
-("missing"), under the rule set that year uses by default.
+Which years, by default (spec/domain.md "Certificates and verification"): a title application
+looks at the latest tenure cycle — from the year of the current title's appointment (聘任, else
+取得) to the last finished year (the application year only when it is already registered), at
+most the tenure length of the level applied for (a bureau setting per level, TENURE_YEARS_*:
+the seeds give none; seeded 5 正高/副高, 4 中级, 2 初级 and 员级). An internal promotion looks at
+the latest 3 finished years (seed 000 五(四)). The officer may change the years; the sheet says
+who chose them. A year without registered hours is in the cycle as 0 and 0 ("missing"), under
+the rule set that year uses by default, except:
 
-Cross-major (seed 000): the professional hours registered in the cycle stand for the hours in
-the applied speciality, against 400 / 200 / 100 for a senior / intermediate / junior title.
+- years before a transfer into the province (004 第十四条 ¶4, 001 四: the policy applies from the
+  transfer, the transfer year itself is asked) are "调入前" and not asked, unless hours were
+  entered for them (paper or late years);
+- years before the portal's first registered year with nothing entered are "系统启用前": the
+  verdict cannot be given (never a 未通过) until their paper certificate is entered.
+
+Cross-major (seed 000 五(二)): the officer marks the registered professional claims that were
+in the applied speciality; their counted hours go against 400 / 200 / 100 for a senior /
+intermediate / junior title, and the sheet lists them.
 
 Number (验证单编号): YZ<county code>-<year of issue>-<sequence of 6 digits>. Check code
 (查验码): 28 characters of base32 (140 bits), printed as a QR code to the public check page.
@@ -31,12 +41,16 @@ from portal.accounts.models import Professional, Role, User, mask_id_number, mas
 from portal.audit.service import record
 from portal.certificates.service import DEFAULT_COUNTY_CODE, bureau_name
 from portal.clock import LOCAL_TZ, current_year
+from portal.declarations.models import Claim, Declaration, DeclarationStatus
+from portal.declarations.paper import portal_first_year
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.people.service import SOURCE_LABELS, registered_years
 from portal.refusal import CONFLICT, INVALID, Refusal, forbidden, not_found
+from portal.rules.cycle import MAKEUP
 from portal.settings import get_setting
+from portal.templating import rule_set_name
 from portal.units.models import TitleLevel, TitleSeries
 from portal.verification.models import (
     SENIOR_LEVELS,
@@ -46,9 +60,32 @@ from portal.verification.models import (
 )
 
 MISSING = "missing"
-SOURCES = {**SOURCE_LABELS, MISSING: "无登记"}
+BEFORE_TRANSFER = "before_transfer"
+BEFORE_PORTAL = "before_portal"
+SOURCES = {
+    **SOURCE_LABELS,
+    MISSING: "无登记",
+    BEFORE_TRANSFER: "调入前",
+    BEFORE_PORTAL: "系统启用前未录入",
+}
 INTERNAL_YEARS = 3
 MAX_YEARS = 10
+# The tenure length per level applied for (bureau settings; the seeds give none).
+TENURE_SETTINGS = {
+    TitleLevel.FULL_SENIOR: "TENURE_YEARS_FULL_SENIOR",
+    TitleLevel.DEPUTY_SENIOR: "TENURE_YEARS_DEPUTY_SENIOR",
+    TitleLevel.INTERMEDIATE: "TENURE_YEARS_INTERMEDIATE",
+    TitleLevel.JUNIOR: "TENURE_YEARS_JUNIOR",
+    TitleLevel.ASSISTANT: "TENURE_YEARS_ASSISTANT",
+}
+# The level a title application usually asks for, from the current one.
+NEXT_LEVEL = {
+    TitleLevel.ASSISTANT: TitleLevel.JUNIOR,
+    TitleLevel.JUNIOR: TitleLevel.INTERMEDIATE,
+    TitleLevel.INTERMEDIATE: TitleLevel.DEPUTY_SENIOR,
+    TitleLevel.DEPUTY_SENIOR: TitleLevel.FULL_SENIOR,
+    TitleLevel.FULL_SENIOR: TitleLevel.FULL_SENIOR,
+}
 CROSS_LEVELS = {
     TitleLevel.FULL_SENIOR: "senior",
     TitleLevel.DEPUTY_SENIOR: "senior",
@@ -70,6 +107,7 @@ class Request:
     first_year: int
     last_year: int
     cross_major: bool = False
+    speciality_claims: tuple[int, ...] = ()  # claim ids the officer marks as in the speciality
 
 
 @dataclass(frozen=True)
@@ -78,11 +116,16 @@ class YearRow:
     rule_set: str
     general: int
     professional: int
-    source: str  # portal | missing (and whatever registered_years adds)
+    source: str  # portal | paper | missing | before_transfer | before_portal
 
     @property
     def total(self) -> int:
         return self.general + self.professional
+
+    @property
+    def asked(self) -> bool:
+        """In the computation: every year but those before a transfer with nothing entered."""
+        return self.source != BEFORE_TRANSFER
 
     @property
     def source_label(self) -> str:
@@ -90,15 +133,63 @@ class YearRow:
 
 
 @dataclass(frozen=True)
+class DefaultYears:
+    """The years the form starts with, and why (printed when the officer keeps them)."""
+
+    first: int
+    last: int
+    basis: str
+
+
+@dataclass(frozen=True)
+class SpecialityClaim:
+    """A registered professional claim of the cycle: year, kind, title and counted hours."""
+
+    id: int
+    year: int
+    kind: str
+    title: str
+    hours: int
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "year": self.year,
+            "kind": self.kind,
+            "title": self.title,
+            "hours": self.hours,
+        }
+
+
+@dataclass(frozen=True)
 class Computation:
     rows: list[YearRow]
     result: rules.CycleResult
     policy: rules.CyclePolicy
+    default: DefaultYears
     next_year: dict[str, int] = field(default_factory=dict)  # what the next year must make up
+    candidates: list[SpecialityClaim] = field(default_factory=list)
+    speciality: list[SpecialityClaim] = field(default_factory=list)  # the marked ones
 
     @property
     def missing_years(self) -> list[int]:
         return [row.year for row in self.rows if row.source == MISSING]
+
+    @property
+    def before_portal_years(self) -> list[int]:
+        return [row.year for row in self.rows if row.source == BEFORE_PORTAL]
+
+    @property
+    def before_transfer_years(self) -> list[int]:
+        return [row.year for row in self.rows if row.source == BEFORE_TRANSFER]
+
+    @property
+    def complete(self) -> bool:
+        """Whether a verdict can be given: no year before the portal is left without entry."""
+        return not self.before_portal_years
+
+    def by_default(self, first: int, last: int) -> bool:
+        return (first, last) == (self.default.first, self.default.last)
 
 
 # --- the bureau's reading, the years ---------------------------------------------------------
@@ -114,7 +205,10 @@ def policy() -> rules.CyclePolicy:
 def policy_text(value: rules.CyclePolicy) -> str:
     if value.cramming == "makeup":
         return "某年度不足的学时可顺延至下一年度补学，不得突击完成"
-    return f"不得在一个年度内突击完成：单一年度学时最多按{value.cap_factor:g}个年度的要求计入"
+    return (
+        "任职周期内年度学时平均达到规定学时即可，不得在一个年度内突击完成："
+        f"单一年度学时最多按{value.cap_factor:g}个年度计入"
+    )
 
 
 def cycle_start(person: Professional) -> int | None:
@@ -126,15 +220,41 @@ def cycle_start(person: Professional) -> int | None:
     return None
 
 
+def tenure_years(level: TitleLevel) -> int:
+    """The bureau's tenure length for the level applied for (settings TENURE_YEARS_*)."""
+    return int(get_setting(TENURE_SETTINGS[level]))
+
+
+def last_finished_year(person: Professional, application_year: int) -> int:
+    """The application year once it is registered, else the year before."""
+    if any(y.year == application_year for y in registered_years(person)):
+        return application_year
+    return application_year - 1
+
+
 def default_years(
-    person: Professional, kind: VerificationKind, application_year: int
-) -> tuple[int, int]:
+    person: Professional,
+    kind: VerificationKind,
+    application_year: int,
+    level: TitleLevel | None = None,
+) -> DefaultYears:
+    """The cycle's default years: see the module's docstring."""
+    last = last_finished_year(person, application_year)
     if kind is VerificationKind.INTERNAL:
-        return application_year - INTERNAL_YEARS + 1, application_year
+        first = last - INTERNAL_YEARS + 1
+        return DefaultYears(first, last, f"单位内部晋升：最近{INTERNAL_YEARS}个已完成年度")
+    level = level or TitleLevel.INTERMEDIATE
+    tenure = tenure_years(level)
     start = cycle_start(person)
-    if start is None or start > application_year:
-        start = application_year - 4
-    return max(start, application_year - MAX_YEARS + 1), application_year
+    first = last - tenure + 1
+    limit = f"申报{level.label}职称的任职年限{tenure}年（本局设置）"
+    if start is None:
+        return DefaultYears(first, last, f"最近{tenure}个已完成年度（无任现职时间），{limit}")
+    if start > first:
+        first = min(start, last)
+    return DefaultYears(
+        first, last, f"任现职（{start}年）起至最近一个已完成年度（{last}年），不超过{limit}"
+    )
 
 
 def check_years(kind: VerificationKind, first: int, last: int) -> None:
@@ -147,18 +267,60 @@ def check_years(kind: VerificationKind, first: int, last: int) -> None:
 
 
 def cycle_rows(person: Professional, first: int, last: int) -> list[YearRow]:
-    """Every year of the cycle: its registered hours, or 0 and 0 when nothing is registered."""
+    """Every year of the cycle: its registered hours, or 0 and 0 when nothing is registered —
+    "调入前" (not asked) before the transfer year, "系统启用前未录入" before the portal."""
     registered = {y.year: y for y in registered_years(person)}
-    rows = []
+    transfer = person.transfer_in_date.year if person.transfer_in_date else None
+    start = portal_first_year()
+    rows: list[YearRow] = []
     for year in range(first, last + 1):
         found = registered.get(year)
         if found is not None:
             rows.append(
                 YearRow(year, found.rule_set, found.general, found.professional, found.source)
             )
+            continue
+        if transfer is not None and year < transfer and all(not r.asked for r in rows):
+            source = BEFORE_TRANSFER  # the leading years before the transfer
+        elif year < start:
+            source = BEFORE_PORTAL
         else:
-            rows.append(YearRow(year, _default_rule_set(year), 0, 0, MISSING))
+            source = MISSING
+        rows.append(YearRow(year, _default_rule_set(year), 0, 0, source))
     return rows
+
+
+def speciality_candidates(person: Professional, first: int, last: int) -> list[SpecialityClaim]:
+    """The registered professional claims of the cycle's years the officer may mark as in the
+    applied speciality, with the hours each counted."""
+    rows = db.session.execute(
+        sa.select(Claim, Declaration.year)
+        .join(Declaration, Claim.declaration_id == Declaration.id)
+        .where(
+            Declaration.professional_id == person.id,
+            Declaration.status == DeclarationStatus.REGISTERED,
+            Declaration.year.between(first, last),
+            Claim.counted_professional > 0,
+        )
+        .order_by(Declaration.year, Claim.position, Claim.id)
+    ).all()
+    return [
+        SpecialityClaim(
+            id=claim.id,
+            year=year,
+            kind=_kind_label(claim, year),
+            title=(claim.details or {}).get("title") or "",
+            hours=claim.counted_professional or 0,
+        )
+        for claim, year in rows
+    ]
+
+
+def _kind_label(claim: Claim, year: int) -> str:
+    try:
+        return rules.get_rule_set(claim.declaration.rule_set).kind(claim.kind).label
+    except rules.RuleError:
+        return claim.kind
 
 
 def _default_rule_set(year: int) -> str:
@@ -172,21 +334,38 @@ def compute(person: Professional, request: Request) -> Computation:
     """The cycle's verdict from the person's registered years (nothing is stored)."""
     check_years(request.kind, request.first_year, request.last_year)
     rows = cycle_rows(person, request.first_year, request.last_year)
+    asked = [row for row in rows if row.asked]
+    if not asked:
+        raise Refusal(
+            f"所选年度均在调入（{person.transfer_in_date}）之前，不要求继续教育学时。",
+            INVALID,
+            field="first_year",
+        )
     chosen = policy()
+    candidates = speciality_candidates(person, request.first_year, request.last_year)
+    marked = set(request.speciality_claims) if request.cross_major else set()
+    unknown = marked - {c.id for c in candidates}
+    if unknown:
+        raise Refusal("所选的专业科目条目不在该人员验证年度的已登记条目中。", INVALID,
+                      field="speciality")  # fmt: skip
+    speciality = [c for c in candidates if c.id in marked]
     cross = None
     if request.cross_major:
-        cross = rules.CrossMajor(CROSS_LEVELS[request.level], sum(row.professional for row in rows))
+        cross = rules.CrossMajor(CROSS_LEVELS[request.level], sum(c.hours for c in speciality))
     try:
         result = rules.verify_cycle(
-            [rules.CycleYear(r.year, r.rule_set, r.general, r.professional) for r in rows],
+            [rules.CycleYear(r.year, r.rule_set, r.general, r.professional) for r in asked],
             chosen,
             cross,
         )
     except rules.RuleError as error:
-        raise Refusal(str(error), INVALID) from error
-    last = result.years[-1]
-    next_year = {name: c.short for name, c in last.components.items() if c.required and c.short > 0}
-    return Computation(rows, result, chosen, next_year)
+        raise Refusal(str(error), INVALID, field="first_year") from error
+    next_year = {}
+    if chosen.cramming == MAKEUP:  # only this reading asks the next year to make up
+        last = result.years[-1]
+        next_year = {n: c.short for n, c in last.components.items() if c.required and c.short > 0}
+    default = default_years(person, request.kind, request.application_year, request.level)
+    return Computation(rows, result, chosen, default, next_year, candidates, speciality)
 
 
 # --- rights ----------------------------------------------------------------------------------
@@ -302,6 +481,14 @@ def issue(user: User, person: Professional, request: Request) -> Verification:
     if not can_verify(user, person, request.kind):
         raise forbidden("您无权为该人员出具学时验证单。")
     computation = compute(person, request)
+    if not computation.complete:
+        years = "、".join(str(y) for y in computation.before_portal_years)
+        raise Refusal(
+            f"{years}年度在本系统启用前，尚未录入纸质证书学时，不能据此判定；"
+            "请先在人员档案中录入纸质证书年度，再出具验证单。",
+            CONFLICT,
+            field="first_year",
+        )
     result = computation.result
     now = utcnow()
     previous = current_of(person, request.kind)
@@ -357,41 +544,79 @@ def _content(user: User, person: Professional, request: Request, computation: Co
         "title": f"{request.series.name} {request.level.label}",
         "body": body_name(user),
         "officer": user.name,
-        **sheet_data(computation),
+        **sheet_data(computation, request, f"经办人{user.name}"),
     }
 
 
 NEXT_YEAR_LABELS = {"general": "公需科目", "professional": "专业科目", "total": "总学时"}
 
 
-def sheet_data(computation: Computation) -> dict:
+def years_choice(computation: Computation, request: Request, chooser: str) -> dict:
+    """Who chose the cycle's years: the default (and why) or the named person."""
+    default = computation.default
+    by_default = computation.by_default(request.first_year, request.last_year)
+    years = f"{request.first_year}–{request.last_year}年度"
+    if by_default:
+        text = f"{years}，按默认：{default.basis}"
+    else:
+        text = (
+            f"{years}，由{chooser}选定（默认为{default.first}–{default.last}年度：{default.basis}）"
+        )
+    return {
+        "first": request.first_year,
+        "last": request.last_year,
+        "by": "default" if by_default else "chosen",
+        "chooser": None if by_default else chooser,
+        "default": [default.first, default.last],
+        "default_basis": default.basis,
+        "text": text,
+    }
+
+
+def _year_entry(row: YearRow, counted: rules.CycleYearResult | None) -> dict:
+    entry = {
+        "year": row.year,
+        "rule_set": row.rule_set,
+        "rule_set_name": rule_set_name(row.rule_set),
+        "general": row.general,
+        "professional": row.professional,
+        "total": row.total,
+        "source": row.source,
+        "source_label": row.source_label,
+        "asked": row.asked,
+        "short": {},
+        "made_up": {},
+    }
+    if counted is not None:
+        entry.update(counted.as_dict())
+        entry["short"] = {k: v for k, v in counted.short.items() if v > 0}
+        entry["made_up"] = {k: v for k, v in counted.made_up.items() if v > 0}
+    return entry
+
+
+def sheet_data(computation: Computation, request: Request | None = None, chooser: str = "") -> dict:
     """The figures a page or the sheet shows (plain data, as kept in Verification.content)."""
     result = computation.result
     chosen = computation.policy
-    return {
+    counted = {y.year: y for y in result.years}
+    data = {
         "policy": {"cramming": chosen.cramming, "cap_factor": chosen.cap_factor},
         "policy_text": policy_text(chosen),
-        "years": [
-            {
-                "year": row.year,
-                "rule_set": row.rule_set,
-                "general": row.general,
-                "professional": row.professional,
-                "total": row.total,
-                "source": row.source,
-                "source_label": row.source_label,
-                **counted.as_dict(),
-                "short": {k: v for k, v in counted.short.items() if v > 0},
-                "made_up": {k: v for k, v in counted.made_up.items() if v > 0},
-            }
-            for row, counted in zip(computation.rows, result.years, strict=True)
-        ],
+        "basis": result.basis,
+        "years": [_year_entry(row, counted.get(row.year)) for row in computation.rows],
         "required": dict(result.required),
         "counted": dict(result.counted),
         "missing_years": computation.missing_years,
+        "before_transfer_years": computation.before_transfer_years,
+        "before_portal_years": computation.before_portal_years,
+        "complete": computation.complete,
         "next_year": computation.next_year,
+        "speciality": [c.as_dict() for c in computation.speciality],
         "result": result.as_dict(),
     }
+    if request is not None:
+        data["years_choice"] = years_choice(computation, request, chooser)
+    return data
 
 
 # --- the city's confirmation -----------------------------------------------------------------
@@ -468,23 +693,25 @@ def public_view(verification: Verification) -> dict:
 
 
 def as_json(verification: Verification) -> dict:
-    """`flask verification show`: the `rules cycle` output (each year also with its rule set,
-    registered hours and source) plus person, title and status."""
+    """`flask verification show`: the `rules cycle` output, each year also with its rule set,
+    registered hours and source (调入前 years too, not asked), who chose the years, the claims
+    marked as in the applied speciality, the verdict with its reasons, person, title, status."""
     content = verification.content
     result = content["result"]
-    registered = {row["year"]: row for row in content["years"]}
+    keys = ("year", "rule_set", "general", "professional", "source", "source_label", "asked")
+    counted_keys = ("counted_general", "counted_professional", "counted_total", "compliant")
+    years = []
+    for row in content["years"]:
+        entry = {key: row.get(key, True if key == "asked" else None) for key in keys}
+        entry.update({key: row[key] for key in counted_keys if key in row})
+        years.append(entry)
     return {
         **result,
-        "years": [
-            {
-                **year,
-                **{
-                    key: registered[year["year"]][key]
-                    for key in ("rule_set", "general", "professional", "source")
-                },
-            }
-            for year in result["years"]
-        ],
+        "years": years,
+        "verdict": "通过" if result["ok"] else "未通过",
+        "years_choice": content.get("years_choice"),
+        "speciality": content.get("speciality", []),
+        "basis": content.get("basis"),
         "number": verification.number,
         "kind": verification.kind.value,
         "person": {
@@ -532,18 +759,22 @@ def sheet_pdf(verification: Verification, font=None) -> bytes:
 
 
 def form_defaults(person: Professional, kind: VerificationKind) -> dict:
-    """What the verification form starts with: this year's application over the default cycle,
-    for the person's current title."""
+    """What the verification form starts with: this year's application, in the person's
+    current series, for the next level up (an internal promotion: the current level), over
+    the default years of that level."""
     year = application_year_default()
-    first, last = default_years(person, kind, year)
     title = person.titles[0] if person.titles else None
+    level = TitleLevel.INTERMEDIATE
+    if title is not None:
+        level = title.level if kind is VerificationKind.INTERNAL else NEXT_LEVEL[title.level]
+    default = default_years(person, kind, year, level)
     return {
         "kind": kind.value,
         "application_year": year,
-        "first_year": first,
-        "last_year": last,
+        "first_year": default.first,
+        "last_year": default.last,
         "series": str(title.series_id) if title else None,
-        "level": title.level.value if title else TitleLevel.INTERMEDIATE.value,
+        "level": level.value,
     }
 
 

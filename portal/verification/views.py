@@ -20,6 +20,7 @@ from portal.certificates.fonts import FontNotFound, certificate_font
 from portal.paging import window
 from portal.people.service import find_by_id_number
 from portal.refusal import Refusal
+from portal.review import service as review
 from portal.security import page_number, roles_required
 from portal.verification import forms, service
 from portal.verification.models import Verification, VerificationKind
@@ -48,8 +49,15 @@ def index():
         .options(joinedload(Verification.series), joinedload(Verification.superseded_by)),
         page_number(),
     )
+    yearly = None
+    if current_user.role is Role.CITY_OFFICER:  # beside them, the yearly second steps
+        yearly = review.review_queue(current_user)
     return render_template(
-        "verification/index.html", find=find, page=page, standing=service.standing
+        "verification/index.html",
+        find=find,
+        page=page,
+        standing=service.standing,
+        yearly=yearly,
     )
 
 
@@ -77,6 +85,7 @@ def open_verification(person_id):
     if form.validate():
         try:
             computation = service.compute(person, form.to_request())
+            sheet = service.sheet_data(computation, form.to_request(), f"经办人{current_user.name}")
             if request.method == "POST":
                 issued = service.issue(current_user, person, form.to_request())
                 return redirect(url_for(".show", verification_id=issued.id), 303)
@@ -92,7 +101,7 @@ def open_verification(person_id):
         person=person,
         form=form,
         computation=computation,
-        sheet=service.sheet_data(computation) if computation else None,
+        sheet=sheet if computation else None,
         current=service.current_of(person, kind),
         policy_text=service.policy_text(service.policy()),
     ), status
@@ -181,7 +190,7 @@ def self_check():
         person=person,
         form=form,
         computation=computation,
-        sheet=service.sheet_data(computation) if computation else None,
+        sheet=service.sheet_data(computation, form.to_request(), "本人") if computation else None,
         policy_text=service.policy_text(service.policy()),
     ), status
 

@@ -273,6 +273,11 @@ def _settings(**overrides):
         "HIGHEST_ONLY_SCOPE": "clause",
         "PLAN_DECIDED_BY": "bureau",
         "CYCLE_CAP_FACTOR": "2",
+        "TENURE_YEARS_FULL_SENIOR": "5",
+        "TENURE_YEARS_DEPUTY_SENIOR": "5",
+        "TENURE_YEARS_INTERMEDIATE": "4",
+        "TENURE_YEARS_JUNIOR": "2",
+        "TENURE_YEARS_ASSISTANT": "2",
         "STORAGE_MIN_FREE_BYTES": "500",
         "BACKUP_KEEP": "14",
         "FORM_TOKEN_HOURS": "24",
@@ -407,3 +412,17 @@ def test_authority_officer_account_names_its_authority(app, client, admin):
             .filter_by(action="user.create")
             .order_by(AuditEvent.id.desc())
         )
+
+
+def test_the_tenure_table_is_edited_on_the_settings_page(client, admin):
+    """Issue 21.3: the years per level applied for are the bureau's, seeded 5/5/4/2/2."""
+    page = client.get("/admin/settings").text
+    assert "申报中级职称的任职周期（年）" in page
+    assert 'name="TENURE_YEARS_INTERMEDIATE" required type="number" value="4"' in page
+    response = client.post("/admin/settings", data=_settings(TENURE_YEARS_INTERMEDIATE="3"))
+    assert response.status_code == 303
+    from portal.settings import get_setting
+
+    assert get_setting("TENURE_YEARS_INTERMEDIATE") == 3
+    refused = client.post("/admin/settings", data=_settings(TENURE_YEARS_INTERMEDIATE="0"))
+    assert refused.status_code == 422 and "应在1–10之间" in refused.text

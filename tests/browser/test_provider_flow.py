@@ -81,12 +81,12 @@ def test_from_filing_to_the_prepared_claim(
         page.click("text=下载名单模板")
     assert download.value.suggested_filename.endswith(".xlsx")
     listed = tmp_path / "list.xlsx"
-    listed.write_bytes(list_file([("王晓梅", "某中学", person_id, "一级教师", 5, "合格")]))
+    listed.write_bytes(list_file([("王晓梅", "某中学", person_id, "一级教师", 50, "合格")]))
     page.set_input_files("input[name=file]", str(listed))
     page.click("text=上传并导入")
     page.wait_for_url("**/providers/imports/*")  # the import ran as a job: its page
     page.wait_for_selector("[data-state='done']")
-    assert "第6行" in page.content() and "培训学时5与备案计划的12学时不一致" in page.content()
+    assert "第6行" in page.content() and "培训学时50超过备案计划的12学时" in page.content()
     page.shot("row-errors")
     page.click("text=返回")
     page.wait_for_url("**/providers/plans/*")

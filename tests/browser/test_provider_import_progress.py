@@ -54,7 +54,7 @@ def test_upload_shows_progress_then_the_result(
         list_file(
             [
                 ("王晓梅", "某中学", person_id, "一级教师", 12, "合格"),
-                ("朱晓东", "某中学", stranger, "一级教师", 8, "合格"),
+                ("朱晓东", "某中学", stranger, "一级教师", 20, "合格"),
             ]
         )
     )
@@ -83,7 +83,7 @@ def test_upload_shows_progress_then_the_result(
     page.wait_for_selector("[data-state='done']")
     content = page.content()
     assert "报送1人" in content and "未匹配0人" in content
-    assert "第7行" in content and "培训学时8与备案计划的12学时不一致" in content
+    assert "第7行" in content and "培训学时20超过备案计划的12学时" in content
     assert page.locator("progress").get_attribute("value") == "100"
     page.shot("done")
 

@@ -178,12 +178,12 @@ def test_the_bureau_step_cannot_come_before_the_first(two_step_world):
         assert refused.value.status == 409
         assert (
             refused.value.message
-            == "专业科目须先由市教体局核验通过，人社局才能核验公需科目和总学时。"
+            == "专业科目须先由市教体局核验通过，县人社局才能核验公需科目和总学时。"
         )
     lifecycle.transition(users["authority"], declaration, Action.PASS_PROFESSIONAL)
     with pytest.raises(Refusal) as refused:
         lifecycle.transition(users["authority"], declaration, Action.APPROVE)
-    assert refused.value.message == "专业科目已核验通过，公需科目和总学时由人社局核验。"
+    assert refused.value.message == "专业科目已核验通过，公需科目和总学时由县人社局核验。"
     lifecycle.transition(users["officer"], declaration, Action.APPROVE)
     assert declaration.status is S.APPROVED
 

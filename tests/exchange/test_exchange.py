@@ -2,7 +2,7 @@
 JSON, the roster import row-checked, both from the CLI and from the bureau's page (a job)."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -121,53 +121,141 @@ def roster(rows) -> bytes:
     return out.getvalue()
 
 
-def test_import_people_row_checked(ctx, make_unit, make_professional, runner, tmp_path):
-    existing_unit = make_unit(name="人民医院")
-    known = make_professional(unit=None, name="旧名", status=PersonStatus.PENDING)
+def _rows_with_errors(existing_unit, known):
     new_uscc = make_uscc("91341822MA0000001")
     good = make_id_number(date(1985, 3, 4), 11)
-    data = roster(
+    return good, roster(
         [
             ["新人甲", good, "13900000001", "新公司", new_uscc, "非公企业", "工程", "中级"],
             ["新人乙", make_id_number(date(1986, 3, 4), 12), "", "新公司", new_uscc, "", "", ""],
-            ["改名", known.id_number, "", "人民医院", existing_unit.uscc, "", "卫生", "副高"],
+            ["旧名", known.id_number, "", "人民医院", existing_unit.uscc, "", "卫生", "副高"],
             ["坏号", "123", "", "", "", "", "", ""],
             ["", make_id_number(date(1987, 3, 4), 13), "", "", "", "", "", ""],
             ["重复", good, "", "", "", "", "", ""],
-            [
-                "新单位无类型",
-                make_id_number(date(1988, 3, 4), 14),
-                "",
-                "某社团",
-                make_uscc("51341822MJ0000002"),
-                "",
-                "",
-                "",
-            ],
+            ["新单位无类型", make_id_number(date(1988, 3, 4), 14), "", "某社团",
+             make_uscc("51341822MJ0000002"), "", "", ""],
             ["自由职业者", make_id_number(date(1990, 3, 4), 15), "", "", "", "", "会计", "初级"],
         ]
-    )
+    )  # fmt: skip
+
+
+def test_a_file_with_errors_imports_nothing(ctx, make_unit, make_professional, runner, tmp_path):
+    """Issue 22.8: like the provider lists, a file with errors imports nothing (exit 1) and
+    says per row what would have happened."""
+    existing_unit = make_unit(name="人民医院")
+    known = make_professional(unit=None, name="旧名", status=PersonStatus.PENDING)
+    _, data = _rows_with_errors(existing_unit, known)
     path = tmp_path / "roster.xlsx"
     path.write_bytes(data)
+    people_before = db.session.scalar(sa.select(sa.func.count(Professional.id)))
     result = runner.invoke(args=["import", "people", str(path)])
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.output)
+    assert summary["applied"] is False and summary["imported"] == 0
+    assert [e["row"] for e in summary["errors"]] == [5, 6, 7, 8]
+    assert summary["outcomes"][0]["outcome"].startswith("未导入")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Professional.id))) == people_before
+    assert db.session.scalar(sa.select(sa.func.count(Unit.id)).where(Unit.name == "新公司")) == 0
+
+
+def test_import_people_clean_rows(ctx, make_unit, make_professional, runner, tmp_path):
+    existing_unit = make_unit(name="人民医院")
+    known = make_professional(unit=None, name="旧名", status=PersonStatus.PENDING)
+    good, data = _rows_with_errors(existing_unit, known)
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(data)
+    result = runner.invoke(args=["import", "people", str(path), "--clean-rows"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert (summary["rows"], summary["created_people"], summary["updated_people"]) == (8, 3, 1)
-    assert summary["created_units"] == 1
+    assert (summary["created_units"], summary["moved_people"]) == (1, 1)
     assert [e["row"] for e in summary["errors"]] == [5, 6, 7, 8]
     assert "身份证号码" in summary["errors"][0]["message"]
     assert "单位类型" in summary["errors"][3]["message"]
+    outcomes = {o["row"]: o["outcome"] for o in summary["outcomes"]}
+    assert outcomes[2].startswith("新增人员") and outcomes[4].startswith(
+        "调动：自由职业 → 人民医院"
+    )
     db.session.expire_all()
     person = db.session.scalar(sa.select(Professional).where(Professional.id_number == good))
     assert person.status is PersonStatus.CONFIRMED and person.unit.name == "新公司"
     assert person.unit.type is UnitType.PRIVATE_ENTERPRISE and person.title_series == "工程"
-    renamed = db.session.get(Professional, known.id)
-    assert (renamed.name, renamed.unit_id, renamed.title_level) == (
-        "改名",
-        existing_unit.id,
-        "副高",
-    )
+    moved = db.session.get(Professional, known.id)
+    assert (moved.name, moved.unit_id, moved.title_level) == ("旧名", existing_unit.id, "副高")
+    assert [e.unit_id for e in moved.employments] == [existing_unit.id]
     assert db.session.scalar(sa.select(sa.func.count(Unit.id)).where(Unit.name == "新公司")) == 1
+
+
+def test_an_import_never_renames_and_moves_through_the_employment_history(
+    ctx, make_unit, make_professional, make_user, runner, tmp_path
+):
+    """Issue 22.8: 吕志刚 does not become 测试丙; a new unit is a move dated the import day,
+    audited and told to both sides; issue 20.14: a known unit's name is enough."""
+    from portal.accounts import people
+    from portal.audit.models import AuditEvent
+    from portal.clock import local_today
+    from portal.notifications.models import Notification
+
+    school = make_unit(name="示范县第一中学", type=UnitType.INSTITUTION)
+    hospital = make_unit(name="示范县人民医院", type=UnitType.INSTITUTION)
+    officer = make_user(Role.BUREAU_OFFICER)
+    lv = make_professional(unit=None, name="吕志刚")
+    people.move(officer, lv, school, date(2015, 9, 1))
+    wang = make_professional(unit=None, name="王晓梅")
+    people.move(officer, wang, school, date(2016, 9, 1))
+    school_reviewer = make_user(Role.UNIT_REVIEWER, unit=school)
+    db.session.commit()
+    renamed = roster([["测试丙", lv.id_number, "", "示范县第一中学", "", "", "", ""]])
+    path = tmp_path / "renamed.xlsx"
+    path.write_bytes(renamed)
+    result = runner.invoke(args=["import", "people", str(path)])
+    assert result.exit_code == 1
+    [error] = json.loads(result.output)["errors"]
+    assert "吕志刚" in error["message"] and "测试丙" in error["message"]
+    db.session.expire_all()
+    assert db.session.get(Professional, lv.id).name == "吕志刚"
+
+    moved = roster([["王晓梅", wang.id_number, "", "示范县人民医院", "", "", "", ""]])
+    path = tmp_path / "moved.xlsx"
+    path.write_bytes(moved)
+    result = runner.invoke(args=["import", "people", str(path)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (
+        summary["moved_people"] == 1
+        and "调动：示范县第一中学 → 示范县人民医院" in (summary["outcomes"][0]["outcome"])
+    )
+    db.session.expire_all()
+    wang = db.session.get(Professional, wang.id)
+    today = local_today()
+    assert [(e.unit_id, e.started_on, e.ended_on) for e in wang.employments] == [
+        (school.id, date(2016, 9, 1), today - timedelta(days=1)),
+        (hospital.id, today, None),
+    ]
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "person.moved")
+        )
+        == 3
+    )  # the two set-ups and the import's
+    told = db.session.scalars(
+        sa.select(Notification.text).where(Notification.user_id == school_reviewer.id)
+    ).all()
+    assert any("导入名单登记了单位变更" in t for t in told)
+
+
+def test_a_unit_name_without_a_code_must_be_known(ctx, make_unit, runner, tmp_path):
+    make_unit(name="示范县人民医院")
+    data = roster(
+        [["新人", make_id_number(date(1990, 1, 1), 21), "", "不存在的单位", "", "", "", ""]]
+    )
+    path = tmp_path / "unknown.xlsx"
+    path.write_bytes(data)
+    result = runner.invoke(args=["import", "people", str(path)])
+    [error] = json.loads(result.output)["errors"]
+    assert "没有名为“不存在的单位”的单位" in error["message"]
+    assert "18位" not in error["message"]
 
 
 def test_import_unreadable_file_exits_2(runner, tmp_path):

@@ -2,7 +2,7 @@
 that follow a move (old unit, new unit, bureau)."""
 
 import os
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,8 +11,10 @@ from portal.accounts import people
 from portal.accounts.models import MoveRequest, MoveStatus, PersonStatus, PersonTitle, Role
 from portal.accounts.permissions import can_confirm_move, can_view_declaration
 from portal.audit.models import AuditEvent
+from portal.clock import local_today
 from portal.declarations.models import DeclarationStatus, ReviewingBody
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.refusal import Refusal
 from portal.units.models import Authority, TitleSeries, UnitType
 from tests.conftest import logged_in as login
@@ -156,7 +158,15 @@ def test_moves_to_non_public_employers_and_freelance_are_confirmed_by_the_bureau
     assert p.unit_id == (unit.id if unit else None)
 
 
-def test_new_unit_enters_a_newcomer_and_it_is_confirmed_at_once(app, world):
+def _inbox(user) -> list[str]:
+    return list(
+        db.session.scalars(sa.select(Notification.text).where(Notification.user_id == user.id))
+    )
+
+
+def test_new_unit_enters_a_newcomer_who_waits_for_the_old_unit(app, world):
+    """Issue 20.2: a unit typing an ID number takes nobody; the person or the old unit (or the
+    bureau) confirms, both sides hear of it, and the old unit still finds the person."""
     p = world["p"]
     response = login(app, world["rb"]).post(
         "/people/moves",
@@ -164,8 +174,89 @@ def test_new_unit_enters_a_newcomer_and_it_is_confirmed_at_once(app, world):
     )
     assert response.status_code == 303
     db.session.expire_all()
+    move = db.session.scalar(sa.select(MoveRequest))
+    assert move.status is MoveStatus.PENDING and p.unit_id == world["a"].id
+    assert any("单位变更待确认" in t for t in _inbox(p.user))
+    assert any("单位变更待确认" in t for t in _inbox(world["ra"]))
+    assert not _inbox(world["rb"])  # the one who entered it
+    # The entering unit cannot confirm its own entry; the old unit sees it on its moves page.
+    assert login(app, world["rb"]).post(f"/people/moves/{move.id}/confirm").status_code == 404
+    old_unit = login(app, world["ra"])
+    assert "王晓梅" in old_unit.get("/people/moves").text
+    assert old_unit.post(f"/people/moves/{move.id}/confirm").status_code == 303
+    db.session.expire_all()
+    assert move.status is MoveStatus.CONFIRMED and p.unit_id == world["b"].id
+    assert any("单位变更已确认" in t for t in _inbox(world["rb"]))
+    assert any("单位变更已确认" in t for t in _inbox(p.user))
+    listed = old_unit.get("/people/?q=晓梅").text
+    assert "王晓梅" in listed and "已调出" in listed and "乙医院" not in listed
+    assert old_unit.get(f"/people/{p.id}").status_code == 200
+    new_unit = login(app, world["rb"]).get("/people/?q=晓梅").text
+    assert "王晓梅" in new_unit and "已调出" not in new_unit
+
+
+def test_the_person_confirms_a_move_entered_by_the_new_unit_on_the_profile(
+    app, world, make_professional
+):
+    p = world["p"]
+    move = people.request_move(world["rb"], p, world["b"], date(2025, 3, 1))
+    db.session.commit()
+    client = login(app, p.user)
+    page = client.get("/profile/")
+    assert "请确认是否属实" in page.text and f"/profile/move/{move.id}/confirm" in page.text
+    empty = client.post(f"/profile/move/{move.id}/refuse", data={})
+    assert empty.status_code == 422 and "请填写理由" in empty.text
+    stranger = login(app, make_professional(unit=world["a"]).user)
+    assert stranger.post(f"/profile/move/{move.id}/confirm").status_code == 404
+    assert client.post(f"/profile/move/{move.id}/confirm").status_code == 303
+    db.session.expire_all()
+    assert move.status is MoveStatus.CONFIRMED and move.decided_by_id == p.user.id
     assert p.unit_id == world["b"].id
-    assert db.session.scalar(sa.select(MoveRequest.status)) is MoveStatus.CONFIRMED
+
+
+def test_the_bureau_may_confirm_a_unit_entry_and_a_refusal_is_told(world):
+    p = world["p"]
+    move = people.request_move(world["rb"], p, world["b"], date(2025, 3, 1))
+    assert can_confirm_move(world["officer"], move) and can_confirm_move(p.user, move)
+    assert not can_confirm_move(world["rb"], move)
+    people.refuse_move(world["ra"], move, "仍在本校工作")
+    assert p.unit_id == world["a"].id
+    assert any("未予确认" in t and "仍在本校工作" in t for t in _inbox(world["rb"]))
+    assert any("未予确认" in t for t in _inbox(p.user))
+
+
+def test_a_bureau_entry_it_confirms_is_told_to_both_units(world):
+    """Issue 20.6: an employer change entered (and confirmed at once) tells the person and
+    both units."""
+    p = world["p"]
+    move = people.request_move(world["officer"], p, world["firm"], date(2025, 3, 1))
+    assert move.status is MoveStatus.CONFIRMED and p.unit_id == world["firm"].id
+    assert any("登记了单位变更" in t for t in _inbox(p.user))
+    assert any("登记了单位变更" in t for t in _inbox(world["ra"]))
+
+
+def test_a_future_move_waits_for_its_date(app, world):
+    """Issue 22.6: a move dated next year is 待生效; the person stays at the old unit until
+    the day, when the daily step makes it."""
+    p = world["p"]
+    day = local_today() + timedelta(days=200)
+    move = people.request_move(p.user, p, world["b"], day)
+    people.confirm_move(world["rb"], move)
+    assert move.status is MoveStatus.SCHEDULED and p.unit_id == world["a"].id
+    assert [e.unit_id for e in p.employments] == [world["a"].id]
+    db.session.commit()
+    assert "待生效" in login(app, p.user).get("/profile/").text
+    assert "待生效" in login(app, world["officer"]).get(f"/people/{p.id}").text
+    with pytest.raises(Refusal, match="未办结"):
+        people.request_move(p.user, p, world["firm"], day + timedelta(days=1))
+    assert people.apply_due_moves(day - timedelta(days=1)) == 0
+    assert p.unit_id == world["a"].id
+    assert people.apply_due_moves(day) == 1
+    assert move.status is MoveStatus.CONFIRMED and p.unit_id == world["b"].id
+    assert [(e.unit_id, e.ended_on) for e in p.employments] == [
+        (world["a"].id, day - timedelta(days=1)),
+        (world["b"].id, None),
+    ]
 
 
 def test_a_unit_enters_moves_only_into_itself(app, world):
@@ -209,7 +300,7 @@ def test_move_requests_that_make_no_sense_are_refused(world, make_professional):
     with pytest.raises(Refusal, match="须晚于"):
         people.request_move(p.user, p, world["b"], date(2015, 9, 1))
     people.request_move(p.user, p, world["b"], date(2025, 3, 1))
-    with pytest.raises(Refusal, match="待确认"):
+    with pytest.raises(Refusal, match="未办结"):
         people.request_move(p.user, p, world["firm"], date(2025, 4, 1))
     pending = make_professional(unit=world["a"], status=PersonStatus.PENDING)
     with pytest.raises(Refusal, match="尚未确认"):
@@ -262,13 +353,15 @@ def test_a_bureau_reviewed_year_gives_the_old_unit_nothing(world, make_registere
     assert not can_view_declaration(world["ra"], year)
 
 
-def test_old_unit_reads_the_years_it_reviewed_but_acts_no_more(app, moved):
+def test_old_unit_reads_the_years_it_reviewed_and_keeps_the_one_submitted_to_it(app, moved):
+    """Issue 22.6: the reviewer of a submitted declaration is fixed at submission: the 2025
+    year submitted to unit A stays in A's queue after the move to B."""
     old, pending, p = moved["old"], moved["pending"], moved["p"]
     ra = login(app, moved["ra"])
+    assert "王晓梅" in ra.get("/review/").text
     page = ra.get(f"/review/{pending.id}")
     assert page.status_code == 200
-    assert f"/review/{pending.id}/approve" not in page.text  # no reviewing part for a former unit
-    assert ra.post(f"/review/{pending.id}/approve", data={}).status_code == 404
+    assert f"/review/{pending.id}/approve" in page.text
     evidence = pending.claims[0].evidence[0]
     with open(os.path.join(app.config["UPLOAD_FOLDER"], evidence.stored_name), "wb") as f:
         f.write(b"%PDF-1.4\n%test\n")
@@ -282,11 +375,13 @@ def test_old_unit_reads_the_years_it_reviewed_but_acts_no_more(app, moved):
     assert old.unit_id == moved["a"].id  # the year stays recorded under unit A
 
 
-def test_new_unit_reviews_and_sees_the_whole_record(app, moved):
+def test_new_unit_sees_the_whole_record_but_not_the_year_submitted_before(app, moved):
     pending, p = moved["pending"], moved["p"]
     rb = login(app, moved["rb"])
+    assert "王晓梅" not in rb.get("/review/").text
     page = rb.get(f"/review/{pending.id}")
-    assert page.status_code == 200 and f"/review/{pending.id}/approve" in page.text
+    assert page.status_code == 200 and f"/review/{pending.id}/approve" not in page.text
+    assert rb.post(f"/review/{pending.id}/approve", data={}).status_code in (403, 404)
     person_page = rb.get(f"/people/{p.id}")
     assert "工作经历" in person_page.text and "甲中学" in person_page.text
     assert "2024" in person_page.text

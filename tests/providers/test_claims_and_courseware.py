@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.accounts.models import Role
+from portal.declarations import service as declarations
 from portal.declarations.models import Claim, ClaimDecision
 from portal.extensions import db
 from portal.providers import lists, service
@@ -32,20 +33,64 @@ def reviewed(make_unit, make_user, make_professional, make_submitted_declaration
     return declaration, make_user(Role.UNIT_REVIEWER, unit=unit)
 
 
-def test_unfiled_professional_training_is_flagged(app, reviewed, make_provider_user, make_plan):
+def test_unfiled_professional_training_counts_zero_unless_accepted_as_filed_elsewhere(
+    app, reviewed, make_provider_user, make_plan
+):
+    """Issue 22.1 (001 三, 003 二): by default an unfiled professional training counts 0, the
+    reviewer sees why, and accepts it only as filed outside the county with a written why."""
     declaration, reviewer = reviewed
     unfiled, filed, general = declaration.claims
     make_plan(make_provider_user())  # BA2026-0001, accepted
+    set_setting("UNFILED_TRAINING_REFUSED", True)  # the shipped default (tests/test_app.py)
     with app.test_request_context():
         notes = review.filing_notes(declaration)
         assert set(notes) == {unfiled.id}
-        assert "未经备案的培训不予认定学时" in notes[unfiled.id][0][1]
-        review.decide_claim(reviewer, unfiled, ClaimDecision.ACCEPTED)  # warn only by default
-        set_setting("UNFILED_TRAINING_REFUSED", True)
-        with pytest.raises(Refusal, match="不予认定"):
+        [(css, badge, text)] = notes[unfiled.id]
+        assert css == "err" and badge == "未备案" and "计0学时" in text
+        declared, _ = review.declared_result(declaration)
+        row = {r.key: r for r in declared.claims}[str(unfiled.id)]
+        assert row.counted_hours == 0 and row.reason == "unfiled" and "备案" in row.reason_text
+        # The person's own page evaluates the same way (before submission too).
+        own = declarations.evaluation(declaration, store=False).by_claim[unfiled.id]
+        assert (own.counted_hours, own.reason) == (0, "unfiled")
+        with pytest.raises(Refusal, match="县外备案"):
             review.decide_claim(reviewer, unfiled, ClaimDecision.ACCEPTED)
-        review.decide_claim(reviewer, unfiled, ClaimDecision.REFUSED, reason="未经备案")
+        with pytest.raises(Refusal, match="写明依据"):
+            review.decide_claim(
+                reviewer, unfiled, ClaimDecision.ACCEPTED, filed_elsewhere="provincial"
+            )
+        with pytest.raises(Refusal, match="选择"):
+            review.decide_claim(
+                reviewer, unfiled, ClaimDecision.ACCEPTED, reason="x", filed_elsewhere="moon"
+            )
+        review.decide_claim(
+            reviewer,
+            unfiled,
+            ClaimDecision.ACCEPTED,
+            reason="省级继续教育基地结业证书",
+            filed_elsewhere="provincial",
+        )
+        assert unfiled.filed_elsewhere == "provincial"
+        assert unfiled.decision_reason.startswith("县外备案（省级继续教育基地培训）")
         review.decide_claim(reviewer, filed, ClaimDecision.ACCEPTED)
+        review.decide_claim(reviewer, general, ClaimDecision.ACCEPTED)
+        accepted = {r.key: r for r in review.accepted_year(declaration).claims}
+        assert accepted[str(unfiled.id)].counted_hours == unfiled.hours > 0
+        assert review.filing_notes(declaration)[unfiled.id][0][1] == "县外备案"
+
+
+def test_the_bureau_may_go_back_to_flag_only(app, reviewed, make_provider_user, make_plan):
+    declaration, reviewer = reviewed
+    unfiled = declaration.claims[0]
+    make_plan(make_provider_user())
+    set_setting("UNFILED_TRAINING_REFUSED", False)
+    with app.test_request_context():
+        [(css, _, text)] = review.filing_notes(declaration)[unfiled.id]
+        assert css == "warn" and "仅提示" in text
+        declared, _ = review.declared_result(declaration)
+        assert {r.key: r for r in declared.claims}[str(unfiled.id)].counted_hours > 0
+        review.decide_claim(reviewer, unfiled, ClaimDecision.ACCEPTED)
+        assert unfiled.filed_elsewhere == ""
 
 
 def test_a_refused_plan_number_is_not_a_filing(app, reviewed, make_provider_user, make_plan):
@@ -157,7 +202,7 @@ def test_from_list_to_the_person_page(app, client, auth, make_provider_user, mak
     auth.login(user)
     template = client.get(f"/providers/plans/{plan.id}/template.xlsx")
     assert template.status_code == 200 and template.data.startswith(b"PK")
-    bad = list_file([(person.name, "", person.id_number, "", 5, "合格")])
+    bad = list_file([(person.name, "", person.id_number, "", 50, "合格")])  # more than 12
     response = client.post(
         f"/providers/plans/{plan.id}/list", data={"file": (BytesIO(bad), "list.xlsx")}
     )

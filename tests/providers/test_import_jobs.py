@@ -47,7 +47,7 @@ def mixed_list(people) -> bytes:
     return list_file(
         [
             (a.name, "某中学", a.id_number, "一级教师", 12, "合格"),
-            (b.name, "某中学", b.id_number, "一级教师", 8, "合格"),
+            (b.name, "某中学", b.id_number, "一级教师", 20, "合格"),
             ("+SUM(1,2)", "某中学", STRANGER, "", 12, "合格"),
         ]
     )
@@ -86,7 +86,7 @@ def test_a_list_upload_runs_as_a_job_and_shows_its_result(app, client, auth, wor
     page = client.get(f"/providers/imports/{entry.id}")
     assert page.status_code == 200
     assert "已完成" in page.text and "报送1人" in page.text and "未匹配1人" in page.text
-    assert "第7行" in page.text and "培训学时8与备案计划的12学时不一致" in page.text
+    assert "第7行" in page.text and "培训学时20超过备案计划的12学时" in page.text
     assert 'value="100"' in page.text  # the progress bar, full
     assert "hx-trigger" not in page.text  # finished: no more polling
     # The plan's page lists the import with its downloads.
@@ -108,8 +108,8 @@ def test_a_list_upload_runs_as_a_job_and_shows_its_result(app, client, auth, wor
         a.name,
         f"{plan.end_date.year}年度申报 报送条目#{claim.id}",
     )
-    assert by_row[7][5] == 8 and by_row[7][7] == "有错误，未导入"
-    assert by_row[7][10] == "培训学时8与备案计划的12学时不一致"
+    assert by_row[7][5] == 20 and by_row[7][7] == "有错误，未导入"
+    assert by_row[7][10] == "培训学时20超过备案计划的12学时"
     assert by_row[8][7] == "未匹配人员" and "没有该身份证号码的人员" in by_row[8][10]
     assert by_row[8][1] == "'+SUM(1,2)"  # written as text, never a formula
 
@@ -118,10 +118,10 @@ def test_a_list_upload_runs_as_a_job_and_shows_its_result(app, client, auth, wor
     rows = sheet_rows(unmatched.data)
     assert rows[4] == lists.LIST_HEADERS  # the 附件2 layout of the page's template
     assert [r[1:7] for r in rows[5:7]] == [
-        (b.name, "某中学", b.id_number, "一级教师", 8, "合格"),
+        (b.name, "某中学", b.id_number, "一级教师", 20, "合格"),
         ("'+SUM(1,2)", "某中学", STRANGER, None, 12, "合格"),
     ]
-    assert rows[5][7] == "培训学时8与备案计划的12学时不一致"
+    assert rows[5][7] == "培训学时20超过备案计划的12学时"
     assert rows[7][0] == "联系人："
 
 

@@ -43,7 +43,7 @@ def test_every_row_error_and_nothing_imported(app, setting):
             row("", b.id_number),  # 8: empty name
             row(a),  # 9: duplicate of row 6
             row("李四", c.id_number),  # 10: name does not match the person
-            row(b, hours=8),  # 11: hours differ from the plan's 12
+            row(b, hours=20),  # 11: more hours than the plan's 12
             row(b, hours="十二"),  # 12: not a number
             row(c, result=""),  # 13: no exam result
             row(c, result="不合格"),  # 14: failed
@@ -61,7 +61,7 @@ def test_every_row_error_and_nothing_imported(app, setting):
             "姓名不能为空",
             "与第6行重复",
             "姓名与系统中该身份证号码登记的人员姓名不一致",
-            "培训学时8与备案计划的12学时不一致",
+            "培训学时20超过备案计划的12学时",
             "培训学时应为整数",
             "考试结果不能为空",
             "考试结果为“不合格”",
@@ -75,7 +75,7 @@ def test_every_row_error_and_nothing_imported(app, setting):
 def test_clean_rows_only_and_repeat_changes_nothing(app, setting):
     user, plan, (a, b, c) = setting
     stranger = make_id_number(date(1990, 5, 5), 777)
-    content = list_file([row(a), row(b, hours=8), row("赵六", stranger)])
+    content = list_file([row(a), row(b, hours=13), row("赵六", stranger)])
     with app.test_request_context():
         summary = lists.import_list(user, plan, content, "list.xlsx", clean_rows=True)
         assert summary.imported and (summary.matched, summary.unmatched) == (1, 1)
@@ -155,11 +155,11 @@ def test_list_cli(app, runner, setting, tmp_path):
     user, plan, (a, b, c) = setting
     good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
     good.write_bytes(list_file([row(a), row(b)]))
-    bad.write_bytes(list_file([row(a), row(b, hours=3)]))
+    bad.write_bytes(list_file([row(a), row(b, hours=30)]))
     result = runner.invoke(args=["providers", "import-list", plan.filing_no, str(bad)])
     assert result.exit_code == 1
     summary = json.loads(result.stdout)
-    assert summary["errors"] == [{"row": 7, "message": "培训学时3与备案计划的12学时不一致"}]
+    assert summary["errors"] == [{"row": 7, "message": "培训学时30超过备案计划的12学时"}]
     result = runner.invoke(args=["providers", "import-list", plan.filing_no, str(good)])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -182,7 +182,7 @@ def test_the_reviewer_sees_the_claim_came_from_a_filed_plan(app, setting):
         lists.import_list(user, plan, list_file([row(a)]), "list.xlsx")
         claim = db.session.scalar(sa.select(Claim))
         declarations.submit(a.user, claim.declaration)  # no upload needed for a prepared claim
-        [(badge, text)] = review.filing_notes(claim.declaration)[claim.id]
+        [(badge, _, text)] = review.filing_notes(claim.declaration)[claim.id]
         assert badge == "ok" and text == f"由施教机构报送，来自已备案培训计划 {plan.filing_no}"
 
 
@@ -199,3 +199,48 @@ def test_a_registered_year_is_not_sent_to_anyone(
         messages = {o.row: o.message for o in summary.outcomes}
         assert "已登记" in messages[6] and "无需处理" in messages[6]
         assert "请本人或核验人员处理" in messages[7]
+
+
+@pytest.mark.parametrize(
+    ("hours", "facts", "claimed"),
+    [
+        (12, {"days": 2, "half_days": 0}, 12),  # the whole plan (2 days × 6 hours)
+        (6, {"days": 1, "half_days": 0}, 6),  # one day of two
+        (9, {"days": 1, "half_days": 1}, 9),  # a day and part of the next: 6 + 3
+        (2, {"days": 0, "half_days": 1}, 3),  # part of a day: 不足1天按3学时
+    ],
+)
+def test_a_row_with_fewer_hours_is_a_claim_of_those_hours(app, setting, hours, facts, claimed):
+    """Issue 22.4 (附件2 gives hours per trainee): 0 < hours ≤ the plan's is partial attendance,
+    converted as anhui-2025 第十二条（十） says; more than the plan stays an error of the row."""
+    user, plan, (a, b, c) = setting
+    with app.test_request_context():
+        summary = lists.import_list(user, plan, list_file([row(a, hours=hours)]), "list.xlsx")
+        assert summary.imported and not summary.errors
+        claim = db.session.scalar(sa.select(Claim))
+        assert (claim.kind, claim.facts) == ("training", facts) and claim.hours == claimed
+
+
+def test_a_row_of_zero_or_more_hours_than_the_plan_is_an_error(app, setting):
+    user, plan, (a, b, c) = setting
+    with app.test_request_context():
+        content = list_file([row(a, hours=0), row(b, hours=13)])
+        summary = lists.import_list(user, plan, content, "list.xlsx")
+        assert [(e.row, e.message) for e in summary.errors] == [
+            (6, "培训学时应大于0（未参加培训的人员不列入名单）"),
+            (7, "培训学时13超过备案计划的12学时"),
+        ]
+        assert not summary.imported
+
+
+def test_hefei_takes_the_hours_the_list_reports(app, setting, make_registered_declaration):
+    from portal.declarations.models import Declaration as D
+
+    user, plan, (a, b, c) = setting
+    a.keeps_old_rules = True
+    db.session.add(D(professional=a, year=plan.end_date.year, rule_set="hefei-2021"))
+    db.session.commit()
+    with app.test_request_context():
+        lists.import_list(user, plan, list_file([row(a, hours=7)]), "list.xlsx")
+        claim = db.session.scalar(sa.select(Claim))
+        assert (claim.kind, claim.facts) == ("training.decided", {"decided_hours": 7})

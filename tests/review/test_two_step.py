@@ -261,13 +261,15 @@ def test_the_demo_walks_the_two_steps_when_the_bureau_turns_them_on(app, runner,
     from portal.review import service as review
 
     assert runner.invoke(args=["demo"]).exit_code == 0
-    # Off by default: the demo's waiting year is the one-step review it always was.
+    # The demo bureau turned two steps on after its one-step years: the waiting year submitted
+    # before stays one-step.
     waiting = db.session.scalars(
         sa.select(Declaration).where(Declaration.status == DeclarationStatus.SUBMITTED)
     ).all()
     assert waiting and all(d.first_step is None for d in waiting)
+    from portal.settings import get_setting
 
-    set_setting("TWO_STEP_REVIEW", True)
+    assert get_setting("TWO_STEP_REVIEW")
     # The demo's newly registered teacher: her school confirms her, she declares 2025.
     teacher = db.session.scalar(sa.select(Professional).where(Professional.name == "杨帆"))
     assert teacher.titles[0].series.authority.name == "市教体局"
@@ -287,14 +289,18 @@ def test_the_demo_walks_the_two_steps_when_the_bureau_turns_them_on(app, runner,
         if claim.subject == "professional":
             review.decide_claim(authority, claim, ClaimDecision.ACCEPTED)
     review.pass_professional(authority, declaration, "专业科目材料齐全")
-    assert declaration.id in [d.id for d, _ in review.review_queue(officer).window.rows]
+    # She holds a 正高 title: the second step is the city's (seed 003 五(二)), not the county's.
+    assert teacher.titles[0].level is TitleLevel.FULL_SENIOR and declaration.second_step_city
+    city = staff["city"]
+    assert declaration.id not in [d.id for d, _ in review.review_queue(officer).window.rows]
+    assert declaration.id in [d.id for d, _ in review.review_queue(city).window.rows]
     for claim in declaration.claims:
         if claim.subject == "general":
-            review.decide_claim(officer, claim, ClaimDecision.ACCEPTED)
-    review.approve(officer, declaration)
+            review.decide_claim(city, claim, ClaimDecision.ACCEPTED)
+    review.approve(city, declaration)
     board.open_batch(officer, [declaration.id], board.default_start())
     assert declaration.status is DeclarationStatus.PUBLICISED
-    assert declaration.first_reviewer == authority and declaration.reviewer == officer
+    assert declaration.first_reviewer == authority and declaration.reviewer == city
 
 
 def test_queue_filter_offers_the_second_step_only_in_two_steps(ctx, client, auth, make_user):
@@ -313,3 +319,167 @@ def test_authority_home_says_when_the_two_steps_are_off(ctx, client, auth, make_
     set_setting("TWO_STEP_REVIEW", True)
     db.session.commit()
     assert off_text not in client.get("/review/").text
+
+
+# --- issue 21.5: senior-title holders' second step is the city's --------------------------
+
+
+@pytest.fixture
+def senior(county, make_professional, make_submitted_declaration, make_user):
+    """A 副高 teacher of the school (title obtained 2019), her 2025 year submitted in two steps,
+    and the city's officer."""
+    from datetime import date
+
+    teacher = county["teacher"]
+    person = make_professional(unit=teacher.professional.unit, name="孙副高")
+    db.session.add(
+        PersonTitle(professional=person, series=teacher.professional.titles[0].series,
+                    level=TitleLevel.DEPUTY_SENIOR, obtained=date(2019, 5, 1))
+    )  # fmt: skip
+    draft = make_submitted_declaration(person, year=2025, status=DeclarationStatus.DRAFT)
+    declarations.submit(person.user, draft)
+    db.session.commit()
+    county["users"]["city"] = make_user(Role.CITY_OFFICER, name="市局孙")
+    return draft
+
+
+def _pass_first_step(county, declaration):
+    from portal.declarations.models import ClaimDecision
+    from portal.review import service as review
+
+    edu = county["users"]["edu"]
+    for claim in declaration.claims:
+        if claim.subject == "professional":
+            review.decide_claim(edu, claim, ClaimDecision.ACCEPTED)
+    review.pass_professional(edu, declaration, "")
+    db.session.commit()
+
+
+def test_a_senior_holders_second_step_goes_to_the_city(client, auth, county, senior):
+    from portal.review import service as review
+
+    assert senior.second_step_city and senior.second_step_label == "市人社局"
+    assert not county["teacher"].second_step_city  # 中级: the county's
+    _pass_first_step(county, senior)
+    users = county["users"]
+    assert senior.id not in [d.id for d, _ in review.review_queue(users["officer"]).window.rows]
+    assert [d.id for d, _ in review.review_queue(users["city"]).window.rows] == [senior.id]
+    told = db.session.scalars(sa.select(Notification).filter_by(user_id=users["city"].id)).all()
+    assert told  # the city hears that it waits
+    # The county officer acting on it gets a clear Chinese refusal; nothing changes.
+    auth.login(users["officer"])
+    general = _claim(senior, "general")
+    refused = _decide(client, senior, general)
+    assert refused.status_code == 422 and "由市人社局核验" in refused.text  # beside the claim
+    refused = client.post(f"/review/{senior.id}/approve")
+    assert refused.status_code == 422 and "县人社局不能办理" in refused.text
+    assert _state(senior.id).status is PASSED
+    auth.logout()
+    # The city sees it beside the verifications to confirm, and takes the step.
+    auth.login(users["city"])
+    landing = client.get("/", follow_redirects=True)
+    assert "年度学时核验" in landing.text and "孙副高" in landing.text
+    assert _decide(client, senior, general).status_code in (200, 303)
+    assert client.post(f"/review/{senior.id}/approve").status_code == 303
+    approved = _state(senior.id)
+    assert approved.status is DeclarationStatus.APPROVED and approved.reviewer == users["city"]
+
+
+def test_a_title_obtained_after_the_year_does_not_send_it_to_the_city(
+    county, make_professional, make_submitted_declaration
+):
+    from datetime import date
+
+    person = make_professional(unit=county["teacher"].professional.unit)
+    db.session.add(
+        PersonTitle(professional=person, series=county["teacher"].professional.titles[0].series,
+                    level=TitleLevel.DEPUTY_SENIOR, obtained=date(2026, 3, 1))
+    )  # fmt: skip
+    draft = make_submitted_declaration(person, year=2025, status=DeclarationStatus.DRAFT)
+    declarations.submit(person.user, draft)
+    assert draft.two_step and not draft.second_step_city
+
+
+def test_with_one_step_nothing_changes_for_senior_holders(
+    county, make_professional, make_submitted_declaration
+):
+    set_setting("TWO_STEP_REVIEW", False)
+    person = make_professional(unit=county["teacher"].professional.unit)
+    db.session.add(
+        PersonTitle(professional=person, series=county["teacher"].professional.titles[0].series,
+                    level=TitleLevel.FULL_SENIOR)
+    )  # fmt: skip
+    draft = make_submitted_declaration(person, year=2025, status=DeclarationStatus.DRAFT)
+    declarations.submit(person.user, draft)
+    assert not draft.two_step and not draft.second_step_city
+
+
+# --- issue 20.4: no first step waits where nobody can see it --------------------------------
+
+
+@pytest.fixture
+def unstaffed(county, make_professional, make_submitted_declaration):
+    """A 工程 series whose authority (市住建局) has no officer account; an engineer of the
+    school declares in two steps."""
+    works = TitleSeries(name="工程", authority=Authority(name="市住建局"))
+    db.session.add(works)
+    person = make_professional(unit=county["teacher"].professional.unit, name="周工程")
+    db.session.add(PersonTitle(professional=person, series=works, level=TitleLevel.INTERMEDIATE))
+    draft = make_submitted_declaration(person, status=DeclarationStatus.DRAFT)
+    declarations.submit(person.user, draft)
+    db.session.commit()
+    return draft
+
+
+def test_a_first_step_without_an_authority_officer_goes_to_the_unit(county, unstaffed):
+    from portal.declarations.models import ClaimDecision
+    from portal.review import service as review
+
+    school = county["users"]["school"]
+    assert unstaffed.first_step is FirstReview.AUTHORITY  # as the series says
+    assert unstaffed.id in [d.id for d, _ in review.review_queue(school).window.rows]
+    told = db.session.scalars(sa.select(Notification).filter_by(user_id=school.id)).all()
+    assert any("周工程" in n.text for n in told)
+    for claim in unstaffed.claims:
+        if claim.subject == "professional":
+            review.decide_claim(school, claim, ClaimDecision.ACCEPTED)
+    review.pass_professional(school, unstaffed, "")
+    assert unstaffed.status is PASSED
+    assert unstaffed.id in [
+        d.id for d, _ in review.review_queue(county["users"]["officer"]).window.rows
+    ]
+
+
+def test_turning_two_steps_off_leaves_no_declaration_unseen(client, auth, county, unstaffed):
+    set_setting("TWO_STEP_REVIEW", False)
+    db.session.commit()
+    auth.login(county["users"]["school"])
+    assert "周工程" in client.get("/review/").text
+    auth.logout()
+    auth.login(county["users"]["edu"])
+    page = client.get("/review/").text
+    assert "张老师" in page and "暂无核验任务" not in page  # its queue is not empty
+
+
+def test_the_bureau_lists_every_first_step_waiting_by_authority(client, auth, county, unstaffed):
+    auth.login(county["users"]["officer"])
+    page = client.get("/review/first-steps")
+    assert page.status_code == 200
+    text = page.text
+    assert "市住建局：1 份" in text and "该部门没有经办人账号" in text
+    assert "市教体局：1 份" in text and "张老师" in text and "周工程" in text
+    assert "已等待" in text
+    auth.logout()
+    auth.login(county["users"]["school"])
+    assert client.get("/review/first-steps").status_code == 403
+
+
+def test_turning_two_steps_on_warns_of_authorities_without_officers(
+    client, auth, county, unstaffed, make_user
+):
+    auth.login(make_user(Role.ADMIN))
+    page = client.get("/admin/settings").text
+    assert (
+        "没有经办人账号：市住建局" in page
+        and "市教体局" not in page.split("没有经办人账号")[1][:40]
+    )

@@ -723,3 +723,41 @@ def test_a_cap_over_both_subjects_fills_with_professional_first(anhui):
     assert (general.counted_hours, general.reason) == (0, "cap")
     assert (professional.counted_hours, professional.reason) == (90, None)
     assert (result.general, result.professional, result.compliant) == (0, 90, True)
+
+
+@pytest.mark.parametrize("ruleset", ["anhui", "hefei"])
+def test_an_unfiled_training_counts_zero_under_every_rule_set(request, ruleset):
+    """001 三: 未按要求进行备案备查的各类专业科目培训，人社部门不予认可 (the caller marks it)."""
+    rule_set = request.getfixturevalue(ruleset)
+    kind, facts = ("training", {"days": 2}) if ruleset == "anhui" else (
+        "training.decided", {"decided_hours": 12})  # fmt: skip
+    marked = evaluate_year(rule_set, 2024, [Claim(kind, facts, subject=P, unfiled=True)])
+    (claim,) = marked.claims
+    assert (claim.counted, claim.counted_hours, claim.reason) == (False, 0, "unfiled")
+    assert claim.hours == 12 and "备案" in claim.reason_text and marked.total == 0
+    plain = evaluate_year(rule_set, 2024, [Claim(kind, facts, subject=P)])
+    assert plain.total == 12 and plain.claims[0].reason is None
+
+
+def test_a_companys_training_for_its_staff_counts_zero_under_hefei_only(anhui, hefei):
+    """001 附件3: 公司内部培训不算做继续教育学时 (hefei-2021's policy); anhui-2025 lets units
+    file their own trainings (000 三), so it counts there."""
+    assert not hefei.internal_training_counts and anhui.internal_training_counts
+    claims = [
+        Claim("training.decided", {"decided_hours": 24}, subject=P, internal=True),
+        Claim("training.decided", {"decided_hours": 10}, subject=P),
+    ]
+    result = evaluate_year(hefei, 2024, claims)
+    assert [(c.counted_hours, c.reason) for c in result.claims] == [(0, "internal"), (10, None)]
+    assert "公司内部培训" in result.claims[0].reason_text and result.professional == 10
+    result = evaluate_year(anhui, 2025, [Claim("training", {"days": 4}, subject=P, internal=True)])
+    assert (result.claims[0].counted_hours, result.claims[0].reason) == (24, None)
+
+
+def test_unfiled_wins_over_internal_and_duplicate(hefei):
+    claim = Claim("training.decided", {"decided_hours": 6}, subject=P, unfiled=True,
+                  internal=True, duplicate=True)  # fmt: skip
+    assert evaluate_year(hefei, 2024, [claim]).claims[0].reason == "unfiled"
+    claim = Claim("training.decided", {"decided_hours": 6}, subject=P, internal=True,
+                  duplicate=True)  # fmt: skip
+    assert evaluate_year(hefei, 2024, [claim]).claims[0].reason == "internal"

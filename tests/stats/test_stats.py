@@ -363,7 +363,14 @@ def test_a_paper_year_counts_under_its_own_row(ctx, make_professional, make_user
     person = make_professional(unit=None)
     officer = make_user(Role.BUREAU_OFFICER)
     paper.enter_paper_year(
-        officer, person, 2022, 30, 60, FileStorage(io.BytesIO(plain_pdf()), "2022.pdf")
+        officer,
+        person,
+        2022,
+        30,
+        60,
+        FileStorage(io.BytesIO(plain_pdf()), "2022.pdf"),
+        registrar="示范县人力资源和社会保障局",
+        registered_on=date(2023, 1, 10),
     )
     db.session.commit()
     stats = service.statistics(None, service.Filters(2022))

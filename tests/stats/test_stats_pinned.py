@@ -215,6 +215,9 @@ def pinned_county(
         30,
         60,
         FileStorage(BytesIO(plain_pdf()), "2025.pdf"),
+        registrar="示范县人力资源和社会保障局",
+        registered_on=date(YEAR + 1, 1, 10),
+        reason="测试：按纸质证书补录",
     )
     db.session.commit()
     # Another year.

@@ -3,12 +3,14 @@ city's confirmation, the sheet as PDF and the public check page."""
 
 import json
 import subprocess
+from dataclasses import replace
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from portal.accounts.models import PersonTitle, Role
+from portal.accounts.models import PersonTitle, Role, User
+from portal.declarations.models import Claim
 from portal.extensions import db
 from portal.people.service import registered_years
 from portal.refusal import Refusal
@@ -26,6 +28,13 @@ def series(ctx):
     return row
 
 
+@pytest.fixture(autouse=True)
+def portal_since_2021(make_professional, make_registered_declaration):
+    """The county registered its first year through the portal in 2021: an empty year from
+    then on is 无登记, never 系统启用前."""
+    make_registered_declaration(make_professional(), 2021, rule_set="hefei-2021")
+
+
 @pytest.fixture
 def unit(make_unit):
     return make_unit(name="示范县第一中学", type=UnitType.INSTITUTION)
@@ -40,14 +49,22 @@ def officer(make_user):
 def person_with(make_professional, make_registered_declaration, series, unit):
     """A person appointed in 2021 with registered years {year: (general, professional)}."""
 
-    def make(years, appointed=date(2021, 1, 1), level=TitleLevel.INTERMEDIATE):
-        person = make_professional(unit=unit)
+    def make(years, appointed=date(2021, 1, 1), level=TitleLevel.INTERMEDIATE, **kwargs):
+        person = make_professional(unit=unit, **kwargs)
         person.titles.append(
             PersonTitle(series=series, level=level, obtained=appointed, appointed=appointed)
         )
         for year, (general, professional) in years.items():
             rule_set = "anhui-2025" if year >= 2025 else "hefei-2021"
-            make_registered_declaration(person, year, general, professional, rule_set=rule_set)
+            declaration = make_registered_declaration(
+                person, year, general, professional, rule_set=rule_set
+            )
+            declaration.claims.append(  # the professional claim its hours were counted from
+                Claim(kind="training.decided" if year < 2025 else "training",
+                      subject="professional", facts={}, hours=professional,
+                      counted_professional=professional, counted_general=0,
+                      details={"title": f"{year}年度专业培训"})
+            )  # fmt: skip
         db.session.commit()
         return person
 
@@ -106,20 +123,127 @@ def test_a_shortfall_made_up_by_the_next_year(ctx, person_with, series):
     assert not crammed.result.ok  # make-up reaches one year back only
 
 
-def test_cross_major_needs_the_levels_hours(person_with, series):
+def test_cross_major_counts_only_the_claims_marked_in_the_speciality(person_with, series):
+    """Issue 21.2: four ordinary years no longer pass the intermediate rule by themselves."""
     person = person_with(PASSING)
-    intermediate = service.compute(person, ask(series, cross=True))
-    assert intermediate.result.cross_major.required == 200 and intermediate.result.ok
-    senior = service.compute(person, ask(series, TitleLevel.DEPUTY_SENIOR, cross=True))
-    assert senior.result.cross_major.required == 400
-    assert senior.result.cross_major.hours == 300 and not senior.result.ok
-    assert any("跨专业" in reason for reason in senior.result.reasons)
+    unmarked = service.compute(person, ask(series, cross=True))
+    assert unmarked.result.cross_major.hours == 0 and not unmarked.result.ok
+    assert [c.year for c in unmarked.candidates] == [2021, 2022, 2023, 2024, 2025]
+    marked = [c for c in unmarked.candidates if c.year in (2023, 2024, 2025)]
+    request = replace(ask(series, cross=True), speciality_claims=tuple(c.id for c in marked))
+    computation = service.compute(person, request)
+    assert computation.result.cross_major.hours == sum(c.hours for c in marked) == 180
+    assert not computation.result.ok  # 180 < 200
+    every = replace(request, speciality_claims=tuple(c.id for c in unmarked.candidates))
+    assert service.compute(person, every).result.ok  # 300 >= 200
+    senior = service.compute(person, replace(every, level=TitleLevel.DEPUTY_SENIOR))
+    assert senior.result.cross_major.required == 400 and not senior.result.ok
+    assert [s.as_dict()["hours"] for s in computation.speciality] == [60, 60, 60]
+    stranger = replace(request, speciality_claims=(999999,))
+    with pytest.raises(Refusal, match="不在该人员验证年度"):
+        service.compute(person, stranger)
 
 
-def test_default_years_run_from_the_appointment(person_with):
+@pytest.mark.parametrize(
+    ("level", "tenure"),
+    [(TitleLevel.FULL_SENIOR, 5), (TitleLevel.DEPUTY_SENIOR, 5), (TitleLevel.INTERMEDIATE, 4),
+     (TitleLevel.JUNIOR, 2)],
+)  # fmt: skip
+def test_default_years_end_with_the_last_finished_year(person_with, level, tenure):
+    """Issue 21.3: from the appointment to the last finished year, at most the tenure."""
+    person = person_with({}, appointed=date(2016, 9, 1))
+    default = service.default_years(person, VerificationKind.CYCLE, 2026, level)
+    assert (default.first, default.last) == (2025 - tenure + 1, 2025)
+    late = person_with({}, appointed=date(2024, 3, 1))
+    default = service.default_years(late, VerificationKind.CYCLE, 2026, level)
+    assert (default.first, default.last) == (max(2024, 2025 - tenure + 1), 2025)
+    assert "任现职" in default.basis or tenure <= 2
+
+
+def test_the_application_year_counts_once_registered(person_with):
+    person = person_with({2025: FULL}, appointed=date(2016, 9, 1))
+    default = service.default_years(person, VerificationKind.CYCLE, 2025, TitleLevel.INTERMEDIATE)
+    assert (default.first, default.last) == (2022, 2025)
+    default = service.default_years(person, VerificationKind.CYCLE, 2026, TitleLevel.INTERMEDIATE)
+    assert (default.first, default.last) == (2022, 2025)  # 2026 not finished
+
+
+def test_internal_promotion_defaults_to_the_latest_three_finished_years(person_with):
     person = person_with({}, appointed=date(2020, 9, 1))
-    assert service.default_years(person, VerificationKind.CYCLE, 2025) == (2020, 2025)
-    assert service.default_years(person, VerificationKind.INTERNAL, 2025) == (2023, 2025)
+    default = service.default_years(person, VerificationKind.INTERNAL, 2026)
+    assert (default.first, default.last) == (2023, 2025)
+
+
+def test_the_tenure_table_is_the_bureaus(ctx, person_with):
+    set_setting("TENURE_YEARS_INTERMEDIATE", 3)
+    person = person_with({}, appointed=date(2016, 9, 1))
+    default = service.default_years(person, VerificationKind.CYCLE, 2026, TitleLevel.INTERMEDIATE)
+    assert (default.first, default.last) == (2023, 2025)
+
+
+def test_the_form_defaults_to_the_next_level_and_its_years(ctx, person_with, monkeypatch):
+    monkeypatch.setattr(service, "application_year_default", lambda: 2026)
+    person = person_with(PASSING, appointed=date(2019, 9, 1))  # 中级 since 2019
+    defaults = service.form_defaults(person, VerificationKind.CYCLE)
+    assert defaults["level"] == "deputy_senior"
+    assert (defaults["first_year"], defaults["last_year"]) == (2021, 2025)
+    computation = service.compute(
+        person, ask(person.titles[0].series, TitleLevel.DEPUTY_SENIOR, 2021, 2025)
+    )
+    assert computation.result.ok and computation.next_year == {}
+
+
+def test_the_sheet_says_who_chose_the_years(app, person_with, series, officer, monkeypatch):
+    monkeypatch.setattr(service, "application_year_default", lambda: 2026)
+    person = person_with(PASSING, appointed=date(2019, 9, 1))
+    request = replace(ask(series, TitleLevel.DEPUTY_SENIOR), application_year=2026)
+    with app.test_request_context():
+        kept = service.issue(officer, person, request)
+        chosen = service.issue(officer, person, replace(request, first_year=2022))
+    assert kept.content["years_choice"]["by"] == "default"
+    assert "按默认" in kept.content["years_choice"]["text"]
+    assert chosen.content["years_choice"]["by"] == "chosen"
+    assert chosen.content["years_choice"]["chooser"] == "经办人方卫国"
+    assert "由经办人方卫国选定（默认为2021–2025年度" in chosen.content["years_choice"]["text"]
+
+
+def test_years_before_a_transfer_are_not_asked(person_with, series):
+    """Issue 21.4: years before the transfer year read 调入前 and are not counted."""
+    person = person_with({2023: FULL, 2024: FULL, 2025: FULL}, transfer_in_date=date(2023, 7, 1))
+    computation = service.compute(person, ask(series))
+    assert [r.source for r in computation.rows][:2] == ["before_transfer"] * 2
+    assert [y.year for y in computation.result.years] == [2023, 2024, 2025]
+    assert computation.result.ok and computation.missing_years == []
+    sheet = service.sheet_data(computation)
+    assert [y["source_label"] for y in sheet["years"]][:3] == ["调入前", "调入前", "本系统登记"]
+    # a year entered for a year before the transfer is asked, and so are those after it
+    entered = person_with({2022: FULL, 2023: FULL, 2024: FULL, 2025: FULL},
+                          transfer_in_date=date(2023, 7, 1))  # fmt: skip
+    computation = service.compute(entered, ask(series))
+    assert [r.source for r in computation.rows] == ["before_transfer"] + ["portal"] * 4
+    # the transfer year itself is asked
+    late = person_with({2024: FULL, 2025: FULL}, transfer_in_date=date(2023, 7, 1))
+    computation = service.compute(late, ask(series))
+    assert computation.missing_years == [2023] and not computation.result.ok
+
+
+def test_years_before_the_portal_are_never_failed(app, client, auth, person_with, series, officer):
+    """Issue 20.11: a year before the portal's first with nothing entered is 系统启用前未录入;
+    no verdict (never 未通过) until its paper certificate is entered."""
+    person = person_with({2021: FULL, 2022: FULL, 2023: FULL, 2024: FULL, 2025: FULL})
+    computation = service.compute(person, ask(series, first=2019))
+    assert computation.before_portal_years == [2019, 2020]
+    assert not computation.complete
+    with app.test_request_context(), pytest.raises(Refusal, match="本系统启用前"):
+        service.issue(officer, person, ask(series, first=2019))
+    auth.login(officer)
+    page = client.get(
+        f"/verification/people/{person.id}/new?kind=cycle&series={series.id}&level=intermediate"
+        "&application_year=2025&first_year=2019&last_year=2025"
+    )
+    assert "尚不能判断" in page.text and "系统启用前未录入" in page.text
+    assert "未通过" not in page.text and "出具验证单</button>" not in page.text
+    assert "合肥市专业技术人员继续教育学时核定明细表" in page.text  # the name, not hefei-2021
 
 
 def test_issuing_keeps_and_supersedes(app, person_with, series, officer):
@@ -215,14 +339,19 @@ def test_officer_opens_and_issues(client, auth, person_with, officer):
     assert [n.kind for n in told] == ["verification.issued"] and "未通过" in told[0].text
 
 
-def test_the_professional_checks_their_own_cycle(client, auth, person_with):
-    person = person_with({**PASSING, 2025: (30, 40)})
+def test_the_professional_checks_their_own_cycle(client, auth, person_with, monkeypatch):
+    """Issue 20.11: the default years are the tenure's (not 10), rule sets by name."""
+    monkeypatch.setattr(service, "application_year_default", lambda: 2026)
+    person = person_with({**PASSING, 2025: (30, 40)}, appointed=date(2015, 9, 1))
     auth.login(person.user)
     page = client.get("/verification/self")
-    assert page.status_code == 200 and "学时自查" in page.text  # this year: nothing registered
-    page = client.get("/verification/self?level=intermediate&first_year=2021&last_year=2025")
+    assert page.status_code == 200 and "学时自查" in page.text
+    assert 'name="first_year" type="text" value="2021"' in page.text or 'value="2021"' in page.text
+    page = client.get("/verification/self?level=deputy_senior&first_year=2021&last_year=2025")
     assert page.status_code == 200
-    assert "须在下一年度补学" in page.text and "专业科目20学时" in page.text
+    assert "专业科目差20学时" in page.text and "由本人选定" not in page.text
+    assert "hefei-2021" not in page.text and "安徽省专业技术人员继续教育学时认定标准" in page.text
+    assert "须在下一年度补学" not in page.text  # only the make-up reading asks that
 
 
 def test_show_command_prints_json(app, runner, person_with, series, officer):
@@ -248,7 +377,11 @@ def test_show_command_prints_json(app, runner, person_with, series, officer):
         "general": 30,
         "professional": 40,
         "source": "portal",
+        "source_label": "本系统登记",
+        "asked": True,
     }
+    assert data["verdict"] == "通过" and data["years_choice"]["first"] == 2021
+    assert data["speciality"] == [] and "平均达到规定学时" in data["basis"]
     missing = runner.invoke(args=["verification", "show", "999"])
     assert missing.exit_code == 2 and "没有学时验证单" in missing.output
 
@@ -278,18 +411,43 @@ def test_the_sheet_pdf_and_the_public_check(
     assert person.name not in check.text and person.id_number not in check.text
 
 
-def test_the_demo_holds_the_four_verifications(app, runner, ctx):
+def test_the_demo_shows_the_verdicts_of_issue_21(app, runner, ctx):
+    """Without any setting changed: the average passes a short year, cramming fails, a
+    cross-major speciality selection, 调入前 years, a senior holder's year at the city."""
+    from portal.declarations.models import Declaration, DeclarationStatus
+    from portal.review import service as review
+
     assert runner.invoke(args=["demo"]).exit_code == 0
     issued = {v.professional.name: v for v in db.session.scalars(sa.select(Verification)).all()}
-    assert issued["唐建华"].ok
-    crammed = issued["吕志刚"]
-    assert not crammed.ok and crammed.content["missing_years"] == [2023, 2024]
-    made_up = issued["田野"]
-    assert made_up.ok and any("已由2024年度补学" in r for r in made_up.content["result"]["reasons"])
+    average = issued["田野"]
+    assert average.ok and not all(y["compliant"] for y in average.content["years"])
+    assert average.content["policy"]["cramming"] == "cap"  # the default reading
+    assert "平均达到规定学时" in average.content["basis"]
+    crammed = issued["彭丽华"]
+    assert not crammed.ok and (crammed.first_year, crammed.last_year) == (2024, 2025)
+    assert any("突击完成" in r and r.startswith("2025年度计入总学时")
+               for r in crammed.content["result"]["reasons"])  # fmt: skip
+    assert not issued["吕志刚"].ok
+    cross = issued["唐建华"]
+    assert cross.cross_major and cross.ok and cross.content["result"]["cross_major"]["hours"] == 420
+    assert {s["title"] for s in cross.content["speciality"]} == {
+        f"{y}年度会计专业（财务管理）继续教育培训" for y in range(2021, 2026)
+    }
+    moved = issued["冯丽"]
+    assert [y["source_label"] for y in moved.content["years"]][:2] == ["调入前", "调入前"]
+    assert moved.ok
     senior = issued["王晓梅"]
     assert senior.ok and senior.status is VerificationStatus.SENT
+    assert all(v.content["years_choice"]["by"] == "default" for v in issued.values())
+    city = db.session.scalar(sa.select(User).filter_by(username="city"))
+    waiting = [d for d, _ in review.review_queue(city).window.rows]
+    assert [(d.professional.name, d.status) for d in waiting] == [
+        ("阎春生", DeclarationStatus.PROFESSIONAL_CHECKED)
+    ]
     assert runner.invoke(args=["demo"]).exit_code == 0  # idempotent
-    assert db.session.scalar(sa.select(sa.func.count(Verification.id))) == 4
+    assert db.session.scalar(sa.select(sa.func.count(Verification.id))) == 6
+    assert db.session.scalar(sa.select(sa.func.count(Declaration.id)).where(
+        Declaration.second_step_city.is_(True))) == 1  # fmt: skip
 
 
 def test_the_city_confirms_or_returns_over_the_pages(
