@@ -65,8 +65,7 @@ def _internal_training(clerk: User, officer: User) -> TrainingPlan:
                 "expected_trainees": 30,
                 "teachers": "公司质量安全部",
             },
-            filed_on=providers.last_filing_day(start),
-        )
+        )  # filed on the (travelled) day it is called
     with clock.travel(_at(2025, 9, 12)):
         providers.decide_plan(officer, plan, True)
     return plan

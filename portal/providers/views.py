@@ -18,6 +18,7 @@ from flask_login import current_user
 from portal.accounts.models import Role
 from portal.declarations import evidence as files
 from portal.extensions import db, login_manager
+from portal.fields import bounded_int
 from portal.formtokens.service import once
 from portal.jobs import service as jobs
 from portal.providers import lists, overdue, service, study_end, tasks
@@ -326,7 +327,7 @@ def search():
     """Accepted plans by filing number or title: options for a training claim's 备案号."""
     plans = service.search_accepted(
         request.args.get("q", "") or request.args.get("plan_no", ""),
-        year=request.args.get("year", type=int),
+        year=request.args.get("year", type=bounded_int),
     )
     return render_template("providers/_plan_options.html", plans=plans)
 

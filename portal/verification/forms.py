@@ -6,7 +6,7 @@ from wtforms import BooleanField, SearchField, SelectMultipleField, TextAreaFiel
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.extensions import db
-from portal.fields import Integer, Select, strip
+from portal.fields import Integer, Select, bounded_int, strip
 from portal.units.models import TITLE_LEVEL_LABELS, TitleLevel, TitleSeries
 from portal.verification.models import VerificationKind
 from portal.verification.service import Request
@@ -37,7 +37,9 @@ class _Years:
     cross_major = BooleanField("所学专业与申报专业不一致（跨专业申报）")
     # Registered professional claims in the applied speciality (choices: the cycle's claims,
     # checked by the service).
-    speciality = SelectMultipleField("所申报专业的专业科目条目", coerce=int, validate_choice=False)
+    speciality = SelectMultipleField(
+        "所申报专业的专业科目条目", coerce=bounded_int, validate_choice=False
+    )
 
 
 class VerificationForm(FlaskForm, _Years):

@@ -95,6 +95,7 @@ def test_two_steps_end_to_end(
     page.wait_for_selector("text=已核验通过")
     page.shot("second-step")
     page.goto(f"{live_server}/board/batches")
+    page.check("main tr:has-text('王晓梅') input[name=declarations]")  # ticked only when compliant
     page.click("button:has-text('发起公示')")
     page.wait_for_url(re.compile(r".*/board/batches/\d+$"))
     page.shot("publicised")
