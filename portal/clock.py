@@ -1,13 +1,30 @@
-"""The bureau's local clock: Asia/Shanghai whatever the server's time zone is."""
+"""The bureau's local clock: Asia/Shanghai (or the zone PORTAL_TIMEZONE names) whatever the
+server's time zone is."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.models_base import _travelled_to, utcnow
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def _bureau_zone() -> ZoneInfo:
+    """The deployment's zone, fixed when the process starts (every time shown, the schedule and
+    "today" follow it): PORTAL_TIMEZONE, an IANA name, by default Asia/Shanghai."""
+    name = os.environ.get("PORTAL_TIMEZONE") or DEFAULT_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SystemExit(
+            f"环境变量 PORTAL_TIMEZONE 的值“{name[:60]}”不是有效的时区名称（例如 Asia/Shanghai）。"
+        ) from None
+
+
+LOCAL_TZ = _bureau_zone()
 
 
 def local_today() -> date:

@@ -225,7 +225,7 @@ def test_a_job_started_from_a_page_is_audited_with_the_pages_address(app, ctx, m
     assert ips == ["10.1.2.3", "cli"]
 
 
-def test_the_schedule_runs_in_the_bureaus_time_on_a_utc_machine(monkeypatch):
+def test_the_schedule_runs_in_the_bureaus_time_on_a_utc_machine(app, monkeypatch):
     """Issue 20.10: huey hands the periodic check its (UTC) clock; 08:30 is the bureau's."""
     import time
     from datetime import UTC, datetime
@@ -246,3 +246,31 @@ def test_the_schedule_runs_in_the_bureaus_time_on_a_utc_machine(monkeypatch):
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def _clock_in(zone: str | None):
+    """The bureau's clock of a fresh process on a UTC machine, with PORTAL_TIMEZONE = zone."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TZ": "UTC"}
+    env.pop("PORTAL_TIMEZONE", None)
+    if zone is not None:
+        env["PORTAL_TIMEZONE"] = zone
+    code = (
+        "from datetime import UTC, datetime\n"
+        "from portal.clock import local_time\n"
+        "print(local_time(datetime(2026, 1, 1, 0, 0, tzinfo=UTC)))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_bureaus_zone_is_a_setting_whatever_the_machines():
+    """Issue 20.10: Asia/Shanghai by default on a UTC machine; PORTAL_TIMEZONE names another
+    zone (Xinjiang time here); a name that is no zone stops the start with a Chinese message."""
+    assert _clock_in(None).stdout.strip() == "2026-01-01 08:00"
+    assert _clock_in("Asia/Urumqi").stdout.strip() == "2026-01-01 06:00"
+    wrong = _clock_in("Mars/Olympus")
+    assert wrong.returncode != 0 and "不是有效的时区名称" in wrong.stderr
