@@ -154,6 +154,13 @@ class Declaration(db.Model):
         return self.first_step is not None
 
     @property
+    def status_label(self) -> str:
+        """The state in words, naming the city when the second step is the city's (003 五(二))."""
+        if self.status is DeclarationStatus.PROFESSIONAL_CHECKED and self.second_step_city:
+            return self.status.label.replace("待人社局", "待市人社局")
+        return self.status.label
+
+    @property
     def second_step_label(self) -> str:
         """Who checks the general claims and the total in two steps."""
         return "市人社局" if self.second_step_city else "县人社局"

@@ -379,6 +379,7 @@ def test_a_senior_holders_second_step_goes_to_the_city(client, auth, county, sen
     auth.login(users["city"])
     landing = client.get("/", follow_redirects=True)
     assert "年度学时核验" in landing.text and "孙副高" in landing.text
+    assert "专业科目已核验，待市人社局核验" in landing.text  # its state names who acts next
     assert _decide(client, senior, general).status_code in (200, 303)
     assert client.post(f"/review/{senior.id}/approve").status_code == 303
     approved = _state(senior.id)
