@@ -104,3 +104,69 @@ def test_two_steps_end_to_end(
     assert declaration.status is DeclarationStatus.PUBLICISED
     assert declaration.first_reviewer_id == edu.id and declaration.reviewer_id == officer.id
     assert page.js_errors == []
+
+
+def test_a_first_step_whose_authority_has_no_officer_is_seen_and_done_by_the_unit(
+    app,
+    live_server,
+    browser_page,
+    browser_login,
+    make_unit,
+    make_user,
+    make_professional,
+    make_submitted_declaration,
+):
+    """Issue 20.4: turning two steps on warns of an authority without an officer; the first step
+    of its series goes to the person's unit, which finds it in its queue; the bureau sees it
+    waiting on the first-steps list."""
+    page = browser_page
+    authority = Authority(name="市卫健委")  # no officer account
+    series = TitleSeries(name="卫生", authority=authority)
+    unit = make_unit(type=UnitType.INSTITUTION, name="示范县人民医院")
+    person = make_professional(unit=unit, name="朱晓东")
+    person.titles.append(PersonTitle(series=series, level=TitleLevel.INTERMEDIATE))
+    draft = make_submitted_declaration(person, status=DeclarationStatus.DRAFT)
+    admin = make_user(Role.ADMIN, name="管理员")
+    clerk = make_user(Role.UNIT_REVIEWER, unit=unit, name="孔令华")
+    officer = make_user(Role.BUREAU_OFFICER, name="方卫国")
+    db.session.commit()
+
+    browser_login(page, live_server, admin.username)
+    page.goto(f"{live_server}/admin/settings")
+    page.check("#TWO_STEP_REVIEW")
+    page.click("button:has-text('保存设置')")
+    page.wait_for_selector("text=已保存：")
+    warning = page.inner_text("main")
+    assert "没有经办人账号" in warning and "市卫健委" in warning
+    page.click("button:has-text('退出')")
+    page.wait_for_url("**/login**")
+
+    browser_login(page, live_server, person.user.username)
+    page.goto(f"{live_server}/declarations/{draft.year}")
+    page.click("text=提交申报…")
+    page.click("button:has-text('确认提交')")
+    page.wait_for_selector("text=分两步核验")
+    page.click("button:has-text('退出')")
+    page.wait_for_url("**/login**")
+
+    browser_login(page, live_server, officer.username)
+    page.goto(f"{live_server}/review/first-steps")
+    waiting = page.inner_text("main")
+    assert "朱晓东" in waiting and "市卫健委" in waiting
+    page.shot("first-steps-waiting")
+    page.click("button:has-text('退出')")
+    page.wait_for_url("**/login**")
+
+    browser_login(page, live_server, clerk.username)
+    page.goto(f"{live_server}/review/")
+    assert "暂无核验任务" not in page.inner_text("main")
+    page.locator("main table tr", has_text="朱晓东").locator("a:has-text('核验')").click()
+    page.wait_for_url(re.compile(r".*/review/\d+$"))
+    _decide_claims(page, "专业科目")
+    page.click("button:has-text('专业科目核验通过')")
+    page.wait_for_selector("text=专业科目已核验通过")
+    db.session.expire_all()
+    declaration = db.session.get(Declaration, draft.id)
+    assert declaration.status is DeclarationStatus.PROFESSIONAL_CHECKED
+    assert declaration.first_reviewer_id == clerk.id
+    assert page.js_errors == []
