@@ -26,6 +26,27 @@ def _decide_claims(page, subject_label):
     assert forms.count() >= 1, subject_label
 
 
+def _log_out(page):
+    page.click("button:has-text('退出')")
+    page.wait_for_url("**/login**")
+
+
+def _turn_two_steps_on(page, live_server, browser_login, admin):
+    browser_login(page, live_server, admin.username)
+    page.goto(f"{live_server}/admin/settings")
+    page.check("#TWO_STEP_REVIEW")
+    page.click("button:has-text('保存设置')")
+    page.wait_for_selector("text=已保存：")
+
+
+def _submit(page, live_server, browser_login, person, draft):
+    browser_login(page, live_server, person.user.username)
+    page.goto(f"{live_server}/declarations/{draft.year}")
+    page.click("text=提交申报…")
+    page.click("button:has-text('确认提交')")
+    page.wait_for_selector("text=分两步核验")
+
+
 def test_two_steps_end_to_end(
     app,
     live_server,
@@ -48,24 +69,14 @@ def test_two_steps_end_to_end(
     db.session.commit()
 
     # The admin turns the two steps on.
-    browser_login(page, live_server, admin.username)
-    page.goto(f"{live_server}/admin/settings")
-    page.check("#TWO_STEP_REVIEW")
-    page.click("button:has-text('保存设置')")
-    page.wait_for_selector("text=已保存：")
-    page.click("button:has-text('退出')")
-    page.wait_for_url("**/login**")
+    _turn_two_steps_on(page, live_server, browser_login, admin)
+    _log_out(page)
 
     # The teacher submits.
-    browser_login(page, live_server, person.user.username)
-    page.goto(f"{live_server}/declarations/{draft.year}")
-    page.click("text=提交申报…")
-    page.click("button:has-text('确认提交')")
-    page.wait_for_selector("text=分两步核验")
+    _submit(page, live_server, browser_login, person, draft)
     assert "待市教体局核验" in page.inner_text("main")
     page.shot("submitted")
-    page.click("button:has-text('退出')")
-    page.wait_for_url("**/login**")
+    _log_out(page)
 
     # The authority officer lands on its queue and passes the professional claims.
     browser_login(page, live_server, edu.username)
@@ -79,8 +90,7 @@ def test_two_steps_end_to_end(
     page.click("button:has-text('专业科目核验通过')")
     page.wait_for_selector("text=专业科目已核验通过，转人社局")
     assert "钱文静于" in page.inner_text("main")
-    page.click("button:has-text('退出')")
-    page.wait_for_url("**/login**")
+    _log_out(page)
 
     # The bureau officer approves the general claims and the total, then publicises.
     browser_login(page, live_server, officer.username)
@@ -131,31 +141,19 @@ def test_a_first_step_whose_authority_has_no_officer_is_seen_and_done_by_the_uni
     officer = make_user(Role.BUREAU_OFFICER, name="方卫国")
     db.session.commit()
 
-    browser_login(page, live_server, admin.username)
-    page.goto(f"{live_server}/admin/settings")
-    page.check("#TWO_STEP_REVIEW")
-    page.click("button:has-text('保存设置')")
-    page.wait_for_selector("text=已保存：")
+    _turn_two_steps_on(page, live_server, browser_login, admin)
     warning = page.inner_text("main")
     assert "没有经办人账号" in warning and "市卫健委" in warning
-    page.click("button:has-text('退出')")
-    page.wait_for_url("**/login**")
-
-    browser_login(page, live_server, person.user.username)
-    page.goto(f"{live_server}/declarations/{draft.year}")
-    page.click("text=提交申报…")
-    page.click("button:has-text('确认提交')")
-    page.wait_for_selector("text=分两步核验")
-    page.click("button:has-text('退出')")
-    page.wait_for_url("**/login**")
+    _log_out(page)
+    _submit(page, live_server, browser_login, person, draft)
+    _log_out(page)
 
     browser_login(page, live_server, officer.username)
     page.goto(f"{live_server}/review/first-steps")
     waiting = page.inner_text("main")
     assert "朱晓东" in waiting and "市卫健委" in waiting
     page.shot("first-steps-waiting")
-    page.click("button:has-text('退出')")
-    page.wait_for_url("**/login**")
+    _log_out(page)
 
     browser_login(page, live_server, clerk.username)
     page.goto(f"{live_server}/review/")
