@@ -79,6 +79,9 @@ class Defaults:
     JOBS_SQLITE_PATH = None  # default instance/jobs.sqlite3
     JOBS_IMMEDIATE = False
     JOBS_RESULT_FOLDER = None  # default instance/jobs: result files and uploads of jobs
+    # The public page cache's generation shared by this machine's processes when REDIS_URL is
+    # not set (portal.pagecache); with REDIS_URL it is kept in Redis
+    PAGE_CACHE_GENERATION_PATH = None  # default instance/page-cache.generation
     # Reading every row of an uploaded workbook (in the job or the command line) runs in a child
     # process stopped after this many seconds or this much memory beyond its parent's (23.1)
     IMPORT_PARSE_SECONDS = 120
