@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from portal.declarations.models import DeclarationStatus
 from tests.declarations.conftest import make_declaration  # noqa: F401 (the fixture, shared)
 from tests.services import KINDS, object_store
 
@@ -40,3 +41,26 @@ def on_object_store(app, server):
 @pytest.fixture
 def s3_app(app, object_server):
     return on_object_store(app, object_server)
+
+
+@pytest.fixture
+def approved(make_unit, make_professional, make_submitted_declaration):
+    """张三丰's declaration, approved: ready for a publicity batch."""
+    return make_submitted_declaration(
+        make_professional(unit=make_unit(), name="张三丰"),
+        status=DeclarationStatus.APPROVED,
+        general_hours=30,
+        professional_hours=60,
+        total_hours=90,
+        compliant=True,
+    )
+
+
+@pytest.fixture
+def draft_claim(request, make_professional, make_unit):
+    """(person, claim): a professional's draft declaration with one training claim, to upload
+    evidence to."""
+    declare = request.getfixturevalue("make_declaration")  # imported above
+    person = make_professional(unit=make_unit(), keeps_old_rules=True)
+    claims = ({"kind": "training", "facts": {"days": 3}, "subject": "professional"},)
+    return person, declare(person, claims=claims).claims[0]

@@ -136,10 +136,8 @@ def test_wrong_credentials_are_refused_by_seaweedfs(app, object_servers):
 
 
 @pytest.fixture
-def person_on_s3(s3_app, make_professional, make_unit, make_declaration):
-    person = make_professional(unit=make_unit(), keeps_old_rules=True)
-    claims = ({"kind": "training", "facts": {"days": 3}, "subject": "professional"},)
-    return person, make_declaration(person, claims=claims)
+def person_on_s3(s3_app, draft_claim):
+    return draft_claim
 
 
 def _upload(client, claim, content, name="结业证书.pdf"):
@@ -153,9 +151,9 @@ def _upload(client, claim, content, name="结业证书.pdf"):
 def test_evidence_goes_to_the_bucket_and_back_only_to_whom_may_see_it(
     s3_app, client, person_on_s3, object_server, make_professional, make_unit
 ):
-    person, draft = person_on_s3
+    person, claim = person_on_s3
     client.post("/login", data={"username": person.user.username, "password": PASSWORD})
-    assert _upload(client, draft.claims[0], PDF_BYTES).status_code == 303
+    assert _upload(client, claim, PDF_BYTES).status_code == 303
     with s3_app.app_context():
         item = db.session.scalars(sa.select(Evidence)).one()
         key = files.store().key(files.EVIDENCE, item.stored_name)
@@ -175,9 +173,9 @@ def test_evidence_goes_to_the_bucket_and_back_only_to_whom_may_see_it(
 
 
 def test_deleted_evidence_leaves_the_bucket_after_the_commit(s3_app, client, person_on_s3):
-    person, draft = person_on_s3
+    person, claim = person_on_s3
     client.post("/login", data={"username": person.user.username, "password": PASSWORD})
-    _upload(client, draft.claims[0], PDF_BYTES)
+    _upload(client, claim, PDF_BYTES)
     with s3_app.app_context():
         item = db.session.scalars(sa.select(Evidence)).one()
         name, item_id = item.stored_name, item.id
@@ -190,11 +188,11 @@ def test_deleted_evidence_leaves_the_bucket_after_the_commit(s3_app, client, per
 
 def test_an_upload_the_store_refuses_keeps_nothing(s3_app, client, person_on_s3):
     """The object store away: 503 with the storage message, no row, no object."""
-    person, draft = person_on_s3
+    person, claim = person_on_s3
     client.post("/login", data={"username": person.user.username, "password": PASSWORD})
     s3_app.config["S3_ENDPOINT_URL"] = "http://127.0.0.1:9"
     s3_app.extensions.pop("file_store", None)
-    response = _upload(client, draft.claims[0], PDF_BYTES)
+    response = _upload(client, claim, PDF_BYTES)
     assert response.status_code == 503 and MESSAGE in response.text
     with s3_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Evidence.id))) == 0

@@ -10,7 +10,6 @@ import pytest
 from portal import create_app, pagecache
 from portal.accounts.models import Role
 from portal.board import service as board
-from portal.declarations.models import DeclarationStatus
 from portal.extensions import db
 from tests.conftest import _test_config
 from tests.perf.test_query_counts import captured
@@ -38,18 +37,6 @@ def other(app, tmp_path, shared):
     with second.app_context():
         db.session.remove()
         db.engine.dispose()
-
-
-@pytest.fixture
-def approved(make_unit, make_professional, make_submitted_declaration):
-    return make_submitted_declaration(
-        make_professional(unit=make_unit(), name="张三丰"),
-        status=DeclarationStatus.APPROVED,
-        general_hours=30,
-        professional_hours=60,
-        total_hours=90,
-        compliant=True,
-    )
 
 
 def _board(app):

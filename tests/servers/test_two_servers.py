@@ -26,7 +26,6 @@ import pytest
 
 from portal.accounts.models import Role
 from portal.clock import local_today
-from portal.declarations.models import DeclarationStatus
 from portal.extensions import db
 from portal.workdays.models import WorkdayOverride
 from tests.conftest import PASSWORD
@@ -139,20 +138,8 @@ def cluster(app, ctx, tmp_path, redis_url, object_servers):
 
 
 @pytest.fixture
-def people(make_user, make_unit, make_professional, make_submitted_declaration, make_declaration):
-    officer = make_user(Role.BUREAU_OFFICER, name="局经办")
-    approved = make_submitted_declaration(
-        make_professional(unit=make_unit(), name="张三丰"),
-        status=DeclarationStatus.APPROVED,
-        general_hours=30,
-        professional_hours=60,
-        total_hours=90,
-        compliant=True,
-    )
-    person = make_professional(unit=make_unit(), keeps_old_rules=True)
-    claims = ({"kind": "training", "facts": {"days": 3}, "subject": "professional"},)
-    draft = make_declaration(person, claims=claims)
-    return officer, approved, person, draft.claims[0]
+def people(make_user, approved, draft_claim):
+    return make_user(Role.BUREAU_OFFICER, name="局经办"), approved, *draft_claim
 
 
 def test_two_app_servers_a_worker_postgres_redis_and_the_object_store(people, cluster):
