@@ -133,6 +133,8 @@ def cluster(app, ctx, tmp_path, redis_url, object_servers):
             wait_until(lambda n=name: _public_board(bases[n]), process, f"app server {name}", 60)
         yield bases["a"], bases["b"]
     finally:
+        for process in processes:  # all asked to stop at once, then waited for
+            process.terminate()
         for process in processes:
             stop(process)
 
