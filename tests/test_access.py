@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portal.accounts.models import Role
+from portal.storage import files
 from portal.units.models import Authority, Provider, TitleLevel, TitleSeries, UnitType
 from portal.verification.models import Verification, VerificationKind, VerificationStatus
 
@@ -181,7 +182,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
     db.session.add(import_job)
     db.session.flush()
     jobs.save_result(import_job, b"PK", "接收结果.xlsx")
-    with open(os.path.join(jobs.result_dir(), "unmatched-test.xlsx"), "wb") as f:
+    with open(os.path.join(files.store().folder(files.JOBS), "unmatched-test.xlsx"), "wb") as f:
         f.write(b"PK")
     provider_import = ProviderImport(
         kind=ImportKind.LIST,

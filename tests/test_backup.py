@@ -188,19 +188,19 @@ def test_a_backup_under_load_names_the_missing_files_and_restore_says_so(
     the database copy and the file copy (a busy portal) is listed, and the restore checks every
     evidence row against the files and says which are missing."""
     _skip_unless_sqlite(filled)
-    from portal.admin import backup as backups
+    from portal.storage import files
 
     folder = tmp_path / "backup-under-load"
-    real_copy = backups._copy_private
+    real_get = files.LocalStore.get
     gone = []
 
-    def busy(source, target):
-        if not gone and source.parent == Path(filled.config["UPLOAD_FOLDER"]):
-            gone.append(source.name)
-            source.unlink()  # removed by a request after the database was copied
-        real_copy(source, target)
+    def busy(store, area, name):
+        if not gone and area == files.EVIDENCE:
+            gone.append(name)
+            store.delete(area, name)  # removed by a request after the database was copied
+        return real_get(store, area, name)
 
-    monkeypatch.setattr(backups, "_copy_private", busy)
+    monkeypatch.setattr(files.LocalStore, "get", busy)
     extra = Path(filled.config["UPLOAD_FOLDER"]) / ("f" * 32 + ".pdf")
     extra.write_bytes(b"written after the copy, named by no row")
     result = runner.invoke(args=["backup", str(folder)])

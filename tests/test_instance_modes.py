@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from portal import create_app
 from portal.extensions import db
+from portal.storage import files
 
 
 def mode(path) -> int:
@@ -76,8 +77,8 @@ def test_uploaded_evidence_files_are_private(app):
     from portal.declarations import evidence
 
     with app.app_context():
-        path = evidence.write_file("0" * 32 + ".pdf", b"%PDF-1.4\n")
-        assert mode(path) == 0o600
+        evidence.write_file("0" * 32 + ".pdf", b"%PDF-1.4\n")
+        assert mode(evidence.path_of("0" * 32 + ".pdf")) == 0o600
         db.session.rollback()  # removes the file written in the transaction
 
 
@@ -91,7 +92,7 @@ def test_job_result_files_are_private(app):
         with app.app_context():
             job = Job(kind="exchange.export", title="导出")
             service.save_result(job, b"ID numbers", "export.xlsx")
-            folder = service.result_dir()
+            folder = files.store().folder(files.JOBS)
             assert mode(folder) == 0o700
             assert mode(os.path.join(folder, job.result_file)) == 0o600
     finally:

@@ -1,5 +1,10 @@
 """Backup and restore of one instance: the database, the evidence files and the keys.
 
+The evidence files are read from and restored into the file store (portal.storage.files): the
+instance folder, or the object store when S3_BUCKET is set — a backup then holds the bucket's
+evidence too and a restore writes it back into the (empty) configured bucket. The jobs' files
+(exports, bulk PDFs) are not kept: they are made again on request.
+
 A backup is a folder (mode 700, files 600) holding::
 
     database.sqlite3 | database.dump   SQLite's online backup API, or pg_dump -Fc
@@ -31,6 +36,7 @@ from flask import current_app
 from portal.config import private_dir, private_file
 from portal.extensions import db
 from portal.refusal import CONFLICT, INVALID, Refusal
+from portal.storage import files
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -91,8 +97,15 @@ def _stored_names(connection) -> set[str]:
     return names
 
 
-def missing_files(connection, folder: Path) -> list[str]:
-    return sorted(name for name in _stored_names(connection) if not (folder / name).is_file())
+def missing_files(connection) -> list[str]:
+    store = files.store()
+    return sorted(n for n in _stored_names(connection) if not store.exists(files.EVIDENCE, n))
+
+
+def _write_private(target: Path, data: bytes) -> None:
+    private_file(target)
+    target.write_bytes(data)
+    os.chmod(target, 0o600)
 
 
 def create(folder: str | Path) -> dict:
@@ -133,25 +146,25 @@ def create(folder: str | Path) -> dict:
             connection.rollback()
     else:
         raise Refusal(f"不支持备份 {dialect} 数据库。", INVALID)
-    files = [target]
-    evidence = Path(current_app.config["UPLOAD_FOLDER"])
+    written = [target]
+    store = files.store()
     private_dir(folder / "evidence")
     missing = []
-    # The files the copied database names, not what the folder holds now: under load a file may
+    # The files the copied database names, not what the store holds now: under load a file may
     # be written after the copy (not needed) or removed before it is copied (said so).
     for name in sorted(named):
         try:
-            _copy_private(evidence / name, folder / "evidence" / name)
+            data = store.get(files.EVIDENCE, name)
         except FileNotFoundError:
             missing.append(name)
-            (folder / "evidence" / name).unlink(missing_ok=True)
             continue
-        files.append(folder / "evidence" / name)
+        _write_private(folder / "evidence" / name, data)
+        written.append(folder / "evidence" / name)
     for name in KEY_FILES:
         source = Path(current_app.instance_path) / name
         if source.is_file():
             _copy_private(source, folder / name)
-            files.append(folder / name)
+            written.append(folder / name)
     manifest = {
         "format": FORMAT,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -164,7 +177,7 @@ def create(folder: str | Path) -> dict:
                 "sha256": _sha256(path),
                 "size": path.stat().st_size,
             }
-            for path in files
+            for path in written
         },
     }
     manifest_path = folder / MANIFEST
@@ -214,9 +227,7 @@ def read_manifest(folder: Path) -> dict:
 
 def _instance_is_empty() -> bool:
     tables = sa.inspect(db.engine).get_table_names()
-    evidence = Path(current_app.config["UPLOAD_FOLDER"])
-    has_files = evidence.exists() and any(p.is_file() for p in evidence.iterdir())
-    return not tables and not has_files
+    return not tables and not files.store().names(files.EVIDENCE)
 
 
 @contextmanager
@@ -252,10 +263,10 @@ def restore(folder: str | Path) -> dict:
                 target.close()
         else:
             _run(["pg_restore", "--no-owner", "--exit-on-error", str(folder / PG_DUMP)])
-    evidence = private_dir(current_app.config["UPLOAD_FOLDER"])
+    store = files.store()
     for name in manifest["files"]:
         if name.startswith("evidence/"):
-            _copy_private(folder / name, evidence / Path(name).name)
+            store.put(files.EVIDENCE, Path(name).name, (folder / name).read_bytes())
     audit_key = Path(current_app.instance_path) / "audit_key"
     key_from_file = (
         audit_key.is_file() and current_app.config.get("AUDIT_KEY") == audit_key.read_text().strip()
@@ -268,7 +279,7 @@ def restore(folder: str | Path) -> dict:
         current_app.config["AUDIT_KEY"] = audit_key.read_text().strip()
     with db.engine.connect() as connection:
         counts = _table_counts(connection)
-        manifest["missing_after_restore"] = missing_files(connection, evidence)
+        manifest["missing_after_restore"] = missing_files(connection)
     if counts != manifest["rows"]:
         raise Refusal("恢复后的数据行数与备份清单不符，请检查后重试。", INVALID)
     return manifest

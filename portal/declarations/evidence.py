@@ -37,11 +37,12 @@ Decisions (documented here because reviewers ask):
 - HEIC/HEIF (an iPhone's default) and AVIF are refused with a message saying how to get a JPG:
   Pillow cannot read them without an extra codec, and reviewers' computers often cannot open
   them either.
-- The stored name is ``uuid4().hex`` plus the content's extension, in ``UPLOAD_FOLDER``. The
-  file is written only after the database row has been flushed (so constraints held), to a
-  temporary name first and then renamed (atomic on one file system). When the transaction rolls
-  back, the files written during it are removed; files of deleted evidence are removed only
-  after the deleting transaction has committed.
+- The stored name is ``uuid4().hex`` plus the content's extension, in the file store's
+  evidence area (portal.storage.files: ``UPLOAD_FOLDER`` or the object store). The file is
+  written only after the database row has been flushed (so constraints held), atomically (a
+  temporary name renamed, or one S3 PUT). When the transaction rolls back, the files written
+  during it are removed; files of deleted evidence are removed only after the deleting
+  transaction has committed.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.refusal import INVALID, Refusal
 from portal.settings import get_setting
+from portal.storage import files as storage_files
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
@@ -458,10 +460,20 @@ def new_stored_name(content_type: str) -> str:
     return uuid.uuid4().hex + EXTENSIONS[content_type]
 
 
-def path_of(stored_name: str) -> str:
+def _checked(stored_name: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{32}\.(pdf|jpg|png)", stored_name):
         raise ValueError("bad stored name")
-    return os.path.join(current_app.config["UPLOAD_FOLDER"], stored_name)
+    return stored_name
+
+
+def path_of(stored_name: str) -> str:
+    """The file's path in the local store (the tests and the backup of a local instance)."""
+    return os.path.join(current_app.config["UPLOAD_FOLDER"], _checked(stored_name))
+
+
+def send(stored_name: str, **options):
+    """The file streamed from the store (FileNotFoundError when it is gone)."""
+    return storage_files.store().send(storage_files.EVIDENCE, _checked(stored_name), **options)
 
 
 def store(claim, checked: CheckedFile, uploader_id: int, *, after_submission: bool = False):
@@ -486,47 +498,33 @@ def store(claim, checked: CheckedFile, uploader_id: int, *, after_submission: bo
     return item
 
 
-def write_file(stored_name: str, content: bytes) -> str:
-    """Write atomically (temporary file, fsync, rename); remembered for removal on rollback."""
-    final = path_of(stored_name)
-    folder = os.path.dirname(final)
-    os.makedirs(folder, exist_ok=True)
-    temporary = os.path.join(folder, f".tmp-{uuid.uuid4().hex}")
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, final)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    db.session().info.setdefault("evidence_written", []).append(final)
-    return final
+def write_file(stored_name: str, content: bytes) -> None:
+    """Write to the store (atomically); remembered for removal on rollback."""
+    storage_files.store().put(storage_files.EVIDENCE, _checked(stored_name), content)
+    session = db.session()
+    session.info.setdefault("evidence_written", []).append((storage_files.store(), stored_name))
 
 
 def remove_after_commit(stored_name: str) -> None:
-    db.session().info.setdefault("evidence_removed", []).append(path_of(stored_name))
+    entry = (storage_files.store(), _checked(stored_name))
+    db.session().info.setdefault("evidence_removed", []).append(entry)
 
 
-def _unlink(paths: list[str]) -> None:
-    for path in paths:
+def _remove(entries: list) -> None:
+    for keeper, name in entries:
         try:
-            os.unlink(path)
-        except FileNotFoundError:
-            continue  # already gone: nothing to clean up
-        except OSError:  # pragma: no cover - a locked file on Windows; left for cleanup
-            logging.getLogger(__name__).warning("could not remove evidence file %s", path)
+            keeper.delete(storage_files.EVIDENCE, name)
+        except OSError:  # a locked file on Windows, the object store away: left for cleanup
+            logging.getLogger(__name__).warning("could not remove evidence file %s", name)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     session.info.pop("evidence_written", None)
-    _unlink(session.info.pop("evidence_removed", []))
+    _remove(session.info.pop("evidence_removed", []))
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    _unlink(session.info.pop("evidence_written", []))
+    _remove(session.info.pop("evidence_written", []))
     session.info.pop("evidence_removed", None)

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -329,8 +328,8 @@ def _ascii_name(item: Evidence) -> str:
 
 
 def _send(item: Evidence, as_attachment: bool):
-    response = send_file(
-        files.path_of(item.stored_name),
+    response = files.send(
+        item.stored_name,
         mimetype=item.content_type,
         as_attachment=as_attachment,
         download_name=item.original_name,

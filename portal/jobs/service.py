@@ -9,7 +9,6 @@ stands on its own (one certificate printed, one page of an export written).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import has_request_context
 from huey import crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -29,12 +28,12 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import Role, User
 from portal.audit.service import client_ip, on_behalf_of
 from portal.clock import LOCAL_TZ
-from portal.config import private_dir
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
 from portal.jobs.queue import huey, task_context
 from portal.models_base import utcnow
 from portal.refusal import Refusal, not_found
+from portal.storage import files
 
 log = logging.getLogger(__name__)
 _PENDING = "portal.jobs.pending"
@@ -208,28 +207,21 @@ def sweep() -> list[int]:
 
 
 # --- files: uploads waiting for their job, results ------------------------------------------
-
-
-def write_private(path: str, data: bytes) -> None:
-    """A new file only the service account can read (uploads and results hold personal data)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
+# In the file store's jobs area (portal.storage.files: instance/jobs, or the object store, so
+# that a job worker on another machine reads the upload and any app server sends the result).
 
 
 def store_upload(content: bytes, extension: str) -> str:
     """Keep an uploaded file for its job (job params' "upload"); deleted when the job ends."""
     stored = f"upload-{secrets.token_hex(12)}{extension}"
-    write_private(os.path.join(result_dir(), stored), content)
+    files.store().put(files.JOBS, stored, content)
     return stored
 
 
 def read_upload(job: Job) -> bytes:
     """The job's uploaded file, deleted as soon as it is read (and by run() in any case)."""
-    path = os.path.join(result_dir(), job.params["upload"])
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return files.store().get(files.JOBS, job.params["upload"])
     finally:
         discard_upload(job)
 
@@ -237,43 +229,50 @@ def read_upload(job: Job) -> bytes:
 def discard_upload(job: Job | None) -> None:
     name = (job.params or {}).get("upload") if job is not None else None
     if name and re.fullmatch(r"upload-[0-9a-f]{24}\.(xlsx|csv)", name):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(os.path.join(result_dir(), name))
+        files.store().delete(files.JOBS, name)
 
 
 def _remove_result_files(job: Job) -> None:
     """A failed job's files (a result written before the consumer died, an unmatched rows
-    workbook): named "<job id>-…" under the result folder."""
-    folder = result_dir()
-    for name in os.listdir(folder):
-        if name.startswith(f"{job.id}-"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(os.path.join(folder, name))
+    workbook): named "<job id>-…" in the jobs area."""
+    store = files.store()
+    for name in store.names(files.JOBS, f"{job.id}-"):
+        store.delete(files.JOBS, name)
 
 
-def result_dir() -> str:
-    path = current_app.config.get("JOBS_RESULT_FOLDER") or os.path.join(
-        current_app.instance_path, "jobs"
-    )
-    private_dir(path)  # exports and printed certificates carry personal data
-    return path
+def save_file(stored: str, data: bytes) -> None:
+    """Keep a file a job made (its name "<job id>-…", so that a failed job's go with it)."""
+    files.store().put(files.JOBS, stored, data)
 
 
 def save_result(job: Job, data: bytes, name: str) -> None:
-    """Keep the job's result file (under instance/jobs/, a generated name, mode 600) for
-    download."""
+    """Keep the job's result file (a generated name, in the jobs area) for download."""
     extension = os.path.splitext(name)[1]
     stored = f"{job.id}-{secrets.token_hex(8)}{extension}"
-    write_private(os.path.join(result_dir(), stored), data)
+    save_file(stored, data)
     job.result_file = stored
     job.result_name = name
 
 
-def result_path(job: Job) -> str | None:
-    if job.state is not JobState.DONE or not job.result_file:
+def has_result(job: Job) -> bool:
+    return job.state is JobState.DONE and bool(job.result_file)
+
+
+def send_stored(stored: str, **options):
+    """A job's file streamed from the store; None when it is gone."""
+    try:
+        return files.store().send(files.JOBS, stored, **options)
+    except FileNotFoundError:
         return None
-    path = os.path.join(result_dir(), job.result_file)
-    return path if os.path.exists(path) else None
+
+
+def send_result(job: Job, **options):
+    """The job's result file as a download; None when there is none (yet, or any more)."""
+    if not has_result(job):
+        return None
+    return send_stored(
+        job.result_file, as_attachment=True, download_name=job.result_name, **options
+    )
 
 
 # --- who sees a job -------------------------------------------------------------------------

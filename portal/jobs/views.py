@@ -1,6 +1,6 @@
 """A job's page: its progress bar (polled by htmx until it finishes) and its result file."""
 
-from flask import Blueprint, render_template, send_file
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from portal.jobs import service
@@ -26,7 +26,7 @@ def show(job_id):
 @bp.get("/<int:job_id>/result")
 def result(job_id):
     job = service.get_job(current_user, job_id)
-    path = service.result_path(job)
-    if path is None:
+    response = service.send_result(job)
+    if response is None:
         raise not_found("该任务还没有可下载的结果。")
-    return send_file(path, as_attachment=True, download_name=job.result_name)
+    return response

@@ -9,7 +9,6 @@ and the rows not taken, in the upload layout, to correct and resend.
 
 from __future__ import annotations
 
-import os
 import secrets
 
 import sqlalchemy as sa
@@ -118,7 +117,7 @@ def import_work(job, progress) -> str:
     if lists.not_taken(summary):
         stored = f"{job.id}-{secrets.token_hex(8)}-unmatched.xlsx"
         data = lists.unmatched_workbook(summary, None if courseware else entry.plan)
-        jobs.write_private(os.path.join(jobs.result_dir(), stored), data)
+        jobs.save_file(stored, data)
         entry.unmatched_file = stored
     return _line(summary, courseware)
 
@@ -183,10 +182,3 @@ def courseware_imports(user: User, limit: int = 20) -> list[ProviderImport]:
 def _recent(query, limit: int) -> list[ProviderImport]:
     query = query.options(joinedload(ProviderImport.job), joinedload(ProviderImport.created_by))
     return list(db.session.scalars(query.order_by(ProviderImport.id.desc()).limit(limit)))
-
-
-def unmatched_path(entry: ProviderImport) -> str | None:
-    if not entry.unmatched_file:
-        return None
-    path = os.path.join(jobs.result_dir(), entry.unmatched_file)
-    return path if os.path.exists(path) else None

@@ -148,11 +148,12 @@ def programme(plan_id):
     plan = service.get_plan(current_user, plan_id)
     if not plan.programme_stored:
         abort(404)
-    return send_file(
-        files.path_of(plan.programme_stored),
-        as_attachment=True,
-        download_name=plan.programme_name,
-    )
+    try:
+        return files.send(
+            plan.programme_stored, as_attachment=True, download_name=plan.programme_name
+        )
+    except FileNotFoundError:
+        abort(404)
 
 
 @bp.get("/plans/<int:plan_id>/template.xlsx")
@@ -200,21 +201,23 @@ def import_status(import_id):
 def import_received(import_id):
     """The rows received with their outcome (the import job's result file)."""
     entry = tasks.get_import(current_user, import_id)
-    path = jobs.result_path(entry.job)
-    if path is None:
+    response = jobs.send_result(entry.job, mimetype=XLSX)
+    if response is None:
         raise not_found("该导入任务还没有接收结果。")
-    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=entry.job.result_name)
+    return response
 
 
 @bp.get("/imports/<int:import_id>/unmatched.xlsx")
 def import_unmatched(import_id):
     """The rows not taken, in the upload layout, to correct and resend."""
     entry = tasks.get_import(current_user, import_id)
-    path = tasks.unmatched_path(entry)
-    if path is None:
-        raise not_found("该次导入没有未匹配或有误的记录。")
     name = f"{entry.kind.label}-未匹配与有误-{entry.job_id}.xlsx"
-    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
+    response = entry.unmatched_file and jobs.send_stored(
+        entry.unmatched_file, mimetype=XLSX, as_attachment=True, download_name=name
+    )
+    if not response:
+        raise not_found("该次导入没有未匹配或有误的记录。")
+    return response
 
 
 # --- the bureau's side ---------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Disk full or read-only instance: recognise the failure, keep the portal readable, warn staff.
 
+(Where the files are kept — the instance folder or an object store — is portal.storage.files.)
+
 A write that fails because the database or the instance folder cannot be written (SQLite
 "database or disk is full" or "attempt to write a readonly database", PostgreSQL disk_full or
-read_only_sql_transaction, ENOSPC/EROFS/EDQUOT, or a permission refused inside the instance
-folder) is answered with `MESSAGE` and HTTP 503; the request's changes are rolled back (evidence
+read_only_sql_transaction, ENOSPC/EROFS/EDQUOT, a permission refused inside the instance
+folder, or the object store unreachable or refusing) is answered with `MESSAGE` and HTTP 503; the request's changes are rolled back (evidence
 files written by it are removed on rollback, see declarations.evidence). Pages that only read go
 on working, and so does a login: what it could not record is left out.
 
@@ -28,6 +30,7 @@ from flask import current_app, request
 
 from portal.extensions import db
 from portal.settings import get_setting
+from portal.storage.files import StoreUnavailable
 
 MESSAGE = "系统存储空间不足或只读，暂时无法保存，请联系管理员。"
 UNAVAILABLE = 503
@@ -82,6 +85,8 @@ def is_storage_error(error: BaseException) -> bool:
             if any(message in text for message in _SQLITE_MESSAGES):
                 return True
         if getattr(cause, "sqlstate", None) in _PG_STATES:
+            return True
+        if isinstance(cause, StoreUnavailable):  # the object store (portal.storage.files)
             return True
         if isinstance(cause, OSError):
             if cause.errno in _FULL_ERRNOS:

@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.jobs import service
 from portal.jobs.models import Job, JobState
 from portal.jobs.queue import huey
+from portal.storage import files
 
 
 def _count_to_three(job, progress):
@@ -44,8 +45,7 @@ def test_job_runs_on_commit_with_progress_and_result(app, ctx, make_user):
     job = db.session.get(Job, job_id)
     assert job.state is JobState.DONE
     assert (job.done, job.total, job.percent, job.message) == (3, 3, 100, "数到三")
-    with open(service.result_path(job), "rb") as f:
-        assert f.read() == b"a,b\n1,2\n"
+    assert files.store().get(files.JOBS, job.result_file) == b"a,b\n1,2\n"
 
 
 def test_rolled_back_submission_never_runs(app, ctx, make_user):
@@ -64,7 +64,7 @@ def test_failed_job_says_why(app, ctx, make_user):
     job = db.session.get(Job, job_id)
     assert job.state is JobState.FAILED
     assert "磁盘已满" in job.message
-    assert job.done == 1 and service.result_path(job) is None
+    assert job.done == 1 and not service.has_result(job)
 
 
 def test_status_fragment_polls_until_done_and_only_for_its_owner(app, client, auth, ctx, make_user):

@@ -6,71 +6,13 @@ PORTAL_REQUIRE_REDIS=1: there a missing server or client fails this test instead
 it. Elsewhere (a developer's machine without redis) it is skipped with the reason."""
 
 import os
-import shutil
-import socket
-import subprocess
-import time
-
-import pytest
 
 from portal.extensions import db
 from portal.jobs import queue
 from portal.jobs.models import Job, JobState
 from tests.jobs.worker import ROOT, run_worker_until_finished
 
-REQUIRED = os.environ.get("PORTAL_REQUIRE_REDIS") == "1"
-
-
-def _missing(what: str) -> None:
-    message = f"{what} (make test installs it: redis-server from Debian, redis from the test extra)"
-    if REQUIRED:
-        pytest.fail(f"PORTAL_REQUIRE_REDIS=1 but {message}")
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    """A throwaway redis-server on 127.0.0.1 (no persistence), stopped after the test."""
-    binary = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
-    )
-    if binary is None:
-        _missing("no redis-server on this machine")
-    try:
-        import redis
-    except ImportError:
-        _missing("the redis Python client is not installed")
-    port = _free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path), "--protected-mode", "yes"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.communicate(timeout=5)[0].decode(errors="replace")
-                    pytest.fail(f"redis-server did not start: {output}")
-                time.sleep(0.1)
-        yield url
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=20)
+# redis_url: tests/conftest.py (a redis-server started by tests/services.py)
 
 
 def test_redis_huey_runs_a_job_with_a_real_consumer(app, ctx, redis_url, due_publicised):

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.jobs import cli as jobs_cli
 from portal.jobs import service as jobs
 from portal.jobs.models import Job, JobState
+from portal.storage import files
 from tests.exchange.test_exchange import roster
 
 
@@ -74,7 +75,7 @@ def test_a_started_consumer_fails_the_jobs_of_dead_consumers_and_deletes_their_u
     elsewhere.worker = "another-host:1:1"
     db.session.add_all([orphan, legacy, alive, elsewhere])
     db.session.commit()
-    path = os.path.join(jobs.result_dir(), upload)
+    path = os.path.join(files.store().folder(files.JOBS), upload)
     assert os.path.exists(path)
 
     assert sorted(jobs.sweep()) == sorted([orphan.id, legacy.id])
@@ -124,7 +125,9 @@ def test_a_people_import_killed_half_way_leaves_nobody_and_no_file(
     monkeypatch.undo()
     jobs.sweep()
     assert db.session.get(Job, job.id).state is JobState.FAILED
-    assert [n for n in os.listdir(jobs.result_dir()) if n.startswith("upload-")] == []
+    assert [
+        n for n in os.listdir(files.store().folder(files.JOBS)) if n.startswith("upload-")
+    ] == []
 
 
 def test_a_finished_import_and_a_failed_one_both_delete_the_upload(app, client, auth, make_user):
@@ -136,7 +139,9 @@ def test_a_finished_import_and_a_failed_one_both_delete_the_upload(app, client, 
             content_type="multipart/form-data",
         )
         assert response.status_code == 303
-    assert [n for n in os.listdir(jobs.result_dir()) if n.startswith("upload-")] == []
+    assert [
+        n for n in os.listdir(files.store().folder(files.JOBS)) if n.startswith("upload-")
+    ] == []
 
 
 @pytest.fixture
@@ -200,8 +205,8 @@ def test_a_bulk_print_that_fails_leaves_no_copies(app, registered_unit, monkeypa
 def test_job_files_are_private(app, ctx):
     """23.13: uploads, results and the rows-not-taken workbooks are written 0600."""
     name = jobs.store_upload(b"PK", ".xlsx")
-    path = os.path.join(jobs.result_dir(), name)
+    path = os.path.join(files.store().folder(files.JOBS), name)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    other = os.path.join(jobs.result_dir(), "9-abc-unmatched.xlsx")
-    jobs.write_private(other, b"x")
+    jobs.save_file("9-abc-unmatched.xlsx", b"x")
+    other = os.path.join(files.store().folder(files.JOBS), "9-abc-unmatched.xlsx")
     assert stat.S_IMODE(os.stat(other).st_mode) == 0o600

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.jobs.models import Job, JobState
 from portal.providers import lists
 from portal.providers.models import ImportKind, ProviderImport, QualifiedRow
+from portal.storage import files
 from tests.providers.conftest import list_file
 
 STRANGER = make_id_number(date(1980, 5, 5), 77)  # a valid ID number nobody holds
@@ -364,4 +365,6 @@ def test_a_job_that_cannot_import_says_why(app, client, auth, world, monkeypatch
     import os
 
     with app.app_context():
-        assert not [n for n in os.listdir(jobs.result_dir()) if n.startswith("upload-")]
+        assert not [
+            n for n in os.listdir(files.store().folder(files.JOBS)) if n.startswith("upload-")
+        ]
