@@ -126,7 +126,7 @@ def main() -> int:
             text = profiler.output_text(unicode=True, show_all=False)
             report.write(f"===== {label}\n{text}\n")
         elif report:
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)
             profiler.enable()
             for _ in range(args.requests):
                 client.get(path)
