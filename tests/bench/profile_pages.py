@@ -67,7 +67,9 @@ def main() -> int:
     parser.add_argument("--only", action="append", help="a path (or user:path) to measure")
     parser.add_argument("--profile", help="write a cProfile report of each page here")
     parser.add_argument(
-        "--tree", action="store_true", help="with --profile: pyinstrument's call tree (if installed)"
+        "--tree",
+        action="store_true",
+        help="with --profile: pyinstrument's call tree (if installed)",
     )
     args = parser.parse_args()
 
