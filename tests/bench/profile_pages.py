@@ -8,7 +8,9 @@ Uses the county database bench_county.py builds (DATABASE_URL when set, else
 `flask --app portal demo --county N`). Each page is asked through Flask's test client as its
 user; for each round of `--requests` requests the median CPU time (time.process_time, which
 other processes on the machine disturb far less than wall time) is taken, and the smallest
-median of the rounds printed with the page's queries and size. --profile writes a cProfile
+median of the rounds printed with the page's queries and size, and the number of Python
+function calls of one request (cProfile's count: the same however busy the machine is, a
+steadier guide than the time when other processes share the cores). --profile writes a cProfile
 report (sorted by own time, then cumulative) of each page to the file; with --tree, pyinstrument's
 call tree instead (`pip install pyinstrument` in the virtualenv; not a project dependency).
 """
@@ -93,7 +95,7 @@ def main() -> int:
         pages = [(u, p) for u, p in PAGES if p in args.only or f"{u}:{p}" in args.only]
     clients = {}
     report = open(args.profile, "w") if args.profile else None  # noqa: SIM115
-    print(f"{'page':<44}{'CPU ms':>8}{'range':>14}{'queries':>9}{'KB':>7}")
+    print(f"{'page':<44}{'CPU ms':>8}{'range':>14}{'calls':>8}{'queries':>9}{'KB':>7}")
     for username, path in pages:
         if username not in clients:
             clients[username] = app.test_client()
@@ -114,9 +116,15 @@ def main() -> int:
                 client.get(path)
                 times.append(time.process_time() - started)
             medians.append(statistics.median(times) * 1000)
+        counter = cProfile.Profile()
+        counter.runcall(client.get, path)
+        calls = pstats.Stats(counter).total_calls  # the same on a busy machine as on an idle one
         label = f"{path} ({username})"
         spread = f"{min(medians):.1f}–{max(medians):.1f}"
-        print(f"{label:<44}{min(medians):>8.1f}{spread:>14}{count:>9}{size / 1024:>7.0f}")
+        print(
+            f"{label:<44}{min(medians):>8.1f}{spread:>14}{calls / 1000:>7.1f}k{count:>9}"
+            f"{size / 1024:>7.0f}"
+        )
         if report and args.tree:
             from pyinstrument import Profiler
 
