@@ -142,6 +142,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--folder", default="/tmp/portal-bench-county")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (0: a free one)")
+    parser.add_argument(
+        "--logged-in", action="store_true", help="only the logged-in pages (and /__hello)"
+    )
     args = parser.parse_args()
     args.seconds = max(1.0, min(args.seconds, 30.0))
     # the Python load generator is bounded at 16 clients; wrk takes what was asked, up to 64
@@ -161,7 +165,7 @@ def main() -> int:
     }
     build(database, args.county, env)
 
-    port = free_port()
+    port = args.port or free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
          "tests.bench.hello_app:app"],
@@ -183,23 +187,29 @@ def main() -> int:
             (None, "/board?q=%E7%8E%8B"),
             ("bureau", "/board"),
             ("bureau", "/board/batches"),
+            ("bureau", "/review/"),
+            ("bureau", "/review/first-steps"),
             ("unit-big", "/review/"),
             (TEACHER, "/declarations/2024"),
             (TEACHER, "/declarations/"),
             ("bureau", "/people/"),
             ("unit-big", "/dashboard/"),
+            ("city", "/verification/"),
+            ("city", "/review/"),
             ("bureau", "/stats/"),
             (None, "/verify"),
             (None, f"/verify/{sample_token(env)}"),
         ]
-        print(f"{'page':<36}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}")
+        if args.logged_in:
+            pages = [(u, p) for u, p in pages if u is not None or p == "/__hello"]
+        print(f"{'page':<40}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}")
         hello = None
         for username, path in pages:
             result = load(port, path, cookie_for(base, username), args.seconds, args.concurrency)
             hello = hello or result["rps"]
             label = f"{urllib.parse.unquote(path)} ({username or '公众'})"
             print(
-                f"{label:<36}{result['rps']:>9.1f}{result['rps'] / hello:>8.3f}"
+                f"{label:<40}{result['rps']:>9.1f}{result['rps'] / hello:>8.3f}"
                 f"{result['p50']:>9.1f}{result['p99']:>9.1f}"
             )
             # Requests still queued when the load stopped would land in the next page's figures:
