@@ -5,33 +5,20 @@
 Same method as test_query_counts: each row's person sits in a unit of their own and each
 authority is another row, so that a lazy load per row would show."""
 
-from datetime import date
-
-from portal.accounts.models import PersonTitle, Role
+from portal.accounts.models import Role
 from portal.declarations.models import DeclarationStatus
 from portal.extensions import db
-from portal.units.models import Authority, FirstReview, TitleLevel, TitleSeries
-from tests.perf.test_query_counts import FEW, MANY, queries
+from portal.units.models import FirstReview, TitleLevel
+from tests.perf.test_query_counts import FEW, MANY, person_of_own_series, queries
 
 
 def _two_step(make_unit, make_professional, make_submitted_declaration, n, staffed, **kwargs):
     """n two-step declarations, each of a person in a unit of their own whose series has an
     authority of its own (half of them with an officer account when `staffed`)."""
     for i in range(n):
-        authority = Authority(name=f"主管部门{n}-{i}")
-        series = TitleSeries(name=f"系列{n}-{i}", authority=authority)
-        db.session.add(series)
-        person = make_professional(unit=make_unit(name=f"单位{n}-{i}"), account=False)
-        db.session.add(
-            PersonTitle(
-                professional=person,
-                series=series,
-                level=TitleLevel.FULL_SENIOR,
-                obtained=date(2015, 1, 1),
-                appointed=date(2015, 1, 1),
-            )
+        person, authority = person_of_own_series(
+            make_unit, make_professional, f"{n}-{i}", TitleLevel.FULL_SENIOR
         )
-        db.session.flush()
         if staffed(i):
             yield authority
         make_submitted_declaration(
