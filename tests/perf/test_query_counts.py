@@ -37,9 +37,6 @@ def captured(app):
 
 
 def queries(app, client, url, **kwargs):
-    # Once first, uncounted: what a process reads once and keeps (the jurisdiction tree, for
-    # TREE_SECONDS) is not a query of the page. The page's rows are the same both times.
-    client.get(url, **kwargs)
     db.session.expire_all()
     with captured(app) as statements:
         response = client.get(url, **kwargs)
