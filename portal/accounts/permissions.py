@@ -237,18 +237,26 @@ def can_confirm_move(user: User, move: MoveRequest) -> bool:
     )
 
 
-def reviewable_people(user: User) -> sa.Select:
-    """A select of the Professional rows this user reviews (empty for other roles)."""
-    query = sa.select(Professional)
+def reviewable_condition(user: User) -> sa.ColumnElement[bool]:
+    """SQL on Professional: the people this user reviews (false for other roles). A condition
+    on the row rather than a list of ids, so that a query already reading the person (the
+    review queue) tests it on its own rows instead of collecting the whole county's ids."""
     if user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
-        return query.join(Unit, Professional.unit_id == Unit.id).where(
-            Professional.unit_id == user.unit_id, Unit.type.not_in(BUREAU_UNIT_TYPES)
+        return sa.and_(
+            Professional.unit_id == user.unit_id,
+            sa.exists().where(Unit.id == user.unit_id, Unit.type.not_in(BUREAU_UNIT_TYPES)),
         )
     if user.role is Role.BUREAU_OFFICER:
-        return query.outerjoin(Unit, Professional.unit_id == Unit.id).where(
-            sa.or_(Professional.unit_id.is_(None), Unit.type.in_(BUREAU_UNIT_TYPES))
+        return sa.or_(
+            Professional.unit_id.is_(None),
+            Professional.unit_id.in_(sa.select(Unit.id).where(Unit.type.in_(BUREAU_UNIT_TYPES))),
         )
-    return query.where(sa.false())
+    return sa.false()
+
+
+def reviewable_people(user: User) -> sa.Select:
+    """A select of the Professional rows this user reviews (empty for other roles)."""
+    return sa.select(Professional).where(reviewable_condition(user))
 
 
 def bureau_officers(role: Role = Role.BUREAU_OFFICER) -> list[User]:

@@ -255,45 +255,52 @@ def unit_overview(
     _require_unit_reviewer(user)
     today = today or local_today()
     waiting = (
-        sa.select(Declaration)
+        sa.select(Declaration, _total())
         .join(Professional, Declaration.professional_id == Professional.id)
         .where(Professional.unit_id == user.unit_id, Declaration.status.in_(WAITING))
+        .order_by(Declaration.submitted_at, Declaration.id)
+        .options(contains_eager(Declaration.professional))
+        .limit(SHOWN)
     )
+    queue, queue_total = _with_total(waiting)
     queue = [
         Waiting(
             d, (today - d.submitted_at.astimezone(LOCAL_TZ).date()).days if d.submitted_at else 0
         )
-        for d in db.session.scalars(
-            waiting.order_by(Declaration.submitted_at, Declaration.id)
-            .options(contains_eager(Declaration.professional))
-            .limit(SHOWN)
-        )
+        for d in queue
     ]
     open_objections = (
-        sa.select(Objection)
+        sa.select(Objection, _total())
         .join(Declaration, Objection.declaration_id == Declaration.id)
         .join(Professional, Declaration.professional_id == Professional.id)
         .where(Professional.unit_id == user.unit_id, Objection.status == ObjectionStatus.OPEN)
-    )
-    objections = db.session.scalars(
-        open_objections.order_by(Objection.created_at, Objection.id)
+        .order_by(Objection.created_at, Objection.id)
         .options(contains_eager(Objection.declaration).contains_eager(Declaration.professional))
         .limit(SHOWN)
-    ).all()
+    )
+    objections, objections_total = _with_total(open_objections)
     return Overview(
         year,
         user.unit,
         state_counts(user.unit_id, year),
         people_page(user.unit_id, year, state=state, q=q, page=page),
         queue,
-        _count(waiting),
-        list(objections),
-        _count(open_objections),
+        queue_total,
+        objections,
+        objections_total,
     )
 
 
-def _count(query: sa.Select) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+def _total() -> sa.Label:
+    """The number of rows the query finds before its LIMIT, on each row (a window count)."""
+    return sa.func.count().over().label("total")
+
+
+def _with_total(query: sa.Select) -> tuple[list, int]:
+    """The first rows of a query selecting (entity, _total()) and its number of rows in all,
+    by one query instead of the rows and a count."""
+    rows = db.session.execute(query).all()
+    return [row[0] for row in rows], rows[0].total if rows else 0
 
 
 def short_people(unit_id: int | None, year: int) -> list[PersonYear]:

@@ -9,9 +9,10 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.idnumbers import clean_id_number
 from portal.accounts.models import Employment, Professional, Role, User
-from portal.accounts.permissions import can_view, reviewable_people, reviewed_under
+from portal.accounts.permissions import can_view, reviewable_condition, reviewed_under
 from portal.declarations.models import Declaration, DeclarationSource, DeclarationStatus
 from portal.extensions import db
+from portal.paging import Window, window
 from portal.refusal import INVALID, Refusal, not_found
 
 
@@ -134,24 +135,23 @@ def visible_years(user: User, person: Professional) -> list[Declaration]:
     return [d for d in years if reviewed_under(user, d)]
 
 
-def people_of(user: User, q: str = "", limit: int = 200) -> list[Professional]:
-    """The people list of the staff page: the whole county for the bureau, the unit's people
-    for its reviewer."""
+def people_of(user: User, q: str = "", page: int = 1) -> Window:
+    """One page of the staff page's people list, in name order: the whole county for the
+    bureau, the unit's people (and those who moved out of it) for its reviewer."""
     if user.role is Role.BUREAU_OFFICER:
         query = sa.select(Professional)
     elif user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
-        own = reviewable_people(user).with_only_columns(Professional.id)
         moved_out = sa.and_(
             Professional.id.in_(_former_staff(user)),
             sa.or_(Professional.unit_id.is_(None), Professional.unit_id != user.unit_id),
         )
-        query = sa.select(Professional).where(sa.or_(Professional.id.in_(own), moved_out))
+        query = sa.select(Professional).where(sa.or_(reviewable_condition(user), moved_out))
     else:
-        return []
+        return Window()
     if q.strip():
         query = query.where(Professional.name.contains(q.strip(), autoescape=True))
     query = query.options(joinedload(Professional.unit))  # each row shows its unit
-    return list(db.session.scalars(query.order_by(Professional.name, Professional.id).limit(limit)))
+    return window(query.order_by(Professional.name, Professional.id), page)
 
 
 def _day(value) -> str | None:

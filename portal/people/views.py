@@ -13,7 +13,7 @@ from portal.declarations import service as declarations
 from portal.extensions import db
 from portal.people import forms, service
 from portal.refusal import Refusal, forbidden, not_found
-from portal.security import is_htmx, require_roles
+from portal.security import is_htmx, page_number, require_roles
 from portal.units.models import TitleLevel, TitleSeries, Unit
 from portal.units.service import active_unit_choices
 
@@ -52,9 +52,11 @@ def index():
     form = forms.SearchForm(request.args)
     form.validate()
     q = "" if form.q.errors else (form.q.data or "")
-    people = service.people_of(current_user, q)
+    people = service.people_of(current_user, q, page_number())
     template = "people/_list.html" if is_htmx() else "people/index.html"
-    return render_template(template, form=form, people=people, bulk_form=_bulk_form())
+    return render_template(
+        template, form=form, people=people, filters={"q": q}, bulk_form=_bulk_form()
+    )
 
 
 def _bulk_form(formdata=None):

@@ -65,6 +65,7 @@ Interpretations kept from spec/rules.md (and the sources, 004 第十二条, 第�
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -508,6 +509,51 @@ def _scope(value: object) -> str:
     return str(value)
 
 
+def _typed(value) -> tuple:
+    """A value with its type: 1, 1.0 and True are equal in Python, not to the engine."""
+    return (type(value), value)
+
+
+def _items(mapping: Mapping) -> tuple:
+    return tuple(sorted((key, _typed(value)) for key, value in mapping.items()))
+
+
+class _Asked:
+    """evaluate_year's arguments as a key of its memo: equal when the rule set is the same
+    object and every other argument is equal (each claim by all its fields)."""
+
+    __slots__ = ("rule_set", "year", "claims", "require_subject", "scope", "key")
+
+    def __init__(self, rule_set, year, claims, require_subject, scope):
+        self.rule_set, self.year, self.claims = rule_set, year, claims
+        self.require_subject, self.scope = require_subject, scope
+        self.key = (
+            id(rule_set), _typed(year), _typed(require_subject), _typed(scope),
+            tuple(
+                tuple(map(_typed, (c.kind, c.subject, c.key, c.duplicate, c.elected,
+                                   c.accepted_hours, c.unfiled, c.internal)))
+                + (_items(c.facts), _items(c.details))
+                for c in claims
+            ),
+        )  # fmt: skip
+        hash(self.key)  # TypeError for an unhashable fact value: then no memo
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, _Asked) and self.rule_set is other.rule_set and self.key == other.key
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered(asked: _Asked) -> YearResult:
+    return _evaluate_year(
+        asked.rule_set, asked.year, asked.claims, asked.require_subject, asked.scope
+    )
+
+
 def evaluate_year(
     rule_set: RuleSet,
     year: int | None,
@@ -522,7 +568,25 @@ def evaluate_year(
     of 第二十一条4: "clause" (one clause item counts, default) or "claim" (one claim); rule sets
     without highest-only ignore it. Raises RuleError (with `claim_index`) for the first bad
     claim, and for more than one elected conversion claim.
+
+    The result (immutable) is remembered for the same arguments: a page shown again (the unit's
+    dashboard evaluates each draft and waiting declaration of its page) evaluates only what
+    changed. A claim's key is its id, so two people's claims never share an entry.
     """
+    try:
+        asked = _Asked(rule_set, year, tuple(claims), require_subject, highest_only_scope)
+    except (AttributeError, TypeError):  # not Claims, or an unhashable fact: the engine says
+        return _evaluate_year(rule_set, year, claims, require_subject, highest_only_scope)
+    return _remembered(asked)
+
+
+def _evaluate_year(
+    rule_set: RuleSet,
+    year: int | None,
+    claims: Sequence[Claim],
+    require_subject: bool,
+    highest_only_scope: str,
+) -> YearResult:
     scope = _scope(highest_only_scope)
     rows = [_prepare(rule_set, c, i, require_subject) for i, c in enumerate(claims)]
     chosen, chosen_by = _apply_policy(rule_set, rows, scope)

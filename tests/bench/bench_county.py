@@ -5,7 +5,10 @@
 Builds the county (`flask --app portal demo --county N`, reused when the database exists),
 starts gunicorn on 127.0.0.1 with a bare /__hello route in front of the portal, loads each page
 (wrk when installed, else a bounded Python load generator) and prints requests per second, the
-ratio to /__hello and p50/p99 latency. Loopback only; gunicorn is stopped at the end.
+ratio to /__hello, p50/p99 latency and the CPU the server spent per request (gunicorn's master
+and workers, from /proc: on a machine other processes share, a steadier figure than the
+latency). --logged-in measures the logged-in pages alone. Loopback only; gunicorn is stopped at
+the end.
 """
 
 import argparse
@@ -111,6 +114,7 @@ def python_load(port: int, path: str, cookie: str, seconds: float, concurrency: 
     times.sort()
     return {
         "rps": len(times) / elapsed,
+        "requests": len(times),
         "p50": times[len(times) // 2] * 1000,
         "p99": times[max(0, int(len(times) * 0.99) - 1)] * 1000,
     }
@@ -128,11 +132,34 @@ def wrk_load(port: int, path: str, cookie: str, seconds: float, concurrency: int
         value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
+    failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if failed:
+        raise SystemExit(f"{path}: {failed.group(1)} answers were not 2xx or 3xx")
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "p50": ms("50"),
         "p99": ms("99"),
     }
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's master and its workers (Linux
+    /proc): divided by the requests answered, the CPU a page costs in the real server, which
+    other processes on the machine change far less than its latency."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    total = 0
+    for process in [str(pid), *children]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def main() -> int:
@@ -142,6 +169,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--folder", default="/tmp/portal-bench-county")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (0: a free one)")
+    parser.add_argument(
+        "--logged-in", action="store_true", help="only the logged-in pages (and /__hello)"
+    )
     args = parser.parse_args()
     args.seconds = max(1.0, min(args.seconds, 30.0))
     # the Python load generator is bounded at 16 clients; wrk takes what was asked, up to 64
@@ -161,7 +192,7 @@ def main() -> int:
     }
     build(database, args.county, env)
 
-    port = free_port()
+    port = args.port or free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
          "tests.bench.hello_app:app"],
@@ -183,24 +214,33 @@ def main() -> int:
             (None, "/board?q=%E7%8E%8B"),
             ("bureau", "/board"),
             ("bureau", "/board/batches"),
+            ("bureau", "/review/"),
+            ("bureau", "/review/first-steps"),
             ("unit-big", "/review/"),
             (TEACHER, "/declarations/2024"),
             (TEACHER, "/declarations/"),
             ("bureau", "/people/"),
             ("unit-big", "/dashboard/"),
+            ("city", "/verification/"),
+            ("city", "/review/"),
             ("bureau", "/stats/"),
             (None, "/verify"),
             (None, f"/verify/{sample_token(env)}"),
         ]
-        print(f"{'page':<36}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}")
+        if args.logged_in:
+            pages = [(u, p) for u, p in pages if u is not None or p == "/__hello"]
+        print(f"{'page':<40}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}")
         hello = None
         for username, path in pages:
-            result = load(port, path, cookie_for(base, username), args.seconds, args.concurrency)
+            cookie = cookie_for(base, username)
+            used = server_cpu(server.pid)
+            result = load(port, path, cookie, args.seconds, args.concurrency)
+            cpu = (server_cpu(server.pid) - used) * 1000 / max(1, result["requests"])
             hello = hello or result["rps"]
             label = f"{urllib.parse.unquote(path)} ({username or '公众'})"
             print(
-                f"{label:<36}{result['rps']:>9.1f}{result['rps'] / hello:>8.3f}"
-                f"{result['p50']:>9.1f}{result['p99']:>9.1f}"
+                f"{label:<40}{result['rps']:>9.1f}{result['rps'] / hello:>8.3f}"
+                f"{result['p50']:>9.1f}{result['p99']:>9.1f}{cpu:>8.1f}"
             )
             # Requests still queued when the load stopped would land in the next page's figures:
             # let the workers work through them (one round of the connections) first.

@@ -143,3 +143,27 @@ def test_bad_filter_is_refused_beside_the_field(client, auth, make_unit, make_us
     assert 'id="state-error-1">不是有效的选择' in response.text
     response = client.get("/dashboard/?year=2025&q=" + "长" * 51)
     assert response.status_code == 422 and "姓名最多50个字" in response.text
+
+
+def test_the_queue_and_objections_count_beyond_the_rows_shown(
+    unit_year, make_unit, make_professional, make_submitted_declaration
+):
+    """The dashboard shows the SHOWN longest waiting and oldest objections with their totals
+    (one query each: a window count before the LIMIT); another unit's never count."""
+    from portal.dashboard import service
+
+    unit = unit_year["reviewer"].unit
+    outsider = make_unit(name="外单位")
+    for _ in range(service.SHOWN + 2):
+        for owner in (unit, outsider):
+            person = make_professional(unit=owner, account=False)
+            publicised = make_submitted_declaration(person, status=DeclarationStatus.PUBLICISED)
+            db.session.add(
+                Objection(declaration_id=publicised.id, name="张", contact="1", content="x")
+            )
+            make_submitted_declaration(person, year=2024)
+    db.session.commit()
+    overview = service.unit_overview(unit_year["reviewer"], 2025)
+    assert len(overview.queue) == service.SHOWN and overview.queue_total == service.SHOWN + 3
+    assert len(overview.objections) == service.SHOWN
+    assert overview.objections_total == service.SHOWN + 3

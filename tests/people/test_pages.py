@@ -395,3 +395,22 @@ def test_another_unit_sees_nothing_and_the_bureau_everything(app, moved, make_un
     officer = login(app, moved["officer"])
     assert officer.get(f"/people/{p.id}").status_code == 200
     assert pending.status is DeclarationStatus.SUBMITTED
+
+
+def test_the_people_list_goes_by_pages_of_fifty(app, make_unit, make_user, make_professional):
+    """人员档案 shows 50 people a page in name order with a pager (the whole county reachable,
+    not only the first 200 as before), and a search keeps its term on the next page."""
+    unit = make_unit(name="大单位", type=UnitType.INSTITUTION)
+    for n in range(51):
+        make_professional(unit=unit, name=f"人员{n:03d}", account=False)
+    make_professional(unit=make_unit(name="别的单位"), name="别人", account=False)
+    for viewer in (make_user(Role.BUREAU_OFFICER), make_user(Role.UNIT_REVIEWER, unit=unit)):
+        client = login(app, viewer)
+        first = client.get("/people/?q=人员").text
+        assert first.count("人员0") == 50 and "人员050" not in first
+        assert "下一页" in first and "q=%E4%BA%BA%E5%91%98" in first
+        second = client.get("/people/?q=人员&page=2").text
+        assert "人员050" in second and "人员049" not in second and "上一页" in second
+        assert "下一页" not in second
+    everyone = login(app, make_user(Role.BUREAU_OFFICER)).get("/people/?page=2").text
+    assert "别人" in everyone and "人员050" in everyone  # name order: 人 before 别

@@ -173,3 +173,21 @@ def test_authority_queue_queries_do_not_grow(
     few = queries(app, client, "/review/")
     submit(MANY)
     assert queries(app, client, "/review/") == few
+
+
+def person_of_own_series(make_unit, make_professional, label, level):
+    """A person in a unit of their own holding a title of a series of their own, whose
+    authority is theirs alone too (so that a lazy load per row of any of them would show):
+    (person, authority)."""
+    from portal.accounts.models import PersonTitle
+    from portal.units.models import Authority, TitleSeries
+
+    authority = Authority(name=f"主管部门{label}")
+    series = TitleSeries(name=f"系列{label}", authority=authority)
+    person = make_professional(unit=make_unit(name=f"单位{label}"), account=False)
+    db.session.add(
+        PersonTitle(professional=person, series=series, level=level, obtained=date(2015, 1, 1),
+                    appointed=date(2015, 1, 1))
+    )  # fmt: skip
+    db.session.flush()
+    return person, authority

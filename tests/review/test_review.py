@@ -340,3 +340,29 @@ def test_a_refused_claim_is_not_called_counted(app, two_units):
     page = client.get(f"/review/{declaration.id}").text
     card = page.split(f'id="claim-{claim.id}"')[1].split("</article>")[0]
     assert "已不予认定，不计入" in card and 'badge ok">计入' not in card
+
+
+def test_each_reviewer_has_its_own_queue_though_the_condition_is_remembered(
+    make_unit, make_user, make_professional, make_submitted_declaration
+):
+    """The queue's SQL condition is built once per kind of reviewer (issue 24.9): the unit it
+    names is the account's own, also after the account moves to another unit, and a unit that
+    becomes a private company's hands its people to the bureau at once."""
+    from portal.review import service as review
+
+    school, hospital = make_unit(name="一中"), make_unit(name="医院")
+    teacher = make_submitted_declaration(make_professional(unit=school, account=False))
+    doctor = make_submitted_declaration(make_professional(unit=hospital, account=False))
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=school)
+    other = make_user(Role.UNIT_REVIEWER, unit=hospital)
+
+    def queue(user):
+        return [d.id for d, _ in review.review_queue(user).window.rows]
+
+    assert queue(reviewer) == [teacher.id] and queue(other) == [doctor.id]
+    reviewer.unit_id = hospital.id
+    db.session.commit()
+    assert queue(reviewer) == [doctor.id]
+    hospital.type = UnitType.PRIVATE_ENTERPRISE
+    db.session.commit()
+    assert queue(reviewer) == [] and doctor.id in queue(make_user(Role.BUREAU_OFFICER))
