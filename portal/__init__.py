@@ -97,6 +97,7 @@ def _import_models() -> None:
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.providers import models as _providers  # noqa: F401
     from portal.settings import models as _settings  # noqa: F401
+    from portal.stats import models as _stats  # noqa: F401
     from portal.units import models as _units  # noqa: F401
     from portal.verification import models as _verification  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
@@ -112,6 +113,7 @@ def _import_tasks() -> None:
     from portal.exchange import tasks as _exchange_tasks  # noqa: F401
     from portal.people import tasks as _people_tasks  # noqa: F401
     from portal.providers import overdue as _overdue_lists  # noqa: F401
+    from portal.stats import tasks as _stats_tasks  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

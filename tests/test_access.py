@@ -459,8 +459,9 @@ ROUTES = {
         ok=OFFICER,
         hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor", "city", "authority"),
     ),
-    ("GET", "stats.index"): row("/stats/?year=2025", ok=STAFF_REVIEW),
-    ("GET", "stats.export"): row("/stats/export.xlsx?year=2025", ok=STAFF_REVIEW),
+    ("GET", "stats.index"): row("/stats/?year=2025", ok=(*STAFF_REVIEW, "city")),
+    ("GET", "stats.export"): row("/stats/export.xlsx?year=2025", ok=(*STAFF_REVIEW, "city")),
+    ("POST", "stats.recompute"): row("/stats/recompute", ok=("officer", "city")),
     ("GET", "notifications.index"): row("/notifications/", ok=LOGGED_IN),
     ("POST", "notifications.read_all"): row("/notifications/read-all", ok=LOGGED_IN),
     # Everyone's request for another person's message finds nothing.

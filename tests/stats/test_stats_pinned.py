@@ -289,7 +289,12 @@ def test_the_cli_prints_the_pinned_figures(pinned_county, runner):
                 args += [option, str(value)]
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
-        assert _without_ids(json.loads(result.output)) == pinned[name], name
+        printed = json.loads(result.output)
+        assert printed.pop("jurisdiction")["level"] == "county"
+        # The unfiltered figures are the snapshot's (when computed); a filter's are computed now.
+        unfiltered = service.Filters(filters.year) == filters
+        assert (printed.pop("computed_at") is None) != unfiltered, name
+        assert _without_ids(printed) == pinned[name], name
 
 
 def _cells(html: str, table_id: str) -> list[list[str]]:
