@@ -94,6 +94,8 @@ def _import_models() -> None:
     from portal.exchange import models as _exchange  # noqa: F401
     from portal.formtokens import models as _formtokens  # noqa: F401
     from portal.jobs import models as _jobs  # noqa: F401
+    from portal.jurisdictions import models as _jurisdictions  # noqa: F401
+    from portal.jurisdictions import service as _tree  # noqa: F401 (seeds the tree on create_all)
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.providers import models as _providers  # noqa: F401
     from portal.settings import models as _settings  # noqa: F401
@@ -227,6 +229,10 @@ def _register_hooks(app: Flask) -> None:
         never carry the previous request's user, settings or commit decision over."""
         for name in ("_login_user", "_settings", "idle_logged_out"):
             g.pop(name, None)
+
+    from portal.jurisdictions import scope
+
+    scope.install_app(app)  # after the request state is fresh, before any hook that queries
 
     @app.before_request
     def idle_timeout():

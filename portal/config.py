@@ -72,6 +72,13 @@ class Defaults:
     PUBLIC_BASE_URL = None  # printed in QR codes; defaults to the request's host
     BUREAU_NAME = "示范县人力资源和社会保障局"
     CERTIFICATE_COUNTY_CODE = "341822"  # administrative division code in certificate numbers
+    # The install's own county (GB/T 2260): a single-county install is this county, its city
+    # and province; a city instance adds its other counties (issue 24). Names: these, else
+    # python-stdnum's copy of GB/T 2260.
+    JURISDICTION_CODE = "341822"
+    COUNTY_NAME = ""
+    CITY_NAME = ""
+    PROVINCE_NAME = ""
 
     # Background jobs (huey): SQLite file under instance/ unless REDIS_URL is set; immediate
     # runs every job inside the request that submits it (tests only).

@@ -25,6 +25,7 @@ LAYERS = [
         "portal.pagecache",
         "portal.spreadsheets",
     ),
+    ("portal.jurisdictions",),
     ("portal.audit",),
     ("portal.settings",),
     ("portal.storage",),

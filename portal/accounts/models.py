@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.jurisdictions.models import InJurisdiction
 from portal.models_base import UTCDateTime, utcnow
 from portal.units.models import Authority, Provider, TitleLevel, TitleSeries, Unit
 
@@ -55,7 +56,7 @@ def _new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(UserMixin, db.Model):
+class User(InJurisdiction, UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Professionals log in with their ID number; staff with a chosen user name.
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -104,7 +105,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class Professional(db.Model):
+class Professional(InJurisdiction, db.Model):
     """专业技术人员: one row per person, with or without an account."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -38,7 +38,7 @@ from portal.certificates.models import Certificate, CertificatePrint
 from portal.clock import current_year, local_today
 from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.extensions import db
-from portal.settings.models import Setting
+from portal.settings.models import INSTANCE, Setting
 from portal.units.models import TitleLevel, TitleSeries, Unit, UnitType
 from portal.workdays import service as workdays
 
@@ -65,7 +65,7 @@ CLAIM_SETS = [  # (kind, subject, facts); the rules engine gives the hours (3 of
 
 
 def loaded() -> int | None:
-    row = db.session.get(Setting, MARKER)
+    row = db.session.get(Setting, (INSTANCE, MARKER))
     return row.value.get("n") if row else None
 
 

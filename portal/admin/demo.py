@@ -29,6 +29,7 @@ from portal.declarations import paper
 from portal.declarations import service as declarations
 from portal.declarations.models import ClaimDecision, Declaration
 from portal.extensions import db
+from portal.jurisdictions.models import Jurisdiction
 from portal.providers import lists as qualified_lists
 from portal.providers import service as providers
 from portal.providers.models import TrainingPlan
@@ -364,6 +365,8 @@ def load() -> list[Login]:
     logins: list[Login] = []
     bureau_name = current_app.config["BUREAU_NAME"]
     _get_or_add(Setting, {"value": {"value": bureau_name}}, key="BUREAU_NAME")  # as set_setting
+    county = db.session.get(Jurisdiction, current_app.config["JURISDICTION_CODE"])
+    county.name, county.bureau_name = COUNTY, bureau_name  # 示范县, not GB/T 2260's 广德县
 
     authorities = {name: _get_or_add(Authority, {}, name=name) for name, _ in AUTHORITIES}
     series_rows = {

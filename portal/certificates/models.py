@@ -7,10 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Professional
 from portal.extensions import db
+from portal.jurisdictions.models import InJurisdiction
 from portal.models_base import UTCDateTime, utcnow
 
 
-class Certificate(db.Model):
+class Certificate(InJurisdiction, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), unique=True)
     number: Mapped[str] = mapped_column(sa.String(30), unique=True)  # never changes (seed 002)

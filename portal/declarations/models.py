@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import rules
 from portal.accounts.models import Professional, User
 from portal.extensions import db
+from portal.jurisdictions.models import InJurisdiction
 from portal.models_base import UTCDateTime, utcnow
 from portal.units.models import Authority, FirstReview, Unit
 
@@ -75,7 +76,7 @@ class DeclarationSource(enum.StrEnum):
         ]
 
 
-class Declaration(db.Model):
+class Declaration(InJurisdiction, db.Model):
     __table_args__ = (sa.UniqueConstraint("professional_id", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

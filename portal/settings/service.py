@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from flask import current_app, g
 
 from portal.extensions import db
-from portal.settings.models import Setting
+from portal.jurisdictions import scope
+from portal.jurisdictions import service as jurisdictions
+from portal.settings.models import INSTANCE, Setting
 
 
 @dataclass(frozen=True)
@@ -276,24 +278,52 @@ SETTINGS: tuple[SettingSpec, ...] = (
 SPECS = {spec.key: spec for spec in SETTINGS}
 
 
-def get_setting(key: str):
-    """The admin's saved value, or app.config[key]. The saved values are read once per request,
-    all in one query (a handful of rows): every logged-in page asks for several."""
+# Settings a county may set for itself, over its city's, over the instance's (issue 24.3).
+PER_COUNTY_GROUPS = frozenset({"学时认定", "学时验证", "核验与公示"})
+PER_COUNTY_KEYS = frozenset({"BUREAU_NAME", "ONLINE_GENERAL_STUDY_ENDS"})
+
+
+def is_per_county(key: str) -> bool:
+    spec = SPECS.get(key)
+    return key in PER_COUNTY_KEYS or (spec is not None and spec.group in PER_COUNTY_GROUPS)
+
+
+def _saved() -> dict[tuple[str, str], object]:
+    """The saved values, read once per request, all in one query (a handful of rows per
+    county): every logged-in page asks for several."""
     saved = g.get("_settings")
     if saved is None:
-        rows = db.session.execute(sa.select(Setting.key, Setting.value)).all()
+        rows = db.session.execute(
+            sa.select(Setting.jurisdiction_code, Setting.key, Setting.value)
+        ).all()
         # Other rows (markers such as the county generator's) have no "value".
         saved = g._settings = {
-            k: v["value"] for k, v in rows if isinstance(v, dict) and "value" in v
+            (code, k): v["value"] for code, k, v in rows if isinstance(v, dict) and "value" in v
         }
-    return saved[key] if key in saved else current_app.config[key]
+    return saved
 
 
-def set_setting(key: str, value) -> None:
-    """Save a value (no audit, no commit: use portal.admin.service.save_settings)."""
-    row = db.session.get(Setting, key)
+def get_setting(key: str, county: str | None = None):
+    """The saved value, or app.config[key]. A per-county setting is looked up for `county` (by
+    default the request's: the account's county, or the one a command names), then its city,
+    then the province, then the instance-wide value."""
+    saved = _saved()
+    if is_per_county(key):
+        county = county or scope.home_county()
+        for code in (county, *jurisdictions.ancestors(county)) if county else ():
+            if (code, key) in saved:
+                return saved[(code, key)]
+    if (INSTANCE, key) in saved:
+        return saved[(INSTANCE, key)]
+    return current_app.config[key]
+
+
+def set_setting(key: str, value, jurisdiction: str = INSTANCE) -> None:
+    """Save a value, instance-wide or for one county or city (no audit, no commit: use
+    portal.admin.service.save_settings)."""
+    row = db.session.get(Setting, (jurisdiction, key))
     if row is None:
-        db.session.add(Setting(key=key, value={"value": value}))
+        db.session.add(Setting(jurisdiction_code=jurisdiction, key=key, value={"value": value}))
     else:
         row.value = {"value": value}
     g.pop("_settings", None)

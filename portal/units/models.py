@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.jurisdictions.models import InJurisdiction
 
 
 class UnitType(enum.StrEnum):
@@ -112,7 +113,7 @@ class TitleSeries(db.Model):
         return f"<TitleSeries {self.name}>"
 
 
-class Unit(db.Model):
+class Unit(InJurisdiction, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     uscc: Mapped[str] = mapped_column(sa.String(18), unique=True)  # 统一社会信用代码

@@ -20,7 +20,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import g
 
 from portal import clock
 from portal.accounts.models import Professional, Role, User
@@ -29,7 +28,8 @@ from portal.clock import LOCAL_TZ
 from portal.declarations.models import ClaimDecision, Declaration
 from portal.extensions import db
 from portal.review import service as review
-from portal.settings.models import Setting
+from portal.settings import set_setting
+from portal.settings.models import INSTANCE, Setting
 from portal.verification import service
 from portal.verification.models import Verification, VerificationKind
 
@@ -163,9 +163,8 @@ def _issue(person: Professional, officer: User) -> None:
 def _city_step(person: Professional, declare) -> None:
     """Two steps on (the bureau's setting): the 副高 holder's 2025 year, its professional claims
     passed by the authority owning the series; the city's second step waits."""
-    if db.session.get(Setting, "TWO_STEP_REVIEW") is None:
-        db.session.add(Setting(key="TWO_STEP_REVIEW", value={"value": True}))  # as set_setting
-        g.pop("_settings", None)
+    if db.session.get(Setting, (INSTANCE, "TWO_STEP_REVIEW")) is None:
+        set_setting("TWO_STEP_REVIEW", True)
     if _declared(person, 2025):
         return
     rule_set, specs = _claims(2025, *FULL)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Professional, User
 from portal.extensions import db
+from portal.jurisdictions.models import InJurisdiction
 from portal.models_base import UTCDateTime, utcnow
 from portal.units.models import TitleLevel, TitleSeries, Unit
 
@@ -41,7 +42,7 @@ class VerificationStatus(enum.StrEnum):
 SENIOR_LEVELS = (TitleLevel.FULL_SENIOR, TitleLevel.DEPUTY_SENIOR)
 
 
-class Verification(db.Model):
+class Verification(InJurisdiction, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(30), unique=True)  # 验证单编号
     # The public check code printed as a QR code: 128 bits or more, never shown in the log.

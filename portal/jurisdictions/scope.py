@@ -1,0 +1,166 @@
+"""The one rule that keeps an officer inside their jurisdiction (style.md 17).
+
+While a scope is set, every ORM SELECT gets `with_loader_criteria(InJurisdiction, ...)`: rows of
+a county-owned model (units, people, declarations, batches, verifications, certificates,
+accounts, workday overrides) outside the scope are not loaded: not in a list, not in a count,
+not by id (`session.get` is a SELECT too), not through a relationship. The scope holds the
+counties an account may see and their ancestors (a county officer's city and province own no
+records but their officers' accounts are seen: the city officer is told of a county's senior
+verification).
+
+A single-county install (the embedded default) sets no scope at all: the criteria cost about
+0.15 ms of CPU per statement, and one county has nothing to keep apart. The tree is cached per
+process (service.TREE_SECONDS); an account of a county the cache does not know reloads it.
+
+Who is scoped: every staff account of a county or a city (bureau, unit, provider, authority,
+city officers). Not scoped: the professional (their own records, whichever county reviewed
+them, are found by ownership checks), the admin and the auditor (the instance's operators), the
+CLI and the jobs unless they name a jurisdiction (`with use(code):`). A place that must see
+across on purpose (the city's roll-up, a person's history that moved with them) says so:
+`with unscoped():` or `.execution_options(all_jurisdictions=True)`.
+
+Core statements (the statistics' SQL) do not pass through the ORM event: they take
+`counties()` as a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from portal.jurisdictions import service
+from portal.jurisdictions.models import InJurisdiction, JurisdictionLevel
+
+# (visible codes, the scope's counties) — None: not scoped
+_scope: ContextVar[tuple[tuple[str, ...], tuple[str, ...]] | None] = ContextVar(
+    "jurisdiction_scope", default=None
+)
+_home: ContextVar[str | None] = ContextVar("jurisdiction_home", default=None)
+
+UNSCOPED_ROLES = frozenset({"professional", "admin", "auditor"})
+
+
+def visible() -> tuple[str, ...] | None:
+    scope = _scope.get()
+    return None if scope is None else scope[0]
+
+
+def counties() -> tuple[str, ...] | None:
+    """The scope's counties, for Core SQL to take as a parameter (None: all)."""
+    scope = _scope.get()
+    return None if scope is None else scope[1]
+
+
+def home_county() -> str:
+    """The county a new record belongs to when nothing more precise is known: the account's
+    county, else the one named with `use()`, else the install's."""
+    home = _home.get()
+    if home:
+        return home
+    return service.default_county() if has_app_context() else ""
+
+
+def _scope_of(code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    counties_ = service.counties_of(code)
+    node = service.get(code)
+    if node is not None and node.level is JurisdictionLevel.COUNTY:
+        counties_ = [code]
+    elif node is None:
+        counties_ = []  # an unknown code sees nothing (never everything)
+    return tuple(sorted({*counties_, code, *service.ancestors(code)})), tuple(counties_)
+
+
+def _home_of(code: str | None) -> str | None:
+    node = service.get(code) if code else None
+    return code if node is not None and node.level is JurisdictionLevel.COUNTY else None
+
+
+def set_for_user(user) -> None:
+    """The request's scope, from the logged-in account (called once the account is loaded)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        _scope.set(None)
+        _home.set(None)
+        return
+    code = user.jurisdiction_code
+    if service.get(code) is None:
+        service.forget()  # an account of a division this process has not heard of yet
+    _home.set(_home_of(code))
+    if user.role.value in UNSCOPED_ROLES or service.is_single_county():
+        _scope.set(None)  # one county: nothing to keep apart, and no criteria to pay for
+    else:
+        _scope.set(_scope_of(code))
+
+
+def set_public(code: str | None) -> None:
+    """A public page of one county (its board, objections, verification)."""
+    _scope.set(_scope_of(code) if code and not service.is_single_county() else None)
+    _home.set(_home_of(code))
+
+
+def clear() -> None:
+    _scope.set(None)
+    _home.set(None)
+
+
+@contextmanager
+def use(code: str) -> Iterator[None]:
+    """Act inside one county or city (the CLI with --jurisdiction, a job for one county)."""
+    scope_token, home_token = _scope.set(_scope_of(code)), _home.set(_home_of(code))
+    try:
+        yield
+    finally:
+        _scope.reset(scope_token)
+        _home.reset(home_token)
+
+
+@contextmanager
+def unscoped() -> Iterator[None]:
+    """See across jurisdictions on purpose (the city's roll-up, a moved person's history)."""
+    token = _scope.set(None)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def _add_criteria(state: ORMExecuteState) -> None:
+    scope = _scope.get()
+    if (
+        scope is None
+        or not state.is_select
+        or state.is_column_load
+        or state.is_relationship_load  # the criteria travel with the parent query's options
+        or state.execution_options.get("all_jurisdictions", False)
+    ):
+        return
+    codes = scope[0]
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            InJurisdiction, lambda cls: cls.jurisdiction_code.in_(codes), include_aliases=True
+        )
+    )
+
+
+def install() -> None:
+    if not event.contains(Session, "do_orm_execute", _add_criteria):
+        event.listen(Session, "do_orm_execute", _add_criteria)
+
+
+def install_app(app) -> None:
+    install()
+
+    @app.before_request
+    def _request_scope():
+        from flask_login import current_user
+
+        clear()  # a scope never outlives its request (a test client reuses the thread)
+        set_for_user(current_user._get_current_object())
+
+    @app.teardown_request
+    def _end_scope(_error=None):
+        clear()
