@@ -2,7 +2,7 @@
 by the statistics pages (stats_snapshot, one row per line of its tables in stats_row).
 
 Revision ID: 0026_stats
-Revises: 0022_exchange
+Revises: 0023_jurisdictions
 Create Date: 2026-12-07 06:00:00
 
 """
@@ -14,7 +14,7 @@ import portal.models_base
 
 # revision identifiers, used by Alembic.
 revision = '0026_stats'
-down_revision = '0022_exchange'
+down_revision = '0023_jurisdictions'
 branch_labels = None
 depends_on = None
 
@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('computed_at', portal.models_base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('units', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['jurisdiction_code'], ['jurisdiction.code'], name=op.f('fk_stats_snapshot_jurisdiction_code_jurisdiction')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stats_snapshot')),
     sa.UniqueConstraint('jurisdiction_code', 'year', name=op.f('uq_stats_snapshot_jurisdiction_code'))
     )

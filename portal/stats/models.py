@@ -20,7 +20,7 @@ class StatsSnapshot(db.Model):
     __table_args__ = (sa.UniqueConstraint("jurisdiction_code", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    jurisdiction_code: Mapped[str] = mapped_column(sa.String(6))
+    jurisdiction_code: Mapped[str] = mapped_column(sa.ForeignKey("jurisdiction.code"))
     year: Mapped[int] = mapped_column()
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     units: Mapped[int] = mapped_column(default=0)  # rows of the unit table (its pager)

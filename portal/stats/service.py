@@ -226,6 +226,8 @@ def _in_scope(filters: Filters, title: bool, *columns) -> sa.Select:
             Declaration.year == filters.year,
         ),
     ).where(Professional.status == PersonStatus.CONFIRMED)
+    if filters.counties is not None:  # the jurisdiction: a parameter, not the request's scope
+        query = query.where(Professional.jurisdiction_code.in_(filters.counties))
     if filters.unit_id == 0:
         query = query.where(Professional.unit_id.is_(None))
     elif filters.unit_id:

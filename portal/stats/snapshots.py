@@ -28,7 +28,8 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.paging import PER_PAGE, Window
 from portal.refusal import INVALID, Refusal, not_found
-from portal.stats import jurisdictions as places
+from portal.jurisdictions import service as places
+from portal.jurisdictions.scope import unscoped
 from portal.stats.models import StatsRow, StatsSnapshot
 from portal.stats.service import (
     ContentRow,
@@ -64,7 +65,7 @@ class Figures:
     when read whole), a page of the unit table, the county breakdown (a city's), and when they
     were computed (None: now, for a filtered page)."""
 
-    jurisdiction: places.Place
+    jurisdiction: places.Node
     statistics: Statistics
     units: Window
     unit_count: int
@@ -84,8 +85,9 @@ class Figures:
     def as_json(self) -> dict:
         """The `flask stats` layout: the statistics, the jurisdiction, when computed, and a
         city's counties."""
+        place = self.jurisdiction
         result = {
-            "jurisdiction": self.jurisdiction.as_json(),
+            "jurisdiction": {"code": place.code, "name": place.name, "level": place.level.value},
             **self.statistics.as_json(),
             "computed_at": self.computed_at.isoformat(timespec="seconds")
             if self.computed_at
@@ -99,11 +101,11 @@ class Figures:
 # --- which jurisdiction ---------------------------------------------------------------------
 
 
-def jurisdiction_for(user: User | None, code: str | None) -> places.Place:
+def jurisdiction_for(user: User | None, code: str | None) -> places.Node:
     """The jurisdiction a page (or the CLI, user None) asks for: a county officer's is their
     county, whatever is asked; a city officer's their city, or one of its counties; the CLI's
     any (the install's county when none is named). A code the user may not see is not found."""
-    own = places.get(places.user_code(user)) if user is not None else None
+    own = places.get(user.jurisdiction_code) if user is not None else None
     if not code:
         return own or places.get(places.default_county())
     place = places.get(str(code).strip())
@@ -147,7 +149,7 @@ def figures(
     return _live(place, found, page)
 
 
-def _live(place: places.Place, found: Statistics, page: int | None) -> Figures:
+def _live(place: places.Node, found: Statistics, page: int | None) -> Figures:
     units = found.by_unit
     if page is None:
         window = Window(units, 1, max(1, len(units)), False)
@@ -167,7 +169,7 @@ def snapshot_of(code: str, year: int) -> StatsSnapshot | None:
     )
 
 
-def read(place: places.Place, year: int, page: int | None = 1) -> Figures:
+def read(place: places.Node, year: int, page: int | None = 1) -> Figures:
     """The stored snapshot of a jurisdiction and year (computed now when there is none): two
     statements, whatever the number of units (a page of them and the chart's are read)."""
     snapshot = snapshot_of(place.code, year)
@@ -298,10 +300,11 @@ def refresh(
     work = [(c, y, compute_county) for y in years for c in counties]
     work += [(r, y, compute_rollup) for y in years for r in rollups]
     done = []
-    for i, (code, year, compute) in enumerate(work):
-        done.append(compute(code, year))
-        if progress is not None:
-            progress(i + 1, len(work))
+    with unscoped():  # the statements take the counties as their parameter
+        for i, (code, year, compute) in enumerate(work):
+            done.append(compute(code, year))
+            if progress is not None:
+                progress(i + 1, len(work))
     return done
 
 

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.jobs import service as jobs
 from portal.jobs.queue import huey
 from portal.jobs.service import periodic
-from portal.stats import jurisdictions as places
+from portal.jurisdictions import service as places
 from portal.stats import snapshots
 from portal.stats.models import StatsSnapshot
 
@@ -50,7 +50,7 @@ def refresh_task(job_id: int) -> None:
 def _after_registration(user, declarations) -> None:
     """A registration batch makes its counties' snapshots of its years stale: recompute them
     once it is committed."""
-    counties = [places.county_of(d) for d in declarations]
+    counties = [d.jurisdiction_code for d in declarations]
     years = [d.year for d in declarations]
     submit_refresh(user, counties, years, "公示办结登记后")
 
@@ -60,5 +60,5 @@ def nightly(job, progress) -> str:
     """Every county's snapshots of this year and last, and of every year already computed."""
     years = {current_year(), current_year() - 1}
     years |= set(db.session.scalars(sa.select(StatsSnapshot.year).distinct()))
-    done = snapshots.refresh(places.all_counties(), years, progress)
+    done = snapshots.refresh([c.code for c in places.counties()], years, progress)
     return f"已计算统计 {len(done)} 份"

@@ -8,7 +8,7 @@ from portal.accounts.models import PersonTitle, Role
 from portal.declarations.models import DeclarationStatus
 from portal.extensions import db
 from portal.review import service as review
-from portal.stats import jurisdictions as places
+from portal.jurisdictions import service as places
 from portal.stats import snapshots
 from portal.units.models import Authority, TitleLevel, TitleSeries
 from tests.perf.test_query_counts import FEW, MANY, queries
@@ -22,7 +22,7 @@ CLAIMS = (
 
 def recompute(year: int) -> None:
     """What the nightly job does: every county's snapshot of the year computed again."""
-    snapshots.refresh(places.all_counties(), [year])
+    snapshots.refresh([c.code for c in places.counties()], [year])
     db.session.commit()
 
 

@@ -16,7 +16,7 @@ from portal.declarations.models import DeclarationStatus
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
 from portal.jobs.service import SCHEDULE, run_periodic
-from portal.stats import jurisdictions as places
+from portal.jurisdictions import service as places
 from portal.stats import snapshots, tasks
 from portal.stats.models import StatsSnapshot
 
@@ -112,15 +112,16 @@ def test_a_stale_snapshot_is_computed_again_after_a_registration_batch(
     county = places.default_county()
     snapshots.refresh([county], [YEAR])
     db.session.commit()
-    before = snapshot = db.session.scalars(sa.select(StatsSnapshot)).one().computed_at
+    before = snapshots.snapshot_of(county, YEAR).computed_at
     assert _registered(county) == 0
 
     result = runner.invoke(args=["publicity", "close"])
     assert "登记 2 份" in result.output, result.output
 
     assert _registered(county) == 2
-    snapshot = db.session.scalars(sa.select(StatsSnapshot)).one()
-    assert snapshot.computed_at > before
+    assert snapshots.snapshot_of(county, YEAR).computed_at > before
+    city = places.get(county).parent  # and the city holding it
+    assert _registered(city) == 2
     job = db.session.scalars(sa.select(Job).where(Job.kind == tasks.KIND)).one()
     assert job.state is JobState.DONE and job.params == {"counties": [county], "years": [YEAR]}
 
@@ -146,7 +147,7 @@ def test_the_cli_reads_the_same_snapshot(app, runner, ctx, make_professional):
     result = runner.invoke(args=["stats", "--year", str(YEAR)])
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
-    snapshot = db.session.scalars(sa.select(StatsSnapshot)).one()
+    snapshot = snapshots.snapshot_of(places.default_county(), YEAR)
     assert printed["computed_at"] == snapshot.computed_at.isoformat(timespec="seconds")
     assert printed["jurisdiction"]["code"] == places.default_county()
     assert printed["people"] == 1 and "by_county" not in printed
