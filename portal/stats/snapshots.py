@@ -25,11 +25,11 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Role, User
 from portal.extensions import db
+from portal.jurisdictions import service as places
+from portal.jurisdictions.scope import unscoped
 from portal.models_base import utcnow
 from portal.paging import PER_PAGE, Window
 from portal.refusal import INVALID, Refusal, not_found
-from portal.jurisdictions import service as places
-from portal.jurisdictions.scope import unscoped
 from portal.stats.models import StatsRow, StatsSnapshot
 from portal.stats.service import (
     ContentRow,

@@ -7,8 +7,8 @@ from datetime import date
 from portal.accounts.models import PersonTitle, Role
 from portal.declarations.models import DeclarationStatus
 from portal.extensions import db
-from portal.review import service as review
 from portal.jurisdictions import service as places
+from portal.review import service as review
 from portal.stats import snapshots
 from portal.units.models import Authority, TitleLevel, TitleSeries
 from tests.perf.test_query_counts import FEW, MANY, queries
