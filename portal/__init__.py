@@ -178,7 +178,7 @@ def _register_cli(app: Flask) -> None:
     from portal.people.cli import people
     from portal.providers.cli import providers
     from portal.rules.cli import rules
-    from portal.stats.cli import stats
+    from portal.stats.cli import jurisdictions, stats
     from portal.verification.cli import verification
     from portal.workdays.cli import workdays
 
@@ -194,6 +194,7 @@ def _register_cli(app: Flask) -> None:
         restore,
         jobs,
         stats,
+        jurisdictions,
         export,
         import_,
         api_keys,

@@ -62,3 +62,11 @@ def _year(value: str) -> int:
         raise Refusal(
             f"年度“{str(value)[:20]}”无效，应为 2000–2100 之间的年份。", INVALID, field="year"
         ) from None
+
+
+@click.command("jurisdictions")
+@needs_schema
+def jurisdictions():
+    """The province, cities and counties as JSON: code, name, level, parent and people (the
+    professionals on record in a county, summed for a city or the province)."""
+    click.echo(json.dumps(snapshots.jurisdiction_people(), ensure_ascii=False, indent=2))

@@ -178,3 +178,32 @@ def test_the_city_page_queries_do_not_grow(app, city, make_unit, make_profession
     few = [queries(app, client, url) for url in urls]
     add(MANY - FEW)
     assert [queries(app, client, url) for url in urls] == few
+
+
+def test_flask_jurisdictions_lists_the_tree_with_its_people(city, runner, make_professional):
+    from portal.accounts.models import PersonStatus
+
+    make_professional(account=False, status=PersonStatus.PENDING, jurisdiction_code=B)  # not yet
+    result = runner.invoke(args=["jurisdictions"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    assert [(j["code"], j["level"], j["parent"], j["people"]) for j in listed] == [
+        (PROVINCE, "province", None, 6),
+        (OTHER_CITY, "city", PROVINCE, 1),
+        (CITY, "city", PROVINCE, 5),
+        (OTHER_COUNTY, "county", OTHER_CITY, 1),
+        (B, "county", CITY, 2),
+        (A, "county", CITY, 3),
+    ]
+    assert {j["code"]: j["name"] for j in listed}[B] == "郎溪县"
+    assert all(set(j) == {"code", "name", "level", "parent", "people"} for j in listed)
+
+
+def test_flask_jurisdictions_on_a_single_county_install(ctx, runner, make_professional):
+    make_professional(account=False)
+    listed = json.loads(runner.invoke(args=["jurisdictions"]).output)
+    assert [(j["level"], j["people"]) for j in listed] == [
+        ("province", 1),
+        ("city", 1),
+        ("county", 1),
+    ]
