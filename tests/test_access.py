@@ -487,8 +487,8 @@ ROUTES = {
     ("GET", "admin.api_keys"): row("/admin/api-keys", ok=ADMIN),
     ("POST", "admin.api_keys"): row("/admin/api-keys", ok=ADMIN),
     ("POST", "admin.api_key_revoke"): row("/admin/api-keys/{api_key}/revoke", ok=ADMIN),
-    ("GET", "exchange.index"): row("/exchange/", ok=OFFICER),
-    ("POST", "exchange.export"): row("/exchange/export", ok=OFFICER),
+    ("GET", "exchange.index"): row("/exchange/", ok=("officer", "city")),
+    ("POST", "exchange.export"): row("/exchange/export", ok=("officer", "city")),
     ("POST", "exchange.import_people"): row("/exchange/import", ok=OFFICER),
     ("GET", "verification.index"): row("/verification/", ok=("RA", "RB", "officer", "city")),
     # The bureau verifies anyone; a unit checks only its own people (an internal promotion).

@@ -1,6 +1,7 @@
-"""The bureau's exchange page: export a year for the provincial system, import a roster."""
+"""The bureau's exchange page: export a year for the provincial system, import a roster; the city
+officer's: export the city's counties' years."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
@@ -13,7 +14,7 @@ from portal.refusal import Refusal
 from portal.security import require_roles
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange")
-require_roles(bp, Role.BUREAU_OFFICER)
+require_roles(bp, Role.BUREAU_OFFICER, Role.CITY_OFFICER)
 
 
 def _page(export_form=None, import_form=None, status=200):
@@ -51,6 +52,8 @@ def export():
 
 @bp.post("/import")
 def import_people():
+    if current_user.role is not Role.BUREAU_OFFICER:
+        abort(403)  # a roster is a county's
     form = ImportForm()
     if form.validate_on_submit():
         try:
