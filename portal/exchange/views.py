@@ -10,6 +10,7 @@ from portal.exchange import tasks
 from portal.exchange.forms import ExportForm, ImportForm
 from portal.extensions import db
 from portal.jobs.models import Job
+from portal.jurisdictions import service as jurisdictions
 from portal.refusal import Refusal
 from portal.security import require_roles
 
@@ -33,6 +34,7 @@ def _page(export_form=None, import_form=None, status=200):
         export_form=export_form,
         import_form=import_form or ImportForm(formdata=None),
         jobs=recent,
+        city_file=current_user.role is Role.CITY_OFFICER and not jurisdictions.is_single_county(),
     ), status
 
 

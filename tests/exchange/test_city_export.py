@@ -101,3 +101,8 @@ def test_a_city_officer_imports_no_roster(app, city):
     client = logged_in(app, city["city"])
     response = client.post("/exchange/import", data={})
     assert response.status_code == 403
+
+
+def test_a_single_county_install_names_no_county_on_the_page(app, ctx, make_user):
+    page = logged_in(app, make_user(Role.CITY_OFFICER, jurisdiction_code=CITY)).get("/exchange/")
+    assert page.status_code == 200 and "县（市、区）" not in page.text
