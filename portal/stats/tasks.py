@@ -31,7 +31,7 @@ def submit_refresh(user: User | None, counties: list[str], years: list[int], why
 def request_refresh(user: User, code: str, year: int) -> jobs.Job:
     """The bureau's "重新计算" of a jurisdiction's figures of a year; audited."""
     place = snapshots.jurisdiction_for(user, code)
-    job = submit_refresh(user, places.counties_of(place.code), [year], "人社局要求")
+    job = submit_refresh(user, places.counties_of(place.code), [year], "经办人要求")
     record("stats.recompute", job, user=user, detail=f"{place.name} {year}年度")
     return job
 
