@@ -4,7 +4,6 @@ nobody reads a county or city outside their own; `flask stats --jurisdiction` pr
 
 import json
 import re
-from html import unescape
 
 import pytest
 
@@ -15,6 +14,7 @@ from portal.jurisdictions.models import JurisdictionLevel
 from portal.stats import snapshots
 from tests.conftest import logged_in
 from tests.perf.test_query_counts import FEW, MANY, queries
+from tests.stats.test_stats_pinned import _cells
 
 A, B, CITY, PROVINCE = "341822", "341821", "341800", "340000"
 OTHER_CITY, OTHER_COUNTY = "340100", "340102"
@@ -56,19 +56,6 @@ def city(ctx, make_unit, make_user, make_professional, make_registered_declarati
         B: make_user(Role.BUREAU_OFFICER, jurisdiction_code=B),
         "other": make_user(Role.CITY_OFFICER, jurisdiction_code=OTHER_CITY),
     }
-
-
-def _cells(html: str, table_id: str) -> list[list[str]]:
-    table = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.S)
-    assert table, table_id
-    rows = re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S)
-    return [
-        [
-            re.sub(r"<[^>]+>", "", unescape(c)).strip()
-            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
-        ]
-        for row in rows
-    ]
 
 
 def _overall(html: str) -> list[str]:

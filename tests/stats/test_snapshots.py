@@ -104,10 +104,6 @@ def test_a_stale_snapshot_is_computed_again_after_a_registration_batch(
             year=YEAR,
             status=DeclarationStatus.PUBLICISED,
             batch_id=batch.id,
-            general_hours=30,
-            professional_hours=60,
-            total_hours=90,
-            compliant=True,
         )
     county = places.default_county()
     snapshots.refresh([county], [YEAR])

@@ -302,7 +302,10 @@ def _cells(html: str, table_id: str) -> list[list[str]]:
     assert table, table_id
     rows = re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S)
     return [
-        [unescape(c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        [
+            re.sub(r"<[^>]+>", "", unescape(c)).strip()  # a linked label: its text
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        ]
         for row in rows
     ]
 
