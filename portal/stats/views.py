@@ -60,6 +60,7 @@ def index():
         counties=_linked(tables.county_rows(figures), figures.statistics.filters.year),
         charts=tables.chart_data(figures),
         computed_text=tables.computed_text(figures),
+        options=tables.options,
         choices=service.filter_choices(current_user),
         years=range(current_year() + 1, current_year() - 6, -1),
     )
