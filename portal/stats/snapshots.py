@@ -103,9 +103,10 @@ class Figures:
 
 
 def jurisdiction_for(user: User | None, code: str | None) -> places.Node:
-    """The jurisdiction a page (or the CLI, user None) asks for: a county officer's is their
-    county, whatever is asked; a city officer's their city, or one of its counties; the CLI's
-    any (the install's county when none is named). A code the user may not see is not found."""
+    """The jurisdiction a page (or the CLI, user None) asks for, by default the user's own (the
+    CLI's: the install's county): a county's staff may name only their county, a city officer
+    their city or one of its counties, the CLI any. A code the user may not see is not found
+    (the CLI: refused, exit 2)."""
     own = places.get(user.jurisdiction_code) if user is not None else None
     if not code:
         return own or places.get(places.default_county())
