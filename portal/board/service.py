@@ -40,8 +40,9 @@ from portal.settings import get_setting
 from portal.units.models import Unit
 from portal.workdays import service as workdays
 
-# Sent by close_due with the declarations it registered (sender: the acting user or None), in
-# the same transaction; the statistics recompute the counties and years they belong to.
+# Sent with the declarations a batch registered (close_due; an import of years registered
+# elsewhere), sender the acting user or None, in the same transaction: the statistics recompute
+# the counties and years they belong to once it commits.
 years_registered = Namespace().signal("years-registered")
 
 RECENT_DAYS = 60  # closed batches stay on the public board this long after their end
