@@ -35,11 +35,14 @@ def _level(value: str | None) -> TitleLevel | None:
 )
 @click.option("--level", default=None, help="只统计该职称级别，例如 中级")
 @click.option(
+    "--recompute", is_flag=True, help="先重新计算该辖区该年度的统计（与统计页“重新计算”相同）"
+)
+@click.option(
     "--authority", "authority_id", type=int, default=None, help="只统计该行业主管部门（编号）"
 )
 @needs_schema
 @refusals_exit
-def stats(year, jurisdiction, unit_id, series_id, level, authority_id):
+def stats(year, jurisdiction, unit_id, series_id, level, recompute, authority_id):
     """People, declared, registered, compliant, completion rate, hours; by unit, unit type,
     title series, level and authority (the title of the year), kind, form; a city's by county
     too. When they were computed ("computed_at"; null: computed now, for a filter)."""
@@ -50,6 +53,8 @@ def stats(year, jurisdiction, unit_id, series_id, level, authority_id):
         title_level=_level(level),
         authority_id=authority_id,
     )
+    if recompute:
+        snapshots.recompute(None, jurisdiction, filters.year)
     result = snapshots.figures(None, filters, jurisdiction, page=None)
     db.session.commit()  # a snapshot computed now is kept
     click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import PersonStatus, Professional, Role, User
+from portal.audit.service import record
 from portal.extensions import db
 from portal.jurisdictions import service as places
 from portal.jurisdictions.models import JurisdictionLevel
@@ -334,6 +335,15 @@ def refresh(
             done.append(compute(code, year))
             if progress is not None:
                 progress(i + 1, len(work))
+    return done
+
+
+def recompute(user: User | None, code: str | None, year: int) -> list[StatsSnapshot]:
+    """The 重新计算 of a jurisdiction's figures of a year, now (`flask stats --recompute`; the
+    page's goes through a job, portal.stats.tasks); audited."""
+    place = jurisdiction_for(user, code)
+    done = refresh(places.counties_of(place.code), [check_year(year)])
+    record("stats.recompute", None, user=user, detail=f"{place.name} {year}年度")
     return done
 
 

@@ -177,3 +177,19 @@ def test_a_single_county_install_shows_no_county(
         assert 'name="jurisdiction"' not in page.split('<form method="get"')[1].split("</form>")[0]
         assert re.search(r"<h1>\d{4}年度继续教育统计</h1>", page)
         auth.logout()
+
+
+def test_the_cli_recomputes_as_the_page_does(app, runner, ctx, make_professional):
+    make_professional(account=False)
+    assert json.loads(runner.invoke(args=["stats", "--year", str(YEAR)]).output)["people"] == 1
+    make_professional(account=False)
+    stale = runner.invoke(args=["stats", "--year", str(YEAR)])
+    assert json.loads(stale.output)["people"] == 1
+    fresh = runner.invoke(args=["stats", "--year", str(YEAR), "--recompute"])
+    assert fresh.exit_code == 0, fresh.output
+    assert json.loads(fresh.output)["people"] == 2
+    db.session.expire_all()
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "stats.recompute")
+    ).one()
+    assert event.user_id is None and str(YEAR) in event.detail
