@@ -194,3 +194,22 @@ def test_flask_jurisdictions_on_a_single_county_install(ctx, runner, make_profes
         ("city", 1),
         ("county", 1),
     ]
+
+
+def test_the_citys_workbook_has_the_county_sheet(app, city):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    response = logged_in(app, city["city"]).get(f"/stats/export.xlsx?year={YEAR}")
+    book = load_workbook(BytesIO(response.data))
+    assert book.sheetnames[:2] == ["总体", "按县（市、区）"]
+    rows = list(book["按县（市、区）"].iter_rows(values_only=True))
+    assert [r[0] for r in rows] == ["县（市、区）", "郎溪县", jurisdictions.get(A).name, "合计"]
+    assert [r[1] for r in rows[1:]] == [2, 3, 5]
+    assert book["总体"]["A1"].value == "宣城市2025年度继续教育统计"
+    assert book["总体"]["A2"].value.startswith("计算于 ")
+    county = load_workbook(
+        BytesIO(logged_in(app, city[B]).get(f"/stats/export.xlsx?year={YEAR}").data)
+    )
+    assert "按县（市、区）" not in county.sheetnames
