@@ -52,7 +52,7 @@ def _after_registration(user, declarations) -> None:
     once it is committed."""
     counties = [d.jurisdiction_code for d in declarations]
     years = [d.year for d in declarations]
-    submit_refresh(user, counties, years, "公示办结登记后")
+    submit_refresh(user, counties, years, "新登记一批年度后")
 
 
 @periodic("stats.nightly", "计算统计数据", "每天 01:30", minute="30", hour="1")
