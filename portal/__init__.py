@@ -101,6 +101,7 @@ def _import_models() -> None:
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.providers import models as _providers  # noqa: F401
     from portal.settings import models as _settings  # noqa: F401
+    from portal.stats import models as _stats  # noqa: F401
     from portal.units import models as _units  # noqa: F401
     from portal.verification import models as _verification  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
@@ -116,6 +117,7 @@ def _import_tasks() -> None:
     from portal.exchange import tasks as _exchange_tasks  # noqa: F401
     from portal.people import tasks as _people_tasks  # noqa: F401
     from portal.providers import overdue as _overdue_lists  # noqa: F401
+    from portal.stats import tasks as _stats_tasks  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -178,7 +180,7 @@ def _register_cli(app: Flask) -> None:
     from portal.people.cli import people
     from portal.providers.cli import providers
     from portal.rules.cli import rules
-    from portal.stats.cli import stats
+    from portal.stats.cli import jurisdictions, stats
     from portal.verification.cli import verification
     from portal.workdays.cli import workdays
 
@@ -194,6 +196,7 @@ def _register_cli(app: Flask) -> None:
         restore,
         jobs,
         stats,
+        jurisdictions,
         export,
         import_,
         api_keys,

@@ -460,8 +460,9 @@ ROUTES = {
         ok=OFFICER,
         hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor", "city", "authority"),
     ),
-    ("GET", "stats.index"): row("/stats/?year=2025", ok=STAFF_REVIEW),
-    ("GET", "stats.export"): row("/stats/export.xlsx?year=2025", ok=STAFF_REVIEW),
+    ("GET", "stats.index"): row("/stats/?year=2025", ok=(*STAFF_REVIEW, "city")),
+    ("GET", "stats.export"): row("/stats/export.xlsx?year=2025", ok=(*STAFF_REVIEW, "city")),
+    ("POST", "stats.recompute"): row("/stats/recompute", ok=("officer", "city")),
     ("GET", "notifications.index"): row("/notifications/", ok=LOGGED_IN),
     ("POST", "notifications.read_all"): row("/notifications/read-all", ok=LOGGED_IN),
     # Everyone's request for another person's message finds nothing.
@@ -487,8 +488,8 @@ ROUTES = {
     ("GET", "admin.api_keys"): row("/admin/api-keys", ok=ADMIN),
     ("POST", "admin.api_keys"): row("/admin/api-keys", ok=ADMIN),
     ("POST", "admin.api_key_revoke"): row("/admin/api-keys/{api_key}/revoke", ok=ADMIN),
-    ("GET", "exchange.index"): row("/exchange/", ok=OFFICER),
-    ("POST", "exchange.export"): row("/exchange/export", ok=OFFICER),
+    ("GET", "exchange.index"): row("/exchange/", ok=("officer", "city")),
+    ("POST", "exchange.export"): row("/exchange/export", ok=("officer", "city")),
     ("POST", "exchange.import_people"): row("/exchange/import", ok=OFFICER),
     ("GET", "verification.index"): row("/verification/", ok=("RA", "RB", "officer", "city")),
     # The bureau verifies anyone; a unit checks only its own people (an internal promotion).

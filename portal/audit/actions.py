@@ -85,6 +85,9 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
     "提醒": {
         "reminder.sent": "提醒学时未达标人员",
     },
+    "统计": {
+        "stats.recompute": "要求重新计算统计",
+    },
     "数据交换": {
         "exchange.export": "导出年度登记数据",
         "exchange.import": "导入人员名单",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -38,6 +39,11 @@ from portal.refusal import (
 from portal.settings import get_setting
 from portal.units.models import Unit
 from portal.workdays import service as workdays
+
+# Sent with the declarations a batch registered (close_due; an import of years registered
+# elsewhere), sender the acting user or None, in the same transaction: the statistics recompute
+# the counties and years they belong to once it commits.
+years_registered = Namespace().signal("years-registered")
 
 RECENT_DAYS = 60  # closed batches stay on the public board this long after their end
 BOARD_STATES = (DeclarationStatus.PUBLICISED, DeclarationStatus.REGISTERED)
@@ -619,6 +625,8 @@ def close_due(today: date | None = None, user: User | None = None) -> CloseSumma
             summary.closed_batches.append(batch)
             record("publicity.batch_closed", batch, user=user, detail=batch.title)
     db.session.flush()
+    if summary.registered:
+        years_registered.send(user, declarations=summary.registered)
     if summary.registered or summary.closed_batches:
         cache.clear()
     return summary

@@ -12,6 +12,7 @@ from portal.cli_support import EXIT_BAD_INPUT, needs_schema, read_file, refusals
 from portal.exchange import imports, keys, service
 from portal.exchange.models import KeyScope
 from portal.extensions import db
+from portal.jurisdictions import service as jurisdictions
 
 export = AppGroup("export", help="导出数据（报送省学时管理系统）。")
 import_ = AppGroup("import", help="导入名单。")
@@ -24,13 +25,19 @@ import_ = AppGroup("import", help="导入名单。")
     "--format", "fmt", type=click.Choice(["xlsx", "json"]), default="xlsx", show_default=True
 )
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option(
+    "--jurisdiction",
+    default=None,
+    help="县或市的行政区划代码（默认本县）；市：其各县的记录，每条带所属县的代码",
+)
 @needs_schema
 @refusals_exit
-def export_year(year, since, fmt, out):
+def export_year(year, since, fmt, out, jurisdiction):
     """The year's registered records, or those registered or changed since a moment (format in
-    portal/exchange/format.py); prints a JSON summary."""
+    portal/exchange/format.py), of a county or of a city's counties; prints a JSON summary."""
     moment = service.parse_since(since) if since is not None else None
-    data = service.export_year(year, fmt, since=moment)
+    place = service.export_jurisdiction(jurisdiction)
+    data = service.export_year(year, fmt, since=moment, jurisdiction=place.code)
     try:
         with open(out, "wb") as f:
             f.write(data)
@@ -42,8 +49,9 @@ def export_year(year, since, fmt, out):
     summary = {
         "year": year,
         "since": moment.isoformat(timespec="seconds") if moment else None,
+        "jurisdiction": place.code,
         "format": fmt,
-        "records": service.count_records(year, moment),
+        "records": service.count_records(year, moment, jurisdictions.counties_of(place.code)),
         "out": out,
     }
     click.echo(json.dumps(summary, ensure_ascii=False))

@@ -3,7 +3,8 @@ carries, as JSON (the JSON Schema below, published at /api/v1/schema/registratio
 and as Excel (YEAR_COLUMNS on the first sheet, CLAIM_COLUMNS on the second).
 
 A document: {"format", "county": {"name", "code"}, "exported_at", "year", "since", "count",
-"records": [record, ...]}. One record is one person's registered year:
+"records": [record, ...]}; "county" is the exporting bureau: a county's, or a city's for the
+city's file of all its counties. One record is one person's registered year:
 
 - who: name, id_number (18 characters, X upper case), unit and uscc at the time (empty for a
   freelancer), title_series and title_level held in the year;
@@ -12,7 +13,9 @@ A document: {"format", "county": {"name", "code"}, "exported_at", "year", "since
 - where it was registered (`registration_of`, the one mapping from the stored fields):
   source ("portal" declared and registered here; "paper" entered here from the paper
   继续教育证书 of a year before the portal; "elsewhere" imported from another county's file),
-  paper (true for a paper year), county (the county that registered it), registered_by
+  paper (true for a paper year), county (the county that registered it), county_code (the
+  code of the county the year belongs to here: a city's file holds its counties' years; not
+  required, files written before it lack it), registered_by
   (which body: the bureau, the unit that entered a paper year, or the other county),
   registered_on (date) and registered_at (time, UTC, ISO 8601);
 - review: body ("unit" / "bureau" / null), body_name, reviewer, reviewed_at, and first_step
@@ -165,6 +168,12 @@ RECORD_SCHEMA = {
         "registered_by": _text("登记（录入）单位"),
         "registered_on": {**_DATE, "description": "登记日期"},
         "registered_at": {**_TIME, "description": "登记时间（UTC）"},
+        "county_code": {
+            "type": "string",
+            "pattern": "^[0-9]{6}$",
+            "description": "该年度所属县（市、区）的行政区划代码（GB/T 2260）：市的导出文件含其各县的"
+            "记录，以此区分（本字段自2026年12月起写出，此前导出的文件没有）",
+        },
         "review": {
             "type": "object",
             "required": ["body", "body_name", "reviewer", "reviewed_at", "first_step"],
@@ -216,8 +225,8 @@ DOCUMENT_SCHEMA = {
             "required": ["name", "code"],
             "additionalProperties": False,
             "properties": {
-                "name": _text("导出数据的县（市）人社局"),
-                "code": _text("行政区划代码"),
+                "name": _text("导出数据的县（市）或市人社局"),
+                "code": _text("行政区划代码（市的导出文件为市的代码）"),
             },
         },
         "exported_at": {"type": "string", "format": "date-time"},
@@ -259,6 +268,7 @@ YEAR_COLUMNS = [
     ("publicity.start_date", "公示开始"),
     ("publicity.end_date", "公示结束"),
     ("certificate_number", "证书编号"),
+    ("county_code", "所属县（市、区）代码"),
 ]
 CLAIM_COLUMNS = [
     ("id_number", "身份证号码"),
@@ -440,6 +450,7 @@ def year_record(
         "total": declaration.total_hours or 0,
         "compliant": bool(declaration.compliant),
         **registration_of(declaration, bureau),
+        "county_code": declaration.jurisdiction_code,
         "review": _review(declaration, bureau),
         "publicity": {
             "batch_id": batch.id,

@@ -23,6 +23,7 @@ from portal import rules
 from portal.accounts.idnumbers import birth_date, clean_id_number
 from portal.accounts.models import PersonStatus, Professional, User, mask_id_number
 from portal.audit.service import record
+from portal.board.service import years_registered
 from portal.declarations import lifecycle
 from portal.declarations.lifecycle import Action
 from portal.declarations.models import (
@@ -252,4 +253,6 @@ def apply(result: ImportPlan, user: User | None = None) -> list[Declaration]:
         f"（新增人员 {result.new_people} 人），未导入 {len(result.skipped)} 条",
     )
     db.session.flush()
+    if added:  # a registration batch too: the statistics of its counties and years are stale
+        years_registered.send(user, declarations=added)
     return added

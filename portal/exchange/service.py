@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -41,9 +42,12 @@ from portal.clock import LOCAL_TZ, local_today
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.exchange import format as fmt_
 from portal.extensions import db
+from portal.jurisdictions import service as jurisdictions
+from portal.jurisdictions.models import JurisdictionLevel
 from portal.models_base import utcnow
 from portal.providers.models import TrainingPlan
 from portal.refusal import INVALID, Refusal
+from portal.settings import get_setting
 from portal.spreadsheets import safe_row
 from portal.units.models import UNIT_TYPE_LABELS, TitleSeries, Unit
 
@@ -73,6 +77,33 @@ def county() -> dict:
     }
 
 
+def exporter(code: str) -> dict:
+    """The bureau exporting a jurisdiction's file: the install's county as `county()` names it,
+    another county or a city by its own name and code."""
+    if code == jurisdictions.default_county():
+        return county()
+    node = jurisdictions.get(code)
+    name = node.bureau_name or (
+        get_setting("BUREAU_NAME", county=code)
+        if node.level is JurisdictionLevel.COUNTY
+        else f"{node.name}人力资源和社会保障局"
+    )
+    return {"name": name, "code": code}
+
+
+def export_jurisdiction(code: str | None) -> jurisdictions.Node:
+    """The jurisdiction an export is of (default: the install's county); a code not in the
+    tree is refused."""
+    node = jurisdictions.get(str(code).strip() if code else jurisdictions.default_county())
+    if node is None:
+        raise Refusal(
+            f"行政区划代码“{str(code)[:20]}”不存在，可用 flask jurisdictions 查看。",
+            INVALID,
+            field="jurisdiction",
+        )
+    return node
+
+
 def parse_since(text: str) -> datetime:
     """A moment as the CLI and the API take it: ISO 8601, a date or a date and time; without a
     zone it is the bureau's local time (Asia/Shanghai)."""
@@ -93,9 +124,17 @@ def parse_since(text: str) -> datetime:
     return moment
 
 
-def _selection(year: int | None = None, since: datetime | None = None, person_id=None):
-    """The conditions picking the registered years asked for."""
+def _selection(
+    year: int | None = None,
+    since: datetime | None = None,
+    person_id=None,
+    counties: Sequence[str] | None = None,
+):
+    """The conditions picking the registered years asked for (`counties`: of these counties
+    alone, the jurisdiction's codes as a parameter)."""
     where = [Declaration.status == DeclarationStatus.REGISTERED]
+    if counties is not None:
+        where.append(Declaration.jurisdiction_code.in_(counties))
     if year is not None:
         where.append(Declaration.year == year)
     if person_id is not None:
@@ -108,9 +147,11 @@ def _selection(year: int | None = None, since: datetime | None = None, person_id
     return where
 
 
-def count_records(year: int | None = None, since: datetime | None = None) -> int:
+def count_records(
+    year: int | None = None, since: datetime | None = None, counties: Sequence[str] | None = None
+) -> int:
     return db.session.scalar(
-        sa.select(sa.func.count(Declaration.id)).where(*_selection(year, since))
+        sa.select(sa.func.count(Declaration.id)).where(*_selection(year, since, counties=counties))
     )
 
 
@@ -121,12 +162,13 @@ def records(
     person: Professional | None = None,
     offset: int = 0,
     limit: int | None = None,
+    counties: Sequence[str] | None = None,
 ) -> list[dict]:
     """The registered years asked for, in the exchange format, in id order (stable for
     paging: a page asked for again holds the same years)."""
     query = (
         sa.select(Declaration)
-        .where(*_selection(year, since, person.id if person else None))
+        .where(*_selection(year, since, person.id if person else None, counties))
         .options(
             joinedload(Declaration.professional).joinedload(Professional.unit),
             joinedload(Declaration.unit),
@@ -187,7 +229,7 @@ def _build(declarations: list[Declaration]) -> list[dict]:
         if batch_ids
         else {}
     )
-    bureau = bureau_name()
+    bureaus = {code: exporter(code)["name"] for code in {d.jurisdiction_code for d in declarations}}
     result = []
     for declaration in declarations:
         series, level = titles.get((declaration.professional_id, declaration.year), (None, None))
@@ -198,7 +240,7 @@ def _build(declarations: list[Declaration]) -> list[dict]:
                 series=series,
                 level=level,
                 certificate=numbers.get(declaration.professional_id),
-                bureau=bureau,
+                bureau=bureaus[declaration.jurisdiction_code],
                 filings=filings,
                 batch=batches.get(declaration.batch_id),
             )
@@ -211,11 +253,14 @@ def year_records(year: int) -> list[dict]:
     return records(year)
 
 
-def document(year: int | None, since: datetime | None, found: list[dict]) -> dict:
-    """The versioned document around some records (the file, a page of the API)."""
+def document(
+    year: int | None, since: datetime | None, found: list[dict], code: str | None = None
+) -> dict:
+    """The versioned document around some records (the file, a page of the API), from the
+    install's county or from the jurisdiction `code`."""
     return {
         "format": EXPORT_FORMAT,
-        "county": county(),
+        "county": exporter(code) if code else county(),
         "exported_at": utcnow().isoformat(timespec="seconds"),
         "year": year,
         "since": since.isoformat(timespec="seconds") if since else None,
@@ -248,22 +293,28 @@ def export_year(
     user: User | None = None,
     progress=None,
     since: datetime | None = None,
+    jurisdiction: str | None = None,
 ) -> bytes:
     """The file in `fmt` (xlsx or json) of a year, or of what changed since a moment (or
-    both); audited (the file holds ID numbers)."""
+    both), of a county's registered years or of a city's (all its counties', each record with
+    its county's code); by default the install's county. Audited (the file holds ID
+    numbers)."""
     if fmt not in ("xlsx", "json"):
         raise Refusal(f"不支持的格式“{fmt}”，应为 xlsx 或 json。", INVALID, field="format")
     if year is None and since is None:
         raise Refusal("请指定年度或起始时间（--since）。", INVALID, field="year")
-    found = records(year, since)
+    place = export_jurisdiction(jurisdiction)
+    found = records(year, since, counties=jurisdictions.counties_of(place.code))
     if progress is not None:
         progress(len(found), len(found))
-    what = f"{year}年度" if year is not None else ""
+    what = "" if jurisdictions.is_single_county() else place.name
+    what += f"{year}年度" if year is not None else ""
     if since is not None:
         what += f"{since.isoformat(timespec='seconds')}以后登记或变化的"
     record("exchange.export", None, user=user, detail=f"{what} {len(found)}条，{fmt}")
     if fmt == "json":
-        return json.dumps(document(year, since, found), ensure_ascii=False, indent=1).encode()
+        found = document(year, since, found, place.code)
+        return json.dumps(found, ensure_ascii=False, indent=1).encode()
     return workbook(found)
 
 

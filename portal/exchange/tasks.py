@@ -5,20 +5,25 @@ from portal.exchange import service
 from portal.extensions import db
 from portal.jobs import service as jobs
 from portal.jobs.queue import huey
+from portal.jurisdictions import service as jurisdictions
 
 EXPORT_KIND, IMPORT_KIND = "exchange.export", "exchange.import"
 
 
 def submit_export(user: User, year: int, fmt: str):
-    return jobs.submit(
-        user, EXPORT_KIND, f"导出{year}年度登记数据（{fmt}）", export_task, year=year, fmt=fmt
-    )
+    """The officer's export: their county's years, a city officer's the city's counties'."""
+    code = user.jurisdiction_code
+    place = "" if jurisdictions.is_single_county() else jurisdictions.get(code).name
+    title = f"导出{place}{year}年度登记数据（{fmt}）"
+    return jobs.submit(user, EXPORT_KIND, title, export_task, year=year, fmt=fmt, jurisdiction=code)
 
 
 def export_work(job, progress) -> str:
     user = db.session.get(User, job.created_by_id)
     year, fmt = job.params["year"], job.params["fmt"]
-    data = service.export_year(year, fmt, user=user, progress=progress)
+    data = service.export_year(
+        year, fmt, user=user, progress=progress, jurisdiction=job.params.get("jurisdiction")
+    )
     jobs.save_result(job, data, f"继续教育登记-{year}年度.{fmt}")
     return f"已导出{year}年度登记记录 {job.total} 条"
 

@@ -1,6 +1,7 @@
-"""The bureau's exchange page: export a year for the provincial system, import a roster."""
+"""The bureau's exchange page: export a year for the provincial system, import a roster; the city
+officer's: export the city's counties' years."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
@@ -9,11 +10,12 @@ from portal.exchange import tasks
 from portal.exchange.forms import ExportForm, ImportForm
 from portal.extensions import db
 from portal.jobs.models import Job
+from portal.jurisdictions import service as jurisdictions
 from portal.refusal import Refusal
 from portal.security import require_roles
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange")
-require_roles(bp, Role.BUREAU_OFFICER)
+require_roles(bp, Role.BUREAU_OFFICER, Role.CITY_OFFICER)
 
 
 def _page(export_form=None, import_form=None, status=200):
@@ -32,6 +34,7 @@ def _page(export_form=None, import_form=None, status=200):
         export_form=export_form,
         import_form=import_form or ImportForm(formdata=None),
         jobs=recent,
+        city_file=current_user.role is Role.CITY_OFFICER and not jurisdictions.is_single_county(),
     ), status
 
 
@@ -51,6 +54,8 @@ def export():
 
 @bp.post("/import")
 def import_people():
+    if current_user.role is not Role.BUREAU_OFFICER:
+        abort(403)  # a roster is a county's
     form = ImportForm()
     if form.validate_on_submit():
         try:

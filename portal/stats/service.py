@@ -24,7 +24,7 @@ Definitions (the page, the Excel file and `flask stats` all come from `statistic
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -52,6 +52,8 @@ class Filters:
     series_id: int | None = None  # 0: people without a title in the year
     title_level: TitleLevel | None = None
     authority_id: int | None = None  # the title series' authority
+    # The jurisdiction's county codes (the statements' parameter); None: every county.
+    counties: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -152,24 +154,21 @@ class Statistics:
         }
 
 
+STATISTICS_ROLES = (Role.BUREAU_OFFICER, Role.CITY_OFFICER, Role.UNIT_REVIEWER)
+
+
 def may_see_statistics(user: User) -> bool:
-    return user.is_authenticated and user.role in (Role.BUREAU_OFFICER, Role.UNIT_REVIEWER)
+    return user.is_authenticated and user.role in STATISTICS_ROLES
 
 
 def scoped(user: User | None, filters: Filters) -> Filters:
     """A unit reviewer sees only their own unit, whatever the filters ask; None is the CLI
     (the bureau's operator on the server)."""
-    if user is None or user.role is Role.BUREAU_OFFICER:
+    if user is None or user.role in (Role.BUREAU_OFFICER, Role.CITY_OFFICER):
         return filters
     if user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
-        return Filters(
-            filters.year,
-            unit_id=user.unit_id,
-            series_id=filters.series_id,
-            title_level=filters.title_level,
-            authority_id=filters.authority_id,
-        )
-    raise forbidden("只有人社局经办人和单位经办人可以查看统计。")
+        return replace(filters, unit_id=user.unit_id, unit_type=None)
+    raise forbidden("只有人社局经办人、市人社局经办人和单位经办人可以查看统计。")
 
 
 def check_year(year: int) -> int:
@@ -227,6 +226,8 @@ def _in_scope(filters: Filters, title: bool, *columns) -> sa.Select:
             Declaration.year == filters.year,
         ),
     ).where(Professional.status == PersonStatus.CONFIRMED)
+    if filters.counties is not None:  # the jurisdiction: a parameter, not the request's scope
+        query = query.where(Professional.jurisdiction_code.in_(filters.counties))
     if filters.unit_id == 0:
         query = query.where(Professional.unit_id.is_(None))
     elif filters.unit_id:
@@ -315,12 +316,22 @@ def _kind_spec(rule_set: str, kind: str):
         return None
 
 
-def _grouped(rows: list[Row]) -> list[Row]:
+def grouped(rows: list[Row]) -> list[Row]:
     """Largest first, people without a title last; `rows` in the order first met (ties)."""
     return sorted(rows, key=lambda r: (r.key == "", -r.people, r.label))
 
 
 _LEVEL_ORDER = {level.value: i for i, level in enumerate(TitleLevel)}
+
+
+def by_level(rows: list[Row]) -> list[Row]:
+    """Highest title level first, people without a title last."""
+    return sorted(rows, key=lambda r: _LEVEL_ORDER.get(r.key, len(_LEVEL_ORDER)))
+
+
+def by_total(rows: list[ContentRow]) -> list[ContentRow]:
+    """Most hours first."""
+    return sorted(rows, key=lambda r: (-r.total, r.label))
 
 
 def statistics(user: User | None, filters: Filters) -> Statistics:
@@ -354,19 +365,16 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
             first[id(target)] = min(first.get(id(target), row[15]), row[15])
     met = lambda rows: sorted(rows.values(), key=lambda r: first[id(r)])  # noqa: E731
     by_kind, by_form = _content(filters)
-    order = lambda rows: sorted(rows, key=lambda r: (-r.total, r.label))  # noqa: E731
     return Statistics(
         filters=filters,
         overall=overall,
-        by_unit=_grouped(met(groups["unit"])),
-        by_unit_type=_grouped(met(groups["unit_type"])),
-        by_series=_grouped(met(groups["series"])),
-        by_level=sorted(
-            groups["level"].values(), key=lambda r: _LEVEL_ORDER.get(r.key, len(_LEVEL_ORDER))
-        ),
-        by_authority=_grouped(met(groups["authority"])),
-        by_kind=order(by_kind),
-        by_form=order(by_form),
+        by_unit=grouped(met(groups["unit"])),
+        by_unit_type=grouped(met(groups["unit_type"])),
+        by_series=grouped(met(groups["series"])),
+        by_level=by_level(groups["level"].values()),
+        by_authority=grouped(met(groups["authority"])),
+        by_kind=by_total(by_kind),
+        by_form=by_total(by_form),
     )
 
 

@@ -1,20 +1,20 @@
-"""The statistics page (bureau: the county; a unit reviewer: their own unit) and its Excel file."""
+"""The statistics page (bureau: the county; city officer: the city with its counties, or one of
+them; a unit reviewer: their own unit), its Excel file, and the bureau's "重新计算"."""
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.clock import current_year
 from portal.fields import bounded_int
-from portal.paging import PER_PAGE, Window
 from portal.security import is_htmx, page_number, require_roles
-from portal.stats import service, tables
+from portal.stats import service, snapshots, tables, tasks
 from portal.units.models import TitleLevel, UnitType
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
-require_roles(bp, Role.BUREAU_OFFICER, Role.UNIT_REVIEWER)
+require_roles(bp, *service.STATISTICS_ROLES)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,44 +34,68 @@ def _filters() -> service.Filters:
 
 @bp.get("/")
 def index():
-    """The figures, the tables (units a page at a time: the whole list is the Excel file's) and
-    the charts' data; an htmx request for another page of units gets that table alone."""
-    stats = service.statistics(current_user, _filters())
-    page = max(1, page_number())
-    units = Window(
-        [r.as_dict() for r in stats.by_unit[(page - 1) * PER_PAGE : page * PER_PAGE]],
-        page,
-        PER_PAGE,
-        len(stats.by_unit) > page * PER_PAGE,
+    """The figures (the snapshot, or computed now for a filtered page), the tables (units a page
+    at a time: the whole list is the Excel file's) and the charts' data; an htmx request for
+    another page of units gets that table alone."""
+    figures = snapshots.figures(
+        current_user, _filters(), request.args.get("jurisdiction"), page_number()
     )
     shown = {
+        "figures": figures,
+        "stats": figures.statistics,
+        "units": figures.units,
         "args": {k: v for k, v in request.args.items() if k != "page"},
         "unit_columns": tables.PEOPLE_COLUMNS,
     }
     if is_htmx():
-        return render_template("stats/_units.html", stats=stats, units=units, **shown)
+        return render_template("stats/_units.html", **shown)
     return render_template(
         "stats/index.html",
-        stats=stats,
-        units=units,
         **shown,
         tables=[
-            (t, a, f, c, *tables.table_rows(stats, a))
+            (t, a, f, c, *tables.table_rows(figures.statistics, a))
             for t, a, f, c in tables.TABLES
             if a != "by_unit"
         ],
-        charts=tables.chart_data(stats),
+        counties=_linked(tables.county_rows(figures), figures.statistics.filters.year),
+        charts=tables.chart_data(figures),
+        computed_text=tables.computed_text(figures),
+        options=tables.options,
         choices=service.filter_choices(current_user),
         years=range(current_year() + 1, current_year() - 6, -1),
     )
 
 
+def _linked(counties, year: int):
+    """The county rows, each linking to that county's own page."""
+    if counties is None:
+        return None
+    rows, totals = counties
+    for row in rows:
+        row["href"] = url_for("stats.index", year=year, jurisdiction=row["key"])
+    return rows, totals
+
+
 @bp.get("/export.xlsx")
 def export():
-    stats = service.statistics(current_user, _filters())
-    name = f"继续教育统计-{stats.filters.year}.xlsx"
-    response = Response(tables.workbook(stats), mimetype=XLSX)
+    figures = snapshots.figures(
+        current_user, _filters(), request.args.get("jurisdiction"), page=None
+    )
+    year = figures.statistics.filters.year
+    name = f"继续教育统计-{year}.xlsx"
+    response = Response(tables.workbook(figures), mimetype=XLSX)
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=stats-{stats.filters.year}.xlsx; filename*=UTF-8''" + quote(name)
+        f"attachment; filename=stats-{year}.xlsx; filename*=UTF-8''" + quote(name)
     )
     return response
+
+
+@bp.post("/recompute")
+def recompute():
+    """The bureau's (or the city's) "重新计算": a job computing the snapshot again."""
+    if current_user.role is Role.UNIT_REVIEWER:
+        abort(403)
+    year = request.form.get("year", type=bounded_int) or current_year()
+    service.check_year(year)
+    job = tasks.request_refresh(current_user, request.form.get("jurisdiction"), year)
+    return redirect(url_for("jobs.show", job_id=job.id), 303)

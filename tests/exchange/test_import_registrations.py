@@ -13,6 +13,8 @@ from portal.accounts.models import Professional
 from portal.audit.models import AuditEvent
 from portal.declarations.models import Declaration, DeclarationSource, DeclarationStatus
 from portal.extensions import db
+from portal.jurisdictions import service as jurisdictions
+from portal.stats import snapshots
 
 OTHER = "另一县人力资源和社会保障局"
 
@@ -97,6 +99,11 @@ def test_a_demo_file_imports_into_a_fresh_instance_each_year_marked_with_its_sou
     assert all("*" in row["id_number"] for row in plan["add"])  # masked on the terminal
     with fresh.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Declaration.id))) == 0
+        # the statistics as they stand before the import (nobody registered)
+        snapshots.refresh(
+            [jurisdictions.default_county()], {r["year"] for r in document["records"]}
+        )
+        db.session.commit()
     result = runner.invoke(args=["import", "registrations", str(path)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.split("\n}\n")[-1]) == {
@@ -114,6 +121,11 @@ def test_a_demo_file_imports_into_a_fresh_instance_each_year_marked_with_its_sou
         events = db.session.scalars(sa.select(AuditEvent.action)).all()
         assert events.count("declaration.imported") == len(years)
         assert events.count("exchange.import_registrations") == 1
+        # An import is a registration batch: the statistics of its years are computed again.
+        county = jurisdictions.get(jurisdictions.default_county())
+        for year in {y.year for y in years}:
+            figures = snapshots.read(county, year).statistics.overall
+            assert figures.registered == sum(1 for y in years if y.year == year), year
     # Exported again from here: the same years and hours, registered by the first county,
     # paper years still marked, valid in the published format.
     out = tmp_path / "again.json"

@@ -289,7 +289,12 @@ def test_the_cli_prints_the_pinned_figures(pinned_county, runner):
                 args += [option, str(value)]
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
-        assert _without_ids(json.loads(result.output)) == pinned[name], name
+        printed = json.loads(result.output)
+        assert printed.pop("jurisdiction")["level"] == "county"
+        # The unfiltered figures are the snapshot's (when computed); a filter's are computed now.
+        unfiltered = service.Filters(filters.year) == filters
+        assert (printed.pop("computed_at") is None) != unfiltered, name
+        assert _without_ids(printed) == pinned[name], name
 
 
 def _cells(html: str, table_id: str) -> list[list[str]]:
@@ -297,7 +302,10 @@ def _cells(html: str, table_id: str) -> list[list[str]]:
     assert table, table_id
     rows = re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S)
     return [
-        [unescape(c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        [
+            re.sub(r"<[^>]+>", "", unescape(c)).strip()  # a linked label: its text
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        ]
         for row in rows
     ]
 
