@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
+from portal.jurisdictions.models import InJurisdiction
 from portal.models_base import UTCDateTime, utcnow
 
 
@@ -27,7 +28,7 @@ class JobState(enum.StrEnum):
         return self in (JobState.DONE, JobState.FAILED)
 
 
-class Job(db.Model):
+class Job(InJurisdiction, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), index=True)  # e.g. certificates.bulk_print
     title: Mapped[str] = mapped_column(sa.String(200))

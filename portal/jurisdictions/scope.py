@@ -25,10 +25,12 @@ Core statements (the statistics' SQL) do not pass through the ORM event: they ta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import sqlalchemy as sa
 from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -142,8 +144,78 @@ def _add_criteria(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(
         with_loader_criteria(
             InJurisdiction, lambda cls: cls.jurisdiction_code.in_(codes), include_aliases=True
-        )
+        ),
+        *(
+            with_loader_criteria(child, through(codes), include_aliases=True)
+            for child, through in _children().items()
+        ),
     )
+
+
+@functools.cache
+def _children() -> dict[type, Callable[[tuple[str, ...]], sa.ColumnElement[bool]]]:
+    """The child records with no county of their own, scoped through the parent they cannot
+    exist without: a claim, its evidence or an objection through the declaration, a person's
+    titles, employments, late years, activation codes and requests through the person (a move
+    also through the unit it goes to), a print through its certificate, a qualified list's row
+    through its plan. Fetched by id while the parent is out of scope they are not found (404),
+    like the parent, instead of loading with a parent that is not there."""
+    from portal.accounts.models import (
+        ActivationCode,
+        Employment,
+        MoveRequest,
+        PersonTitle,
+        Professional,
+        RegistrationRequest,
+    )
+    from portal.board.models import Objection
+    from portal.certificates.models import Certificate, CertificatePrint
+    from portal.declarations.models import Claim, Declaration, Evidence, LateYear
+    from portal.providers.models import QualifiedRow, TrainingPlan
+    from portal.units.models import Unit
+
+    def ids(model, codes):
+        return sa.select(model.id).where(model.jurisdiction_code.in_(codes))
+
+    # Each: the scope's codes -> the criteria, a lambda of the class (so that an aliased child
+    # is adapted too) whose closure holds only SQL elements (SQLAlchemy's lambda caching).
+    def of_declaration(codes):
+        declarations = ids(Declaration, codes)
+        return lambda cls: cls.declaration_id.in_(declarations)
+
+    def of_claim(codes):
+        claims = sa.select(Claim.id).where(Claim.declaration_id.in_(ids(Declaration, codes)))
+        return lambda cls: cls.claim_id.in_(claims)
+
+    def of_person(codes):
+        people = ids(Professional, codes)
+        return lambda cls: cls.professional_id.in_(people)
+
+    def of_move(codes):
+        people, units = ids(Professional, codes), ids(Unit, codes)
+        return lambda cls: sa.or_(cls.professional_id.in_(people), cls.unit_id.in_(units))
+
+    def of_certificate(codes):
+        certificates = ids(Certificate, codes)
+        return lambda cls: cls.certificate_id.in_(certificates)
+
+    def of_plan(codes):
+        plans = ids(TrainingPlan, codes)
+        return lambda cls: cls.plan_id.in_(plans)
+
+    return {
+        Claim: of_declaration,
+        Evidence: of_claim,
+        Objection: of_declaration,
+        PersonTitle: of_person,
+        Employment: of_person,
+        LateYear: of_person,
+        ActivationCode: of_person,
+        RegistrationRequest: of_person,
+        MoveRequest: of_move,
+        CertificatePrint: of_certificate,
+        QualifiedRow: of_plan,
+    }
 
 
 def install() -> None:

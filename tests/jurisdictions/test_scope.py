@@ -160,3 +160,25 @@ def test_the_names_come_from_gb_t_2260():
     assert jurisdictions.official_name("340000") == "安徽省"
     assert jurisdictions.official_name("999999") is None
     assert jurisdictions.official_name("3418") is None
+
+
+def test_a_child_is_scoped_through_its_parent(units, make_professional):
+    """A person's title (no county of its own) is seen only with its person, whichever scope
+    came first (the criteria are cached per statement, their codes are not)."""
+    from portal.accounts.models import PersonTitle
+    from portal.units.models import Authority, TitleLevel, TitleSeries
+
+    series = TitleSeries(name="中小学教师", authority=Authority(name="教体局"))
+    titles = {}
+    for code in (A, B):
+        person = make_professional(unit=units[code], jurisdiction_code=code)
+        title = PersonTitle(professional=person, series=series, level=TitleLevel.INTERMEDIATE)
+        db.session.add(title)
+        db.session.commit()
+        titles[code] = title.id
+    db.session.expunge_all()
+    for code, other in ((A, B), (B, A), (A, B)):
+        with scope.use(code):
+            assert db.session.scalars(sa.select(PersonTitle.id)).all() == [titles[code]]
+            assert db.session.get(PersonTitle, titles[other]) is None
+        db.session.expunge_all()
