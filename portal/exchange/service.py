@@ -24,7 +24,6 @@ from datetime import datetime
 from io import BytesIO
 
 import sqlalchemy as sa
-from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -36,7 +35,7 @@ from portal.accounts.people import title_in_year
 from portal.audit.service import record
 from portal.board.models import PublicityBatch
 from portal.certificates.models import Certificate
-from portal.certificates.service import DEFAULT_COUNTY_CODE, bureau_name
+from portal.certificates.service import bureau_name, county_code
 from portal.clock import LOCAL_TZ, local_today
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.exchange import format as fmt_
@@ -65,12 +64,10 @@ UNIT_TYPES_BY_LABEL = {label: unit_type for unit_type, label in UNIT_TYPE_LABELS
 # --- export ---------------------------------------------------------------------------------
 
 
-def county() -> dict:
-    """This bureau as a file names it (the importing side marks years with it)."""
-    return {
-        "name": bureau_name(),
-        "code": current_app.config.get("CERTIFICATE_COUNTY_CODE") or DEFAULT_COUNTY_CODE,
-    }
+def county(code: str | None = None) -> dict:
+    """This bureau (the county acted for, or the one named) as a file names it (the importing
+    side marks years with it)."""
+    return {"name": bureau_name(code), "code": county_code(code)}
 
 
 def parse_since(text: str) -> datetime:

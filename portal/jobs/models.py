@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.jurisdictions.models import InJurisdiction
@@ -29,6 +29,8 @@ class JobState(enum.StrEnum):
 
 
 class Job(InJurisdiction, db.Model):
+    __jurisdiction_from__ = ("created_by",)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), index=True)  # e.g. certificates.bulk_print
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -50,6 +52,8 @@ class Job(InJurisdiction, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped["User | None"] = relationship()  # noqa: F821 (accounts imports jobs)
 
     @property
     def percent(self) -> int:

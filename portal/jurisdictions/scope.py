@@ -91,17 +91,29 @@ def set_for_user(user) -> None:
     code = user.jurisdiction_code
     if service.get(code) is None:
         service.forget()  # an account of a division this process has not heard of yet
-    _home.set(_home_of(code))
-    if user.role.value in UNSCOPED_ROLES or service.is_single_county():
+    if service.is_single_county():
+        _home.set(_home_of(code))
         _scope.set(None)  # one county: nothing to keep apart, and no criteria to pay for
-    else:
-        _scope.set(_scope_of(code))
+        return
+    person = user.professional if user.role.value == "professional" else None
+    # a professional acts in their record's county (it follows them when they move)
+    _home.set(_home_of(person.jurisdiction_code if person is not None else code))
+    _scope.set(None if user.role.value in UNSCOPED_ROLES else _scope_of(code))
 
 
 def set_public(code: str | None) -> None:
     """A public page of one county (its board, objections, verification)."""
     _scope.set(_scope_of(code) if code and not service.is_single_county() else None)
     _home.set(_home_of(code))
+
+
+def act_on(record) -> None:
+    """The request acts on this record from here on: settings and working days are its
+    county's (a city officer confirming a county's verification; a no-op for a county's own
+    staff)."""
+    code = getattr(record, "jurisdiction_code", None)
+    if _home_of(code):
+        _home.set(code)
 
 
 def clear() -> None:

@@ -36,6 +36,8 @@ class PlanForm(enum.StrEnum):
 class TrainingPlan(InJurisdiction, db.Model):
     """A plan filed by a provider, or by a unit or an authority for its own internal training."""
 
+    __jurisdiction_from__ = ("unit",)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
@@ -169,6 +171,8 @@ class ProviderImport(InJurisdiction, db.Model):
     progress, the summary (row errors included) and, as its result file, the workbook of the
     rows received with their outcome; `unmatched_file` is the workbook, in the upload layout,
     of the rows that did not become prepared claims (to correct and resend)."""
+
+    __jurisdiction_from__ = ("plan",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ImportKind] = mapped_column(sa.Enum(ImportKind, native_enum=False, length=12))

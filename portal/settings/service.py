@@ -318,6 +318,11 @@ def get_setting(key: str, county: str | None = None):
     return current_app.config[key]
 
 
+def has_own_setting(key: str, jurisdiction: str) -> bool:
+    """Has this county (or city) saved its own value of the key?"""
+    return (jurisdiction, key) in _saved()
+
+
 def set_setting(key: str, value, jurisdiction: str = INSTANCE) -> None:
     """Save a value, instance-wide or for one county or city (no audit, no commit: use
     portal.admin.service.save_settings)."""

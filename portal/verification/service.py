@@ -39,11 +39,12 @@ from sqlalchemy.exc import IntegrityError
 from portal import rules
 from portal.accounts.models import Professional, Role, User, mask_id_number, mask_name
 from portal.audit.service import record
-from portal.certificates.service import DEFAULT_COUNTY_CODE, bureau_name
+from portal.certificates.service import bureau_name, county_code
 from portal.clock import LOCAL_TZ, current_year
 from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.declarations.paper import portal_first_year
 from portal.extensions import db
+from portal.jurisdictions import scope
 from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.people.service import SOURCE_LABELS, registered_years
@@ -403,6 +404,7 @@ def get_verification(user: User, verification_id: int) -> Verification:
     found = db.session.scalar(visible(user).where(Verification.id == verification_id))
     if found is None:
         raise not_found("您要找的学时验证单不存在或您无权查看。")
+    scope.act_on(found)
     return found
 
 
@@ -419,12 +421,12 @@ def person_for(user: User, person_id: int, kind: VerificationKind) -> Profession
 # --- issuing ---------------------------------------------------------------------------------
 
 
-def _next_number(now: datetime) -> str:
-    county = current_app.config.get("CERTIFICATE_COUNTY_CODE") or DEFAULT_COUNTY_CODE
-    prefix = f"YZ{county}-{now.astimezone(LOCAL_TZ).year}-"
+def _next_number(now: datetime, county: str) -> str:
+    prefix = f"YZ{county_code(county)}-{now.astimezone(LOCAL_TZ).year}-"
     last = db.session.scalar(
         sa.select(Verification.number)
         .where(Verification.number.like(prefix + "%"))
+        .execution_options(all_jurisdictions=True)
         .order_by(Verification.number.desc())
         .limit(1)
     )
@@ -434,7 +436,7 @@ def _next_number(now: datetime) -> str:
 def _number(verification: Verification, now: datetime) -> None:
     """Add with the next number; a number taken at the same moment is retried with the next."""
     for _attempt in range(5):
-        verification.number = _next_number(now)
+        verification.number = _next_number(now, verification.professional.jurisdiction_code)
         try:
             with db.session.begin_nested():
                 db.session.add(verification)

@@ -13,17 +13,7 @@ from portal.jurisdictions.models import Jurisdiction, JurisdictionLevel
 from portal.settings import get_setting, set_setting
 from portal.units.models import Unit
 from tests.conftest import logged_in
-
-A, B, CITY, PROVINCE = "341822", "341821", "341800", "340000"
-OTHER_CITY, OTHER_COUNTY = "340100", "340102"
-
-
-@pytest.fixture
-def two_counties(ctx):
-    jurisdictions.add(B, "郎溪县", JurisdictionLevel.COUNTY, CITY, "郎溪县人力资源和社会保障局")
-    jurisdictions.add(OTHER_CITY, "合肥市", JurisdictionLevel.CITY, PROVINCE)
-    jurisdictions.add(OTHER_COUNTY, "瑶海区", JurisdictionLevel.COUNTY, OTHER_CITY)
-    db.session.commit()
+from tests.jurisdictions.conftest import CITY, OTHER_CITY, OTHER_COUNTY, PROVINCE, A, B
 
 
 @pytest.fixture

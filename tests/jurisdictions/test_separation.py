@@ -23,13 +23,10 @@ import sqlalchemy as sa
 
 from portal.accounts.models import Professional, Role, User
 from portal.extensions import db
-from portal.jurisdictions import service as jurisdictions
-from portal.jurisdictions.models import JurisdictionLevel
 from portal.units.models import Provider, TitleSeries, Unit
-from tests.test_access import ROUTES, client_as, outcome, world  # noqa: F401 (fixture)
+from tests.jurisdictions.conftest import CITY, OTHER_CITY, A, B
+from tests.test_access import ROUTES, client_as, outcome
 
-A, B, CITY = "341822", "341821", "341800"
-OTHER_CITY, OTHER_COUNTY = "340100", "340102"
 MARK = "甲县"
 
 # Each foreign actor and the actor of county A whose row of the access table it follows.
@@ -75,11 +72,8 @@ SEARCHES = [
 
 
 @pytest.fixture
-def across(app, world, make_unit, make_user, make_professional):
+def across(app, world, two_counties, make_unit, make_user, make_professional):
     """County A's world marked, county B's actors added."""
-    jurisdictions.add(B, "郎溪县", JurisdictionLevel.COUNTY, CITY, "郎溪县人力资源和社会保障局")
-    jurisdictions.add(OTHER_CITY, "合肥市", JurisdictionLevel.CITY, "340000")
-    jurisdictions.add(OTHER_COUNTY, "瑶海区", JurisdictionLevel.COUNTY, OTHER_CITY)
     for person in Professional.query.all():
         person.name = f"{MARK}{person.name}"
     for unit in Unit.query.all():
@@ -130,14 +124,14 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def _assert_nothing_of_a(world, actor, url, response, searched=""):
+def _assert_nothing_of_a(found, actor, url, response, searched=""):
     text = _text(response).replace(searched, "") if searched else _text(response)
     if actor == "person_b":
         # A professional's move goes to any unit of the instance (across counties, the city's
         # move): the choice of units is the one list of another county's names they see.
         text = re.sub(r'<select[^>]*name="unit".*?</select>', "", text, flags=re.S)
     leaked = [MARK] if MARK in text else []
-    leaked += [n for n in world["id_numbers"] if n in text or f"{n[:6]}********{n[-4:]}" in text]
+    leaked += [n for n in found["id_numbers"] if n in text or f"{n[:6]}********{n[-4:]}" in text]
     assert not leaked, f"{actor} {url}: county A's {leaked} shown"
 
 
