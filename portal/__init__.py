@@ -171,6 +171,7 @@ def _register_cli(app: Flask) -> None:
     from portal.admin.cli import backup, create_admin, demo, restore, settings
     from portal.audit.cli import audit
     from portal.board.cli import publicity
+    from portal.cli_support import in_jurisdiction
     from portal.exchange.cli import api_keys, export, import_
     from portal.jobs.cli import jobs
     from portal.people.cli import people
@@ -200,6 +201,10 @@ def _register_cli(app: Flask) -> None:
         audit,
     ):
         app.cli.add_command(command)
+    # A county's work takes --jurisdiction (its scope); the instance's (demo, accounts,
+    # backups, the audit log, rules) and stats (its own option) do not.
+    for command in (workdays, publicity, people, providers, export, import_, verification):
+        in_jurisdiction(command)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -16,6 +16,7 @@ shared directory entry opens nothing of another county.
 """
 
 import io
+import json
 import re
 
 import pytest
@@ -177,3 +178,31 @@ def test_no_list_search_or_export_shows_another_county(app, across, url):
             assert response.status_code != 500
             if response.status_code < 300:
                 _assert_nothing_of_a(across, actor, target, response, searched=id_number)
+
+
+def test_the_cli_named_for_a_county_sees_nothing_of_another(app, across, tmp_path):
+    runner = app.test_cli_runner()
+    p_number = across["id_numbers"][0]
+    for args in (
+        ["people", "show", p_number],
+        ["verification", "show", "YZ341822-2026-000001"],
+        ["verification", "show", str(across["ids"]["verification"])],
+    ):
+        seen = runner.invoke(args=[*args, "--jurisdiction", B])
+        assert seen.exit_code == 2 and "错误" in seen.output, (args, seen.output)
+        assert runner.invoke(args=[*args, "--jurisdiction", A]).exit_code == 0, args
+        assert runner.invoke(args=args).exit_code == 0, args  # the whole instance
+    out = tmp_path / "b.json"
+    seen = runner.invoke(
+        args=["export", "year", "2025", "--format", "json", "--out", str(out), "--jurisdiction", B]
+    )
+    assert seen.exit_code == 0, seen.output
+    assert MARK not in out.read_text() and p_number not in out.read_text()
+    plans = runner.invoke(args=["providers", "plans", "--jurisdiction", B])
+    assert plans.exit_code == 0 and json.loads(plans.output) == []
+    assert "甲县培训" in runner.invoke(args=["providers", "plans", "--jurisdiction", A]).output
+
+
+def test_the_cli_refuses_an_unknown_jurisdiction(app, across):
+    seen = app.test_cli_runner().invoke(args=["people", "show", "x", "--jurisdiction", "999999"])
+    assert seen.exit_code == 2 and "行政区划代码“999999”不在本系统中" in seen.output
