@@ -118,6 +118,7 @@ def _import_tasks() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
+    from portal.admin.bureau_settings import bp as bureau_settings
     from portal.admin.views import bp as admin
     from portal.api.views import bp as api
     from portal.audit.views import bp as audit
@@ -153,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
         units,
         series,
         admin,
+        bureau_settings,
         audit,
         workdays,
         providers,
@@ -233,9 +235,10 @@ def _register_hooks(app: Flask) -> None:
         for name in ("_login_user", "_settings", "idle_logged_out"):
             g.pop(name, None)
 
-    from portal.jurisdictions import scope
+    from portal.jurisdictions import public, scope
 
     scope.install_app(app)  # after the request state is fresh, before any hook that queries
+    public.install(app)  # a county's public pages: its path prefix or host, its public scope
 
     @app.before_request
     def idle_timeout():

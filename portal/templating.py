@@ -33,6 +33,7 @@ NAVIGATION = [
     ("批量打印证书", "certificates.bulk", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("数据交换", "exchange.index", {Role.BUREAU_OFFICER}),
     ("工作日历", "workdays.index", {Role.BUREAU_OFFICER}),
+    ("本局设置", "bureau_settings.index", {Role.BUREAU_OFFICER}),
     ("单位管理", "units.index", {Role.ADMIN, Role.BUREAU_OFFICER}),
     ("施教机构", "providers.directory", {Role.ADMIN, Role.BUREAU_OFFICER}),
     ("职称系列", "series.index", {Role.ADMIN, Role.BUREAU_OFFICER}),

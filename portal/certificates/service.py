@@ -27,7 +27,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -37,7 +37,7 @@ from portal.certificates.models import Certificate, CertificateLookup, Certifica
 from portal.clock import LOCAL_TZ
 from portal.declarations.models import Declaration, DeclarationSource, DeclarationStatus
 from portal.extensions import db
-from portal.jurisdictions import scope
+from portal.jurisdictions import public, scope
 from portal.jurisdictions import service as jurisdictions
 from portal.models_base import utcnow
 from portal.refusal import CONFLICT, TOO_MANY, Refusal, forbidden
@@ -274,13 +274,11 @@ def snapshot(professional: Professional, declarations: list[Declaration]) -> dic
     }
 
 
-def verification_url(code: str) -> str:
-    """Absolute /verify/<code> (the QR link: given the print's token): PUBLIC_BASE_URL when set
-    (the address printed on paper)."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("certificates.verify", code=code)
-    return url_for("certificates.verify", code=code, _external=True)
+def verification_url(code: str, county: str | None = None) -> str:
+    """Absolute /verify/<code> of the certificate's county (the QR link: given the print's
+    token): PUBLIC_BASE_URL when set (the address printed on paper), the county's prefix or
+    host in an instance of several counties."""
+    return public.url("certificates.verify", county or scope.home_county(), code=code)
 
 
 def print_certificate(user: User, professional: Professional) -> CertificatePrint:
@@ -517,4 +515,5 @@ def certificate_pdf(printed: CertificatePrint, font=None) -> bytes:
     from portal.certificates.pdf import render_certificate_pdf
 
     font = font or certificate_font()
-    return render_certificate_pdf(pdf_context(printed), font, verification_url(printed.token))
+    url = verification_url(printed.token, printed.certificate.jurisdiction_code)
+    return render_certificate_pdf(pdf_context(printed), font, url)

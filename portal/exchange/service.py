@@ -40,6 +40,7 @@ from portal.clock import LOCAL_TZ, local_today
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.exchange import format as fmt_
 from portal.extensions import db
+from portal.jurisdictions import scope
 from portal.models_base import utcnow
 from portal.providers.models import TrainingPlan
 from portal.refusal import INVALID, Refusal
@@ -358,6 +359,8 @@ def _unit_for(values: dict, units: dict[str, Unit], summary: ImportSummary, user
         return units[f"name:{name}"]
     code = clean_uscc(values.get("uscc", ""))
     unit = units.get(code) or db.session.scalar(sa.select(Unit).where(Unit.uscc == code))
+    if unit is None and scope.elsewhere(Unit, Unit.uscc == code):
+        raise ValueError(f"该统一社会信用代码的单位属于{scope.ELSEWHERE}，不能在本县名单中导入")
     if unit is None:
         if not name:
             raise ValueError("新单位须填写工作单位名称")
@@ -397,6 +400,8 @@ def _import_row(values: dict, state: dict, summary: ImportSummary, user) -> str:
         raise ValueError("身份证号码与前面的行重复")
     state["seen"].add(id_number)
     person = db.session.scalar(sa.select(Professional).where(Professional.id_number == id_number))
+    if person is None and scope.elsewhere(Professional, Professional.id_number == id_number):
+        raise ValueError(f"该身份证号码的人员档案在{scope.ELSEWHERE}，须由档案所在地办理调动")
     if person is not None and person.name != name:
         raise ValueError(
             f"该身份证号码已登记为“{person.name}”，与本行姓名“{name}”不一致；"

@@ -107,6 +107,18 @@ def set_public(code: str | None) -> None:
     _home.set(_home_of(code))
 
 
+def elsewhere(model, *criteria) -> bool:
+    """Is there such a record out of the scope's sight? A uniqueness check (a credit code, an
+    ID number) sees across, and says no more than that it is another county's."""
+    from portal.extensions import db
+
+    statement = sa.select(model.id).where(*criteria).limit(1)
+    return db.session.scalar(statement.execution_options(all_jurisdictions=True)) is not None
+
+
+ELSEWHERE = "其他县（市、区）"
+
+
 def act_on(record) -> None:
     """The request acts on this record from here on: settings and working days are its
     county's (a city officer confirming a county's verification; a no-op for a county's own

@@ -304,9 +304,9 @@ def same_plans(plan: TrainingPlan) -> list[TrainingPlan]:
 def next_filing_no(year: int) -> str:
     prefix = f"BA{year}-"
     last = db.session.scalar(
-        sa.select(sa.func.max(TrainingPlan.filing_no)).where(
-            TrainingPlan.filing_no.startswith(prefix)
-        )
+        sa.select(sa.func.max(TrainingPlan.filing_no))
+        .where(TrainingPlan.filing_no.startswith(prefix))
+        .execution_options(all_jurisdictions=True)  # one series for the instance's counties
     )
     number = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"

@@ -7,7 +7,10 @@ from portal.settings.service import (
     display,
     get_setting,
     has_own_setting,
+    is_per_county,
     set_setting,
+    setting_at,
+    source_of,
 )
 
 __all__ = [
@@ -17,5 +20,8 @@ __all__ = [
     "display",
     "get_setting",
     "has_own_setting",
+    "is_per_county",
     "set_setting",
+    "setting_at",
+    "source_of",
 ]

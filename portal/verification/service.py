@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 
 from portal import rules
@@ -44,7 +43,7 @@ from portal.clock import LOCAL_TZ, current_year
 from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.declarations.paper import portal_first_year
 from portal.extensions import db
-from portal.jurisdictions import scope
+from portal.jurisdictions import public, scope
 from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.people.service import SOURCE_LABELS, registered_years
@@ -737,11 +736,9 @@ def as_json(verification: Verification) -> dict:
     }
 
 
-def check_url(code: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("verification.check", code=code)
-    return url_for("verification.check", code=code, _external=True)
+def check_url(code: str, county: str | None = None) -> str:
+    """The sheet's QR link, on its county's public pages."""
+    return public.url("verification.check", county or scope.home_county(), code=code)
 
 
 def sheet_pdf(verification: Verification, font=None) -> bytes:
@@ -757,7 +754,12 @@ def sheet_pdf(verification: Verification, font=None) -> bytes:
         "issued_on": verification.issued_at.astimezone(LOCAL_TZ).date().isoformat(),
         "standing": standing(verification),
     }
-    return render_pdf("verification/sheet.html", context, font, check_url(verification.code))
+    return render_pdf(
+        "verification/sheet.html",
+        context,
+        font,
+        check_url(verification.code, verification.jurisdiction_code),
+    )
 
 
 def form_defaults(person: Professional, kind: VerificationKind) -> dict:

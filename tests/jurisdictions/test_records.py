@@ -193,3 +193,70 @@ def test_a_county_officers_export_and_statistics_count_only_the_county(
     people = [row[1] for row in sheet.iter_rows(values_only=True) if row and row[0] == "在册人数"]
     assert people == [1]  # B's one person, not the county A's two
     assert Professional.query.count() == 3
+
+
+def test_the_admin_places_a_new_unit_and_a_new_officer_in_a_county(app, two_counties, make_user):
+    from portal.accounts.models import User
+    from portal.units.models import Unit
+
+    client = logged_in(app, make_user(Role.ADMIN))
+    form = client.get("/admin/units/new").get_data(as_text=True)
+    assert 'name="jurisdiction"' in form and "郎溪县" in form
+    from portal.accounts.idnumbers import make_uscc
+
+    response = client.post(
+        "/admin/units/new",
+        data={"name": "郎溪县中学", "uscc": make_uscc("12341821MB0000001"),
+              "type": "institution", "jurisdiction": B},
+    )  # fmt: skip
+    assert response.status_code == 303
+    assert Unit.query.filter_by(name="郎溪县中学").one().jurisdiction_code == B
+    account = {"username": "langxi", "name": "郎溪经办人", "role": "bureau_officer",
+               "password": "Passw0rd!x", "confirm": "Passw0rd!x"}  # fmt: skip
+    refused = client.post("/admin/users/new", data={**account, "jurisdiction": CITY})
+    assert refused.status_code == 422 and "请选择账号所属的县（市、区）" in refused.text
+    assert client.post("/admin/users/new", data={**account, "jurisdiction": B}).status_code == 303
+    assert User.query.filter_by(username="langxi").one().jurisdiction_code == B
+
+
+def test_a_code_taken_in_another_county_is_refused_not_a_crash(
+    app, two_counties, make_unit, make_user, make_professional
+):
+    """Credit codes, ID numbers and filing numbers are unique in the instance: a county that
+    cannot see the other county's record is told it is another county's (nothing more), and a
+    filing number goes on past the other county's."""
+    from portal.accounts.idnumbers import make_id_number
+    from portal.providers import service as providers
+    from tests.exchange.test_exchange import roster
+
+    unit_a = make_unit(name="甲县单位")
+    person_a = make_professional(unit=unit_a, name="甲县人")
+    officer = make_user(Role.BUREAU_OFFICER, jurisdiction_code=B)
+    client = logged_in(app, officer)
+    response = client.post(
+        "/admin/units/new", data={"name": "同码单位", "uscc": unit_a.uscc, "type": "institution"}
+    )
+    assert response.status_code == 422
+    assert "该统一社会信用代码已被其他县（市、区）的单位使用" in response.text
+    assert "甲县单位" not in response.text
+    with scope.use(B):
+        summary = exchange.import_people(
+            roster([["甲县人", person_a.id_number, "", "", "", "", "", ""],
+                    ["某人", make_id_number(date(1990, 1, 1), 7), "", "", unit_a.uscc, "事业单位",
+                     "", ""]]),
+            user=officer,
+        )  # fmt: skip
+    messages = [error["message"] for error in summary.errors]
+    assert any("人员档案在其他县（市、区）" in m for m in messages), messages
+    assert any("单位属于其他县（市、区）" in m for m in messages), messages
+    assert not any("甲县" in m for m in messages)
+    assert not summary.applied
+    a_plan = TrainingPlan(
+        title="甲县培训", subject="professional", form=PlanForm.FACE, start_date=date(2031, 3, 1),
+        end_date=date(2031, 3, 2), days=2, hours_per_day=6, filed_on=date(2031, 1, 1),
+        filing_no="BA2031-0001", jurisdiction_code=A,
+    )  # fmt: skip
+    db.session.add(a_plan)
+    db.session.commit()
+    with scope.use(B):
+        assert providers.next_filing_no(2031) == "BA2031-0002"
