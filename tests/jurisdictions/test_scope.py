@@ -172,3 +172,21 @@ def test_a_child_is_scoped_through_its_parent(units, make_professional):
             assert db.session.scalars(sa.select(PersonTitle.id)).all() == [titles[code]]
             assert db.session.get(PersonTitle, titles[other]) is None
         db.session.expunge_all()
+
+
+def test_a_select_over_a_subquery_of_county_owned_rows_is_scoped(units, make_professional):
+    """Columns of a subquery (the publicity page's "waiting per unit" counts) are scoped like
+    the rows themselves."""
+    from portal.accounts.models import Professional
+
+    for code in (A, B, B):
+        make_professional(unit=units[code], jurisdiction_code=code)
+    per_unit = (
+        sa.select(Professional.unit_id, sa.func.count(Professional.id).label("n"))
+        .group_by(Professional.unit_id)
+        .subquery()
+    )
+    with scope.use(A):
+        rows = db.session.execute(sa.select(per_unit.c.unit_id, per_unit.c.n)).all()
+        assert rows == [(units[A].id, 1)]
+        assert db.session.scalar(sa.select(sa.func.sum(per_unit.c.n))) == 1
