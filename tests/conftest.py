@@ -15,6 +15,8 @@ from portal.accounts.idnumbers import make_id_number, make_uscc
 from portal.accounts.models import PersonStatus, Professional, Role, User
 from portal.accounts.service import hash_password
 from portal.extensions import db
+from portal.jurisdictions import service as jurisdictions
+from portal.jurisdictions.service import seed_default_tree
 from portal.units.models import Unit, UnitType
 
 PASSWORD = "Passw0rd!"  # meets the default policy: 8+ characters, 3+ classes
@@ -108,6 +110,7 @@ def app(tmp_path, _test_database_url, request):
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             _reset_postgres()
+        jurisdictions.tree()  # a server loads it once per process: not a cost of any one request
     yield app
     with app.app_context():
         db.session.remove()
@@ -145,6 +148,7 @@ def _reset_postgres() -> None:
                 for table in db.metadata.sorted_tables
             )
             connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            seed_default_tree(connection)  # as create_all leaves it
             return
         connection.execute(sa.text("DROP SCHEMA public CASCADE"))
         connection.execute(sa.text("CREATE SCHEMA public"))

@@ -42,7 +42,7 @@ def test_demo_is_idempotent_and_complete(app, runner, ctx):
     series = db.session.scalars(sa.select(TitleSeries.name)).all()
     assert len(series) == 13 and "经济、电子信息" in series and "农业（农机）" in series
 
-    setting = db.session.get(Setting, "BUREAU_NAME")
+    setting = db.session.get(Setting, ("", "BUREAU_NAME"))
     assert setting.value == {"value": app.config["BUREAU_NAME"]}
 
     units = db.session.scalars(sa.select(Unit)).all()

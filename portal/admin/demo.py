@@ -472,13 +472,22 @@ def load() -> list[Login]:
     # Seed 003: people whose title predates 2025-06-12 keep the old rules, by the bulk rule.
     if not any(person.keeps_old_rules for person in people.values()):
         person_ops.mark_old_rules_by_title(officer)
-    city = _user(Role.CITY_OFFICER, "city", "孙立新", phone="05512668000")
+    city_code = county.parent_code  # the city's officers and its authorities (市教体局, 市卫健委)
+    city = _user(
+        Role.CITY_OFFICER, "city", "孙立新", phone="05512668000", jurisdiction_code=city_code
+    )
     logins.append(Login(Role.CITY_OFFICER, city.username, city.name, "市人力资源和社会保障局"))
     for username, name, authority in (
         ("authority-edu", "钱文静", "市教体局"),
         ("authority-health", "周海燕", "市卫健委"),
     ):
-        officer_of = _user(Role.AUTHORITY_OFFICER, username, name, authority=authorities[authority])
+        officer_of = _user(
+            Role.AUTHORITY_OFFICER,
+            username,
+            name,
+            authority=authorities[authority],
+            jurisdiction_code=city_code,
+        )
         logins.append(Login(Role.AUTHORITY_OFFICER, officer_of.username, name, authority))
     demo_flow.load(people, reviewers, officer, _declare, logins)
     verification_demo.load(people, reviewers, officer, _declare)

@@ -288,7 +288,11 @@ def test_qr_and_printed_address_use_public_base_url(app, client, auth, person, m
 def test_issuing_bureau_follows_the_admin_setting(client, auth, person):
     from portal.settings.models import Setting
 
-    db.session.add(Setting(jurisdiction_code="", key="BUREAU_NAME", value={"value": "广德市人力资源和社会保障局"}))
+    db.session.add(
+        Setting(
+            jurisdiction_code="", key="BUREAU_NAME", value={"value": "广德市人力资源和社会保障局"}
+        )
+    )
     db.session.commit()
     auth.login(person.user)
     data = print_pdf(client).data
