@@ -140,8 +140,22 @@ def form_token() -> str:
     return formtokens.issue(current_user) if current_user.is_authenticated else ""
 
 
+def footer_bureau() -> str:
+    """The bureau the page is of: config BUREAU_NAME; in an instance of several counties, the
+    bureau of the county acted for (the officer's, the public page's) when the tree names it."""
+    from portal.jurisdictions import scope
+    from portal.jurisdictions import service as jurisdictions
+
+    if not jurisdictions.is_single_county():
+        node = jurisdictions.get(scope.home_county())
+        if node is not None and node.bureau_name:
+            return node.bureau_name
+    return current_app.config["BUREAU_NAME"]
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(
+        footer_bureau=footer_bureau,
         navigation=navigation,
         current_requirement=current_requirement,
         unread_notifications=unread_notifications,
