@@ -65,7 +65,9 @@ def test_each_county_has_its_own_board(app, boards):
         assert "甲县公示" in own and "乙县公示" not in own
         assert "乙县公示" in other and "甲县公示" not in other
         assert "郎溪县 专业技术人员继续教育学时登记公示" in other
-        assert "郎溪县人力资源和社会保障局 · 依据" in other  # the county's bureau, not the install's
+        assert (
+            "郎溪县人力资源和社会保障局 · 依据" in other
+        )  # the county's bureau, not the install's
         assert "示范县人力资源和社会保障局 · 依据" in own
     # every link of B's board stays on B's pages
     assert f'href="/c/{B}/board/objection/{boards[B]["declaration"]}"' in other
