@@ -275,9 +275,10 @@ def snapshot(professional: Professional, declarations: list[Declaration]) -> dic
 
 
 def verification_url(code: str, county: str | None = None) -> str:
-    """Absolute /verify/<code> of the certificate's county (the QR link: given the print's
-    token): PUBLIC_BASE_URL when set (the address printed on paper), the county's prefix or
-    host in an instance of several counties."""
+    """Absolute /verify/<code> (the QR link: given the print's token) on the public pages of
+    the county (by default the one acted for: the person printing, the bulk print's county):
+    PUBLIC_BASE_URL when set (the address printed on paper), the county's prefix or host in an
+    instance of several counties."""
     return public.url("certificates.verify", county or scope.home_county(), code=code)
 
 
@@ -515,5 +516,4 @@ def certificate_pdf(printed: CertificatePrint, font=None) -> bytes:
     from portal.certificates.pdf import render_certificate_pdf
 
     font = font or certificate_font()
-    url = verification_url(printed.token, printed.certificate.jurisdiction_code)
-    return render_certificate_pdf(pdf_context(printed), font, url)
+    return render_certificate_pdf(pdf_context(printed), font, verification_url(printed.token))

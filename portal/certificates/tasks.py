@@ -86,8 +86,7 @@ def _pages(user: User, people: list, job_id: int) -> Iterator[tuple[dict, str]]:
     """Record each person's copy; (what it shows, its verification URL)."""
     for person in people:
         printed = service.print_for_unit(user, person, job_id)
-        county = printed.certificate.jurisdiction_code
-        yield service.pdf_context(printed), service.verification_url(printed.token, county)
+        yield service.pdf_context(printed), service.verification_url(printed.token)
 
 
 def _draw(pages: Iterator[tuple[dict, str]], count: int, font) -> Iterator[tuple[dict, bytes]]:

@@ -13,6 +13,7 @@ from portal.certificates import service as certificates
 from portal.clock import local_today
 from portal.declarations.models import DeclarationStatus
 from portal.extensions import db
+from portal.jurisdictions import scope
 from portal.jurisdictions import service as jurisdictions
 from portal.jurisdictions.models import Jurisdiction
 from portal.units.models import Unit
@@ -92,6 +93,8 @@ def test_a_certificate_is_checked_on_its_countys_pages(app, boards):
     with app.test_request_context("/"):
         assert certificates.verification_url("T", B) == f"http://localhost/c/{B}/verify/T"
         assert certificates.verification_url("T", A) == "http://localhost/verify/T"
+        with scope.use(B):  # the county acted for: the person printing, the bulk print's
+            assert certificates.verification_url("T") == f"http://localhost/c/{B}/verify/T"
         app.config["PUBLIC_BASE_URL"] = "https://jxjy.example.cn"
         assert certificates.verification_url("T", B) == f"https://jxjy.example.cn/c/{B}/verify/T"
 
