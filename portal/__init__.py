@@ -122,6 +122,7 @@ def _import_tasks() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
+    from portal.admin.bureau_settings import bp as bureau_settings
     from portal.admin.views import bp as admin
     from portal.api.views import bp as api
     from portal.audit.views import bp as audit
@@ -157,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
         units,
         series,
         admin,
+        bureau_settings,
         audit,
         workdays,
         providers,
@@ -175,6 +177,7 @@ def _register_cli(app: Flask) -> None:
     from portal.admin.cli import backup, create_admin, demo, restore, settings
     from portal.audit.cli import audit
     from portal.board.cli import publicity
+    from portal.cli_support import in_jurisdiction
     from portal.exchange.cli import api_keys, export, import_
     from portal.jobs.cli import jobs
     from portal.people.cli import people
@@ -205,6 +208,10 @@ def _register_cli(app: Flask) -> None:
         audit,
     ):
         app.cli.add_command(command)
+    # A county's work takes --jurisdiction (its scope); the instance's (demo, accounts,
+    # backups, the audit log, rules) and stats (its own option) do not.
+    for command in (workdays, publicity, people, providers, export, import_, verification):
+        in_jurisdiction(command)
 
 
 def _register_hooks(app: Flask) -> None:
@@ -233,9 +240,10 @@ def _register_hooks(app: Flask) -> None:
         for name in ("_login_user", "_settings", "idle_logged_out"):
             g.pop(name, None)
 
-    from portal.jurisdictions import scope
+    from portal.jurisdictions import public, scope
 
     scope.install_app(app)  # after the request state is fresh, before any hook that queries
+    public.install(app)  # a county's public pages: its path prefix or host, its public scope
 
     @app.before_request
     def idle_timeout():

@@ -33,6 +33,7 @@ NAVIGATION = [
     ("批量打印证书", "certificates.bulk", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("数据交换", "exchange.index", {Role.BUREAU_OFFICER, Role.CITY_OFFICER}),
     ("工作日历", "workdays.index", {Role.BUREAU_OFFICER}),
+    ("本局设置", "bureau_settings.index", {Role.BUREAU_OFFICER}),
     ("单位管理", "units.index", {Role.ADMIN, Role.BUREAU_OFFICER}),
     ("施教机构", "providers.directory", {Role.ADMIN, Role.BUREAU_OFFICER}),
     ("职称系列", "series.index", {Role.ADMIN, Role.BUREAU_OFFICER}),
@@ -139,8 +140,22 @@ def form_token() -> str:
     return formtokens.issue(current_user) if current_user.is_authenticated else ""
 
 
+def footer_bureau() -> str:
+    """The bureau the page is of: config BUREAU_NAME; in an instance of several counties, the
+    bureau of the county acted for (the officer's, the public page's) when the tree names it."""
+    from portal.jurisdictions import scope
+    from portal.jurisdictions import service as jurisdictions
+
+    if not jurisdictions.is_single_county():
+        node = jurisdictions.get(scope.home_county())
+        if node is not None and node.bureau_name:
+            return node.bureau_name
+    return current_app.config["BUREAU_NAME"]
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(
+        footer_bureau=footer_bureau,
         navigation=navigation,
         current_requirement=current_requirement,
         unread_notifications=unread_notifications,

@@ -57,6 +57,8 @@ def _new_session_token() -> str:
 
 
 class User(InJurisdiction, UserMixin, db.Model):
+    __jurisdiction_from__ = ("unit", "professional")
+
     id: Mapped[int] = mapped_column(primary_key=True)
     # Professionals log in with their ID number; staff with a chosen user name.
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -107,6 +109,8 @@ class User(InJurisdiction, UserMixin, db.Model):
 
 class Professional(InJurisdiction, db.Model):
     """专业技术人员: one row per person, with or without an account."""
+
+    __jurisdiction_from__ = ("unit",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     id_number: Mapped[str] = mapped_column(

@@ -399,9 +399,12 @@ def register(data: Registration, ip: str = "", now: datetime | None = None) -> U
             "account.register", request, user=user, detail="与已登记人员相同，待单位核实是否本人"
         )
         return user
+    unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
     person = Professional(
         id_number=data.id_number,
         name=data.name,
+        # the unit's county; a freelancer's: the registration page's (scope.home_county)
+        jurisdiction_code=unit.jurisdiction_code if unit is not None else None,
         status=PersonStatus.PENDING,
         birth_date=birth_date(data.id_number),
         phone=data.phone,
@@ -412,7 +415,6 @@ def register(data: Registration, ip: str = "", now: datetime | None = None) -> U
     )
     db.session.add(person)
     db.session.flush()
-    unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
     people.move(user, person, unit, works_since)
     record("account.register", person, user=user, detail=f"新登记人员，状态：{person.status.label}")
     return user

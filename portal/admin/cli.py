@@ -11,12 +11,12 @@ from flask.cli import AppGroup, with_appcontext
 
 from portal.accounts.models import Role, User
 from portal.accounts.service import hash_password, password_problems
-from portal.admin.service import save_settings
+from portal.admin.service import save_settings, settings_levels, settings_of
 from portal.audit.service import record
 from portal.cli_support import needs_schema, refusals_exit
 from portal.extensions import db
 from portal.refusal import INVALID, Refusal
-from portal.settings import SETTINGS, get_setting
+from portal.settings import setting_at
 from portal.settings.service import SPECS
 
 
@@ -195,15 +195,29 @@ def _parse_setting(spec, text: str):
     return int(text) * 1024 * 1024 if spec.kind == "mb" else int(text)
 
 
+_LEVEL = click.option(
+    "--jurisdiction",
+    default="",
+    help="县（市、区）或市的行政区划代码：该县的设置或全市默认（仅学时认定、学时验证、"
+    "核验与公示等按县设置的项）；默认为全系统设置",
+)
+
+
+def _level(jurisdiction: str) -> list:
+    """The settings kept at the level named (as on the page's 设置范围), or a refusal."""
+    if jurisdiction and jurisdiction not in dict(settings_levels()):
+        raise Refusal(f"行政区划代码“{jurisdiction[:20]}”不是本系统的县或市。", INVALID)
+    return settings_of(jurisdiction)
+
+
 @settings.command("show")
 @needs_schema
-def settings_show():
-    """Print every setting with its current value as JSON."""
-    click.echo(
-        json.dumps(
-            {spec.key: get_setting(spec.key) for spec in SETTINGS}, ensure_ascii=False, indent=2
-        )
-    )
+@refusals_exit
+@_LEVEL
+def settings_show(jurisdiction):
+    """Print every setting of the level with the value in force there as JSON."""
+    values = {spec.key: setting_at(spec.key, jurisdiction) for spec in _level(jurisdiction)}
+    click.echo(json.dumps(values, ensure_ascii=False, indent=2))
 
 
 @settings.command("set")
@@ -211,15 +225,17 @@ def settings_show():
 @refusals_exit
 @click.argument("key")
 @click.argument("value")
-def settings_set(key, value):
+@_LEVEL
+def settings_set(key, value, jurisdiction):
     """Save one setting (sizes in MB, yes/no as true/false); the same checks as the page, e.g.
     PUBLICITY_WORKING_DAYS never below 5. Prints the changes as JSON; exit 2 on bad input."""
+    specs = _level(jurisdiction)
     spec = SPECS.get(key)
-    if spec is None:
-        raise Refusal(f"没有名为“{key}”的设置", INVALID)
-    values = {s.key: get_setting(s.key) for s in SETTINGS}
+    if spec is None or spec not in specs:
+        raise Refusal(f"没有名为“{key}”的{'按县' if jurisdiction else ''}设置", INVALID)
+    values = {s.key: setting_at(s.key, jurisdiction) for s in specs}
     values[key] = _parse_setting(spec, value)
-    changes = save_settings(None, values)
+    changes = save_settings(None, values, jurisdiction)
     db.session.commit()
     click.echo(
         json.dumps({"key": key, "value": values[key], "changes": changes}, ensure_ascii=False)

@@ -17,6 +17,8 @@ from portal.accounts.service import password_problems, policy_text
 from portal.exchange.models import KeyScope
 from portal.extensions import db
 from portal.fields import Integer, Select, strip
+from portal.jurisdictions import service as jurisdictions
+from portal.jurisdictions.models import JurisdictionLevel
 from portal.settings import SETTINGS
 from portal.units.models import Authority, Provider
 from portal.units.service import active_unit_choices
@@ -63,6 +65,9 @@ class UserForm(FlaskForm, _PasswordPair):
     unit = Select("所属单位", default="", description="单位经办人必填")
     provider = Select("所属施教机构", default="", description="施教机构账号必填")
     authority = Select("所属行业主管部门", default="", description="行业主管部门经办人必填")
+    # Only in an instance of several counties: the county (the city, for a city officer) the
+    # account works for; a unit reviewer's is their unit's.
+    jurisdiction = Select("所属辖区", default="", description="单位经办人随所属单位")
     password = PasswordField(
         "初始密码", validators=[DataRequired("请设置初始密码"), Length(max=128)]
     )
@@ -83,6 +88,14 @@ class UserForm(FlaskForm, _PasswordPair):
         ).all()
         self.authority.choices = [("", "（无）")] + [(str(i), name) for i, name in authorities]
         self.password.description = policy_text()
+        if jurisdictions.is_single_county():
+            del self.jurisdiction
+        else:
+            self.jurisdiction.choices = [("", "请选择")] + [
+                (node.code, f"{node.name}（{node.level.label}）")
+                for node in sorted(jurisdictions.tree().values(), key=lambda n: n.code)
+                if node.level is not JurisdictionLevel.PROVINCE
+            ]
 
     def validate_username(self, field):
         if not _USERNAME.match(field.data or ""):
@@ -109,6 +122,17 @@ class UserForm(FlaskForm, _PasswordPair):
         if self.role.data == Role.AUTHORITY_OFFICER and not field.data:
             raise ValidationError("行业主管部门经办人必须选择所属行业主管部门")
 
+    def validate_jurisdiction(self, field):
+        role = self.role.data
+        if role in ("", Role.UNIT_REVIEWER, Role.ADMIN):
+            return
+        node = jurisdictions.get(field.data or "")
+        wanted = JurisdictionLevel.CITY if role == Role.CITY_OFFICER else JurisdictionLevel.COUNTY
+        if node is None or node.level is not wanted:
+            raise ValidationError(
+                f"请选择账号所属的{'市' if role == Role.CITY_OFFICER else '县（市、区）'}"
+            )
+
     def validate_password(self, field):
         self.check_policy(field, self.username.data or "")
 
@@ -123,6 +147,11 @@ class UserForm(FlaskForm, _PasswordPair):
             "provider_id": int(self.provider.data) if role == Role.PROVIDER else None,
             "authority_id": (int(self.authority.data) if role == Role.AUTHORITY_OFFICER else None),
             "password": self.password.data,
+            **(
+                {"jurisdiction_code": self.jurisdiction.data}
+                if "jurisdiction" in self and role not in (Role.UNIT_REVIEWER, Role.ADMIN)
+                else {}
+            ),
         }
 
 
@@ -144,8 +173,8 @@ class ResetPasswordForm(FlaskForm, _PasswordPair):
         self.check_policy(field, self.user.username)
 
 
-def settings_form(values: dict):
-    """A form with one field per run-time setting, filled with the current values."""
+def settings_form(values: dict, specs=SETTINGS):
+    """A form with one field per run-time setting (of `specs`), filled with the current values."""
 
     def _within(spec):
         """The setting's own check (its range, or its off value), in the units typed."""
@@ -160,7 +189,7 @@ def settings_form(values: dict):
     class SettingsForm(FlaskForm):
         """Its fields are added below, one per setting."""
 
-    for spec in SETTINGS:
+    for spec in specs:
         if spec.kind == "bool":
             field = BooleanField(spec.label, description=spec.help)
         elif spec.kind == "choice":
@@ -174,15 +203,15 @@ def settings_form(values: dict):
         setattr(SettingsForm, spec.key, field)
     data = {
         spec.key: values[spec.key] // (1024 * 1024) if spec.kind == "mb" else values[spec.key]
-        for spec in SETTINGS
+        for spec in specs
     }
     return SettingsForm(data=data)
 
 
-def settings_values(form) -> dict:
+def settings_values(form, specs=SETTINGS) -> dict:
     """The submitted settings in stored units (bytes for MB fields)."""
     values = {}
-    for spec in SETTINGS:
+    for spec in specs:
         value = form[spec.key].data
         if spec.kind == "bool":
             values[spec.key] = bool(value)

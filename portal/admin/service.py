@@ -8,9 +8,12 @@ from portal.accounts.service import hash_password
 from portal.audit.service import record
 from portal.clock import local_time
 from portal.extensions import db
+from portal.jurisdictions import service as jurisdictions
+from portal.jurisdictions.models import JurisdictionLevel
 from portal.models_base import utcnow
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal
-from portal.settings import SETTINGS, display, get_setting, set_setting
+from portal.settings import SETTINGS, SettingSpec, display, is_per_county, set_setting, setting_at
+from portal.settings.models import INSTANCE
 from portal.units.models import Authority, Unit
 
 AUDITOR_APART = (
@@ -45,6 +48,8 @@ def create_user(actor: User | None, data: dict, now: datetime | None = None) -> 
         where = f"，施教机构ID：{user.provider_id}"
     elif user.authority_id:
         where = f"，行业主管部门：{db.session.get(Authority, user.authority_id).name}"
+    if not jurisdictions.is_single_county() and user.role is not Role.ADMIN:
+        where += f"，辖区：{jurisdictions.get(user.jurisdiction_code).name}"
     record(
         "user.create",
         user,
@@ -106,20 +111,45 @@ def unlock(actor: User, user: User) -> None:
     )
 
 
-def save_settings(actor: User, values: dict) -> list[str]:
-    """Store the settings that differ from the current ones; one audit event lists them."""
-    for spec in SETTINGS:
+def settings_of(jurisdiction: str = INSTANCE) -> list[SettingSpec]:
+    """The settings kept at a level: all of them instance-wide, the per-county ones for a
+    county or a city (its counties' default)."""
+    if jurisdiction == INSTANCE:
+        return list(SETTINGS)
+    return [spec for spec in SETTINGS if is_per_county(spec.key)]
+
+
+def save_settings(actor: User, values: dict, jurisdiction: str = INSTANCE) -> list[str]:
+    """Store the settings of the level (instance-wide, or a county's or city's own) that differ
+    from the ones in force there; one audit event lists them."""
+    specs = settings_of(jurisdiction)
+    for spec in specs:
         problem = spec.problem(values[spec.key])
         if problem:
             raise Refusal(f"{spec.label}：{problem}", INVALID, field=spec.key)
     changes = []
-    for spec in SETTINGS:
-        before = get_setting(spec.key)
+    for spec in specs:
+        before = setting_at(spec.key, jurisdiction)
         after = values[spec.key]
         if before != after:
             changes.append(f"{spec.label}：{display(spec, before)} → {display(spec, after)}")
-            set_setting(spec.key, after)
+            set_setting(spec.key, after, jurisdiction)
     if changes:
         db.session.flush()
-        record("settings.update", user=actor, detail="；".join(changes))
+        where = f"{jurisdictions.get(jurisdiction).name}：" if jurisdiction else ""
+        record("settings.update", user=actor, detail=where + "；".join(changes))
     return changes
+
+
+def settings_levels() -> list[tuple[str, str]]:
+    """The levels the admin may keep settings at: the instance, and (only in an instance of
+    several counties) each city's default for its counties and each county."""
+    if jurisdictions.is_single_county():
+        return []
+    levels = [(INSTANCE, "全系统")]
+    for node in sorted(jurisdictions.tree().values(), key=lambda n: n.code):
+        if node.level is JurisdictionLevel.CITY and jurisdictions.counties_of(node.code):
+            levels.append((node.code, f"{node.name}（全市默认）"))
+        elif node.level is JurisdictionLevel.COUNTY:
+            levels.append((node.code, node.name))
+    return levels

@@ -1,7 +1,7 @@
 """Admin pages: staff accounts and run-time settings (units are portal.units.views)."""
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import ROLE_LABELS, Role, User
@@ -20,7 +20,7 @@ from portal.models_base import utcnow
 from portal.refusal import Refusal
 from portal.review import service as review
 from portal.security import is_htmx, page_number, require_roles
-from portal.settings import SETTINGS, get_setting
+from portal.settings import get_setting, setting_at
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 require_roles(bp, Role.ADMIN)
@@ -102,14 +102,26 @@ def user_password(user_id):
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    form = settings_form({spec.key: get_setting(spec.key) for spec in SETTINGS})
+    """The run-time settings; in an instance of several counties, the per-county ones also
+    for each city (its counties' default) and each county (?jurisdiction=CODE)."""
+    levels = service.settings_levels()
+    level = request.args.get("jurisdiction", "")
+    if level and level not in dict(levels):
+        abort(404)
+    specs = service.settings_of(level)
+    form = settings_form({spec.key: setting_at(spec.key, level) for spec in specs}, specs)
     if form.validate_on_submit():
-        changes = service.save_settings(current_user, settings_values(form))
+        changes = service.save_settings(current_user, settings_values(form, specs), level)
         flash("已保存：" + "；".join(changes) if changes else "没有修改任何设置。", "success")
-        return redirect(url_for("admin.settings"), code=303)
+        return redirect(url_for("admin.settings", jurisdiction=level or None), code=303)
     status = 422 if form.errors else 200
     return render_template(
-        "admin/settings.html", form=form, specs=SETTINGS, two_step_gaps=two_step_gaps()
+        "admin/settings.html",
+        form=form,
+        specs=specs,
+        levels=levels,
+        level=level,
+        two_step_gaps=two_step_gaps(),
     ), status
 
 

@@ -24,6 +24,8 @@ from portal.declarations.lifecycle import Action
 from portal.declarations.models import Declaration, DeclarationStatus, ReviewingBody
 from portal.declarations.service import tell_reviewers
 from portal.extensions import db
+from portal.jurisdictions import scope
+from portal.jurisdictions import service as jurisdictions
 from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.paging import PER_PAGE, Window
@@ -76,7 +78,12 @@ BUREAU_SUFFIX = "人力资源和社会保障局"
 
 
 def county() -> str:
-    """The county the bureau serves, from its name (示范县人力资源和社会保障局 → 示范县)."""
+    """The county the bureau serves, from its name (示范县人力资源和社会保障局 → 示范县); in an
+    instance of several counties, the name of the county acted for."""
+    if not jurisdictions.is_single_county():
+        node = jurisdictions.get(scope.home_county())
+        if node is not None:
+            return node.name
     name = str(get_setting("BUREAU_NAME") or "")
     return name.removesuffix(BUREAU_SUFFIX) if name.endswith(BUREAU_SUFFIX) else name
 

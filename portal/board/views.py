@@ -16,6 +16,8 @@ from markupsafe import Markup
 from portal import pagecache
 from portal.audit.service import client_ip, record_refusal
 from portal.board import forms, service
+from portal.jurisdictions import public
+from portal.jurisdictions import service as jurisdictions
 from portal.refusal import TOO_MANY, Refusal
 from portal.security import is_htmx, page_number
 
@@ -60,13 +62,15 @@ def _render(today, public: bool) -> bytes:
         running=service.running,
         public_page=public,
         publicity_days=service.publicity_days(),
+        county_name=None if jurisdictions.is_single_county() else service.county(),
     ).encode()
 
 
 def _rows(today, wanted: service.BoardFilter, filters: dict) -> Markup:
     """The rows and pager: the same for every visitor (logged in or not), so kept in the
     board's cache for anyone; the query string decides them."""
-    key = ("rows", today, request.script_root, request.query_string)
+    # the host and the script root name the county (portal.jurisdictions.public)
+    key = ("rows", today, request.host, request.script_root, request.query_string)
     html = pagecache.get(key)
     if html is None:
         html = render_template(
@@ -78,6 +82,14 @@ def _rows(today, wanted: service.BoardFilter, filters: dict) -> Markup:
         )
         pagecache.put(key, html)
     return Markup(html)  # nosec B704 (our own autoescaped template's output)
+
+
+@bp.get("/boards")
+def counties():
+    """The city's page: each county's board (one county: its board)."""
+    if jurisdictions.is_single_county():
+        return redirect(url_for("board.index"), 303)
+    return render_template("board/counties.html", boards=public.boards())
 
 
 @bp.route("/board/objection/<int:declaration_id>", methods=["GET", "POST"])

@@ -12,6 +12,8 @@ from portal.models_base import UTCDateTime, utcnow
 
 
 class Certificate(InJurisdiction, db.Model):
+    __jurisdiction_from__ = ("professional",)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), unique=True)
     number: Mapped[str] = mapped_column(sa.String(30), unique=True)  # never changes (seed 002)

@@ -5,8 +5,8 @@ never changed by reprint, renewal (续办) or reissue (补办). Format::
 
     <county code>-<year of first issue>-<sequence>      e.g. 341822-2025-000017
 
-county code: the 6-digit administrative division code, setting CERTIFICATE_COUNTY_CODE
-(default 341822); year: local (+08:00) year of the first print; sequence: 6 digits, counting
+county code: the 6-digit administrative division code of the person's county (GB/T 2260; the
+install's own county keeps setting CERTIFICATE_COUNTY_CODE, default 341822); year: local (+08:00) year of the first print; sequence: 6 digits, counting
 from 000001 within that county and year. The column is unique; a collision of two first prints
 at the same moment is retried with the next sequence.
 
@@ -27,7 +27,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -37,9 +37,11 @@ from portal.certificates.models import Certificate, CertificateLookup, Certifica
 from portal.clock import LOCAL_TZ
 from portal.declarations.models import Declaration, DeclarationSource, DeclarationStatus
 from portal.extensions import db
+from portal.jurisdictions import public, scope
+from portal.jurisdictions import service as jurisdictions
 from portal.models_base import utcnow
 from portal.refusal import CONFLICT, TOO_MANY, Refusal, forbidden
-from portal.settings import get_setting
+from portal.settings import get_setting, has_own_setting
 from portal.storage import service as storage
 
 DEFAULT_COUNTY_CODE = "341822"
@@ -58,9 +60,26 @@ IN_PROGRESS = (
 )
 
 
-def bureau_name() -> str:
-    """The issuing bureau: the admin's saved setting, else config BUREAU_NAME."""
-    return get_setting("BUREAU_NAME")
+def bureau_name(county: str | None = None) -> str:
+    """The issuing bureau of the county (by default the one acted for): its saved setting,
+    else, in an instance of several counties, the division's bureau name, else the city's or
+    the instance's setting, else config BUREAU_NAME."""
+    county = county or scope.home_county()
+    if not jurisdictions.is_single_county() and not has_own_setting("BUREAU_NAME", county):
+        node = jurisdictions.get(county)
+        if node is not None and node.bureau_name:
+            return node.bureau_name
+    return get_setting("BUREAU_NAME", county)
+
+
+def county_code(county: str | None = None) -> str:
+    """The county code in certificate and verification numbers (and in the exchange files):
+    the record's county's GB/T 2260 code, each county numbering its own series; the install's
+    own county keeps config CERTIFICATE_COUNTY_CODE."""
+    county = county or scope.home_county()
+    if county == jurisdictions.default_county():
+        return current_app.config.get("CERTIFICATE_COUNTY_CODE") or DEFAULT_COUNTY_CODE
+    return county
 
 
 def can_print(user: User, professional: Professional) -> bool:
@@ -105,13 +124,14 @@ def certificate_of(professional: Professional) -> Certificate | None:
     )
 
 
-def next_numbers(now: datetime, count: int = 1) -> list[str]:
-    """The next `count` unused numbers of the county and year of `now`, in order."""
-    county = current_app.config.get("CERTIFICATE_COUNTY_CODE") or DEFAULT_COUNTY_CODE
-    prefix = f"{county}-{now.astimezone(LOCAL_TZ).year}-"
+def next_numbers(now: datetime, count: int = 1, county: str | None = None) -> list[str]:
+    """The next `count` unused numbers of the county (default: the one acted for) and year of
+    `now`, in order."""
+    prefix = f"{county_code(county)}-{now.astimezone(LOCAL_TZ).year}-"
     last = db.session.scalar(
         sa.select(Certificate.number)
         .where(Certificate.number.like(prefix + "%"))
+        .execution_options(all_jurisdictions=True)  # the series is the county's, seen or not
         .order_by(Certificate.number.desc())
         .limit(1)
     )
@@ -119,8 +139,8 @@ def next_numbers(now: datetime, count: int = 1) -> list[str]:
     return [prefix + f"{sequence:06d}" for sequence in range(first, first + count)]
 
 
-def _next_number(now: datetime) -> str:
-    return next_numbers(now)[0]
+def _next_number(now: datetime, county: str) -> str:
+    return next_numbers(now, county=county)[0]
 
 
 def ensure_certificate(professional: Professional, user: User | None = None) -> Certificate:
@@ -131,7 +151,9 @@ def ensure_certificate(professional: Professional, user: User | None = None) -> 
     for _attempt in range(5):
         now = utcnow()
         certificate = Certificate(
-            professional=professional, number=_next_number(now), issued_at=now
+            professional=professional,
+            number=_next_number(now, professional.jurisdiction_code),
+            issued_at=now,
         )
         try:
             with db.session.begin_nested():
@@ -252,13 +274,12 @@ def snapshot(professional: Professional, declarations: list[Declaration]) -> dic
     }
 
 
-def verification_url(code: str) -> str:
-    """Absolute /verify/<code> (the QR link: given the print's token): PUBLIC_BASE_URL when set
-    (the address printed on paper)."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("certificates.verify", code=code)
-    return url_for("certificates.verify", code=code, _external=True)
+def verification_url(code: str, county: str | None = None) -> str:
+    """Absolute /verify/<code> (the QR link: given the print's token) on the public pages of
+    the county (by default the one acted for: the person printing, the bulk print's county):
+    PUBLIC_BASE_URL when set (the address printed on paper), the county's prefix or host in an
+    instance of several counties."""
+    return public.url("certificates.verify", county or scope.home_county(), code=code)
 
 
 def print_certificate(user: User, professional: Professional) -> CertificatePrint:

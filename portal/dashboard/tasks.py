@@ -9,6 +9,7 @@ from portal.jobs.service import periodic
     "reminders.short",
     "提醒学时未达标人员",
     "每年10月至12月，每月1日 09:00",
+    per_county=True,
     minute="0",
     hour="9",
     day="1",

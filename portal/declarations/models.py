@@ -77,6 +77,8 @@ class DeclarationSource(enum.StrEnum):
 
 
 class Declaration(InJurisdiction, db.Model):
+    __jurisdiction_from__ = ("professional",)
+
     __table_args__ = (sa.UniqueConstraint("professional_id", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,7 +25,6 @@ from datetime import datetime
 from io import BytesIO
 
 import sqlalchemy as sa
-from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -37,11 +36,12 @@ from portal.accounts.people import title_in_year
 from portal.audit.service import record
 from portal.board.models import PublicityBatch
 from portal.certificates.models import Certificate
-from portal.certificates.service import DEFAULT_COUNTY_CODE, bureau_name
+from portal.certificates.service import bureau_name, county_code
 from portal.clock import LOCAL_TZ, local_today
 from portal.declarations.models import Declaration, DeclarationStatus
 from portal.exchange import format as fmt_
 from portal.extensions import db
+from portal.jurisdictions import scope
 from portal.jurisdictions import service as jurisdictions
 from portal.jurisdictions.models import JurisdictionLevel
 from portal.models_base import utcnow
@@ -69,26 +69,19 @@ UNIT_TYPES_BY_LABEL = {label: unit_type for unit_type, label in UNIT_TYPE_LABELS
 # --- export ---------------------------------------------------------------------------------
 
 
-def county() -> dict:
-    """This bureau as a file names it (the importing side marks years with it)."""
-    return {
-        "name": bureau_name(),
-        "code": current_app.config.get("CERTIFICATE_COUNTY_CODE") or DEFAULT_COUNTY_CODE,
-    }
+def county(code: str | None = None) -> dict:
+    """This bureau (the county acted for, or the one named) as a file names it (the importing
+    side marks years with it)."""
+    return {"name": bureau_name(code), "code": county_code(code)}
 
 
 def exporter(code: str) -> dict:
-    """The bureau exporting a jurisdiction's file: the install's county as `county()` names it,
-    another county or a city by its own name and code."""
-    if code == jurisdictions.default_county():
-        return county()
+    """The bureau exporting a jurisdiction's file: a county as `county()` names it, a city by
+    its own name and code."""
     node = jurisdictions.get(code)
-    name = node.bureau_name or (
-        get_setting("BUREAU_NAME", county=code)
-        if node.level is JurisdictionLevel.COUNTY
-        else f"{node.name}人力资源和社会保障局"
-    )
-    return {"name": name, "code": code}
+    if node.level is JurisdictionLevel.COUNTY:
+        return county(code)
+    return {"name": node.bureau_name or f"{node.name}人力资源和社会保障局", "code": code}
 
 
 def export_jurisdiction(code: str | None) -> jurisdictions.Node:
@@ -412,6 +405,8 @@ def _unit_for(values: dict, units: dict[str, Unit], summary: ImportSummary, user
         return units[f"name:{name}"]
     code = clean_uscc(values.get("uscc", ""))
     unit = units.get(code) or db.session.scalar(sa.select(Unit).where(Unit.uscc == code))
+    if unit is None and scope.elsewhere(Unit, Unit.uscc == code):
+        raise ValueError(f"该统一社会信用代码的单位属于{scope.ELSEWHERE}，不能在本县名单中导入")
     if unit is None:
         if not name:
             raise ValueError("新单位须填写工作单位名称")
@@ -451,6 +446,8 @@ def _import_row(values: dict, state: dict, summary: ImportSummary, user) -> str:
         raise ValueError("身份证号码与前面的行重复")
     state["seen"].add(id_number)
     person = db.session.scalar(sa.select(Professional).where(Professional.id_number == id_number))
+    if person is None and scope.elsewhere(Professional, Professional.id_number == id_number):
+        raise ValueError(f"该身份证号码的人员档案在{scope.ELSEWHERE}，须由档案所在地办理调动")
     if person is not None and person.name != name:
         raise ValueError(
             f"该身份证号码已登记为“{person.name}”，与本行姓名“{name}”不一致；"

@@ -4,9 +4,10 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.jurisdictions.models import InJurisdiction
 from portal.models_base import UTCDateTime, utcnow
 
 
@@ -27,7 +28,9 @@ class JobState(enum.StrEnum):
         return self in (JobState.DONE, JobState.FAILED)
 
 
-class Job(db.Model):
+class Job(InJurisdiction, db.Model):
+    __jurisdiction_from__ = ("created_by",)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), index=True)  # e.g. certificates.bulk_print
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -49,6 +52,8 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped["User | None"] = relationship()  # noqa: F821 (accounts imports jobs)
 
     @property
     def percent(self) -> int:

@@ -113,8 +113,27 @@ def run(job_id: int, work: Work) -> None:
         job = db.session.get(Job, job_id)
         if job is None or job.state.finished:
             return
-        with on_behalf_of(job.params.get(REQUESTED_FROM)):
+        with on_behalf_of(job.params.get(REQUESTED_FROM)), job_scope(job):
             _run(job_id, job, work)
+
+
+def job_scope(job: Job) -> contextlib.AbstractContextManager:
+    """A job sees what the one who asked for it sees: a county officer's export holds the
+    county's records, whichever process runs it. A periodic run of a county's work runs once
+    per county (run_periodic), an instance's (backup, audit) unscoped, as do the jobs of the
+    unscoped roles (the admin's, a professional's)."""
+    from portal.jurisdictions import scope
+    from portal.jurisdictions import service as jurisdictions
+
+    creator = job.created_by
+    periodic = SCHEDULE.get(job.kind) if creator is None else None
+    if (
+        jurisdictions.is_single_county()
+        or (creator is not None and creator.role.value in scope.UNSCOPED_ROLES)
+        or (periodic is not None and not periodic.per_county)
+    ):
+        return scope.unscoped()
+    return scope.use(job.jurisdiction_code)
 
 
 def _run(job_id: int, job: Job, work: Work) -> None:
@@ -303,19 +322,21 @@ class Periodic:
     title: str
     when: str  # the schedule in words, for the officer's page
     validate: Callable[[datetime], bool]
+    per_county: bool = False  # a county's work: one run (and Job) per county
 
 
 SCHEDULE: dict[str, Periodic] = {}
 
 
-def periodic(kind: str, title: str, when: str, **cron: str):
+def periodic(kind: str, title: str, when: str, per_county: bool = False, **cron: str):
     """Declare `work(job, progress)` a periodic task on the huey schedule (crontab fields in
     the bureau's time, whatever the server's zone); every run leaves a Job row, so its page
-    shows the last run."""
+    shows the last run. `per_county`: a county's work (closing its publicity, reminding its
+    people), run for each county in its scope, with its settings and working days."""
 
     def decorator(work: Work):
         validate = crontab(**cron)
-        SCHEDULE[kind] = Periodic(kind, title, when, validate)
+        SCHEDULE[kind] = Periodic(kind, title, when, validate, per_county)
 
         def due(moment: datetime) -> bool:
             return validate(bureau_minute(moment))
@@ -331,15 +352,26 @@ def periodic(kind: str, title: str, when: str, **cron: str):
 
 
 def run_periodic(kind: str, work: Work) -> Job:
-    """One run of a periodic task now (the consumer's schedule, or a test)."""
+    """One run of a periodic task now (the consumer's schedule, or a test): a county's work
+    once per county (the install's run is returned), an instance's once."""
+    from portal.jurisdictions import service as jurisdictions
+
     with task_context():
-        job = Job(kind=kind, title=SCHEDULE[kind].title, created_by_id=None)
-        db.session.add(job)
+        counties = [None]
+        if SCHEDULE[kind].per_county and not jurisdictions.is_single_county():
+            counties = [node.code for node in jurisdictions.counties()]
+        jobs = [
+            Job(kind=kind, title=SCHEDULE[kind].title, created_by_id=None, jurisdiction_code=code)
+            for code in counties
+        ]
+        db.session.add_all(jobs)
         db.session.commit()
-        job_id = job.id
-    run(job_id, work)
+        ids = {job.jurisdiction_code: job.id for job in jobs}
+        home = ids.get(jurisdictions.default_county(), jobs[0].id)
+    for job_id in ids.values():
+        run(job_id, work)
     with task_context():
-        return db.session.get(Job, job_id)
+        return db.session.get(Job, home)
 
 
 def bureau_minute(moment: datetime) -> datetime:

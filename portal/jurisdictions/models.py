@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from portal.extensions import db
 
@@ -50,8 +50,47 @@ def _default_code() -> str:
 
 class InJurisdiction:
     """Mixin of the county-owned models: a `jurisdiction_code` column, and the criteria that
-    scope.py adds to every ORM SELECT of them while a scope is set."""
+    scope.py adds to every ORM SELECT of them while a scope is set.
+
+    A new record takes the county of the first record named in `__jurisdiction_from__` (its
+    relationships, in order) that it has: a declaration its person's, a person their unit's.
+    Without one (or a code given explicitly) it takes scope.home_county(): the acting account's
+    county, the county of the public page (a freelancer's registration), the job's or the
+    CLI's --jurisdiction, else the install's."""
+
+    __jurisdiction_from__: tuple[str, ...] = ()
 
     @declared_attr
     def jurisdiction_code(cls) -> Mapped[str]:
         return mapped_column(sa.ForeignKey("jurisdiction.code"), index=True, default=_default_code)
+
+
+def _county_of(session, record) -> str | None:
+    mapper = sa.inspect(type(record))
+    for name in type(record).__jurisdiction_from__:
+        parent = getattr(record, name)  # a pending record does not load: None if not set
+        if parent is not None:
+            code = parent.jurisdiction_code or _county_of(session, parent)
+        else:
+            relation = mapper.relationships[name]
+            (column,) = relation.local_columns
+            key = getattr(record, mapper.get_property_by_column(column).key)
+            target = relation.mapper.class_
+            code = (
+                key is not None
+                and session.execute(
+                    sa.select(target.jurisdiction_code)
+                    .where(target.id == key)
+                    .execution_options(all_jurisdictions=True)
+                ).scalar()
+            )
+        if code:
+            return code
+    return None
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _take_parents_county(session, _context, _instances) -> None:
+    for record in list(session.new):
+        if isinstance(record, InJurisdiction) and record.jurisdiction_code is None:
+            record.jurisdiction_code = _county_of(session, record) or None

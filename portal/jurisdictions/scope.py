@@ -25,10 +25,12 @@ Core statements (the statistics' SQL) do not pass through the ORM event: they ta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import sqlalchemy as sa
 from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -89,17 +91,41 @@ def set_for_user(user) -> None:
     code = user.jurisdiction_code
     if service.get(code) is None:
         service.forget()  # an account of a division this process has not heard of yet
-    _home.set(_home_of(code))
-    if user.role.value in UNSCOPED_ROLES or service.is_single_county():
+    if service.is_single_county():
+        _home.set(_home_of(code))
         _scope.set(None)  # one county: nothing to keep apart, and no criteria to pay for
-    else:
-        _scope.set(_scope_of(code))
+        return
+    person = user.professional if user.role.value == "professional" else None
+    # a professional acts in their record's county (it follows them when they move)
+    _home.set(_home_of(person.jurisdiction_code if person is not None else code))
+    _scope.set(None if user.role.value in UNSCOPED_ROLES else _scope_of(code))
 
 
 def set_public(code: str | None) -> None:
     """A public page of one county (its board, objections, verification)."""
     _scope.set(_scope_of(code) if code and not service.is_single_county() else None)
     _home.set(_home_of(code))
+
+
+def elsewhere(model, *criteria) -> bool:
+    """Is there such a record out of the scope's sight? A uniqueness check (a credit code, an
+    ID number) sees across, and says no more than that it is another county's."""
+    from portal.extensions import db
+
+    statement = sa.select(model.id).where(*criteria).limit(1)
+    return db.session.scalar(statement.execution_options(all_jurisdictions=True)) is not None
+
+
+ELSEWHERE = "其他县（市、区）"
+
+
+def act_on(record) -> None:
+    """The request acts on this record from here on: settings and working days are its
+    county's (a city officer confirming a county's verification; a no-op for a county's own
+    staff)."""
+    code = getattr(record, "jurisdiction_code", None)
+    if _home_of(code):
+        _home.set(code)
 
 
 def clear() -> None:
@@ -142,8 +168,78 @@ def _add_criteria(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(
         with_loader_criteria(
             InJurisdiction, lambda cls: cls.jurisdiction_code.in_(codes), include_aliases=True
-        )
+        ),
+        *(
+            with_loader_criteria(child, through(codes), include_aliases=True)
+            for child, through in _children().items()
+        ),
     )
+
+
+@functools.cache
+def _children() -> dict[type, Callable[[tuple[str, ...]], sa.ColumnElement[bool]]]:
+    """The child records with no county of their own, scoped through the parent they cannot
+    exist without: a claim, its evidence or an objection through the declaration, a person's
+    titles, employments, late years, activation codes and requests through the person (a move
+    also through the unit it goes to), a print through its certificate, a qualified list's row
+    through its plan. Fetched by id while the parent is out of scope they are not found (404),
+    like the parent, instead of loading with a parent that is not there."""
+    from portal.accounts.models import (
+        ActivationCode,
+        Employment,
+        MoveRequest,
+        PersonTitle,
+        Professional,
+        RegistrationRequest,
+    )
+    from portal.board.models import Objection
+    from portal.certificates.models import Certificate, CertificatePrint
+    from portal.declarations.models import Claim, Declaration, Evidence, LateYear
+    from portal.providers.models import QualifiedRow, TrainingPlan
+    from portal.units.models import Unit
+
+    def ids(model, codes):
+        return sa.select(model.id).where(model.jurisdiction_code.in_(codes))
+
+    # Each: the scope's codes -> the criteria, a lambda of the class (so that an aliased child
+    # is adapted too) whose closure holds only SQL elements (SQLAlchemy's lambda caching).
+    def of_declaration(codes):
+        declarations = ids(Declaration, codes)
+        return lambda cls: cls.declaration_id.in_(declarations)
+
+    def of_claim(codes):
+        claims = sa.select(Claim.id).where(Claim.declaration_id.in_(ids(Declaration, codes)))
+        return lambda cls: cls.claim_id.in_(claims)
+
+    def of_person(codes):
+        people = ids(Professional, codes)
+        return lambda cls: cls.professional_id.in_(people)
+
+    def of_move(codes):
+        people, units = ids(Professional, codes), ids(Unit, codes)
+        return lambda cls: sa.or_(cls.professional_id.in_(people), cls.unit_id.in_(units))
+
+    def of_certificate(codes):
+        certificates = ids(Certificate, codes)
+        return lambda cls: cls.certificate_id.in_(certificates)
+
+    def of_plan(codes):
+        plans = ids(TrainingPlan, codes)
+        return lambda cls: cls.plan_id.in_(plans)
+
+    return {
+        Claim: of_declaration,
+        Evidence: of_claim,
+        Objection: of_declaration,
+        PersonTitle: of_person,
+        Employment: of_person,
+        LateYear: of_person,
+        ActivationCode: of_person,
+        RegistrationRequest: of_person,
+        MoveRequest: of_move,
+        CertificatePrint: of_certificate,
+        QualifiedRow: of_plan,
+    }
 
 
 def install() -> None:

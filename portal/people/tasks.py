@@ -4,6 +4,6 @@ from portal.accounts import people
 from portal.jobs.service import periodic
 
 
-@periodic("moves.due", "到期单位变更生效", "每天 00:10", minute="10", hour="0")
+@periodic("moves.due", "到期单位变更生效", "每天 00:10", per_county=True, minute="10", hour="0")
 def apply_due_moves(job, progress) -> str:
     return f"到期生效的单位变更 {people.apply_due_moves()} 项"

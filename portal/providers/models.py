@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.jobs.models import Job
+from portal.jurisdictions.models import InJurisdiction
 from portal.models_base import UTCDateTime, utcnow
 from portal.units.models import Authority, Provider, Unit
 
@@ -32,8 +33,10 @@ class PlanForm(enum.StrEnum):
         return {"face": "集中面授", "online": "网络在线"}[self.value]
 
 
-class TrainingPlan(db.Model):
+class TrainingPlan(InJurisdiction, db.Model):
     """A plan filed by a provider, or by a unit or an authority for its own internal training."""
+
+    __jurisdiction_from__ = ("unit",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
@@ -129,7 +132,7 @@ class QualifiedRow(db.Model):
     plan: Mapped[TrainingPlan] = relationship()
 
 
-class CoursewareRecord(db.Model):
+class CoursewareRecord(InJurisdiction, db.Model):
     """One courseware completion (网络课件学习记录); imported once per person, course and date."""
 
     __table_args__ = (sa.UniqueConstraint("id_number", "course", "studied_on"),)
@@ -163,11 +166,13 @@ class ImportKind(enum.StrEnum):
         return {"list": "合格人员名单", "courseware": "网络课件学习记录"}[self.value]
 
 
-class ProviderImport(db.Model):
+class ProviderImport(InJurisdiction, db.Model):
     """One uploaded list or courseware file, imported by a background job. The job keeps the
     progress, the summary (row errors included) and, as its result file, the workbook of the
     rows received with their outcome; `unmatched_file` is the workbook, in the upload layout,
     of the rows that did not become prepared claims (to correct and resend)."""
+
+    __jurisdiction_from__ = ("plan",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ImportKind] = mapped_column(sa.Enum(ImportKind, native_enum=False, length=12))

@@ -70,6 +70,6 @@ def remind(today: date | None = None) -> int:
     return sent
 
 
-@periodic(KIND, "提醒逾期未报送合格人员名单", "每天 09:10", minute="10", hour="9")
+@periodic(KIND, "提醒逾期未报送合格人员名单", "每天 09:10", per_county=True, minute="10", hour="9")
 def remind_overdue(job, progress) -> str:
     return f"逾期未报送合格人员名单的培训 {len(overdue_lists())} 项，本次提醒 {remind()} 项"

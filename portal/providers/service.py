@@ -23,6 +23,7 @@ from portal.declarations import evidence as files
 from portal.declarations import service as declarations
 from portal.declarations.models import Claim, Declaration
 from portal.extensions import db
+from portal.jurisdictions import scope
 from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.providers.models import PlanForm, PlanState, TrainingPlan
@@ -224,8 +225,13 @@ def plans(
 
 def search_accepted(q: str, limit: int = 20, year: int | None = None) -> list[TrainingPlan]:
     """Accepted plans by filing number or title, for a professional declaring a training; with
-    `year`, only the plans held (at least partly) in that year (20.15)."""
-    query = sa.select(TrainingPlan).where(TrainingPlan.state == PlanState.ACCEPTED)
+    `year`, only the plans held (at least partly) in that year (20.15). The plans filed with
+    the county acted for (the person's): another county's filing is declared as such
+    (FILED_ELSEWHERE)."""
+    query = sa.select(TrainingPlan).where(
+        TrainingPlan.state == PlanState.ACCEPTED,
+        TrainingPlan.jurisdiction_code == scope.home_county(),
+    )
     if year is not None and 1900 < year < 3000:
         query = query.where(
             TrainingPlan.start_date <= date(year, 12, 31), TrainingPlan.end_date >= date(year, 1, 1)
@@ -304,9 +310,9 @@ def same_plans(plan: TrainingPlan) -> list[TrainingPlan]:
 def next_filing_no(year: int) -> str:
     prefix = f"BA{year}-"
     last = db.session.scalar(
-        sa.select(sa.func.max(TrainingPlan.filing_no)).where(
-            TrainingPlan.filing_no.startswith(prefix)
-        )
+        sa.select(sa.func.max(TrainingPlan.filing_no))
+        .where(TrainingPlan.filing_no.startswith(prefix))
+        .execution_options(all_jurisdictions=True)  # one series for the instance's counties
     )
     number = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"

@@ -33,6 +33,7 @@ from portal.declarations.models import (
     ReviewingBody,
 )
 from portal.extensions import db
+from portal.jurisdictions import scope
 from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.paging import Window, picked_window
@@ -275,6 +276,7 @@ def get_declaration(user: User, declaration_id: int) -> Declaration:
         )
     ):
         raise not_found()
+    scope.act_on(declaration)
     return declaration
 
 

@@ -318,6 +318,30 @@ def get_setting(key: str, county: str | None = None):
     return current_app.config[key]
 
 
+def setting_at(key: str, jurisdiction: str = INSTANCE):
+    """The value in force at one level: a county's or city's (its own, else its city's, ...),
+    or the instance's (INSTANCE: the saved instance-wide value, else config)."""
+    if jurisdiction != INSTANCE and is_per_county(key):
+        return get_setting(key, jurisdiction)
+    saved = _saved()
+    return saved[(INSTANCE, key)] if (INSTANCE, key) in saved else current_app.config[key]
+
+
+def source_of(key: str, county: str) -> str:
+    """Where a county's value of a per-county key comes from: its own code, an ancestor's
+    code, or INSTANCE (the instance's saved value or config)."""
+    saved = _saved()
+    for code in (county, *jurisdictions.ancestors(county)):
+        if (code, key) in saved:
+            return code
+    return INSTANCE
+
+
+def has_own_setting(key: str, jurisdiction: str) -> bool:
+    """Has this county (or city) saved its own value of the key?"""
+    return (jurisdiction, key) in _saved()
+
+
 def set_setting(key: str, value, jurisdiction: str = INSTANCE) -> None:
     """Save a value, instance-wide or for one county or city (no audit, no commit: use
     portal.admin.service.save_settings)."""

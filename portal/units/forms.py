@@ -8,6 +8,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from portal.accounts.idnumbers import clean_uscc
 from portal.extensions import db
 from portal.fields import Select, strip
+from portal.jurisdictions import scope
+from portal.jurisdictions import service as jurisdictions
 from portal.units.models import UNIT_TYPE_LABELS, Authority, FirstReview, Unit
 
 
@@ -33,10 +35,18 @@ class UnitForm(FlaskForm):
         "所在县区", validators=[Length(max=100, message="不超过100个字")], filters=[strip]
     )
     authority = Select("行业主管部门", default="")
+    # The admin's new unit in an instance of several counties (a bureau's are its county's).
+    jurisdiction = Select("所属县（市、区）", validators=[DataRequired("请选择所属县（市、区）")])
 
-    def __init__(self, *args, unit: Unit | None = None, **kwargs):
+    def __init__(self, *args, unit: Unit | None = None, choose_county: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.unit = unit
+        if choose_county and unit is None and not jurisdictions.is_single_county():
+            self.jurisdiction.choices = [("", "请选择")] + [
+                (node.code, node.name) for node in jurisdictions.counties()
+            ]
+        else:
+            del self.jurisdiction
         authorities = db.session.execute(
             sa.select(Authority.id, Authority.name).order_by(Authority.name)
         ).all()
@@ -47,12 +57,14 @@ class UnitForm(FlaskForm):
             field.data = clean_uscc(field.data)
         except ValueError as error:
             raise ValidationError(str(error)) from error
-        query = sa.select(Unit.name).where(Unit.uscc == field.data)
+        same = [Unit.uscc == field.data]
         if self.unit is not None:
-            query = query.where(Unit.id != self.unit.id)
-        other = db.session.scalar(query)
+            same.append(Unit.id != self.unit.id)
+        other = db.session.scalar(sa.select(Unit.name).where(*same))
         if other is not None:
             raise ValidationError(f"该统一社会信用代码已被“{other}”使用")
+        if scope.elsewhere(Unit, *same):
+            raise ValidationError(f"该统一社会信用代码已被{scope.ELSEWHERE}的单位使用")
 
     def data_for_service(self) -> dict:
         return {
@@ -61,6 +73,7 @@ class UnitForm(FlaskForm):
             "type": self.type.data,
             "county": self.county.data or "",
             "authority_id": int(self.authority.data) if self.authority.data else None,
+            **({"jurisdiction_code": self.jurisdiction.data} if "jurisdiction" in self else {}),
         }
 
 

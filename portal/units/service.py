@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from portal.audit.service import record
 from portal.extensions import db
+from portal.jurisdictions import service as jurisdictions
 from portal.refusal import INVALID, Refusal
 from portal.units.models import (
     UNIT_TYPE_LABELS,
@@ -28,6 +29,7 @@ UNIT_LABELS = {
     "type": "类型",
     "county": "县区",
     "authority_id": "行业主管部门",
+    "jurisdiction_code": "所属县（市、区）",
 }
 
 
@@ -45,6 +47,8 @@ def active_unit_choices() -> list[tuple[str, str]]:
 def _unit_value(key: str, value) -> str:
     if key == "type":
         return UNIT_TYPE_LABELS[UnitType(value)] if value else ""
+    if key == "jurisdiction_code":
+        return jurisdictions.get(value).name if jurisdictions.get(value) else str(value)
     if key == "authority_id":
         authority = db.session.get(Authority, value) if value else None
         return authority.name if authority else "（无）"

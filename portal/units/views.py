@@ -41,7 +41,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    form = UnitForm(county="")
+    form = UnitForm(county="", choose_county=current_user.role is Role.ADMIN)
     if form.validate_on_submit():
         unit = service.create_unit(current_user, form.data_for_service())
         flash(f"已添加单位“{unit.name}”。", "success")

@@ -43,6 +43,7 @@ SENIOR_LEVELS = (TitleLevel.FULL_SENIOR, TitleLevel.DEPUTY_SENIOR)
 
 
 class Verification(InJurisdiction, db.Model):
+    __jurisdiction_from__ = ("professional", "unit")
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(30), unique=True)  # 验证单编号
     # The public check code printed as a QR code: 128 bits or more, never shown in the log.

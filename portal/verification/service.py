@@ -33,17 +33,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 
 from portal import rules
 from portal.accounts.models import Professional, Role, User, mask_id_number, mask_name
 from portal.audit.service import record
-from portal.certificates.service import DEFAULT_COUNTY_CODE, bureau_name
+from portal.certificates.service import bureau_name, county_code
 from portal.clock import LOCAL_TZ, current_year
 from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.declarations.paper import portal_first_year
 from portal.extensions import db
+from portal.jurisdictions import public, scope
 from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.people.service import SOURCE_LABELS, registered_years
@@ -403,6 +403,7 @@ def get_verification(user: User, verification_id: int) -> Verification:
     found = db.session.scalar(visible(user).where(Verification.id == verification_id))
     if found is None:
         raise not_found("您要找的学时验证单不存在或您无权查看。")
+    scope.act_on(found)
     return found
 
 
@@ -419,12 +420,12 @@ def person_for(user: User, person_id: int, kind: VerificationKind) -> Profession
 # --- issuing ---------------------------------------------------------------------------------
 
 
-def _next_number(now: datetime) -> str:
-    county = current_app.config.get("CERTIFICATE_COUNTY_CODE") or DEFAULT_COUNTY_CODE
-    prefix = f"YZ{county}-{now.astimezone(LOCAL_TZ).year}-"
+def _next_number(now: datetime, county: str) -> str:
+    prefix = f"YZ{county_code(county)}-{now.astimezone(LOCAL_TZ).year}-"
     last = db.session.scalar(
         sa.select(Verification.number)
         .where(Verification.number.like(prefix + "%"))
+        .execution_options(all_jurisdictions=True)
         .order_by(Verification.number.desc())
         .limit(1)
     )
@@ -434,7 +435,7 @@ def _next_number(now: datetime) -> str:
 def _number(verification: Verification, now: datetime) -> None:
     """Add with the next number; a number taken at the same moment is retried with the next."""
     for _attempt in range(5):
-        verification.number = _next_number(now)
+        verification.number = _next_number(now, verification.professional.jurisdiction_code)
         try:
             with db.session.begin_nested():
                 db.session.add(verification)
@@ -735,11 +736,9 @@ def as_json(verification: Verification) -> dict:
     }
 
 
-def check_url(code: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("verification.check", code=code)
-    return url_for("verification.check", code=code, _external=True)
+def check_url(code: str, county: str | None = None) -> str:
+    """The sheet's QR link, on its county's public pages."""
+    return public.url("verification.check", county or scope.home_county(), code=code)
 
 
 def sheet_pdf(verification: Verification, font=None) -> bytes:
@@ -755,7 +754,12 @@ def sheet_pdf(verification: Verification, font=None) -> bytes:
         "issued_on": verification.issued_at.astimezone(LOCAL_TZ).date().isoformat(),
         "standing": standing(verification),
     }
-    return render_pdf("verification/sheet.html", context, font, check_url(verification.code))
+    return render_pdf(
+        "verification/sheet.html",
+        context,
+        font,
+        check_url(verification.code, verification.jurisdiction_code),
+    )
 
 
 def form_defaults(person: Professional, kind: VerificationKind) -> dict:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from portal.audit.service import record
 from portal.extensions import db
+from portal.jurisdictions import scope
 from portal.refusal import CONFLICT, Refusal
 from portal.rules import calendar
 from portal.workdays.models import WorkdayOverride
@@ -16,16 +17,24 @@ from portal.workdays.models import WorkdayOverride
 KIND_LABELS = {True: "调休上班", False: "法定节假日/休息日"}
 
 
-def overrides() -> dict[date, bool]:
+def _of_county(county: str | None) -> sa.ColumnElement[bool]:
+    """Each county keeps its own calendar: the one named, else the one acted for (the
+    officer's, the job's, the record's; scope.home_county)."""
+    return WorkdayOverride.jurisdiction_code == (county or scope.home_county())
+
+
+def overrides(county: str | None = None) -> dict[date, bool]:
     """Every day the bureau entered: True = working day, False = rest day."""
-    rows = db.session.execute(sa.select(WorkdayOverride.day, WorkdayOverride.is_workday))
+    rows = db.session.execute(
+        sa.select(WorkdayOverride.day, WorkdayOverride.is_workday).where(_of_county(county))
+    )
     return {day: bool(is_workday) for day, is_workday in rows}
 
 
 def days_of_year(year: int) -> list[WorkdayOverride]:
     query = (
         sa.select(WorkdayOverride)
-        .where(WorkdayOverride.day.between(date(year, 1, 1), date(year, 12, 31)))
+        .where(WorkdayOverride.day.between(date(year, 1, 1), date(year, 12, 31)), _of_county(None))
         .order_by(WorkdayOverride.day)
     )
     return list(db.session.scalars(query))
@@ -52,7 +61,8 @@ def next_workday(after: date) -> date:
 
 
 def add_day(user, day: date, is_workday: bool, note: str = "") -> WorkdayOverride:
-    if db.session.scalar(sa.select(WorkdayOverride.id).where(WorkdayOverride.day == day)):
+    taken = sa.select(WorkdayOverride.id).where(WorkdayOverride.day == day, _of_county(None))
+    if db.session.scalar(taken):
         raise Refusal(f"{day.isoformat()} 已录入，请修改已有记录。", CONFLICT, field="day")
     override = WorkdayOverride(
         day=day, is_workday=is_workday, note=note.strip(), created_by_id=getattr(user, "id", None)

@@ -13,17 +13,7 @@ from portal.jurisdictions.models import Jurisdiction, JurisdictionLevel
 from portal.settings import get_setting, set_setting
 from portal.units.models import Unit
 from tests.conftest import logged_in
-
-A, B, CITY, PROVINCE = "341822", "341821", "341800", "340000"
-OTHER_CITY, OTHER_COUNTY = "340100", "340102"
-
-
-@pytest.fixture
-def two_counties(ctx):
-    jurisdictions.add(B, "郎溪县", JurisdictionLevel.COUNTY, CITY, "郎溪县人力资源和社会保障局")
-    jurisdictions.add(OTHER_CITY, "合肥市", JurisdictionLevel.CITY, PROVINCE)
-    jurisdictions.add(OTHER_COUNTY, "瑶海区", JurisdictionLevel.COUNTY, OTHER_CITY)
-    db.session.commit()
+from tests.jurisdictions.conftest import CITY, OTHER_CITY, OTHER_COUNTY, PROVINCE, A, B
 
 
 @pytest.fixture
@@ -160,3 +150,43 @@ def test_the_names_come_from_gb_t_2260():
     assert jurisdictions.official_name("340000") == "安徽省"
     assert jurisdictions.official_name("999999") is None
     assert jurisdictions.official_name("3418") is None
+
+
+def test_a_child_is_scoped_through_its_parent(units, make_professional):
+    """A person's title (no county of its own) is seen only with its person, whichever scope
+    came first (the criteria are cached per statement, their codes are not)."""
+    from portal.accounts.models import PersonTitle
+    from portal.units.models import Authority, TitleLevel, TitleSeries
+
+    series = TitleSeries(name="中小学教师", authority=Authority(name="教体局"))
+    titles = {}
+    for code in (A, B):
+        person = make_professional(unit=units[code], jurisdiction_code=code)
+        title = PersonTitle(professional=person, series=series, level=TitleLevel.INTERMEDIATE)
+        db.session.add(title)
+        db.session.commit()
+        titles[code] = title.id
+    db.session.expunge_all()
+    for code, other in ((A, B), (B, A), (A, B)):
+        with scope.use(code):
+            assert db.session.scalars(sa.select(PersonTitle.id)).all() == [titles[code]]
+            assert db.session.get(PersonTitle, titles[other]) is None
+        db.session.expunge_all()
+
+
+def test_a_select_over_a_subquery_of_county_owned_rows_is_scoped(units, make_professional):
+    """Columns of a subquery (the publicity page's "waiting per unit" counts) are scoped like
+    the rows themselves."""
+    from portal.accounts.models import Professional
+
+    for code in (A, B, B):
+        make_professional(unit=units[code], jurisdiction_code=code)
+    per_unit = (
+        sa.select(Professional.unit_id, sa.func.count(Professional.id).label("n"))
+        .group_by(Professional.unit_id)
+        .subquery()
+    )
+    with scope.use(A):
+        rows = db.session.execute(sa.select(per_unit.c.unit_id, per_unit.c.n)).all()
+        assert rows == [(units[A].id, 1)]
+        assert db.session.scalar(sa.select(sa.func.sum(per_unit.c.n))) == 1
