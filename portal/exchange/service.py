@@ -47,7 +47,6 @@ from portal.jurisdictions.models import JurisdictionLevel
 from portal.models_base import utcnow
 from portal.providers.models import TrainingPlan
 from portal.refusal import INVALID, Refusal
-from portal.settings import get_setting
 from portal.spreadsheets import safe_row
 from portal.units.models import UNIT_TYPE_LABELS, TitleSeries, Unit
 

@@ -9,6 +9,7 @@ stands on its own (one certificate printed, one page of an export written).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
