@@ -1,4 +1,6 @@
-"""A county of N professionals for measuring the busy pages (`flask --app portal demo --county N`).
+"""A county of N professionals for measuring the busy pages (`flask --app portal demo --county N`),
+and a city of such counties (`--city C --county N`: the install's county and the other counties
+of its city, GB/T 2260 codes from python-stdnum; every row carries its county's code).
 
 Bulk inserts of the rows the services would write, from a fixed seed, so two runs build the same
 county; a second run with the same N changes nothing. People sit in N/30 units (the first one,
@@ -22,6 +24,7 @@ verify` finds the log intact. Claim decisions, evidence files and their events a
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -31,6 +34,8 @@ from portal import rules
 from portal.accounts.idnumbers import make_id_number, make_uscc
 from portal.accounts.models import PersonStatus, PersonTitle, Professional, Role, User
 from portal.accounts.service import hash_password
+from portal.admin.demo import COUNTY as DEMO_COUNTY_NAME
+from portal.admin.demo import DEMO_PASSWORD
 from portal.audit import service as audit
 from portal.board.models import PublicityBatch
 from portal.certificates import service as certificates
@@ -38,6 +43,9 @@ from portal.certificates.models import Certificate, CertificatePrint
 from portal.clock import current_year, local_today
 from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.extensions import db
+from portal.jurisdictions import scope
+from portal.jurisdictions import service as jurisdictions
+from portal.jurisdictions.models import JurisdictionLevel
 from portal.settings.models import INSTANCE, Setting
 from portal.units.models import TitleLevel, TitleSeries, Unit, UnitType
 from portal.workdays import service as workdays
@@ -64,8 +72,47 @@ CLAIM_SETS = [  # (kind, subject, facts); the rules engine gives the hours (3 of
 ]  # fmt: skip
 
 
-def loaded() -> int | None:
-    row = db.session.get(Setting, (INSTANCE, MARKER))
+# Mobile prefixes of the generated people, one per county of the city (the install's first).
+PHONE_PREFIXES = ("138", "139", "137", "136", "135", "158", "159", "157", "188", "187")
+# The area code of a 宣城 county before 2000 (宣城地区), for the ID numbers of people born then.
+AREA_BEFORE_2000 = {
+    "341802": "342501", "341821": "342522", "341822": "342523", "341823": "342529",
+    "341824": "342531", "341825": "342530", "341881": "342502", "341882": "342523",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class County:
+    """One generated county: its code, name and the values that keep its rows apart."""
+
+    code: str
+    name: str
+    index: int  # 0: the install's own county (the demo county), as `--county N` alone builds
+
+    @property
+    def marker(self) -> str:
+        return MARKER if self.index == 0 else f"{MARKER}_{self.code}"
+
+    @property
+    def reviewer(self) -> str:
+        return "unit-big" if self.index == 0 else f"unit-big-{self.code}"
+
+    @property
+    def phone(self) -> str:
+        return PHONE_PREFIXES[self.index]
+
+    @property
+    def area(self) -> str | None:
+        return None if self.index == 0 else AREA_BEFORE_2000.get(self.code, self.code)
+
+
+def home() -> County:
+    """The install's county, named as the demo names it (示范县)."""
+    return County(jurisdictions.default_county(), DEMO_COUNTY_NAME, 0)
+
+
+def loaded(county: County | None = None) -> int | None:
+    row = db.session.get(Setting, (INSTANCE, (county or home()).marker))
     return row.value.get("n") if row else None
 
 
@@ -122,10 +169,22 @@ def _titles(people: list[dict], ids: dict[str, int], year: int) -> list[dict]:
     return rows
 
 
-def load(n: int) -> dict:
-    """Build the county of n people (after the demo county); idempotent. The caller commits."""
-    if loaded() is not None:
-        return {"skipped": True, "n": loaded()}
+def load(n: int, county: County | None = None) -> dict:
+    """Build the county of n people (after the demo county; another county of the city after
+    its bureau officer); idempotent. The caller commits."""
+    county = county or home()
+    if loaded(county) is not None:
+        return {"skipped": True, "n": loaded(county)}
+    with scope.use(county.code):  # defaults, and the officer found, are the county's
+        summary = _load(n, county)
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.text("ANALYZE"))  # statistics, as PRAGMA optimize keeps them
+    return summary
+
+
+def _load(n: int, county: County) -> dict:
+    code, name = county.code, county.name
+    mine = {"jurisdiction_code": code}
     rng = random.Random(SEED)  # nosec B311 (a seeded generator of demo data, not for security)
     today, year = local_today(), current_year()
     now = datetime.now(UTC)
@@ -138,27 +197,29 @@ def load(n: int) -> dict:
         Unit,
         [
             {
-                "name": "示范县县域第一人民医院" if u == 0 else f"示范县县域单位{u:04d}",
-                "uscc": make_uscc(f"12341822MC{u:07d}"),
+                "name": f"{name}县域第一人民医院" if u == 0 else f"{name}县域单位{u:04d}",
+                "uscc": make_uscc(f"12{code}MC{u:07d}"),
                 "type": UnitType.INSTITUTION,
-                "county": "示范县",
+                "county": name,
                 "active": True,
+                **mine,
             }
             for u in range(n_units)
         ],
     )
     unit_ids = list(
         db.session.scalars(
-            sa.select(Unit.id).where(Unit.uscc.like("12341822MC%")).order_by(Unit.uscc)
+            sa.select(Unit.id).where(Unit.uscc.like(f"12{code}MC%")).order_by(Unit.uscc)
         )
     )
     reviewer = User(
-        username="unit-big",
+        username=county.reviewer,
         password_hash=hash_password("Demo@2025"),
         role=Role.UNIT_REVIEWER,
         name="县域医院经办人",
         unit_id=unit_ids[0],
         password_changed_at=now,
+        **mine,
     )
     db.session.add(reviewer)
     db.session.flush()
@@ -170,9 +231,11 @@ def load(n: int) -> dict:
         unit = unit_ids[0] if i < big else unit_ids[1 + (i - big) % max(1, n_units - 1)]
         people.append(
             {
-                "id_number": make_id_number(born, 500 + i // 10950),
+                "id_number": make_id_number(
+                    born, 500 + 10 * county.index + i // 10950, county.area
+                ),
                 "name": rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
-                "phone": f"138{i:08d}",
+                "phone": f"{county.phone}{i:08d}",
                 "birth_date": born,
                 "unit_id": unit if n_units > 1 or i < big else unit_ids[0],
                 "title_series": "卫生" if unit == unit_ids[0] else "教师",
@@ -182,13 +245,14 @@ def load(n: int) -> dict:
                 "confirmed_by_id": reviewer.id,
                 "confirmed_at": now,
                 "created_at": now,
+                **mine,
             }
         )
     _insert(Professional, people)
     ids = dict(
         db.session.execute(
             sa.select(Professional.id_number, Professional.id).where(
-                Professional.phone.like("138%")
+                Professional.phone.like(f"{county.phone}%"), Professional.jurisdiction_code == code
             )
         ).all()
     )
@@ -197,30 +261,36 @@ def load(n: int) -> dict:
 
     first, end, warnings = _running_start(today)
     old_first, old_end, old_warnings = workdays.publicity_period(today - timedelta(days=30), 5)
-    officer = db.session.scalar(  # opens the batches, registers and prints (the demo's bureau)
+    officer = db.session.scalar(  # opens the batches, registers and prints (the county's bureau)
         sa.select(User)
-        .where(User.role == Role.BUREAU_OFFICER, User.active.is_(True))
+        .where(
+            User.role == Role.BUREAU_OFFICER,
+            User.active.is_(True),
+            User.jurisdiction_code == code,
+        )
         .order_by(User.id)
         .limit(1)
     )
     batch_rows = [
         {
-            "title": f"示范县{year}年度专业技术人员继续教育学时登记公示（已办结）",
+            "title": f"{name}{year}年度专业技术人员继续教育学时登记公示（已办结）",
             "start_date": old_first,
             "end_date": old_end,
             "created_at": now - timedelta(days=34),  # after the review, before the start
             "created_by_id": getattr(officer, "id", None),
             "closed_at": now,
+            **mine,
         }
     ]
     for k in range(0, publicised, BATCH_SIZE):
         batch_rows.append(
             {
-                "title": f"示范县{year}年度专业技术人员继续教育学时登记公示（第{k // BATCH_SIZE + 1}批）",
+                "title": f"{name}{year}年度专业技术人员继续教育学时登记公示（第{k // BATCH_SIZE + 1}批）",
                 "start_date": first,
                 "end_date": end,
                 "created_at": now,
                 "created_by_id": getattr(officer, "id", None),
+                **mine,
             }
         )
     _insert(PublicityBatch, batch_rows)
@@ -228,7 +298,8 @@ def load(n: int) -> dict:
         db.session.scalars(
             sa.select(PublicityBatch.id)
             .where(
-                PublicityBatch.title.like(f"示范县{year}年度专业技术人员继续教育学时登记公示（%")
+                PublicityBatch.title.like(f"{name}{year}年度专业技术人员继续教育学时登记公示（%"),
+                PublicityBatch.jurisdiction_code == code,
             )
             .order_by(PublicityBatch.id)
         )
@@ -243,6 +314,7 @@ def load(n: int) -> dict:
             "rule_set": rule_set,
             "status": DeclarationStatus.DRAFT,
             "created_at": now,
+            **mine,
         }
         if i < waiting:
             row.update(status=DeclarationStatus.SUBMITTED, submitted_at=now - timedelta(hours=i))
@@ -267,7 +339,10 @@ def load(n: int) -> dict:
         db.session.execute(
             sa.select(Declaration.professional_id, Declaration.id).where(
                 Declaration.professional_id.in_(
-                    sa.select(Professional.id).where(Professional.phone.like("138%"))
+                    sa.select(Professional.id).where(
+                        Professional.phone.like(f"{county.phone}%"),
+                        Professional.jurisdiction_code == code,
+                    )
                 ),
                 Declaration.year == year,
             )
@@ -305,7 +380,7 @@ def load(n: int) -> dict:
     ]
     events = _declaration_events(people, declarations, declaration_ids, ids, batches, evaluated)
     registered_people = [ids[p["id_number"]] for p in people[waiting : waiting + registered]]
-    events += _certificate_events(registered_people, now)
+    events += _certificate_events(registered_people, now, code)
     events.sort(key=lambda pair: pair[0])
     actors = {"officer": _actor(officer), "reviewer": _actor(reviewer)}
     audit_events = audit.record_many(
@@ -314,10 +389,8 @@ def load(n: int) -> dict:
             for _, actor, event in events
         ]
     )
-    db.session.add(Setting(key=MARKER, value={"n": n}))
+    db.session.add(Setting(key=county.marker, value={"n": n}))
     db.session.flush()
-    if db.engine.dialect.name == "sqlite":
-        db.session.execute(sa.text("ANALYZE"))  # statistics, as PRAGMA optimize keeps them
     return {
         "skipped": False,
         "n": n,
@@ -329,6 +402,89 @@ def load(n: int) -> dict:
         "certificates": len(registered_people),
         "audit_events": audit_events,
     }
+
+
+# --- a city of such counties ----------------------------------------------------------------
+
+
+def city_counties(city: str) -> list[tuple[str, str]]:
+    """(code, name) of the city's counties in python-stdnum's GB/T 2260 (市辖区 rows left out;
+    a code that was renamed, as 341822 广德县 → 341882 广德市, counts as it is listed)."""
+    found = []
+    for code in (f"{city[:4]}{k:02d}" for k in range(1, 100)):
+        name = jurisdictions.official_name(code)
+        if name and name != "市辖区":
+            found.append((code, name))
+    return found
+
+
+def city_plan(count: int) -> list[County]:
+    """The install's county first, then the other counties of its city (by code): `count` of
+    them, or a refusal (ValueError) when the city has fewer."""
+    own = home()
+    city = own.code[:4] + "00"
+    others = [(code, name) for code, name in city_counties(city) if code != own.code]
+    if count > 1 + len(others):
+        raise ValueError(
+            f"{jurisdictions.official_name(city) or city}在 GB/T 2260 中只有 {1 + len(others)} "
+            f"个县级区划，--city 不能大于 {1 + len(others)}。"
+        )
+    plan = [own]
+    for index, (code, name) in enumerate(others[: count - 1], start=1):
+        node = jurisdictions.get(code)
+        plan.append(County(code, node.name if node else name, index))
+    return plan
+
+
+def _officer(username: str, role: Role, name: str, code: str) -> User:
+    user = db.session.scalar(
+        sa.select(User).where(User.username == username).execution_options(all_jurisdictions=True)
+    )
+    if user is None:
+        user = User(
+            username=username,
+            password_hash=hash_password(DEMO_PASSWORD),
+            role=role,
+            name=name,
+            password_changed_at=datetime.now(UTC),
+            jurisdiction_code=code,
+        )
+        db.session.add(user)
+    return user
+
+
+def prepare_city(count: int) -> tuple[list[County], list[User]]:
+    """The city's `count` counties in the tree (the install's county among them), a bureau
+    officer `bureau-<code>` for each and the city officer `city-<city code>` (flush only)."""
+    plan = city_plan(count)
+    city = plan[0].code[:4] + "00"
+    for county in plan[1:]:
+        if jurisdictions.get(county.code) is None:
+            jurisdictions.add(county.code, county.name, JurisdictionLevel.COUNTY, city,
+                              f"{county.name}人力资源和社会保障局")  # fmt: skip
+    logins = [
+        _officer(
+            f"city-{city}",
+            Role.CITY_OFFICER,
+            f"{jurisdictions.official_name(city) or city}人社局经办人",
+            city,
+        )  # fmt: skip
+    ]
+    for county in plan:
+        logins.append(
+            _officer(
+                f"bureau-{county.code}", Role.BUREAU_OFFICER, f"{county.name}经办人", county.code
+            )  # fmt: skip
+        )
+    db.session.flush()
+    return plan, logins
+
+
+def load_city(count: int, n: int) -> list[dict]:
+    """A city of `count` counties of n generated people each (idempotent; the caller commits):
+    each county's summary with its code and name."""
+    plan, _ = prepare_city(count)
+    return [{"code": c.code, "name": c.name, **load(n, c)} for c in plan]
 
 
 # --- the audit events the steps leave, as the services record them -------------------------
@@ -474,7 +630,7 @@ def _unique(make, count: int) -> list[str]:
     return list(values)
 
 
-def _certificate_events(person_ids: list[int], now: datetime) -> list:
+def _certificate_events(person_ids: list[int], now: datetime, code: str) -> list:
     """Each registered person's certificate (numbered as the certificate service numbers) and one
     printed copy: a verification code and token from the service's own generators (`secrets`,
     so these two are not reproducible from the seed, as in the service) and the snapshot the
@@ -504,9 +660,11 @@ def _certificate_events(person_ids: list[int], now: datetime) -> list:
         _unique(certificates.new_code, len(people)),
         _unique(certificates.new_token, len(people)),
     )
+    with scope.unscoped():  # numbers are unique across the instance's counties
+        numbers = certificates.next_numbers(now, len(people))
     issued = [
-        Certificate(professional=person, number=number, issued_at=now)
-        for person, number in zip(people, certificates.next_numbers(now, len(people)), strict=True)
+        Certificate(professional=person, number=number, issued_at=now, jurisdiction_code=code)
+        for person, number in zip(people, numbers, strict=True)
     ]
     db.session.add_all(issued)
     db.session.flush()
