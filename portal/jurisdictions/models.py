@@ -4,6 +4,7 @@ later a province. Every county-owned record carries its county's code (InJurisdi
 from __future__ import annotations
 
 import enum
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -55,3 +56,15 @@ class InJurisdiction:
     @declared_attr
     def jurisdiction_code(cls) -> Mapped[str]:
         return mapped_column(sa.ForeignKey("jurisdiction.code"), index=True, default=_default_code)
+
+
+class FormerJurisdiction(db.Model):
+    """A county a person's record was handed on from (a move to a unit of another county in the
+    same instance): that county keeps seeing the person, marked 已调出, beside the years it
+    registered (their declarations keep its code)."""
+
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), primary_key=True)
+    jurisdiction_code: Mapped[str] = mapped_column(
+        sa.ForeignKey("jurisdiction.code"), primary_key=True, index=True
+    )
+    left_on: Mapped[date] = mapped_column(sa.Date)

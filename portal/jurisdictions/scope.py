@@ -8,6 +8,10 @@ counties an account may see and their ancestors (a county officer's city and pro
 records but their officers' accounts are seen: the city officer is told of a county's senior
 verification).
 
+A person whose record was handed on to another county (a move inside the instance) is also
+seen by the counties it was handed on from (FormerJurisdiction): they keep the years they
+registered and find the person marked 已调出.
+
 A single-county install (the embedded default) sets no scope at all: the criteria cost about
 0.15 ms of CPU per statement, and one county has nothing to keep apart. The tree is cached per
 process (service.TREE_SECONDS); an account of a county the cache does not know reloads it.
@@ -29,12 +33,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import sqlalchemy as sa
 from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from portal.jurisdictions import service
-from portal.jurisdictions.models import InJurisdiction, JurisdictionLevel
+from portal.jurisdictions.models import FormerJurisdiction, InJurisdiction, JurisdictionLevel
 
 # (visible codes, the scope's counties) — None: not scoped
 _scope: ContextVar[tuple[tuple[str, ...], tuple[str, ...]] | None] = ContextVar(
@@ -107,6 +112,14 @@ def clear() -> None:
     _home.set(None)
 
 
+def act_for(code: str | None) -> None:
+    """The rest of this request acts on one county's record (a city officer opening a county's
+    verification or declaration): that county's settings (get_setting) and defaults; what the
+    account may see is unchanged. Ends with the request."""
+    if code:
+        _home.set(_home_of(code))
+
+
 @contextmanager
 def use(code: str) -> Iterator[None]:
     """Act inside one county or city (the CLI with --jurisdiction, a job for one county)."""
@@ -141,12 +154,33 @@ def _add_criteria(state: ORMExecuteState) -> None:
     codes = scope[0]
     state.statement = state.statement.options(
         with_loader_criteria(
-            InJurisdiction, lambda cls: cls.jurisdiction_code.in_(codes), include_aliases=True
+            InJurisdiction,
+            # A person is also seen by the counties their record was handed on from (已调出).
+            lambda cls: (
+                sa.or_(
+                    cls.jurisdiction_code.in_(codes),
+                    cls.id.in_(
+                        sa.select(FormerJurisdiction.professional_id).where(
+                            FormerJurisdiction.jurisdiction_code.in_(codes)
+                        )
+                    ),
+                )
+                if cls is _person
+                else cls.jurisdiction_code.in_(codes)
+            ),
+            include_aliases=True,
         )
     )
 
 
+_person = None  # the Professional model, once the models are loaded (install())
+
+
 def install() -> None:
+    global _person
+    from portal.accounts.models import Professional
+
+    _person = Professional
     if not event.contains(Session, "do_orm_execute", _add_criteria):
         event.listen(Session, "do_orm_execute", _add_criteria)
 
