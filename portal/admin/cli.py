@@ -76,6 +76,7 @@ def _county_line(summary: dict, n: int, name: str = "县域", reviewer: str = "u
             f"{name}数据已生成：{n}人，{summary['units']}个单位，公示中"
             f"{summary['publicised']}份，已登记{summary['registered']}份，"
             f"{reviewer} 待核验{summary['waiting']}份；"
+            f"待市人社局核验{summary['city_steps']}份；"
             f"证书{summary['certificates']}份，审计记录{summary['audit_events']}条。"
         )
 

@@ -7,22 +7,26 @@ county; a second run with the same N changes nothing. People sit in N/30 units (
 "示范县县域第一人民医院", is big: its reviewer `unit-big` has 500 declarations waiting); each
 has one declaration for the current year with 3 or 4 claims whose hours the rules engine gives.
 About 5/6 are publicised in running batches, about 2,000 are registered (a closed batch), the
-rest are drafts; approved claims carry their part of the totals (as approval stores it). Each
-person holds a title (PersonTitle, a spread over the levels) but one in twenty, who has none.
+rest are drafts but n/300 (at most 100) senior-title holders' years whose first step passed
+and which wait for the city's second step (two-step review, 003 五(二)); approved claims carry
+their part of the totals (as approval stores it). Each person holds a title (PersonTitle, a
+spread over the levels) but one in twenty, who has none.
 Each registered person has a certificate (numbered by the certificate service's rule) and one
 printed copy with the snapshot the service stores; its verification code and token come from
 the service's generators (`secrets`), the only values not reproducible from the seed.
 
 The audit events those steps leave are written as the services record them, one per step:
-declaration.submit (the person), review.approved (unit-big), publicity.added and
-publicity.batch_opened (the first bureau officer, who opens the batches), publicity.registered
-and publicity.batch_closed, certificate.issue and certificate.print (the bureau officer, as a
-bulk print); in time order, chained in bulk (audit.service.record_many), so `flask audit
-verify` finds the log intact. Claim decisions, evidence files and their events are not written.
+declaration.submit (the person), review.approved and review.professional_passed (unit-big),
+publicity.added and publicity.batch_opened (the first bureau officer, who opens the batches),
+publicity.registered and publicity.batch_closed, certificate.issue and certificate.print (the
+bureau officer, as a bulk print); in time order, chained in bulk (audit.service.record_many),
+so `flask audit verify` finds the log intact. Claim decisions (but the accepted professional
+claims of the years waiting for the city), evidence files and their events are not written.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -41,13 +45,13 @@ from portal.board.models import PublicityBatch
 from portal.certificates import service as certificates
 from portal.certificates.models import Certificate, CertificatePrint
 from portal.clock import current_year, local_today
-from portal.declarations.models import Claim, Declaration, DeclarationStatus
+from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.jurisdictions import scope
 from portal.jurisdictions import service as jurisdictions
 from portal.jurisdictions.models import JurisdictionLevel
 from portal.settings.models import INSTANCE, Setting
-from portal.units.models import TitleLevel, TitleSeries, Unit, UnitType
+from portal.units.models import FirstReview, TitleLevel, TitleSeries, Unit, UnitType
 from portal.workdays import service as workdays
 
 SEED = 13
@@ -137,6 +141,16 @@ def _evaluated(year: int):
     return rule_set.id, out
 
 
+def _city_steps(n: int, drafts_from: int) -> set[int]:
+    """Who of the drafts is a senior-title holder (副高, 正高: TITLE_LEVELS, titled as _titles
+    gives them) whose year passed its first step and waits for the city's second step (003
+    五(二)): n/300 of them, at most 100 a county."""
+    senior = {k for k, level in enumerate(TITLE_LEVELS)
+              if level in (TitleLevel.DEPUTY_SENIOR, TitleLevel.FULL_SENIOR)}  # fmt: skip
+    chosen = (i for i in range(drafts_from, n) if i % len(TITLE_LEVELS) in senior and i % 20 != 19)
+    return set(itertools.islice(chosen, min(100, n // 300)))
+
+
 def _insert(model, rows: list[dict]) -> None:
     for start in range(0, len(rows), 5000):
         db.session.execute(sa.insert(model), rows[start : start + 5000])
@@ -177,9 +191,18 @@ def load(n: int, county: County | None = None) -> dict:
         return {"skipped": True, "n": loaded(county)}
     with scope.use(county.code):  # defaults, and the officer found, are the county's
         summary = _load(n, county)
-    if db.engine.dialect.name == "sqlite":
-        db.session.execute(sa.text("ANALYZE"))  # statistics, as PRAGMA optimize keeps them
+    _analyze()
     return summary
+
+
+def _analyze(*tables: str) -> None:
+    """Fresh planner statistics after bulk inserts (as PRAGMA optimize and autovacuum would
+    keep them): without them PostgreSQL plans the generator's own lookups as for empty tables.
+    SQLite once at the end."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text(f"ANALYZE {', '.join(tables)}" if tables else "ANALYZE"))
+    elif not tables:
+        db.session.execute(sa.text("ANALYZE"))
 
 
 def _load(n: int, county: County) -> dict:
@@ -306,6 +329,7 @@ def _load(n: int, county: County) -> dict:
     )
 
     declarations = []
+    city_steps = _city_steps(n, waiting + registered + publicised)
     for i, person in enumerate(people):
         spec, result = evaluated[i % len(evaluated)]
         row = {
@@ -333,18 +357,22 @@ def _load(n: int, county: County) -> dict:
                 registered_on=old_end + timedelta(days=1) if j < 0 else None,
                 registered_at=now if j < 0 else None,
             )
+        elif i in city_steps:  # a senior holder's year, its first step passed: the city's turn
+            row.update(
+                status=DeclarationStatus.PROFESSIONAL_CHECKED,
+                submitted_at=now - timedelta(days=20),
+                first_step=FirstReview.UNIT,
+                first_reviewer_id=reviewer.id,
+                first_reviewed_at=now - timedelta(days=10, hours=i % 240),
+                second_step_city=True,
+            )
         declarations.append(row)
     _insert(Declaration, declarations)
-    declaration_ids = dict(
+    _analyze("professional", "declaration")
+    declaration_ids = dict(  # the county's of the year: its generated people's among them
         db.session.execute(
             sa.select(Declaration.professional_id, Declaration.id).where(
-                Declaration.professional_id.in_(
-                    sa.select(Professional.id).where(
-                        Professional.phone.like(f"{county.phone}%"),
-                        Professional.jurisdiction_code == code,
-                    )
-                ),
-                Declaration.year == year,
+                Declaration.jurisdiction_code == code, Declaration.year == year
             )
         ).all()
     )
@@ -353,6 +381,7 @@ def _load(n: int, county: County) -> dict:
         spec, result = evaluated[i % len(evaluated)]
         declaration_id = declaration_ids[ids[person["id_number"]]]
         approved = waiting <= i < waiting + registered + publicised
+        first_step = i in city_steps  # its professional claims accepted
         shares = result.shares()
         for position, ((kind, _, facts), res) in enumerate(zip(spec, result.claims, strict=True)):
             claims.append(
@@ -371,6 +400,11 @@ def _load(n: int, county: County) -> dict:
                     "counted_professional": shares[res.key][1] if approved else None,
                     "created_at": now,
                     "decision_reason": "",
+                    **(
+                        {"decision": ClaimDecision.ACCEPTED, "accepted_hours": res.hours}
+                        if first_step and res.subject == "professional"
+                        else {}
+                    ),
                 }
             )
     _insert(Claim, claims)
@@ -400,6 +434,7 @@ def _load(n: int, county: County) -> dict:
         "publicised": publicised,
         "claims": len(claims),
         "certificates": len(registered_people),
+        "city_steps": len(city_steps),
         "audit_events": audit_events,
     }
 
@@ -541,7 +576,20 @@ def _declaration_events(people, declarations, declaration_ids, ids, batches, eva
                 },
             )
         )
-        if row["status"] is DeclarationStatus.SUBMITTED:
+        if row["status"] is DeclarationStatus.PROFESSIONAL_CHECKED:
+            events.append(
+                (
+                    (row["first_reviewed_at"], 1, 0, 0, declaration_id),
+                    "reviewer",
+                    {
+                        **about,
+                        "action": "review.professional_passed",
+                        "at": row["first_reviewed_at"],
+                        "detail": f"专业科目条目认定{result.professional}学时",
+                    },
+                )
+            )
+        if row["status"] in (DeclarationStatus.SUBMITTED, DeclarationStatus.PROFESSIONAL_CHECKED):
             continue
         verdict = "达标" if row["compliant"] else "未达标"
         events.append(
