@@ -576,35 +576,29 @@ def _declaration_events(people, declarations, declaration_ids, ids, batches, eva
                 },
             )
         )
-        if row["status"] is DeclarationStatus.PROFESSIONAL_CHECKED:
-            events.append(
-                (
-                    (row["first_reviewed_at"], 1, 0, 0, declaration_id),
-                    "reviewer",
-                    {
-                        **about,
-                        "action": "review.professional_passed",
-                        "at": row["first_reviewed_at"],
-                        "detail": f"专业科目条目认定{result.professional}学时",
-                    },
-                )
-            )
-        if row["status"] in (DeclarationStatus.SUBMITTED, DeclarationStatus.PROFESSIONAL_CHECKED):
+        if row["status"] is DeclarationStatus.SUBMITTED:
             continue
+        # the unit's review: approved, or (a year waiting for the city) its first step passed
+        first = row["status"] is DeclarationStatus.PROFESSIONAL_CHECKED
+        at = row["first_reviewed_at"] if first else row["reviewed_at"]
         verdict = "达标" if row["compliant"] else "未达标"
         events.append(
             (
-                (row["reviewed_at"], 1, 0, 0, declaration_id),
+                (at, 1, 0, 0, declaration_id),
                 "reviewer",
                 {
                     **about,
-                    "action": "review.approved",
-                    "at": row["reviewed_at"],
-                    "detail": f"公需{row['general_hours']} 专业{row['professional_hours']} "
+                    "action": "review.professional_passed" if first else "review.approved",
+                    "at": at,
+                    "detail": f"专业科目条目认定{result.professional}学时"
+                    if first
+                    else f"公需{row['general_hours']} 专业{row['professional_hours']} "
                     f"合计{row['total_hours']} {verdict}",
                 },
             )
         )
+        if first:
+            continue
         batch = batch_by_id[row["batch_id"]]
         on_board[batch["id"]] = on_board.get(batch["id"], 0) + 1
         events.append(

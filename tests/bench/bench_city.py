@@ -12,7 +12,6 @@ a SQLite file under --folder is used. Loopback only; gunicorn is stopped at the 
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -24,10 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.bench.bench_county import (  # noqa: E402
     ROOT,
+    bounded,
     cookie_for,
-    free_port,
-    python_load,
-    wrk_load,
+    gunicorn,
 )
 
 CITY = "341800"
@@ -68,21 +66,8 @@ def pages() -> list[tuple[str | None, str]]:
     ]
 
 
-def run(env: dict, workers: int, seconds: float, concurrency: int, load, args_port=0) -> None:
-    port = args_port or free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "tests.bench.hello_app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/__hello", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+def run(env: dict, workers: int, seconds: float, concurrency: int, load, port=0) -> None:
+    with gunicorn(env, workers, port) as (base, port):
         print(f"\n{workers} workers; load: {load.__name__}, {seconds:.0f} s a page, "
               f"{concurrency} connections; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         print(f"{'page':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
@@ -98,13 +83,6 @@ def run(env: dict, workers: int, seconds: float, concurrency: int, load, args_po
             label = f"{urllib.parse.unquote(path)} ({username or '公众'})"
             print(f"{label:<44}{result['rps']:>9.1f}{result['p50']:>9.1f}{result['p99']:>9.1f}")
             time.sleep(min(30.0, concurrency * result["p50"] / 1000 / workers + 0.5))
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def main() -> int:
@@ -117,9 +95,7 @@ def main() -> int:
     parser.add_argument("--folder", default="/tmp/portal-bench-city")
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (0: any free one)")
     args = parser.parse_args()
-    args.seconds = max(1.0, min(args.seconds, 30.0))
-    load = wrk_load if shutil.which("wrk") else python_load
-    args.concurrency = max(1, min(args.concurrency, 64 if load is wrk_load else 16))
+    load = bounded(args)
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
     database = os.environ.get("DATABASE_URL") or (

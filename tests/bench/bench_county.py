@@ -21,6 +21,8 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +35,34 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict, workers: int, port: int = 0) -> Iterator[tuple[str, int]]:
+    """The portal (with /__hello in front) under gunicorn on 127.0.0.1, until the block ends:
+    (base URL, port)."""
+    port = port or free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "tests.bench.hello_app:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/__hello", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base, port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=60)  # a loaded machine takes a while to finish its requests
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def build(database: Path | str, county: int, env: dict) -> None:
@@ -135,6 +165,15 @@ def wrk_load(port: int, path: str, cookie: str, seconds: float, concurrency: int
     }
 
 
+def bounded(args) -> Callable[..., dict]:
+    """Keep --seconds and --concurrency in bounds; the load generator to use: wrk when
+    installed (up to 64 connections), else the Python one (at most 16 clients)."""
+    args.seconds = max(1.0, min(args.seconds, 30.0))
+    load = wrk_load if shutil.which("wrk") else python_load
+    args.concurrency = max(1, min(args.concurrency, 64 if load is wrk_load else 16))
+    return load
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--county", type=int, default=30000)
@@ -143,10 +182,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--folder", default="/tmp/portal-bench-county")
     args = parser.parse_args()
-    args.seconds = max(1.0, min(args.seconds, 30.0))
-    # the Python load generator is bounded at 16 clients; wrk takes what was asked, up to 64
-    load = wrk_load if shutil.which("wrk") else python_load
-    args.concurrency = max(1, min(args.concurrency, 64 if load is wrk_load else 16))
+    load = bounded(args)
 
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -161,20 +197,7 @@ def main() -> int:
     }
     build(database, args.county, env)
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-         "tests.bench.hello_app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/__hello", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(env, args.workers) as (base, port):
         print(f"load: {load.__name__}, {args.seconds:.0f} s a page, {args.concurrency} clients")
         pages = [
             (None, "/__hello"),
@@ -205,9 +228,6 @@ def main() -> int:
             # Requests still queued when the load stopped would land in the next page's figures:
             # let the workers work through them (one round of the connections) first.
             time.sleep(min(30.0, args.concurrency * result["p50"] / 1000 / args.workers + 0.5))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return 0
 
 
