@@ -80,14 +80,15 @@ def _submitted_to(user: User) -> sa.ColumnElement[bool]:
 def _waiting_for(user: User, confirmed: bool = True) -> sa.ColumnElement[bool]:
     """The declarations whose turn is this user's (people confirmed or not): one-step ones
     of the people it reviews; in two steps, the first step (the authority's series people,
-    or the reviewer's own people) and, for the bureau, the second."""
+    or the reviewer's own people) and, for the bureau, the second. The caller joins each
+    declaration's Professional: the person's state is read from that row (an IN over every
+    confirmed person, under the options' OR, made PostgreSQL hash the whole table)."""
     state = Professional.status == PersonStatus.CONFIRMED
-    people = sa.select(Professional.id).where(state if confirmed else sa.not_(state))
     own_ids = reviewable_people(user).with_only_columns(Professional.id)
     unrecorded = sa.and_(  # no reviewer recorded: the person's current one
         Declaration.reviewing_body.is_(None), Declaration.professional_id.in_(own_ids)
     )
-    own = sa.or_(_submitted_to(user), unrecorded) & Declaration.professional_id.in_(people)
+    own = sa.or_(_submitted_to(user), unrecorded)
     first_step = Declaration.status.in_(FIRST_STEP_STATES)
     options = [
         sa.and_(Declaration.first_step.is_(None), first_step, own),
@@ -109,15 +110,11 @@ def _waiting_for(user: User, confirmed: bool = True) -> sa.ColumnElement[bool]:
                 Declaration.first_step == FirstReview.AUTHORITY,
                 Declaration.first_step_authority_id == user.authority_id,
                 first_step,
-                Declaration.professional_id.in_(people),
             )
         )
     if user.role in (Role.BUREAU_OFFICER, Role.CITY_OFFICER):  # the second step
-        options.append(
-            second_step_waiting(user.role is Role.CITY_OFFICER)
-            & Declaration.professional_id.in_(people)
-        )
-    return sa.or_(*options)
+        options.append(second_step_waiting(user.role is Role.CITY_OFFICER))
+    return sa.and_(state if confirmed else ~state, sa.or_(*options))
 
 
 def second_step_waiting(city: bool) -> sa.ColumnElement[bool]:
@@ -240,7 +237,9 @@ def authorities_without_officers() -> list[str]:
 def waiting_for_confirmation(user: User) -> int:
     """Submitted declarations held back because their person is not confirmed yet."""
     return db.session.scalar(
-        sa.select(sa.func.count(Declaration.id)).where(_waiting_for(user, confirmed=False))
+        sa.select(sa.func.count(Declaration.id))
+        .join(Professional, Declaration.professional_id == Professional.id)
+        .where(_waiting_for(user, confirmed=False))
     )
 
 

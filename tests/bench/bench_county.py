@@ -147,7 +147,9 @@ def python_load(port: int, path: str, cookie: str, seconds: float, concurrency: 
 
 
 def wrk_load(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> dict:
-    command = ["wrk", "-t2", f"-c{concurrency}", f"-d{max(1, int(seconds))}s", "--latency"]
+    # wrk drops a request slower than its timeout (2 s by default) from the latencies: wait long
+    command = ["wrk", "-t2", f"-c{concurrency}", f"-d{max(1, int(seconds))}s", "--latency",
+               "--timeout", "30s"]  # fmt: skip
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(
