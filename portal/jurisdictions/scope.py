@@ -38,11 +38,12 @@ from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from portal.extensions import db
 from portal.jurisdictions import service
 from portal.jurisdictions.models import FormerJurisdiction, InJurisdiction, JurisdictionLevel
 
-# (visible codes, the scope's counties) — None: not scoped
-_scope: ContextVar[tuple[tuple[str, ...], tuple[str, ...]] | None] = ContextVar(
+# (visible codes, the scope's counties, people handed on from them) — None: not scoped
+_scope: ContextVar[tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]] | None] = ContextVar(
     "jurisdiction_scope", default=None
 )
 _home: ContextVar[str | None] = ContextVar("jurisdiction_home", default=None)
@@ -70,14 +71,30 @@ def home_county() -> str:
     return service.default_county() if has_app_context() else ""
 
 
-def _scope_of(code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _scope_of(code: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
     counties_ = service.counties_of(code)
     node = service.get(code)
     if node is not None and node.level is JurisdictionLevel.COUNTY:
         counties_ = [code]
     elif node is None:
         counties_ = []  # an unknown code sees nothing (never everything)
-    return tuple(sorted({*counties_, code, *service.ancestors(code)})), tuple(counties_)
+    visible_ = tuple(sorted({*counties_, code, *service.ancestors(code)}))
+    return visible_, tuple(counties_), _handed_on_from(counties_)
+
+
+def _handed_on_from(counties_: list[str]) -> tuple[int, ...]:
+    """The people whose record these counties handed on (a few; read once per request, so
+    the criteria stay `jurisdiction_code IN (...)`, which an index answers, when there are
+    none: a subquery under the OR would make PostgreSQL scan every person)."""
+    if not counties_:
+        return ()
+    return tuple(
+        db.session.scalars(
+            sa.select(FormerJurisdiction.professional_id).where(
+                FormerJurisdiction.jurisdiction_code.in_(counties_)
+            )
+        )
+    )
 
 
 def _home_of(code: str | None) -> str | None:
@@ -152,19 +169,14 @@ def _add_criteria(state: ORMExecuteState) -> None:
     ):
         return
     codes = scope[0]
+    # A person is also seen by the counties their record was handed on from (已调出). (A SQL
+    # element made outside the lambda: its values are the statement's parameters.)
+    handed_on = _person.id.in_(scope[2])
     state.statement = state.statement.options(
         with_loader_criteria(
             InJurisdiction,
-            # A person is also seen by the counties their record was handed on from (已调出).
             lambda cls: (
-                sa.or_(
-                    cls.jurisdiction_code.in_(codes),
-                    cls.id.in_(
-                        sa.select(FormerJurisdiction.professional_id).where(
-                            FormerJurisdiction.jurisdiction_code.in_(codes)
-                        )
-                    ),
-                )
+                sa.or_(cls.jurisdiction_code.in_(codes), handed_on)
                 if cls is _person
                 else cls.jurisdiction_code.in_(codes)
             ),
