@@ -581,7 +581,7 @@ def _declaration_events(people, declarations, declaration_ids, ids, batches, eva
         # the unit's review: approved, or (a year waiting for the city) its first step passed
         first = row["status"] is DeclarationStatus.PROFESSIONAL_CHECKED
         at = row["first_reviewed_at"] if first else row["reviewed_at"]
-        verdict = "达标" if row["compliant"] else "未达标"
+        verdict = "达标" if row.get("compliant") else "未达标"
         events.append(
             (
                 (at, 1, 0, 0, declaration_id),
