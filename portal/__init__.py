@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit
     from portal.board.views import bp as board
     from portal.certificates.views import bp as certificates
+    from portal.city.views import bp as city
     from portal.dashboard.views import bp as dashboard
     from portal.declarations.views import bp as declarations
     from portal.exchange.views import bp as exchange
@@ -168,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard,
         exchange,
         verification,
+        city,
         api,
     ):
         app.register_blueprint(blueprint)

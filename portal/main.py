@@ -14,7 +14,7 @@ HOME_BY_ROLE = {
     Role.PROVIDER: "providers.index",
     Role.ADMIN: "admin.users",
     Role.AUDITOR: "audit.index",
-    Role.CITY_OFFICER: "verification.index",
+    Role.CITY_OFFICER: "city.queue",
     Role.AUTHORITY_OFFICER: "review.index",
 }
 

@@ -25,6 +25,7 @@ NAVIGATION = [
     ("培训备案", "providers.index", {Role.PROVIDER, Role.UNIT_REVIEWER, Role.AUTHORITY_OFFICER}),
     ("培训备案审核", "providers.filings", {Role.BUREAU_OFFICER, Role.AUTHORITY_OFFICER}),
     ("学时验证", "verification.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
+    ("待复核", "city.queue", {Role.CITY_OFFICER}),
     ("验证复核", "verification.index", {Role.CITY_OFFICER}),
     ("年度学时核验", "review.index", {Role.CITY_OFFICER}),
     ("公示管理", "publicity.batches", {Role.BUREAU_OFFICER}),

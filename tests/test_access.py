@@ -494,6 +494,7 @@ ROUTES = {
     ("POST", "exchange.export"): row("/exchange/export", ok=("officer", "city")),
     ("POST", "exchange.import_people"): row("/exchange/import", ok=OFFICER),
     ("GET", "verification.index"): row("/verification/", ok=("RA", "RB", "officer", "city")),
+    ("GET", "city.queue"): row("/city/", ok=("city",)),
     # The bureau verifies anyone; a unit checks only its own people (an internal promotion).
     ("GET", "verification.open"): row(
         "/verification/people/{person}/new", ok=("RA", "officer"), hidden=("RB",)

@@ -13,7 +13,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = '0027_separation'
-down_revision = '0023_jurisdictions'
+down_revision = '0026_stats'
 branch_labels = None
 depends_on = None
 

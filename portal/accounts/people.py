@@ -3,6 +3,9 @@ flush, audit, and never commit.
 
 `Professional.unit_id` is the current unit that the rest of the portal reads; `move` is the one
 place that changes it, together with the open employment period, so the two never disagree.
+A move to a unit of another county of the instance also hands the person's record (and account)
+to that county (`_hand_over`); the years registered before stay with the county that registered
+them, which keeps seeing the person (FormerJurisdiction, 已调出).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import (
     Employment,
@@ -26,6 +30,9 @@ from portal.accounts.permissions import bureau_officers, can_confirm_move, unit_
 from portal.audit.service import record
 from portal.clock import local_today
 from portal.extensions import db
+from portal.jurisdictions import scope
+from portal.jurisdictions import service as jurisdictions
+from portal.jurisdictions.models import FormerJurisdiction
 from portal.models_base import utcnow
 from portal.notifications.service import notify
 from portal.refusal import CONFLICT, FORBIDDEN, INVALID, Refusal, not_found
@@ -58,15 +65,37 @@ def move(actor: User, person: Professional, unit: Unit | None, started_on: date)
     employment = Employment(professional=person, unit=unit, started_on=started_on)
     db.session.add(employment)
     person.unit = unit
+    handed = _hand_over(person, unit, started_on)
     db.session.flush()
     before = current.unit_name if current else "（无记录）"
     record(
         "person.moved",
         person,
         user=actor,
-        detail=f"{before} → {employment.unit_name}，自{started_on:%Y-%m-%d}起",
+        detail=f"{before} → {employment.unit_name}，自{started_on:%Y-%m-%d}起{handed}",
     )
     return employment
+
+
+def _hand_over(person: Professional, unit: Unit | None, day: date) -> str:
+    """A unit of another county: the person's record and account go to that county, which now
+    reviews and keeps them; the county left keeps seeing the person (已调出) and the years it
+    registered. Freelance stays in the person's county. Returns the audit's words."""
+    new = unit.jurisdiction_code if unit is not None else person.jurisdiction_code
+    old = person.jurisdiction_code
+    if new == old:
+        return ""
+    if db.session.get(FormerJurisdiction, (person.id, old)) is None:
+        db.session.add(FormerJurisdiction(professional_id=person.id, jurisdiction_code=old,
+                                          left_on=day))  # fmt: skip
+    back = db.session.get(FormerJurisdiction, (person.id, new))
+    if back is not None:  # moving back: theirs again
+        db.session.delete(back)
+    person.jurisdiction_code = new
+    if person.user is not None:
+        person.user.jurisdiction_code = new
+    node = jurisdictions.get(new)
+    return f"，档案移交{node.name if node else new}"
 
 
 def add_title(
@@ -139,33 +168,44 @@ def pending_move(person: Professional) -> MoveRequest | None:
     )
 
 
-def _unit_side(unit: Unit | None) -> list[User]:
-    """Who speaks for a unit in a move: its reviewers; the bureau for non-public employers
-    and freelance."""
+def _unit_side(unit: Unit | None, county: str) -> list[User]:
+    """Who speaks for a unit in a move: its reviewers; the bureau of its county for non-public
+    employers, and of the person's county for freelance."""
     if unit is None or unit.reviewed_by_bureau:
-        return bureau_officers()
+        return bureau_officers(county=unit.jurisdiction_code if unit is not None else county)
     return unit_reviewers(unit.id)
 
 
-def _tell(move_request: MoveRequest, kind: str, text: str, *, besides: User | None = None) -> None:
+def _tell(
+    move_request: MoveRequest,
+    kind: str,
+    text: str,
+    *,
+    besides: User | None = None,
+    county: str | None = None,
+) -> None:
     """Both sides of a move hear of it: the person (on the profile page), the old and the new
-    unit (on the moves page); not the one who acted."""
-    _tell_sides(
-        move_request.professional, move_request.from_unit, move_request.unit, kind, text, besides
-    )
+    unit (on the moves page); not the one who acted. `county`: the person's before the move."""
+    _tell_sides(move_request.professional, move_request.from_unit, move_request.unit, kind,
+                text, besides, county)  # fmt: skip
 
 
-def _tell_sides(person, from_unit, unit, kind: str, text: str, besides: User | None) -> None:
+def _tell_sides(
+    person, from_unit, unit, kind: str, text: str, besides: User | None, county=None
+) -> None:
     skip = besides.id if besides is not None else None
-    notify([u for u in [person.user] if u is not None and u.id != skip], kind, text, "profile.show")
-    staff = _unit_side(from_unit) + _unit_side(unit)
-    notify([u for u in staff if u.id != skip], kind, text, "people.moves")
+    county = county or person.jurisdiction_code
+    with scope.unscoped():  # the other side may be another county's unit or bureau
+        notify([u for u in [person.user] if u is not None and u.id != skip], kind, text,
+               "profile.show")  # fmt: skip
+        staff = _unit_side(from_unit, county) + _unit_side(unit, county)
+        notify([u for u in staff if u.id != skip], kind, text, "people.moves")
 
 
 def import_move(actor: User | None, person: Professional, unit: Unit | None, day: date):
     """The bureau's roster puts an existing person at another unit: a move through the
     employment history dated the import day, audited (person.moved) and told to both sides."""
-    before = person.unit
+    before, county = person.unit, person.jurisdiction_code
     employment = move(actor, person, unit, day)
     _tell_sides(
         person,
@@ -175,6 +215,7 @@ def import_move(actor: User | None, person: Professional, unit: Unit | None, day
         f"县人社局导入名单登记了单位变更：{person.name}："
         f"{before.name if before else '自由职业'} → {employment.unit_name}，自{day:%Y-%m-%d}起。",
         actor,
+        county,
     )
     return employment
 
@@ -195,7 +236,11 @@ def request_move(
     Both sides are told."""
     own = actor.role is Role.PROFESSIONAL and person.user_id == actor.id
     new_unit = actor.role is Role.UNIT_REVIEWER and unit is not None and actor.unit_id == unit.id
-    if not (own or new_unit or actor.role is Role.BUREAU_OFFICER):
+    bureau = actor.role is Role.BUREAU_OFFICER and actor.jurisdiction_code in (
+        person.jurisdiction_code,
+        unit.jurisdiction_code if unit is not None else person.jurisdiction_code,
+    )  # the person's county's or the new unit's
+    if not (own or new_unit or bureau):
         raise not_found()
     if person.status is not PersonStatus.CONFIRMED:
         raise Refusal("该人员信息尚未确认，不能办理单位变更。", CONFLICT)
@@ -239,10 +284,25 @@ def request_move(
     return move_request
 
 
+def _moves() -> sa.Select:
+    """Move requests with both units and the person, whichever county each is in: a move
+    between counties names both sides (the rows a user gets are those it confirms)."""
+    return (
+        sa.select(MoveRequest)
+        .options(
+            joinedload(MoveRequest.professional).joinedload(Professional.user),
+            joinedload(MoveRequest.unit),
+            joinedload(MoveRequest.from_unit),
+            joinedload(MoveRequest.requested_by),
+        )
+        .execution_options(all_jurisdictions=True)
+    )
+
+
 def moves_to_confirm(user: User) -> list[MoveRequest]:
     """Pending employer changes this user confirms."""
     pending = db.session.scalars(
-        sa.select(MoveRequest)
+        _moves()
         .where(MoveRequest.status == MoveStatus.PENDING)
         .order_by(MoveRequest.requested_at, MoveRequest.id)
     )
@@ -250,7 +310,7 @@ def moves_to_confirm(user: User) -> list[MoveRequest]:
 
 
 def get_move(user: User, move_id: int) -> MoveRequest:
-    move_request = db.session.get(MoveRequest, move_id)
+    move_request = db.session.scalar(_moves().where(MoveRequest.id == move_id))
     if move_request is None or not can_confirm_move(user, move_request):
         raise not_found()
     return move_request
@@ -273,6 +333,7 @@ def confirm_move(actor: User, move_request: MoveRequest, *, entered: bool = Fals
         raise Refusal("该人员的工作单位已发生变化，请重新申请。", CONFLICT)
     move_request.decided_by = actor
     move_request.decided_at = utcnow()
+    county = person.jurisdiction_code  # before a move to another county hands the record on
     if move_request.started_on > local_today():
         move_request.status = MoveStatus.SCHEDULED
         db.session.flush()
@@ -293,6 +354,7 @@ def confirm_move(actor: User, move_request: MoveRequest, *, entered: bool = Fals
         f"{what}：{_move_words(move_request)}"
         + ("，到期生效（待生效）。" if move_request.status is MoveStatus.SCHEDULED else "。"),
         besides=actor,
+        county=county,
     )
     return move_request
 

@@ -202,8 +202,8 @@ def can_manage_person(user: User, professional: Professional) -> bool:
     current unit."""
     if not user.is_authenticated or not user.active:
         return False
-    if user.role is Role.BUREAU_OFFICER:
-        return True
+    if user.role is Role.BUREAU_OFFICER:  # not a person handed on to another county
+        return professional.jurisdiction_code == user.jurisdiction_code
     return (
         user.role is Role.UNIT_REVIEWER
         and user.unit_id is not None
@@ -218,9 +218,10 @@ def can_confirm_move(user: User, move: MoveRequest) -> bool:
     non-public employers and freelance, 004 第十四条)."""
     if not user.is_authenticated or not user.active:
         return False
+    person_county = move.professional.jurisdiction_code
     if move.requested_by.role is Role.UNIT_REVIEWER:
-        if user.role is Role.BUREAU_OFFICER:
-            return True
+        if user.role is Role.BUREAU_OFFICER:  # the old side's: the person's county's bureau
+            return user.jurisdiction_code == person_county
         if user.role is Role.PROFESSIONAL:
             return move.professional.user_id == user.id
         return (
@@ -228,8 +229,9 @@ def can_confirm_move(user: User, move: MoveRequest) -> bool:
             and user.unit_id is not None
             and move.from_unit_id == user.unit_id
         )
-    if move.reviewed_by_bureau:
-        return user.role is Role.BUREAU_OFFICER
+    if move.reviewed_by_bureau:  # the new side's: the bureau of the new unit's county
+        county = move.unit.jurisdiction_code if move.unit is not None else person_county
+        return user.role is Role.BUREAU_OFFICER and user.jurisdiction_code == county
     return (
         user.role is Role.UNIT_REVIEWER
         and user.unit_id is not None
@@ -259,11 +261,15 @@ def reviewable_people(user: User) -> sa.Select:
     return sa.select(Professional).where(reviewable_condition(user))
 
 
-def bureau_officers(role: Role = Role.BUREAU_OFFICER) -> list[User]:
-    """The active accounts of the bureau (or, with `role`, the city's officers)."""
+def bureau_officers(role: Role = Role.BUREAU_OFFICER, county: str | None = None) -> list[User]:
+    """The active accounts of the bureau (or, with `role`, the city's officers); `county`: of
+    that county only (a move between counties tells each side's own bureau)."""
     from portal.extensions import db
 
-    return list(db.session.scalars(sa.select(User).where(User.role == role, User.active.is_(True))))
+    query = sa.select(User).where(User.role == role, User.active.is_(True))
+    if county is not None:
+        query = query.where(User.jurisdiction_code == county)
+    return list(db.session.scalars(query))
 
 
 def reviewers_of(professional: Professional) -> list[User]:

@@ -28,16 +28,28 @@ from portal.settings.service import SPECS
     type=click.IntRange(min=30),
     help="另建 N 名专业技术人员的县域数据（性能测试用，可重复运行）",
 )
-def demo(county):
+@click.option(
+    "--city",
+    "city",
+    type=click.IntRange(min=1),
+    help="与 --county M 一起：建一个市的 N 个县（本县和同市的其他县），每县 M 人",
+)
+def demo(county, city):
     """Create the schema if needed and load the demo county (safe to run again); --county N
-    adds N generated professionals for measuring the busy pages."""
+    adds N generated professionals for measuring the busy pages; --city C --county N builds
+    C counties of the install's city with N each."""
     from portal.admin import demo as demo_data
 
+    if city and not county:
+        click.echo("--city 须与 --county（每县人数）一起使用。", err=True)
+        sys.exit(2)
     schema = demo_data.ensure_schema()
     if schema == "migrated":
         click.echo("数据库结构已按迁移脚本创建 (flask db upgrade)。")
     elif schema == "created":
         click.echo("数据库结构已创建 (create_all)。")
+    if city:
+        _city_plan(city)  # a city larger than GB/T 2260's is refused before anything is loaded
     logins = demo_data.load()
     record("demo.load", detail="flask demo", username="cli")
     db.session.commit()
@@ -46,20 +58,55 @@ def demo(county):
     click.echo(f"演示账号 (demo logins), 密码 password: {demo_data.DEMO_PASSWORD}")
     rows = [(login.role.label, login.username, login.name, login.note) for login in logins]
     _table(("角色 role", "用户名 username", "姓名 name", "说明 note"), rows)
-    if county:
+    if city:
+        _demo_city(city, county)
+    elif county:
         from portal.admin import county as county_data
 
         summary = county_data.load(county)
         db.session.commit()
-        if summary["skipped"]:
-            click.echo(f"县域数据已存在（{summary['n']}人），未重复生成。")
-        else:
-            click.echo(
-                f"县域数据已生成：{county}人，{summary['units']}个单位，公示中"
-                f"{summary['publicised']}份，已登记{summary['registered']}份，"
-                f"unit-big 待核验{summary['waiting']}份；证书{summary['certificates']}份，"
-                f"审计记录{summary['audit_events']}条。"
-            )
+        _county_line(summary, county)
+
+
+def _county_line(summary: dict, n: int, name: str = "县域", reviewer: str = "unit-big") -> None:
+    if summary["skipped"]:
+        click.echo(f"{name}数据已存在（{summary['n']}人），未重复生成。")
+    else:
+        click.echo(
+            f"{name}数据已生成：{n}人，{summary['units']}个单位，公示中"
+            f"{summary['publicised']}份，已登记{summary['registered']}份，"
+            f"{reviewer} 待核验{summary['waiting']}份；"
+            f"待市人社局核验{summary['city_steps']}份；"
+            f"证书{summary['certificates']}份，审计记录{summary['audit_events']}条。"
+        )
+
+
+def _city_plan(count: int) -> None:
+    from portal.admin import county as county_data
+
+    try:
+        county_data.city_plan(count)
+    except ValueError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+
+
+def _demo_city(count: int, n: int) -> None:
+    from portal.admin import county as county_data
+    from portal.admin.demo import DEMO_PASSWORD
+
+    plan, logins = county_data.prepare_city(count)
+    rows = [(user.role.label, user.username, user.name, user.jurisdiction_code)
+            for user in logins]  # fmt: skip
+    db.session.commit()
+    click.echo("")
+    for county in plan:  # a county a transaction: a long run keeps the counties it finished
+        summary = county_data.load(n, county)
+        db.session.commit()
+        _county_line(summary, n, f"{county.name}（{county.code}）", county.reviewer)
+    click.echo("")
+    click.echo(f"市、县账号 (city and county logins), 密码 password: {DEMO_PASSWORD}")
+    _table(("角色 role", "用户名 username", "姓名 name", "区划 code"), rows)
 
 
 def _width(text: str) -> int:

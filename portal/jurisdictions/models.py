@@ -4,6 +4,7 @@ later a province. Every county-owned record carries its county's code (InJurisdi
 from __future__ import annotations
 
 import enum
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
@@ -94,3 +95,15 @@ def _take_parents_county(session, _context, _instances) -> None:
     for record in list(session.new):
         if isinstance(record, InJurisdiction) and record.jurisdiction_code is None:
             record.jurisdiction_code = _county_of(session, record) or None
+
+
+class FormerJurisdiction(db.Model):
+    """A county a person's record was handed on from (a move to a unit of another county in the
+    same instance): that county keeps seeing the person, marked 已调出, beside the years it
+    registered (their declarations keep its code)."""
+
+    professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), primary_key=True)
+    jurisdiction_code: Mapped[str] = mapped_column(
+        sa.ForeignKey("jurisdiction.code"), primary_key=True, index=True
+    )
+    left_on: Mapped[date] = mapped_column(sa.Date)

@@ -8,6 +8,11 @@ counties an account may see and their ancestors (a county officer's city and pro
 records but their officers' accounts are seen: the city officer is told of a county's senior
 verification).
 
+A person whose record was handed on to another county (a move inside the instance) is also
+seen by the counties it was handed on from (FormerJurisdiction), with their titles, employments
+and the rest of the person's child records: they keep the years they registered and find the
+person marked 已调出.
+
 A single-county install (the embedded default) sets no scope at all: the criteria cost about
 0.15 ms of CPU per statement, and one county has nothing to keep apart. The tree is cached per
 process (service.TREE_SECONDS); an account of a county the cache does not know reloads it.
@@ -35,13 +40,13 @@ from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from portal.extensions import db
 from portal.jurisdictions import service
-from portal.jurisdictions.models import InJurisdiction, JurisdictionLevel
+from portal.jurisdictions.models import FormerJurisdiction, InJurisdiction, JurisdictionLevel
 
-# (visible codes, the scope's counties) — None: not scoped
-_scope: ContextVar[tuple[tuple[str, ...], tuple[str, ...]] | None] = ContextVar(
-    "jurisdiction_scope", default=None
-)
+Scope = tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]
+# (visible codes, the scope's counties, people handed on from them) — None: not scoped
+_scope: ContextVar[Scope | None] = ContextVar("jurisdiction_scope", default=None)
 _home: ContextVar[str | None] = ContextVar("jurisdiction_home", default=None)
 
 UNSCOPED_ROLES = frozenset({"professional", "admin", "auditor"})
@@ -67,14 +72,30 @@ def home_county() -> str:
     return service.default_county() if has_app_context() else ""
 
 
-def _scope_of(code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _scope_of(code: str) -> Scope:
     counties_ = service.counties_of(code)
     node = service.get(code)
     if node is not None and node.level is JurisdictionLevel.COUNTY:
         counties_ = [code]
     elif node is None:
         counties_ = []  # an unknown code sees nothing (never everything)
-    return tuple(sorted({*counties_, code, *service.ancestors(code)})), tuple(counties_)
+    visible_ = tuple(sorted({*counties_, code, *service.ancestors(code)}))
+    return visible_, tuple(counties_), _handed_on_from(counties_)
+
+
+def _handed_on_from(counties_: list[str]) -> tuple[int, ...]:
+    """The people whose record these counties handed on (a few; read once per request, so
+    the criteria stay `jurisdiction_code IN (...)`, which an index answers, when there are
+    none: a subquery under the OR would make PostgreSQL scan every person)."""
+    if not counties_:
+        return ()
+    return tuple(
+        db.session.scalars(
+            sa.select(FormerJurisdiction.professional_id).where(
+                FormerJurisdiction.jurisdiction_code.in_(counties_)
+            )
+        )
+    )
 
 
 def _home_of(code: str | None) -> str | None:
@@ -123,7 +144,13 @@ def act_on(record) -> None:
     """The request acts on this record from here on: settings and working days are its
     county's (a city officer confirming a county's verification; a no-op for a county's own
     staff)."""
-    code = getattr(record, "jurisdiction_code", None)
+    act_for(getattr(record, "jurisdiction_code", None))
+
+
+def act_for(code: str | None) -> None:
+    """The rest of this request acts on one county's record (a city officer opening a county's
+    verification or declaration): that county's settings (get_setting) and defaults; what the
+    account may see is unchanged. Ends with the request."""
     if _home_of(code):
         _home.set(code)
 
@@ -164,20 +191,32 @@ def _add_criteria(state: ORMExecuteState) -> None:
         or state.execution_options.get("all_jurisdictions", False)
     ):
         return
-    codes = scope[0]
+    codes, handed = scope[0], scope[2]
+    # A person is also seen by the counties their record was handed on from (已调出). (A SQL
+    # element made outside the lambda: its values are the statement's parameters.)
+    handed_on = _person.id.in_(handed)
     state.statement = state.statement.options(
         with_loader_criteria(
-            InJurisdiction, lambda cls: cls.jurisdiction_code.in_(codes), include_aliases=True
+            InJurisdiction,
+            lambda cls: (
+                sa.or_(cls.jurisdiction_code.in_(codes), handed_on)
+                if cls is _person
+                else cls.jurisdiction_code.in_(codes)
+            ),
+            include_aliases=True,
         ),
         *(
-            with_loader_criteria(child, through(codes), include_aliases=True)
+            with_loader_criteria(child, through(codes, handed), include_aliases=True)
             for child, through in _children().items()
         ),
     )
 
 
+_person = None  # the Professional model, once the models are loaded (install())
+
+
 @functools.cache
-def _children() -> dict[type, Callable[[tuple[str, ...]], sa.ColumnElement[bool]]]:
+def _children() -> dict[type, Callable[[tuple[str, ...], tuple[int, ...]], Callable]]:
     """The child records with no county of their own, scoped through the parent they cannot
     exist without: a claim, its evidence or an objection through the declaration, a person's
     titles, employments, late years, activation codes and requests through the person (a move
@@ -201,29 +240,37 @@ def _children() -> dict[type, Callable[[tuple[str, ...]], sa.ColumnElement[bool]
     def ids(model, codes):
         return sa.select(model.id).where(model.jurisdiction_code.in_(codes))
 
-    # Each: the scope's codes -> the criteria, a lambda of the class (so that an aliased child
-    # is adapted too) whose closure holds only SQL elements (SQLAlchemy's lambda caching).
-    def of_declaration(codes):
+    def people_of(codes, handed):
+        if not handed:
+            return ids(Professional, codes)
+        return sa.select(Professional.id).where(
+            sa.or_(Professional.jurisdiction_code.in_(codes), Professional.id.in_(handed))
+        )
+
+    # Each: the scope's codes and the people handed on from it -> the criteria, a lambda of the
+    # class (so that an aliased child is adapted too) whose closure holds only SQL elements
+    # (SQLAlchemy's lambda caching).
+    def of_declaration(codes, _handed):
         declarations = ids(Declaration, codes)
         return lambda cls: cls.declaration_id.in_(declarations)
 
-    def of_claim(codes):
+    def of_claim(codes, _handed):
         claims = sa.select(Claim.id).where(Claim.declaration_id.in_(ids(Declaration, codes)))
         return lambda cls: cls.claim_id.in_(claims)
 
-    def of_person(codes):
-        people = ids(Professional, codes)
+    def of_person(codes, handed):
+        people = people_of(codes, handed)
         return lambda cls: cls.professional_id.in_(people)
 
-    def of_move(codes):
-        people, units = ids(Professional, codes), ids(Unit, codes)
+    def of_move(codes, handed):
+        people, units = people_of(codes, handed), ids(Unit, codes)
         return lambda cls: sa.or_(cls.professional_id.in_(people), cls.unit_id.in_(units))
 
-    def of_certificate(codes):
+    def of_certificate(codes, _handed):
         certificates = ids(Certificate, codes)
         return lambda cls: cls.certificate_id.in_(certificates)
 
-    def of_plan(codes):
+    def of_plan(codes, _handed):
         plans = ids(TrainingPlan, codes)
         return lambda cls: cls.plan_id.in_(plans)
 
@@ -243,6 +290,10 @@ def _children() -> dict[type, Callable[[tuple[str, ...]], sa.ColumnElement[bool]
 
 
 def install() -> None:
+    global _person
+    from portal.accounts.models import Professional
+
+    _person = Professional
     if not event.contains(Session, "do_orm_execute", _add_criteria):
         event.listen(Session, "do_orm_execute", _add_criteria)
 

@@ -16,12 +16,15 @@ from portal.paging import Window, window
 from portal.refusal import INVALID, Refusal, not_found
 
 
-def find_by_id_number(value: str) -> Professional:
+def find_by_id_number(value: str, across: bool = False) -> Professional:
+    """The person of this ID number in the user's county; `across`: in any county of the
+    instance (a unit or bureau entering a move from another county types the whole number)."""
     try:
         id_number = clean_id_number(value)
     except ValueError as error:
         raise Refusal(str(error), INVALID) from error
-    person = db.session.scalar(sa.select(Professional).filter_by(id_number=id_number))
+    query = sa.select(Professional).filter_by(id_number=id_number)
+    person = db.session.scalar(query.execution_options(all_jurisdictions=across))
     if person is None:
         raise not_found("没有该身份证号码的人员记录。")
     return person
@@ -64,18 +67,22 @@ def declarations_of(person: Professional) -> list[Declaration]:
     )
 
 
-def registered_years(person: Professional) -> list[RegisteredYear]:
+def registered_years(person: Professional, across: bool = False) -> list[RegisteredYear]:
     """The person's registered hours per year, ascending: the one place they are read from.
 
     `person_record` and cycle verification count what this returns. (The certificate still
-    lists its registered declarations itself, with each year's reviewer and dates.)"""
+    lists its registered declarations itself, with each year's reviewer and dates.) A county
+    reads the years it registered; `across` (cycle verification for a title application):
+    the person's own years in every county their record was in."""
     declarations = db.session.scalars(
         sa.select(Declaration)
         .where(
             Declaration.professional_id == person.id,
             Declaration.status == DeclarationStatus.REGISTERED,
         )
+        .options(joinedload(Declaration.unit))
         .order_by(Declaration.year)
+        .execution_options(all_jurisdictions=across)
     )
     return [
         RegisteredYear(

@@ -283,7 +283,8 @@ def enter_move():
     form = forms.MoveEntryForm(unit_choices=_entry_units())
     if form.validate_on_submit():
         try:
-            person = service.find_by_id_number(form.id_number.data)
+            # the whole ID number finds a person of another county too: a move between counties
+            person = service.find_by_id_number(form.id_number.data, across=True)
             done = operations.request_move(
                 current_user, person, _unit(form.unit_id), form.started_on.data
             )

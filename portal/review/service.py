@@ -144,14 +144,18 @@ def _waiting_condition(user: _Reviewer, confirmed: bool, name: str) -> sa.Column
         )
     if user.role in (Role.BUREAU_OFFICER, Role.CITY_OFFICER):  # the second step
         states.append(DeclarationStatus.PROFESSIONAL_CHECKED)
-        options.append(
-            sa.and_(
-                Declaration.first_step.is_not(None),
-                Declaration.status == DeclarationStatus.PROFESSIONAL_CHECKED,
-                Declaration.second_step_city.is_(user.role is Role.CITY_OFFICER),
-            )
-        )
+        options.append(second_step_waiting(user.role is Role.CITY_OFFICER))
     return sa.and_(Declaration.status.in_(states), _person(*person), sa.or_(*options))
+
+
+def second_step_waiting(city: bool) -> sa.ColumnElement[bool]:
+    """Two-step declarations whose first step passed, waiting for the county bureau's second
+    step or (a senior-title holder's year, city True) the city's."""
+    return sa.and_(
+        Declaration.first_step.is_not(None),
+        Declaration.status == DeclarationStatus.PROFESSIONAL_CHECKED,
+        Declaration.second_step_city.is_(city),
+    )
 
 
 def review_queue(

@@ -8,6 +8,7 @@ from portal.accounts.models import Role
 from portal.board.models import Objection
 from portal.declarations.models import ClaimDecision
 from portal.extensions import db
+from portal.jurisdictions import scope
 from portal.refusal import Refusal
 from portal.review import forms, service
 from portal.rules import DETAIL_LABELS, SUBJECT_LABELS, RuleError, get_rule_set
@@ -119,12 +120,20 @@ def _claim_form(claim, formdata=None):
 
 @bp.get("/<int:declaration_id>")
 def show(declaration_id):
-    return _show(service.get_declaration(current_user, declaration_id))
+    return _show(_declaration(declaration_id))
+
+
+def _declaration(declaration_id):
+    """The declaration, and its county's settings for the rest of the request (a city officer
+    reviews declarations of all its counties)."""
+    declaration = service.get_declaration(current_user, declaration_id)
+    scope.act_for(declaration.jurisdiction_code)
+    return declaration
 
 
 @bp.post("/<int:declaration_id>/claims/<int:claim_id>")
 def decide(declaration_id, claim_id):
-    claim = service.get_claim(current_user, declaration_id, claim_id)
+    claim = service.get_claim(current_user, _declaration(declaration_id).id, claim_id)
     form = _claim_form(claim, formdata=request.form)
     if form.validate():
         try:
@@ -175,7 +184,7 @@ def _claim_widget(claim, form, status, saved=False):
 
 
 def _act(declaration_id, form_class, form_name, action, success):
-    declaration = service.get_declaration(current_user, declaration_id)
+    declaration = _declaration(declaration_id)
     form = form_class()
     if form.validate_on_submit():
         try:

@@ -227,7 +227,7 @@ def tenure_years(level: TitleLevel) -> int:
 
 def last_finished_year(person: Professional, application_year: int) -> int:
     """The application year once it is registered, else the year before."""
-    if any(y.year == application_year for y in registered_years(person)):
+    if any(y.year == application_year for y in registered_years(person, across=True)):
         return application_year
     return application_year - 1
 
@@ -269,7 +269,7 @@ def check_years(kind: VerificationKind, first: int, last: int) -> None:
 def cycle_rows(person: Professional, first: int, last: int) -> list[YearRow]:
     """Every year of the cycle: its registered hours, or 0 and 0 when nothing is registered —
     "调入前" (not asked) before the transfer year, "系统启用前未录入" before the portal."""
-    registered = {y.year: y for y in registered_years(person)}
+    registered = {y.year: y for y in registered_years(person, across=True)}
     transfer = person.transfer_in_date.year if person.transfer_in_date else None
     start = portal_first_year()
     rows: list[YearRow] = []

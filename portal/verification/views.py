@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role
 from portal.certificates.fonts import FontNotFound, certificate_font
+from portal.jurisdictions import scope
 from portal.paging import window
 from portal.people.service import find_by_id_number
 from portal.refusal import Refusal
@@ -107,10 +108,18 @@ def open_verification(person_id):
     ), status
 
 
+def _verification(verification_id):
+    """The verification, and its county's settings for the rest of the request (a city
+    officer confirms verifications of all its counties)."""
+    verification = service.get_verification(current_user, verification_id)
+    scope.act_for(verification.jurisdiction_code)
+    return verification
+
+
 @bp.get("/<int:verification_id>")
 @roles_required(*READERS)
 def show(verification_id):
-    verification = service.get_verification(current_user, verification_id)
+    verification = _verification(verification_id)
     return render_template(
         "verification/show.html",
         v=verification,
@@ -123,7 +132,7 @@ def show(verification_id):
 @bp.get("/<int:verification_id>/sheet.pdf")
 @roles_required(*READERS)
 def sheet(verification_id):
-    verification = service.get_verification(current_user, verification_id)
+    verification = _verification(verification_id)
     try:
         font = certificate_font()
     except FontNotFound:
@@ -141,7 +150,7 @@ def sheet(verification_id):
 @bp.post("/<int:verification_id>/confirm")
 @roles_required(Role.CITY_OFFICER)
 def confirm(verification_id):
-    verification = service.get_verification(current_user, verification_id)
+    verification = _verification(verification_id)
     service.confirm(current_user, verification)
     return redirect(url_for(".show", verification_id=verification.id), 303)
 
@@ -149,7 +158,7 @@ def confirm(verification_id):
 @bp.post("/<int:verification_id>/return")
 @roles_required(Role.CITY_OFFICER)
 def return_to_county(verification_id):
-    verification = service.get_verification(current_user, verification_id)
+    verification = _verification(verification_id)
     form = forms.ReturnForm()
     if form.validate():
         service.return_to_county(current_user, verification, form.reason.data)

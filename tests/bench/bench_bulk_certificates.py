@@ -19,13 +19,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_county import cookie_for, free_port  # noqa: E402
+from tests.bench.bench_county import cookie_for, gunicorn  # noqa: E402
 
 
 def prepare(env: dict, count: int) -> None:
@@ -156,79 +155,66 @@ def main() -> int:
     }
     prepare(env, args.count)
 
-    port = free_port()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "tests.bench.hello_app:app"], cwd=ROOT, env=env, **quiet,
-    )  # fmt: skip
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "portal", "jobs", "worker"],
-        cwd=ROOT, env=env, start_new_session=True, **quiet,  # its own group, with its pool
-    )  # fmt: skip
-    stop = threading.Event()
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/__hello", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        public, officer = [], []
-        officer_cookie = cookie_for(base, "bureau")
-        threads = [
-            threading.Thread(target=load, args=(port, "/board", "", stop, public)),
-            threading.Thread(target=load, args=(port, "/board", "", stop, public)),
-            threading.Thread(target=load, args=(port, "/board", officer_cookie, stop, officer)),
-            threading.Thread(target=load, args=(port, "/board", officer_cookie, stop, officer)),
-        ]
-        for thread in threads:
-            thread.start()
-        time.sleep(3)
-        quiet_public, quiet_officer = list(public), list(officer)
-        public.clear()
-        officer.clear()
-        cpu_before = cpu_seconds(worker.pid)
-        started = time.perf_counter()
-        job_id = submit(env)
-        state, done, total = "queued", 0, 0
-        while time.perf_counter() - started < args.seconds:
-            state, done, total, message = job_state(database, job_id)
-            if state.upper() in ("DONE", "FAILED"):
-                break
-            time.sleep(0.5)
-        elapsed = time.perf_counter() - started
-        stop.set()
-        for thread in threads:
-            thread.join()
-        rate = done / elapsed if elapsed else 0
-        print(
-            f"bulk print of {args.count}: {state}, {done}/{total} in {elapsed:.1f} s "
-            f"({rate:.1f} a second; {message or 'no message'}; "
-            f"load average {os.getloadavg()[0]:.1f})"
-        )
-        cpu_after = cpu_seconds(worker.pid)
-        if cpu_before is not None and cpu_after is not None and done:
-            used = cpu_after - cpu_before
-            print(
-                f"job CPU (consumer and its pool): {used:.1f} s, {used / done * 1000:.0f} ms a copy"
-            )
-        print(f"/board (公众) before: {percentiles(quiet_public)}")
-        print(f"/board (公众) during: {percentiles(public)}")
-        print(f"/board (bureau) before: {percentiles(quiet_officer)}")
-        print(f"/board (bureau) during: {percentiles(officer)}")
-    finally:
-        stop.set()
-        server.terminate()
-        server.wait(timeout=30)
-        # the consumer lets a running job finish first: a job cut short stops with its pool
-        os.killpg(worker.pid, signal.SIGTERM)
+    with gunicorn(env, 2) as (base, port, _pid):
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "portal", "jobs", "worker"],
+            cwd=ROOT, env=env, start_new_session=True, **quiet,  # its own group, with its pool
+        )  # fmt: skip
+        stop = threading.Event()
         try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
+            public, officer = [], []
+            officer_cookie = cookie_for(base, "bureau")
+            threads = [
+                threading.Thread(target=load, args=(port, "/board", "", stop, public)),
+                threading.Thread(target=load, args=(port, "/board", "", stop, public)),
+                threading.Thread(target=load, args=(port, "/board", officer_cookie, stop, officer)),
+                threading.Thread(target=load, args=(port, "/board", officer_cookie, stop, officer)),
+            ]
+            for thread in threads:
+                thread.start()
+            time.sleep(3)
+            quiet_public, quiet_officer = list(public), list(officer)
+            public.clear()
+            officer.clear()
+            cpu_before = cpu_seconds(worker.pid)
+            started = time.perf_counter()
+            job_id = submit(env)
+            state, done, total = "queued", 0, 0
+            while time.perf_counter() - started < args.seconds:
+                state, done, total, message = job_state(database, job_id)
+                if state.upper() in ("DONE", "FAILED"):
+                    break
+                time.sleep(0.5)
+            elapsed = time.perf_counter() - started
+            stop.set()
+            for thread in threads:
+                thread.join()
+            rate = done / elapsed if elapsed else 0
+            print(
+                f"bulk print of {args.count}: {state}, {done}/{total} in {elapsed:.1f} s "
+                f"({rate:.1f} a second; {message or 'no message'}; "
+                f"load average {os.getloadavg()[0]:.1f})"
+            )
+            cpu_after = cpu_seconds(worker.pid)
+            if cpu_before is not None and cpu_after is not None and done:
+                used = cpu_after - cpu_before
+                print(
+                    f"job CPU (consumer and its pool): {used:.1f} s, {used / done * 1000:.0f} ms a copy"
+                )
+            print(f"/board (公众) before: {percentiles(quiet_public)}")
+            print(f"/board (公众) during: {percentiles(public)}")
+            print(f"/board (bureau) before: {percentiles(quiet_officer)}")
+            print(f"/board (bureau) during: {percentiles(officer)}")
+        finally:
+            stop.set()
+            # the consumer lets a running job finish first: a job cut short stops with its pool
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
     return 0
 
 

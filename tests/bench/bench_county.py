@@ -24,6 +24,8 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +38,34 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict, workers: int, port: int = 0) -> Iterator[tuple[str, int, int]]:
+    """The portal (with /__hello in front) under gunicorn on 127.0.0.1, until the block ends:
+    (base URL, port, the master's pid)."""
+    port = port or free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "tests.bench.hello_app:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/__hello", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base, port, server.pid
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=60)  # a loaded machine takes a while to finish its requests
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def build(database: Path | str, county: int, env: dict) -> None:
@@ -121,7 +151,9 @@ def python_load(port: int, path: str, cookie: str, seconds: float, concurrency: 
 
 
 def wrk_load(port: int, path: str, cookie: str, seconds: float, concurrency: int) -> dict:
-    command = ["wrk", "-t2", f"-c{concurrency}", f"-d{max(1, int(seconds))}s", "--latency"]
+    # wrk drops a request slower than its timeout (2 s by default) from the latencies: wait long
+    command = ["wrk", "-t2", f"-c{concurrency}", f"-d{max(1, int(seconds))}s", "--latency",
+               "--timeout", "30s"]  # fmt: skip
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(
@@ -162,6 +194,15 @@ def server_cpu(pid: int) -> float:
     return total / tick
 
 
+def bounded(args) -> Callable[..., dict]:
+    """Keep --seconds and --concurrency in bounds; the load generator to use: wrk when
+    installed (up to 64 connections), else the Python one (at most 16 clients)."""
+    args.seconds = max(1.0, min(args.seconds, 30.0))
+    load = wrk_load if shutil.which("wrk") else python_load
+    args.concurrency = max(1, min(args.concurrency, 64 if load is wrk_load else 16))
+    return load
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--county", type=int, default=30000)
@@ -174,10 +215,7 @@ def main() -> int:
         "--logged-in", action="store_true", help="only the logged-in pages (and /__hello)"
     )
     args = parser.parse_args()
-    args.seconds = max(1.0, min(args.seconds, 30.0))
-    # the Python load generator is bounded at 16 clients; wrk takes what was asked, up to 64
-    load = wrk_load if shutil.which("wrk") else python_load
-    args.concurrency = max(1, min(args.concurrency, 64 if load is wrk_load else 16))
+    load = bounded(args)
 
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -192,20 +230,7 @@ def main() -> int:
     }
     build(database, args.county, env)
 
-    port = args.port or free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-         "tests.bench.hello_app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/__hello", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(env, args.workers, args.port) as (base, port, pid):
         print(f"load: {load.__name__}, {args.seconds:.0f} s a page, {args.concurrency} clients")
         pages = [
             (None, "/__hello"),
@@ -233,9 +258,9 @@ def main() -> int:
         hello = None
         for username, path in pages:
             cookie = cookie_for(base, username)
-            used = server_cpu(server.pid)
+            used = server_cpu(pid)
             result = load(port, path, cookie, args.seconds, args.concurrency)
-            cpu = (server_cpu(server.pid) - used) * 1000 / max(1, result["requests"])
+            cpu = (server_cpu(pid) - used) * 1000 / max(1, result["requests"])
             hello = hello or result["rps"]
             label = f"{urllib.parse.unquote(path)} ({username or '公众'})"
             print(
@@ -245,9 +270,6 @@ def main() -> int:
             # Requests still queued when the load stopped would land in the next page's figures:
             # let the workers work through them (one round of the connections) first.
             time.sleep(min(30.0, args.concurrency * result["p50"] / 1000 / args.workers + 0.5))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return 0
 
 

@@ -121,12 +121,17 @@ def test_the_officer_reads_the_verdicts_of_the_seeds(
     page.click("button:has-text('退出')")
     page.wait_for_url("**/login**")
 
-    # The city: the senior holder's year beside the verifications to confirm.
+    # The city: its queue (home) has the senior holder's year beside the verifications to
+    # confirm; the verification page lists them too.
     browser_login(page, live_server, "city", DEMO_PASSWORD)
-    page.goto(f"{live_server}/")
+    page.goto(f"{live_server}/verification/")
     yearly = page.locator("section.city-yearly")
     assert "阎春生" in yearly.inner_text() and "王晓梅" in page.inner_text("main")
-    yearly.locator("a:has-text('核验')").first.click()
+    page.goto(f"{live_server}/")
+    queue = page.locator("#city-queue")
+    assert "阎春生" in queue.inner_text() and "年度学时核验" in queue.inner_text()
+    page.shot("city-queue")
+    queue.locator("a:has-text('核验')").first.click()
     page.wait_for_url(re.compile(r".*/review/\d+$"))
     main = page.inner_text("main")
     assert "阎春生" in main and "待市人社局核验" in main and "县人社局" not in main

@@ -15,11 +15,13 @@ from portal.certificates.models import Certificate, CertificatePrint
 from portal.declarations.models import Claim, Declaration, DeclarationStatus
 from portal.extensions import db
 
-# One event per step: submitted (all but drafts), approved, put on the board (and each batch
+# One event per step: submitted (all but drafts), approved (or, waiting for the city, the first
+# step passed), put on the board (and each batch
 # opened), registered (and the closed batch), a certificate issued and printed (registered).
 EXPECTED_ACTIONS = {
-    "declaration.submit": 280,
+    "declaration.submit": 281,
     "review.approved": 250,
+    "review.professional_passed": 1,
     "publicity.added": 250,
     "publicity.batch_opened": 2,
     "publicity.registered": 20,
@@ -59,6 +61,7 @@ def test_county_rows_and_idempotence(ctx, client, auth):
     assert statuses[DeclarationStatus.SUBMITTED] == 30
     assert statuses[DeclarationStatus.REGISTERED] == 20
     assert statuses[DeclarationStatus.PUBLICISED] == 230
+    assert statuses[DeclarationStatus.PROFESSIONAL_CHECKED] == 1  # the city's turn
     claims = db.session.scalars(
         sa.select(sa.func.count(Claim.id)).group_by(Claim.declaration_id)
     ).all()
