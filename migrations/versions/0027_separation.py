@@ -3,7 +3,7 @@ to a county like the other county-owned records (a plan is filed with a county's
 import or a job is a county account's work). Existing rows belong to the install's county.
 
 Revision ID: 0027_separation
-Revises: 0023_jurisdictions
+Revises: 0026_stats
 Create Date: 2026-12-07 06:10:00
 
 """

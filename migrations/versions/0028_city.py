@@ -1,7 +1,7 @@
 """A city of counties (issue 24.6): the counties a person's record was handed on from.
 
 Revision ID: 0028_city
-Revises: 0023_jurisdictions
+Revises: 0027_separation
 Create Date: 2026-12-07 06:20:00
 
 """
