@@ -6,7 +6,7 @@
 Builds the city (`flask --app portal demo --city N --county M`, timed; reused when already
 built), then for each worker count starts gunicorn on 127.0.0.1 and loads the city officer's
 pages and one county's officer's and big unit's pages (wrk when installed, else bench_county's
-Python load generator), printing requests per second and p50/p99 latency. Without DATABASE_URL
+Python load generator), printing requests per second, p50/p99 latency and the server's CPU per request. Without DATABASE_URL
 a SQLite file under --folder is used. Loopback only; gunicorn is stopped at the end.
 """
 
@@ -26,6 +26,7 @@ from tests.bench.bench_county import (  # noqa: E402
     bounded,
     cookie_for,
     gunicorn,
+    server_cpu,
 )
 
 CITY = "341800"
@@ -56,21 +57,23 @@ def pages() -> list[tuple[str | None, str]]:
         (city, "/city/?page=5"),
         (city, "/verification/"),
         (city, "/review/"),
+        (city, "/stats/"),
         (bureau, "/board"),
         (bureau, "/board/batches"),
         (bureau, "/people/"),
         (bureau, "/review/"),
         (bureau, "/verification/"),
+        (bureau, "/stats/"),
         (unit, "/review/"),
         (unit, "/dashboard/"),
     ]
 
 
 def run(env: dict, workers: int, seconds: float, concurrency: int, load, port=0) -> None:
-    with gunicorn(env, workers, port) as (base, port, _pid):
+    with gunicorn(env, workers, port) as (base, port, pid):
         print(f"\n{workers} workers; load: {load.__name__}, {seconds:.0f} s a page, "
               f"{concurrency} connections; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
-        print(f"{'page':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+        print(f"{'page':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}")
         cookies: dict[str | None, str] = {}
         for username, path in pages():
             if username not in cookies:
@@ -79,9 +82,14 @@ def run(env: dict, workers: int, seconds: float, concurrency: int, load, port=0)
             with urllib.request.urlopen(check, timeout=60) as response:  # a page, not a refusal
                 if response.status != 200 or response.url != base + path:
                     raise SystemExit(f"{path} ({username}): {response.status} {response.url}")
+            used = server_cpu(pid)
             result = load(port, path, cookies[username], seconds, concurrency)
+            cpu = (server_cpu(pid) - used) * 1000 / max(1, result["requests"])
             label = f"{urllib.parse.unquote(path)} ({username or '公众'})"
-            print(f"{label:<44}{result['rps']:>9.1f}{result['p50']:>9.1f}{result['p99']:>9.1f}")
+            print(
+                f"{label:<44}{result['rps']:>9.1f}{result['p50']:>9.1f}{result['p99']:>9.1f}"
+                f"{cpu:>8.1f}"
+            )
             time.sleep(min(30.0, concurrency * result["p50"] / 1000 / workers + 0.5))
 
 
