@@ -68,7 +68,7 @@ def county_rows(figures: Figures) -> tuple[list[dict], dict] | None:
 def options(choices, selected) -> Markup:
     """The <option>s of a filter (id, name pairs), built in one go: a county's thousand units
     cost a millisecond here, where a template loop takes twenty."""
-    return Markup(
+    return Markup(  # nosec B704 (every value escaped or an int, built here)
         "".join(
             f'<option value="{int(key)}"{" selected" if key == selected else ""}>'
             f"{escape(name)}</option>"
