@@ -263,19 +263,24 @@ def reviewable_people(user: User) -> sa.Select:
 
 def bureau_officers(role: Role = Role.BUREAU_OFFICER, county: str | None = None) -> list[User]:
     """The active accounts of the bureau (or, with `role`, the city's officers); `county`: of
-    that county only (a move between counties tells each side's own bureau)."""
+    that county's bureau only, or of the city it belongs to (a county's records tell its own
+    bureau and city, whoever acts: a professional's request sees across counties)."""
     from portal.extensions import db
+    from portal.jurisdictions import service as jurisdictions
 
     query = sa.select(User).where(User.role == role, User.active.is_(True))
     if county is not None:
-        query = query.where(User.jurisdiction_code == county)
+        codes = (
+            [county, *jurisdictions.ancestors(county)] if role is Role.CITY_OFFICER else [county]
+        )
+        query = query.where(User.jurisdiction_code.in_(codes))
     return list(db.session.scalars(query))
 
 
 def reviewers_of(professional: Professional) -> list[User]:
     """The active accounts that review this person (who hear of a new submission)."""
     if professional.reviewed_by_bureau:
-        return bureau_officers()
+        return bureau_officers(county=professional.jurisdiction_code)
     return unit_reviewers(professional.unit_id)
 
 
@@ -285,7 +290,7 @@ def submitted_reviewers(declaration: Declaration) -> list[User]:
     if declaration.reviewing_body is None:
         return reviewers_of(declaration.professional)
     if declaration.reviewing_body.value == "bureau":
-        return bureau_officers()
+        return bureau_officers(county=declaration.jurisdiction_code)
     return unit_reviewers(declaration.unit_id)
 
 

@@ -422,7 +422,7 @@ def raise_objection(
         year=declaration.year,
     )
     notify(
-        bureau_officers(),
+        bureau_officers(county=declaration.jurisdiction_code),
         "objection.raised",
         f"{declaration.audit_name}收到异议，待处理。",
         "publicity.objections",

@@ -742,7 +742,8 @@ def waiting_reviewers(declaration: Declaration) -> list[User]:
         return submitted_reviewers(declaration)
     if declaration.status is DeclarationStatus.PROFESSIONAL_CHECKED:
         return bureau_officers(
-            Role.CITY_OFFICER if declaration.second_step_city else Role.BUREAU_OFFICER
+            Role.CITY_OFFICER if declaration.second_step_city else Role.BUREAU_OFFICER,
+            county=declaration.jurisdiction_code,
         )
     return first_step_reviewers(declaration)
 
