@@ -151,3 +151,24 @@ def test_a_single_county_keeps_its_addresses(app, make_unit):
     page = client.get("/board").text
     assert "/c/" not in page
     assert Unit.query.count() == 0
+
+
+def test_the_public_pages_of_a_city_do_not_query_more_with_more_counties(app, boards):
+    """A county's board: the same statements for 2 counties or 5; the city's list of boards
+    reads the jurisdiction tree each process keeps (one statement when it was just reloaded)."""
+    from portal.jurisdictions.models import JurisdictionLevel
+    from tests.perf.test_query_counts import queries
+
+    client = app.test_client()
+    assert queries(app, client, "/boards") == 0
+    queries(app, client, f"/c/{B}/board")  # once: the settings, which a process then keeps
+    few = queries(app, client, f"/c/{B}/board")
+    assert few  # computed, not answered from the page cache
+    for code, name in (("341823", "泾县"), ("341824", "绩溪县"), ("341825", "旌德县")):
+        jurisdictions.add(code, name, JurisdictionLevel.COUNTY, CITY, f"{name}人力资源和社会保障局")
+    db.session.commit()
+    jurisdictions.forget()
+    assert queries(app, client, "/boards") == 1
+    assert "旌德县" in client.get("/boards").text
+    assert queries(app, client, "/boards") == 0
+    assert queries(app, client, f"/c/{B}/board") == few
