@@ -20,7 +20,6 @@ LAYERS = [
         "portal.refusal",
         "portal.security",
         "portal.fields",
-        "portal.cli_support",
         "portal.paging",
         "portal.pagecache",
         "portal.spreadsheets",
@@ -45,12 +44,14 @@ LAYERS = [
     ("portal.dashboard",),
     ("portal.exchange",),
     ("portal.verification",),
+    ("portal.city",),  # the city officer's queue over review and verification
     ("portal.admin",),
     ("portal.api",),  # the pull API's declarations over exchange and verification
 ]
 INTERFACE_FILES = {"views.py", "forms.py", "cli.py", "demo.py"}
 INTERFACE_MODULES = {
     "portal",
+    "portal.cli_support",  # the commands' common options (--jurisdiction) and exits
     "portal.templating",
     "portal.errors",
     "portal.main",

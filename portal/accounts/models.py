@@ -179,6 +179,8 @@ class Professional(InJurisdiction, db.Model):
 class PersonTitle(db.Model):
     """A title a person holds: series, level, 取得时间 and optionally 聘任时间 (starts the cycle)."""
 
+    __scoped_through__ = ("professional_id",)  # no county of its own: its parent's (scope.py)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
     series_id: Mapped[int] = mapped_column(sa.ForeignKey("title_series.id"))
@@ -198,6 +200,8 @@ class PersonTitle(db.Model):
 
 class Employment(db.Model):
     """任职/工作经历: a dated period of a person at a unit (None: freelance); to None is open."""
+
+    __scoped_through__ = ("professional_id",)  # no county of its own: its parent's (scope.py)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
@@ -269,6 +273,11 @@ class MoveRequest(db.Model):
     non-public employers and freelancers) or entered by the new unit (confirmed by the person,
     the old unit or the bureau). Confirmed, it makes the move on its date (待生效 until then)."""
 
+    __scoped_through__ = (
+        "professional_id",
+        "unit_id",
+    )  # no county of its own: its parent's (scope.py)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
     from_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
@@ -322,6 +331,8 @@ class ActivationCode(db.Model):
     """A one-time activation code for an imported person (no account yet), handed out by their
     unit or the bureau. Only a keyed hash is stored; used once; expires."""
 
+    __scoped_through__ = ("professional_id",)  # no county of its own: its parent's (scope.py)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
     code_hash: Mapped[str] = mapped_column(sa.String(64))
@@ -359,6 +370,8 @@ class RegistrationRequest(db.Model):
     (imported by a unit or the bureau). What was typed waits here, and the record stays as it
     was, until the person's unit (or the bureau) says it is the person; the account it made
     sees nothing of the record until then."""
+
+    __scoped_through__ = ("professional_id",)  # no county of its own: its parent's (scope.py)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)

@@ -44,6 +44,7 @@ class ObjectionStatus(enum.StrEnum):
 
 
 class Objection(db.Model):
+    __scoped_through__ = ("declaration_id",)  # no county of its own: its parent's (scope.py)
     id: Mapped[int] = mapped_column(primary_key=True)
     declaration_id: Mapped[int] = mapped_column(sa.ForeignKey("declaration.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(50))

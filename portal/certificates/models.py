@@ -32,6 +32,8 @@ class Certificate(InJurisdiction, db.Model):
 class CertificatePrint(db.Model):
     """One printed copy: what it recorded, verifiable by its code."""
 
+    __scoped_through__ = ("certificate_id",)  # no county of its own: its parent's (scope.py)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id"), index=True)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)  # short, typed by people

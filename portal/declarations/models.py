@@ -205,6 +205,8 @@ CLAIM_SOURCES = {
 class Claim(db.Model):
     """申报条目: one activity or achievement; facts feed the rules engine."""
 
+    __scoped_through__ = ("declaration_id",)  # no county of its own: its parent's (scope.py)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     declaration_id: Mapped[int] = mapped_column(sa.ForeignKey("declaration.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)  # order entered; highest-only ties
@@ -311,6 +313,8 @@ class Claim(db.Model):
 class Evidence(db.Model):
     """证明材料: a proof file stored under instance/ with a generated name."""
 
+    __scoped_through__ = ("claim_id",)  # no county of its own: its parent's (scope.py)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), index=True)
     original_name: Mapped[str] = mapped_column(sa.String(255))  # kept for display (Chinese allowed)
@@ -333,6 +337,8 @@ class Evidence(db.Model):
 class LateYear(db.Model):
     """补登记: a past year the bureau opened for one person, who then declares it through the
     normal path under that year's rule set."""
+
+    __scoped_through__ = ("professional_id",)  # no county of its own: its parent's (scope.py)
 
     __table_args__ = (sa.UniqueConstraint("professional_id", "year"),)
 

@@ -84,9 +84,9 @@ def exporter(code: str) -> dict:
 
 
 def export_jurisdiction(code: str | None) -> jurisdictions.Node:
-    """The jurisdiction an export is of (default: the install's county); a code not in the
-    tree is refused."""
-    node = jurisdictions.get(str(code).strip() if code else jurisdictions.default_county())
+    """The jurisdiction an export is of (default: the county acted for, the install's own
+    when none); a code not in the tree is refused."""
+    node = jurisdictions.get(str(code).strip() if code else scope.home_county())
     if node is None:
         raise Refusal(
             f"行政区划代码“{str(code)[:20]}”不存在，可用 flask jurisdictions 查看。",

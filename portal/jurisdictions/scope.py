@@ -31,7 +31,7 @@ Core statements (the statistics' SQL) do not pass through the ORM event: they ta
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -192,108 +192,77 @@ def _add_criteria(state: ORMExecuteState) -> None:
     ):
         return
     codes, handed = scope[0], scope[2]
+    person = _person()
     # A person is also seen by the counties their record was handed on from (已调出). (A SQL
     # element made outside the lambda: its values are the statement's parameters.)
-    handed_on = _person.id.in_(handed)
+    handed_on = person.id.in_(handed)
     state.statement = state.statement.options(
         with_loader_criteria(
             InJurisdiction,
             lambda cls: (
                 sa.or_(cls.jurisdiction_code.in_(codes), handed_on)
-                if cls is _person
+                if cls is person
                 else cls.jurisdiction_code.in_(codes)
             ),
             include_aliases=True,
         ),
         *(
-            with_loader_criteria(child, through(codes, handed), include_aliases=True)
-            for child, through in _children().items()
+            with_loader_criteria(child, _through(child, codes, handed), include_aliases=True)
+            for child in _children()
         ),
     )
 
 
-_person = None  # the Professional model, once the models are loaded (install())
+def _ids(model: type, codes: tuple[str, ...], handed: tuple[int, ...]) -> sa.Select:
+    """SQL: the ids of the scope's rows of a model (a county-owned one or a child)."""
+    if not issubclass(model, InJurisdiction):
+        return sa.select(model.id).where(_through(model, codes, handed))
+    seen = model.jurisdiction_code.in_(codes)
+    if handed and model is _person():
+        seen = sa.or_(seen, model.id.in_(handed))
+    return sa.select(model.id).where(seen)
+
+
+def _through(child: type, codes: tuple[str, ...], handed: tuple[int, ...]):
+    """SQL on a child: one of its parents is in the scope."""
+    return sa.or_(
+        *(column.in_(_ids(parent, codes, handed)) for column, parent in _children()[child])
+    )
+
+
+def _model_of(table: sa.Table) -> type:
+    return next(m.class_ for m in db.Model.registry.mappers if m.local_table is table)
 
 
 @functools.cache
-def _children() -> dict[type, Callable[[tuple[str, ...], tuple[int, ...]], Callable]]:
+def _children() -> dict[type, tuple[tuple[sa.orm.InstrumentedAttribute, type], ...]]:
     """The child records with no county of their own, scoped through the parent they cannot
-    exist without: a claim, its evidence or an objection through the declaration, a person's
-    titles, employments, late years, activation codes and requests through the person (a move
-    also through the unit it goes to), a print through its certificate, a qualified list's row
-    through its plan. Fetched by id while the parent is out of scope they are not found (404),
-    like the parent, instead of loading with a parent that is not there."""
-    from portal.accounts.models import (
-        ActivationCode,
-        Employment,
-        MoveRequest,
-        PersonTitle,
-        Professional,
-        RegistrationRequest,
-    )
-    from portal.board.models import Objection
-    from portal.certificates.models import Certificate, CertificatePrint
-    from portal.declarations.models import Claim, Declaration, Evidence, LateYear
-    from portal.providers.models import QualifiedRow, TrainingPlan
-    from portal.units.models import Unit
+    exist without, as each model names its foreign keys in `__scoped_through__`: a claim, its
+    evidence or an objection through the declaration, a person's titles, employments, late
+    years, activation codes and requests through the person (a move also through the unit it
+    goes to), a print through its certificate, a qualified list's row through its plan.
+    Fetched by id while the parent is out of scope they are not found (404), like the parent,
+    instead of loading with a parent that is not there. (Found in the mappers, so that this
+    lowest layer imports none of the models above it.)"""
+    found = {}
+    for mapper in db.Model.registry.mappers:
+        links = []
+        for name in getattr(mapper.class_, "__scoped_through__", ()):
+            (key,) = mapper.local_table.c[name].foreign_keys
+            links.append((getattr(mapper.class_, name), _model_of(key.column.table)))
+        if links:
+            found[mapper.class_] = tuple(links)
+    return found
 
-    def ids(model, codes):
-        return sa.select(model.id).where(model.jurisdiction_code.in_(codes))
 
-    def people_of(codes, handed):
-        if not handed:
-            return ids(Professional, codes)
-        return sa.select(Professional.id).where(
-            sa.or_(Professional.jurisdiction_code.in_(codes), Professional.id.in_(handed))
-        )
-
-    # Each: the scope's codes and the people handed on from it -> the criteria, a lambda of the
-    # class (so that an aliased child is adapted too) whose closure holds only SQL elements
-    # (SQLAlchemy's lambda caching).
-    def of_declaration(codes, _handed):
-        declarations = ids(Declaration, codes)
-        return lambda cls: cls.declaration_id.in_(declarations)
-
-    def of_claim(codes, _handed):
-        claims = sa.select(Claim.id).where(Claim.declaration_id.in_(ids(Declaration, codes)))
-        return lambda cls: cls.claim_id.in_(claims)
-
-    def of_person(codes, handed):
-        people = people_of(codes, handed)
-        return lambda cls: cls.professional_id.in_(people)
-
-    def of_move(codes, handed):
-        people, units = people_of(codes, handed), ids(Unit, codes)
-        return lambda cls: sa.or_(cls.professional_id.in_(people), cls.unit_id.in_(units))
-
-    def of_certificate(codes, _handed):
-        certificates = ids(Certificate, codes)
-        return lambda cls: cls.certificate_id.in_(certificates)
-
-    def of_plan(codes, _handed):
-        plans = ids(TrainingPlan, codes)
-        return lambda cls: cls.plan_id.in_(plans)
-
-    return {
-        Claim: of_declaration,
-        Evidence: of_claim,
-        Objection: of_declaration,
-        PersonTitle: of_person,
-        Employment: of_person,
-        LateYear: of_person,
-        ActivationCode: of_person,
-        RegistrationRequest: of_person,
-        MoveRequest: of_move,
-        CertificatePrint: of_certificate,
-        QualifiedRow: of_plan,
-    }
+@functools.cache
+def _person() -> type:
+    """The model FormerJurisdiction hands on (the person), found by its foreign key."""
+    (key,) = FormerJurisdiction.__table__.c.professional_id.foreign_keys
+    return _model_of(key.column.table)
 
 
 def install() -> None:
-    global _person
-    from portal.accounts.models import Professional
-
-    _person = Professional
     if not event.contains(Session, "do_orm_execute", _add_criteria):
         event.listen(Session, "do_orm_execute", _add_criteria)
 

@@ -110,6 +110,8 @@ LIST_ROW_LABELS = {
 class QualifiedRow(db.Model):
     """One trainee of a plan's qualified list; the (plan, ID number) pair is imported once."""
 
+    __scoped_through__ = ("plan_id",)  # no county of its own: its parent's (scope.py)
+
     __table_args__ = (sa.UniqueConstraint("plan_id", "id_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

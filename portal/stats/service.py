@@ -35,6 +35,7 @@ from portal.declarations.models import Claim, Declaration, DeclarationSource, De
 from portal.declarations.paper import PAPER_KIND
 from portal.declarations.service import highest_only_scope
 from portal.extensions import db
+from portal.jurisdictions import scope as jurisdiction_scope
 from portal.refusal import INVALID, Refusal, forbidden
 from portal.units.models import Authority, TitleLevel, TitleSeries, Unit, UnitType
 
@@ -340,6 +341,16 @@ def statistics(user: User | None, filters: Filters) -> Statistics:
     the number of people, units and claims."""
     check_year(filters.year)
     filters = scoped(user, filters)
+    if filters.counties is None:
+        return _statistics(filters)
+    # The jurisdiction is every statement's parameter (filters.counties): the request's scope
+    # would only repeat it, and its criteria on the aliased title of the year do not adapt
+    # to the correlated subquery that picks it.
+    with jurisdiction_scope.unscoped():
+        return _statistics(filters)
+
+
+def _statistics(filters: Filters) -> Statistics:
     keys: dict[str, Callable] = {
         "unit": lambda r: (str(r[1]), r[2]) if r[1] else ("0", FREELANCE),
         "unit_type": lambda r: (r[3].value, r[3].label) if r[3] else ("freelance", FREELANCE),

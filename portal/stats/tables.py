@@ -10,7 +10,7 @@ from openpyxl.styles import Font
 
 from portal.clock import LOCAL_TZ
 from portal.spreadsheets import safe_row
-from portal.stats.service import Row, Statistics
+from portal.stats.service import Statistics
 from portal.stats.snapshots import CHART_UNITS, Figures
 
 PEOPLE_COLUMNS = [
@@ -42,11 +42,13 @@ TABLES = [
     ("按学习形式", "by_form", "形式", CONTENT_COLUMNS),
 ]
 
+PEOPLE_TABLES = {attribute for _, attribute, _, columns in TABLES if columns is PEOPLE_COLUMNS}
+
 
 def table_rows(stats: Statistics, attribute: str) -> tuple[list[dict], dict]:
     """The table's rows as dicts and its totals row."""
     rows = [r.as_dict() for r in getattr(stats, attribute)]
-    if getattr(stats, attribute) and isinstance(getattr(stats, attribute)[0], Row):
+    if attribute in PEOPLE_TABLES:  # a table of people has the totals even when empty
         totals = stats.overall.as_dict()
     else:
         totals = {"label": "合计", "claims": sum(r["claims"] for r in rows), "people": ""}

@@ -19,6 +19,7 @@ from portal.jobs.models import Job
 from portal.jurisdictions import scope
 from portal.providers.models import PlanForm, TrainingPlan
 from portal.settings import get_setting, set_setting
+from portal.storage import files
 from portal.workdays import service as workdays
 from portal.workdays.models import WorkdayOverride
 from tests.conftest import logged_in
@@ -115,8 +116,7 @@ def test_a_job_works_in_the_county_that_asked_for_it(
     db.session.expire_all()
     job = db.session.get(Job, job.id)
     assert job.message.startswith("已导出"), job.message
-    with open(jobs.result_path(job), "rb") as f:
-        text = f.read().decode()
+    text = files.store().get(files.JOBS, job.result_file).decode()
     assert "乙县人" in text and "甲县人" not in text
     assert json.loads(text)["county"]["code"] == B
 
