@@ -191,12 +191,18 @@ def _add_criteria(state: ORMExecuteState) -> None:
         or state.execution_options.get("all_jurisdictions", False)
     ):
         return
-    codes, handed = scope[0], scope[2]
+    state.statement = state.statement.options(*_criteria(scope[0], scope[2]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _criteria(codes: tuple[str, ...], handed: tuple[int, ...]) -> tuple:
+    """The loader criteria of a scope, built once for every request with the same scope (the
+    SQL expressions are immutable; building them for each statement cost a few ms a page)."""
     person = _person()
     # A person is also seen by the counties their record was handed on from (已调出). (A SQL
     # element made outside the lambda: its values are the statement's parameters.)
     handed_on = person.id.in_(handed)
-    state.statement = state.statement.options(
+    return (
         with_loader_criteria(
             InJurisdiction,
             lambda cls: (

@@ -66,7 +66,9 @@ def main() -> int:
     parser.add_argument("--folder", default="/tmp/portal-bench-county")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", action="append", help="a path (or user:path) to measure")
+    parser.add_argument(
+        "--only", action="append", help="a path (or user:path, also of a page not listed)"
+    )
     parser.add_argument("--profile", help="write a cProfile report of each page here")
     parser.add_argument(
         "--tree",
@@ -93,6 +95,9 @@ def main() -> int:
     pages = PAGES
     if args.only:
         pages = [(u, p) for u, p in PAGES if p in args.only or f"{u}:{p}" in args.only]
+        # a user:path of no listed page (a city's: city-341800:/city/) is measured as asked
+        listed = {f"{u}:{p}" for u, p in PAGES} | {p for _, p in PAGES}
+        pages += [tuple(o.split(":", 1)) for o in args.only if ":" in o and o not in listed]
     clients = {}
     report = open(args.profile, "w") if args.profile else None  # noqa: SIM115
     print(f"{'page':<44}{'CPU ms':>8}{'range':>14}{'calls':>8}{'queries':>9}{'KB':>7}")
