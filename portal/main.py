@@ -16,6 +16,7 @@ HOME_BY_ROLE = {
     Role.AUDITOR: "audit.index",
     Role.CITY_OFFICER: "city.queue",
     Role.AUTHORITY_OFFICER: "review.index",
+    Role.PROVINCE_VIEWER: "stats.index",
 }
 
 

@@ -30,7 +30,11 @@ NAVIGATION = [
     ("年度学时核验", "review.index", {Role.CITY_OFFICER}),
     ("公示管理", "publicity.batches", {Role.BUREAU_OFFICER}),
     ("本单位公示", "publicity.unit_batches", {Role.UNIT_REVIEWER}),
-    ("统计", "stats.index", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.CITY_OFFICER}),
+    (
+        "统计",
+        "stats.index",
+        {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_VIEWER},
+    ),
     ("批量打印证书", "certificates.bulk", {Role.UNIT_REVIEWER, Role.BUREAU_OFFICER}),
     ("数据交换", "exchange.index", {Role.BUREAU_OFFICER, Role.CITY_OFFICER}),
     ("工作日历", "workdays.index", {Role.BUREAU_OFFICER}),

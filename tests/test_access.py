@@ -56,6 +56,7 @@ ACTORS = [
     "auditor",
     "city",
     "authority",
+    "province",
 ]
 
 
@@ -89,6 +90,7 @@ def world(app, make_unit, make_user, make_professional, make_submitted_declarati
         "admin": make_user(Role.ADMIN),
         "auditor": make_user(Role.AUDITOR),
         "city": make_user(Role.CITY_OFFICER),
+        "province": make_user(Role.PROVINCE_VIEWER),
         "authority": make_user(Role.AUTHORITY_OFFICER, authority=Authority(name="县卫健委")),
     }
     today = local_today()
@@ -259,7 +261,7 @@ RA_ONLY = {"ok": ("RA",), "hidden": ("RB", "officer")}
 REVIEWED_BY_RA = {"ok": ("RA",), "hidden": ("RB", "officer", "authority", "city")}
 EVIDENCE_VIEWERS = {
     "ok": ("P", "RA", "officer"),
-    "hidden": ("Q", "RB", "provider", "admin", "auditor", "city", "authority"),
+    "hidden": ("Q", "RB", "provider", "admin", "auditor", "city", "authority", "province"),
 }
 OFFICER = ("officer",)
 UNIT_STAFF = ("admin", "officer")
@@ -455,15 +457,39 @@ ROUTES = {
     ("GET", "jobs.show"): row(
         "/jobs/{job}",
         ok=OFFICER,
-        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor", "city", "authority"),
+        hidden=(
+            "P",
+            "Q",
+            "RA",
+            "RB",
+            "provider",
+            "admin",
+            "auditor",
+            "city",
+            "authority",
+            "province",
+        ),
     ),
     ("GET", "jobs.result"): row(
         "/jobs/{job}/result",
         ok=OFFICER,
-        hidden=("P", "Q", "RA", "RB", "provider", "admin", "auditor", "city", "authority"),
+        hidden=(
+            "P",
+            "Q",
+            "RA",
+            "RB",
+            "provider",
+            "admin",
+            "auditor",
+            "city",
+            "authority",
+            "province",
+        ),
     ),
-    ("GET", "stats.index"): row("/stats/?year=2025", ok=(*STAFF_REVIEW, "city")),
-    ("GET", "stats.export"): row("/stats/export.xlsx?year=2025", ok=(*STAFF_REVIEW, "city")),
+    ("GET", "stats.index"): row("/stats/?year=2025", ok=(*STAFF_REVIEW, "city", "province")),
+    ("GET", "stats.export"): row(
+        "/stats/export.xlsx?year=2025", ok=(*STAFF_REVIEW, "city", "province")
+    ),
     ("POST", "stats.recompute"): row("/stats/recompute", ok=("officer", "city")),
     ("GET", "notifications.index"): row("/notifications/", ok=LOGGED_IN),
     ("POST", "notifications.read_all"): row("/notifications/read-all", ok=LOGGED_IN),
@@ -471,7 +497,18 @@ ROUTES = {
     ("POST", "notifications.read"): row(
         "/notifications/{notification}/read",
         ok=("P",),
-        hidden=("Q", "RA", "RB", "officer", "provider", "admin", "auditor", "city", "authority"),
+        hidden=(
+            "Q",
+            "RA",
+            "RB",
+            "officer",
+            "provider",
+            "admin",
+            "auditor",
+            "city",
+            "authority",
+            "province",
+        ),
     ),
     ("GET", "dashboard.index"): row("/dashboard/?year=2025", ok=("RA", "RB")),
     ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),

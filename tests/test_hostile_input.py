@@ -61,6 +61,7 @@ def users(app, make_unit, make_user, make_professional, make_submitted_declarati
         Role.AUTHORITY_OFFICER: make_user(
             Role.AUTHORITY_OFFICER, authority=Authority(name="县卫健委")
         ),
+        Role.PROVINCE_VIEWER: make_user(Role.PROVINCE_VIEWER),
     }
     assert set(accounts) == set(Role)  # every role is fuzzed logged in, none as a visitor
     return {role: user.get_id() for role, user in accounts.items()}

@@ -24,6 +24,8 @@ class Role(enum.StrEnum):
     CITY_OFFICER = "city_officer"  # 市人社局经办人: confirms senior-title verifications
     # 行业主管部门经办人: acts for one authority over the title series it owns.
     AUTHORITY_OFFICER = "authority_officer"
+    # 省人社厅经办人（只读）: reads the figures of every county of the province, changes nothing.
+    PROVINCE_VIEWER = "province_viewer"
 
     @property
     def label(self) -> str:
@@ -39,6 +41,7 @@ ROLE_LABELS = {
     Role.AUDITOR: "安全审计员",
     Role.CITY_OFFICER: "市人社局经办人",
     Role.AUTHORITY_OFFICER: "行业主管部门经办人",
+    Role.PROVINCE_VIEWER: "省人社厅经办人（只读）",
 }
 
 

@@ -489,6 +489,15 @@ def load() -> list[Login]:
             jurisdiction_code=city_code,
         )
         logins.append(Login(Role.AUTHORITY_OFFICER, officer_of.username, name, authority))
+    province_code = db.session.get(Jurisdiction, city_code).parent_code
+    province = _user(
+        Role.PROVINCE_VIEWER,
+        "province",
+        "韩明",
+        phone="05512872000",
+        jurisdiction_code=province_code,
+    )
+    logins.append(Login(Role.PROVINCE_VIEWER, province.username, province.name, "省人社厅（只读）"))
     demo_flow.load(people, reviewers, officer, _declare, logins)
     verification_demo.load(people, reviewers, officer, _declare)
     db.session.flush()

@@ -27,10 +27,16 @@ STAFF_ROLES = (
     Role.UNIT_REVIEWER,
     Role.BUREAU_OFFICER,
     Role.CITY_OFFICER,
+    Role.PROVINCE_VIEWER,
     Role.AUTHORITY_OFFICER,
     Role.PROVIDER,
     Role.ADMIN,
 )  # not the auditor: created and reset from the command line alone (三员分立, issue 23.6)
+# The level of the jurisdiction an account of the role belongs to (else a county)
+ACCOUNT_LEVELS = {
+    Role.CITY_OFFICER: (JurisdictionLevel.CITY, "市"),
+    Role.PROVINCE_VIEWER: (JurisdictionLevel.PROVINCE, "省"),
+}
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
 _PHONE = re.compile(r"^[0-9-]{7,20}$")
 
@@ -65,8 +71,8 @@ class UserForm(FlaskForm, _PasswordPair):
     unit = Select("所属单位", default="", description="单位经办人必填")
     provider = Select("所属施教机构", default="", description="施教机构账号必填")
     authority = Select("所属行业主管部门", default="", description="行业主管部门经办人必填")
-    # Only in an instance of several counties: the county (the city, for a city officer) the
-    # account works for; a unit reviewer's is their unit's.
+    # Only in an instance of several counties: the county (the city for a city officer, the
+    # province for the provincial viewer) the account works for; a unit reviewer's is their unit's.
     jurisdiction = Select("所属辖区", default="", description="单位经办人随所属单位")
     password = PasswordField(
         "初始密码", validators=[DataRequired("请设置初始密码"), Length(max=128)]
@@ -94,7 +100,6 @@ class UserForm(FlaskForm, _PasswordPair):
             self.jurisdiction.choices = [("", "请选择")] + [
                 (node.code, f"{node.name}（{node.level.label}）")
                 for node in sorted(jurisdictions.tree().values(), key=lambda n: n.code)
-                if node.level is not JurisdictionLevel.PROVINCE
             ]
 
     def validate_username(self, field):
@@ -127,11 +132,9 @@ class UserForm(FlaskForm, _PasswordPair):
         if role in ("", Role.UNIT_REVIEWER, Role.ADMIN):
             return
         node = jurisdictions.get(field.data or "")
-        wanted = JurisdictionLevel.CITY if role == Role.CITY_OFFICER else JurisdictionLevel.COUNTY
+        wanted, word = ACCOUNT_LEVELS.get(role, (JurisdictionLevel.COUNTY, "县（市、区）"))
         if node is None or node.level is not wanted:
-            raise ValidationError(
-                f"请选择账号所属的{'市' if role == Role.CITY_OFFICER else '县（市、区）'}"
-            )
+            raise ValidationError(f"请选择账号所属的{word}")
 
     def validate_password(self, field):
         self.check_policy(field, self.username.data or "")

@@ -155,7 +155,14 @@ class Statistics:
         }
 
 
-STATISTICS_ROLES = (Role.BUREAU_OFFICER, Role.CITY_OFFICER, Role.UNIT_REVIEWER)
+STATISTICS_ROLES = (
+    Role.BUREAU_OFFICER,
+    Role.CITY_OFFICER,
+    Role.UNIT_REVIEWER,
+    Role.PROVINCE_VIEWER,
+)
+# Who may have the figures computed again (a job): not the unit, not the read-only province.
+RECOMPUTE_ROLES = (Role.BUREAU_OFFICER, Role.CITY_OFFICER)
 
 
 def may_see_statistics(user: User) -> bool:
@@ -165,11 +172,11 @@ def may_see_statistics(user: User) -> bool:
 def scoped(user: User | None, filters: Filters) -> Filters:
     """A unit reviewer sees only their own unit, whatever the filters ask; None is the CLI
     (the bureau's operator on the server)."""
-    if user is None or user.role in (Role.BUREAU_OFFICER, Role.CITY_OFFICER):
+    if user is None or user.role in (Role.BUREAU_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_VIEWER):
         return filters
     if user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
         return replace(filters, unit_id=user.unit_id, unit_type=None)
-    raise forbidden("只有人社局经办人、市人社局经办人和单位经办人可以查看统计。")
+    raise forbidden("只有人社局经办人、市人社局经办人、省人社厅经办人和单位经办人可以查看统计。")
 
 
 def check_year(year: int) -> int:

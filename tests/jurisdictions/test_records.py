@@ -217,6 +217,15 @@ def test_the_admin_places_a_new_unit_and_a_new_officer_in_a_county(app, two_coun
     assert refused.status_code == 422 and "请选择账号所属的县（市、区）" in refused.text
     assert client.post("/admin/users/new", data={**account, "jurisdiction": B}).status_code == 303
     assert User.query.filter_by(username="langxi").one().jurisdiction_code == B
+    # the read-only provincial account belongs to the province, nothing below it
+    viewer = {**account, "username": "anhui", "name": "省厅经办人", "role": "province_viewer"}
+    refused = client.post("/admin/users/new", data={**viewer, "jurisdiction": CITY})
+    assert refused.status_code == 422 and "请选择账号所属的省" in refused.text
+    assert (
+        client.post("/admin/users/new", data={**viewer, "jurisdiction": "340000"}).status_code
+        == 303
+    )
+    assert User.query.filter_by(username="anhui").one().jurisdiction_code == "340000"
 
 
 def test_a_code_taken_in_another_county_is_refused_not_a_crash(

@@ -213,3 +213,21 @@ def test_the_citys_workbook_has_the_county_sheet(app, city):
         BytesIO(logged_in(app, city[B]).get(f"/stats/export.xlsx?year={YEAR}").data)
     )
     assert "按县（市、区）" not in county.sheetnames
+
+
+def test_the_province_viewer_reads_every_county_and_changes_nothing(app, city, make_user):
+    """The read-only provincial role: the province's figures (every county of every city), any
+    city or county of it; no 重新计算, no page of a county's work."""
+    viewer = make_user(Role.PROVINCE_VIEWER, jurisdiction_code=PROVINCE)
+    page = _page(app, viewer)
+    assert _overall(page)[:4] == ["6", "4", "4", "3"]  # A 3, B 2, the other city's county 1
+    assert "重新计算" not in page
+    client = logged_in(app, viewer)
+    for code in (A, B, CITY, OTHER_CITY, OTHER_COUNTY):
+        assert client.get(f"/stats/?year={YEAR}&jurisdiction={code}").status_code == 200
+    assert _overall(_page(app, viewer, f"&jurisdiction={OTHER_COUNTY}"))[0] == "1"
+    response = client.post("/stats/recompute", data={"year": YEAR, "jurisdiction": CITY})
+    assert response.status_code == 403
+    for url in ("/people/", "/review/", "/city/", "/verification/", "/board/batches", "/exchange/"):
+        assert client.get(url).status_code == 403, url
+    assert client.get("/").headers["Location"].endswith("/stats/")
