@@ -251,6 +251,13 @@ def row(url, ok, hidden=(), anon=None):
 
 
 LOGGED_IN = ACTORS[1:]
+
+
+def others(*actors):
+    """Every logged-in actor but these."""
+    return tuple(a for a in LOGGED_IN if a not in actors)
+
+
 STAFF_REVIEW = ("RA", "RB", "officer")
 PROFESSIONALS = ("P", "Q")
 # Only P has a 2025 declaration: Q's requests for it find nothing.
@@ -457,34 +464,12 @@ ROUTES = {
     ("GET", "jobs.show"): row(
         "/jobs/{job}",
         ok=OFFICER,
-        hidden=(
-            "P",
-            "Q",
-            "RA",
-            "RB",
-            "provider",
-            "admin",
-            "auditor",
-            "city",
-            "authority",
-            "province",
-        ),
+        hidden=others(*OFFICER),
     ),
     ("GET", "jobs.result"): row(
         "/jobs/{job}/result",
         ok=OFFICER,
-        hidden=(
-            "P",
-            "Q",
-            "RA",
-            "RB",
-            "provider",
-            "admin",
-            "auditor",
-            "city",
-            "authority",
-            "province",
-        ),
+        hidden=others(*OFFICER),
     ),
     ("GET", "stats.index"): row("/stats/?year=2025", ok=(*STAFF_REVIEW, "city", "province")),
     ("GET", "stats.export"): row(
@@ -497,18 +482,7 @@ ROUTES = {
     ("POST", "notifications.read"): row(
         "/notifications/{notification}/read",
         ok=("P",),
-        hidden=(
-            "Q",
-            "RA",
-            "RB",
-            "officer",
-            "provider",
-            "admin",
-            "auditor",
-            "city",
-            "authority",
-            "province",
-        ),
+        hidden=others("P"),
     ),
     ("GET", "dashboard.index"): row("/dashboard/?year=2025", ok=("RA", "RB")),
     ("POST", "dashboard.remind"): row("/dashboard/remind?year=2025", ok=("RA", "RB")),
