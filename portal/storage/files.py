@@ -42,6 +42,7 @@ import errno
 import os
 import re
 import uuid
+from abc import ABC, abstractmethod
 from typing import IO
 
 from flask import Flask, current_app, send_file
@@ -66,31 +67,35 @@ def check_name(area: str, name: str) -> None:
         raise ValueError(f"bad stored file name {area}/{name!r}")
 
 
-class FileStore:
+class FileStore(ABC):
     """The interface. Names are the portal's own (check_name); a missing file raises
     FileNotFoundError from get() and send(); delete() of a missing file does nothing."""
 
     kind = ""
 
+    @abstractmethod
     def put(self, area: str, name: str, data: bytes) -> None:
-        raise NotImplementedError
+        """Keep `data` under the name (replacing a file of that name)."""
 
+    @abstractmethod
     def get(self, area: str, name: str) -> bytes:
-        raise NotImplementedError
+        """The file's bytes."""
 
+    @abstractmethod
     def exists(self, area: str, name: str) -> bool:
-        raise NotImplementedError
+        """Is there such a file?"""
 
+    @abstractmethod
     def delete(self, area: str, name: str) -> None:
-        raise NotImplementedError
+        """Remove the file (nothing when there is none)."""
 
+    @abstractmethod
     def names(self, area: str, prefix: str = "") -> list[str]:
         """The names in `area` starting with `prefix`, sorted."""
-        raise NotImplementedError
 
+    @abstractmethod
     def send(self, area: str, name: str, **options):
         """A Flask response streaming the file (options as for flask.send_file)."""
-        raise NotImplementedError
 
 
 class LocalStore(FileStore):
