@@ -165,6 +165,10 @@ STATISTICS_ROLES = (
 RECOMPUTE_ROLES = (Role.BUREAU_OFFICER, Role.CITY_OFFICER)
 
 
+def may_recompute(user: User) -> bool:
+    return user.is_authenticated and user.role in RECOMPUTE_ROLES
+
+
 def may_see_statistics(user: User) -> bool:
     return user.is_authenticated and user.role in STATISTICS_ROLES
 

@@ -59,6 +59,7 @@ def index():
         counties=_linked(tables.county_rows(figures), figures.statistics.filters.year),
         charts=tables.chart_data(figures),
         computed_text=tables.computed_text(figures),
+        may_recompute=service.may_recompute(current_user),
         options=tables.options,
         choices=service.filter_choices(current_user),
         years=range(current_year() + 1, current_year() - 6, -1),
@@ -92,7 +93,7 @@ def export():
 @bp.post("/recompute")
 def recompute():
     """The bureau's (or the city's) "重新计算": a job computing the snapshot again."""
-    if current_user.role not in service.RECOMPUTE_ROLES:
+    if not service.may_recompute(current_user):
         abort(403)
     year = request.form.get("year", type=bounded_int) or current_year()
     service.check_year(year)
