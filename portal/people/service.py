@@ -161,6 +161,16 @@ def people_of(user: User, q: str = "", page: int = 1) -> Window:
     return window(query.order_by(Professional.name, Professional.id), page)
 
 
+def moved_out(user: User, person: Professional) -> bool:
+    """A person on the user's list who has left it (已调出): out of the unit reviewer's unit,
+    or handed on to another county of the instance (the bureau keeps the years it registered)."""
+    if user.role is Role.UNIT_REVIEWER:
+        return person.unit_id != user.unit_id
+    if user.role is Role.BUREAU_OFFICER:
+        return person.jurisdiction_code != user.jurisdiction_code
+    return False
+
+
 def _day(value) -> str | None:
     return value.isoformat() if value else None
 

@@ -1,6 +1,8 @@
 """People pages: the staff page of a person (titles, employment, years), employer changes,
 and the professional's own profile."""
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -55,7 +57,12 @@ def index():
     people = service.people_of(current_user, q, page_number())
     template = "people/_list.html" if is_htmx() else "people/index.html"
     return render_template(
-        template, form=form, people=people, filters={"q": q}, bulk_form=_bulk_form()
+        template,
+        form=form,
+        people=people,
+        filters={"q": q},
+        bulk_form=_bulk_form(),
+        moved_out=partial(service.moved_out, current_user._get_current_object()),
     )
 
 
