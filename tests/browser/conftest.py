@@ -5,7 +5,9 @@ Fixtures:
   the factories, CSRF enabled as in production), served by werkzeug in a background thread.
 - `browser_page`: a Playwright page in headless /usr/bin/chromium; `browser_page.shot("name")`
   saves tests/artifacts/<test>-<name>.png and returns its path; `browser_page.js_errors` lists
-  script errors and failed resource loads (4xx/5xx other than /favicon.ico) seen so far.
+  script errors and failed resource loads (4xx/5xx other than /favicon.ico) seen so far;
+  `browser_page.settled()` waits until no htmx request, swap or settle is under way (act on a
+  swapped page only after it: a tick made while htmx still works on the page can be lost).
 - `browser_login(page, username, password)`: fills the login form.
 
 Chromium is a hard requirement: when it is missing the tests fail (CI installs it with apt).
@@ -98,7 +100,13 @@ def browser_page(_browser, request):
         page.screenshot(path=str(path), full_page=full_page, caret="initial")
         return path
 
+    def settled() -> None:
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
+
     page.shot = shot
+    page.settled = settled
     page.js_errors = errors
     yield page
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:

@@ -91,15 +91,19 @@ def test_the_officer_reads_the_verdicts_of_the_seeds(
     page.goto(f"{live_server}/verification/people/{person.id}/new")
     page.check("#cross_major")
     page.click("text=计算")
+    page.wait_for_url(re.compile(r".*cross_major=y"))
     page.wait_for_selector("fieldset.speciality-claims")
+    page.settled()
     boxes = page.locator("fieldset.speciality-claims tr:has-text('会计专业') input[type=checkbox]")
     assert (
         boxes.count() == 6 and page.locator("fieldset.speciality-claims input:checked").count() == 0
     )
     for i in range(boxes.count() - 2):  # all but 2025's: 84 × 4 = 336 < 400
         boxes.nth(i).check()
+    assert page.locator("fieldset.speciality-claims input:checked").count() == 4
     page.click("text=计算")
     page.wait_for_selector(".verification-sheet:has-text('336 / 400')")
+    page.settled()
     assert "不足" in page.inner_text(".verification-sheet")
     for i in range(boxes.count()):
         page.locator("fieldset.speciality-claims tr:has-text('会计专业') input[type=checkbox]").nth(
