@@ -83,6 +83,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     errors.register(app)
     templating.register(app)
+    if not app.testing:
+        from portal import heap
+
+        heap.settle()  # the app's heap out of the collector's way (see portal/heap.py)
     return app
 
 

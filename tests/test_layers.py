@@ -23,6 +23,7 @@ LAYERS = [
         "portal.paging",
         "portal.pagecache",
         "portal.spreadsheets",
+        "portal.heap",
     ),
     ("portal.jurisdictions",),
     ("portal.audit",),
