@@ -1,14 +1,13 @@
 """The collector settings of a server process (portal/heap.py): applied once when a real app is
 built, never in tests (the suite builds thousands of apps in one process)."""
 
-import gc
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from portal import heap
+from portal import create_app, heap
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +42,12 @@ def test_a_server_process_freezes_its_heap_once(tmp_path):
     assert result["again"] is False and result["frozen_after"]
 
 
-def test_a_test_app_leaves_the_collector_alone(app):
-    assert app.testing
-    assert gc.get_freeze_count() == 0
-    assert gc.get_threshold()[0] != heap.YOUNG_THRESHOLD
+def test_only_an_app_outside_tests_settles_the_heap(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(heap, "settle", lambda: calls.append(1) or True)
+    base = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k",
+            "PAGE_CACHE_GENERATION_PATH": str(tmp_path / "generation")}  # fmt: skip
+    create_app({**base, "TESTING": True})
+    assert calls == []
+    create_app(base)
+    assert calls == [1]
