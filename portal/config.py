@@ -28,6 +28,9 @@ class Defaults:
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # hard ceiling of one request; per-file limits are below
 
     # Password policy (等保 2.0 defaults)
+    # How new passwords are hashed (werkzeug's method string): scrypt, deliberately slow (~0.1 s
+    # of CPU). The test suite alone sets a cheap one: it logs in thousands of times.
+    PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MIN_CLASSES = 3
     LOGIN_MAX_FAILURES = 5

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from portal import create_app
 from portal.accounts.idnumbers import make_id_number, make_uscc
@@ -21,7 +22,10 @@ from portal.units.models import Unit, UnitType
 
 PASSWORD = "Passw0rd!"  # meets the default policy: 8+ characters, 3+ classes
 _sequence = itertools.count(1)
-_PASSWORD_HASH = hash_password(PASSWORD)  # hashing is deliberately slow: do it once per session
+# Production hashes with scrypt (~0.1 s of CPU a hash and a login); the suite logs in thousands
+# of times, so its apps use a cheap method (tests/test_app.py checks the shipped default).
+TEST_HASH_METHOD = "pbkdf2:sha256:1000"
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +82,7 @@ def _test_config(tmp_path, url: str) -> dict:
         # shipped default (an unfiled training counts 0, issue 22.1) set it back on and
         # tests/test_app.py checks that the shipped configuration has it on.
         "UNFILED_TRAINING_REFUSED": False,
+        "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
     }
 
 

@@ -13,6 +13,18 @@ def test_config_from_test_config(app):
     assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k"}).secret_key == "k"
 
 
+def test_passwords_are_hashed_with_scrypt_outside_the_test_suite(app, tmp_path):
+    from portal.accounts.service import hash_password
+
+    flask_app = Flask("x", instance_path=str(tmp_path))
+    config.load(flask_app, None)
+    assert flask_app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with flask_app.app_context():
+        assert hash_password("Passw0rd!").startswith("scrypt:")
+    with app.app_context():  # the suite's cheap method, set in tests/conftest.py only
+        assert hash_password("Passw0rd!").startswith("pbkdf2:sha256:1000$")
+
+
 def test_postgres_url_gets_psycopg_driver(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@localhost/portal")
     flask_app = Flask("x", instance_path=str(tmp_path))

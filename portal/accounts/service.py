@@ -1,6 +1,7 @@
 """Account operations: password policy, login with lockout and address throttling, password
 change, self-registration. Services flush, never commit."""
 
+import functools
 import hashlib
 import hmac
 import re
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts import people, registrations
@@ -22,8 +23,17 @@ from portal.refusal import TOO_MANY, Refusal
 from portal.settings import get_setting
 from portal.units.models import Unit
 
-# A hash to check against when the account does not exist, so that both paths cost the same.
-_DUMMY_HASH = generate_password_hash("not-a-password")
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash to check against when the account does not exist, so that both paths cost the
+    same: made with the method new passwords get."""
+    return generate_password_hash("not-a-password", method=method)
+
+
+def _hash_method() -> str:
+    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+
 
 PASSWORD_CLASSES = (
     ("大写字母", re.compile(r"[A-Z]")),
@@ -35,7 +45,7 @@ COUNTED = ("failure", "lockout")  # attempts that count towards a lock or the ad
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=_hash_method())
 
 
 def password_problems(password: str, *, username: str = "", id_number: str = "") -> list[str]:
@@ -182,7 +192,7 @@ def login(username: str, password: str, ip: str, now: datetime | None = None) ->
             user.locked_until, user.failed_logins = None, 0
         locked_until = user.locked_until
     else:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_hash_method()), password)
         locked_until, failures = _unknown_name_state(key, now, window)
     if locked_until is not None:
         _attempt(ip, username, key, "refused", now)
@@ -250,7 +260,7 @@ def login_read_only(
         )
     user = find_user(username)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_hash_method()), password)
         locked_until = _unknown_name_state(_username_key(username), now, window)[0]
     else:
         locked_until = user.locked_until if user.locked_until and user.locked_until > now else None
