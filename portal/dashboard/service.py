@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import rules
@@ -270,15 +270,12 @@ class ListedDeclaration(NamedTuple):
 
 
 def _declared_by_id(ids: list[int]) -> dict[int, tuple]:
-    """_declared() of the declarations with these ids (drafts and waiting ones), read with
-    the unit of their person (training marks ask it) by one query per CHUNK."""
+    """_declared() of the declarations with these ids (drafts and waiting ones), read by one
+    query per CHUNK."""
     found: dict[int, tuple] = {}
     for start in range(0, len(ids), CHUNK):
-        declarations = db.session.scalars(
-            sa.select(Declaration)
-            .where(Declaration.id.in_(ids[start : start + CHUNK]))
-            .options(joinedload(Declaration.professional).load_only(Professional.unit_id))
-        )
+        chunk = ids[start : start + CHUNK]
+        declarations = db.session.scalars(sa.select(Declaration).where(Declaration.id.in_(chunk)))
         found.update(_declared(list(declarations)))
     return found
 

@@ -15,8 +15,10 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import Professional, Role, User
 from portal.audit.service import record
 from portal.clock import local_today
 from portal.declarations import evidence as files
@@ -448,15 +450,38 @@ def _plan_no(claim: Claim) -> str:
     return str((claim.details or {}).get("plan_no", "")).strip().upper()
 
 
+def _by_enterprise(plan: TrainingPlan) -> bool:
+    unit = plan.unit
+    return unit is not None and unit.type in (
+        UnitType.STATE_ENTERPRISE,
+        UnitType.PRIVATE_ENTERPRISE,
+    )
+
+
 def _internal(plan: TrainingPlan, declaration: Declaration) -> bool:
     """A training an enterprise unit filed for its own staff (the trainee works there)."""
-    unit = plan.unit
-    works_there = plan.unit_id in (declaration.unit_id, declaration.professional.unit_id)
-    return (
-        unit is not None
-        and unit.type in (UnitType.STATE_ENTERPRISE, UnitType.PRIVATE_ENTERPRISE)
-        and works_there
+    return _by_enterprise(plan) and (
+        plan.unit_id == declaration.unit_id or plan.unit_id == declaration.professional.unit_id
     )
+
+
+def _load_people(declarations: list[Declaration]) -> None:
+    """Attach to these declarations their people that the session does not hold yet, read by
+    one query (then `declaration.professional` needs no query of its own)."""
+    missing = [
+        d
+        for d in declarations
+        if identity_key(Professional, d.professional_id) not in db.session.identity_map
+    ]
+    if not missing:
+        return
+    people = db.session.scalars(
+        sa.select(Professional).where(Professional.id.in_({d.professional_id for d in missing}))
+    )
+    by_id = {person.id: person for person in people}
+    for declaration in missing:
+        if declaration.professional_id in by_id:  # else out of sight: the lazy load decides
+            set_committed_value(declaration, "professional", by_id[declaration.professional_id])
 
 
 def training_marks(declaration: Declaration) -> dict[int, dict[str, bool]]:
@@ -471,6 +496,7 @@ def training_marks_many(declarations: list[Declaration]) -> dict[int, dict[int, 
     looked up by one query for them all."""
     refused = unfiled_refused()
     plans = _plans_of_many(declarations)
+    _load_people([d for d in declarations if any(map(_by_enterprise, plans[d.id].values()))])
     found = {}
     for declaration in declarations:
         marks: dict[int, dict[str, bool]] = {}

@@ -14,6 +14,7 @@ from portal.dashboard import service
 from portal.declarations import duplicates
 from portal.declarations.models import Claim, DeclarationStatus
 from portal.extensions import db
+from portal.units.models import UnitType
 from tests.perf.test_query_counts import FEW, MANY, captured, queries
 
 YEAR = 2025
@@ -25,7 +26,8 @@ PAPER = {
     "details": {"title": "论继续教育", "date": f"{YEAR}-01-01"},
 }
 COURSEWARE = {"kind": "courseware", "facts": {"hours": 30}, "subject": "general"}
-# a training naming a plan (filed, BA2025-0001, or a number no plan has): its marks look plans up
+# a training naming a plan (the unit's own, BA2025-0001, or a number no plan has): its marks look
+# plans up
 TRAINING = {"kind": "training", "facts": {"days": 2}, "subject": "professional"}
 STATUSES = (None, S.DRAFT, S.SUBMITTED, S.NEEDS_EVIDENCE, S.REGISTERED, S.APPROVED, S.REJECTED)
 
@@ -37,7 +39,9 @@ def county_unit(
     from portal.providers.models import PlanForm, PlanState, TrainingPlan
     from portal.units.models import Provider
 
-    unit = make_unit(name="大单位")
+    # an enterprise: the plan it filed is its staff's internal training (the marks ask whose
+    # staff each person is)
+    unit = make_unit(name="大单位", type=UnitType.PRIVATE_ENTERPRISE)
     reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
     provider = Provider(name="测试继续教育基地", phone="62611533")
     db.session.add(provider)
@@ -62,7 +66,10 @@ def county_unit(
                 make_registered_declaration(person, YEAR, 30, 30 + i % 40, status=status)
             elif status is not None:
                 paper = {**PAPER, "details": {**PAPER["details"], "doi": f"10.1000/{i % 7}"}}
-                training = {**TRAINING, "details": {"plan_no": f"BA2025-000{1 + i % 2}"}}
+                training = {
+                    **TRAINING,
+                    "details": {"plan_no": "BA2025-0001" if i % 3 else "BA2025-0002"},
+                }
                 make_submitted_declaration(
                     person,
                     year=YEAR,
