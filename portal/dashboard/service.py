@@ -11,11 +11,13 @@ none after a rejection or revocation. The requirement is the year's rule set's (
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import rules
@@ -43,8 +45,8 @@ NO_HOURS = (DeclarationStatus.REJECTED, DeclarationStatus.REVOKED)
 
 @dataclass
 class PersonYear:
-    person: Professional
-    declaration: Declaration | None
+    person: Professional | Listed
+    declaration: Declaration | ListedDeclaration | None
     general: int = 0
     professional: int = 0
     requirement: rules.Requirement = field(default_factory=lambda: rules.Requirement(0, 60, 90))
@@ -88,8 +90,23 @@ class PersonYear:
 
 @dataclass
 class Waiting:
-    declaration: Declaration
+    """A declaration in the review queue, with the columns the dashboard shows."""
+
+    declaration_id: int
+    name: str
+    year: int
+    status: DeclarationStatus
+    submitted_at: datetime | None
     days: int
+
+
+@dataclass
+class Objected:
+    """An open objection, with the columns the dashboard shows."""
+
+    name: str
+    year: int
+    created_at: datetime
 
 
 # A person's state in the year, one of these (the list's filter and the counts above it):
@@ -114,7 +131,7 @@ class Overview:
     people: Window  # this page's PersonYear rows
     queue: list[Waiting]  # the longest waiting, at most SHOWN
     queue_total: int
-    objections: list[Objection]  # the oldest open, at most SHOWN
+    objections: list[Objected]  # the oldest open, at most SHOWN
     objections_total: int
 
     @property
@@ -128,8 +145,8 @@ def _require_unit_reviewer(user: User) -> None:
 
 
 def person_year(
-    person: Professional,
-    declaration: Declaration | None,
+    person: Professional | Listed,
+    declaration: Declaration | ListedDeclaration | None,
     year: int,
     declared: dict[int, tuple[rules.YearResult | None, str]] | None = None,
 ) -> PersonYear:
@@ -161,9 +178,11 @@ def _requirement(part: str) -> sa.Case:
     )
 
 
+@functools.cache
 def _state() -> sa.Case:
     """The person's state (a STATES key) in SQL: a reviewed declaration is short by the same
-    test as PersonYear.short over its stored hours (None as 0)."""
+    test as PersonYear.short over its stored hours (None as 0). Built once (the rule sets are
+    the process's data files; a SQL expression is immutable)."""
     general = sa.func.coalesce(Declaration.general_hours, 0)
     professional = sa.func.coalesce(Declaration.professional_hours, 0)
     short = sa.or_(
@@ -218,15 +237,47 @@ def _declared(declarations: list[Declaration | None]) -> dict[int, tuple]:
     return found
 
 
+@functools.cache
+def _state_counts() -> sa.Select:
+    """The aggregate of state_counts, built once: the unit and the year are its parameters."""
+    states = _people(sa.bindparam("unit_id"), sa.bindparam("year"), _state().label("state"))
+    states = states.subquery()
+    return sa.select(states.c.state, sa.func.count()).group_by(states.c.state)
+
+
 def state_counts(unit_id: int, year: int) -> dict[str, int]:
     """People of the unit per state, by one aggregate query (every STATES key present)."""
-    states = _people(unit_id, year, _state().label("state")).subquery()
-    counts = dict(
-        db.session.execute(
-            sa.select(states.c.state, sa.func.count()).group_by(states.c.state)
-        ).all()
-    )
+    found = db.session.execute(_state_counts(), {"unit_id": unit_id, "year": year})
+    counts = dict(found.all())
     return {key: counts.get(key, 0) for key in STATES}
+
+
+class Listed(NamedTuple):
+    """A person of the list: the columns it shows."""
+
+    id: int
+    name: str
+
+
+class ListedDeclaration(NamedTuple):
+    """A declaration of the list: the columns it shows and person_year reads."""
+
+    id: int
+    status: DeclarationStatus
+    rule_set: str
+    general_hours: int | None
+    professional_hours: int | None
+
+
+def _declared_by_id(ids: list[int]) -> dict[int, tuple]:
+    """_declared() of the declarations with these ids (drafts and waiting ones), read by one
+    query per CHUNK."""
+    found: dict[int, tuple] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        declarations = db.session.scalars(sa.select(Declaration).where(Declaration.id.in_(chunk)))
+        found.update(_declared(list(declarations)))
+    return found
 
 
 def people_page(
@@ -234,15 +285,24 @@ def people_page(
     per_page: int = PER_PAGE,
 ) -> Window:  # fmt: skip
     """One page of the unit's people in name order (filtered by state and name), as PersonYear
-    rows: the declared hours are evaluated for this page's drafts and waiting ones alone."""
-    query = _people(unit_id, year).order_by(Professional.name, Professional.id)
+    rows of the columns the list shows (Listed, ListedDeclaration): the declared hours are
+    evaluated for this page's drafts and waiting ones alone."""
+    query = _people(unit_id, year, Professional.id, Professional.name, *(
+        Declaration.id, Declaration.status, Declaration.rule_set, Declaration.general_hours,
+        Declaration.professional_hours,
+    )).order_by(Professional.name, Professional.id)  # fmt: skip
     if state in STATES:
         query = query.where(_state() == state)
     if q.strip():
         query = query.where(Professional.name.contains(q.strip(), autoescape=True))
     found = window(query, page, per_page, scalars=False)
-    declared = _declared([d for _p, d in found.rows])
-    found.rows = [person_year(p, d, year, declared) for p, d in found.rows]
+    rows = [
+        (Listed(*row[:2]), ListedDeclaration(*row[2:]) if row[2] is not None else None)
+        for row in found.rows
+    ]
+    pending = [d.id for _p, d in rows if d is not None and d.status not in REVIEWED + NO_HOURS]
+    declared = _declared_by_id(pending)
+    found.rows = [person_year(p, d, year, declared) for p, d in rows]
     return found
 
 
@@ -254,31 +314,37 @@ def unit_overview(
     review queue and the open objections (each with its total)."""
     _require_unit_reviewer(user)
     today = today or local_today()
-    waiting = (
-        sa.select(Declaration, _total())
-        .join(Professional, Declaration.professional_id == Professional.id)
-        .where(Professional.unit_id == user.unit_id, Declaration.status.in_(WAITING))
-        .order_by(Declaration.submitted_at, Declaration.id)
-        .options(contains_eager(Declaration.professional))
-        .limit(SHOWN)
+    of_unit = sa.and_(
+        Declaration.professional_id == Professional.id, Professional.unit_id == user.unit_id
     )
-    queue, queue_total = _with_total(waiting)
+    waiting = sa.select(Declaration.id).join(Professional, of_unit)
+    waiting = waiting.where(Declaration.status.in_(WAITING))
     queue = [
-        Waiting(
-            d, (today - d.submitted_at.astimezone(LOCAL_TZ).date()).days if d.submitted_at else 0
+        Waiting(*row, days=_days_since(row.submitted_at, today))
+        for row in db.session.execute(
+            waiting.with_only_columns(
+                Declaration.id, Professional.name, Declaration.year, Declaration.status,
+                Declaration.submitted_at,
+            )
+            .order_by(Declaration.submitted_at, Declaration.id)
+            .limit(SHOWN)
         )
-        for d in queue
-    ]
+    ]  # fmt: skip
+    # The total by a count of its own: a window count (as for the objections) would sort all
+    # the waiting rows (hundreds in a big unit) instead of the first SHOWN.
+    queue_total = db.session.scalar(waiting.with_only_columns(sa.func.count()))
     open_objections = (
-        sa.select(Objection, _total())
+        sa.select(Professional.name, Declaration.year, Objection.created_at, _total())
+        .select_from(Objection)
         .join(Declaration, Objection.declaration_id == Declaration.id)
-        .join(Professional, Declaration.professional_id == Professional.id)
-        .where(Professional.unit_id == user.unit_id, Objection.status == ObjectionStatus.OPEN)
+        .join(Professional, of_unit)
+        .where(Objection.status == ObjectionStatus.OPEN)
         .order_by(Objection.created_at, Objection.id)
-        .options(contains_eager(Objection.declaration).contains_eager(Declaration.professional))
         .limit(SHOWN)
     )
-    objections, objections_total = _with_total(open_objections)
+    rows = db.session.execute(open_objections).all()
+    objections = [Objected(*row[:3]) for row in rows]
+    objections_total = rows[0].total if rows else 0
     return Overview(
         year,
         user.unit,
@@ -296,11 +362,8 @@ def _total() -> sa.Label:
     return sa.func.count().over().label("total")
 
 
-def _with_total(query: sa.Select) -> tuple[list, int]:
-    """The first rows of a query selecting (entity, _total()) and its number of rows in all,
-    by one query instead of the rows and a count."""
-    rows = db.session.execute(query).all()
-    return [row[0] for row in rows], rows[0].total if rows else 0
+def _days_since(moment: datetime | None, today: date) -> int:
+    return (today - moment.astimezone(LOCAL_TZ).date()).days if moment else 0
 
 
 def short_people(unit_id: int | None, year: int) -> list[PersonYear]:

@@ -571,21 +571,30 @@ def delete_claim(user: User, claim: Claim) -> None:
 
 # What the rules engine is told about claims beyond their facts (a training without an accepted
 # filing, a company's own training): the providers package, a layer above, adds its marker
-# (portal.providers.service.training_marks) when it is imported.
-_MARKERS: list[Callable[[Declaration], dict[int, dict[str, bool]]]] = []
+# (portal.providers.service.training_marks_many) when it is imported. A marker takes a list of
+# declarations (claims loaded) and answers per declaration id, so that a page of them costs
+# one lookup, not one per declaration.
+Marker = Callable[[list[Declaration]], dict[int, dict[int, dict[str, bool]]]]
+_MARKERS: list[Marker] = []
 
 
-def add_claim_marker(marker: Callable[[Declaration], dict[int, dict[str, bool]]]) -> None:
+def add_claim_marker(marker: Marker) -> None:
     if marker not in _MARKERS:
         _MARKERS.append(marker)
 
 
 def claim_marks(declaration: Declaration) -> dict[int, dict[str, bool]]:
     """Per claim id, the marks every registered marker gives (see rules.Claim)."""
-    marks: dict[int, dict[str, bool]] = {}
+    return claim_marks_many([declaration])[declaration.id]
+
+
+def claim_marks_many(declarations: list[Declaration]) -> dict[int, dict[int, dict[str, bool]]]:
+    """claim_marks() of each declaration, by declaration id."""
+    marks: dict[int, dict[int, dict[str, bool]]] = {d.id: {} for d in declarations}
     for marker in _MARKERS:
-        for claim_id, found in marker(declaration).items():
-            marks.setdefault(claim_id, {}).update(found)
+        for declaration_id, found in marker(declarations).items():
+            for claim_id, claim_marks_ in found.items():
+                marks[declaration_id].setdefault(claim_id, {}).update(claim_marks_)
     return marks
 
 

@@ -15,8 +15,10 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import Professional, Role, User
 from portal.audit.service import record
 from portal.clock import local_today
 from portal.declarations import evidence as files
@@ -384,7 +386,10 @@ def as_json(plan: TrainingPlan) -> dict:
 def unfiled_claims(declaration: Declaration) -> dict[int, str]:
     """Professional training claims without an accepted plan's filing number (seed 001:
     未经备案的培训不予认定学时), by claim id, with the message the reviewer sees."""
-    filed = _plans_of(declaration)
+    return _unfiled(declaration, _plans_of(declaration))
+
+
+def _unfiled(declaration: Declaration, filed: dict[int, TrainingPlan]) -> dict[int, str]:
     return {
         c.id: UNFILED_MESSAGE
         for c in declaration.claims
@@ -411,24 +416,33 @@ FILED_ELSEWHERE = {
 
 def _plans_of(declaration: Declaration) -> dict[int, TrainingPlan]:
     """The accepted plans the declaration's training claims name (by plan id or number)."""
-    trainings = [c for c in declaration.claims if c.kind in TRAINING_KINDS]
-    ids = {c.plan_id for c in trainings if c.plan_id}
-    numbers = {_plan_no(c) for c in trainings} - {""}
+    return _plans_of_many([declaration])[declaration.id]
+
+
+def _plans_of_many(declarations: list[Declaration]) -> dict[int, dict[int, TrainingPlan]]:
+    """_plans_of() of each declaration (claims loaded), by declaration id: the plans of them
+    all, with their units, read by one query."""
+    trainings = {d.id: [c for c in d.claims if c.kind in TRAINING_KINDS] for d in declarations}
+    ids = {c.plan_id for claims in trainings.values() for c in claims if c.plan_id}
+    numbers = {_plan_no(c) for claims in trainings.values() for c in claims} - {""}
+    found: dict[int, dict[int, TrainingPlan]] = {d.id: {} for d in declarations}
     if not (ids or numbers):
-        return {}
+        return found
     plans = db.session.scalars(
-        sa.select(TrainingPlan).where(
+        sa.select(TrainingPlan)
+        .where(
             TrainingPlan.state == PlanState.ACCEPTED,
             sa.or_(TrainingPlan.id.in_(ids), TrainingPlan.filing_no.in_(numbers)),
         )
+        .options(joinedload(TrainingPlan.unit))
     ).all()
     by_id = {p.id: p for p in plans}
     by_no = {p.filing_no: p for p in plans}
-    found = {}
-    for claim in trainings:
-        plan = by_id.get(claim.plan_id) or by_no.get(_plan_no(claim))
-        if plan is not None:
-            found[claim.id] = plan
+    for declaration_id, claims in trainings.items():
+        for claim in claims:
+            plan = by_id.get(claim.plan_id) or by_no.get(_plan_no(claim))
+            if plan is not None:
+                found[declaration_id][claim.id] = plan
     return found
 
 
@@ -436,34 +450,69 @@ def _plan_no(claim: Claim) -> str:
     return str((claim.details or {}).get("plan_no", "")).strip().upper()
 
 
+def _by_enterprise(plan: TrainingPlan) -> bool:
+    unit = plan.unit
+    return unit is not None and unit.type in (
+        UnitType.STATE_ENTERPRISE,
+        UnitType.PRIVATE_ENTERPRISE,
+    )
+
+
 def _internal(plan: TrainingPlan, declaration: Declaration) -> bool:
     """A training an enterprise unit filed for its own staff (the trainee works there)."""
-    unit = plan.unit
-    works_there = plan.unit_id in (declaration.unit_id, declaration.professional.unit_id)
-    return (
-        unit is not None
-        and unit.type in (UnitType.STATE_ENTERPRISE, UnitType.PRIVATE_ENTERPRISE)
-        and works_there
+    return _by_enterprise(plan) and (
+        plan.unit_id == declaration.unit_id or plan.unit_id == declaration.professional.unit_id
     )
+
+
+def _load_people(declarations: list[Declaration]) -> None:
+    """Attach to these declarations their people that the session does not hold yet, read by
+    one query (then `declaration.professional` needs no query of its own)."""
+    missing = [
+        d
+        for d in declarations
+        if identity_key(Professional, d.professional_id) not in db.session.identity_map
+    ]
+    if not missing:
+        return
+    people = db.session.scalars(
+        sa.select(Professional).where(Professional.id.in_({d.professional_id for d in missing}))
+    )
+    by_id = {person.id: person for person in people}
+    for declaration in missing:
+        if declaration.professional_id in by_id:  # else out of sight: the lazy load decides
+            set_committed_value(declaration, "professional", by_id[declaration.professional_id])
 
 
 def training_marks(declaration: Declaration) -> dict[int, dict[str, bool]]:
     """Per claim id, what the rules engine is told about a training: `unfiled` (a professional
     training with no accepted filing that no reviewer accepted as filed elsewhere, when the
     bureau does not keep to flag-only) and `internal` (a company's training for its staff)."""
-    marks: dict[int, dict[str, bool]] = {}
-    if unfiled_refused():
-        for claim_id in unfiled_claims(declaration):
-            claim = next(c for c in declaration.claims if c.id == claim_id)
-            if not claim.filed_elsewhere:
-                marks.setdefault(claim_id, {})["unfiled"] = True
-    for claim_id, plan in _plans_of(declaration).items():
-        if _internal(plan, declaration):
-            marks.setdefault(claim_id, {})["internal"] = True
-    return marks
+    return training_marks_many([declaration])[declaration.id]
 
 
-declarations.add_claim_marker(training_marks)
+def training_marks_many(declarations: list[Declaration]) -> dict[int, dict[int, dict[str, bool]]]:
+    """training_marks() of each declaration (claims loaded), by declaration id: the plans
+    looked up by one query for them all."""
+    refused = unfiled_refused()
+    plans = _plans_of_many(declarations)
+    _load_people([d for d in declarations if any(map(_by_enterprise, plans[d.id].values()))])
+    found = {}
+    for declaration in declarations:
+        marks: dict[int, dict[str, bool]] = {}
+        if refused:
+            claims = {c.id: c for c in declaration.claims}
+            for claim_id in _unfiled(declaration, plans[declaration.id]):
+                if not claims[claim_id].filed_elsewhere:
+                    marks.setdefault(claim_id, {})["unfiled"] = True
+        for claim_id, plan in plans[declaration.id].items():
+            if _internal(plan, declaration):
+                marks.setdefault(claim_id, {})["internal"] = True
+        found[declaration.id] = marks
+    return found
+
+
+declarations.add_claim_marker(training_marks_many)
 
 
 def check_filed_for_acceptance(claim: Claim, filed_elsewhere: str = "", why: str = "") -> None:

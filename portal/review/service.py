@@ -341,11 +341,19 @@ def _counted_elsewhere(declaration: Declaration) -> set[int]:
 
 
 def _evaluate(
-    declaration: Declaration, *, decided: bool, elsewhere: set[int] | None = None
+    declaration: Declaration,
+    *,
+    decided: bool,
+    elsewhere: set[int] | None = None,
+    marks: dict[int, dict[str, bool]] | None = None,
+    scope: str | None = None,
 ) -> rules.YearResult:
+    """The rules engine over the declaration's claims; elsewhere, marks and scope (the claims
+    counted elsewhere, the claim marks, the highest-only scope) when known already."""
     if elsewhere is None:
         elsewhere = _counted_elsewhere(declaration)
-    marks = declarations.claim_marks(declaration)
+    if marks is None:
+        marks = declarations.claim_marks(declaration)
     claims = [c.rule_claim(counted_elsewhere=c.id in elsewhere, decided=decided,
                            **marks.get(c.id, {}))
               for c in declaration.claims]  # fmt: skip
@@ -353,29 +361,37 @@ def _evaluate(
         rules.get_rule_set(declaration.rule_set),
         declaration.year,
         claims,
-        highest_only_scope=declarations.highest_only_scope(),
+        highest_only_scope=scope or declarations.highest_only_scope(),
     )
 
 
 def declared_result(
-    declaration: Declaration, elsewhere: set[int] | None = None
+    declaration: Declaration,
+    elsewhere: set[int] | None = None,
+    marks: dict[int, dict[str, bool]] | None = None,
+    scope: str | None = None,
 ) -> tuple[rules.YearResult | None, str]:
     """The year as the professional declared it (hours by the rules); an error text if the
-    stored facts no longer pass the rule set. elsewhere: its claims counted in another
-    declaration, when known already (declared_results)."""
+    stored facts no longer pass the rule set. elsewhere, marks, scope: see _evaluate (known
+    already in declared_results)."""
     try:
-        return _evaluate(declaration, decided=False, elsewhere=elsewhere), ""
+        return _evaluate(
+            declaration, decided=False, elsewhere=elsewhere, marks=marks, scope=scope
+        ), ""
     except rules.RuleError as error:
         return None, str(error)
 
 
 def declared_results(
-    declarations: list[Declaration],
+    declarations_: list[Declaration],
 ) -> dict[int, tuple[rules.YearResult | None, str]]:
     """declared_result() of each declaration (claims loaded), by id: the claims counted
-    elsewhere found for all of them by one query."""
-    elsewhere = duplicates.counted_elsewhere_many(declarations)
-    return {d.id: declared_result(d, elsewhere[d.id]) for d in declarations}
+    elsewhere and the plans the training marks name found for all of them by one query each,
+    the settings read once."""
+    elsewhere = duplicates.counted_elsewhere_many(declarations_)
+    marks = declarations.claim_marks_many(declarations_)
+    scope = declarations.highest_only_scope()
+    return {d.id: declared_result(d, elsewhere[d.id], marks[d.id], scope) for d in declarations_}
 
 
 def accepted_year(declaration: Declaration) -> rules.YearResult:

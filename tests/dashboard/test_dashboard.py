@@ -79,7 +79,7 @@ def test_overview(unit_year):
     assert short["差额乙"] == "总学时差30学时，专业科目差20学时"
     assert short["未报丙"] == "总学时差90学时，专业科目差60学时"
     assert "达标甲" not in short and "异议己" not in short
-    assert [(w.declaration.professional.name, w.days) for w in overview.queue] == [("待核丁", 6)]
+    assert [(w.name, w.days) for w in overview.queue] == [("待核丁", 6)]
     assert overview.queue_total == 1
     assert len(overview.objections) == 1 and overview.objections_total == 1
 

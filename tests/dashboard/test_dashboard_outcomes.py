@@ -6,6 +6,7 @@ general 30, professional 60, total 90). `reference()` is the dashboard's computa
 before the list was paged (every person of the unit, one by one): the paged list, its filters,
 its counts and the reminder must give the same outcome for every person."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -241,3 +242,96 @@ def test_reminder_reaches_the_same_people(every_state):
         if [n.kind for n in notifications.inbox(person.user)] == ["reminder.short"]
     }
     assert reminded == short
+
+
+def _page_rows(html: str) -> list[tuple]:
+    """The list's rows as the page shows them: (name, status, general, professional, total,
+    shortfall; '' when the requirement is met)."""
+    table = html.split('<table id="people-table">', 1)[1].split("</table>", 1)[0]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S):
+        cells = [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        name, status, general, professional, total, shortfall = cells
+        rows.append(
+            (name, status, int(general), int(professional), int(total),
+             "" if shortfall == "已达到要求" else shortfall)
+        )  # fmt: skip
+    return rows
+
+
+@pytest.fixture
+def with_trainings(every_state, make_professional, make_submitted_declaration, make_user):
+    """Besides every state: drafts and waiting declarations whose training is filed (an accepted
+    plan's number), unfiled, or the unit's own training for its staff (marks the engine takes)."""
+    from portal.providers.models import PlanForm, PlanState, TrainingPlan
+    from portal.settings.service import set_setting
+    from portal.units.models import Provider
+
+    provider = Provider(name="测试继续教育基地", phone="62611533")
+    db.session.add(provider)
+    db.session.flush()
+    filer = make_user(Role.PROVIDER, provider=provider)
+    unit = every_state["unit"]
+    for number, unit_id in (("BA2025-0001", None), ("BA2025-0002", unit.id)):
+        db.session.add(
+            TrainingPlan(
+                provider_id=provider.id, title="培训", subject="professional",
+                start_date=datetime(YEAR, 3, 1).date(), end_date=datetime(YEAR, 3, 10).date(),
+                days=10, hours_per_day=6, form=PlanForm.FACE, state=PlanState.ACCEPTED,
+                filing_no=number, filed_on=datetime(YEAR, 1, 1).date(), filed_by_id=filer.id,
+                unit_id=unit_id,
+            )
+        )  # fmt: skip
+    set_setting("UNFILED_TRAINING_REFUSED", True)  # the shipped default (tests/conftest.py: off)
+    db.session.commit()
+
+    def training(plan_no):
+        details = {"plan_no": plan_no} if plan_no else {}
+        return {**FULL[0], "details": details}
+
+    cases = {
+        "午草稿已备案": (S.DRAFT, "BA2025-0001"),
+        "未待核未备案": (S.SUBMITTED, ""),
+        "申补材料已备案": (S.NEEDS_EVIDENCE, "BA2025-0001"),
+        "酉待核本单位": (S.SUBMITTED, "BA2025-0002"),
+    }
+    for name, (status, plan_no) in cases.items():
+        make_submitted_declaration(
+            make_professional(unit=unit, name=name),
+            year=YEAR,
+            claims=(training(plan_no), FULL[1]),
+            status=status,
+            submitted_at=None if status is S.DRAFT else datetime(YEAR, 3, 1, tzinfo=UTC),
+        )
+    return every_state
+
+
+@pytest.mark.parametrize("state", [None, "draft", "waiting", "met", "short", "none"])
+def test_the_page_shows_the_engines_figures(client, auth, with_trainings, state):
+    """Every figure of the rendered list, for drafts, waiting, returned (待补充材料), reviewed,
+    registered, refused and revoked declarations, equals the reference (the rules engine over
+    each draft or waiting declaration, the stored hours once reviewed)."""
+    unit_id = with_trainings["unit"].id
+    auth.login(with_trainings["reviewer"])
+    expected = [
+        (name, label, general, professional, general + professional, shortfall)
+        for name, label, general, professional, shortfall in reference(unit_id, YEAR)
+    ]
+    assert {row[1] for row in expected} >= {"草稿", "待核验", "待补充材料", "已登记", "核验通过"}
+    assert {r[0]: r[2:4] for r in expected if r[0] in ("午草稿已备案", "未待核未备案")} == {
+        "午草稿已备案": (30, 60),
+        "未待核未备案": (30, 0),  # an unfiled training counts 0 (001 三)
+    }
+    if state:
+        from portal.dashboard import service
+
+        kept = {p.person.name for p in service.people_page(unit_id, YEAR, state=state).rows}
+        expected = [row for row in expected if row[0] in kept]
+        assert expected, state
+    url = f"/dashboard/?year={YEAR}" + (f"&state={state}" if state else "")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert _page_rows(response.text) == expected

@@ -3,7 +3,7 @@ filtered, searched or later page, and of finding everyone short for the reminder
 grow with the number of people, whatever their states (drafts and waiting declarations are
 evaluated from their claims, including works that may have counted elsewhere)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from portal.dashboard import service
 from portal.declarations import duplicates
 from portal.declarations.models import Claim, DeclarationStatus
 from portal.extensions import db
+from portal.units.models import UnitType
 from tests.perf.test_query_counts import FEW, MANY, captured, queries
 
 YEAR = 2025
@@ -25,6 +26,9 @@ PAPER = {
     "details": {"title": "论继续教育", "date": f"{YEAR}-01-01"},
 }
 COURSEWARE = {"kind": "courseware", "facts": {"hours": 30}, "subject": "general"}
+# a training naming a plan (the unit's own, BA2025-0001, or a number no plan has): its marks look
+# plans up
+TRAINING = {"kind": "training", "facts": {"days": 2}, "subject": "professional"}
 STATUSES = (None, S.DRAFT, S.SUBMITTED, S.NEEDS_EVIDENCE, S.REGISTERED, S.APPROVED, S.REJECTED)
 
 
@@ -32,8 +36,25 @@ STATUSES = (None, S.DRAFT, S.SUBMITTED, S.NEEDS_EVIDENCE, S.REGISTERED, S.APPROV
 def county_unit(
     make_unit, make_user, make_professional, make_submitted_declaration, make_registered_declaration
 ):
-    unit = make_unit(name="大单位")
+    from portal.providers.models import PlanForm, PlanState, TrainingPlan
+    from portal.units.models import Provider
+
+    # an enterprise: the plan it filed is its staff's internal training (the marks ask whose
+    # staff each person is)
+    unit = make_unit(name="大单位", type=UnitType.PRIVATE_ENTERPRISE)
     reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
+    provider = Provider(name="测试继续教育基地", phone="62611533")
+    db.session.add(provider)
+    db.session.flush()
+    db.session.add(
+        TrainingPlan(
+            provider_id=provider.id, title="培训", subject="professional",
+            start_date=date(YEAR, 3, 1), end_date=date(YEAR, 3, 2), days=2, hours_per_day=6,
+            form=PlanForm.FACE, state=PlanState.ACCEPTED, filing_no="BA2025-0001",
+            filed_on=date(YEAR, 1, 1), filed_by_id=reviewer.id, unit_id=unit.id,
+        )
+    )  # fmt: skip
+    db.session.commit()
     made = [0]
 
     def people(n):
@@ -45,10 +66,14 @@ def county_unit(
                 make_registered_declaration(person, YEAR, 30, 30 + i % 40, status=status)
             elif status is not None:
                 paper = {**PAPER, "details": {**PAPER["details"], "doi": f"10.1000/{i % 7}"}}
+                training = {
+                    **TRAINING,
+                    "details": {"plan_no": "BA2025-0001" if i % 3 else "BA2025-0002"},
+                }
                 make_submitted_declaration(
                     person,
                     year=YEAR,
-                    claims=[COURSEWARE, paper],
+                    claims=[COURSEWARE, paper, training],
                     status=status,
                     submitted_at=datetime(YEAR, 1, 2, tzinfo=UTC),
                 )
