@@ -144,19 +144,23 @@ def eligible_declarations(
 def eligible_units(selected: int | None = None) -> list[tuple[int, str, int]]:
     """The unit filter's options: (unit id, name, approved declarations waiting) for the units
     with any waiting (0 for freelancers), and the selected unit even with none. A county has a
-    thousand units; only those with something to publicise are offered."""
-    waiting = (
-        sa.select(Professional.unit_id, sa.func.count(Declaration.id).label("n"))
+    thousand units; only those with something to publicise are offered. One query with the
+    names (a second only for a selected unit with none waiting)."""
+    waiting = db.session.execute(
+        sa.select(Professional.unit_id, Unit.name, sa.func.count(Declaration.id))
         .join(Declaration, Declaration.professional_id == Professional.id)
+        .outerjoin(Unit, Professional.unit_id == Unit.id)
         .where(Declaration.status == DeclarationStatus.APPROVED, Declaration.batch_id.is_(None))
-        .group_by(Professional.unit_id)
-        .subquery()
-    )
-    counts = dict(db.session.execute(sa.select(waiting.c.unit_id, waiting.c.n)).all())
-    wanted = [u for u in counts if u is not None] + ([selected] if selected else [])
-    names = db.session.execute(
-        sa.select(Unit.id, Unit.name).where(Unit.id.in_(wanted)).order_by(Unit.name)
+        .group_by(Professional.unit_id, Unit.name)
+        .order_by(Unit.name)
     ).all()
+    counts = {unit_id: n for unit_id, _, n in waiting}
+    names = [(unit_id, name) for unit_id, name, _ in waiting if name is not None]
+    if selected and selected not in counts:  # in its place among the names as SQL sorts them
+        wanted = [u for u in counts if u is not None] + [selected]
+        names = db.session.execute(
+            sa.select(Unit.id, Unit.name).where(Unit.id.in_(wanted)).order_by(Unit.name)
+        ).all()
     options = [(unit_id, name, counts.get(unit_id, 0)) for unit_id, name in names]
     if None in counts or selected == 0:
         options.insert(0, (0, "自由职业", counts.get(None, 0)))
@@ -263,11 +267,18 @@ def open_batch(
 
 
 def batches(limit: int = 50) -> list[tuple[PublicityBatch, int]]:
-    """The latest batches with the number of records in each, in one query."""
+    """The latest batches with the number of records in each, in one query. Each count is a
+    correlated count(*) over the batch index, for the batches shown only (joining every
+    batch's declarations and grouping made SQLite sort the batches after counting the whole
+    county's: 1.5 ms instead of 0.5)."""
+    records = (
+        sa.select(sa.func.count())
+        .where(Declaration.batch_id == PublicityBatch.id)
+        .correlate(PublicityBatch)
+        .scalar_subquery()
+    )
     query = (
-        sa.select(PublicityBatch, sa.func.count(Declaration.id))
-        .outerjoin(Declaration, Declaration.batch_id == PublicityBatch.id)
-        .group_by(PublicityBatch.id)
+        sa.select(PublicityBatch, records)
         .order_by(PublicityBatch.start_date.desc(), PublicityBatch.id.desc())
         .limit(limit)
     )
