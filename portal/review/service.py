@@ -64,6 +64,7 @@ class Queue:
 
     window: Window
     counts: dict[DeclarationStatus, int]
+    held: int = 0  # waiting, but held back until their person is confirmed (no filter)
 
     @property
     def total(self) -> int:
@@ -155,8 +156,11 @@ def _waiting_for(user: User, confirmed: bool = True, name: str = "") -> sa.Colum
     (the authority's series people, or the reviewer's own people) and, for the bureau, the
     second. The states come first, outside the alternatives, so that the status index picks
     the declarations in review."""
-    reviewer = _Reviewer(user.role, user.unit_id, user.authority_id)
-    return _waiting_condition(reviewer, confirmed, name)
+    return _waiting_condition(_reviewer(user), confirmed, name)
+
+
+def _reviewer(user: User) -> _Reviewer:
+    return _Reviewer(user.role, user.unit_id, user.authority_id)
 
 
 @functools.lru_cache(maxsize=256)
@@ -164,10 +168,22 @@ def _waiting_condition(user: _Reviewer, confirmed: bool, name: str) -> sa.Column
     """_waiting_for's condition, built once per kind of reviewer (about 0.5 ms of CPU each
     time; a SQL expression is immutable, so one object serves every request). Whatever may
     change (the person's state, the unit's type, an authority's officer) is asked in SQL."""
+    states, turn = _turn(user)
+    return sa.and_(states, _person(*_person_state(confirmed, name)), turn)
+
+
+def _person_state(confirmed: bool, name: str) -> list[sa.ColumnElement[bool]]:
     state = Professional.status == PersonStatus.CONFIRMED
     person = [state if confirmed else sa.not_(state)]
     if name:
         person.append(Professional.name.contains(name, autoescape=True))
+    return person
+
+
+@functools.lru_cache(maxsize=64)
+def _turn(user: _Reviewer) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+    """(the states, the alternatives) of the declarations whose turn is this reviewer's,
+    whoever their person is."""
     # no reviewer recorded: the person's current one
     unrecorded = sa.and_(Declaration.reviewing_body.is_(None), _person(reviewable_condition(user)))
     own = sa.or_(_submitted_to(user), unrecorded)
@@ -198,7 +214,29 @@ def _waiting_condition(user: _Reviewer, confirmed: bool, name: str) -> sa.Column
     if user.role in (Role.BUREAU_OFFICER, Role.CITY_OFFICER):  # the second step
         states.append(DeclarationStatus.PROFESSIONAL_CHECKED)
         options.append(second_step_waiting(user.role is Role.CITY_OFFICER))
-    return sa.and_(Declaration.status.in_(states), _person(*person), sa.or_(*options))
+    return Declaration.status.in_(states), sa.or_(*options)
+
+
+@functools.lru_cache(maxsize=256)
+def _counting(user: _Reviewer, name: str, year: int | None) -> sa.Select:
+    """The queue's counts in one statement: by state, the declarations of confirmed people
+    (with the name and year filters), and those held back by an unconfirmed person (no
+    filter). Built once per kind of reviewer and filters (SQLAlchemy then keeps its cache
+    key: about 0.1 ms of CPU for a condition this size)."""
+    states, turn = _turn(user)
+    ready = _person(*_person_state(True, name))
+    if year:
+        ready = sa.and_(ready, Declaration.year == year)
+    held = _person(*_person_state(False, ""))
+    return (
+        sa.select(Declaration.status, _number(ready), _number(held))
+        .where(states, turn)
+        .group_by(Declaration.status)
+    )
+
+
+def _number(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
 def second_step_waiting(city: bool) -> sa.ColumnElement[bool]:
@@ -220,12 +258,9 @@ def review_queue(
     conditions = [_waiting_for(user, name=q.strip())]
     if year:
         conditions.append(Declaration.year == year)
-    by_state = (
-        sa.select(Declaration.status, sa.func.count(Declaration.id))
-        .where(*conditions)
-        .group_by(Declaration.status)
-    )
-    counts = dict(db.session.execute(by_state).all())
+    by_state = db.session.execute(_counting(_reviewer(user), q.strip(), year or None)).all()
+    counts = {state: n for state, n, _ in by_state if n}
+    held = sum(n for _, _, n in by_state)
     claims = (
         sa.select(sa.func.count(Claim.id))
         .where(Claim.declaration_id == Declaration.id)
@@ -245,7 +280,7 @@ def review_queue(
     # The page's ids first: the claim counts and wide rows are read for 50, not for all waiting.
     window = picked_window(ids, query, page, scalars=False)
     window.rows = [(QueueEntry(*row[:-1]), row[-1]) for row in window.rows]
-    return Queue(window, counts)
+    return Queue(window, counts, held)
 
 
 @dataclass
@@ -310,13 +345,6 @@ def authorities_without_officers() -> list[str]:
             )
             .order_by(Authority.name)
         )
-    )
-
-
-def waiting_for_confirmation(user: User) -> int:
-    """Submitted declarations held back because their person is not confirmed yet."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Declaration.id)).where(_waiting_for(user, confirmed=False))
     )
 
 
