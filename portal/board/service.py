@@ -141,11 +141,16 @@ def eligible_declarations(
     return rows
 
 
-def eligible_units(selected: int | None = None) -> list[tuple[int, str, int]]:
+def eligible_units(
+    selected: int | None = None, listed: list[Declaration] | None = None
+) -> list[tuple[int, str, int]]:
     """The unit filter's options: (unit id, name, approved declarations waiting) for the units
     with any waiting (0 for freelancers), and the selected unit even with none. A county has a
     thousand units; only those with something to publicise are offered. One query with the
-    names (a second only for a selected unit with none waiting)."""
+    names (a second only for a selected unit with none waiting); none when `listed`, the
+    eligible declarations of every unit the page has just read, is empty."""
+    if selected is None and listed is not None and not listed:
+        return []
     waiting = db.session.execute(
         sa.select(Professional.unit_id, Unit.name, sa.func.count(Declaration.id))
         .join(Declaration, Declaration.professional_id == Professional.id)

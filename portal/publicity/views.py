@@ -75,7 +75,7 @@ def _batches_page(form=None, status=200):
         "publicity/batches.html",
         form=form,
         eligible=eligible,
-        units=service.eligible_units(unit_id),
+        units=service.eligible_units(unit_id, listed=eligible),
         unit_id=unit_id,
         period=period,
         days=service.publicity_days(),
