@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from portal import clock
 from portal import pagecache as cache
@@ -106,43 +106,100 @@ def default_start(today: date | None = None) -> date:
 # --- batches --------------------------------------------------------------------------------
 
 
-def eligible_declarations(
-    unit_id: int | None = None, user: User | None = None
-) -> list[Declaration]:
+@dataclass(frozen=True, slots=True)
+class Eligible:
+    """What the batch-opening form shows of an approved declaration waiting to be publicised
+    (publicity/_open_form.html). The bureau's page reads these columns rather than the
+    declarations, people, units and reviewers as ORM objects (four entities of about 80
+    columns, set up for every row: about half the page with a few hundred waiting)."""
+
+    id: int
+    year: int
+    general_hours: int | None
+    professional_hours: int | None
+    total_hours: int | None
+    compliant: bool | None
+    reviewed_at: datetime | None
+    name: str
+    unit_name: str | None  # None: a freelancer
+    reviewer_name: str | None
+
+    @classmethod
+    def of(cls, declaration: Declaration) -> Eligible:
+        person, reviewer = declaration.professional, declaration.reviewer
+        return cls(
+            declaration.id,
+            declaration.year,
+            declaration.general_hours,
+            declaration.professional_hours,
+            declaration.total_hours,
+            declaration.compliant,
+            declaration.reviewed_at,
+            person.name,
+            person.unit.name if person.unit else None,
+            reviewer.name if reviewer else None,
+        )
+
+
+_REVIEWER = aliased(User, name="reviewer")  # made once: an alias costs ~0.3 ms to build and adapt
+
+
+def eligible_declarations(unit_id: int | None = None, user: User | None = None) -> list[Eligible]:
     """Approved declarations not yet in a batch; unit_id 0 means freelancers. For a unit
     reviewer (`user`): only those its unit approved for its own people."""
-    query = (
-        sa.select(Declaration)
-        .join(Professional, Declaration.professional_id == Professional.id)
-        .where(Declaration.status == DeclarationStatus.APPROVED, Declaration.batch_id.is_(None))
-        .order_by(Professional.unit_id, Professional.name, Declaration.id)
-        .options(
-            contains_eager(Declaration.professional).joinedload(Professional.unit),
-            joinedload(Declaration.reviewer),
-        )
-    )
+    conditions = [Declaration.status == DeclarationStatus.APPROVED, Declaration.batch_id.is_(None)]
+    if unit_id == 0:
+        conditions.append(Professional.unit_id.is_(None))
+    elif unit_id:
+        conditions.append(Professional.unit_id == unit_id)
+    order = (Professional.unit_id, Professional.name, Declaration.id)
     if user is not None and user.role is Role.UNIT_REVIEWER:
         unit_reviewers = sa.select(User.id).where(
             User.role == Role.UNIT_REVIEWER, User.unit_id == user.unit_id
         )
-        query = query.where(
-            Declaration.unit_id == user.unit_id,
-            Declaration.reviewing_body == ReviewingBody.UNIT,
-            Declaration.reviewer_id.in_(unit_reviewers),
-            Professional.unit_id == user.unit_id,
+        query = (
+            sa.select(Declaration)
+            .join(Professional, Declaration.professional_id == Professional.id)
+            .where(
+                *conditions,
+                Declaration.unit_id == user.unit_id,
+                Declaration.reviewing_body == ReviewingBody.UNIT,
+                Declaration.reviewer_id.in_(unit_reviewers),
+                Professional.unit_id == user.unit_id,
+            )
+            .order_by(*order)
+            .options(
+                contains_eager(Declaration.professional).joinedload(Professional.unit),
+                joinedload(Declaration.reviewer),
+            )
         )
-    if unit_id == 0:
-        query = query.where(Professional.unit_id.is_(None))
-    elif unit_id:
-        query = query.where(Professional.unit_id == unit_id)
-    rows = list(db.session.scalars(query))
-    if user is not None and user.role is Role.UNIT_REVIEWER:
-        rows = [d for d in rows if can_publicise(user, d)]  # the same rule, object by object
-    return rows
+        # the same rule, object by object
+        return [Eligible.of(d) for d in db.session.scalars(query) if can_publicise(user, d)]
+    reviewer = _REVIEWER
+    query = (
+        sa.select(
+            Declaration.id,
+            Declaration.year,
+            Declaration.general_hours,
+            Declaration.professional_hours,
+            Declaration.total_hours,
+            Declaration.compliant,
+            Declaration.reviewed_at,
+            Professional.name,
+            Unit.name,
+            reviewer.name,
+        )
+        .join(Professional, Declaration.professional_id == Professional.id)
+        .outerjoin(Unit, Professional.unit_id == Unit.id)
+        .outerjoin(reviewer, Declaration.reviewer_id == reviewer.id)
+        .where(*conditions)
+        .order_by(*order)
+    )
+    return [Eligible(*row) for row in db.session.execute(query)]
 
 
 def eligible_units(
-    selected: int | None = None, listed: list[Declaration] | None = None
+    selected: int | None = None, listed: list[Eligible] | None = None
 ) -> list[tuple[int, str, int]]:
     """The unit filter's options: (unit id, name, approved declarations waiting) for the units
     with any waiting (0 for freelancers), and the selected unit even with none. A county has a

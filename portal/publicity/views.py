@@ -61,7 +61,7 @@ def _opening_form(form, eligible):
         form = _batch_form(formdata=None, start=start)
         ticked = TICKS.get(request.args.get("tick", ""), TICKS["met"])
         form.declarations.data = [d.id for d in eligible if ticked(d)]
-    form.declarations.choices = [(d.id, d.professional.name) for d in eligible]
+    form.declarations.choices = [(d.id, d.name) for d in eligible]
     if not eligible:
         return form, None
     return form, service.publicity_period(form.start.data or service.default_start())
