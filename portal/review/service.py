@@ -73,9 +73,11 @@ class Queue:
 
 @dataclass(frozen=True, slots=True)
 class QueueEntry:
-    """What a list of declarations waiting for review shows of one (review/_cells.html). The
-    queue reads these columns, not the declaration, person and unit as ORM objects: building
-    150 objects of 20–40 columns was about a third of the page's CPU."""
+    """What a list of declarations waiting for review shows of one (the first five cells of
+    review/_queue.html, review/first_steps.html and the city's list on verification/index.html,
+    written out in each: a Jinja macro called per row cost ~10 µs a row). The queue reads these
+    columns, not the declaration, person and unit as ORM objects: building 150 objects of 20–40
+    columns was about a third of the page's CPU."""
 
     id: int
     year: int
