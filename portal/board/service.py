@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from portal import clock
 from portal import pagecache as cache
@@ -106,57 +106,123 @@ def default_start(today: date | None = None) -> date:
 # --- batches --------------------------------------------------------------------------------
 
 
-def eligible_declarations(
-    unit_id: int | None = None, user: User | None = None
-) -> list[Declaration]:
+@dataclass(frozen=True, slots=True)
+class Eligible:
+    """What the batch-opening form shows of an approved declaration waiting to be publicised
+    (publicity/_open_form.html). The bureau's page reads these columns rather than the
+    declarations, people, units and reviewers as ORM objects (four entities of about 80
+    columns, set up for every row: about half the page with a few hundred waiting)."""
+
+    id: int
+    year: int
+    general_hours: int | None
+    professional_hours: int | None
+    total_hours: int | None
+    compliant: bool | None
+    reviewed_at: datetime | None
+    name: str
+    unit_name: str | None  # None: a freelancer
+    reviewer_name: str | None
+
+    @classmethod
+    def of(cls, declaration: Declaration) -> Eligible:
+        person, reviewer = declaration.professional, declaration.reviewer
+        return cls(
+            declaration.id,
+            declaration.year,
+            declaration.general_hours,
+            declaration.professional_hours,
+            declaration.total_hours,
+            declaration.compliant,
+            declaration.reviewed_at,
+            person.name,
+            person.unit.name if person.unit else None,
+            reviewer.name if reviewer else None,
+        )
+
+
+_REVIEWER = aliased(User, name="reviewer")  # made once: an alias costs ~0.3 ms to build and adapt
+
+
+def eligible_declarations(unit_id: int | None = None, user: User | None = None) -> list[Eligible]:
     """Approved declarations not yet in a batch; unit_id 0 means freelancers. For a unit
     reviewer (`user`): only those its unit approved for its own people."""
-    query = (
-        sa.select(Declaration)
-        .join(Professional, Declaration.professional_id == Professional.id)
-        .where(Declaration.status == DeclarationStatus.APPROVED, Declaration.batch_id.is_(None))
-        .order_by(Professional.unit_id, Professional.name, Declaration.id)
-        .options(
-            contains_eager(Declaration.professional).joinedload(Professional.unit),
-            joinedload(Declaration.reviewer),
-        )
-    )
+    conditions = [Declaration.status == DeclarationStatus.APPROVED, Declaration.batch_id.is_(None)]
+    if unit_id == 0:
+        conditions.append(Professional.unit_id.is_(None))
+    elif unit_id:
+        conditions.append(Professional.unit_id == unit_id)
+    order = (Professional.unit_id, Professional.name, Declaration.id)
     if user is not None and user.role is Role.UNIT_REVIEWER:
         unit_reviewers = sa.select(User.id).where(
             User.role == Role.UNIT_REVIEWER, User.unit_id == user.unit_id
         )
-        query = query.where(
-            Declaration.unit_id == user.unit_id,
-            Declaration.reviewing_body == ReviewingBody.UNIT,
-            Declaration.reviewer_id.in_(unit_reviewers),
-            Professional.unit_id == user.unit_id,
+        query = (
+            sa.select(Declaration)
+            .join(Professional, Declaration.professional_id == Professional.id)
+            .where(
+                *conditions,
+                Declaration.unit_id == user.unit_id,
+                Declaration.reviewing_body == ReviewingBody.UNIT,
+                Declaration.reviewer_id.in_(unit_reviewers),
+                Professional.unit_id == user.unit_id,
+            )
+            .order_by(*order)
+            .options(
+                contains_eager(Declaration.professional).joinedload(Professional.unit),
+                joinedload(Declaration.reviewer),
+            )
         )
-    if unit_id == 0:
-        query = query.where(Professional.unit_id.is_(None))
-    elif unit_id:
-        query = query.where(Professional.unit_id == unit_id)
-    rows = list(db.session.scalars(query))
-    if user is not None and user.role is Role.UNIT_REVIEWER:
-        rows = [d for d in rows if can_publicise(user, d)]  # the same rule, object by object
-    return rows
+        # the same rule, object by object
+        return [Eligible.of(d) for d in db.session.scalars(query) if can_publicise(user, d)]
+    reviewer = _REVIEWER
+    query = (
+        sa.select(
+            Declaration.id,
+            Declaration.year,
+            Declaration.general_hours,
+            Declaration.professional_hours,
+            Declaration.total_hours,
+            Declaration.compliant,
+            Declaration.reviewed_at,
+            Professional.name,
+            Unit.name,
+            reviewer.name,
+        )
+        .join(Professional, Declaration.professional_id == Professional.id)
+        .outerjoin(Unit, Professional.unit_id == Unit.id)
+        .outerjoin(reviewer, Declaration.reviewer_id == reviewer.id)
+        .where(*conditions)
+        .order_by(*order)
+    )
+    return [Eligible(*row) for row in db.session.execute(query)]
 
 
-def eligible_units(selected: int | None = None) -> list[tuple[int, str, int]]:
+def eligible_units(
+    selected: int | None = None, listed: list[Eligible] | None = None
+) -> list[tuple[int, str, int]]:
     """The unit filter's options: (unit id, name, approved declarations waiting) for the units
     with any waiting (0 for freelancers), and the selected unit even with none. A county has a
-    thousand units; only those with something to publicise are offered."""
-    waiting = (
-        sa.select(Professional.unit_id, sa.func.count(Declaration.id).label("n"))
+    thousand units; only those with something to publicise are offered. One query with the
+    names (a second only for a selected unit with none waiting); none when `listed`, the
+    eligible declarations of every unit the page has just read, is empty."""
+    if selected is None and listed is not None and not listed:
+        return []
+    waiting = db.session.execute(
+        sa.select(Professional.unit_id, Unit.name, sa.func.count(Declaration.id))
         .join(Declaration, Declaration.professional_id == Professional.id)
+        .outerjoin(Unit, Professional.unit_id == Unit.id)
         .where(Declaration.status == DeclarationStatus.APPROVED, Declaration.batch_id.is_(None))
-        .group_by(Professional.unit_id)
-        .subquery()
-    )
-    counts = dict(db.session.execute(sa.select(waiting.c.unit_id, waiting.c.n)).all())
-    wanted = [u for u in counts if u is not None] + ([selected] if selected else [])
-    names = db.session.execute(
-        sa.select(Unit.id, Unit.name).where(Unit.id.in_(wanted)).order_by(Unit.name)
+        .group_by(Professional.unit_id, Unit.name)
+        .order_by(Unit.name)
     ).all()
+    counts = {unit_id: n for unit_id, _, n in waiting}
+    names = [(unit_id, name) for unit_id, name, _ in waiting if name is not None]
+    if selected and selected not in counts:  # in its place among the names as SQL sorts them
+        wanted = [u for u in counts if u is not None] + [selected]
+        names = db.session.execute(
+            sa.select(Unit.id, Unit.name).where(Unit.id.in_(wanted)).order_by(Unit.name)
+        ).all()
     options = [(unit_id, name, counts.get(unit_id, 0)) for unit_id, name in names]
     if None in counts or selected == 0:
         options.insert(0, (0, "自由职业", counts.get(None, 0)))
@@ -263,11 +329,18 @@ def open_batch(
 
 
 def batches(limit: int = 50) -> list[tuple[PublicityBatch, int]]:
-    """The latest batches with the number of records in each, in one query."""
+    """The latest batches with the number of records in each, in one query. Each count is a
+    correlated count(*) over the batch index, for the batches shown only (joining every
+    batch's declarations and grouping made SQLite sort the batches after counting the whole
+    county's: 1.5 ms instead of 0.5)."""
+    records = (
+        sa.select(sa.func.count())
+        .where(Declaration.batch_id == PublicityBatch.id)
+        .correlate(PublicityBatch)
+        .scalar_subquery()
+    )
     query = (
-        sa.select(PublicityBatch, sa.func.count(Declaration.id))
-        .outerjoin(Declaration, Declaration.batch_id == PublicityBatch.id)
-        .group_by(PublicityBatch.id)
+        sa.select(PublicityBatch, records)
         .order_by(PublicityBatch.start_date.desc(), PublicityBatch.id.desc())
         .limit(limit)
     )

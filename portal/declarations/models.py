@@ -49,6 +49,13 @@ DECLARATION_STATUS_LABELS = {
 }
 
 
+def status_label_of(status: DeclarationStatus, second_step_city: bool) -> str:
+    """The state in words, naming the city when the second step is the city's (003 五(二))."""
+    if status is DeclarationStatus.PROFESSIONAL_CHECKED and second_step_city:
+        return status.label.replace("待人社局", "待市人社局")
+    return status.label
+
+
 class ReviewingBody(enum.StrEnum):
     """Who reviews a declaration (004 第十四条): the person's unit, or the bureau."""
 
@@ -158,10 +165,7 @@ class Declaration(InJurisdiction, db.Model):
 
     @property
     def status_label(self) -> str:
-        """The state in words, naming the city when the second step is the city's (003 五(二))."""
-        if self.status is DeclarationStatus.PROFESSIONAL_CHECKED and self.second_step_city:
-            return self.status.label.replace("待人社局", "待市人社局")
-        return self.status.label
+        return status_label_of(self.status, self.second_step_city)
 
     @property
     def second_step_label(self) -> str:

@@ -54,12 +54,16 @@ TICKS = {
 def _opening_form(form, eligible):
     """The batch-opening form over the eligible declarations (when first shown the compliant
     ones ticked, or all or none as ?tick= asks) and the publicity period of its start day;
-    shared by the bureau's and a unit's page."""
+    shared by the bureau's and a unit's page. With nothing eligible the page shows neither
+    the start day nor the period: the calendar is not read."""
     if form is None:
-        form = _batch_form(formdata=None, start=service.default_start())
+        start = service.default_start() if eligible else None
+        form = _batch_form(formdata=None, start=start)
         ticked = TICKS.get(request.args.get("tick", ""), TICKS["met"])
         form.declarations.data = [d.id for d in eligible if ticked(d)]
-    form.declarations.choices = [(d.id, d.professional.name) for d in eligible]
+    form.declarations.choices = [(d.id, d.name) for d in eligible]
+    if not eligible:
+        return form, None
     return form, service.publicity_period(form.start.data or service.default_start())
 
 
@@ -71,7 +75,7 @@ def _batches_page(form=None, status=200):
         "publicity/batches.html",
         form=form,
         eligible=eligible,
-        units=service.eligible_units(unit_id),
+        units=service.eligible_units(unit_id, listed=eligible),
         unit_id=unit_id,
         period=period,
         days=service.publicity_days(),

@@ -59,7 +59,7 @@ def index():
         form=form,
         queue=queue,
         filters={"year": year or "", "status": form.status.data or "", "q": form.q.data or ""},
-        held=service.waiting_for_confirmation(current_user),
+        held=queue.held,
         two_step=get_setting("TWO_STEP_REVIEW"),
     )
 

@@ -159,6 +159,19 @@ def test_unit_filter_offers_only_units_with_approved_declarations_waiting(
     assert '<option value="0" selected>自由职业（0 人待公示）</option>' in page
 
 
+def test_nothing_waiting_offers_no_unit_and_no_period(
+    client, auth, officer, make_unit, make_professional, make_submitted_declaration, today
+):
+    unit = make_unit(name="第一中学")
+    make_submitted_declaration(make_professional(unit=unit, name="张三"))  # not approved yet
+    auth.login(officer)
+    page = client.get("/board/batches").get_data(as_text=True)
+    assert "没有待公示的核验通过申报" in page and "人待公示）" not in page
+    assert 'id="period"' not in page and "公示开始日期" not in page
+    page = client.get(f"/board/batches?unit={unit.id}").get_data(as_text=True)
+    assert f'<option value="{unit.id}" selected>第一中学（0 人待公示）</option>' in page
+
+
 def test_only_bureau_officers_open_batches(client, auth, make_user, approved, today):
     reviewer = make_user(Role.UNIT_REVIEWER, unit=approved[0].professional.unit)
     auth.login(reviewer)

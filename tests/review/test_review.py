@@ -279,6 +279,33 @@ def test_unconfirmed_person_cannot_be_reviewed(
     assert response.status_code == 422 and "尚未确认" in response.get_data(as_text=True)
 
 
+def test_queue_counts_by_state_and_the_declarations_held_back(
+    client, auth, make_unit, make_user, make_professional, make_submitted_declaration
+):
+    """The counts follow the name and year filters; the number held back by an unconfirmed
+    person does not (one statement counts both)."""
+    unit = make_unit()
+    reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)
+    make_submitted_declaration(make_professional(unit=unit, name="赵一"), year=2024)
+    make_submitted_declaration(make_professional(unit=unit, name="钱二"), year=2025)
+    make_submitted_declaration(
+        make_professional(unit=unit, name="孙三"), status=DeclarationStatus.NEEDS_EVIDENCE
+    )
+    for name in ("李四", "周五"):
+        person = make_professional(unit=unit, status=PersonStatus.PENDING, name=name)
+        make_submitted_declaration(person)
+    auth.login(reviewer)
+    held = "另有 2 份申报的申报人尚未确认"
+    page = client.get("/review/").text
+    assert "共 3 份：" in page and "待核验 2 份" in page and "待补充材料 1 份" in page
+    assert held in page
+    assert "李四" not in page and "周五" not in page
+    page = client.get("/review/?q=钱").text
+    assert "共 1 份：待核验 1 份<" in page and held in page
+    page = client.get("/review/?year=2023").text
+    assert "共 0 份<" in page and "没有待核验的申报" in page and held in page
+
+
 def test_people_confirmation(client, auth, make_unit, make_user, make_professional):
     unit, other = make_unit(), make_unit()
     reviewer = make_user(Role.UNIT_REVIEWER, unit=unit)

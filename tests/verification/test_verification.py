@@ -441,7 +441,7 @@ def test_the_demo_shows_the_verdicts_of_issue_21(app, runner, ctx):
     assert all(v.content["years_choice"]["by"] == "default" for v in issued.values())
     city = db.session.scalar(sa.select(User).filter_by(username="city"))
     waiting = [d for d, _ in review.review_queue(city).window.rows]
-    assert [(d.professional.name, d.status) for d in waiting] == [
+    assert [(d.name, d.status) for d in waiting] == [
         ("阎春生", DeclarationStatus.PROFESSIONAL_CHECKED)
     ]
     assert runner.invoke(args=["demo"]).exit_code == 0  # idempotent
