@@ -10,7 +10,7 @@ before a collection (a page allocates tens of thousands of objects; at the defau
 collector would run dozens of times per request).
 
 Measured on the 30,000-person county (README, "登录后的页面"): p99/p50 of the logged-in pages went
-from 1.2–1.8 to 1.1–1.2 at the same CPU per request.
+from 1.1–2.4 to 1.1–1.3 at the same CPU per request.
 
 Not in tests: the test suite builds thousands of apps in one process; freezing each would keep
 every earlier app alive for good.
