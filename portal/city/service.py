@@ -14,11 +14,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal.accounts.models import PersonStatus, Professional, User, mask_id_number
-from portal.declarations.models import Declaration, DeclarationStatus, status_label_of
+from portal.declarations.models import Declaration
 from portal.extensions import db
 from portal.jurisdictions import service as jurisdictions
 from portal.paging import PER_PAGE
-from portal.review.service import second_step_waiting
+from portal.review.service import QueueEntry, second_step_waiting
 from portal.units.models import TitleLevel, TitleSeries, Unit
 from portal.verification.models import Verification, VerificationStatus
 
@@ -58,40 +58,12 @@ class SentShown:
         return mask_id_number(self.id_number)
 
 
-@dataclass(frozen=True, slots=True)
-class YearShown:
-    """What the queue shows of a senior holder's year waiting for the city's second step."""
-
-    id: int
-    year: int
-    status: DeclarationStatus
-    second_step_city: bool
-    name: str
-    id_number: str
-    unit_name: str | None  # None: a freelancer
-
-    @staticmethod
-    def columns() -> tuple:
-        return (
-            Declaration.id, Declaration.year, Declaration.status, Declaration.second_step_city,
-            Professional.name, Professional.id_number, Unit.name,
-        )  # fmt: skip
-
-    @property
-    def status_label(self) -> str:
-        return status_label_of(self.status, self.second_step_city)
-
-    @property
-    def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
-
-
 @dataclass
 class Row:
     kind: str
     county: str  # the county's name
     since: datetime | None
-    record: SentShown | YearShown
+    record: SentShown | QueueEntry
 
     @property
     def kind_label(self) -> str:
@@ -193,11 +165,11 @@ def queue(
     return CityQueue(rows, counts, page, has_next, nodes)
 
 
-def _records(keys) -> dict[tuple[str, int], SentShown | YearShown]:
+def _records(keys) -> dict[tuple[str, int], SentShown | QueueEntry]:
     """What the page's rows show of their verifications and declarations, read as columns (one
     statement a kind): building each verification or declaration with its person, unit and
     series as ORM objects was about a third of the page's CPU."""
-    found: dict[tuple[str, int], SentShown | YearShown] = {}
+    found: dict[tuple[str, int], SentShown | QueueEntry] = {}
     wanted = {kind: [k.id for k in keys if k.kind == kind] for kind in KINDS}
     if wanted[VERIFICATION]:
         query = (
@@ -211,11 +183,11 @@ def _records(keys) -> dict[tuple[str, int], SentShown | YearShown]:
             found[(VERIFICATION, row.id)] = SentShown(*row)
     if wanted[YEARLY]:
         query = (
-            sa.select(*YearShown.columns())
+            sa.select(*QueueEntry.columns())
             .join(Professional, Declaration.professional_id == Professional.id)
             .outerjoin(Unit, Professional.unit_id == Unit.id)
             .where(Declaration.id.in_(wanted[YEARLY]))
         )
         for row in db.session.execute(query):
-            found[(YEARLY, row.id)] = YearShown(*row)
+            found[(YEARLY, row.id)] = QueueEntry(*row)
     return found
