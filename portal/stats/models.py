@@ -7,6 +7,7 @@ series, level, authority, kind, form; a city's also by county) one row a line, i
 page shows them (`position`), so that a page of units is read a page at a time."""
 
 from datetime import datetime
+from uuid import uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +25,10 @@ class StatsSnapshot(db.Model):
     year: Mapped[int] = mapped_column()
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     units: Mapped[int] = mapped_column(default=0)  # rows of the unit table (its pager)
+    # A new random token each time the rows are written (portal.stats.snapshots._store): the
+    # pages keep their rendered figures by it (portal.stats.rendered), and a token is never
+    # reused, not even by another database or a recompute in the same instant.
+    revision: Mapped[str] = mapped_column(sa.String(32), default=lambda: uuid4().hex)
     rows: Mapped[list["StatsRow"]] = relationship(
         back_populates="snapshot", cascade="all, delete-orphan", passive_deletes=True
     )

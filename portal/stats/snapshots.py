@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from uuid import uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -167,13 +168,40 @@ def figures(
     Excel file and the CLI). The snapshot when nothing narrows the year's figures and the
     reader sees the whole jurisdiction; otherwise the statistics computed now over its
     counties."""
+    place, snapshot = source(user, filters, code)
+    return figures_of(user, place, snapshot, filters, page)
+
+
+def source(
+    user: User | None, filters: Filters, code: str | None = None
+) -> tuple[places.Node, StatsSnapshot | None]:
+    """Where a page's figures come from: the jurisdiction the user may read, and its snapshot
+    of the year (computed now when missing), or None when the figures are computed now (a
+    filtered page, a unit reviewer's). Refuses what the user may not see."""
     check_year(filters.year)
     if user is not None:
         scoped(user, filters)  # refuses a role that may not see statistics
     place = jurisdiction_for(user, code)
     whole = user is None or user.role is not Role.UNIT_REVIEWER
-    if whole and _unfiltered(filters):
-        return read(place, filters.year, page)
+    if not (whole and _unfiltered(filters)):
+        return place, None
+    snapshot = snapshot_of(place.code, filters.year)
+    if snapshot is None:
+        refresh(places.counties_of(place.code), [filters.year])
+        snapshot = snapshot_of(place.code, filters.year)
+    return place, snapshot
+
+
+def figures_of(
+    user: User | None,
+    place: places.Node,
+    snapshot: StatsSnapshot | None,
+    filters: Filters,
+    page: int | None,
+) -> Figures:
+    """The figures from where source() said: the snapshot's rows, or computed now."""
+    if snapshot is not None:
+        return read(place, filters.year, page, snapshot)
     found = statistics(user, replace(filters, counties=tuple(places.counties_of(place.code))))
     return _live(place, found, page)
 
@@ -198,10 +226,14 @@ def snapshot_of(code: str, year: int) -> StatsSnapshot | None:
     )
 
 
-def read(place: places.Node, year: int, page: int | None = 1) -> Figures:
-    """The stored snapshot of a jurisdiction and year (computed now when there is none): two
-    statements, whatever the number of units (a page of them and the chart's are read)."""
-    snapshot = snapshot_of(place.code, year)
+def read(
+    place: places.Node, year: int, page: int | None = 1, snapshot: StatsSnapshot | None = None
+) -> Figures:
+    """The stored snapshot of a jurisdiction and year (given, or found; computed now when there
+    is none): two statements, whatever the number of units (a page of them and the chart's are
+    read)."""
+    if snapshot is None:
+        snapshot = snapshot_of(place.code, year)
     if snapshot is None:
         refresh(places.counties_of(place.code), [year])
         snapshot = snapshot_of(place.code, year)
@@ -291,6 +323,7 @@ def _store(code: str, year: int, found: Statistics, by_county: Iterable[Row] = (
     else:
         db.session.execute(sa.delete(StatsRow).where(StatsRow.snapshot_id == snapshot.id))
     snapshot.computed_at = utcnow()
+    snapshot.revision = uuid4().hex  # the pages' rendered figures of the old rows are not used
     snapshot.units = len(found.by_unit)
     db.session.flush()
     rows = [{**row, "snapshot_id": snapshot.id} for row in _rows_of(found, by_county)]

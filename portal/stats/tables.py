@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 
 from markupsafe import Markup, escape
@@ -79,11 +80,12 @@ def options(choices, selected) -> Markup:
     )
 
 
-def computed_text(figures: Figures) -> str:
-    """When the figures were computed, as the page and the workbook say it."""
-    if figures.computed_at is None:
+def computed_text(computed_at: datetime | None) -> str:
+    """When the figures were computed (None: now, filtered), as the page and the workbook say
+    it."""
+    if computed_at is None:
         return "按筛选条件实时计算"
-    return "计算于 " + figures.computed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return "计算于 " + computed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def chart_data(figures: Figures) -> dict:
@@ -121,7 +123,7 @@ def workbook(figures: Figures) -> bytes:
     place = figures.jurisdiction.name if figures.named else ""
     summary.append([f"{place}{stats.filters.year}年度继续教育统计"])
     summary["A1"].font = Font(bold=True)
-    summary.append([computed_text(figures)])
+    summary.append([computed_text(figures.computed_at)])
     overall = stats.overall.as_dict()
     for key, heading in PEOPLE_COLUMNS:
         summary.append([heading, overall[key]])

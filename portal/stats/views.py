@@ -8,12 +8,14 @@ from flask_login import current_user
 
 from portal.clock import current_year
 from portal.fields import bounded_int
+from portal.jurisdictions import service as places
 from portal.security import is_htmx, page_number, require_roles
-from portal.stats import service, snapshots, tables, tasks
+from portal.stats import rendered, service, snapshots, tables, tasks
 from portal.units.models import TitleLevel, UnitType
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 require_roles(bp, *service.STATISTICS_ROLES)
+bp.record_once(lambda state: rendered.init_app(state.app))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,21 +37,48 @@ def _filters() -> service.Filters:
 def index():
     """The figures (the snapshot, or computed now for a filtered page), the tables (units a page
     at a time: the whole list is the Excel file's) and the charts' data; an htmx request for
-    another page of units gets that table alone."""
-    figures = snapshots.figures(
-        current_user, _filters(), request.args.get("jurisdiction"), page_number()
+    another page of units gets that table alone. A snapshot's figures are rendered once per
+    revision (portal.stats.rendered); the rest of the page for each reader."""
+    filters, page, htmx = _filters(), page_number(), is_htmx()
+    place, snapshot = snapshots.source(current_user, filters, request.args.get("jurisdiction"))
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    body = rendered.kept(
+        rendered.key(snapshot, page, args, htmx),
+        lambda: _figures(place, snapshot, filters, page, args, htmx),
     )
+    if htmx:
+        return body
+    computed_at = snapshot.computed_at if snapshot is not None else None
+    return render_template(
+        "stats/index.html",
+        body=body,
+        place=place,
+        f=filters,
+        named=not places.is_single_county(),
+        computed_at=computed_at,
+        computed_text=tables.computed_text(computed_at),
+        may_recompute=service.may_recompute(current_user),
+        options=tables.options,
+        choices=service.filter_choices(current_user),
+        years=range(current_year() + 1, current_year() - 6, -1),
+        args=args,
+    )
+
+
+def _figures(place, snapshot, filters, page: int, args: dict, htmx: bool) -> str:
+    """The figures' HTML: the next page of units (htmx), or the summary, charts and tables."""
+    figures = snapshots.figures_of(current_user, place, snapshot, filters, page)
     shown = {
         "figures": figures,
         "stats": figures.statistics,
         "units": figures.units,
-        "args": {k: v for k, v in request.args.items() if k != "page"},
+        "args": args,
         "unit_columns": tables.PEOPLE_COLUMNS,
     }
-    if is_htmx():
+    if htmx:
         return render_template("stats/_units.html", **shown)
     return render_template(
-        "stats/index.html",
+        "stats/_figures.html",
         **shown,
         tables=[
             (t, a, f, c, *tables.table_rows(figures.statistics, a))
@@ -58,11 +87,6 @@ def index():
         ],
         counties=_linked(tables.county_rows(figures), figures.statistics.filters.year),
         charts=tables.chart_data(figures),
-        computed_text=tables.computed_text(figures),
-        may_recompute=service.may_recompute(current_user),
-        options=tables.options,
-        choices=service.filter_choices(current_user),
-        years=range(current_year() + 1, current_year() - 6, -1),
     )
 
 
