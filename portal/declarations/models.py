@@ -86,7 +86,13 @@ class DeclarationSource(enum.StrEnum):
 class Declaration(InJurisdiction, db.Model):
     __jurisdiction_from__ = ("professional",)
 
-    __table_args__ = (sa.UniqueConstraint("professional_id", "year"),)
+    __table_args__ = (
+        sa.UniqueConstraint("professional_id", "year"),
+        # A batch's records counted within the county scope (board.service.batches) from the
+        # index alone: with batch_id only, PostgreSQL read each record's row for its county
+        # (16 batches of 2,000: 8.6 ms; from this index 2.6 ms).
+        sa.Index("ix_declaration_batch_county", "batch_id", "jurisdiction_code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(sa.ForeignKey("professional.id"), index=True)
@@ -134,7 +140,7 @@ class Declaration(InJurisdiction, db.Model):
     total_hours: Mapped[int | None]
     compliant: Mapped[bool | None]
     # Publicity and registration
-    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("publicity_batch.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("publicity_batch.id"))
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registered_on: Mapped[date | None] = mapped_column(sa.Date)
     # Paper years (据纸质证书登记): the booklet's own registering body and date; for a year the
