@@ -124,16 +124,16 @@ class QueueEntry:
         return mask_id_number(self.id_number)
 
 
-def _submitted_to(user: User) -> sa.ColumnElement[bool]:
+def _submitted_to(user: _Reviewer) -> sa.ColumnElement[bool] | None:
     """The declarations submitted to this user's unit, or to the bureau (fixed at submission,
-    whatever the person's unit is now)."""
+    whatever the person's unit is now); None for a user nothing is submitted to."""
     if user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
         return sa.and_(
             Declaration.reviewing_body == ReviewingBody.UNIT, Declaration.unit_id == user.unit_id
         )
     if user.role is Role.BUREAU_OFFICER:
         return Declaration.reviewing_body == ReviewingBody.BUREAU
-    return sa.false()
+    return None
 
 
 def _person(*conditions) -> sa.ColumnElement[bool]:
@@ -186,36 +186,46 @@ def _person_state(confirmed: bool, name: str) -> list[sa.ColumnElement[bool]]:
 def _turn(user: _Reviewer) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
     """(the states, the alternatives) of the declarations whose turn is this reviewer's,
     whoever their person is."""
-    # no reviewer recorded: the person's current one
-    unrecorded = sa.and_(Declaration.reviewing_body.is_(None), _person(reviewable_condition(user)))
-    own = sa.or_(_submitted_to(user), unrecorded)
-    first_step = Declaration.status.in_(FIRST_STEP_STATES)
-    states = list(FIRST_STEP_STATES)
-    options = [
-        sa.and_(Declaration.first_step.is_(None), first_step, own),
-        sa.and_(  # the person's reviewer: as the series says, or no authority officer
-            sa.or_(
-                Declaration.first_step == FirstReview.UNIT,
-                sa.and_(
-                    Declaration.first_step == FirstReview.AUTHORITY,
-                    sa.not_(staffed_authority(Declaration.first_step_authority_id)),
+    states, options = [], []
+    submitted = _submitted_to(user)
+    if submitted is not None:  # a unit's reviewer, the bureau: the first steps of their people
+        # no reviewer recorded: the person's current one
+        unrecorded = sa.and_(
+            Declaration.reviewing_body.is_(None), _person(reviewable_condition(user))
+        )
+        own = sa.or_(submitted, unrecorded)
+        first_step = Declaration.status.in_(FIRST_STEP_STATES)
+        states += FIRST_STEP_STATES
+        options += [
+            sa.and_(Declaration.first_step.is_(None), first_step, own),
+            sa.and_(  # the person's reviewer: as the series says, or no authority officer
+                sa.or_(
+                    Declaration.first_step == FirstReview.UNIT,
+                    sa.and_(
+                        Declaration.first_step == FirstReview.AUTHORITY,
+                        sa.not_(staffed_authority(Declaration.first_step_authority_id)),
+                    ),
                 ),
+                first_step,
+                own,
             ),
-            first_step,
-            own,
-        ),
-    ]
+        ]
     if user.role is Role.AUTHORITY_OFFICER and user.authority_id is not None:
+        states += FIRST_STEP_STATES
         options.append(
             sa.and_(
                 Declaration.first_step == FirstReview.AUTHORITY,
                 Declaration.first_step_authority_id == user.authority_id,
-                first_step,
+                Declaration.status.in_(FIRST_STEP_STATES),
             )
         )
     if user.role in (Role.BUREAU_OFFICER, Role.CITY_OFFICER):  # the second step
         states.append(DeclarationStatus.PROFESSIONAL_CHECKED)
         options.append(second_step_waiting(user.role is Role.CITY_OFFICER))
+    if not options:  # nothing is anyone's turn with this account (a unit's without a unit)
+        return sa.false(), sa.false()
+    # Only the states of the steps this reviewer takes: PostgreSQL then reads the city's
+    # second steps alone from the status index, not every county's first steps too.
     return Declaration.status.in_(states), sa.or_(*options)
 
 
