@@ -92,6 +92,10 @@ class Declaration(InJurisdiction, db.Model):
         # index alone: with batch_id only, PostgreSQL read each record's row for its county
         # (16 batches of 2,000: 8.6 ms; from this index 2.6 ms).
         sa.Index("ix_declaration_batch_county", "batch_id", "jurisdiction_code"),
+        # The queues take the declarations in review by state; with the county next to it a
+        # county's are read without the other counties' (the city on PostgreSQL: 500 rows
+        # instead of 4,000 filtered, and no bitmap of the county's 37,500).
+        sa.Index("ix_declaration_status_county", "status", "jurisdiction_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +111,6 @@ class Declaration(InJurisdiction, db.Model):
     status: Mapped[DeclarationStatus] = mapped_column(
         sa.Enum(DeclarationStatus, native_enum=False, length=20),
         default=DeclarationStatus.DRAFT,
-        index=True,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
