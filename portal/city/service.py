@@ -8,6 +8,7 @@ each kind with what a row shows."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -136,25 +137,11 @@ def queue(
     """The page `page` (50 rows) of the city officer's queue, filtered by county and kind."""
     nodes = counties_of(user)
     names = {node.code: node.name for node in nodes}
-    codes = [county] if county in names else list(names)
-    waiting = _waiting(codes).subquery()
-    counts = {
-        (k, c): n
-        for k, c, n in db.session.execute(
-            sa.select(waiting.c.kind, waiting.c.county, sa.func.count()).group_by(
-                waiting.c.kind, waiting.c.county
-            )
-        )
-    }
+    codes = (county,) if county in names else tuple(names)
+    counting, picking = _statements(codes, kind if kind in KINDS else None)
+    counts = {(k, c): n for k, c, n in db.session.execute(counting)}
     page = max(1, page)
-    picked = sa.select(waiting.c.kind, waiting.c.id, waiting.c.county, waiting.c.since)
-    if kind in KINDS:
-        picked = picked.where(waiting.c.kind == kind)
-    keys = db.session.execute(
-        picked.order_by(waiting.c.since, waiting.c.kind, waiting.c.id)
-        .limit(PER_PAGE + 1)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    keys = db.session.execute(picking.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
     has_next, keys = len(keys) > PER_PAGE, keys[:PER_PAGE]
     records = _records(keys)
     rows = [
@@ -165,29 +152,52 @@ def queue(
     return CityQueue(rows, counts, page, has_next, nodes)
 
 
+@functools.lru_cache(maxsize=128)
+def _statements(codes: tuple[str, ...], kind: str | None) -> tuple[sa.Select, sa.Select]:
+    """(the counts by kind and county, the keys in waiting order) over these counties, built
+    once per counties and kind: a SQL expression is immutable, and building this one was about
+    a tenth of the page's CPU. The page's limit and offset are added by the caller."""
+    waiting = _waiting(list(codes)).subquery()
+    counting = sa.select(waiting.c.kind, waiting.c.county, sa.func.count()).group_by(
+        waiting.c.kind, waiting.c.county
+    )
+    picking = sa.select(waiting.c.kind, waiting.c.id, waiting.c.county, waiting.c.since)
+    if kind is not None:
+        picking = picking.where(waiting.c.kind == kind)
+    return counting, picking.order_by(waiting.c.since, waiting.c.kind, waiting.c.id)
+
+
 def _records(keys) -> dict[tuple[str, int], SentShown | QueueEntry]:
     """What the page's rows show of their verifications and declarations, read as columns (one
     statement a kind): building each verification or declaration with its person, unit and
     series as ORM objects was about a third of the page's CPU."""
     found: dict[tuple[str, int], SentShown | QueueEntry] = {}
     wanted = {kind: [k.id for k in keys if k.kind == kind] for kind in KINDS}
+    verifications, declarations = _record_statements()
     if wanted[VERIFICATION]:
-        query = (
-            sa.select(*SentShown.columns())
-            .join(Professional, Verification.professional_id == Professional.id)
-            .join(TitleSeries, Verification.series_id == TitleSeries.id)
-            .outerjoin(Unit, Professional.unit_id == Unit.id)
-            .where(Verification.id.in_(wanted[VERIFICATION]))
-        )
-        for row in db.session.execute(query):
+        for row in db.session.execute(verifications, {"ids": wanted[VERIFICATION]}):
             found[(VERIFICATION, row.id)] = SentShown(*row)
     if wanted[YEARLY]:
-        query = (
-            sa.select(*QueueEntry.columns())
-            .join(Professional, Declaration.professional_id == Professional.id)
-            .outerjoin(Unit, Professional.unit_id == Unit.id)
-            .where(Declaration.id.in_(wanted[YEARLY]))
-        )
-        for row in db.session.execute(query):
+        for row in db.session.execute(declarations, {"ids": wanted[YEARLY]}):
             found[(YEARLY, row.id)] = QueueEntry(*row)
     return found
+
+
+@functools.cache
+def _record_statements() -> tuple[sa.Select, sa.Select]:
+    """_records' two statements, built once (the ids their parameter)."""
+    ids = sa.bindparam("ids", expanding=True)
+    verifications = (
+        sa.select(*SentShown.columns())
+        .join(Professional, Verification.professional_id == Professional.id)
+        .join(TitleSeries, Verification.series_id == TitleSeries.id)
+        .outerjoin(Unit, Professional.unit_id == Unit.id)
+        .where(Verification.id.in_(ids))
+    )
+    declarations = (
+        sa.select(*QueueEntry.columns())
+        .join(Professional, Declaration.professional_id == Professional.id)
+        .outerjoin(Unit, Professional.unit_id == Unit.id)
+        .where(Declaration.id.in_(ids))
+    )
+    return verifications, declarations
