@@ -61,7 +61,6 @@ def index():
         options=tables.options,
         choices=service.filter_choices(current_user),
         years=range(current_year() + 1, current_year() - 6, -1),
-        args=args,
     )
 
 
