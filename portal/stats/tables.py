@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from io import BytesIO
 
@@ -70,7 +71,13 @@ def county_rows(figures: Figures) -> tuple[list[dict], dict] | None:
 
 def options(choices, selected) -> Markup:
     """The <option>s of a filter (id, name pairs), built in one go: a county's thousand units
-    cost a millisecond here, where a template loop takes twenty."""
+    cost a millisecond here, where a template loop takes twenty; and kept for the same
+    choices and selection (compared in full, so a unit renamed or added makes new ones)."""
+    return _options(tuple(map(tuple, choices)), selected)
+
+
+@functools.lru_cache(maxsize=32)
+def _options(choices: tuple[tuple[int, str], ...], selected) -> Markup:
     return Markup(  # nosec B704 (every value escaped or an int, built here)
         "".join(
             f'<option value="{int(key)}"{" selected" if key == selected else ""}>'
