@@ -116,3 +116,15 @@ def test_the_revision_changes_each_time_the_rows_are_written(ctx, make_professio
     again = snapshots.refresh([code], [YEAR])[0]
     assert again.id == first.id and again.revision != revision
     assert re.fullmatch(r"[0-9a-f]{32}", again.revision)
+
+
+def test_the_filter_options_follow_the_choices():
+    """The <option>s are kept by the whole list: a renamed or added unit makes new ones."""
+    from portal.stats import tables
+
+    before = tables.options([(1, "一中"), (2, "二中")], 2)
+    assert str(before) == '<option value="1">一中</option><option value="2" selected>二中</option>'
+    assert tables.options([(1, "一中"), (2, "二中")], 2) is before  # kept
+    assert "第二中学" in tables.options([(1, "一中"), (2, "第二中学")], 2)
+    assert tables.options([(1, "一中"), (2, "二中"), (3, "<三中>")], None).count("<option") == 3
+    assert "&lt;三中&gt;" in tables.options([(3, "<三中>")], None)
