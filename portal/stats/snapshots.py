@@ -185,11 +185,7 @@ def source(
     whole = user is None or user.role is not Role.UNIT_REVIEWER
     if not (whole and _unfiltered(filters)):
         return place, None
-    snapshot = snapshot_of(place.code, filters.year)
-    if snapshot is None:
-        refresh(places.counties_of(place.code), [filters.year])
-        snapshot = snapshot_of(place.code, filters.year)
-    return place, snapshot
+    return place, stored(place, filters.year)
 
 
 def figures_of(
@@ -226,17 +222,22 @@ def snapshot_of(code: str, year: int) -> StatsSnapshot | None:
     )
 
 
+def stored(place: places.Node, year: int) -> StatsSnapshot:
+    """The jurisdiction's snapshot of the year, computed now when there is none."""
+    snapshot = snapshot_of(place.code, year)
+    if snapshot is None:
+        refresh(places.counties_of(place.code), [year])
+        snapshot = snapshot_of(place.code, year)
+    return snapshot
+
+
 def read(
     place: places.Node, year: int, page: int | None = 1, snapshot: StatsSnapshot | None = None
 ) -> Figures:
     """The stored snapshot of a jurisdiction and year (given, or found; computed now when there
     is none): two statements, whatever the number of units (a page of them and the chart's are
     read)."""
-    if snapshot is None:
-        snapshot = snapshot_of(place.code, year)
-    if snapshot is None:
-        refresh(places.counties_of(place.code), [year])
-        snapshot = snapshot_of(place.code, year)
+    snapshot = snapshot or stored(place, year)
     # plain rows, not ORM objects: a page reads a hundred of them
     rows = sa.select(*StatsRow.__table__.c).where(StatsRow.snapshot_id == snapshot.id)
     if page is not None:
