@@ -348,35 +348,14 @@ def unit_overview(
     review queue and the open objections (each with its total)."""
     _require_unit_reviewer(user)
     today = today or local_today()
-    of_unit = sa.and_(
-        Declaration.professional_id == Professional.id, Professional.unit_id == user.unit_id
-    )
-    waiting = sa.select(Declaration.id).join(Professional, of_unit)
-    waiting = waiting.where(Declaration.status.in_(WAITING))
+    queue_query, queue_count, objections_query = _overview_queries()
+    unit = {"unit_id": user.unit_id}
     queue = [
         Waiting(*row, days=_days_since(row.submitted_at, today))
-        for row in db.session.execute(
-            waiting.with_only_columns(
-                Declaration.id, Professional.name, Declaration.year, Declaration.status,
-                Declaration.submitted_at,
-            )
-            .order_by(Declaration.submitted_at, Declaration.id)
-            .limit(SHOWN)
-        )
-    ]  # fmt: skip
-    # The total by a count of its own: a window count (as for the objections) would sort all
-    # the waiting rows (hundreds in a big unit) instead of the first SHOWN.
-    queue_total = db.session.scalar(waiting.with_only_columns(sa.func.count()))
-    open_objections = (
-        sa.select(Professional.name, Declaration.year, Objection.created_at, _total())
-        .select_from(Objection)
-        .join(Declaration, Objection.declaration_id == Declaration.id)
-        .join(Professional, of_unit)
-        .where(Objection.status == ObjectionStatus.OPEN)
-        .order_by(Objection.created_at, Objection.id)
-        .limit(SHOWN)
-    )
-    rows = db.session.execute(open_objections).all()
+        for row in db.session.execute(queue_query, unit)
+    ]
+    queue_total = db.session.scalar(queue_count, unit)
+    rows = db.session.execute(objections_query, unit).all()
     objections = [Objected(*row[:3]) for row in rows]
     objections_total = rows[0].total if rows else 0
     return Overview(
@@ -389,6 +368,39 @@ def unit_overview(
         objections,
         objections_total,
     )
+
+
+@functools.cache
+def _overview_queries() -> tuple[sa.Select, sa.Select, sa.Select]:
+    """unit_overview's queries, built once (the unit is their parameter): the longest waiting
+    in the review queue, their total, and the oldest open objections with theirs."""
+    of_unit = sa.and_(
+        Declaration.professional_id == Professional.id,
+        Professional.unit_id == sa.bindparam("unit_id"),
+    )
+    waiting = sa.select(Declaration.id).join(Professional, of_unit)
+    waiting = waiting.where(Declaration.status.in_(WAITING))
+    queue = (
+        waiting.with_only_columns(
+            Declaration.id, Professional.name, Declaration.year, Declaration.status,
+            Declaration.submitted_at,
+        )
+        .order_by(Declaration.submitted_at, Declaration.id)
+        .limit(SHOWN)
+    )  # fmt: skip
+    # The total by a count of its own: a window count (as for the objections) would sort all
+    # the waiting rows (hundreds in a big unit) instead of the first SHOWN.
+    queue_total = waiting.with_only_columns(sa.func.count())
+    open_objections = (
+        sa.select(Professional.name, Declaration.year, Objection.created_at, _total())
+        .select_from(Objection)
+        .join(Declaration, Objection.declaration_id == Declaration.id)
+        .join(Professional, of_unit)
+        .where(Objection.status == ObjectionStatus.OPEN)
+        .order_by(Objection.created_at, Objection.id)
+        .limit(SHOWN)
+    )
+    return queue, queue_total, open_objections
 
 
 def _total() -> sa.Label:
