@@ -1,5 +1,6 @@
 """Template globals and filters: navigation by role, local time, hours."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, request, url_for
@@ -158,6 +159,20 @@ def footer_bureau() -> str:
     return current_app.config["BUREAU_NAME"]
 
 
+_PLACEHOLDER = 9876543210123
+
+
+def row_link(endpoint: str, key: str) -> Callable[[int], str]:
+    """url_for(endpoint, key=id) for the rows of a list, built once: the URL of a placeholder
+    id split around it, each row's id set in between (url_for's very text: the int converter
+    writes str(id)); url_for itself when the placeholder's digits are not found once."""
+    url = url_for(endpoint, **{key: _PLACEHOLDER})
+    if url.count(str(_PLACEHOLDER)) != 1:
+        return lambda value: url_for(endpoint, **{key: value})
+    head, _, tail = url.partition(str(_PLACEHOLDER))
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(
         footer_bureau=footer_bureau,
@@ -166,6 +181,7 @@ def register(app) -> None:
         unread_notifications=unread_notifications,
         storage_warning=storage_warning,
         form_token=form_token,
+        row_link=row_link,
     )
     app.jinja_env.filters["rule_set_name"] = rule_set_name
     app.jinja_env.filters["local_time"] = local_time

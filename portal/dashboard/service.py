@@ -18,14 +18,13 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import rules
 from portal.accounts.models import PersonStatus, Professional, Role, User
 from portal.audit.service import record
 from portal.board.models import Objection, ObjectionStatus
 from portal.clock import LOCAL_TZ, local_today
-from portal.declarations.models import Claim, Declaration, DeclarationStatus
+from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.service import notify
@@ -215,26 +214,71 @@ def _people(unit_id: int | None, year: int, *columns) -> sa.Select:
     return query
 
 
-def _declared(declarations: list[Declaration | None]) -> dict[int, tuple]:
-    """The declared hours (declared_result) of the drafts and waiting declarations among
-    `declarations`, by id: their claims and the claims counted elsewhere read by two queries
-    per CHUNK declarations, not per declaration."""
-    pending = [d for d in declarations if d is not None and d.status not in REVIEWED + NO_HOURS]
+class DeclaredClaim(NamedTuple):
+    """A claim's columns that the rules engine (by Claim.rule_claim, the one conversion),
+    counted_elsewhere and the claim markers read: read as columns, not as Claim objects."""
+
+    id: int
+    declaration_id: int
+    kind: str
+    subject: str
+    facts: dict
+    details: dict
+    identity: str | None
+    elected: bool
+    decision: ClaimDecision | None
+    accepted_hours: int | None
+    plan_id: int | None
+    filed_elsewhere: str
+
+    rule_claim = Claim.rule_claim
+
+
+@dataclass
+class Declared:
+    """A draft or waiting declaration as declared_results reads it: its columns, its person
+    (the training marks read the person's unit) and its claims (DeclaredClaim)."""
+
+    id: int
+    status: DeclarationStatus
+    rule_set: str
+    year: int
+    unit_id: int | None
+    professional: Professional | Listed
+    claims: list[DeclaredClaim] = field(default_factory=list)
+
+    @property
+    def professional_id(self) -> int:
+        return self.professional.id
+
+
+def _declared(declarations: list[Declared]) -> dict[int, tuple]:
+    """The declared hours (declared_result) of these drafts and waiting declarations, by id:
+    their claims (as columns) and the claims counted elsewhere read by two queries per CHUNK
+    declarations, not per declaration."""
     found: dict[int, tuple] = {}
-    for start in range(0, len(pending), CHUNK):
-        chunk = pending[start : start + CHUNK]
-        by_declaration: dict[int, list[Claim]] = {d.id: [] for d in chunk}
-        claims = db.session.scalars(
-            sa.select(Claim)
-            .where(Claim.declaration_id.in_(list(by_declaration)))
+    columns = [getattr(Claim, name) for name in DeclaredClaim._fields]
+    for start in range(0, len(declarations), CHUNK):
+        chunk = {d.id: d for d in declarations[start : start + CHUNK]}
+        claims = db.session.execute(
+            sa.select(*columns)
+            .where(Claim.declaration_id.in_(list(chunk)))
             .order_by(Claim.declaration_id, Claim.position, Claim.id)
         )
-        for claim in claims:
-            by_declaration[claim.declaration_id].append(claim)
-        for declaration in chunk:
-            set_committed_value(declaration, "claims", by_declaration[declaration.id])
-        found.update(declared_results(chunk))
+        for row in claims:
+            chunk[row.declaration_id].claims.append(DeclaredClaim(*row))
+        found.update(declared_results(list(chunk.values())))
     return found
+
+
+def _declared_of(rows: list[tuple], year: int) -> dict[int, tuple]:
+    """_declared() of the drafts and waiting declarations among these (person, the year's
+    declaration or None) rows."""
+    return _declared([
+        Declared(d.id, d.status, d.rule_set, year, d.unit_id, person)
+        for person, d in rows
+        if d is not None and d.status not in REVIEWED + NO_HOURS
+    ])  # fmt: skip
 
 
 @functools.cache
@@ -257,6 +301,7 @@ class Listed(NamedTuple):
 
     id: int
     name: str
+    unit_id: int
 
 
 class ListedDeclaration(NamedTuple):
@@ -267,17 +312,7 @@ class ListedDeclaration(NamedTuple):
     rule_set: str
     general_hours: int | None
     professional_hours: int | None
-
-
-def _declared_by_id(ids: list[int]) -> dict[int, tuple]:
-    """_declared() of the declarations with these ids (drafts and waiting ones), read by one
-    query per CHUNK."""
-    found: dict[int, tuple] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        declarations = db.session.scalars(sa.select(Declaration).where(Declaration.id.in_(chunk)))
-        found.update(_declared(list(declarations)))
-    return found
+    unit_id: int | None
 
 
 def people_page(
@@ -287,9 +322,9 @@ def people_page(
     """One page of the unit's people in name order (filtered by state and name), as PersonYear
     rows of the columns the list shows (Listed, ListedDeclaration): the declared hours are
     evaluated for this page's drafts and waiting ones alone."""
-    query = _people(unit_id, year, Professional.id, Professional.name, *(
+    query = _people(unit_id, year, Professional.id, Professional.name, Professional.unit_id, *(
         Declaration.id, Declaration.status, Declaration.rule_set, Declaration.general_hours,
-        Declaration.professional_hours,
+        Declaration.professional_hours, Declaration.unit_id,
     )).order_by(Professional.name, Professional.id)  # fmt: skip
     if state in STATES:
         query = query.where(_state() == state)
@@ -297,11 +332,10 @@ def people_page(
         query = query.where(Professional.name.contains(q.strip(), autoescape=True))
     found = window(query, page, per_page, scalars=False)
     rows = [
-        (Listed(*row[:2]), ListedDeclaration(*row[2:]) if row[2] is not None else None)
+        (Listed(*row[:3]), ListedDeclaration(*row[3:]) if row[3] is not None else None)
         for row in found.rows
     ]
-    pending = [d.id for _p, d in rows if d is not None and d.status not in REVIEWED + NO_HOURS]
-    declared = _declared_by_id(pending)
+    declared = _declared_of(rows, year)
     found.rows = [person_year(p, d, year, declared) for p, d in rows]
     return found
 
@@ -314,35 +348,14 @@ def unit_overview(
     review queue and the open objections (each with its total)."""
     _require_unit_reviewer(user)
     today = today or local_today()
-    of_unit = sa.and_(
-        Declaration.professional_id == Professional.id, Professional.unit_id == user.unit_id
-    )
-    waiting = sa.select(Declaration.id).join(Professional, of_unit)
-    waiting = waiting.where(Declaration.status.in_(WAITING))
+    queue_query, queue_count, objections_query = _overview_queries()
+    unit = {"unit_id": user.unit_id}
     queue = [
         Waiting(*row, days=_days_since(row.submitted_at, today))
-        for row in db.session.execute(
-            waiting.with_only_columns(
-                Declaration.id, Professional.name, Declaration.year, Declaration.status,
-                Declaration.submitted_at,
-            )
-            .order_by(Declaration.submitted_at, Declaration.id)
-            .limit(SHOWN)
-        )
-    ]  # fmt: skip
-    # The total by a count of its own: a window count (as for the objections) would sort all
-    # the waiting rows (hundreds in a big unit) instead of the first SHOWN.
-    queue_total = db.session.scalar(waiting.with_only_columns(sa.func.count()))
-    open_objections = (
-        sa.select(Professional.name, Declaration.year, Objection.created_at, _total())
-        .select_from(Objection)
-        .join(Declaration, Objection.declaration_id == Declaration.id)
-        .join(Professional, of_unit)
-        .where(Objection.status == ObjectionStatus.OPEN)
-        .order_by(Objection.created_at, Objection.id)
-        .limit(SHOWN)
-    )
-    rows = db.session.execute(open_objections).all()
+        for row in db.session.execute(queue_query, unit)
+    ]
+    queue_total = db.session.scalar(queue_count, unit)
+    rows = db.session.execute(objections_query, unit).all()
     objections = [Objected(*row[:3]) for row in rows]
     objections_total = rows[0].total if rows else 0
     return Overview(
@@ -355,6 +368,39 @@ def unit_overview(
         objections,
         objections_total,
     )
+
+
+@functools.cache
+def _overview_queries() -> tuple[sa.Select, sa.Select, sa.Select]:
+    """unit_overview's queries, built once (the unit is their parameter): the longest waiting
+    in the review queue, their total, and the oldest open objections with theirs."""
+    of_unit = sa.and_(
+        Declaration.professional_id == Professional.id,
+        Professional.unit_id == sa.bindparam("unit_id"),
+    )
+    waiting = sa.select(Declaration.id).join(Professional, of_unit)
+    waiting = waiting.where(Declaration.status.in_(WAITING))
+    queue = (
+        waiting.with_only_columns(
+            Declaration.id, Professional.name, Declaration.year, Declaration.status,
+            Declaration.submitted_at,
+        )
+        .order_by(Declaration.submitted_at, Declaration.id)
+        .limit(SHOWN)
+    )  # fmt: skip
+    # The total by a count of its own: a window count (as for the objections) would sort all
+    # the waiting rows (hundreds in a big unit) instead of the first SHOWN.
+    queue_total = waiting.with_only_columns(sa.func.count())
+    open_objections = (
+        sa.select(Professional.name, Declaration.year, Objection.created_at, _total())
+        .select_from(Objection)
+        .join(Declaration, Objection.declaration_id == Declaration.id)
+        .join(Professional, of_unit)
+        .where(Objection.status == ObjectionStatus.OPEN)
+        .order_by(Objection.created_at, Objection.id)
+        .limit(SHOWN)
+    )
+    return queue, queue_total, open_objections
 
 
 def _total() -> sa.Label:
@@ -377,7 +423,7 @@ def short_people(unit_id: int | None, year: int) -> list[PersonYear]:
         .options(selectinload(Professional.user))
     )
     rows = db.session.execute(query).all()
-    declared = _declared([d for _p, d in rows])
+    declared = _declared_of(rows, year)
     return [entry for p, d in rows if (entry := person_year(p, d, year, declared)).short]
 
 

@@ -466,12 +466,15 @@ def _internal(plan: TrainingPlan, declaration: Declaration) -> bool:
 
 
 def _load_people(declarations: list[Declaration]) -> None:
-    """Attach to these declarations their people that the session does not hold yet, read by
-    one query (then `declaration.professional` needs no query of its own)."""
+    """Attach to these declarations their people that are not loaded and that the session does
+    not hold yet, read by one query (then `declaration.professional` needs no query of its
+    own). A declaration that has its person already (loaded, or given as a column stand-in's
+    field: portal.dashboard.service.Declared) is left as it is."""
     missing = [
         d
         for d in declarations
-        if identity_key(Professional, d.professional_id) not in db.session.identity_map
+        if "professional" not in vars(d)
+        and identity_key(Professional, d.professional_id) not in db.session.identity_map
     ]
     if not missing:
         return

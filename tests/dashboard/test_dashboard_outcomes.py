@@ -263,28 +263,40 @@ def _page_rows(html: str) -> list[tuple]:
 
 
 @pytest.fixture
-def with_trainings(every_state, make_professional, make_submitted_declaration, make_user):
-    """Besides every state: drafts and waiting declarations whose training is filed (an accepted
-    plan's number), unfiled, or the unit's own training for its staff (marks the engine takes)."""
+def file_plan(make_user):
+    """file_plan(number, unit_id, year): an accepted professional training plan with this
+    filing number (filed for the unit's own staff when unit_id is given)."""
     from portal.providers.models import PlanForm, PlanState, TrainingPlan
-    from portal.settings.service import set_setting
     from portal.units.models import Provider
 
     provider = Provider(name="测试继续教育基地", phone="62611533")
     db.session.add(provider)
     db.session.flush()
     filer = make_user(Role.PROVIDER, provider=provider)
-    unit = every_state["unit"]
-    for number, unit_id in (("BA2025-0001", None), ("BA2025-0002", unit.id)):
+
+    def file(number, unit_id=None, year=YEAR):
         db.session.add(
             TrainingPlan(
                 provider_id=provider.id, title="培训", subject="professional",
-                start_date=datetime(YEAR, 3, 1).date(), end_date=datetime(YEAR, 3, 10).date(),
+                start_date=datetime(year, 3, 1).date(), end_date=datetime(year, 3, 10).date(),
                 days=10, hours_per_day=6, form=PlanForm.FACE, state=PlanState.ACCEPTED,
-                filing_no=number, filed_on=datetime(YEAR, 1, 1).date(), filed_by_id=filer.id,
+                filing_no=number, filed_on=datetime(year, 1, 1).date(), filed_by_id=filer.id,
                 unit_id=unit_id,
             )
         )  # fmt: skip
+
+    return file
+
+
+@pytest.fixture
+def with_trainings(every_state, make_professional, make_submitted_declaration, file_plan):
+    """Besides every state: drafts and waiting declarations whose training is filed (an accepted
+    plan's number), unfiled, or the unit's own training for its staff (marks the engine takes)."""
+    from portal.settings.service import set_setting
+
+    unit = every_state["unit"]
+    for number, unit_id in (("BA2025-0001", None), ("BA2025-0002", unit.id)):
+        file_plan(number, unit_id)
     set_setting("UNFILED_TRAINING_REFUSED", True)  # the shipped default (tests/conftest.py: off)
     db.session.commit()
 
@@ -335,3 +347,35 @@ def test_the_page_shows_the_engines_figures(client, auth, with_trainings, state)
     response = client.get(url)
     assert response.status_code == 200
     assert _page_rows(response.text) == expected
+
+
+def test_a_companys_own_training_counts_as_the_engine_says(
+    client, auth, make_unit, make_user, file_plan, make_professional, make_submitted_declaration
+):
+    """hefei-2021 counts no training a company filed for its own staff (the `internal` mark,
+    read from the person's unit and the declaration's): the list's drafts and waiting
+    declarations show the engine's figures (0 for it, 30 for another unit's)."""
+    from portal.units.models import UnitType
+
+    unit = make_unit(name="示范县供电公司", type=UnitType.STATE_ENTERPRISE)
+    clerk = make_user(Role.UNIT_REVIEWER, unit=unit)
+    file_plan("BA2024-0007", unit.id, 2024)
+    file_plan("BA2024-0008", None, 2024)
+    cases = {
+        "甲草稿本单位": (S.DRAFT, "BA2024-0007", None),
+        "乙待核本单位": (S.SUBMITTED, "BA2024-0007", unit.id),
+        "丙待核外单位": (S.SUBMITTED, "BA2024-0008", unit.id),
+    }
+    for name, (status, plan_no, unit_id) in cases.items():
+        claim = {"kind": "training.decided", "facts": {"decided_hours": 30},
+                 "subject": "professional", "details": {"plan_no": plan_no}}  # fmt: skip
+        make_submitted_declaration(
+            make_professional(unit=unit, name=name), 2024, claims=[claim],
+            rule_set="hefei-2021", status=status, unit_id=unit_id,
+        )  # fmt: skip
+    db.session.commit()
+    expected = reference(unit.id, 2024)
+    assert {row[0]: row[3] for row in expected} == dict(zip(cases, (0, 0, 30), strict=True))
+    auth.login(clerk)
+    rows = _page_rows(client.get("/dashboard/?year=2024").text)
+    assert rows == [(n, s, g, p, g + p, short) for n, s, g, p, short in expected]
