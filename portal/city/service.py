@@ -14,12 +14,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal.accounts.models import PersonStatus, Professional, User, mask_id_number
+from portal.accounts.models import PersonStatus, Professional, User
 from portal.declarations.models import Declaration
 from portal.extensions import db
 from portal.jurisdictions import service as jurisdictions
 from portal.paging import PER_PAGE
-from portal.review.service import QueueEntry, second_step_waiting
+from portal.review.service import PERSON_COLUMNS, PersonCells, QueueEntry, second_step_waiting
 from portal.units.models import TitleLevel, TitleSeries, Unit
 from portal.verification.models import Verification, VerificationStatus
 
@@ -28,7 +28,7 @@ KINDS = {VERIFICATION: "学时验证单复核", YEARLY: "年度学时核验"}
 
 
 @dataclass(frozen=True, slots=True)
-class SentShown:
+class SentShown(PersonCells):
     """What the queue shows of a verification sent for the city's confirmation."""
 
     id: int
@@ -47,16 +47,12 @@ class SentShown:
         return (
             Verification.id, Verification.number, Verification.first_year,
             Verification.last_year, Verification.ok, TitleSeries.name, Verification.level,
-            Professional.name, Professional.id_number, Unit.name,
+            *PERSON_COLUMNS,
         )  # fmt: skip
 
     @property
     def title_text(self) -> str:  # as Verification.title_text
         return f"{self.series_name} {self.level.label}"
-
-    @property
-    def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
 
 
 @dataclass

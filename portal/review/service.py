@@ -71,8 +71,25 @@ class Queue:
         return sum(self.counts.values())
 
 
+# The person cells every waiting list ends with (name, ID number shown masked, unit), read as
+# columns by the review queues (QueueEntry) and the city's queue (city.service.SentShown).
+PERSON_COLUMNS = (Professional.name, Professional.id_number, Unit.name)
+
+
+class PersonCells:
+    """A row ending with PERSON_COLUMNS' cells: name, id_number, unit_name (None: a
+    freelancer); lists show the ID number masked."""
+
+    __slots__ = ()
+    id_number: str
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
 @dataclass(frozen=True, slots=True)
-class QueueEntry:
+class QueueEntry(PersonCells):
     """What a list of declarations waiting for review shows of one (the first five cells of
     review/_queue.html, review/first_steps.html and the city's list on verification/index.html,
     written out in each: a Jinja macro called per row cost ~10 µs a row). The queue reads these
@@ -96,9 +113,7 @@ class QueueEntry:
             Declaration.status,
             Declaration.second_step_city,
             Declaration.submitted_at,
-            Professional.name,
-            Professional.id_number,
-            Unit.name,
+            *PERSON_COLUMNS,
         )
 
     @classmethod
@@ -118,10 +133,6 @@ class QueueEntry:
     @property
     def status_label(self) -> str:
         return status_label_of(self.status, self.second_step_city)
-
-    @property
-    def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
 
 
 def _submitted_to(user: _Reviewer) -> sa.ColumnElement[bool] | None:
