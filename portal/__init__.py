@@ -228,22 +228,16 @@ def _register_hooks(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from portal.accounts.models import User
+        from portal.accounts.service import load_account
 
         ident, _, token = user_id.partition(":")
-        if not ident.isdigit():
-            return None
-        user = db.session.get(User, int(ident))
-        # A cookie replayed after logout or after the account is disabled no longer matches.
-        if user is None or not user.active or user.session_token != token:
-            return None
-        return user
+        return load_account(int(ident), token) if ident.isdigit() else None
 
     @app.before_request
     def fresh_request_state():
         """g belongs to the app context, which a test or script may reuse for many requests:
         never carry the previous request's user, settings or commit decision over."""
-        for name in ("_login_user", "_settings", "idle_logged_out"):
+        for name in ("_login_user", "_settings", "_unread", "idle_logged_out"):
             g.pop(name, None)
 
     from portal.jurisdictions import public, scope

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -32,6 +33,7 @@ def notify(recipients: Iterable[Any], kind: str, text: str, endpoint: str = "", 
         )
     if seen:
         db.session.flush()
+        _forget_count()
     return len(seen)
 
 
@@ -50,15 +52,42 @@ def notify_each(
         written += 1
     if written:
         db.session.flush()
+        _forget_count()
     return written
 
 
 def unread_count(user) -> int:
+    """The bell's figure: as the account's statement brought it along (keep_count), unless
+    this request has written a message or marked one read since; else counted now."""
+    kept = g.get("_unread") if has_app_context() else None
+    if kept is not None and kept[0] == user.id:
+        return kept[1]
     return db.session.scalar(
         sa.select(sa.func.count(Notification.id)).where(
             Notification.user_id == user.id, Notification.read_at.is_(None)
         )
     )
+
+
+def unread_of(account_id) -> sa.ScalarSelect:
+    """The unread count of the account `account_id` names (a column of the account's
+    statement), for keep_count."""
+    return (
+        sa.select(sa.func.count(Notification.id))
+        .where(Notification.user_id == account_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def keep_count(user_id: int, count: int) -> None:
+    """The request's unread count of this account, read with the account (unread_of)."""
+    g._unread = (user_id, count)
+
+
+def _forget_count() -> None:
+    """A message written or marked read: the bell counts again."""
+    if has_app_context():
+        g.pop("_unread", None)
 
 
 def inbox(user, limit: int = PAGE_SIZE) -> list[Notification]:
@@ -85,6 +114,7 @@ def mark_read(user, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.flush()
+        _forget_count()
     return notification
 
 
@@ -94,4 +124,5 @@ def mark_all_read(user) -> int:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    _forget_count()
     return result.rowcount

@@ -290,17 +290,38 @@ def is_per_county(key: str) -> bool:
 
 def _saved() -> dict[tuple[str, str], object]:
     """The saved values, read once per request, all in one query (a handful of rows per
-    county): every logged-in page asks for several."""
+    county): every logged-in page asks for several. A logged-in request has them already: the
+    account's statement brought them along (saved_rows(), keep())."""
     saved = g.get("_settings")
     if saved is None:
         rows = db.session.execute(
             sa.select(Setting.jurisdiction_code, Setting.key, Setting.value)
         ).all()
-        # Other rows (markers such as the county generator's) have no "value".
-        saved = g._settings = {
-            (code, k): v["value"] for code, k, v in rows if isinstance(v, dict) and "value" in v
-        }
+        saved = keep(rows)
     return saved
+
+
+def keep(rows) -> dict[tuple[str, str], object]:
+    """The request's saved values, from (jurisdiction_code, key, value) rows. Other rows
+    (markers such as the county generator's) have no "value"."""
+    g._settings = {
+        (code, k): v["value"] for code, k, v in rows if isinstance(v, dict) and "value" in v
+    }
+    return g._settings
+
+
+def saved_rows(dialect: str) -> sa.ColumnElement:
+    """Every saved row as one JSON array of [jurisdiction_code, key, value] (NULL or [] when
+    there are none), for a statement that reads something else too: the logged-in account's
+    brings the request's settings along instead of a round trip of their own (on PostgreSQL
+    about half a millisecond of each page's CPU). dialect: the database's (SQL differs)."""
+    if dialect == "postgresql":
+        row = sa.func.json_build_array(Setting.jurisdiction_code, Setting.key, Setting.value)
+        aggregate = sa.func.json_agg(row)
+    else:  # SQLite: the value is stored as text, json() makes it JSON again
+        row = sa.func.json_array(Setting.jurisdiction_code, Setting.key, sa.func.json(Setting.value))
+        aggregate = sa.func.json_group_array(row)
+    return sa.type_coerce(sa.select(aggregate).scalar_subquery(), sa.JSON)
 
 
 def get_setting(key: str, county: str | None = None):
