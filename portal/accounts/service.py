@@ -297,9 +297,9 @@ OPEN_BEFORE_CHANGE = {"accounts.password", "accounts.logout", "static", "main.fa
 @functools.cache
 def _account_statement(dialect: str) -> sa.Select:
     """load_account's statement, built once per database kind."""
-    return sa.select(
-        User, notifications.unread_of(User.id), settings.saved_rows(dialect)
-    ).where(User.id == sa.bindparam("user_id"))
+    return sa.select(User, notifications.unread_of(User.id), settings.saved_rows(dialect)).where(
+        User.id == sa.bindparam("user_id")
+    )
 
 
 def load_account(user_id: int, token: str) -> User | None:

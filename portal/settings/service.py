@@ -319,7 +319,9 @@ def saved_rows(dialect: str) -> sa.ColumnElement:
         row = sa.func.json_build_array(Setting.jurisdiction_code, Setting.key, Setting.value)
         aggregate = sa.func.json_agg(row)
     else:  # SQLite: the value is stored as text, json() makes it JSON again
-        row = sa.func.json_array(Setting.jurisdiction_code, Setting.key, sa.func.json(Setting.value))
+        row = sa.func.json_array(
+            Setting.jurisdiction_code, Setting.key, sa.func.json(Setting.value)
+        )
         aggregate = sa.func.json_group_array(row)
     return sa.type_coerce(sa.select(aggregate).scalar_subquery(), sa.JSON)
 

@@ -44,9 +44,10 @@ def test_the_account_brings_the_saved_settings_and_the_count(app, make_user):
             assert notifications.unread_count(user) == 2
             assert get_setting("IDLE_TIMEOUT_MINUTES") == 45
             assert get_setting("PUBLICITY_WORKING_DAYS", "341822") == 7
-            assert get_setting("PUBLICITY_WORKING_DAYS", "341823") == app.config[
-                "PUBLICITY_WORKING_DAYS"
-            ]
+            assert (
+                get_setting("PUBLICITY_WORKING_DAYS", "341823")
+                == app.config["PUBLICITY_WORKING_DAYS"]
+            )
         assert statements == []  # all of it came with the account
 
 
