@@ -10,6 +10,15 @@ from sqlalchemy.types import TypeDecorator
 _travelled_to: ContextVar[datetime | None] = ContextVar("travelled_to", default=None)
 
 
+def json_rows(dialect: str, *columns: sa.ColumnElement) -> sa.ColumnElement:
+    """An aggregate of a query's rows as one JSON array of [column, ...] arrays, to bring a
+    handful of rows along with another statement (as a scalar subquery, typed sa.JSON): NULL
+    on PostgreSQL, [] on SQLite when there are none. dialect: the database's (SQL differs)."""
+    if dialect == "postgresql":
+        return sa.func.json_agg(sa.func.json_build_array(*columns))
+    return sa.func.json_group_array(sa.func.json_array(*columns))
+
+
 def utcnow() -> datetime:
     """Now, in UTC: the one clock of every service and column default."""
     return _travelled_to.get() or datetime.now(UTC)

@@ -8,9 +8,11 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from portal.accounts import people as operations
-from portal.accounts.models import Employment, MoveStatus, Role
+from portal.accounts.models import Employment, MoveStatus, Role, User
+from portal.accounts.service import load_account
 from portal.declarations.models import Declaration
 from portal.extensions import db
 from portal.jurisdictions import scope
@@ -18,6 +20,7 @@ from portal.jurisdictions import service as jurisdictions
 from portal.jurisdictions.models import FormerJurisdiction, JurisdictionLevel
 from portal.notifications.models import Notification
 from portal.verification import service as verification
+from tests.perf.test_query_counts import captured
 
 A, B, C, CITY = "341822", "341821", "341823", "341800"
 
@@ -114,6 +117,44 @@ def test_the_old_county_still_finds_the_person_moved_out(client, auth, two):
     db.session.expunge_all()  # as a new request: nothing loaded before its scope
     assert "调动人" not in client.get("/people/").text
     assert client.get(f"/people/{person_id}").status_code == 404
+
+
+def test_the_people_handed_on_come_with_the_account(app, client, auth, two, make_user):
+    """The account's statement brings the people handed on from its divisions (a county's, a
+    city's counties, the province's cities' counties); each account's scope keeps only its
+    own counties' (a superset read, narrowed)."""
+    person = two["person"]
+    person_id = person.id
+    with scope.use(B):
+        operations.move(two["RB"], person, two["ub"], date(2025, 3, 1))
+    db.session.commit()
+    city = make_user(Role.CITY_OFFICER, jurisdiction_code=CITY)
+    province = make_user(Role.PROVINCE_VIEWER, jurisdiction_code="340000")
+    db.session.commit()
+    accounts = [(a.username, a.id, a.session_token) for a in (two["OA"], city, province)]
+    other = (two["OC"].id, two["OC"].session_token)
+    for username, account_id, token in accounts:
+        auth.login(username)
+        db.session.expunge_all()
+        with captured(app) as statements:
+            page = client.get("/password")  # any page: each sets its scope
+        assert page.status_code == 200, username
+        alone = [s for s in statements if "former_jurisdiction" in s and "password_hash" not in s]
+        assert alone == [], username
+        with app.test_request_context():
+            scope.set_for_user(load_account(account_id, token))
+            assert person_id in scope._scope.get()[2], username
+        auth.logout()
+    with app.test_request_context():  # a county that handed nobody on: its scope has nobody
+        scope.set_for_user(load_account(*other))
+        assert scope._scope.get()[2] == ()
+        # and the account's statement read no other division's hand-overs (A's person)
+        assert load_account(*other) is not None
+        assert g._handed_on[1] == []
+        g.pop("_handed_on")
+        city = db.session.get(User, accounts[1][1])  # its token is new since its logout
+        assert load_account(city.id, city.session_token) is city
+        assert g._handed_on[1] == [(A, person_id)]  # the city's: its counties'
 
 
 def test_the_new_unit_enters_and_the_old_side_confirms(client, auth, two):
