@@ -45,7 +45,13 @@ from portal.board.models import PublicityBatch
 from portal.certificates import service as certificates
 from portal.certificates.models import Certificate, CertificatePrint
 from portal.clock import current_year, local_today
-from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
+from portal.declarations.models import (
+    Claim,
+    ClaimDecision,
+    Declaration,
+    DeclarationStatus,
+    ReviewingBody,
+)
 from portal.extensions import db
 from portal.jurisdictions import scope
 from portal.jurisdictions import service as jurisdictions
@@ -340,6 +346,10 @@ def _load(n: int, county: County) -> dict:
             "created_at": now,
             **mine,
         }
+        if i < waiting + registered + publicised or i in city_steps:
+            # as submit() records them: the unit at submission, which reviews (the generated
+            # units are all public institutions, 004 第十四条)
+            row.update(unit_id=person["unit_id"], reviewing_body=ReviewingBody.UNIT)
         if i < waiting:
             row.update(status=DeclarationStatus.SUBMITTED, submitted_at=now - timedelta(hours=i))
         elif i < waiting + registered + publicised:

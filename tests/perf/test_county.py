@@ -6,13 +6,13 @@ import re
 
 import sqlalchemy as sa
 
-from portal.accounts.models import Role
+from portal.accounts.models import Professional, Role
 from portal.admin import county
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from portal.board.models import PublicityBatch
 from portal.certificates.models import Certificate, CertificatePrint
-from portal.declarations.models import Claim, Declaration, DeclarationStatus
+from portal.declarations.models import Claim, Declaration, DeclarationStatus, ReviewingBody
 from portal.extensions import db
 
 # One event per step: submitted (all but drafts), approved (or, waiting for the city, the first
@@ -66,6 +66,14 @@ def test_county_rows_and_idempotence(ctx, client, auth):
         sa.select(sa.func.count(Claim.id)).group_by(Claim.declaration_id)
     ).all()
     assert len(claims) == 300 and set(claims) <= {3, 4}
+    # every year past its draft as submit() records it: the unit then, the unit reviewing
+    submitted = db.session.execute(
+        sa.select(Declaration.unit_id, Declaration.reviewing_body, Professional.unit_id)
+        .join(Professional, Declaration.professional_id == Professional.id)
+        .where(Declaration.status != DeclarationStatus.DRAFT)
+    ).all()
+    assert len(submitted) == 281
+    assert all(row[0] == row[2] and row[1] is ReviewingBody.UNIT for row in submitted)
     assert county.load(300)["skipped"] and _statuses() == statuses
     # The board shows the running batches; unit-big reviews the waiting declarations.
     assert client.get("/board").status_code == 200
