@@ -245,14 +245,17 @@ def _counting(user: _Reviewer, name: str, year: int | None) -> sa.Select:
     """The queue's counts in one statement: by state, the declarations of confirmed people
     (with the name and year filters), and those held back by an unconfirmed person (no
     filter). Built once per kind of reviewer and filters (SQLAlchemy then keeps its cache
-    key: about 0.1 ms of CPU for a condition this size)."""
+    key: about 0.1 ms of CPU for a condition this size). Rows: (state, ready, held) with
+    filters; (state, ready, all) without, the held ones being the others (every declaration
+    has its person): the person is then looked up once a declaration, not twice (500 lookups
+    fewer in a big unit's queue; neither database shares the two EXISTS)."""
     states, turn = _turn(user)
     ready = _person(*_person_state(True, name))
     if year:
         ready = sa.and_(ready, Declaration.year == year)
-    held = _person(*_person_state(False, ""))
+    third = _number(_person(*_person_state(False, ""))) if name or year else sa.func.count()
     return (
-        sa.select(Declaration.status, _number(ready), _number(held))
+        sa.select(Declaration.status, _number(ready), third)
         .where(states, turn)
         .group_by(Declaration.status)
     )
@@ -283,7 +286,10 @@ def review_queue(
         conditions.append(Declaration.year == year)
     by_state = db.session.execute(_counting(_reviewer(user), q.strip(), year or None)).all()
     counts = {state: n for state, n, _ in by_state if n}
-    held = sum(n for _, _, n in by_state)
+    if q.strip() or year:
+        held = sum(n for _, _, n in by_state)
+    else:  # the third column counts all: the held are those not ready
+        held = sum(n - ready for _, ready, n in by_state)
     claims = (
         sa.select(sa.func.count(Claim.id))
         .where(Claim.declaration_id == Declaration.id)
