@@ -38,7 +38,7 @@ from portal.extensions import db
 from portal.jurisdictions import scope
 from portal.models_base import utcnow
 from portal.notifications.service import notify
-from portal.paging import Window, picked_window
+from portal.paging import PER_PAGE, Window, picked_window
 from portal.providers import service as providers
 from portal.refusal import CONFLICT, INVALID, Refusal, forbidden, not_found
 from portal.rules import SUBJECT_LABELS
@@ -276,11 +276,12 @@ def second_step_waiting(city: bool) -> sa.ColumnElement[bool]:
 
 
 def review_queue(
-    user: User, *, year: int | None = None, status: str | None = None, q: str = "", page: int = 1
-) -> Queue:
+    user: User, *, year: int | None = None, status: str | None = None, q: str = "", page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Queue:  # fmt: skip
     """Declarations of confirmed people waiting for this user's review (submitted, waiting
     for evidence, or at its step of a two-step review): rows of (QueueEntry, number of
-    claims)."""
+    claims), per_page of them (the longest waiting first)."""
     conditions = [_waiting_for(user, name=q.strip())]
     if year:
         conditions.append(Declaration.year == year)
@@ -307,7 +308,7 @@ def review_queue(
         .order_by(*order)
     )
     # The page's ids first: the claim counts and wide rows are read for 50, not for all waiting.
-    window = picked_window(ids, query, page, scalars=False)
+    window = picked_window(ids, query, page, per_page, scalars=False)
     window.rows = [(QueueEntry(*row[:-1]), row[-1]) for row in window.rows]
     return Queue(window, counts, held)
 

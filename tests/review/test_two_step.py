@@ -386,6 +386,37 @@ def test_a_senior_holders_second_step_goes_to_the_city(client, auth, county, sen
     assert approved.status is DeclarationStatus.APPROVED and approved.reviewer == users["city"]
 
 
+def test_the_city_verification_page_shows_the_longest_waiting_yearly_steps(
+    client, auth, county, senior, make_professional, make_submitted_declaration, monkeypatch
+):
+    """Beside the verification sheets, the city's longest waiting second steps (the full list
+    is the city's queue and /review/), oldest first, with how many wait in all."""
+    from datetime import date
+
+    from portal.verification import views
+
+    teacher = county["teacher"]
+    later = make_professional(unit=teacher.professional.unit, name="周正高")
+    db.session.add(
+        PersonTitle(professional=later, series=teacher.professional.titles[0].series,
+                    level=TitleLevel.FULL_SENIOR, obtained=date(2018, 5, 1))
+    )  # fmt: skip
+    draft = make_submitted_declaration(later, year=2025, status=DeclarationStatus.DRAFT)
+    declarations.submit(later.user, draft)
+    db.session.commit()
+    _pass_first_step(county, senior)
+    _pass_first_step(county, draft)
+    auth.login(county["users"]["city"])
+    page = client.get("/verification/").text
+    assert "（2 份待核验）" in page and "孙副高" in page and "周正高" in page
+    assert "以下为等待最久的" not in page
+    monkeypatch.setattr(views, "YEARLY_SHOWN", 1)
+    page = client.get("/verification/").text
+    section = page.split('class="card city-yearly"')[1].split("</section>")[0]
+    assert "（2 份待核验）" in section and "以下为等待最久的 1 份" in section
+    assert "孙副高" in section and "周正高" not in section  # submitted first, waiting longest
+
+
 def test_a_title_obtained_after_the_year_does_not_send_it_to_the_city(
     county, make_professional, make_submitted_declaration
 ):
