@@ -612,13 +612,18 @@ def _content_rows(
     return list(by_kind.values()), list(by_form.values())
 
 
+def unit_list(user: User) -> list[tuple[int, str]]:
+    """The units the filter row may offer, in name order: the bureau's (its county's), none
+    for anyone else."""
+    if user.role is not Role.BUREAU_OFFICER:
+        return []
+    return db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.name)).all()
+
+
 def filter_choices(user: User) -> dict:
     """What the filter row offers: units (the bureau only), types, series, levels, authorities."""
-    units = []
-    if user.role is Role.BUREAU_OFFICER:
-        units = db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.name)).all()
     return {
-        "units": units,
+        "units": unit_list(user),
         "unit_types": list(UnitType),
         "series": db.session.execute(
             sa.select(TitleSeries.id, TitleSeries.name).order_by(TitleSeries.name)

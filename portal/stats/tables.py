@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 
@@ -85,6 +86,34 @@ def _options(choices: tuple[tuple[int, str], ...], selected) -> Markup:
             for key, name in choices
         )
     )
+
+
+UNIT_LIST = 200  # up to this many units the filter lists them all; beyond, a search finds them
+UNITS_FOUND = 50  # the units a search offers at most
+
+
+@dataclass(frozen=True)
+class UnitChoices:
+    """The unit filter's options: every unit of a county of up to UNIT_LIST, else those whose
+    name contains the search text (at most UNITS_FOUND, in name order), the selected one always
+    among them."""
+
+    units: list[tuple[int, str]]
+    searched: bool  # a search field is offered (too many units to list)
+    total: int  # the units there are
+    found: int  # the units the search text matches (all of them without a search)
+
+
+def unit_choices(units, text: str, selected: int | None) -> UnitChoices:
+    """The unit filter's options out of all the county's units (id, name pairs, in name
+    order), for the search `text` and the selected unit id."""
+    units = [tuple(u) for u in units]
+    if len(units) <= UNIT_LIST:
+        return UnitChoices(units, False, len(units), len(units))
+    text = text.strip()
+    matching = [u for u in units if text and text in u[1]]
+    offered = {u[0] for u in matching[:UNITS_FOUND]} | {selected}
+    return UnitChoices([u for u in units if u[0] in offered], True, len(units), len(matching))
 
 
 def computed_text(computed_at: datetime | None) -> str:

@@ -18,6 +18,7 @@ require_roles(bp, *service.STATISTICS_ROLES)
 bp.record_once(lambda state: rendered.init_app(state.app))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UNIT_TEXT = 50  # the unit search's longest text (a unit's name is at most 100)
 
 
 def _filters() -> service.Filters:
@@ -49,6 +50,7 @@ def index():
     if htmx:
         return body
     computed_at = snapshot.computed_at if snapshot is not None else None
+    choices = service.filter_choices(current_user)
     return render_template(
         "stats/index.html",
         body=body,
@@ -59,8 +61,31 @@ def index():
         computed_text=tables.computed_text(computed_at),
         may_recompute=service.may_recompute(current_user),
         options=tables.options,
-        choices=service.filter_choices(current_user),
+        choices=choices,
+        unit_q=_unit_text(),
+        units_found=tables.UNITS_FOUND,
+        units=tables.unit_choices(choices["units"], _unit_text(), filters.unit_id),
         years=range(current_year() + 1, current_year() - 6, -1),
+    )
+
+
+def _unit_text() -> str:
+    return request.args.get("unit_q", "").strip()[:UNIT_TEXT]
+
+
+@bp.get("/units")
+def units():
+    """The unit filter's options for the search text (htmx, as the officer types in a county
+    of too many units to list): the matching units and the selected one."""
+    listed = service.unit_list(current_user)
+    if not listed:
+        abort(404)
+    found = tables.unit_choices(listed, _unit_text(), request.args.get("unit", type=bounded_int))
+    return render_template(
+        "stats/_unit_options.html",
+        units=found,
+        selected=request.args.get("unit", type=bounded_int),
+        options=tables.options,
     )
 
 

@@ -64,6 +64,8 @@ SEARCHES = [
     "/people/evidence-usage",
     "/workdays/",
     "/stats/?year=2025",
+    "/stats/?year=2025&unit_q={mark}",
+    "/stats/units?unit_q={mark}",
     "/stats/export.xlsx?year=2025",
     "/certificates/bulk",
     "/exchange/",
@@ -168,7 +170,10 @@ def test_no_route_opens_another_countys_records(app, across, method, endpoint):
 
 
 @pytest.mark.parametrize("url", SEARCHES)
-def test_no_list_search_or_export_shows_another_county(app, across, url):
+def test_no_list_search_or_export_shows_another_county(app, across, url, monkeypatch):
+    from portal.stats import tables
+
+    monkeypatch.setattr(tables, "UNIT_LIST", 0)  # the statistics' unit filter searches by name
     for actor in FOREIGN:
         for id_number in across["id_numbers"][:2]:
             target = url.format(mark=MARK[0], id_number=id_number)  # "甲": the marker's start

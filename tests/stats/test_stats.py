@@ -434,3 +434,43 @@ def test_units_a_page_at_a_time_and_the_charts_column_by_column(
     assert re.search(r"<tfoot><tr><th>合计</th>\s*<th class=\"num\">315</th>", text)
     book = load_workbook(BytesIO(client.get("/stats/export.xlsx?year=2025").data))
     assert book["按单位"].max_row == 1 + 55 + 1
+
+
+def test_a_county_of_many_units_finds_its_unit_by_name(
+    county, client, auth, make_unit, make_user, monkeypatch
+):
+    """Up to UNIT_LIST units the filter lists them all; beyond, a search field: the page offers
+    the units whose name contains the text (at most UNITS_FOUND) and always the selected one,
+    htmx fetches them as the officer types, and nobody else's units are ever offered."""
+    from portal.stats import tables
+
+    officer = county["officer"]
+    auth.login(officer)
+    listed = client.get("/stats/?year=2025").text
+    assert 'id="unit_q"' not in listed and f'<option value="{county["b"].id}"' in listed
+    for name in ("示范县林业站", "示范县林业局", "示范县水文站"):
+        make_unit(name=name)
+    db.session.commit()
+    monkeypatch.setattr(tables, "UNIT_LIST", 3)
+    monkeypatch.setattr(tables, "UNITS_FOUND", 1)
+    page = client.get("/stats/?year=2025")
+    assert page.status_code == 200 and 'id="unit_q"' in page.text
+    select = page.text.split('<select id="unit"')[1].split("</select>")[0]
+    assert "林业" not in select and "自由职业" in select  # nothing searched: nothing listed
+    page = client.get(f"/stats/?year=2025&unit_q=林业&unit={county['b'].id}")
+    select = page.text.split('<select id="unit"')[1].split("</select>")[0]
+    assert "示范县林业局" in select and "示范县林业站" not in select  # the first 1, name order
+    assert f'<option value="{county["b"].id}" selected>' in select  # the chosen one stays
+    assert "水文站" not in select and "含“林业”的 2 个（列出前 1 个）" in page.text
+    # As the officer types: the options alone, the chosen one among them; escaped.
+    found = client.get("/stats/units?unit_q=水文", headers={"HX-Request": "true"})
+    assert found.status_code == 200 and "示范县水文站" in found.text and "林业" not in found.text
+    assert found.text.lstrip().startswith("<option") and "<html" not in found.text
+    make_unit(name="<b>站</b>")
+    db.session.commit()
+    assert "&lt;b&gt;站&lt;/b&gt;" in client.get("/stats/units?unit_q=站").text
+    too_long = client.get("/stats/units?unit_q=" + "林" * 500)
+    assert too_long.status_code == 200
+    auth.logout()
+    auth.login(county["ra"])  # a unit's reviewer has no unit filter
+    assert client.get("/stats/units?unit_q=林业").status_code == 404
