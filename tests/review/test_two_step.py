@@ -324,21 +324,31 @@ def test_authority_home_says_when_the_two_steps_are_off(ctx, client, auth, make_
 # --- issue 21.5: senior-title holders' second step is the city's --------------------------
 
 
+def _senior_year(county, make_professional, make_submitted_declaration, name, level, obtained):
+    """A senior teacher of the school (title `level` obtained on `obtained`), her 2025 year
+    submitted in two steps."""
+    teacher = county["teacher"]
+    person = make_professional(unit=teacher.professional.unit, name=name)
+    db.session.add(
+        PersonTitle(professional=person, series=teacher.professional.titles[0].series,
+                    level=level, obtained=obtained)
+    )  # fmt: skip
+    draft = make_submitted_declaration(person, year=2025, status=DeclarationStatus.DRAFT)
+    declarations.submit(person.user, draft)
+    db.session.commit()
+    return draft
+
+
 @pytest.fixture
 def senior(county, make_professional, make_submitted_declaration, make_user):
     """A 副高 teacher of the school (title obtained 2019), her 2025 year submitted in two steps,
     and the city's officer."""
     from datetime import date
 
-    teacher = county["teacher"]
-    person = make_professional(unit=teacher.professional.unit, name="孙副高")
-    db.session.add(
-        PersonTitle(professional=person, series=teacher.professional.titles[0].series,
-                    level=TitleLevel.DEPUTY_SENIOR, obtained=date(2019, 5, 1))
+    draft = _senior_year(
+        county, make_professional, make_submitted_declaration, "孙副高",
+        TitleLevel.DEPUTY_SENIOR, date(2019, 5, 1),
     )  # fmt: skip
-    draft = make_submitted_declaration(person, year=2025, status=DeclarationStatus.DRAFT)
-    declarations.submit(person.user, draft)
-    db.session.commit()
     county["users"]["city"] = make_user(Role.CITY_OFFICER, name="市局孙")
     return draft
 
@@ -395,15 +405,10 @@ def test_the_city_verification_page_shows_the_longest_waiting_yearly_steps(
 
     from portal.verification import views
 
-    teacher = county["teacher"]
-    later = make_professional(unit=teacher.professional.unit, name="周正高")
-    db.session.add(
-        PersonTitle(professional=later, series=teacher.professional.titles[0].series,
-                    level=TitleLevel.FULL_SENIOR, obtained=date(2018, 5, 1))
+    draft = _senior_year(
+        county, make_professional, make_submitted_declaration, "周正高",
+        TitleLevel.FULL_SENIOR, date(2018, 5, 1),
     )  # fmt: skip
-    draft = make_submitted_declaration(later, year=2025, status=DeclarationStatus.DRAFT)
-    declarations.submit(later.user, draft)
-    db.session.commit()
     _pass_first_step(county, senior)
     _pass_first_step(county, draft)
     auth.login(county["users"]["city"])
