@@ -476,6 +476,10 @@ ROUTES = {
         "/stats/export.xlsx?year=2025", ok=(*STAFF_REVIEW, "city", "province")
     ),
     ("POST", "stats.recompute"): row("/stats/recompute", ok=("officer", "city")),
+    # the unit filter's search: the bureau's (nobody else has a unit filter)
+    ("GET", "stats.units"): row(
+        "/stats/units?unit_q=中学", ok=OFFICER, hidden=("RA", "RB", "city", "province")
+    ),
     ("GET", "notifications.index"): row("/notifications/", ok=LOGGED_IN),
     ("POST", "notifications.read_all"): row("/notifications/read-all", ok=LOGGED_IN),
     # Everyone's request for another person's message finds nothing.
