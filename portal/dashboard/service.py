@@ -12,6 +12,7 @@ none after a rejection or revocation. The requirement is the year's rule set's (
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import NamedTuple
@@ -30,7 +31,7 @@ from portal.notifications.models import Notification
 from portal.notifications.service import notify
 from portal.paging import PER_PAGE, Window, window
 from portal.refusal import forbidden
-from portal.review.service import declared_result, declared_results
+from portal.review.service import declared_inputs, declared_result
 from portal.units.models import Unit
 
 REVIEWED = (DeclarationStatus.APPROVED, DeclarationStatus.PUBLICISED, DeclarationStatus.REGISTERED)
@@ -216,14 +217,16 @@ def _people(unit_id: int | None, year: int, *columns) -> sa.Select:
 
 class DeclaredClaim(NamedTuple):
     """A claim's columns that the rules engine (by Claim.rule_claim, the one conversion),
-    counted_elsewhere and the claim markers read: read as columns, not as Claim objects."""
+    counted_elsewhere and the claim markers read: read as columns, not as Claim objects. The
+    facts and details as their stored JSON text (decoded when read): the claim is a value,
+    the key of the declared hours kept (_declared_hours)."""
 
     id: int
     declaration_id: int
     kind: str
     subject: str
-    facts: dict
-    details: dict
+    facts_json: str | None
+    details_json: str | None
     identity: str | None
     elected: bool
     decision: ClaimDecision | None
@@ -232,6 +235,23 @@ class DeclaredClaim(NamedTuple):
     filed_elsewhere: str
 
     rule_claim = Claim.rule_claim
+
+    @property
+    def facts(self) -> dict | None:
+        return json.loads(self.facts_json) if self.facts_json is not None else None
+
+    @property
+    def details(self) -> dict | None:
+        return json.loads(self.details_json) if self.details_json is not None else None
+
+    @staticmethod
+    def columns() -> list:
+        return [
+            sa.cast(getattr(Claim, name.removesuffix("_json")), sa.Text).label(name)
+            if name.endswith("_json")
+            else getattr(Claim, name)
+            for name in DeclaredClaim._fields
+        ]
 
 
 @dataclass
@@ -255,9 +275,10 @@ class Declared:
 def _declared(declarations: list[Declared]) -> dict[int, tuple]:
     """The declared hours (declared_result) of these drafts and waiting declarations, by id:
     their claims (as columns) and the claims counted elsewhere read by two queries per CHUNK
-    declarations, not per declaration."""
+    declarations, not per declaration; each evaluated once for the same inputs
+    (_declared_hours)."""
     found: dict[int, tuple] = {}
-    columns = [getattr(Claim, name) for name in DeclaredClaim._fields]
+    columns = DeclaredClaim.columns()
     for start in range(0, len(declarations), CHUNK):
         chunk = {d.id: d for d in declarations[start : start + CHUNK]}
         claims = db.session.execute(
@@ -267,8 +288,37 @@ def _declared(declarations: list[Declared]) -> dict[int, tuple]:
         )
         for row in claims:
             chunk[row.declaration_id].claims.append(DeclaredClaim(*row))
-        found.update(declared_results(list(chunk.values())))
+        elsewhere, marks, scope = declared_inputs(list(chunk.values()))
+        for d in chunk.values():
+            found[d.id] = _declared_hours(
+                d.rule_set, d.year, tuple(d.claims), frozenset(elsewhere[d.id]),
+                tuple((claim, tuple(sorted(m.items()))) for claim, m in sorted(marks[d.id].items())),
+                scope,
+            )  # fmt: skip
     return found
+
+
+@dataclass
+class _Claims:
+    """What declared_result reads of a declaration (its claims, rule set and year)."""
+
+    rule_set: str
+    year: int
+    claims: list[DeclaredClaim]
+
+
+@functools.lru_cache(maxsize=8192)
+def _declared_hours(
+    rule_set: str, year: int, claims: tuple[DeclaredClaim, ...], elsewhere: frozenset[int],
+    marks: tuple, scope: str,
+) -> tuple[rules.YearResult | None, str]:  # fmt: skip
+    """declared_result of a declaration of these claims (their stored columns, the JSON as its
+    text), kept for the same arguments: everything the engine's answer depends on (the claims
+    counted elsewhere, the training marks, the highest-only scope; the rule set by its id, the
+    code's). The dashboard shows the same drafts and waiting declarations again and again;
+    only what changed is converted and evaluated. The result is immutable."""
+    declared = _Claims(rule_set, year, list(claims))
+    return declared_result(declared, set(elsewhere), {c: dict(m) for c, m in marks}, scope)
 
 
 def _declared_of(rows: list[tuple], year: int) -> dict[int, tuple]:

@@ -496,15 +496,22 @@ def declared_result(
         return None, str(error)
 
 
+def declared_inputs(declarations_: list[Declaration]) -> tuple[dict, dict, str]:
+    """What declared_result reads besides each declaration's claims, for all of them: the
+    claims counted elsewhere and the claim marks by declaration id (one query each), the
+    highest-only scope (the settings read once)."""
+    return (
+        duplicates.counted_elsewhere_many(declarations_),
+        declarations.claim_marks_many(declarations_),
+        declarations.highest_only_scope(),
+    )
+
+
 def declared_results(
     declarations_: list[Declaration],
 ) -> dict[int, tuple[rules.YearResult | None, str]]:
-    """declared_result() of each declaration (claims loaded), by id: the claims counted
-    elsewhere and the plans the training marks name found for all of them by one query each,
-    the settings read once."""
-    elsewhere = duplicates.counted_elsewhere_many(declarations_)
-    marks = declarations.claim_marks_many(declarations_)
-    scope = declarations.highest_only_scope()
+    """declared_result() of each declaration (claims loaded), by id (declared_inputs)."""
+    elsewhere, marks, scope = declared_inputs(declarations_)
     return {d.id: declared_result(d, elsewhere[d.id], marks[d.id], scope) for d in declarations_}
 
 

@@ -379,3 +379,53 @@ def test_a_companys_own_training_counts_as_the_engine_says(
     auth.login(clerk)
     rows = _page_rows(client.get("/dashboard/?year=2024").text)
     assert rows == [(n, s, g, p, g + p, short) for n, s, g, p, short in expected]
+
+
+def test_the_kept_declared_hours_follow_every_input(client, auth, with_trainings, file_plan):
+    """The declared hours are kept for the same inputs (dashboard._declared_hours): a claim's
+    facts edited, a training's filing accepted and the work counted elsewhere revoked each show
+    at once, and the page always equals the engine's reference."""
+    unit_id = with_trainings["unit"].id
+    auth.login(with_trainings["reviewer"])
+
+    def page():
+        return {row[0]: row[2:4] for row in _page_rows(client.get(f"/dashboard/?year={YEAR}").text)}
+
+    def expected():
+        return {name: (g, p) for name, _, g, p, _ in reference(unit_id, YEAR)}
+
+    assert page() == expected()
+    # (the unit's trainings without a filing count 0 here: UNFILED_TRAINING_REFUSED)
+    assert page()["乙草稿足"] == (30, 0) and page()["未待核未备案"] == (30, 0)
+    assert page()["巳论文已认定"] == (30, 0)
+    # the draft's courseware edited: 30 hours → 12
+    claim = db.session.scalar(
+        sa.select(Claim)
+        .join(Declaration)
+        .join(Professional)
+        .where(Professional.name == "乙草稿足", Claim.kind == "courseware")
+    )
+    claim.facts = {"hours": 12}
+    # the unfiled training's plan number now names an accepted filing
+    unfiled = db.session.scalar(
+        sa.select(Claim)
+        .join(Declaration)
+        .join(Professional)
+        .where(Professional.name == "未待核未备案", Claim.kind == "training")
+    )
+    unfiled.details = {"plan_no": "BA2025-0009"}
+    file_plan("BA2025-0009")
+    db.session.commit()
+    assert page()["乙草稿足"] == (12, 0) and page()["未待核未备案"] == (30, 60)
+    assert page() == expected()
+    # the paper's other registered year revoked: it counts here again
+    other = db.session.scalar(
+        sa.select(Declaration)
+        .join(Professional)
+        .where(Declaration.status == DeclarationStatus.REGISTERED, Professional.name != "癸登记少")
+        .join(Claim)
+        .where(Claim.kind == "paper.journal")
+    )
+    other.status = DeclarationStatus.REVOKED
+    db.session.commit()
+    assert page()["巳论文已认定"] != (30, 0) and page() == expected()
