@@ -307,7 +307,7 @@ class _Claims:
     claims: list[DeclaredClaim]
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=4096)  # as the engine's own memo
 def _declared_hours(
     rule_set: str, year: int, claims: tuple[DeclaredClaim, ...], elsewhere: frozenset[int],
     marks: tuple, scope: str,
