@@ -50,7 +50,7 @@ def index():
     if htmx:
         return body
     computed_at = snapshot.computed_at if snapshot is not None else None
-    choices = service.filter_choices(current_user)
+    choices, unit_q = service.filter_choices(current_user), _unit_text()
     return render_template(
         "stats/index.html",
         body=body,
@@ -62,9 +62,9 @@ def index():
         may_recompute=service.may_recompute(current_user),
         options=tables.options,
         choices=choices,
-        unit_q=_unit_text(),
+        unit_q=unit_q,
         units_found=tables.UNITS_FOUND,
-        units=tables.unit_choices(choices["units"], _unit_text(), filters.unit_id),
+        units=tables.unit_choices(choices["units"], unit_q, filters.unit_id),
         years=range(current_year() + 1, current_year() - 6, -1),
     )
 
@@ -80,11 +80,11 @@ def units():
     listed = service.unit_list(current_user)
     if not listed:
         abort(404)
-    found = tables.unit_choices(listed, _unit_text(), request.args.get("unit", type=bounded_int))
+    selected = request.args.get("unit", type=bounded_int)
     return render_template(
         "stats/_unit_options.html",
-        units=found,
-        selected=request.args.get("unit", type=bounded_int),
+        units=tables.unit_choices(listed, _unit_text(), selected),
+        selected=selected,
         options=tables.options,
     )
 

@@ -437,12 +437,13 @@ def test_units_a_page_at_a_time_and_the_charts_column_by_column(
 
 
 def test_a_county_of_many_units_finds_its_unit_by_name(
-    county, client, auth, make_unit, make_user, monkeypatch
+    app, county, client, auth, make_unit, make_user, monkeypatch
 ):
     """Up to UNIT_LIST units the filter lists them all; beyond, a search field: the page offers
     the units whose name contains the text (at most UNITS_FOUND) and always the selected one,
     htmx fetches them as the officer types, and nobody else's units are ever offered."""
     from portal.stats import tables
+    from tests.perf.test_query_counts import queries
 
     officer = county["officer"]
     auth.login(officer)
@@ -469,6 +470,12 @@ def test_a_county_of_many_units_finds_its_unit_by_name(
     make_unit(name="<b>站</b>")
     db.session.commit()
     assert "&lt;b&gt;站&lt;/b&gt;" in client.get("/stats/units?unit_q=站").text
+    # the same statements however many units there are (the search reads them in one)
+    few = queries(app, client, "/stats/units?unit_q=站")
+    for i in range(20):
+        make_unit(name=f"示范县水文分站{i:02d}")
+    db.session.commit()
+    assert queries(app, client, "/stats/units?unit_q=站") == few
     too_long = client.get("/stats/units?unit_q=" + "林" * 500)
     assert too_long.status_code == 200
     auth.logout()
