@@ -36,19 +36,3 @@ def window(query: sa.Select, page: int = 1, per_page: int = PER_PAGE, scalars=Tr
     result = db.session.scalars(limited) if scalars else db.session.execute(limited)
     rows = list(result.unique().all() if scalars else result.all())
     return Window(rows[:per_page], page, per_page, len(rows) > per_page)
-
-
-def picked_window(
-    ids: sa.Select, query: sa.Select, page: int = 1, per_page: int = PER_PAGE, scalars=True
-) -> Window:
-    """Like window(), in two steps: `ids` (one key column, with the list's filters and order)
-    picks the page's keys, sorting only narrow rows; `query` (the same order, the wide columns
-    and the per-row extras such as counts) then reads those rows alone."""
-    page = max(1, page)
-    key = ids.selected_columns[0]
-    picked = ids.limit(per_page + 1).offset((page - 1) * per_page).scalar_subquery()
-    result = db.session.scalars(query.where(key.in_(picked))) if scalars else None
-    if result is None:
-        result = db.session.execute(query.where(key.in_(picked)))
-    rows = list(result.unique().all() if scalars else result.all())
-    return Window(rows[:per_page], page, per_page, len(rows) > per_page)

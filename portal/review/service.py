@@ -38,7 +38,7 @@ from portal.extensions import db
 from portal.jurisdictions import scope
 from portal.models_base import utcnow
 from portal.notifications.service import notify
-from portal.paging import PER_PAGE, Window, picked_window
+from portal.paging import PER_PAGE, Window
 from portal.providers import service as providers
 from portal.refusal import CONFLICT, INVALID, Refusal, forbidden, not_found
 from portal.rules import SUBJECT_LABELS
@@ -163,26 +163,8 @@ class _Reviewer:
     authority_id: int | None
 
 
-def _waiting_for(user: User, confirmed: bool = True, name: str = "") -> sa.ColumnElement[bool]:
-    """The declarations whose turn is this user's (people confirmed or not; whose name
-    contains `name`): one-step ones of the people it reviews; in two steps, the first step
-    (the authority's series people, or the reviewer's own people) and, for the bureau, the
-    second. The states come first, outside the alternatives, so that the status index picks
-    the declarations in review."""
-    return _waiting_condition(_reviewer(user), confirmed, name)
-
-
 def _reviewer(user: User) -> _Reviewer:
     return _Reviewer(user.role, user.unit_id, user.authority_id)
-
-
-@functools.lru_cache(maxsize=256)
-def _waiting_condition(user: _Reviewer, confirmed: bool, name: str) -> sa.ColumnElement[bool]:
-    """_waiting_for's condition, built once per kind of reviewer (about 0.5 ms of CPU each
-    time; a SQL expression is immutable, so one object serves every request). Whatever may
-    change (the person's state, the unit's type, an authority's officer) is asked in SQL."""
-    states, turn = _turn(user)
-    return sa.and_(states, _person(*_person_state(confirmed, name)), turn)
 
 
 def _person_state(confirmed: bool, name: str) -> list[sa.ColumnElement[bool]]:
@@ -240,31 +222,6 @@ def _turn(user: _Reviewer) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[boo
     return Declaration.status.in_(states), sa.or_(*options)
 
 
-@functools.lru_cache(maxsize=256)
-def _counting(user: _Reviewer, name: str, year: int | None) -> sa.Select:
-    """The queue's counts in one statement: by state, the declarations of confirmed people
-    (with the name and year filters), and those held back by an unconfirmed person (no
-    filter). Built once per kind of reviewer and filters (SQLAlchemy then keeps its cache
-    key: about 0.1 ms of CPU for a condition this size). Rows: (state, ready, held) with
-    filters; (state, ready, all) without, the held ones being the others (every declaration
-    has its person): the person is then looked up once a declaration, not twice (500 lookups
-    fewer in a big unit's queue; neither database shares the two EXISTS)."""
-    states, turn = _turn(user)
-    ready = _person(*_person_state(True, name))
-    if year:
-        ready = sa.and_(ready, Declaration.year == year)
-    third = _number(_person(*_person_state(False, ""))) if name or year else sa.func.count()
-    return (
-        sa.select(Declaration.status, _number(ready), third)
-        .where(states, turn)
-        .group_by(Declaration.status)
-    )
-
-
-def _number(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    return sa.func.sum(sa.case((condition, 1), else_=0))
-
-
 def second_step_waiting(city: bool) -> sa.ColumnElement[bool]:
     """Two-step declarations whose first step passed, waiting for the county bureau's second
     step or (a senior-title holder's year, city True) the city's."""
@@ -281,36 +238,87 @@ def review_queue(
 ) -> Queue:  # fmt: skip
     """Declarations of confirmed people waiting for this user's review (submitted, waiting
     for evidence, or at its step of a two-step review): rows of (QueueEntry, number of
-    claims), per_page of them (the longest waiting first)."""
-    conditions = [_waiting_for(user, name=q.strip())]
+    claims), per_page of them (the longest waiting first), with the counts by state and the
+    number held back by an unconfirmed person. Two statements, both built once: the page's
+    keys with the counts, then the page's rows."""
+    page = max(1, page)
+    statement = _keys_and_counts(_reviewer(user), q.strip(), year or None, status or None)
+    found = db.session.execute(
+        statement, {"limit": per_page + 1, "offset": (page - 1) * per_page}
+    ).all()
+    counts = {row.status: row.number for row in found if row.counted and row.number}
+    held = sum(row.held for row in found if row.counted)
+    ids = [row.number for row in found if not row.counted]
+    rows = db.session.execute(_rows_statement(), {"ids": ids[:per_page]}).all() if ids else []
+    window = Window([(QueueEntry(*row[:-1]), row[-1]) for row in rows], page, per_page)
+    window.has_next = len(ids) > per_page
+    return Queue(window, counts, held)
+
+
+@functools.lru_cache(maxsize=256)
+def _keys_and_counts(
+    user: _Reviewer, name: str, year: int | None, status: str | None
+) -> sa.CompoundSelect:
+    """The queue's page of keys (its limit and offset parameters; the longest waiting first)
+    and its counts by state, in one statement built once per kind of reviewer and filters
+    (SQLAlchemy then keeps its cache key). The waiting declarations are read once, each
+    person looked up once (a CTE both parts read): as two statements, the count and the page
+    each read a big unit's 500 declarations and their people. Rows: (counted, status,
+    number: the declaration's id or the state's ready ones, held: the state's declarations
+    held back by an unconfirmed person (no name or year filter), since)."""
+    states, turn = _turn(user)
+    ready = _person(*_person_state(True, name))
     if year:
-        conditions.append(Declaration.year == year)
-    by_state = db.session.execute(_counting(_reviewer(user), q.strip(), year or None)).all()
-    counts = {state: n for state, n, _ in by_state if n}
-    if q.strip() or year:
-        held = sum(n for _, _, n in by_state)
-    else:  # the third column counts all: the held are those not ready
-        held = sum(n - ready for _, ready, n in by_state)
+        ready = sa.and_(ready, Declaration.year == year)
+    columns = [Declaration.id, Declaration.status, Declaration.submitted_at, _flag(ready, "ready")]
+    if name or year:  # the held ones ignore the filters: their person is asked again
+        columns.append(_flag(_person(*_person_state(False, "")), "held"))
+    waiting = sa.select(*columns).where(states, turn).cte("waiting")
+    picking = sa.select(
+        sa.false().label("counted"), waiting.c.status, waiting.c.id.label("number"),
+        sa.cast(sa.null(), sa.Integer).label("held"), waiting.c.submitted_at.label("since"),
+    ).where(waiting.c.ready == 1)  # fmt: skip
+    if status:
+        picking = picking.where(waiting.c.status == status)
+    picking = (
+        picking.order_by(waiting.c.submitted_at, waiting.c.id)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        .subquery()
+    )
+    # without filters the held ones are those not ready (every declaration has its person)
+    held = (
+        sa.func.sum(waiting.c.held)
+        if name or year
+        else sa.func.count() - sa.func.sum(waiting.c.ready)
+    )
+    counting = sa.select(
+        sa.true(), waiting.c.status, sa.func.sum(waiting.c.ready), held, sa.null()
+    ).group_by(waiting.c.status)
+    return sa.union_all(sa.select(picking), counting)
+
+
+def _flag(condition: sa.ColumnElement[bool], label: str) -> sa.Label:
+    return sa.case((condition, 1), else_=0).label(label)
+
+
+@functools.cache
+def _rows_statement() -> sa.Select:
+    """What the queue's rows show (the page's ids its parameter), with each one's number of
+    claims: read for the page's declarations alone."""
     claims = (
         sa.select(sa.func.count(Claim.id))
         .where(Claim.declaration_id == Declaration.id)
         .correlate(Declaration)
         .scalar_subquery()
     )
-    order = (Declaration.submitted_at, Declaration.id)
-    ids = sa.select(Declaration.id).where(*conditions).order_by(*order)
-    if status:
-        ids = ids.where(Declaration.status == status)
-    query = (
+    return (
         sa.select(*QueueEntry.columns(), claims)
         .join(Professional, Declaration.professional_id == Professional.id)
         .outerjoin(Unit, Professional.unit_id == Unit.id)
-        .order_by(*order)
+        .where(Declaration.id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(Declaration.submitted_at, Declaration.id)
     )
-    # The page's ids first: the claim counts and wide rows are read for 50, not for all waiting.
-    window = picked_window(ids, query, page, per_page, scalars=False)
-    window.rows = [(QueueEntry(*row[:-1]), row[-1]) for row in window.rows]
-    return Queue(window, counts, held)
 
 
 @dataclass

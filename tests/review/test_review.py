@@ -9,6 +9,7 @@ from portal.accounts.models import PersonStatus, Role
 from portal.audit.models import AuditEvent
 from portal.declarations.models import ClaimDecision, Declaration, DeclarationStatus, Evidence
 from portal.extensions import db
+from portal.review.service import review_queue
 from portal.units.models import UnitType
 
 
@@ -352,6 +353,16 @@ def test_queue_is_paginated_with_counts_per_state(
     ).get_data(as_text=True)
     assert fragment.count(">核验</a>") == 2 and "<html" not in fragment
     assert "待核验 50 份" in fragment  # the counts stay those of every state
+    pages = [review_queue(reviewer, page=n, per_page=20) for n in (1, 2, 3)]
+    rows = [d for page in pages for d, _ in page.window.rows]
+    assert [page.window.has_next for page in pages] == [True, True, False]
+    assert len({d.id for d in rows}) == 52  # each on one page, the longest waiting first
+    assert rows == sorted(rows, key=lambda d: (d.submitted_at, d.id))
+    for page in pages:
+        for d, claims in page.window.rows:
+            assert claims == len(db.session.get(Declaration, d.id).claims) > 0
+    waiting = review_queue(reviewer, status="NEEDS_EVIDENCE", page=1, per_page=1)
+    assert len(waiting.window.rows) == 1 and waiting.window.has_next and waiting.total == 52
 
 
 def test_a_refused_claim_is_not_called_counted(app, two_units):
