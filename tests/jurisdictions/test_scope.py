@@ -60,6 +60,23 @@ def test_a_county_sees_only_its_own_rows(units):
         assert _names() == [f"单位{B}"]
 
 
+def test_a_statement_built_once_is_scoped_anew_in_each_scope(units, monkeypatch):
+    """A statement kept between requests runs under each request's scope: its scoped form is
+    kept per scope, never one scope's form under another's (nor past the forms it keeps)."""
+    monkeypatch.setattr(scope, "SCOPED_FORMS_KEPT", 2)
+    statement = sa.select(Unit.name).order_by(Unit.name)
+    seen = []
+    for code in (A, B, A, CITY, B, OTHER_COUNTY, A):
+        with scope.use(code):
+            seen.append(db.session.scalars(statement).all())
+    assert seen == [
+        [f"单位{A}"], [f"单位{B}"], [f"单位{A}"], [f"单位{B}", f"单位{A}"], [f"单位{B}"],
+        [f"单位{OTHER_COUNTY}"], [f"单位{A}"],
+    ]  # fmt: skip
+    assert len(scope._scoped_forms[statement]) == 2
+    assert db.session.scalars(statement).all() == sorted(f"单位{c}" for c in (A, B, OTHER_COUNTY))
+
+
 def test_a_city_sees_its_counties_and_not_another_citys(units):
     assert jurisdictions.counties_of(CITY) == [B, A]
     assert jurisdictions.counties_of(PROVINCE) == [OTHER_COUNTY, B, A]
