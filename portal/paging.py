@@ -36,3 +36,30 @@ def window(query: sa.Select, page: int = 1, per_page: int = PER_PAGE, scalars=Tr
     result = db.session.scalars(limited) if scalars else db.session.execute(limited)
     rows = list(result.unique().all() if scalars else result.all())
     return Window(rows[:per_page], page, per_page, len(rows) > per_page)
+
+
+def kept_window(
+    statement: sa.Select, params: dict, page: int = 1, per_page: int = PER_PAGE
+) -> Window:
+    """window() of a statement built once (see `paged`): its rows of page `page`."""
+    page = max(1, page)
+    arguments = {**params, "limit": per_page + 1, "offset": (page - 1) * per_page}
+    rows = db.session.execute(statement, arguments).all()
+    return Window(rows[:per_page], page, per_page, len(rows) > per_page)
+
+
+def paged(query: sa.Select) -> sa.Select:
+    """The query limited by its `limit` and `offset` parameters, for kept_window: a statement
+    built once keeps SQLAlchemy's cache key, computed once."""
+    return query.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+
+
+def contains(column: sa.ColumnElement[str], name: str = "q") -> sa.ColumnElement[bool]:
+    """SQL: the column contains the text of the parameter `name` (given by like_text), its
+    % and _ matched as themselves: autoescape for a statement built once."""
+    return column.contains(sa.bindparam(name, type_=sa.String), escape="/")
+
+
+def like_text(text: str) -> str:
+    """contains()' parameter: the text with its LIKE wildcards escaped (as autoescape does)."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")

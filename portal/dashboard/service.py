@@ -29,7 +29,7 @@ from portal.declarations.models import Claim, ClaimDecision, Declaration, Declar
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.service import notify
-from portal.paging import PER_PAGE, Window, window
+from portal.paging import PER_PAGE, Window, contains, kept_window, like_text, paged
 from portal.refusal import forbidden
 from portal.review.service import declared_inputs, declared_result
 from portal.units.models import Unit
@@ -278,14 +278,9 @@ def _declared(declarations: list[Declared]) -> dict[int, tuple]:
     declarations, not per declaration; each evaluated once for the same inputs
     (_declared_hours)."""
     found: dict[int, tuple] = {}
-    columns = DeclaredClaim.columns()
     for start in range(0, len(declarations), CHUNK):
         chunk = {d.id: d for d in declarations[start : start + CHUNK]}
-        claims = db.session.execute(
-            sa.select(*columns)
-            .where(Claim.declaration_id.in_(list(chunk)))
-            .order_by(Claim.declaration_id, Claim.position, Claim.id)
-        )
+        claims = db.session.execute(_claims_of(), {"ids": list(chunk)})
         for row in claims:
             chunk[row.declaration_id].claims.append(DeclaredClaim(*row))
         elsewhere, marks, scope = declared_inputs(list(chunk.values()))
@@ -296,6 +291,17 @@ def _declared(declarations: list[Declared]) -> dict[int, tuple]:
                 scope,
             )  # fmt: skip
     return found
+
+
+@functools.cache
+def _claims_of() -> sa.Select:
+    """The claims of the declarations (their ids the `ids` parameter) as DeclaredClaim's
+    columns, in each declaration's order: built once."""
+    return (
+        sa.select(*DeclaredClaim.columns())
+        .where(Claim.declaration_id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(Claim.declaration_id, Claim.position, Claim.id)
+    )
 
 
 @dataclass
@@ -372,15 +378,10 @@ def people_page(
     """One page of the unit's people in name order (filtered by state and name), as PersonYear
     rows of the columns the list shows (Listed, ListedDeclaration): the declared hours are
     evaluated for this page's drafts and waiting ones alone."""
-    query = _people(unit_id, year, Professional.id, Professional.name, Professional.unit_id, *(
-        Declaration.id, Declaration.status, Declaration.rule_set, Declaration.general_hours,
-        Declaration.professional_hours, Declaration.unit_id,
-    )).order_by(Professional.name, Professional.id)  # fmt: skip
-    if state in STATES:
-        query = query.where(_state() == state)
-    if q.strip():
-        query = query.where(Professional.name.contains(q.strip(), autoescape=True))
-    found = window(query, page, per_page, scalars=False)
+    q = q.strip()
+    statement = _people_page(state if state in STATES else None, bool(q))
+    params = {"unit_id": unit_id, "year": year, "q": like_text(q)}
+    found = kept_window(statement, params, page, per_page)
     rows = [
         (Listed(*row[:3]), ListedDeclaration(*row[3:]) if row[3] is not None else None)
         for row in found.rows
@@ -388,6 +389,21 @@ def people_page(
     declared = _declared_of(rows, year)
     found.rows = [person_year(p, d, year, declared) for p, d in rows]
     return found
+
+
+@functools.lru_cache(maxsize=16)
+def _people_page(state: str | None, named: bool) -> sa.Select:
+    """people_page's statement for a state filter (None: all) and with or without a name
+    filter (the `q` parameter), built once: the unit, the year and the page are parameters."""
+    query = _people(sa.bindparam("unit_id"), sa.bindparam("year"), Professional.id, Professional.name, Professional.unit_id, *(
+        Declaration.id, Declaration.status, Declaration.rule_set, Declaration.general_hours,
+        Declaration.professional_hours, Declaration.unit_id,
+    )).order_by(Professional.name, Professional.id)  # fmt: skip
+    if state is not None:
+        query = query.where(_state() == state)
+    if named:
+        query = query.where(contains(Professional.name))
+    return paged(query)
 
 
 def unit_overview(

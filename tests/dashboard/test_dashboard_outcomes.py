@@ -213,7 +213,8 @@ def test_pages_show_each_person_as_before(every_state):
     assert every_page(unit_id, "short", q="通过") == [
         row for row in before if row[0] in ("辛通过少", "丑未通过")
     ]
-    assert every_page(unit_id, q="%") == []  # a wildcard is a character, not a pattern
+    for wildcard in ("%", "_", "/%", "草_"):  # a wildcard is a character, not a pattern
+        assert every_page(unit_id, q=wildcard) == [], wildcard
 
 
 def test_counts_per_state_from_one_aggregate(every_state):
