@@ -29,7 +29,7 @@ from portal.declarations.models import Claim, ClaimDecision, Declaration, Declar
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.service import notify
-from portal.paging import PER_PAGE, Window, contains, kept_window, like_text, paged
+from portal.paging import PER_PAGE, Window, contains, like_text, paged
 from portal.refusal import forbidden
 from portal.review.service import declared_inputs, declared_result
 from portal.units.models import Unit
@@ -378,32 +378,61 @@ def people_page(
     """One page of the unit's people in name order (filtered by state and name), as PersonYear
     rows of the columns the list shows (Listed, ListedDeclaration): the declared hours are
     evaluated for this page's drafts and waiting ones alone."""
-    q = q.strip()
+    return people_and_counts(unit_id, year, state=state, q=q, page=page, per_page=per_page)[1]
+
+
+def people_and_counts(
+    unit_id: int, year: int, *, state: str | None = None, q: str = "", page: int = 1,
+    per_page: int = PER_PAGE,
+) -> tuple[dict[str, int], Window]:  # fmt: skip
+    """state_counts and people_page in one statement: the unit's people with their year's
+    declaration are read once for both (three times a page's database time, each a lookup of
+    the year's declaration for every person of the unit)."""
+    q, page = q.strip(), max(1, page)
     statement = _people_page(state if state in STATES else None, bool(q))
-    params = {"unit_id": unit_id, "year": year, "q": like_text(q)}
-    found = kept_window(statement, params, page, per_page)
+    found = db.session.execute(statement, {
+        "unit_id": unit_id, "year": year, "q": like_text(q),
+        "limit": per_page + 1, "offset": (page - 1) * per_page,
+    }).all()  # fmt: skip
+    counts = {row.state: row.number for row in found if row.counted}
     rows = [
-        (Listed(*row[:3]), ListedDeclaration(*row[3:]) if row[3] is not None else None)
-        for row in found.rows
+        (Listed(*row[1:4]), ListedDeclaration(*row[4:10]) if row[4] is not None else None)
+        for row in found
+        if not row.counted
     ]
-    declared = _declared_of(rows, year)
-    found.rows = [person_year(p, d, year, declared) for p, d in rows]
-    return found
+    window = Window(rows[:per_page], page, per_page, len(rows) > per_page)
+    declared = _declared_of(window.rows, year)
+    window.rows = [person_year(p, d, year, declared) for p, d in window.rows]
+    return {key: counts.get(key, 0) for key in STATES}, window
 
 
 @functools.lru_cache(maxsize=16)
-def _people_page(state: str | None, named: bool) -> sa.Select:
-    """people_page's statement for a state filter (None: all) and with or without a name
-    filter (the `q` parameter), built once: the unit, the year and the page are parameters."""
-    query = _people(sa.bindparam("unit_id"), sa.bindparam("year"), Professional.id, Professional.name, Professional.unit_id, *(
-        Declaration.id, Declaration.status, Declaration.rule_set, Declaration.general_hours,
-        Declaration.professional_hours, Declaration.unit_id,
-    )).order_by(Professional.name, Professional.id)  # fmt: skip
+def _people_page(state: str | None, named: bool) -> sa.CompoundSelect:
+    """people_and_counts' statement for a state filter (None: all) and with or without a
+    name filter (the `q` parameter), built once: the unit, the year and the page (`limit`,
+    `offset`) are parameters. Rows: (counted, the person's and the declaration's columns,
+    state, number: the state's people in a count row, else None), the page's rows in name
+    order."""
+    people = _people(sa.bindparam("unit_id"), sa.bindparam("year"), Professional.id, Professional.name, Professional.unit_id, *(
+        Declaration.id.label("declaration_id"), Declaration.status, Declaration.rule_set,
+        Declaration.general_hours, Declaration.professional_hours,
+        Declaration.unit_id.label("declared_unit_id"), _state().label("state"),
+    )).cte("people")  # fmt: skip
+    c = people.c
+    listed = (c.id, c.name, c.unit_id, c.declaration_id, c.status, c.rule_set, c.general_hours,
+              c.professional_hours, c.declared_unit_id)  # fmt: skip
+    picking = sa.select(sa.false().label("counted"), *listed, c.state,
+                        sa.cast(sa.null(), sa.Integer).label("number"))  # fmt: skip
     if state is not None:
-        query = query.where(_state() == state)
+        picking = picking.where(c.state == state)
     if named:
-        query = query.where(contains(Professional.name))
-    return paged(query)
+        picking = picking.where(contains(c.name))
+    picking = paged(picking.order_by(c.name, c.id)).subquery()
+    nothing = [sa.null()] * len(listed)
+    counting = sa.select(sa.true(), *nothing, c.state, sa.func.count()).group_by(c.state)
+    both = sa.union_all(sa.select(picking), counting)
+    return both.order_by(both.selected_columns.counted, both.selected_columns.name,
+                         both.selected_columns.id)  # fmt: skip
 
 
 def unit_overview(
@@ -425,8 +454,7 @@ def unit_overview(
     return Overview(
         year,
         user.unit,
-        state_counts(user.unit_id, year),
-        people_page(user.unit_id, year, state=state, q=q, page=page),
+        *people_and_counts(user.unit_id, year, state=state, q=q, page=page),
         queue,
         queue_total,
         objections,
