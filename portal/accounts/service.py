@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts import people, registrations
@@ -297,13 +298,18 @@ OPEN_BEFORE_CHANGE = {"accounts.password", "accounts.logout", "static", "main.fa
 
 @functools.cache
 def _account_statement(dialect: str) -> sa.Select:
-    """load_account's statement, built once per database kind."""
-    return sa.select(
-        User,
-        notifications.unread_of(User.id),
-        settings.saved_rows(dialect),
-        scope.handed_on_rows(dialect, User.jurisdiction_code),
-    ).where(User.id == sa.bindparam("user_id"))
+    """load_account's statement, built once per database kind: a unit's account comes with
+    its unit (the pages of a unit's reviewer name it)."""
+    return (
+        sa.select(
+            User,
+            notifications.unread_of(User.id),
+            settings.saved_rows(dialect),
+            scope.handed_on_rows(dialect, User.jurisdiction_code),
+        )
+        .where(User.id == sa.bindparam("user_id"))
+        .options(joinedload(User.unit))
+    )
 
 
 def load_account(user_id: int, token: str) -> User | None:
