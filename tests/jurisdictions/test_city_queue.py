@@ -135,6 +135,31 @@ def test_queries_do_not_grow_with_counties_or_rows(app, client, auth, city, wait
     assert [queries(app, client, page) for page in pages] == few
     assert queries(app, client, "/city/?page=2") == few[0]
     assert queries(app, client, "/city/?county=341821") == few[0]
+    assert few[0] <= 2  # the account, then the page's rows with the counts
+
+
+def test_the_pages_hold_every_row_once_with_its_record(ctx, city, waiting):
+    from portal.city import service
+
+    made = [pair for code in (A, *OTHERS[:2]) for pair in waiting(code, 22)]  # 132 rows
+    pages = [service.queue(city, page=n) for n in (1, 2, 3)]
+    rows = [row for page in pages for row in page.rows]
+    assert [len(page.rows) for page in pages] == [50, 50, 32]
+    assert [page.has_next for page in pages] == [True, True, False]
+    assert rows == sorted(rows, key=lambda row: (row.since, row.kind, row.record.id))
+    expected = {(service.YEARLY, d.id): d for d, _ in made}
+    expected |= {(service.VERIFICATION, v.id): v for _, v in made}
+    assert {(row.kind, row.record.id) for row in rows} == set(expected)
+    for row in rows:
+        record = expected[(row.kind, row.record.id)]
+        person = record.professional
+        assert (row.record.name, row.record.unit_name) == (person.name, person.unit.name)
+        assert row.county == jurisdictions.get(record.jurisdiction_code).name
+        if row.kind == service.VERIFICATION:
+            assert (row.record.number, row.record.title_text) == (record.number, record.title_text)
+        else:
+            assert (row.record.year, row.record.status) == (record.year, record.status)
+    assert pages[2].total == 132 and pages[2].count(service.YEARLY, A) == 22
 
 
 def test_each_step_reads_its_countys_settings(client, auth, city, waiting):
