@@ -1,6 +1,7 @@
 """Form fields and filters shared by every domain's forms."""
 
-from wtforms import IntegerField, SelectField
+from markupsafe import Markup, escape
+from wtforms import IntegerField, SelectField, widgets
 from wtforms.validators import ValidationError
 
 
@@ -9,8 +10,30 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+class SelectWidget(widgets.Select):
+    """WTForms' select, each plain option written out directly: the same HTML as WTForms'
+    (tests/test_fields.py compares them), in a fraction of its time; a filter row's selects
+    cost a few tenths of a millisecond a page."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        value = escape(value).replace(Markup('"'), Markup("&quot;"))  # as html_params
+        label = escape(choice.label or choice.value)
+        selected = " selected" if choice.selected else ""  # sorted before value, as there
+        return Markup(f'<option{selected} value="{value}">{label}</option>')
+
+    @classmethod
+    def _dispatch_render_option(cls):
+        return cls.render_option  # the current signature (WTForms inspects it on each call)
+
+
 class Select(SelectField):
     """A select whose "not one of the choices" message says what to do."""
+
+    widget = SelectWidget()
 
     def pre_validate(self, form):
         try:

@@ -4,7 +4,6 @@ from wtforms import (
     DateField,
     RadioField,
     SearchField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -21,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.board import service as board_service
 from portal.board.service import BOARD_STATE_CHOICES, OUTCOMES
-from portal.fields import bounded_int
+from portal.fields import Select, bounded_int
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -95,8 +94,8 @@ class BoardFilterForm(FlaskForm):
         csrf = False
 
     q = SearchField("搜索", validators=[Optional(), Length(max=50)])
-    batch = SelectField("公示批次", coerce=bounded_int, validate_choice=False, default=0)
-    state = SelectField(
+    batch = Select("公示批次", coerce=bounded_int, validate_choice=False, default=0)
+    state = Select(
         "状态",
         choices=[("", "全部"), *BOARD_STATE_CHOICES.items()],
         validators=[Optional()],

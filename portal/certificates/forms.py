@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, NumberRange, ValidationError
 
 from portal.certificates.service import normalise_code
-from portal.fields import Integer, bounded_int
+from portal.fields import Integer, Select, bounded_int
 
 
 class VerifyForm(FlaskForm):
@@ -28,7 +28,7 @@ class VerifyForm(FlaskForm):
 class BulkPrintForm(FlaskForm):
     """A unit's (or, for the bureau, any unit's) registered people of a year, as one PDF."""
 
-    unit = SelectField("单位", coerce=bounded_int, validators=[DataRequired("请选择单位。")])
+    unit = Select("单位", coerce=bounded_int, validators=[DataRequired("请选择单位。")])
     year = Integer(
         "登记年度",
         validators=[

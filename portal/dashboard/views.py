@@ -4,13 +4,13 @@ counts per state; one click reminds everyone short."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectField
+from wtforms import SearchField
 from wtforms.validators import Length, Optional
 
 from portal.accounts.models import Role
 from portal.clock import current_year
 from portal.dashboard import service
-from portal.fields import bounded_int
+from portal.fields import Select, bounded_int
 from portal.security import is_htmx, page_number, require_roles
 from portal.spreadsheets import sheet, xlsx_download
 
@@ -28,7 +28,7 @@ class PeopleFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    state = SelectField(
+    state = Select(
         "状态", choices=[("", "全部人员"), *service.STATES.items()], validators=[Optional()]
     )
     q = SearchField("姓名", validators=[Optional(), Length(max=50, message="姓名最多50个字")])

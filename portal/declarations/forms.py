@@ -18,13 +18,13 @@ from flask_wtf import FlaskForm
 from stdnum import isbn as stdnum_isbn
 from stdnum import issn as stdnum_issn
 from stdnum.exceptions import ValidationError as StdnumError
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal import rules
 from portal.clock import LOCAL_TZ
-from portal.fields import bounded_int
+from portal.fields import Select, bounded_int
 from portal.models_base import utcnow
 
 DETAIL_LABELS = {**rules.DETAIL_LABELS, "date": "取得（完成）日期"}
@@ -334,7 +334,7 @@ def _fact_field(spec: rules.FactSpec):
     if spec.type == "choice":
         choices = list(spec.choices)
         validators = [DataRequired(f"请选择“{spec.label}”")] if spec.required else [Optional()]
-        return SelectField(
+        return Select(
             spec.label,
             choices=_options([("", "请选择"), *choices]),
             validators=validators,
@@ -376,7 +376,7 @@ def claim_form_class(rule_set_id: str, kind_id: str, year: int) -> type[ClaimFor
     for spec in kind.facts:
         attrs[spec.name] = _fact_field(spec)
     if kind.subject is None:
-        attrs["subject"] = SelectField(
+        attrs["subject"] = Select(
             subject_label(kind),
             choices=_options(SUBJECT_CHOICES),
             validators=[DataRequired(f"请选择“{subject_label(kind)}”")],

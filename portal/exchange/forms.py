@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField
 from wtforms.validators import DataRequired, NumberRange
 
-from portal.fields import Integer
+from portal.fields import Integer, Select
 
 
 class ExportForm(FlaskForm):
@@ -14,7 +14,7 @@ class ExportForm(FlaskForm):
             NumberRange(2000, 2100, "年度应在 2000–2100 之间。"),
         ],
     )
-    fmt = SelectField("格式", choices=[("xlsx", "Excel（.xlsx）"), ("json", "JSON")])
+    fmt = Select("格式", choices=[("xlsx", "Excel（.xlsx）"), ("json", "JSON")])
 
 
 class ImportForm(FlaskForm):

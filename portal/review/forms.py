@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SearchField, SelectField, TextAreaField
+from wtforms import RadioField, SearchField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.declarations.models import ClaimDecision, DeclarationStatus
-from portal.fields import Integer
+from portal.fields import Integer, Select
 from portal.providers.service import FILED_ELSEWHERE
 from portal.settings import get_setting
 
@@ -15,7 +15,7 @@ class ReviewFilterForm(FlaskForm):
         csrf = False
 
     year = Integer("年度", validators=[Optional(), NumberRange(2000, 2100, "年度无效")])
-    status = SelectField(
+    status = Select(
         "状态",
         choices=[
             ("", "全部待核验"),
@@ -50,7 +50,7 @@ class ClaimDecisionForm(FlaskForm):
         "核减后学时", validators=[Optional()], render_kw={"min": 0, "inputmode": "numeric"}
     )
     reason = TextAreaField("理由", validators=[Length(max=500, message="理由不超过500字")])
-    filed_elsewhere = SelectField(
+    filed_elsewhere = Select(
         "县外备案来源",
         choices=[("", "（不是县外备案的培训）"), *FILED_ELSEWHERE.items()],
         validators=[Optional()],

@@ -140,7 +140,7 @@ def test_bad_filter_is_refused_beside_the_field(client, auth, make_unit, make_us
     auth.login(make_user(Role.UNIT_REVIEWER, unit=make_unit()))
     response = client.get("/dashboard/?year=2025&state=bogus")
     assert response.status_code == 422
-    assert 'id="state-error-1">不是有效的选择' in response.text
+    assert 'id="state-error-1">请从列表中选择' in response.text
     response = client.get("/dashboard/?year=2025&q=" + "长" * 51)
     assert response.status_code == 422 and "姓名最多50个字" in response.text
 
