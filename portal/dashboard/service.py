@@ -443,38 +443,40 @@ def unit_overview(
     review queue and the open objections (each with its total)."""
     _require_unit_reviewer(user)
     today = today or local_today()
-    queue_query, objections_query = _overview_queries()
-    unit = {"unit_id": user.unit_id}
-    rows = db.session.execute(queue_query, unit).all()
-    queue = [Waiting(*row[:-1], days=_days_since(row.submitted_at, today)) for row in rows]
-    queue_total = rows[0].total if rows else 0
-    rows = db.session.execute(objections_query, unit).all()
-    objections = [Objected(*row[:3]) for row in rows]
-    objections_total = rows[0].total if rows else 0
+    rows = db.session.execute(_overview_query(), {"unit_id": user.unit_id}).all()
+    waiting = [row for row in rows if row.objection is False]
+    objected = [row for row in rows if row.objection]
+    queue = [
+        Waiting(row.id, row.name, row.year, row.status, row.moment, _days_since(row.moment, today))
+        for row in waiting
+    ]
+    objections = [Objected(row.name, row.year, row.moment) for row in objected]
     return Overview(
         year,
         user.unit,
         *people_and_counts(user.unit_id, year, state=state, q=q, page=page),
         queue,
-        queue_total,
+        waiting[0].total if waiting else 0,
         objections,
-        objections_total,
+        objected[0].total if objected else 0,
     )
 
 
 @functools.cache
-def _overview_queries() -> tuple[sa.Select, sa.Select]:
-    """unit_overview's queries, built once (the unit is their parameter): the longest waiting
-    in the review queue and the oldest open objections, each row with their total (a window
-    count: one statement instead of a count of its own, the waiting rows read once)."""
+def _overview_query() -> sa.CompoundSelect:
+    """unit_overview's statement, built once (the unit is its parameter): the longest waiting
+    in the review queue and the oldest open objections, each row with the total of its part
+    (a window count before the LIMIT). Rows: (objection, id: the declaration's or the
+    objection's, name, year, status (None for an objection), moment: submitted or objected,
+    total)."""
     of_unit = sa.and_(
         Declaration.professional_id == Professional.id,
         Professional.unit_id == sa.bindparam("unit_id"),
     )
     queue = (
         sa.select(
-            Declaration.id, Professional.name, Declaration.year, Declaration.status,
-            Declaration.submitted_at, _total(),
+            sa.false().label("objection"), Declaration.id, Professional.name, Declaration.year,
+            Declaration.status, Declaration.submitted_at.label("moment"), _total(),
         )
         .join(Professional, of_unit)
         .where(Declaration.status.in_(WAITING))
@@ -482,15 +484,20 @@ def _overview_queries() -> tuple[sa.Select, sa.Select]:
         .limit(SHOWN)
     )  # fmt: skip
     open_objections = (
-        sa.select(Professional.name, Declaration.year, Objection.created_at, _total())
+        sa.select(
+            sa.true(), Objection.id, Professional.name, Declaration.year,
+            sa.cast(sa.null(), Declaration.status.type), Objection.created_at, _total(),
+        )
         .select_from(Objection)
         .join(Declaration, Objection.declaration_id == Declaration.id)
         .join(Professional, of_unit)
         .where(Objection.status == ObjectionStatus.OPEN)
         .order_by(Objection.created_at, Objection.id)
         .limit(SHOWN)
-    )
-    return queue, open_objections
+    )  # fmt: skip
+    # each part keeps its order (by position: SQLite finds such names in the tables too)
+    parts = sa.union_all(queue.subquery().select(), open_objections.subquery().select())
+    return parts.order_by(*map(sa.literal_column, ("1", "6", "2")))
 
 
 def _total() -> sa.Label:

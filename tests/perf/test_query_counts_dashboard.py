@@ -105,9 +105,9 @@ def test_dashboard_page_queries_do_not_grow(app, client, auth, county_unit):
     assert queries(app, client, URLS[1], headers={"HX-Request": "true"}) == htmx
     later = queries(app, client, f"/dashboard/?year={YEAR}&page=3")
     assert later == few[0]
-    # the account (with its unit), the queue, the objections, the people with the counts by state,
+    # the account (with its unit), the queue with the objections, the people with the counts,
     # the page's claims and what the declared hours read besides (the counts once had their own)
-    assert max(few) <= 7, few
+    assert max(few) <= 6, few
 
 
 def test_finding_everyone_short_does_not_grow(app, county_unit):
