@@ -38,19 +38,9 @@ def window(query: sa.Select, page: int = 1, per_page: int = PER_PAGE, scalars=Tr
     return Window(rows[:per_page], page, per_page, len(rows) > per_page)
 
 
-def kept_window(
-    statement: sa.Select, params: dict, page: int = 1, per_page: int = PER_PAGE
-) -> Window:
-    """window() of a statement built once (see `paged`): its rows of page `page`."""
-    page = max(1, page)
-    arguments = {**params, "limit": per_page + 1, "offset": (page - 1) * per_page}
-    rows = db.session.execute(statement, arguments).all()
-    return Window(rows[:per_page], page, per_page, len(rows) > per_page)
-
-
 def paged(query: sa.Select) -> sa.Select:
-    """The query limited by its `limit` and `offset` parameters, for kept_window: a statement
-    built once keeps SQLAlchemy's cache key, computed once."""
+    """The query limited by its `limit` and `offset` parameters (page size + 1 and the rows
+    before the page): a statement built once keeps SQLAlchemy's cache key, computed once."""
     return query.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
 
 

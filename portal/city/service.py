@@ -2,9 +2,9 @@
 sent for the city's confirmation (001 五(二), 003 五(二)) and senior holders' yearly second steps
 of the two-step review (003 五(二)), oldest first, each row with its county.
 
-Two or three statements whatever the number of counties and rows: the page's keys (a UNION of
-the two kinds, ordered by how long each waits) with the counts by kind and county, then the
-page's rows of each kind with what a row shows."""
+One statement whatever the number of counties and rows: the page's rows (a UNION of the two
+kinds, ordered by how long each waits) with what each shows, and the counts by kind and
+county."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from portal.accounts.models import PersonStatus, Professional, User
 from portal.declarations.models import Declaration
 from portal.extensions import db
 from portal.jurisdictions import service as jurisdictions
-from portal.paging import PER_PAGE
+from portal.paging import PER_PAGE, paged
 from portal.review.service import PERSON_COLUMNS, PersonCells, QueueEntry, second_step_waiting
 from portal.units.models import TitleLevel, TitleSeries, Unit
 from portal.verification.models import Verification, VerificationStatus
@@ -152,15 +152,20 @@ def queue(
 def _record(row) -> SentShown | QueueEntry | None:
     """What a row of the page shows of its verification or declaration; None when the record
     or its person is not there to be seen (out of the scope since it was counted)."""
-    person = tuple(row[-3:])
+    person = tuple(row[_PERSON])
     if person[0] is None:
         return None
     if row.kind == VERIFICATION:
-        sent = tuple(row[5:11])
+        sent = tuple(row[_SENT])
         found = sent[0] is not None and sent[4] is not None  # the verification, its series
         return SentShown(row.number, *sent, *person) if found else None
-    declared = tuple(row[11:15])
+    declared = tuple(row[_DECLARED])
     return QueueEntry(row.number, *declared, *person) if declared[0] is not None else None
+
+
+# _statement's row after its five key columns: SentShown's cells after the id, QueueEntry's
+# cells after the id, the person's cells (PERSON_COLUMNS)
+_SENT, _DECLARED, _PERSON = slice(5, 11), slice(11, 15), slice(15, 18)
 
 
 @functools.lru_cache(maxsize=128)
@@ -179,11 +184,8 @@ def _statement(codes: tuple[str, ...], kind: str | None) -> sa.CompoundSelect:
     )  # fmt: skip
     if kind is not None:
         picking = picking.where(waiting.c.kind == kind)
-    picked = (
-        picking.order_by(waiting.c.since, waiting.c.kind, waiting.c.id)
-        .limit(sa.bindparam("limit"))
-        .offset(sa.bindparam("offset"))
-        .subquery("picked")
+    picked = paged(picking.order_by(waiting.c.since, waiting.c.kind, waiting.c.id)).subquery(
+        "picked"
     )
     person = sa.func.coalesce(Verification.professional_id, Declaration.professional_id)
     shown = (

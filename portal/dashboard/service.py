@@ -337,21 +337,6 @@ def _declared_of(rows: list[tuple], year: int) -> dict[int, tuple]:
     ])  # fmt: skip
 
 
-@functools.cache
-def _state_counts() -> sa.Select:
-    """The aggregate of state_counts, built once: the unit and the year are its parameters."""
-    states = _people(sa.bindparam("unit_id"), sa.bindparam("year"), _state().label("state"))
-    states = states.subquery()
-    return sa.select(states.c.state, sa.func.count()).group_by(states.c.state)
-
-
-def state_counts(unit_id: int, year: int) -> dict[str, int]:
-    """People of the unit per state, by one aggregate query (every STATES key present)."""
-    found = db.session.execute(_state_counts(), {"unit_id": unit_id, "year": year})
-    counts = dict(found.all())
-    return {key: counts.get(key, 0) for key in STATES}
-
-
 class Listed(NamedTuple):
     """A person of the list: the columns it shows."""
 
@@ -385,9 +370,9 @@ def people_and_counts(
     unit_id: int, year: int, *, state: str | None = None, q: str = "", page: int = 1,
     per_page: int = PER_PAGE,
 ) -> tuple[dict[str, int], Window]:  # fmt: skip
-    """state_counts and people_page in one statement: the unit's people with their year's
-    declaration are read once for both (three times a page's database time, each a lookup of
-    the year's declaration for every person of the unit)."""
+    """The unit's people per state (every STATES key present) and people_page, in one
+    statement: the unit's people with their year's declaration are read once for both (as two
+    statements, each looked up every person's declaration of the year)."""
     q, page = q.strip(), max(1, page)
     statement = _people_page(state if state in STATES else None, bool(q))
     found = db.session.execute(statement, {

@@ -38,7 +38,7 @@ from portal.extensions import db
 from portal.jurisdictions import scope
 from portal.models_base import utcnow
 from portal.notifications.service import notify
-from portal.paging import PER_PAGE, Window
+from portal.paging import PER_PAGE, Window, paged
 from portal.providers import service as providers
 from portal.refusal import CONFLICT, INVALID, Refusal, forbidden, not_found
 from portal.rules import SUBJECT_LABELS
@@ -280,12 +280,7 @@ def _keys_and_counts(
     ).where(waiting.c.ready == 1)  # fmt: skip
     if status:
         picking = picking.where(waiting.c.status == status)
-    picking = (
-        picking.order_by(waiting.c.submitted_at, waiting.c.id)
-        .limit(sa.bindparam("limit"))
-        .offset(sa.bindparam("offset"))
-        .subquery()
-    )
+    picking = paged(picking.order_by(waiting.c.submitted_at, waiting.c.id)).subquery()
     # without filters the held ones are those not ready (every declaration has its person)
     held = (
         sa.func.sum(waiting.c.held)
