@@ -27,6 +27,7 @@ from tests.bench.bench_county import (  # noqa: E402
     cookie_for,
     gunicorn,
     server_cpu,
+    warm_up,
 )
 
 CITY = "341800"
@@ -82,6 +83,7 @@ def run(env: dict, workers: int, seconds: float, concurrency: int, load, port=0)
             with urllib.request.urlopen(check, timeout=60) as response:  # a page, not a refusal
                 if response.status != 200 or response.url != base + path:
                     raise SystemExit(f"{path} ({username}): {response.status} {response.url}")
+            warm_up(load, port, path, cookies[username], concurrency, workers)
             used = server_cpu(pid)
             result = load(port, path, cookies[username], seconds, concurrency)
             cpu = (server_cpu(pid) - used) * 1000 / max(1, result["requests"])

@@ -4,7 +4,8 @@
 
 Builds the county (`flask --app portal demo --county N`, reused when the database exists),
 starts gunicorn on 127.0.0.1 with a bare /__hello route in front of the portal, loads each page
-(wrk when installed, else a bounded Python load generator) and prints requests per second, the
+(wrk when installed, else a bounded Python load generator; after WARM_UP_SECONDS of unmeasured
+load) and prints requests per second, the
 ratio to /__hello, p50/p99 latency and the CPU the server spent per request (gunicorn's master
 and workers, from /proc: on a machine other processes share, a steadier figure than the
 latency). --logged-in measures the logged-in pages alone. Loopback only; gunicorn is stopped at
@@ -32,6 +33,10 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "Demo@2025"
 TEACHER = "342523197903141001"  # the demo county's teacher (王晓梅)
 MAX_REQUESTS = 20000  # per page, whatever the duration
+# Each page is loaded this long, unmeasured, before its measured run: a worker's first requests
+# of a page compile its templates and statements and fill the database connection's caches,
+# once per process; the figures are of the steady state a user meets.
+WARM_UP_SECONDS = 1.0
 
 
 def free_port() -> int:
@@ -194,6 +199,13 @@ def server_cpu(pid: int) -> float:
     return total / tick
 
 
+def warm_up(load, port: int, path: str, cookie: str, concurrency: int, workers: int) -> None:
+    """WARM_UP_SECONDS of the page's load, not measured, then the requests still queued
+    worked through."""
+    result = load(port, path, cookie, WARM_UP_SECONDS, concurrency)
+    time.sleep(min(30.0, concurrency * result["p50"] / 1000 / workers + 0.5))
+
+
 def bounded(args) -> Callable[..., dict]:
     """Keep --seconds and --concurrency in bounds; the load generator to use: wrk when
     installed (up to 64 connections), else the Python one (at most 16 clients)."""
@@ -258,6 +270,7 @@ def main() -> int:
         hello = None
         for username, path in pages:
             cookie = cookie_for(base, username)
+            warm_up(load, port, path, cookie, args.concurrency, args.workers)
             used = server_cpu(pid)
             result = load(port, path, cookie, args.seconds, args.concurrency)
             cpu = (server_cpu(pid) - used) * 1000 / max(1, result["requests"])
