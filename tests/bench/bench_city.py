@@ -6,8 +6,9 @@
 Builds the city (`flask --app portal demo --city N --county M`, timed; reused when already
 built), then for each worker count starts gunicorn on 127.0.0.1 and loads the city officer's
 pages and one county's officer's and big unit's pages (wrk when installed, else bench_county's
-Python load generator), printing requests per second, p50/p99 latency and the server's CPU per request. Without DATABASE_URL
-a SQLite file under --folder is used. Loopback only; gunicorn is stopped at the end.
+Python load generator; each page after bench_county's unmeasured warm-up), printing requests per
+second, p50/p99 latency and the server's CPU per request. Without DATABASE_URL a SQLite file
+under --folder is used. Loopback only; gunicorn is stopped at the end.
 """
 
 import argparse
