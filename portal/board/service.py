@@ -364,13 +364,13 @@ def _latest_batches(limit: int) -> sa.Select:
     )
 
 
-def open_objection_count() -> int:
-    return db.session.scalar(_OPEN_OBJECTIONS)
-
-
 _OPEN_OBJECTIONS = sa.select(sa.func.count(Objection.id)).where(
     Objection.status == ObjectionStatus.OPEN
-)
+)  # built once
+
+
+def open_objection_count() -> int:
+    return db.session.scalar(_OPEN_OBJECTIONS)
 
 
 def running(batch: PublicityBatch, today: date | None = None) -> bool:

@@ -38,7 +38,7 @@ from portal.extensions import db
 from portal.jurisdictions import scope
 from portal.models_base import utcnow
 from portal.notifications.service import notify
-from portal.paging import PER_PAGE, Window, paged
+from portal.paging import PER_PAGE, Window, contains, like_text, paged
 from portal.providers import service as providers
 from portal.refusal import CONFLICT, INVALID, Refusal, forbidden, not_found
 from portal.rules import SUBJECT_LABELS
@@ -167,11 +167,13 @@ def _reviewer(user: User) -> _Reviewer:
     return _Reviewer(user.role, user.unit_id, user.authority_id)
 
 
-def _person_state(confirmed: bool, name: str) -> list[sa.ColumnElement[bool]]:
+def _person_state(confirmed: bool, named: bool) -> list[sa.ColumnElement[bool]]:
+    """SQL on the person: confirmed or not, and (named) whose name contains the `q`
+    parameter (paging.like_text)."""
     state = Professional.status == PersonStatus.CONFIRMED
     person = [state if confirmed else sa.not_(state)]
-    if name:
-        person.append(Professional.name.contains(name, autoescape=True))
+    if named:
+        person.append(contains(Professional.name))
     return person
 
 
@@ -242,10 +244,11 @@ def review_queue(
     number held back by an unconfirmed person. Two statements, both built once: the page's
     keys with the counts, then the page's rows."""
     page = max(1, page)
-    statement = _keys_and_counts(_reviewer(user), q.strip(), year or None, status or None)
-    found = db.session.execute(
-        statement, {"limit": per_page + 1, "offset": (page - 1) * per_page}
-    ).all()
+    name = q.strip()
+    statement = _keys_and_counts(_reviewer(user), bool(name), year or None, status or None)
+    found = db.session.execute(statement, {
+        "q": like_text(name), "limit": per_page + 1, "offset": (page - 1) * per_page,
+    }).all()  # fmt: skip
     counts = {row.status: row.number for row in found if row.counted and row.number}
     held = sum(row.held for row in found if row.counted)
     ids = [row.number for row in found if not row.counted]
@@ -257,22 +260,23 @@ def review_queue(
 
 @functools.lru_cache(maxsize=256)
 def _keys_and_counts(
-    user: _Reviewer, name: str, year: int | None, status: str | None
+    user: _Reviewer, named: bool, year: int | None, status: str | None
 ) -> sa.CompoundSelect:
     """The queue's page of keys (its limit and offset parameters; the longest waiting first)
     and its counts by state, in one statement built once per kind of reviewer and filters
-    (SQLAlchemy then keeps its cache key). The waiting declarations are read once, each
+    (SQLAlchemy then keeps its cache key; the name searched for is the `q` parameter, so a
+    search does not build a statement of its own). The waiting declarations are read once, each
     person looked up once (a CTE both parts read): as two statements, the count and the page
     each read a big unit's 500 declarations and their people. Rows: (counted, status,
     number: the declaration's id or the state's ready ones, held: the state's declarations
     held back by an unconfirmed person (no name or year filter), since)."""
     states, turn = _turn(user)
-    ready = _person(*_person_state(True, name))
+    ready = _person(*_person_state(True, named))
     if year:
         ready = sa.and_(ready, Declaration.year == year)
     columns = [Declaration.id, Declaration.status, Declaration.submitted_at, _flag(ready, "ready")]
-    if name or year:  # the held ones ignore the filters: their person is asked again
-        columns.append(_flag(_person(*_person_state(False, "")), "held"))
+    if named or year:  # the held ones ignore the filters: their person is asked again
+        columns.append(_flag(_person(*_person_state(False, False)), "held"))
     waiting = sa.select(*columns).where(states, turn).cte("waiting")
     picking = sa.select(
         sa.false().label("counted"), waiting.c.status, waiting.c.id.label("number"),
@@ -284,7 +288,7 @@ def _keys_and_counts(
     # without filters the held ones are those not ready (every declaration has its person)
     held = (
         sa.func.sum(waiting.c.held)
-        if name or year
+        if named or year
         else sa.func.count() - sa.func.sum(waiting.c.ready)
     )
     counting = sa.select(

@@ -303,6 +303,8 @@ def test_queue_counts_by_state_and_the_declarations_held_back(
     assert "李四" not in page and "周五" not in page
     page = client.get("/review/?q=钱").text
     assert "共 1 份：待核验 1 份<" in page and held in page
+    for wildcard in ("钱_", "%", "_"):  # a wildcard is a character, not a pattern
+        assert "共 0 份<" in client.get("/review/", query_string={"q": wildcard}).text, wildcard
     page = client.get("/review/?year=2023").text
     assert "共 0 份<" in page and "没有待核验的申报" in page and held in page
 
