@@ -27,6 +27,7 @@ from portal.board.models import Objection, ObjectionStatus
 from portal.clock import LOCAL_TZ, local_today
 from portal.declarations.models import Claim, ClaimDecision, Declaration, DeclarationStatus
 from portal.extensions import db
+from portal.models_base import json_rows
 from portal.notifications.models import Notification
 from portal.notifications.service import notify
 from portal.paging import PER_PAGE, Window, contains, like_text, paged
@@ -247,11 +248,31 @@ class DeclaredClaim(NamedTuple):
     @staticmethod
     def columns() -> list:
         return [
-            sa.cast(getattr(Claim, name.removesuffix("_json")), sa.Text).label(name)
+            expression.label(name)
+            for name, expression in zip(
+                DeclaredClaim._fields, DeclaredClaim.expressions(), strict=True
+            )
+        ]
+
+    @staticmethod
+    def expressions() -> list:
+        """The fields' SQL, unlabelled (as the arguments of json_rows)."""
+        return [
+            sa.cast(getattr(Claim, name.removesuffix("_json")), sa.Text)
             if name.endswith("_json")
             else getattr(Claim, name)
             for name in DeclaredClaim._fields
         ]
+
+    @classmethod
+    def of_json(cls, values: list) -> DeclaredClaim:
+        """A claim from its values in the JSON array of _claims_along (the fields' order, then
+        its position): typed as a row of columns() is (the key of _declared_hours)."""
+        fields = dict(zip(cls._fields, values, strict=False))
+        fields["elected"] = bool(fields["elected"])  # SQLite's 0/1
+        if fields["decision"] is not None:  # stored as the member's name
+            fields["decision"] = ClaimDecision[fields["decision"]]
+        return cls(**fields)
 
 
 @dataclass
@@ -274,23 +295,34 @@ class Declared:
 
 def _declared(declarations: list[Declared]) -> dict[int, tuple]:
     """The declared hours (declared_result) of these drafts and waiting declarations, by id:
-    their claims (as columns) and the claims counted elsewhere read by two queries per CHUNK
-    declarations, not per declaration; each evaluated once for the same inputs
-    (_declared_hours)."""
+    their claims (as columns) read by one query per CHUNK declarations, not per declaration
+    (_evaluated)."""
     found: dict[int, tuple] = {}
     for start in range(0, len(declarations), CHUNK):
         chunk = {d.id: d for d in declarations[start : start + CHUNK]}
         claims = db.session.execute(_claims_of(), {"ids": list(chunk)})
         for row in claims:
             chunk[row.declaration_id].claims.append(DeclaredClaim(*row))
-        elsewhere, marks, scope = declared_inputs(list(chunk.values()))
-        for d in chunk.values():
-            found[d.id] = _declared_hours(
-                d.rule_set, d.year, tuple(d.claims), frozenset(elsewhere[d.id]),
-                tuple((claim, tuple(sorted(m.items()))) for claim, m in sorted(marks[d.id].items())),
-                scope,
-            )  # fmt: skip
+        found |= _evaluated(list(chunk.values()))
     return found
+
+
+def _evaluated(declarations: list[Declared]) -> dict[int, tuple]:
+    """The declared hours of these declarations (their claims read), by id: the claims counted
+    elsewhere and the marks read for them all (declared_inputs); each evaluated once for the
+    same inputs (_declared_hours)."""
+    elsewhere, marks, scope = declared_inputs(declarations)
+    return {
+        d.id: _declared_hours(
+            d.rule_set,
+            d.year,
+            tuple(d.claims),
+            frozenset(elsewhere[d.id]),
+            tuple((claim, tuple(sorted(m.items()))) for claim, m in sorted(marks[d.id].items())),
+            scope,
+        )  # fmt: skip
+        for d in declarations
+    }
 
 
 @functools.cache
@@ -374,30 +406,48 @@ def people_and_counts(
     statement: the unit's people with their year's declaration are read once for both (as two
     statements, each looked up every person's declaration of the year)."""
     q, page = q.strip(), max(1, page)
-    statement = _people_page(state if state in STATES else None, bool(q))
+    statement = _people_page(state if state in STATES else None, bool(q), db.engine.dialect.name)
     found = db.session.execute(statement, {
         "unit_id": unit_id, "year": year, "q": like_text(q),
         "limit": per_page + 1, "offset": (page - 1) * per_page,
     }).all()  # fmt: skip
     counts = {row.state: row.number for row in found if row.counted}
-    rows = [
-        (Listed(*row[1:4]), ListedDeclaration(*row[4:10]) if row[4] is not None else None)
-        for row in found
-        if not row.counted
-    ]
-    window = Window(rows[:per_page], page, per_page, len(rows) > per_page)
-    declared = _declared_of(window.rows, year)
-    window.rows = [person_year(p, d, year, declared) for p, d in window.rows]
+    listed = [row for row in found if not row.counted]
+    window = Window(listed[:per_page], page, per_page, len(listed) > per_page)
+    people = [Listed(*row[1:4]) for row in window.rows]
+    declared = _evaluated([
+        Declared(row.declaration_id, row.status, row.rule_set, year, row.declared_unit_id, person,
+                 _claims_along(row.claims))
+        for person, row in zip(people, window.rows, strict=True)
+        if row.state in EVALUATED
+    ])  # fmt: skip
+    window.rows = [
+        person_year(person, ListedDeclaration(*row[4:10]) if row[4] is not None else None,
+                    year, declared)
+        for person, row in zip(people, window.rows, strict=True)
+    ]  # fmt: skip
     return {key: counts.get(key, 0) for key in STATES}, window
 
 
-@functools.lru_cache(maxsize=16)
-def _people_page(state: str | None, named: bool) -> sa.CompoundSelect:
+EVALUATED = ("draft", "waiting")  # the states whose hours are as declared (by the rules)
+
+
+def _claims_along(text: str | None) -> list[DeclaredClaim]:
+    """The claims brought along with a page's row (a JSON array, see _people_page; NULL when
+    there are none on PostgreSQL) in the declaration's order, as _claims_of reads them."""
+    values = sorted(json.loads(text or "[]"), key=lambda v: (v[-1], v[0]))  # position, id
+    return [DeclaredClaim.of_json(v) for v in values]
+
+
+@functools.lru_cache(maxsize=32)
+def _people_page(state: str | None, named: bool, dialect: str) -> sa.CompoundSelect:
     """people_and_counts' statement for a state filter (None: all) and with or without a
     name filter (the `q` parameter), built once: the unit, the year and the page (`limit`,
     `offset`) are parameters. Rows: (counted, the person's and the declaration's columns,
-    state, number: the state's people in a count row, else None), the page's rows in name
-    order."""
+    state, number: the state's people in a count row, else None, claims: a draft's or
+    waiting declaration's claims as one JSON array of DeclaredClaim's values and the claim's
+    position, else None), the page's rows in name order. The claims come along (json_rows,
+    the database's SQL: dialect) instead of by a statement of their own after the page."""
     people = _people(sa.bindparam("unit_id"), sa.bindparam("year"), Professional.id, Professional.name, Professional.unit_id, *(
         Declaration.id.label("declaration_id"), Declaration.status, Declaration.rule_set,
         Declaration.general_hours, Declaration.professional_hours,
@@ -413,9 +463,19 @@ def _people_page(state: str | None, named: bool) -> sa.CompoundSelect:
     if named:
         picking = picking.where(contains(c.name))
     picking = paged(picking.order_by(c.name, c.id)).subquery()
+    claims = (
+        sa.select(
+            sa.cast(json_rows(dialect, *DeclaredClaim.expressions(), Claim.position), sa.Text)
+        )
+        .where(Claim.declaration_id == picking.c.declaration_id)
+        .scalar_subquery()
+    )
+    evaluated = sa.case((picking.c.state.in_(EVALUATED), claims)).label("claims")
     nothing = [sa.null()] * len(listed)
-    counting = sa.select(sa.true(), *nothing, c.state, sa.func.count()).group_by(c.state)
-    both = sa.union_all(sa.select(picking), counting)
+    counting = sa.select(
+        sa.true(), *nothing, c.state, sa.func.count(), sa.cast(sa.null(), sa.Text)
+    ).group_by(c.state)
+    both = sa.union_all(sa.select(picking, evaluated), counting)
     return both.order_by(both.selected_columns.counted, both.selected_columns.name,
                          both.selected_columns.id)  # fmt: skip
 

@@ -430,3 +430,50 @@ def test_the_kept_declared_hours_follow_every_input(client, auth, with_trainings
     other.status = DeclarationStatus.REVOKED
     db.session.commit()
     assert page()["巳论文已认定"] != (30, 0) and page() == expected()
+
+
+def test_the_claims_brought_along_are_the_claims_as_read_alone(every_state):
+    """The page's drafts and waiting declarations bring their claims along as JSON
+    (dashboard._people_page): each equals, field by field and type by type, the claim as
+    _claims_of reads it (the key of the kept declared hours), in the same order: a decided,
+    an elected one, text with quotes and backslashes, details missing."""
+    from portal.dashboard import service
+    from portal.declarations.models import ClaimDecision
+
+    waiting = db.session.scalar(
+        sa.select(Declaration)
+        .join(Professional)
+        .where(Professional.name == "戊补材料少")
+        .options(selectinload(Declaration.claims))
+    )
+    first = waiting.claims[0]
+    first.decision, first.accepted_hours = ClaimDecision.REDUCED, 3
+    first.details = {"title": '引号"与\\反斜杠，中文', "plan_no": "BA2025-0001"}
+    db.session.add_all([
+        Claim(declaration=waiting, position=0, kind="courseware", subject="general",
+              facts={"hours": 4}, details=None, elected=True, identity="x"),
+        Claim(declaration=waiting, position=-1, kind="courseware", subject="general",
+              facts={"hours": 2}, decision=ClaimDecision.REFUSED),
+    ])  # fmt: skip
+    db.session.commit()
+    statement = service._people_page(None, False, db.engine.dialect.name)
+    found = db.session.execute(statement, {
+        "unit_id": every_state["unit"].id, "year": YEAR, "q": "", "limit": 100, "offset": 0,
+    }).all()  # fmt: skip
+    along = {
+        row.declaration_id: service._claims_along(row.claims)
+        for row in found
+        if not row.counted and row.state in service.EVALUATED
+    }
+    alone: dict[int, list] = {}
+    for row in db.session.execute(service._claims_of(), {"ids": list(along)}):
+        alone.setdefault(row.declaration_id, []).append(service.DeclaredClaim(*row))
+    assert len(along) == 6 and sum(map(len, along.values())) == 12  # 2 drafts, 4 waiting
+    for declaration_id, claims in along.items():
+        assert claims == alone.get(declaration_id, [])
+        for brought, read in zip(claims, alone.get(declaration_id, []), strict=True):
+            assert [type(v) for v in brought] == [type(v) for v in read]
+    kinds = [(c.kind, c.decision, c.elected, c.details_json) for c in along[waiting.id]]
+    assert kinds[0] == ("courseware", ClaimDecision.REFUSED, False, kinds[0][3])
+    assert kinds[1][:3] == ("training", ClaimDecision.REDUCED, False)
+    assert kinds[2][:3] == ("courseware", None, True) and kinds[2][3] in (None, "null")
