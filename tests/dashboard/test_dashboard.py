@@ -154,16 +154,26 @@ def test_the_queue_and_objections_count_beyond_the_rows_shown(
 
     unit = unit_year["reviewer"].unit
     outsider = make_unit(name="外单位")
-    for _ in range(service.SHOWN + 2):
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    for n in range(service.SHOWN + 2):
+        # each one made later than the one before, yet waiting (objected) longer: the order
+        # is by time, not by id
+        when = start - timedelta(hours=n)
         for owner in (unit, outsider):
-            person = make_professional(unit=owner, account=False)
+            person = make_professional(unit=owner, account=False, name=f"{owner.name}{n:02}")
             publicised = make_submitted_declaration(person, status=DeclarationStatus.PUBLICISED)
-            db.session.add(
-                Objection(declaration_id=publicised.id, name="张", contact="1", content="x")
-            )
-            make_submitted_declaration(person, year=2024)
+            db.session.add(Objection(
+                declaration_id=publicised.id, name="张", contact="1", content="x", created_at=when,
+            ))  # fmt: skip
+            make_submitted_declaration(person, year=2024, submitted_at=when)
     db.session.commit()
     overview = service.unit_overview(unit_year["reviewer"], 2025)
     assert len(overview.queue) == service.SHOWN and overview.queue_total == service.SHOWN + 3
     assert len(overview.objections) == service.SHOWN
     assert overview.objections_total == service.SHOWN + 3
+    oldest = [f"{unit.name}{n:02}" for n in range(service.SHOWN + 1, -1, -1)]
+    mine = [w.name for w in overview.queue if w.year == 2024]
+    assert len(mine) >= service.SHOWN - 1 and mine == oldest[: len(mine)]
+    assert [o.name for o in overview.objections] == oldest[: service.SHOWN]
+    times = [o.created_at for o in overview.objections]
+    assert times == sorted(times) and times[0] == start - timedelta(hours=service.SHOWN + 1)
