@@ -237,7 +237,7 @@ def _register_hooks(app: Flask) -> None:
     def fresh_request_state():
         """g belongs to the app context, which a test or script may reuse for many requests:
         never carry the previous request's user, settings or commit decision over."""
-        for name in ("_login_user", "_settings", "_unread", "_handed_on", "idle_logged_out"):
+        for name in ("_login_user", "_settings", "_unread", "idle_logged_out"):
             g.pop(name, None)
 
     from portal.jurisdictions import public, scope

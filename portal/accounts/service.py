@@ -19,7 +19,6 @@ from portal.accounts.models import LoginAttempt, PersonStatus, Professional, Rol
 from portal.audit.service import record, record_denied, redact
 from portal.clock import LOCAL_TZ, local_time
 from portal.extensions import db
-from portal.jurisdictions import scope
 from portal.models_base import utcnow
 from portal.notifications import service as notifications
 from portal.refusal import TOO_MANY, Refusal
@@ -305,7 +304,6 @@ def _account_statement(dialect: str) -> sa.Select:
             User,
             notifications.unread_of(User.id),
             settings.saved_rows(dialect),
-            scope.handed_on_rows(dialect, User.jurisdiction_code),
         )
         .where(User.id == sa.bindparam("user_id"))
         .options(joinedload(User.unit))
@@ -315,19 +313,17 @@ def _account_statement(dialect: str) -> sa.Select:
 def load_account(user_id: int, token: str) -> User | None:
     """The account a session cookie names (its id and token), if active and the token still
     matches (a cookie replayed after logout or after the account is disabled no longer does).
-    The statement brings along what every logged-in page reads next: the saved settings, the
-    bell's unread count and the people handed on from the account's counties (the request's
-    scope): one round trip instead of four."""
+    The statement brings along what every logged-in page reads next: the saved settings and
+    the bell's unread count: one round trip instead of three."""
     statement = _account_statement(db.engine.dialect.name)
     row = db.session.execute(statement, {"user_id": user_id}).first()
     if row is None:
         return None
-    user, unread, saved, handed_on = row
+    user, unread, saved = row
     settings.keep(saved or [])
     if not user.active or user.session_token != token:
         return None
     notifications.keep_count(user.id, unread)
-    scope.keep_handed_on(user.jurisdiction_code, handed_on)
     return user
 
 

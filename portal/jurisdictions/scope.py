@@ -11,7 +11,8 @@ verification).
 A person whose record was handed on to another county (a move inside the instance) is also
 seen by the counties it was handed on from (FormerJurisdiction), with their titles, employments
 and the rest of the person's child records: they keep the years they registered and find the
-person marked 已调出.
+person marked 已调出. The criteria name them by a subquery on FormerJurisdiction, not by their
+ids: the statements stay the same however many people a county has handed on over the years.
 
 A single-county install (the embedded default) sets no scope at all: the criteria cost about
 0.15 ms of CPU per statement, and one county has nothing to keep apart. The tree is cached per
@@ -38,7 +39,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import sqlalchemy as sa
-from flask import g, has_app_context
+from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
@@ -47,13 +48,11 @@ from portal.jurisdictions import service
 from portal.jurisdictions.models import (
     FormerJurisdiction,
     InJurisdiction,
-    Jurisdiction,
     JurisdictionLevel,
 )
-from portal.models_base import json_rows
 
-Scope = tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]
-# (visible codes, the scope's counties, people handed on from them) — None: not scoped
+Scope = tuple[tuple[str, ...], tuple[str, ...]]
+# (visible codes, the scope's counties) — None: not scoped
 _scope: ContextVar[Scope | None] = ContextVar("jurisdiction_scope", default=None)
 _home: ContextVar[str | None] = ContextVar("jurisdiction_home", default=None)
 
@@ -88,56 +87,7 @@ def _scope_of(code: str) -> Scope:
     elif node is None:
         counties_ = []  # an unknown code sees nothing (never everything)
     visible_ = tuple(sorted({*counties_, code, *service.ancestors(code)}))
-    return visible_, tuple(counties_), _handed_on_from(counties_)
-
-
-def _handed_on_from(counties_: list[str]) -> tuple[int, ...]:
-    """The people whose record these counties handed on (a few; read once per request, so
-    the criteria stay `jurisdiction_code IN (...)`, which an index answers, when there are
-    none: a subquery under the OR would make PostgreSQL scan every person). A logged-in
-    request has them already: the account's statement brought them along (handed_on_rows)."""
-    if not counties_:
-        return ()
-    kept = g.pop("_handed_on", None) if has_app_context() else None
-    if kept is not None and set(counties_) <= kept[0]:
-        return tuple(person for code, person in kept[1] if code in counties_)
-    return tuple(
-        db.session.scalars(
-            sa.select(FormerJurisdiction.professional_id).where(
-                FormerJurisdiction.jurisdiction_code.in_(counties_)
-            )
-        )
-    )
-
-
-def handed_on_rows(dialect: str, code: sa.ColumnElement) -> sa.ColumnElement:
-    """[[county, person id], ...] of the people handed on from the divisions under `code` (a
-    column: the account's), the division itself, its children and theirs: at least what
-    _handed_on_from(counties_of(code)) reads, as a JSON scalar subquery for the account's
-    statement (a round trip fewer on every page of a county's or a city's staff)."""
-    child, grandchild = sa.orm.aliased(Jurisdiction), sa.orm.aliased(Jurisdiction)
-    # correlated to the account's row, several levels down (not its own FROM)
-    children = sa.select(child.code).where(child.parent_code == code).correlate_except(child)
-    grandchildren = (
-        sa.select(grandchild.code)
-        .join(child, grandchild.parent_code == child.code)
-        .where(child.parent_code == code)
-        .correlate_except(child, grandchild)
-    )
-    county = FormerJurisdiction.jurisdiction_code
-    rows = json_rows(dialect, county, FormerJurisdiction.professional_id)
-    found = sa.select(rows).where(
-        sa.or_(county == code, county.in_(children), county.in_(grandchildren))
-    )
-    return sa.type_coerce(found.scalar_subquery(), sa.JSON)
-
-
-def keep_handed_on(code: str, rows) -> None:
-    """The people handed on from the divisions under the account's `code` (handed_on_rows),
-    for the request's scope to take once (a move in the request is read again)."""
-    under = {code, *(n.code for n in service.tree().values() if n.parent == code)}
-    under |= {n.code for n in service.tree().values() if n.parent in under}
-    g._handed_on = (under, [(c, p) for c, p in rows or ()])
+    return visible_, tuple(counties_)
 
 
 def _home_of(code: str | None) -> str | None:
@@ -233,7 +183,7 @@ def _add_criteria(state: ORMExecuteState) -> None:
         or state.execution_options.get("all_jurisdictions", False)
     ):
         return
-    state.statement = _scoped(state.statement, _criteria(scope[0], scope[2]))
+    state.statement = _scoped(state.statement, _criteria(scope[0]))
 
 
 # Each statement's scoped form, for the last few scopes it ran under. A statement built once
@@ -259,13 +209,13 @@ def _scoped(statement, criteria: tuple):
 
 
 @functools.lru_cache(maxsize=1024)
-def _criteria(codes: tuple[str, ...], handed: tuple[int, ...]) -> tuple:
+def _criteria(codes: tuple[str, ...]) -> tuple:
     """The loader criteria of a scope, built once for every request with the same scope (the
     SQL expressions are immutable; building them for each statement cost a few ms a page)."""
     person = _person()
     # A person is also seen by the counties their record was handed on from (已调出). (A SQL
     # element made outside the lambda: its values are the statement's parameters.)
-    handed_on = person.id.in_(handed)
+    handed_on = person.id.in_(_handed_on(codes))
     return (
         with_loader_criteria(
             InJurisdiction,
@@ -277,27 +227,35 @@ def _criteria(codes: tuple[str, ...], handed: tuple[int, ...]) -> tuple:
             include_aliases=True,
         ),
         *(
-            with_loader_criteria(child, _through(child, codes, handed), include_aliases=True)
+            with_loader_criteria(child, _through(child, codes), include_aliases=True)
             for child in _children()
         ),
     )
 
 
-def _ids(model: type, codes: tuple[str, ...], handed: tuple[int, ...]) -> sa.Select:
+def _ids(model: type, codes: tuple[str, ...]) -> sa.Select:
     """SQL: the ids of the scope's rows of a model (a county-owned one or a child)."""
     if not issubclass(model, InJurisdiction):
-        return sa.select(model.id).where(_through(model, codes, handed))
+        return sa.select(model.id).where(_through(model, codes))
     seen = model.jurisdiction_code.in_(codes)
-    if handed and model is _person():
-        seen = sa.or_(seen, model.id.in_(handed))
+    if model is _person():
+        seen = sa.or_(seen, model.id.in_(_handed_on(codes)))
     return sa.select(model.id).where(seen)
 
 
-def _through(child: type, codes: tuple[str, ...], handed: tuple[int, ...]):
-    """SQL on a child: one of its parents is in the scope."""
-    return sa.or_(
-        *(column.in_(_ids(parent, codes, handed)) for column, parent in _children()[child])
+def _handed_on(codes: tuple[str, ...]) -> sa.Select:
+    """SQL: the people whose record these counties handed on. A subquery, which PostgreSQL
+    reads once per statement into a hash (SQLite: a temporary index): the ids as values would
+    make each statement carry thousands of parameters once a county has handed on thousands
+    over the years (5,000: a bureau's pages 3–5 → 30–46 ms of CPU)."""
+    return sa.select(FormerJurisdiction.professional_id).where(
+        FormerJurisdiction.jurisdiction_code.in_(codes)
     )
+
+
+def _through(child: type, codes: tuple[str, ...]):
+    """SQL on a child: one of its parents is in the scope."""
+    return sa.or_(*(column.in_(_ids(parent, codes)) for column, parent in _children()[child]))
 
 
 def _model_of(table: sa.Table) -> type:

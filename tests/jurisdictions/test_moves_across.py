@@ -8,17 +8,16 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from portal.accounts import people as operations
-from portal.accounts.models import Employment, MoveStatus, Role, User
-from portal.accounts.service import load_account
+from portal.accounts.models import Employment, MoveStatus, Professional, Role, User
 from portal.declarations.models import Declaration
 from portal.extensions import db
 from portal.jurisdictions import scope
 from portal.jurisdictions import service as jurisdictions
 from portal.jurisdictions.models import FormerJurisdiction, JurisdictionLevel
 from portal.notifications.models import Notification
+from portal.units.models import Unit
 from portal.verification import service as verification
 from tests.perf.test_query_counts import captured
 
@@ -119,42 +118,58 @@ def test_the_old_county_still_finds_the_person_moved_out(client, auth, two):
     assert client.get(f"/people/{person_id}").status_code == 404
 
 
-def test_the_people_handed_on_come_with_the_account(app, client, auth, two, make_user):
-    """The account's statement brings the people handed on from its divisions (a county's, a
-    city's counties, the province's cities' counties); each account's scope keeps only its
-    own counties' (a superset read, narrowed)."""
-    person = two["person"]
-    person_id = person.id
-    with scope.use(B):
-        operations.move(two["RB"], person, two["ub"], date(2025, 3, 1))
-    db.session.commit()
+def test_the_people_handed_on_are_named_by_the_criteria_not_by_their_ids(
+    app, client, auth, two, make_user, make_professional
+):
+    """The counties a person was handed on from keep seeing them (the county's officer, the
+    city's, the province's) through the scope's criteria, which name the hand-overs by a
+    subquery: a page's statements are the same text before and after a move and however many
+    were handed on (the ids as values once made each statement carry one parameter each). A
+    county that handed nobody on does not see the person."""
+    person_id = two["person"].id
     city = make_user(Role.CITY_OFFICER, jurisdiction_code=CITY)
     province = make_user(Role.PROVINCE_VIEWER, jurisdiction_code="340000")
     db.session.commit()
-    accounts = [(a.username, a.id, a.session_token) for a in (two["OA"], city, province)]
-    other = (two["OC"].id, two["OC"].session_token)
-    for username, account_id, token in accounts:
-        auth.login(username)
-        db.session.expunge_all()
+    officer, mover = two["OA"].username, two["RB"].id
+    units = two["ua"].id, two["ub"].id
+    seers = [two["OA"].id, city.id, province.id]
+    blind = two["OC"].id  # a third county's
+
+    def statements_of(path: str) -> list[str]:
+        auth.login(officer)
+        db.session.expunge_all()  # as a new request: nothing loaded before its scope
         with captured(app) as statements:
-            page = client.get("/password")  # any page: each sets its scope
-        assert page.status_code == 200, username
-        alone = [s for s in statements if "former_jurisdiction" in s and "password_hash" not in s]
-        assert alone == [], username
-        with app.test_request_context():
-            scope.set_for_user(load_account(account_id, token))
-            assert person_id in scope._scope.get()[2], username
+            assert client.get(path).status_code == 200
         auth.logout()
-    with app.test_request_context():  # a county that handed nobody on: its scope has nobody
-        scope.set_for_user(load_account(*other))
-        assert scope._scope.get()[2] == ()
-        # and the account's statement read no other division's hand-overs (A's person)
-        assert load_account(*other) is not None
-        assert g._handed_on[1] == []
-        g.pop("_handed_on")
-        city = db.session.get(User, accounts[1][1])  # its token is new since its logout
-        assert load_account(city.id, city.session_token) is city
-        assert g._handed_on[1] == [(A, person_id)]  # the city's: its counties'
+        return statements
+
+    def sees(account_id: int, person: int) -> bool:
+        with app.test_request_context():
+            scope.set_for_user(db.session.get(User, account_id))
+            db.session.expunge_all()
+            return db.session.get(Professional, person) is not None
+
+    statements_of("/people/")  # the first page of a process reads the jurisdiction tree too
+    before = statements_of("/people/")
+    moved, to = db.session.get(Professional, person_id), db.session.get(Unit, units[1])
+    with scope.use(B):
+        operations.move(db.session.get(User, mover), moved, to, date(2025, 3, 1))
+    db.session.commit()
+    assert all(sees(account, person_id) for account in seers)
+    assert not sees(blind, person_id)
+    assert statements_of("/people/") == before
+    shown = statements_of(f"/people/{person_id}")
+    for n in range(30):  # many more handed on from A: the same statements again
+        other = make_professional(
+            unit=db.session.get(Unit, units[0]), name=f"又一人{n}", jurisdiction_code=B
+        )
+        db.session.add(FormerJurisdiction(professional_id=other.id, jurisdiction_code=A,
+                                          left_on=date(2025, 3, 1)))  # fmt: skip
+    db.session.commit()
+    last = other.id
+    assert statements_of("/people/") == before
+    assert statements_of(f"/people/{person_id}") == shown
+    assert sees(seers[0], last) and not sees(blind, last)
 
 
 def test_the_new_unit_enters_and_the_old_side_confirms(client, auth, two):
