@@ -148,11 +148,15 @@ def people_of(user: User, q: str = "", page: int = 1) -> Window:
     if user.role is Role.BUREAU_OFFICER:
         query = sa.select(Professional)
     elif user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
-        moved_out = sa.and_(
-            Professional.id.in_(_former_staff(user)),
-            sa.or_(Professional.unit_id.is_(None), Professional.unit_id != user.unit_id),
+        # the unit's people and those who moved out of it, as one set of ids: an OR of the
+        # two made PostgreSQL read a city's people in name order to find a unit's (30 ms)
+        theirs = sa.select(Professional.id).where(reviewable_condition(user))
+        moved_out = (
+            _former_staff(user)
+            .join(Professional, Professional.id == Employment.professional_id)
+            .where(sa.or_(Professional.unit_id.is_(None), Professional.unit_id != user.unit_id))
         )
-        query = sa.select(Professional).where(sa.or_(reviewable_condition(user), moved_out))
+        query = sa.select(Professional).where(Professional.id.in_(sa.union(theirs, moved_out)))
     else:
         return Window()
     if q.strip():
