@@ -215,13 +215,13 @@ def _criteria(codes: tuple[str, ...]) -> tuple:
     person = _person()
     # A person is also seen by the counties their record was handed on from (已调出). (A SQL
     # element made outside the lambda: its values are the statement's parameters.)
-    handed_on = person.id.in_(_handed_on(codes))
+    handed_on = _handed_on(codes)
     return (
         with_loader_criteria(
             InJurisdiction,
             lambda cls: (
-                sa.or_(cls.jurisdiction_code.in_(codes), handed_on)
-                if cls is person
+                sa.or_(cls.jurisdiction_code.in_(codes), cls.id.in_(handed_on))
+                if getattr(getattr(cls, "__mapper__", None), "class_", None) is person
                 else cls.jurisdiction_code.in_(codes)
             ),
             include_aliases=True,
