@@ -114,6 +114,11 @@ class Professional(InJurisdiction, db.Model):
     """专业技术人员: one row per person, with or without an account."""
 
     __jurisdiction_from__ = ("unit",)
+    __table_args__ = (
+        # A county's people in name order (a bureau's list and search on an instance of many
+        # counties: people.service.people_of), without reading the other counties' names
+        sa.Index("ix_professional_county_name", "jurisdiction_code", "name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     id_number: Mapped[str] = mapped_column(

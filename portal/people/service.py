@@ -12,7 +12,9 @@ from portal.accounts.models import Employment, Professional, Role, User
 from portal.accounts.permissions import can_view, reviewable_condition, reviewed_under
 from portal.declarations.models import Declaration, DeclarationSource, DeclarationStatus
 from portal.extensions import db
-from portal.paging import Window, window
+from portal.jurisdictions import scope
+from portal.jurisdictions.models import FormerJurisdiction
+from portal.paging import PER_PAGE, Window, window
 from portal.refusal import INVALID, Refusal, not_found
 
 
@@ -146,6 +148,9 @@ def people_of(user: User, q: str = "", page: int = 1) -> Window:
     """One page of the staff page's people list, in name order: the whole county for the
     bureau, the unit's people (and those who moved out of it) for its reviewer."""
     if user.role is Role.BUREAU_OFFICER:
+        counties = scope.counties()
+        if counties is not None:  # an instance of many counties
+            return _county_people(counties, q.strip(), page)
         query = sa.select(Professional)
     elif user.role is Role.UNIT_REVIEWER and user.unit_id is not None:
         # the unit's people and those who moved out of it, as one set of ids: an OR of the
@@ -163,6 +168,33 @@ def people_of(user: User, q: str = "", page: int = 1) -> Window:
         query = query.where(Professional.name.contains(q.strip(), autoescape=True))
     query = query.options(joinedload(Professional.unit))  # each row shows its unit
     return window(query.order_by(Professional.name, Professional.id), page)
+
+
+def _county_people(counties: tuple[str, ...], q: str, page: int) -> Window:
+    """people_of for a bureau on an instance of many counties: its county's people and those
+    it handed on to another county, in name order. Each part is read in name order up to the
+    page's end and the two merged: as one query (the scope's criteria: the county's OR the
+    handed on) PostgreSQL read the whole city's people in name order to find a county's (a
+    search for 王 on the 300,000-person city: 126 ms; page 40: 25 ms); the county's part now
+    comes from the (county, name) index."""
+    handed_on = sa.select(FormerJurisdiction.professional_id).where(
+        FormerJurisdiction.jurisdiction_code.in_(counties)
+    )
+    end = page * PER_PAGE + 1
+    parts = []
+    for whose in (
+        Professional.jurisdiction_code.in_(counties),
+        sa.and_(Professional.id.in_(handed_on), Professional.jurisdiction_code.not_in(counties)),
+    ):
+        part = sa.select(Professional).where(whose)
+        if q:
+            part = part.where(Professional.name.contains(q, autoescape=True))
+        # each part as a subquery of its own (SQLite takes no ORDER BY in a UNION's member)
+        parts.append(part.order_by(Professional.name, Professional.id).limit(end).subquery())
+    both = sa.union_all(*(sa.select(part) for part in parts))
+    person = sa.orm.aliased(Professional, both.subquery())
+    query = sa.select(person).options(joinedload(person.unit))
+    return window(query.order_by(person.name, person.id), page)
 
 
 def moved_out(user: User, person: Professional) -> bool:

@@ -218,3 +218,50 @@ def test_the_new_countys_verification_reads_the_whole_history(two):
         assert all(r.general == 30 and r.professional == 60 for r in rows)
         # the county's own reading (a person's page) keeps to its years
         assert db.session.scalars(sa.select(Declaration)).all() == []
+
+
+def test_a_bureaus_list_merges_its_people_and_those_it_handed_on_in_name_order(
+    app, two, make_professional
+):
+    """On an instance of many counties a bureau's list reads its county's people and those it
+    handed on as two parts in name order, merged (people.service._county_people): every page,
+    with and without a name search, is the slice of one query over everyone the bureau sees,
+    each person once (one who came back to the county as well)."""
+    from portal.paging import PER_PAGE
+    from portal.people import service as people_service
+
+    ua, ub = two["ua"], two["ub"]
+    for n in range(PER_PAGE + 7):  # more than a page, names interleaving with those handed on
+        make_professional(unit=ua, name=f"甲{n % 13:02}{n:03}", jurisdiction_code=A)
+    for n in range(6):
+        away = make_professional(unit=ub, name=f"甲{n * 2:02}调出{n}", jurisdiction_code=B)
+        db.session.add(FormerJurisdiction(professional_id=away.id, jurisdiction_code=A,
+                                          left_on=date(2025, 3, 1)))  # fmt: skip
+    came_back = make_professional(unit=ua, name="甲05回来", jurisdiction_code=A)
+    db.session.add(FormerJurisdiction(professional_id=came_back.id, jurisdiction_code=A,
+                                      left_on=date(2024, 3, 1)))  # fmt: skip
+    make_professional(unit=two["ub"], name="甲01别县", jurisdiction_code=B)  # never A's
+    db.session.commit()
+    officer_id = two["OA"].id
+    found = {}
+    for q in ("", "甲0", "调出", "%"):
+        with app.test_request_context():
+            officer = db.session.get(User, officer_id)
+            scope.set_for_user(officer)
+            everyone = db.session.scalars(  # one query over everyone the bureau sees
+                sa.select(Professional)
+                .where(Professional.name.contains(q, autoescape=True))
+                .order_by(Professional.name, Professional.id)
+            ).all()
+            shown, page = [], 1
+            while True:
+                window = people_service.people_of(officer, q, page)
+                shown += [p.id for p in window.rows]
+                if not window.has_next:
+                    break
+                page += 1
+        assert shown == [p.id for p in everyone], q
+        found[q] = shown
+    # the fixture's 调动人, those made here, the six handed on, the one who came back
+    assert len(found[""]) == 1 + PER_PAGE + 7 + 6 + 1 and found[""].count(came_back.id) == 1
+    assert len(found["调出"]) == 6 and found["%"] == []  # "%" is a character, not a wildcard
