@@ -63,11 +63,14 @@ def pages() -> list[tuple[str | None, str]]:
         (bureau, "/board"),
         (bureau, "/board/batches"),
         (bureau, "/people/"),
+        (bureau, "/people/?q=%E7%8E%8B"),  # the name search: 王
+        (bureau, "/people/?page=40"),
         (bureau, "/review/"),
         (bureau, "/verification/"),
         (bureau, "/stats/"),
         (unit, "/review/"),
         (unit, "/dashboard/"),
+        (unit, "/people/"),
     ]
 
 
