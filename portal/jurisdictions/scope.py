@@ -214,7 +214,8 @@ def _criteria(codes: tuple[str, ...]) -> tuple:
     SQL expressions are immutable; building them for each statement cost a few ms a page)."""
     person = _person()
     # A person is also seen by the counties their record was handed on from (已调出). (A SQL
-    # element made outside the lambda: its values are the statement's parameters.)
+    # element made outside the lambda: its values are the statement's parameters.) The lambda
+    # is called with the person's class and with each alias of it: both get the hand-overs.
     handed_on = _handed_on(codes)
     return (
         with_loader_criteria(
