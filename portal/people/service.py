@@ -205,16 +205,21 @@ def _county_people_statement(counties: tuple[str, ...], named: bool) -> sa.Selec
         Professional.jurisdiction_code.in_(counties),
         sa.and_(Professional.id.in_(handed_on), Professional.jurisdiction_code.not_in(counties)),
     ):
-        part = sa.select(Professional).where(whose)
+        # the keys alone (name, id): the county's part is read from the index, not the rows
+        part = sa.select(Professional.name, Professional.id).where(whose)
         if named:
             part = part.where(contains(Professional.name))
         part = part.order_by(Professional.name, Professional.id).limit(sa.bindparam("end"))
         # each part as a subquery of its own (SQLite takes no ORDER BY in a UNION's member)
         parts.append(part.subquery())
-    both = sa.union_all(*(sa.select(part) for part in parts))
-    person = sa.orm.aliased(Professional, both.subquery())
-    query = sa.select(person).options(joinedload(person.unit))
-    return paged(query.order_by(person.name, person.id))
+    both = sa.union_all(*(sa.select(part) for part in parts)).subquery("both")
+    keys = paged(sa.select(both).order_by(both.c.name, both.c.id)).subquery("page")
+    query = (
+        sa.select(Professional)
+        .join(keys, Professional.id == keys.c.id)
+        .options(joinedload(Professional.unit))
+    )  # then the page's rows by their ids
+    return query.order_by(keys.c.name, keys.c.id)
 
 
 def moved_out(user: User, person: Professional) -> bool:
