@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.accounts.models import PersonTitle, Role
+from portal.accounts.models import Employment, PersonTitle, Role
 from portal.declarations.models import DeclarationStatus
 from portal.extensions import db
 from portal.providers.models import PlanForm, PlanState, TrainingPlan
@@ -72,6 +72,31 @@ def test_people_list_queries_do_not_grow(app, client, auth, make_user, make_prof
     few = queries(app, client, "/people/")
     for unit in units(MANY):
         make_professional(unit=unit, account=False)
+    assert queries(app, client, "/people/") == few
+
+
+def test_a_units_people_list_queries_do_not_grow(
+    app, client, auth, make_user, make_professional, make_unit, units
+):
+    """A unit reviewer's list: the unit's people and those who moved out of it (the former
+    staff read first, as one statement) in the same number of statements for 3 or 40 of
+    each."""
+    unit = make_unit(name="县人民医院")
+    auth.login(make_user(Role.UNIT_REVIEWER, unit=unit))
+
+    def staff(n):
+        for elsewhere in units(n):
+            make_professional(unit=unit, account=False)
+            left = make_professional(unit=elsewhere, account=False)
+            db.session.add(Employment(professional_id=left.id, unit_id=unit.id,
+                                      started_on=date(2010, 9, 1), ended_on=date(2020, 8, 31)))  # fmt: skip
+        db.session.commit()
+
+    staff(FEW)
+    few = queries(app, client, "/people/")
+    staff(MANY)
+    page = client.get("/people/").get_data(as_text=True)
+    assert page.count("已调出") >= FEW  # the moved-out ones are listed
     assert queries(app, client, "/people/") == few
 
 
