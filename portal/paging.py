@@ -28,6 +28,11 @@ class Window:
     def first_number(self) -> int:
         return (self.page - 1) * self.per_page + 1
 
+    @classmethod
+    def of(cls, rows: list, page: int, per_page: int = PER_PAGE) -> Window:
+        """The page of rows read with one more than a page holds (limit per_page + 1)."""
+        return cls(rows[:per_page], page, per_page, len(rows) > per_page)
+
 
 def window(query: sa.Select, page: int = 1, per_page: int = PER_PAGE, scalars=True) -> Window:
     """Rows of page `page` (1-based) of an ordered select (an index serves the order)."""
@@ -35,7 +40,7 @@ def window(query: sa.Select, page: int = 1, per_page: int = PER_PAGE, scalars=Tr
     limited = query.limit(per_page + 1).offset((page - 1) * per_page)
     result = db.session.scalars(limited) if scalars else db.session.execute(limited)
     rows = list(result.unique().all() if scalars else result.all())
-    return Window(rows[:per_page], page, per_page, len(rows) > per_page)
+    return Window.of(rows, page, per_page)
 
 
 def paged(query: sa.Select) -> sa.Select:

@@ -413,7 +413,7 @@ def people_and_counts(
     }).all()  # fmt: skip
     counts = {row.state: row.number for row in found if row.counted}
     listed = [row for row in found if not row.counted]
-    window = Window(listed[:per_page], page, per_page, len(listed) > per_page)
+    window = Window.of(listed, page, per_page)
     people = [Listed(*row[1:4]) for row in window.rows]
     declared = _evaluated([
         Declared(row.declaration_id, row.status, row.rule_set, year, row.declared_unit_id, person,

@@ -185,7 +185,7 @@ def _county_people(counties: tuple[str, ...], q: str, page: int) -> Window:
         "q": like_text(q), "end": page * PER_PAGE + 1,
         "limit": PER_PAGE + 1, "offset": (page - 1) * PER_PAGE,
     }).unique().all()  # fmt: skip
-    return Window(rows[:PER_PAGE], page, PER_PAGE, len(rows) > PER_PAGE)
+    return Window.of(rows, page)
 
 
 @functools.lru_cache(maxsize=64)
